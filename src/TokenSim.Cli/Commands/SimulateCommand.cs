@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace TokenSim.Cli.Commands;
+
+/// <summary><c>tokensim simulate</c>: one offline run of a deployment against a workload.</summary>
+internal static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "YAML file holding any of these options (flags override it)." };
+        var model = new Option<string?>("--model") { Description = "Catalog name, Hugging Face id, or path to a config.json. Default llama-2-7b." };
+        var hardware = new Option<string?>("--hardware") { Description = "Catalog GPU name or alias, or a YAML file describing your own. Default a100-80g." };
+        var tp = new Option<int?>("--tp") { Description = "Tensor-parallel degree. Default 1." };
+        var pp = new Option<int?>("--pp") { Description = "Pipeline-parallel degree. Default 1." };
+        var replicas = new Option<int?>("--replicas") { Description = "Independent engine replicas behind the router. Default 1." };
+        var scheduler = new Option<string?>("--scheduler") { Description = "Replica scheduler: vllm-v1 (alias vllm, default) or vllm-v0." };
+        var router = new Option<string?>("--router") { Description = "Request router across replicas. Default round-robin." };
+        var maxSeqs = new Option<int?>("--max-num-seqs") { Description = "vLLM max_num_seqs. Default by GPU as vllm serve: 1024 (>=70 GiB, not A100) or 256." };
+        var maxTokens = new Option<int?>("--max-num-batched-tokens") { Description = "vLLM max_num_batched_tokens. Default by GPU as vllm serve: 8192 or 2048." };
+        var maxLen = new Option<int?>("--max-model-len") { Description = "Context limit. Default the model's max_position_embeddings." };
+        var blockSize = new Option<int?>("--block-size") { Description = "Tokens per KV block. Default 16." };
+        var util = new Option<double?>("--gpu-memory-utilization") { Description = "Fraction of GPU memory vLLM may use. Default 0.9." };
+        var kvBlocks = new Option<int?>("--kv-blocks") { Description = "GPU KV blocks per replica (vLLM num_gpu_blocks_override) instead of deriving them." };
+        var workload = new Option<string?>("--workload") { Description = $"A trace file, or poisson:rate=R,n=N[,lengths=FILE], gamma:rate=R,cv=C,n=N, burst:n=N,input=I,output=O, closed:concurrency=C,n=N,input=I,output=O. Default {SimulateSettings.DefaultWorkload} with Azure conversation lengths." };
+        var seed = new Option<ulong?>("--seed") { Description = "Random seed. Default 42." };
+        var json = new Option<string?>("--json") { Description = "Write the summary as JSON to this file." };
+        var requestsCsv = new Option<string?>("--requests-csv") { Description = "Write one row per request to this CSV file." };
+        var timeseriesCsv = new Option<string?>("--timeseries-csv") { Description = "Write per-replica running, waiting and KV use over time to this CSV file." };
+        var interval = new Option<double?>("--timeseries-interval") { Description = "Sampling period of --timeseries-csv in simulated seconds. Default 1." };
+
+        var cmd = new Command("simulate", "Simulate a deployment against a workload and report TTFT, TPOT, ITL, E2E, throughput, preemptions and KV use.")
+        {
+            config, model, hardware, tp, pp, replicas, scheduler, router, maxSeqs, maxTokens, maxLen, blockSize, util, kvBlocks,
+            workload, seed, json, requestsCsv, timeseriesCsv, interval,
+        };
+        cmd.SetAction(parse =>
+        {
+            var s = new SimulateSettings();
+            if (parse.GetValue(config) is { } path) YamlConfig.Apply(path, s);
+            if (parse.GetValue(model) is { } v1) s.Model = v1;
+            if (parse.GetValue(hardware) is { } v2) s.Hardware = v2;
+            if (parse.GetValue(tp) is { } v3) s.Tp = v3;
+            if (parse.GetValue(pp) is { } v4) s.Pp = v4;
+            if (parse.GetValue(replicas) is { } v5) s.Replicas = v5;
+            if (parse.GetValue(scheduler) is { } v6) s.Scheduler = v6;
+            if (parse.GetValue(router) is { } v7) s.Router = v7;
+            if (parse.GetValue(maxSeqs) is { } v8) s.MaxNumSeqs = v8;
+            if (parse.GetValue(maxTokens) is { } v9) s.MaxNumBatchedTokens = v9;
+            if (parse.GetValue(maxLen) is { } v10) s.MaxModelLen = v10;
+            if (parse.GetValue(blockSize) is { } v11) s.BlockSize = v11;
+            if (parse.GetValue(util) is { } v12) s.GpuMemoryUtilization = v12;
+            if (parse.GetValue(kvBlocks) is { } v13) s.KvBlocks = v13;
+            if (parse.GetValue(workload) is { } v14) s.Workload = v14;
+            if (parse.GetValue(seed) is { } v15) s.Seed = v15;
+            if (parse.GetValue(json) is { } v16) s.Json = v16;
+            if (parse.GetValue(requestsCsv) is { } v17) s.RequestsCsv = v17;
+            if (parse.GetValue(timeseriesCsv) is { } v18) s.TimeseriesCsv = v18;
+            if (parse.GetValue(interval) is { } v19) s.TimeseriesInterval = v19;
+            if (s.TimeseriesInterval <= 0) throw new ArgumentException($"--timeseries-interval must be positive (got {s.TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
+            return SimulationRun.Execute(s);
+        });
+        return cmd;
+    }
+}

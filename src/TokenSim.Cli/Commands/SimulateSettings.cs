@@ -1,0 +1,36 @@
+using TokenSim.Core.Entities;
+
+namespace TokenSim.Cli.Commands;
+
+/// <summary>Every <c>simulate</c> setting, as read from a YAML <c>--config</c> file and then overridden by flags.</summary>
+internal sealed class SimulateSettings
+{
+    public const string DefaultWorkload = "poisson:rate=2,n=2000";
+
+    public string Model { get; set; } = "llama-2-7b";
+    public string Hardware { get; set; } = "a100-80g";
+    public int Tp { get; set; } = 1;
+    public int Pp { get; set; } = 1;
+    public int Replicas { get; set; } = 1;
+    public string Scheduler { get; set; } = "vllm-v1";
+    public string Router { get; set; } = "round-robin";
+    public int? MaxNumSeqs { get; set; }
+    public int? MaxNumBatchedTokens { get; set; }
+    public int? MaxModelLen { get; set; }
+    public int BlockSize { get; set; } = 16;
+    public double GpuMemoryUtilization { get; set; } = 0.9;
+    public int? KvBlocks { get; set; }
+    public string Workload { get; set; } = DefaultWorkload;
+    public ulong Seed { get; set; } = 42;
+    public string? Json { get; set; }
+    public string? RequestsCsv { get; set; }
+    public string? TimeseriesCsv { get; set; }
+    public double TimeseriesInterval { get; set; } = 1.0;
+
+    public EngineConfig ToEngineConfig() => new()
+    {
+        TensorParallel = Tp, PipelineParallel = Pp, MaxNumSeqs = MaxNumSeqs, MaxNumBatchedTokens = MaxNumBatchedTokens,
+        MaxModelLen = MaxModelLen, BlockSize = BlockSize, GpuMemoryUtilization = GpuMemoryUtilization, KvBlocks = KvBlocks,
+        Scheduler = Scheduler,
+    };
+}

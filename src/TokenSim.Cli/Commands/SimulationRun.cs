@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Spectre.Console;
+using TokenSim.Core.Entities;
+using TokenSim.Core.Metrics;
+using TokenSim.Core.Simulation;
+using TokenSim.Core.Workload;
+
+namespace TokenSim.Cli.Commands;
+
+/// <summary>Builds the simulator from settings, runs it (with a progress bar past one second), prints and writes results.</summary>
+internal static class SimulationRun
+{
+    public static int Execute(SimulateSettings s)
+    {
+        var wall = Stopwatch.StartNew();
+        var model = ModelCatalog.Resolve(s.Model);
+        var hardware = HardwareCatalog.Resolve(s.Hardware);
+        var spec = ReplicaSpec.Create(model, hardware, s.ToEngineConfig());
+        var workload = WorkloadSpec.Build(s.Workload, spec.MaxModelLen);
+        var sim = new Simulator(new SimulationOptions
+        {
+            Replica = spec, Replicas = s.Replicas, Router = s.Router, Seed = s.Seed,
+            TimeSeriesIntervalSeconds = s.TimeseriesCsv is null ? 0 : s.TimeseriesInterval,
+        });
+        RequestCsvWriter? csv = s.RequestsCsv is null ? null : new RequestCsvWriter(s.RequestsCsv);
+        sim.Observer = csv;
+        sim.AttachWorkload(workload.Source);
+
+        var console = AnsiConsole.Console;
+        console.MarkupLine($"[bold]{Markup.Escape(model.Name)}[/] on {s.Replicas} × {Markup.Escape(hardware.Name)} (TP {spec.TensorParallel}, PP {spec.PipelineParallel}), scheduler {Markup.Escape(spec.Scheduler)}, {spec.NumGpuBlocks:N0} KV blocks of {spec.BlockSize} tokens per replica{(spec.Memory.BlocksGiven ? " (given)" : $" (derived: {spec.Memory.KvBytes / 1e9:F2} GB for KV)")}");
+        console.MarkupLine($"workload: {Markup.Escape(workload.Description)}");
+        foreach (var note in workload.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
+
+        RunWithProgress(sim, workload.Source.Count, console);
+        csv?.Dispose();
+        var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds);
+        ReportTable.Print(console, report);
+        if (s.Json is not null)
+        {
+            using var f = File.Create(s.Json);
+            report.WriteJson(f);
+        }
+        if (s.TimeseriesCsv is not null) TimeSeriesCsv.Write(s.TimeseriesCsv, sim.Metrics.TimeSeries);
+        return 0;
+    }
+
+    /// <summary>Runs silently for the first second; a longer run gets a progress bar on an interactive terminal.</summary>
+    private static void RunWithProgress(Simulator sim, long? total, IAnsiConsole console)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.ElapsedMilliseconds < 1000)
+        {
+            if (!StepMany(sim, 50_000)) return;
+        }
+        if (!console.Profile.Capabilities.Interactive || total is null)
+        {
+            sim.Run();
+            return;
+        }
+        console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("simulating", maxValue: total.Value);
+                while (StepMany(sim, 200_000)) task.Value = sim.Metrics.Completed + sim.Metrics.Rejected;
+                task.Value = total.Value;
+            });
+    }
+
+    private static bool StepMany(Simulator sim, int events)
+    {
+        for (int i = 0; i < events; i++)
+            if (!sim.Step()) return false;
+        return true;
+    }
+}

@@ -1,0 +1,62 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace TokenSim.Cli.Commands;
+
+/// <summary>
+/// Reads a flat YAML mapping of option names (<c>max-num-seqs: 128</c> or <c>max_num_seqs: 128</c>) into settings,
+/// naming the file, line and key of anything it cannot use.
+/// </summary>
+internal static class YamlConfig
+{
+    public static void Apply(string path, SimulateSettings s)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Config file '{path}' does not exist.", path);
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            yaml.Load(reader);
+        }
+        catch (YamlException e)
+        {
+            throw new FormatException($"{path}:{e.Start.Line}: {e.Message}", e);
+        }
+        if (yaml.Documents.Count == 0) return;
+        if (yaml.Documents[0].RootNode is not YamlMappingNode map) throw new FormatException($"{path}: the config must be a mapping of option: value.");
+        foreach (var (k, v) in map.Children)
+        {
+            string key = ((YamlScalarNode)k).Value!.Replace('_', '-').ToLowerInvariant();
+            int line = (int)k.Start.Line;
+            if (v is not YamlScalarNode scalar) throw new FormatException($"{path}:{line}: '{key}' must be a single value.");
+            string raw = scalar.Value ?? "";
+            int Int() => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw Bad("an integer");
+            double Dbl() => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw Bad("a number");
+            FormatException Bad(string what) => new($"{path}:{line}: '{key}: {raw}' must be {what}.");
+            switch (key)
+            {
+                case "model": s.Model = raw; break;
+                case "hardware": s.Hardware = raw; break;
+                case "tp": s.Tp = Int(); break;
+                case "pp": s.Pp = Int(); break;
+                case "replicas": s.Replicas = Int(); break;
+                case "scheduler": s.Scheduler = raw; break;
+                case "router": s.Router = raw; break;
+                case "max-num-seqs": s.MaxNumSeqs = Int(); break;
+                case "max-num-batched-tokens": s.MaxNumBatchedTokens = Int(); break;
+                case "max-model-len": s.MaxModelLen = Int(); break;
+                case "block-size": s.BlockSize = Int(); break;
+                case "gpu-memory-utilization": s.GpuMemoryUtilization = Dbl(); break;
+                case "kv-blocks": s.KvBlocks = Int(); break;
+                case "workload": s.Workload = raw; break;
+                case "seed": s.Seed = ulong.TryParse(raw, out var seed) ? seed : throw Bad("a non-negative integer"); break;
+                case "json": s.Json = raw; break;
+                case "requests-csv": s.RequestsCsv = raw; break;
+                case "timeseries-csv": s.TimeseriesCsv = raw; break;
+                case "timeseries-interval": s.TimeseriesInterval = Dbl(); break;
+                default: throw new FormatException($"{path}:{line}: unknown option '{key}'.");
+            }
+        }
+    }
+}

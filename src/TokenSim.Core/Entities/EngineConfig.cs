@@ -1,0 +1,29 @@
+namespace TokenSim.Core.Entities;
+
+/// <summary>
+/// Engine settings of one replica, named as vLLM names them. Nulls mean "vLLM's default for this model and GPU",
+/// resolved by <see cref="ReplicaSpec.Create"/>.
+/// </summary>
+public sealed record EngineConfig
+{
+    /// <summary>Tensor-parallel degree (GPUs per pipeline stage).</summary>
+    public int TensorParallel { get; init; } = 1;
+    /// <summary>Pipeline-parallel degree (stages).</summary>
+    public int PipelineParallel { get; init; } = 1;
+    /// <summary>Most requests admitted at once (vLLM <c>max_num_seqs</c>); default by device as <c>vllm serve</c> sets it.</summary>
+    public int? MaxNumSeqs { get; init; }
+    /// <summary>Token budget of one step (vLLM <c>max_num_batched_tokens</c>); default by device as <c>vllm serve</c> sets it.</summary>
+    public int? MaxNumBatchedTokens { get; init; }
+    /// <summary>Context limit; default the model's <c>max_position_embeddings</c>.</summary>
+    public int? MaxModelLen { get; init; }
+    /// <summary>Tokens per KV block (vLLM default 16).</summary>
+    public int BlockSize { get; init; } = 16;
+    /// <summary>Fraction of device memory vLLM may use (default 0.9).</summary>
+    public double GpuMemoryUtilization { get; init; } = 0.9;
+    /// <summary>Give the GPU block count directly (vLLM <c>num_gpu_blocks_override</c>) instead of deriving it.</summary>
+    public int? KvBlocks { get; init; }
+    /// <summary>KV-cache dtype; null = the model's dtype (vLLM <c>kv_cache_dtype=auto</c>).</summary>
+    public string? KvCacheDType { get; init; }
+    /// <summary>Replica scheduler by registry name.</summary>
+    public string Scheduler { get; init; } = "vllm-v1";
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace TokenSim.Core.Entities;
+
+/// <summary>Reads the architecture fields TokenSim needs from a Hugging Face <c>config.json</c>.</summary>
+public static class HuggingFaceConfigReader
+{
+    public static ModelSpec ReadFile(string path, string? name = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model config '{path}' does not exist.", path);
+        using var stream = File.OpenRead(path);
+        return Read(stream, name ?? Path.GetFileNameWithoutExtension(path), path);
+    }
+
+    public static ModelSpec Read(Stream stream, string name, string source, string? huggingFaceId = null)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(stream); }
+        catch (JsonException e) { throw new FormatException($"{source}: line {e.LineNumber + 1}: not valid JSON: {e.Message}", e); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            // Some multimodal configs nest the language model under text_config.
+            if (root.TryGetProperty("text_config", out var text) && text.ValueKind == JsonValueKind.Object) root = text;
+            int Req(string field) => GetInt(root, field) ?? throw new FormatException($"{source}: field '{field}' is missing or not an integer.");
+            int hidden = Req("hidden_size");
+            int heads = Req("num_attention_heads");
+            int layers = Req("num_hidden_layers");
+            int experts = GetInt(root, "num_local_experts") ?? GetInt(root, "num_experts") ?? GetInt(root, "n_routed_experts") ?? 0;
+            string dtype = GetString(root, "torch_dtype") ?? GetString(root, "dtype") ?? "bfloat16";
+            if (hidden <= 0 || heads <= 0 || layers <= 0) throw new FormatException($"{source}: hidden_size, num_attention_heads and num_hidden_layers must be positive.");
+            return new ModelSpec
+            {
+                Name = name,
+                HuggingFaceId = huggingFaceId,
+                NumLayers = layers,
+                HiddenSize = hidden,
+                NumHeads = heads,
+                NumKvHeads = GetInt(root, "num_key_value_heads") ?? heads,
+                HeadDim = GetInt(root, "head_dim") ?? hidden / heads,
+                IntermediateSize = Req("intermediate_size"),
+                VocabSize = Req("vocab_size"),
+                TieWordEmbeddings = root.TryGetProperty("tie_word_embeddings", out var tie) && tie.ValueKind == JsonValueKind.True,
+                NumExperts = experts,
+                ExpertsPerToken = experts > 0 ? GetInt(root, "num_experts_per_tok") ?? throw new FormatException($"{source}: MoE config without 'num_experts_per_tok'.") : 0,
+                MoeIntermediateSize = GetInt(root, "moe_intermediate_size") ?? 0,
+                DType = DTypes.Normalize(dtype),
+                MaxPositionEmbeddings = GetInt(root, "max_position_embeddings") ?? 4096,
+            };
+        }
+    }
+
+    private static int? GetInt(JsonElement root, string field) =>
+        root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
+
+    private static string? GetString(JsonElement root, string field) =>
+        root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}

@@ -1,0 +1,86 @@
+namespace TokenSim.Core.Entities;
+
+/// <summary>
+/// A fully resolved replica: model, hardware, parallelism, engine settings with vLLM's defaults applied, and the
+/// memory plan that gives its KV block count.
+/// </summary>
+public sealed record ReplicaSpec
+{
+    public required ModelSpec Model { get; init; }
+    public required HardwareSpec Hardware { get; init; }
+    public required int TensorParallel { get; init; }
+    public required int PipelineParallel { get; init; }
+    public required int MaxNumSeqs { get; init; }
+    public required int MaxNumBatchedTokens { get; init; }
+    public required int MaxModelLen { get; init; }
+    public required int BlockSize { get; init; }
+    public required double GpuMemoryUtilization { get; init; }
+    public required string KvCacheDType { get; init; }
+    public required string Scheduler { get; init; }
+    public required MemoryPlan Memory { get; init; }
+
+    public int GpusPerReplica => TensorParallel * PipelineParallel;
+    public int NumGpuBlocks => Memory.NumGpuBlocks;
+    public int UsableBlocks => Memory.UsableBlocks;
+    public long KvCapacityTokens => (long)Memory.NumGpuBlocks * BlockSize;
+
+    /// <summary>Applies vLLM 0.19's defaults (<c>vllm serve</c> usage context) and derives the KV block count.</summary>
+    public static ReplicaSpec Create(ModelSpec model, HardwareSpec hw, EngineConfig cfg)
+    {
+        if (cfg.TensorParallel < 1) throw new ArgumentException($"--tp must be at least 1 (got {cfg.TensorParallel}).");
+        if (cfg.PipelineParallel < 1) throw new ArgumentException($"--pp must be at least 1 (got {cfg.PipelineParallel}).");
+        if (cfg.PipelineParallel > model.NumLayers) throw new ArgumentException($"--pp {cfg.PipelineParallel} exceeds the model's {model.NumLayers} layers.");
+        if (model.NumHeads % cfg.TensorParallel != 0) throw new ArgumentException($"--tp {cfg.TensorParallel} does not divide {model.Name}'s {model.NumHeads} attention heads.");
+        if (cfg.BlockSize < 1) throw new ArgumentException($"--block-size must be positive (got {cfg.BlockSize}).");
+        if (cfg.GpuMemoryUtilization is <= 0 or > 1) throw new ArgumentException($"--gpu-memory-utilization must be in (0, 1] (got {cfg.GpuMemoryUtilization}).");
+
+        int maxModelLen = cfg.MaxModelLen ?? model.MaxPositionEmbeddings;
+        if (maxModelLen < 1) throw new ArgumentException($"--max-model-len must be positive (got {maxModelLen}).");
+        // vLLM's get_batch_defaults for the OpenAI server: big devices (>= 70 GiB, not A100) 8192/1024, others 2048/256.
+        int seqs = cfg.MaxNumSeqs ?? (hw.IsBigDevice ? 1024 : 256);
+        int tokens = cfg.MaxNumBatchedTokens ?? (int)Math.Min(hw.IsBigDevice ? 8192 : 2048, (long)seqs * maxModelLen);
+        if (cfg.MaxNumSeqs is null) seqs = Math.Min(seqs, tokens);
+        if (seqs < 1) throw new ArgumentException($"--max-num-seqs must be at least 1 (got {seqs}).");
+        if (tokens < 1) throw new ArgumentException($"--max-num-batched-tokens must be at least 1 (got {tokens}).");
+
+        string kvDType = DTypes.Normalize(cfg.KvCacheDType ?? model.DType);
+        int tp = cfg.TensorParallel, pp = cfg.PipelineParallel;
+        long total = hw.MemoryBytes;
+        long requested = (long)Math.Ceiling(total * cfg.GpuMemoryUtilization);
+        long weights = model.WeightBytesPerGpu(tp, pp);
+        long activation = MemoryPlan.ActivationPeakEstimate(model, tp, tokens, seqs);
+        long nonTorch = MemoryPlan.NonTorchEstimate(tp);
+        long kvBytes = requested - weights - activation - nonTorch;
+        int layersPerRank = (int)Math.Ceiling(model.NumLayers / (double)pp);
+        long blockBytes = cfg.BlockSize * model.KvBytesPerTokenPerLayer(tp, DTypes.Bytes(kvDType)) * layersPerRank;
+        int blocks;
+        if (cfg.KvBlocks is { } given)
+        {
+            if (given < 2) throw new ArgumentException($"--kv-blocks must be at least 2 (one is vLLM's null block); got {given}.");
+            blocks = given;
+        }
+        else
+        {
+            if (weights >= requested)
+                throw new ArgumentException(
+                    $"{model.Name} needs {weights / 1e9:F1} GB of weights per GPU at TP={tp}, PP={pp}, more than {cfg.GpuMemoryUtilization:P0} of {hw.Name}'s {total / 1e9:F1} GB. Raise --tp/--pp or pick a larger GPU.");
+            if (kvBytes < blockBytes)
+                throw new ArgumentException(
+                    $"No memory left for the KV cache on {hw.Name}: {requested / 1e9:F2} GB usable − {weights / 1e9:F2} GB weights − {(activation + nonTorch) / 1e9:F2} GB activations. Raise --gpu-memory-utilization or --tp, or lower --max-num-batched-tokens.");
+            blocks = (int)Math.Min(int.MaxValue, kvBytes / blockBytes);
+        }
+        var plan = new MemoryPlan(total, requested, weights, activation, nonTorch, Math.Max(0, kvBytes), blockBytes, blocks, cfg.KvBlocks.HasValue);
+        var spec = new ReplicaSpec
+        {
+            Model = model, Hardware = hw, TensorParallel = tp, PipelineParallel = pp, MaxNumSeqs = seqs,
+            MaxNumBatchedTokens = tokens, MaxModelLen = maxModelLen, BlockSize = cfg.BlockSize,
+            GpuMemoryUtilization = cfg.GpuMemoryUtilization, KvCacheDType = kvDType, Scheduler = cfg.Scheduler, Memory = plan,
+        };
+        // vLLM refuses to start when one max-length sequence cannot fit in the KV cache.
+        long usableTokens = (long)plan.UsableBlocks * cfg.BlockSize;
+        if (usableTokens < maxModelLen)
+            throw new ArgumentException(
+                $"The model's max seq len ({maxModelLen}) is larger than the maximum number of tokens that can be stored in the KV cache ({usableTokens}). Lower --max-model-len or give more KV memory.");
+        return spec;
+    }
+}

@@ -1,0 +1,103 @@
+using TokenSim.Core.Entities;
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.ExecutionTime;
+
+/// <summary>
+/// A roofline model of one step of a decoder-only transformer under tensor and pipeline parallelism. Per layer:
+/// the QKV, O and MLP GEMMs (MoE: the activated experts' GEMMs, loading the expected number of distinct experts),
+/// prefill and decode attention (FLOPs over causal query×key pairs; bytes of KV read), norms, rotary embedding,
+/// activation and residual adds (memory-bound), and two ring all-reduces over the TP link. Then the LM head over
+/// sampled rows, pipeline hand-offs between stages, and a per-step CPU overhead. Token-count-only terms are
+/// precomputed per token count, so a step costs a table lookup plus the attention terms.
+/// </summary>
+public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
+{
+    private readonly ModelSpec _m;
+    private readonly RooflineParameters _p;
+    private readonly int _tp;
+    private readonly int _pp;
+    private readonly double _flops;
+    private readonly double _bw;
+    private readonly LinkSpec _tpLink;
+    private readonly double _kvBytesPerTokenLayer;
+    private readonly double[] _denseByTokens;
+
+    public RooflineExecutionTimeModel(ReplicaSpec spec, RooflineParameters? parameters = null)
+    {
+        _m = spec.Model;
+        _p = parameters ?? new RooflineParameters();
+        _tp = spec.TensorParallel;
+        _pp = spec.PipelineParallel;
+        _flops = spec.Hardware.PeakFlops(_m.DType);
+        _bw = spec.Hardware.MemoryBandwidthBytesPerSecond;
+        _tpLink = _tp <= spec.Hardware.GpusPerNode || spec.Hardware.InterNode is null ? spec.Hardware.IntraNodeLink : spec.Hardware.InterNode;
+        _kvBytesPerTokenLayer = _m.KvBytesPerTokenPerLayer(_tp, DTypes.Bytes(spec.KvCacheDType));
+        int tableSize = Math.Max(spec.MaxNumBatchedTokens, 1) + 1;
+        _denseByTokens = new double[tableSize];
+        for (int t = 1; t < tableSize; t++) _denseByTokens[t] = DenseSeconds(t);
+    }
+
+    public string Name => "roofline";
+    public RooflineParameters Parameters => _p;
+
+    public double StepSeconds(in BatchShape s)
+    {
+        if (s.Tokens <= 0) return 0;
+        double dense = s.Tokens < _denseByTokens.Length ? _denseByTokens[s.Tokens] : DenseSeconds(s.Tokens);
+        double perLayer = AttentionSecondsPerLayer(s);
+        double layers = _m.NumLayers * perLayer;
+        double lmHead = s.Sampled > 0 ? Gemm(s.Sampled, (double)_m.VocabSize / _tp, _m.HiddenSize) : 0;
+        double pipeline = (_pp - 1) * (_tpLink.LatencySeconds + (double)s.Tokens * _m.HiddenSize * _m.DTypeBytes / (_tpLink.BandwidthBytesPerSecond * _p.LinkEfficiency));
+        return dense + layers + lmHead + pipeline + _p.StepOverheadSeconds;
+    }
+
+    /// <summary>Everything that depends only on the step's token count, summed over all layers.</summary>
+    private double DenseSeconds(int tokens)
+    {
+        double t = tokens, h = _m.HiddenSize, hd = _m.HeadDim, b = _m.DTypeBytes;
+        double qkv = Gemm(t, (_m.NumHeads + 2.0 * _m.NumKvHeads) * hd / _tp, h);
+        double o = Gemm(t, h, _m.NumHeads * hd / _tp);
+        double mlp = _m.IsMoe ? MoeSeconds(t) : Gemm(t, 2.0 * _m.IntermediateSize / _tp, h) + Gemm(t, h, (double)_m.IntermediateSize / _tp);
+        double width = _m.IsMoe ? (double)_m.ExpertWidth * _m.ExpertsPerToken / _tp : (double)_m.IntermediateSize / _tp;
+        // Two RMSNorms and two residual adds (read+write hidden), rotary on Q and K, SiLU-and-mul (read 2·I, write I).
+        double elementBytes = t * b * (h * 4 * 2 + 2 * (_m.NumHeads + _m.NumKvHeads) * hd / _tp + 3 * width);
+        double elementwise = elementBytes / (_bw * _p.MemoryEfficiency) + 5 * _p.KernelLatencySeconds;
+        double allReduce = _tp > 1 ? 2 * AllReduce(t * h * b) : 0;
+        return _m.NumLayers * (qkv + o + mlp + elementwise + allReduce);
+    }
+
+    private double MoeSeconds(double tokens)
+    {
+        double h = _m.HiddenSize, w = _m.ExpertWidth, e = _m.NumExperts, k = _m.ExpertsPerToken, b = _m.DTypeBytes;
+        double router = Gemm(tokens, e, h);
+        // Tokens pick k of e experts; the expected number of distinct experts touched sets the weight bytes read.
+        double active = e * (1 - Math.Pow(1 - k / e, tokens));
+        double flops = 2 * tokens * k * 3 * h * w / _tp;
+        double bytes = (active * 3 * h * w / _tp + tokens * k * (h + 3 * w / _tp) * 2) * b;
+        return router + Math.Max(flops / (_flops * _p.GemmComputeEfficiency), bytes / (_bw * _p.MemoryEfficiency)) + 3 * _p.KernelLatencySeconds;
+    }
+
+    private double AttentionSecondsPerLayer(in BatchShape s)
+    {
+        double headsPerRank = (double)_m.NumHeads / _tp;
+        double flops = 4 * headsPerRank * _m.HeadDim * (s.PrefillAttentionPairs + s.DecodeContext);
+        double kvBytes = _kvBytesPerTokenLayer * (s.DecodeContext + s.PrefillContext);
+        double qoBytes = 2.0 * s.Tokens * headsPerRank * _m.HeadDim * _m.DTypeBytes;
+        double compute = flops / (_flops * _p.AttentionComputeEfficiency);
+        double memory = (kvBytes + qoBytes) / (_bw * _p.MemoryEfficiency);
+        return Math.Max(compute, memory) + _p.KernelLatencySeconds;
+    }
+
+    /// <summary>An (m × k) · (k × n) GEMM in the model dtype.</summary>
+    private double Gemm(double m, double n, double k)
+    {
+        double flops = 2 * m * n * k;
+        double bytes = (n * k + m * k + m * n) * _m.DTypeBytes;
+        return Math.Max(flops / (_flops * _p.GemmComputeEfficiency), bytes / (_bw * _p.MemoryEfficiency)) + _p.KernelLatencySeconds;
+    }
+
+    /// <summary>Ring all-reduce of <paramref name="bytes"/> over the TP link: 2(p−1)/p of the data crosses each link.</summary>
+    private double AllReduce(double bytes) =>
+        _tpLink.LatencySeconds + 2.0 * (_tp - 1) / _tp * bytes / (_tpLink.BandwidthBytesPerSecond * _p.LinkEfficiency);
+}

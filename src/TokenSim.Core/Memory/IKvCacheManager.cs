@@ -1,0 +1,34 @@
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.Memory;
+
+/// <summary>
+/// A replica's paged KV cache. Requests hold whole blocks; <see cref="TryAllocate"/> grows a request to cover a
+/// token count and allocates nothing when the free pool cannot cover it (vLLM's <c>allocate_slots</c> returning None).
+/// </summary>
+public interface IKvCacheManager
+{
+    int BlockSize { get; }
+    /// <summary>Blocks requests can use (vLLM's <c>num_gpu_blocks − 1</c>: block 0 is a null block).</summary>
+    int TotalBlocks { get; }
+    int FreeBlocks { get; }
+    int UsedBlocks => TotalBlocks - FreeBlocks;
+    /// <summary>vLLM's <c>kv_cache_usage_perc</c> as a fraction.</summary>
+    double Usage => TotalBlocks == 0 ? 0 : (double)UsedBlocks / TotalBlocks;
+
+    int BlocksFor(int tokens) => (tokens + BlockSize - 1) / BlockSize;
+
+    /// <summary>Whether <paramref name="r"/> could grow to <paramref name="tokens"/> now (vLLM's full-ISL admission check).</summary>
+    bool CanFit(Request r, int tokens);
+
+    /// <summary>Grows <paramref name="r"/>'s allocation to cover <paramref name="tokens"/>; false, changing nothing, when blocks run out.</summary>
+    bool TryAllocate(Request r, int tokens);
+
+    /// <summary>Releases every block <paramref name="r"/> holds (finish or preemption).</summary>
+    void Free(Request r);
+
+    /// <summary>Prompt tokens already in the cache for a request about to be admitted (prefix caching); 0 without it.</summary>
+    int ComputedPrefixTokens(Request r) => 0;
+
+    IKvCacheManager Clone();
+}

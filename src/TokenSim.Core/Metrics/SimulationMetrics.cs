@@ -1,0 +1,71 @@
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.Metrics;
+
+/// <summary>
+/// Everything a run measures, kept in streaming form so memory does not grow with the number of requests:
+/// per-request latency histograms, per-token inter-token latencies, per-step batch shapes, KV use integrated over
+/// time, and (when asked) a time series sampled at a fixed interval.
+/// </summary>
+public sealed class SimulationMetrics
+{
+    public LogHistogram Ttft { get; private set; } = new();
+    public LogHistogram Tpot { get; private set; } = new();
+    public LogHistogram Itl { get; private set; } = new();
+    public LogHistogram E2e { get; private set; } = new();
+    public LogHistogram Queue { get; private set; } = new();
+    public LogHistogram BatchSize { get; private set; } = new();
+    public LogHistogram BatchTokens { get; private set; } = new();
+    public LogHistogram StepSeconds { get; private set; } = new();
+
+    public long Arrived { get; internal set; }
+    public long Completed { get; internal set; }
+    public long Rejected { get; internal set; }
+    public long Preemptions { get; internal set; }
+    public long PromptTokens { get; internal set; }
+    public long OutputTokens { get; internal set; }
+    public long Steps { get; internal set; }
+    public double FirstArrival { get; internal set; } = double.NaN;
+    public double LastFinish { get; internal set; }
+
+    /// <summary>Σ over replicas of ∫ KV usage dt, and the largest usage seen on any replica.</summary>
+    public double KvUsageIntegral { get; internal set; }
+    public double KvUsageMax { get; internal set; }
+    public double BusySeconds { get; internal set; }
+
+    /// <summary>Sampling period of <see cref="TimeSeries"/> in simulated seconds; 0 turns it off.</summary>
+    public double TimeSeriesInterval { get; init; }
+    public List<TimeSeriesPoint> TimeSeries { get; private set; } = [];
+
+    internal void RecordFinished(Request r)
+    {
+        Completed++;
+        OutputTokens += r.Generated;
+        Ttft.Add(r.TtftSeconds);
+        E2e.Add(r.E2eSeconds);
+        Queue.Add(r.QueueSeconds);
+        if (r.Generated > 1) Tpot.Add(r.TpotSeconds);
+        if (r.FinishTime > LastFinish) LastFinish = r.FinishTime;
+    }
+
+    internal void RecordStep(in BatchShape shape, double seconds, double kvUsage)
+    {
+        Steps++;
+        BatchSize.Add(shape.Sequences);
+        BatchTokens.Add(shape.Tokens);
+        StepSeconds.Add(seconds);
+        BusySeconds += seconds;
+        KvUsageIntegral += kvUsage * seconds;
+        if (kvUsage > KvUsageMax) KvUsageMax = kvUsage;
+    }
+
+    internal SimulationMetrics Clone() => new()
+    {
+        Ttft = Ttft.Clone(), Tpot = Tpot.Clone(), Itl = Itl.Clone(), E2e = E2e.Clone(), Queue = Queue.Clone(),
+        BatchSize = BatchSize.Clone(), BatchTokens = BatchTokens.Clone(), StepSeconds = StepSeconds.Clone(),
+        Arrived = Arrived, Completed = Completed, Rejected = Rejected, Preemptions = Preemptions,
+        PromptTokens = PromptTokens, OutputTokens = OutputTokens, Steps = Steps, FirstArrival = FirstArrival,
+        LastFinish = LastFinish, KvUsageIntegral = KvUsageIntegral, KvUsageMax = KvUsageMax, BusySeconds = BusySeconds,
+        TimeSeriesInterval = TimeSeriesInterval, TimeSeries = [.. TimeSeries],
+    };
+}

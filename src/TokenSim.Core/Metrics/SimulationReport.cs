@@ -1,0 +1,119 @@
+using System.Text.Json;
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.Metrics;
+
+/// <summary>The summary of a run, as <c>tokensim simulate</c> prints it and writes it with <c>--json</c>.</summary>
+public sealed record SimulationReport
+{
+    public required string Model { get; init; }
+    public required string Hardware { get; init; }
+    public required int Replicas { get; init; }
+    public required int TensorParallel { get; init; }
+    public required int PipelineParallel { get; init; }
+    public required string Scheduler { get; init; }
+    public required string ExecutionModel { get; init; }
+    public required int KvBlocksPerReplica { get; init; }
+    public required int BlockSize { get; init; }
+    public required int MaxNumSeqs { get; init; }
+    public required int MaxNumBatchedTokens { get; init; }
+    public required long Requests { get; init; }
+    public required long Rejected { get; init; }
+    public required double MakespanSeconds { get; init; }
+    public required Distribution Ttft { get; init; }
+    public required Distribution Tpot { get; init; }
+    public required Distribution Itl { get; init; }
+    public required Distribution E2e { get; init; }
+    public required Distribution Queue { get; init; }
+    public required Distribution BatchSize { get; init; }
+    public required Distribution BatchTokens { get; init; }
+    public required double RequestsPerSecond { get; init; }
+    public required double OutputTokensPerSecond { get; init; }
+    public required long OutputTokens { get; init; }
+    public required long PromptTokens { get; init; }
+    public required long Preemptions { get; init; }
+    public required long Steps { get; init; }
+    public required double KvUsageMean { get; init; }
+    public required double KvUsageMax { get; init; }
+    public double WallSeconds { get; init; }
+
+    public static SimulationReport From(Simulator sim, double wallSeconds)
+    {
+        var m = sim.Metrics;
+        var spec = sim.Options.Replica;
+        double start = double.IsNaN(m.FirstArrival) ? 0 : m.FirstArrival;
+        double makespan = Math.Max(0, m.LastFinish - start);
+        return new SimulationReport
+        {
+            Model = spec.Model.Name, Hardware = spec.Hardware.Name, Replicas = sim.Replicas.Count,
+            TensorParallel = spec.TensorParallel, PipelineParallel = spec.PipelineParallel, Scheduler = spec.Scheduler,
+            ExecutionModel = sim.Options.ExecutionTime is null ? "roofline" : "custom",
+            KvBlocksPerReplica = spec.NumGpuBlocks, BlockSize = spec.BlockSize, MaxNumSeqs = spec.MaxNumSeqs,
+            MaxNumBatchedTokens = spec.MaxNumBatchedTokens,
+            Requests = m.Completed, Rejected = m.Rejected, MakespanSeconds = makespan,
+            Ttft = m.Ttft.Summarize(), Tpot = m.Tpot.Summarize(), Itl = m.Itl.Summarize(), E2e = m.E2e.Summarize(),
+            Queue = m.Queue.Summarize(), BatchSize = m.BatchSize.Summarize(), BatchTokens = m.BatchTokens.Summarize(),
+            RequestsPerSecond = makespan > 0 ? m.Completed / makespan : 0,
+            OutputTokensPerSecond = makespan > 0 ? m.OutputTokens / makespan : 0,
+            OutputTokens = m.OutputTokens, PromptTokens = m.PromptTokens, Preemptions = m.Preemptions, Steps = m.Steps,
+            KvUsageMean = makespan > 0 ? m.KvUsageIntegral / (makespan * sim.Replicas.Count) : 0,
+            KvUsageMax = m.KvUsageMax,
+            WallSeconds = wallSeconds,
+        };
+    }
+
+    /// <summary>Writes the <c>--json</c> document: the keys the issue tracker and scorecard rely on, plus the run's settings.</summary>
+    public void WriteJson(Stream stream)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteNumber("requests", Requests);
+        w.WriteNumber("rejected", Rejected);
+        w.WriteNumber("makespan_s", MakespanSeconds);
+        WriteDistribution(w, "ttft_s", Ttft);
+        WriteDistribution(w, "tpot_s", Tpot);
+        WriteDistribution(w, "itl_s", Itl);
+        WriteDistribution(w, "e2e_s", E2e);
+        WriteDistribution(w, "queue_s", Queue);
+        w.WriteStartObject("throughput");
+        w.WriteNumber("requests_per_s", RequestsPerSecond);
+        w.WriteNumber("output_tokens_per_s", OutputTokensPerSecond);
+        w.WriteEndObject();
+        w.WriteNumber("preemptions", Preemptions);
+        w.WriteStartObject("kv_usage");
+        w.WriteNumber("mean", KvUsageMean);
+        w.WriteNumber("max", KvUsageMax);
+        w.WriteEndObject();
+        WriteDistribution(w, "batch_size", BatchSize);
+        WriteDistribution(w, "batch_tokens", BatchTokens);
+        w.WriteNumber("steps", Steps);
+        w.WriteNumber("prompt_tokens", PromptTokens);
+        w.WriteNumber("output_tokens", OutputTokens);
+        w.WriteStartObject("config");
+        w.WriteString("model", Model);
+        w.WriteString("hardware", Hardware);
+        w.WriteNumber("replicas", Replicas);
+        w.WriteNumber("tp", TensorParallel);
+        w.WriteNumber("pp", PipelineParallel);
+        w.WriteString("scheduler", Scheduler);
+        w.WriteString("perf_model", ExecutionModel);
+        w.WriteNumber("kv_blocks", KvBlocksPerReplica);
+        w.WriteNumber("block_size", BlockSize);
+        w.WriteNumber("max_num_seqs", MaxNumSeqs);
+        w.WriteNumber("max_num_batched_tokens", MaxNumBatchedTokens);
+        w.WriteEndObject();
+        w.WriteNumber("wall_s", WallSeconds);
+        w.WriteEndObject();
+    }
+
+    private static void WriteDistribution(Utf8JsonWriter w, string name, Distribution d)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("mean", d.Mean);
+        w.WriteNumber("p50", d.P50);
+        w.WriteNumber("p90", d.P90);
+        w.WriteNumber("p99", d.P99);
+        w.WriteNumber("max", d.Max);
+        w.WriteEndObject();
+    }
+}

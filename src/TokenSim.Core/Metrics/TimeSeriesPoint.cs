@@ -1,0 +1,4 @@
+namespace TokenSim.Core.Metrics;
+
+/// <summary>One replica's state at a sampling instant.</summary>
+public readonly record struct TimeSeriesPoint(double Time, int Replica, int Running, int Waiting, double KvUsage, int KvBlocksUsed);

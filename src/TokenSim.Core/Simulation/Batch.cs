@@ -1,0 +1,110 @@
+namespace TokenSim.Core.Simulation;
+
+/// <summary>One scheduled sequence in a step: how many tokens it runs and how many it had in KV before.</summary>
+public readonly record struct BatchEntry(Request Request, int Tokens, int ContextBefore)
+{
+    /// <summary>True when this step catches the request up with its known tokens, so it samples a token.</summary>
+    public bool Samples => ContextBefore + Tokens >= Request.NumTokens;
+}
+
+/// <summary>The aggregate shape of a step that execution-time models need.</summary>
+public struct BatchShape
+{
+    public int Tokens;
+    public int Sequences;
+    public int Sampled;
+    public int DecodeCount;
+    /// <summary>Sum over decodes of the KV length each reads (context including the new token).</summary>
+    public long DecodeContext;
+    public int PrefillTokens;
+    public int PrefillCount;
+    /// <summary>Sum over prefill chunks of query×key pairs under the causal mask: n·ctx + n(n+1)/2.</summary>
+    public double PrefillAttentionPairs;
+    /// <summary>Sum over prefill chunks of the KV length read (earlier context plus the chunk).</summary>
+    public long PrefillContext;
+}
+
+/// <summary>The sequences one step runs. Reused across steps to keep the hot loop free of allocation.</summary>
+public sealed class Batch
+{
+    private BatchEntry[] _entries = new BatchEntry[64];
+
+    public int Count { get; private set; }
+    public ReadOnlySpan<BatchEntry> Entries => _entries.AsSpan(0, Count);
+    public int TotalTokens { get; private set; }
+
+    public void Clear()
+    {
+        Array.Clear(_entries, 0, Count);
+        Count = 0;
+        TotalTokens = 0;
+    }
+
+    /// <summary>Adds <paramref name="tokens"/> of <paramref name="r"/> and advances its computed count (vLLM does so at schedule time).</summary>
+    public void Add(Request r, int tokens)
+    {
+        if (Count == _entries.Length) Array.Resize(ref _entries, Count * 2);
+        _entries[Count++] = new BatchEntry(r, tokens, r.NumComputed);
+        r.NumComputed += tokens;
+        TotalTokens += tokens;
+    }
+
+    /// <summary>Takes a request back out of the step (a priority preemption after it was scheduled) and undoes its tokens.</summary>
+    public bool Remove(Request r)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            if (!ReferenceEquals(_entries[i].Request, r)) continue;
+            r.NumComputed = _entries[i].ContextBefore;
+            TotalTokens -= _entries[i].Tokens;
+            Array.Copy(_entries, i + 1, _entries, i, Count - i - 1);
+            _entries[--Count] = default;
+            return true;
+        }
+        return false;
+    }
+
+    public int TokensOf(Request r)
+    {
+        for (int i = 0; i < Count; i++)
+            if (ReferenceEquals(_entries[i].Request, r)) return _entries[i].Tokens;
+        return 0;
+    }
+
+    public BatchShape Shape()
+    {
+        var s = new BatchShape { Sequences = Count };
+        for (int i = 0; i < Count; i++)
+        {
+            ref readonly var e = ref _entries[i];
+            s.Tokens += e.Tokens;
+            if (e.Samples) s.Sampled++;
+            if (e.Tokens == 1 && e.Samples)
+            {
+                s.DecodeCount++;
+                s.DecodeContext += e.ContextBefore + 1;
+            }
+            else
+            {
+                s.PrefillCount++;
+                s.PrefillTokens += e.Tokens;
+                s.PrefillAttentionPairs += (double)e.Tokens * e.ContextBefore + 0.5 * e.Tokens * (e.Tokens + 1.0);
+                s.PrefillContext += e.ContextBefore + e.Tokens;
+            }
+        }
+        return s;
+    }
+
+    internal void CopyFrom(Batch other, Func<Request, Request> map)
+    {
+        Clear();
+        if (_entries.Length < other.Count) _entries = new BatchEntry[other._entries.Length];
+        for (int i = 0; i < other.Count; i++)
+        {
+            var e = other._entries[i];
+            _entries[i] = e with { Request = map(e.Request) };
+        }
+        Count = other.Count;
+        TotalTokens = other.TotalTokens;
+    }
+}

@@ -1,0 +1,16 @@
+namespace TokenSim.Core.Simulation;
+
+/// <summary>
+/// Optional per-request callbacks, for drivers that need every token's time (the emulator, request CSV output).
+/// Called synchronously from the event loop at simulated time <c>now</c>.
+/// </summary>
+public interface ISimulationObserver
+{
+    void OnArrived(Request r, double now) { }
+    void OnRejected(Request r, double now, string reason) { }
+    void OnScheduled(Request r, double now) { }
+    /// <summary>The request's token number <see cref="Request.Generated"/> (1-based) was produced at <paramref name="now"/>.</summary>
+    void OnToken(Request r, double now) { }
+    void OnPreempted(Request r, double now) { }
+    void OnFinished(Request r, double now) { }
+}

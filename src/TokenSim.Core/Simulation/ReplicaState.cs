@@ -1,0 +1,79 @@
+using TokenSim.Core.Entities;
+using TokenSim.Core.Memory;
+
+namespace TokenSim.Core.Simulation;
+
+/// <summary>
+/// The live state of one replica: its queues, KV cache and the step in flight. Schedulers read and change it
+/// through the members here; the simulator owns the clock.
+/// </summary>
+public sealed class ReplicaState
+{
+    internal ReplicaState(int index, ReplicaSpec spec, IKvCacheManager kv)
+    {
+        Index = index;
+        Spec = spec;
+        Kv = kv;
+    }
+
+    public int Index { get; }
+    public ReplicaSpec Spec { get; }
+    public IKvCacheManager Kv { get; private set; }
+    /// <summary>Admitted requests in admission order (re-admitted ones at the end), as vLLM's <c>running</c>.</summary>
+    public List<Request> Running { get; private set; } = [];
+    public RequestDeque Waiting { get; private set; } = new();
+    /// <summary>The step in flight (empty when idle).</summary>
+    public Batch Batch { get; } = new();
+    public bool Busy { get; internal set; }
+    /// <summary>Simulated time now (the scheduler's step timestamp).</summary>
+    public double Now { get; internal set; }
+    public double StepStart { get; internal set; }
+    public double StepEnd { get; internal set; }
+    /// <summary>Requests routed here and not finished: running plus waiting.</summary>
+    public int Outstanding => Running.Count + Waiting.Count;
+    public long Preemptions { get; private set; }
+    public long Steps { get; internal set; }
+
+    internal Action<Request>? OnPreempted;
+    internal Action<Request>? OnFirstScheduled;
+
+    /// <summary>
+    /// Preempts <paramref name="victim"/> by recompute, as vLLM V1 does: frees its blocks, forgets its computed
+    /// tokens and puts it at the front of the waiting queue. The caller removes it from <see cref="Running"/>.
+    /// </summary>
+    public void Preempt(Request victim)
+    {
+        Kv.Free(victim);
+        victim.NumComputed = 0;
+        victim.Preemptions++;
+        victim.Status = RequestStatus.Waiting;
+        Waiting.PushFront(victim);
+        Preemptions++;
+        OnPreempted?.Invoke(victim);
+    }
+
+    /// <summary>Admits <paramref name="r"/> (already removed from waiting) to the end of <see cref="Running"/>.</summary>
+    public void Admit(Request r)
+    {
+        r.Status = RequestStatus.Running;
+        if (double.IsNaN(r.ScheduledTime))
+        {
+            r.ScheduledTime = Now;
+            OnFirstScheduled?.Invoke(r);
+        }
+        Running.Add(r);
+    }
+
+    internal ReplicaState CloneWith(Func<Request, Request> map)
+    {
+        var c = new ReplicaState(Index, Spec, Kv.Clone())
+        {
+            Busy = Busy, Now = Now, StepStart = StepStart, StepEnd = StepEnd, Preemptions = Preemptions, Steps = Steps,
+            Waiting = Waiting.CloneWith(map),
+        };
+        c.Running = new List<Request>(Running.Count);
+        foreach (var r in Running) c.Running.Add(map(r));
+        c.Batch.CopyFrom(Batch, map);
+        return c;
+    }
+}

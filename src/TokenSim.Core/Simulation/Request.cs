@@ -1,0 +1,70 @@
+namespace TokenSim.Core.Simulation;
+
+public enum RequestStatus : byte
+{
+    /// <summary>Submitted but its arrival time has not been reached.</summary>
+    Pending,
+    Waiting,
+    Running,
+    Finished,
+    /// <summary>Refused at arrival, as vLLM answers 400 (prompt plus output over the context length).</summary>
+    Rejected,
+}
+
+/// <summary>
+/// One request and its progress through the engine. Token accounting follows vLLM V1: the engine schedules
+/// tokens until <see cref="NumComputed"/> catches up with <see cref="NumTokens"/> (prompt plus generated); the
+/// step that catches up samples one new token.
+/// </summary>
+public sealed class Request
+{
+    public Request(long id, double arrivalTime, int promptTokens, int outputTokens)
+    {
+        Id = id;
+        ArrivalTime = arrivalTime;
+        PromptTokens = promptTokens;
+        OutputTokens = outputTokens;
+    }
+
+    public long Id { get; }
+    /// <summary>Seconds of simulated time at which the request reaches the engine.</summary>
+    public double ArrivalTime { get; }
+    public int PromptTokens { get; }
+    /// <summary>Tokens it will generate before it stops (known offline; a prediction online).</summary>
+    public int OutputTokens { get; internal set; }
+    public int Priority { get; init; }
+    /// <summary>Prefix block hashes as a trace gives them (Mooncake <c>hash_ids</c>), or null.</summary>
+    public int[]? PrefixHashes { get; init; }
+    /// <summary>Prompt token ids when the workload carries them, or null.</summary>
+    public int[]? TokenIds { get; init; }
+
+    public RequestStatus Status { get; internal set; }
+    public int Replica { get; internal set; } = -1;
+    public int Generated { get; internal set; }
+    public int NumComputed { get; internal set; }
+    public int BlocksHeld { get; internal set; }
+    public int Preemptions { get; internal set; }
+
+    /// <summary>First time a scheduler admitted it (vLLM keeps the first SCHEDULED event), or NaN.</summary>
+    public double ScheduledTime { get; internal set; } = double.NaN;
+    public double FirstTokenTime { get; internal set; } = double.NaN;
+    public double LastTokenTime { get; internal set; } = double.NaN;
+    public double FinishTime { get; internal set; } = double.NaN;
+
+    /// <summary>Prompt plus tokens generated so far: what must be in KV before the next token can be sampled.</summary>
+    public int NumTokens => PromptTokens + Generated;
+    public bool IsPrefillDone => NumComputed >= NumTokens;
+    public double TtftSeconds => FirstTokenTime - ArrivalTime;
+    public double E2eSeconds => FinishTime - ArrivalTime;
+    public double QueueSeconds => ScheduledTime - ArrivalTime;
+    public double TpotSeconds => Generated > 1 ? (LastTokenTime - FirstTokenTime) / (Generated - 1) : 0;
+
+    internal Request CloneState() => new(Id, ArrivalTime, PromptTokens, OutputTokens)
+    {
+        Priority = Priority, PrefixHashes = PrefixHashes, TokenIds = TokenIds, Status = Status, Replica = Replica,
+        Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions,
+        ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
+    };
+
+    public override string ToString() => $"req {Id} ({PromptTokens}+{OutputTokens}, {Status}, gen {Generated}, computed {NumComputed})";
+}

@@ -1,0 +1,23 @@
+namespace TokenSim.Core.Simulation;
+
+public enum EventKind : byte
+{
+    /// <summary>A request reaches the router. Ordered first so a step that ends at the same instant sees it.</summary>
+    Arrival = 0,
+    StepEnd = 1,
+}
+
+/// <summary>An event's payload: what happens and to whom.</summary>
+public readonly record struct SimEvent(EventKind Kind, int Replica, Request? Request);
+
+/// <summary>Events are ordered by time, then kind, then insertion sequence, so ties break the same way every run.</summary>
+public readonly record struct EventKey(double Time, EventKind Kind, long Seq) : IComparable<EventKey>
+{
+    public int CompareTo(EventKey other)
+    {
+        int c = Time.CompareTo(other.Time);
+        if (c != 0) return c;
+        c = Kind.CompareTo(other.Kind);
+        return c != 0 ? c : Seq.CompareTo(other.Seq);
+    }
+}

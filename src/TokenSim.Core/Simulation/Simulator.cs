@@ -1,0 +1,277 @@
+using TokenSim.Core.ExecutionTime;
+using TokenSim.Core.Metrics;
+using TokenSim.Core.Randomness;
+using TokenSim.Core.Scheduling.Global;
+using TokenSim.Core.Scheduling.Replica;
+using TokenSim.Core.Workload;
+
+namespace TokenSim.Core.Simulation;
+
+/// <summary>
+/// The token-level discrete-event simulator of a serving deployment: a router in front of replicas, each a
+/// scheduler, a paged KV cache and an execution-time model. Drivers submit requests at any simulated time (or
+/// attach a workload), advance the clock, read the state, and clone the whole simulation into an independent
+/// copy that continues on its own.
+/// </summary>
+/// <remarks>
+/// Events are ordered by (time, kind, sequence); with the same options, seed and inputs a run is bit-identical,
+/// and so is a clone continued with the same inputs. Not thread-safe: one driver at a time.
+/// </remarks>
+public sealed class Simulator
+{
+    private readonly PriorityQueue<SimEvent, EventKey> _events = new();
+    private readonly ReplicaState[] _replicas;
+    private readonly IReplicaScheduler[] _schedulers;
+    private readonly IExecutionTimeModel[] _exec;
+    private readonly IGlobalScheduler _router;
+    private readonly List<Request> _finishedScratch = [];
+    private long _seq;
+    private long _nextId;
+    private IWorkloadSource? _source;
+    private Request? _sourcePending;
+    private double _nextSample;
+    private ISimulationObserver? _observer;
+
+    public Simulator(SimulationOptions options)
+    {
+        Options = options;
+        var spec = options.Replica;
+        if (options.Replicas < 1) throw new ArgumentException($"--replicas must be at least 1 (got {options.Replicas}).");
+        var execFactory = options.ExecutionTime ?? (s => new RooflineExecutionTimeModel(s));
+        var exec = execFactory(spec);
+        _replicas = new ReplicaState[options.Replicas];
+        _schedulers = new IReplicaScheduler[options.Replicas];
+        _exec = new IExecutionTimeModel[options.Replicas];
+        for (int i = 0; i < options.Replicas; i++)
+        {
+            _replicas[i] = new ReplicaState(i, spec, new Memory.PagedKvCacheManager(spec.UsableBlocks, spec.BlockSize));
+            _schedulers[i] = ReplicaSchedulers.Registry.Create(spec.Scheduler, spec);
+            _exec[i] = exec; // stateless and immutable: shared
+        }
+        _router = GlobalSchedulers.Registry.Create(options.Router, options.Replicas);
+        Random = new SimRandom(options.Seed);
+        Metrics = new SimulationMetrics { TimeSeriesInterval = options.TimeSeriesIntervalSeconds };
+        WireReplicas();
+    }
+
+    private Simulator(Simulator source, Dictionary<Request, Request> map)
+    {
+        Request Map(Request r)
+        {
+            if (!map.TryGetValue(r, out var c)) map[r] = c = r.CloneState();
+            return c;
+        }
+        Options = source.Options;
+        _replicas = source._replicas.Select(r => r.CloneWith(Map)).ToArray();
+        _schedulers = source._schedulers.Select(s => s.Clone()).ToArray();
+        _exec = source._exec;
+        _router = source._router.Clone();
+        foreach (var (ev, key) in source._events.UnorderedItems)
+            _events.Enqueue(ev.Request is null ? ev : ev with { Request = Map(ev.Request) }, key);
+        _seq = source._seq;
+        _nextId = source._nextId;
+        _source = source._source?.Clone();
+        _sourcePending = source._sourcePending is null ? null : Map(source._sourcePending);
+        _nextSample = source._nextSample;
+        Now = source.Now;
+        Random = source.Random.Clone();
+        Metrics = source.Metrics.Clone();
+        WireReplicas();
+    }
+
+    public SimulationOptions Options { get; }
+    public double Now { get; private set; }
+    public SimRandom Random { get; }
+    public SimulationMetrics Metrics { get; }
+    public IReadOnlyList<ReplicaState> Replicas => _replicas;
+    public IWorkloadSource? Workload => _source;
+    public int PendingEvents => _events.Count;
+    /// <summary>Time of the next event, or null when nothing is scheduled.</summary>
+    public double? NextEventTime => _events.TryPeek(out _, out var k) ? k.Time : null;
+    public bool IsIdle => _events.Count == 0;
+
+    /// <summary>Per-request callbacks (not carried over by <see cref="Clone"/>).</summary>
+    public ISimulationObserver? Observer
+    {
+        get => _observer;
+        set => _observer = value;
+    }
+
+    private void WireReplicas()
+    {
+        foreach (var r in _replicas)
+        {
+            r.OnPreempted = req =>
+            {
+                Metrics.Preemptions++;
+                _observer?.OnPreempted(req, Now);
+            };
+            r.OnFirstScheduled = req => _observer?.OnScheduled(req, Now);
+        }
+    }
+
+    /// <summary>Submits a request that arrives at <see cref="RequestSpec.ArrivalTime"/> (not before <see cref="Now"/>).</summary>
+    public Request Submit(in RequestSpec spec)
+    {
+        if (spec.ArrivalTime < Now) throw new ArgumentException($"Cannot submit a request at t={spec.ArrivalTime} s: the simulation is already at t={Now} s.");
+        var r = NewRequest(spec);
+        _events.Enqueue(new SimEvent(EventKind.Arrival, -1, r), new EventKey(spec.ArrivalTime, EventKind.Arrival, _seq++));
+        return r;
+    }
+
+    /// <summary>Streams requests from <paramref name="source"/>: one pending arrival at a time, so memory stays flat.</summary>
+    public void AttachWorkload(IWorkloadSource source)
+    {
+        if (_source is not null) throw new InvalidOperationException("A workload is already attached.");
+        _source = source;
+        PullSource();
+    }
+
+    private Request NewRequest(in RequestSpec s) => new(_nextId++, s.ArrivalTime, s.PromptTokens, s.OutputTokens)
+    {
+        Priority = s.Priority, PrefixHashes = s.PrefixHashes, TokenIds = s.TokenIds,
+    };
+
+    private void PullSource()
+    {
+        if (_source is null || _sourcePending is not null) return;
+        if (!_source.TryNext(Now, Random, out var spec)) return;
+        if (spec.ArrivalTime < Now) spec = spec with { ArrivalTime = Now };
+        _sourcePending = Submit(spec);
+    }
+
+    /// <summary>Processes the next event; false when there is none.</summary>
+    public bool Step()
+    {
+        if (!_events.TryDequeue(out var ev, out var key)) return false;
+        if (Metrics.TimeSeriesInterval > 0) SampleUntil(key.Time);
+        Now = key.Time;
+        if (ev.Kind == EventKind.Arrival) HandleArrival(ev.Request!);
+        else HandleStepEnd(_replicas[ev.Replica]);
+        return true;
+    }
+
+    /// <summary>Processes every event up to and including <paramref name="time"/>, then sets the clock to it.</summary>
+    public void AdvanceTo(double time)
+    {
+        while (_events.TryPeek(out _, out var k) && k.Time <= time) Step();
+        if (time > Now)
+        {
+            if (Metrics.TimeSeriesInterval > 0) SampleUntil(time);
+            Now = time;
+        }
+    }
+
+    /// <summary>Runs until no event is left (the workload is exhausted and every request has finished).</summary>
+    public void Run(CancellationToken cancellation = default)
+    {
+        int n = 0;
+        while (Step())
+        {
+            if ((++n & 0xFFFF) == 0) cancellation.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>An independent copy of the whole simulation (state, clock, random stream, metrics, workload).</summary>
+    public Simulator Clone() => new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance));
+
+    private void HandleArrival(Request r)
+    {
+        if (ReferenceEquals(r, _sourcePending)) _sourcePending = null;
+        Metrics.Arrived++;
+        if (double.IsNaN(Metrics.FirstArrival)) Metrics.FirstArrival = Now;
+        int maxLen = Options.Replica.MaxModelLen;
+        if (r.PromptTokens < 1 || r.OutputTokens < 1 || r.PromptTokens + r.OutputTokens > maxLen)
+        {
+            r.Status = RequestStatus.Rejected;
+            Metrics.Rejected++;
+            _observer?.OnRejected(r, Now, r.PromptTokens < 1 || r.OutputTokens < 1
+                ? "prompt and output must each be at least 1 token"
+                : $"this model's maximum context length is {maxLen} tokens; the request asks for {r.PromptTokens + r.OutputTokens} ({r.PromptTokens} prompt + {r.OutputTokens} output)");
+            PullSource();
+            return;
+        }
+        int idx = _router.Route(r, _replicas);
+        var replica = _replicas[idx];
+        r.Replica = idx;
+        r.Status = RequestStatus.Waiting;
+        replica.Waiting.PushBack(r);
+        Metrics.PromptTokens += r.PromptTokens;
+        _observer?.OnArrived(r, Now);
+        if (!replica.Busy) StartStep(replica);
+        PullSource();
+    }
+
+    private void StartStep(ReplicaState replica)
+    {
+        replica.Now = Now;
+        var batch = replica.Batch;
+        batch.Clear();
+        _schedulers[replica.Index].Schedule(replica, batch);
+        if (batch.Count == 0)
+        {
+            replica.Busy = false;
+            return;
+        }
+        var shape = batch.Shape();
+        double dt = _exec[replica.Index].StepSeconds(shape);
+        Metrics.RecordStep(shape, dt, replica.Kv.Usage);
+        replica.Busy = true;
+        replica.Steps++;
+        replica.StepStart = Now;
+        replica.StepEnd = Now + dt;
+        _events.Enqueue(new SimEvent(EventKind.StepEnd, replica.Index, null), new EventKey(Now + dt, EventKind.StepEnd, _seq++));
+    }
+
+    private void HandleStepEnd(ReplicaState replica)
+    {
+        var finished = _finishedScratch;
+        foreach (ref readonly var e in replica.Batch.Entries)
+        {
+            if (!e.Samples) continue;
+            var r = e.Request;
+            r.Generated++;
+            if (r.Generated == 1) r.FirstTokenTime = Now;
+            else Metrics.Itl.Add(Now - r.LastTokenTime);
+            r.LastTokenTime = Now;
+            _observer?.OnToken(r, Now);
+            if (r.Generated >= r.OutputTokens)
+            {
+                r.FinishTime = Now;
+                r.Status = RequestStatus.Finished;
+                replica.Kv.Free(r);
+                finished.Add(r);
+            }
+        }
+        replica.Batch.Clear();
+        if (finished.Count > 0)
+        {
+            var running = replica.Running;
+            int w = 0;
+            for (int i = 0; i < running.Count; i++)
+                if (running[i].Status != RequestStatus.Finished) running[w++] = running[i];
+            running.RemoveRange(w, running.Count - w);
+            foreach (var r in finished)
+            {
+                Metrics.RecordFinished(r);
+                _observer?.OnFinished(r, Now);
+                _source?.OnFinished(Now);
+            }
+            finished.Clear();
+            PullSource();
+        }
+        replica.Busy = false;
+        StartStep(replica);
+    }
+
+    private void SampleUntil(double time)
+    {
+        double dt = Metrics.TimeSeriesInterval;
+        while (_nextSample <= time)
+        {
+            foreach (var r in _replicas)
+                Metrics.TimeSeries.Add(new TimeSeriesPoint(_nextSample, r.Index, r.Running.Count, r.Waiting.Count, r.Kv.Usage, r.Kv.UsedBlocks));
+            _nextSample += dt;
+        }
+    }
+}
