@@ -2,7 +2,7 @@ namespace TokenSim.Core.Metrics;
 
 /// <summary>
 /// A streaming histogram of positive values with log-spaced buckets, 256 per power of two (HDR-style, indexed
-/// straight from the IEEE-754 bits), so any quantile is within 0.14% of the true sample value in constant memory.
+/// straight from the IEEE-754 bits), so any quantile is within 0.2% of the true sample value in constant memory.
 /// Count, sum, min and max are exact.
 /// </summary>
 public sealed class LogHistogram

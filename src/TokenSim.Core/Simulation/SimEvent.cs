@@ -5,6 +5,8 @@ public enum EventKind : byte
     /// <summary>A request reaches the router. Ordered first so a step that ends at the same instant sees it.</summary>
     Arrival = 0,
     StepEnd = 1,
+    /// <summary>An idle replica starts a step; ordered after every arrival at the same instant, so a burst is scheduled together.</summary>
+    Wake = 2,
 }
 
 /// <summary>An event's payload: what happens and to whom.</summary>

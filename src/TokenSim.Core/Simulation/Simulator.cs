@@ -146,8 +146,12 @@ public sealed class Simulator
         if (!_events.TryDequeue(out var ev, out var key)) return false;
         if (Metrics.TimeSeriesInterval > 0) SampleUntil(key.Time);
         Now = key.Time;
-        if (ev.Kind == EventKind.Arrival) HandleArrival(ev.Request!);
-        else HandleStepEnd(_replicas[ev.Replica]);
+        switch (ev.Kind)
+        {
+            case EventKind.Arrival: HandleArrival(ev.Request!); break;
+            case EventKind.StepEnd: HandleStepEnd(_replicas[ev.Replica]); break;
+            default: StartStep(_replicas[ev.Replica]); break;
+        }
         return true;
     }
 
@@ -198,7 +202,12 @@ public sealed class Simulator
         replica.Waiting.PushBack(r);
         Metrics.PromptTokens += r.PromptTokens;
         _observer?.OnArrived(r, Now);
-        if (!replica.Busy) StartStep(replica);
+        if (!replica.Busy)
+        {
+            // Busy from now: the wake-up is pending, and more arrivals at this instant join the same first step.
+            replica.Busy = true;
+            _events.Enqueue(new SimEvent(EventKind.Wake, idx, null), new EventKey(Now, EventKind.Wake, _seq++));
+        }
         PullSource();
     }
 

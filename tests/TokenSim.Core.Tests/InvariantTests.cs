@@ -1,0 +1,125 @@
+using TokenSim.Core.Entities;
+using TokenSim.Core.Metrics;
+using TokenSim.Core.Simulation;
+using TokenSim.Core.Workload;
+
+namespace TokenSim.Core.Tests;
+
+/// <summary>Properties that must hold on any workload: conservation, capacity, monotone times, determinism.</summary>
+public class InvariantTests
+{
+    private static Simulator Build(string scheduler, int kvBlocks, ulong seed, int replicas = 2)
+    {
+        var spec = TestSupport.Spec(new EngineConfig { Scheduler = scheduler, KvBlocks = kvBlocks, MaxModelLen = 2048, MaxNumBatchedTokens = 512, MaxNumSeqs = 64 });
+        var sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = replicas, Seed = seed });
+        var lengths = new LengthSampler.Independent(new LengthDistribution.Uniform(1, 1500), new LengthDistribution.Zipf(1.1, 500));
+        sim.AttachWorkload(new GeneratedWorkloadSource(ArrivalProcess.Gamma, 20, 2, 400, lengths));
+        return sim;
+    }
+
+    [Theory]
+    [InlineData("vllm-v1", 200)]   // 200 blocks × 16 = 3,200 tokens: heavy preemption
+    [InlineData("vllm-v1", 5000)]
+    [InlineData("vllm-v0", 200)]
+    [InlineData("vllm-v0", 5000)]
+    public void RandomWorkload_EveryTokenOnce_BlocksWithinCapacity_TimesMonotone(string scheduler, int kvBlocks)
+    {
+        var sim = Build(scheduler, kvBlocks, seed: 7);
+        var obs = new RecordingObserver();
+        sim.Observer = obs;
+        while (sim.Step())
+        {
+            foreach (var rep in sim.Replicas)
+            {
+                var kv = rep.Kv;
+                Assert.InRange(kv.FreeBlocks, 0, kv.TotalBlocks);
+                int held = 0;
+                foreach (var r in rep.Running) held += r.BlocksHeld;
+                for (int i = 0; i < rep.Waiting.Count; i++) Assert.Equal(0, rep.Waiting[i].BlocksHeld);
+                Assert.Equal(kv.UsedBlocks, held);
+                Assert.True(rep.Running.Count <= rep.Spec.MaxNumSeqs);
+                Assert.True(rep.Batch.TotalTokens <= Math.Max(rep.Spec.MaxNumBatchedTokens, scheduler == "vllm-v0" ? rep.Spec.MaxModelLen : 0));
+            }
+        }
+        Assert.Equal(400, sim.Metrics.Arrived);
+        Assert.Equal(400, sim.Metrics.Completed + sim.Metrics.Rejected);
+        long tokens = 0;
+        foreach (var r in obs.Finished)
+        {
+            var times = obs.Tokens[r.Id];
+            Assert.Equal(r.OutputTokens, times.Count);
+            Assert.Equal(r.OutputTokens, r.Generated);
+            tokens += times.Count;
+            Assert.True(r.ArrivalTime <= r.ScheduledTime);
+            Assert.True(r.ScheduledTime < r.FirstTokenTime);
+            for (int i = 1; i < times.Count; i++) Assert.True(times[i] > times[i - 1]);
+            Assert.Equal(times[^1], r.FinishTime);
+        }
+        Assert.Equal(sim.Metrics.OutputTokens, tokens);
+        Assert.Equal(sim.Metrics.Completed, obs.Finished.Count);
+        foreach (var rep in sim.Replicas)
+        {
+            Assert.Equal(rep.Kv.TotalBlocks, rep.Kv.FreeBlocks);
+            Assert.Empty(rep.Running);
+            Assert.Equal(0, rep.Waiting.Count);
+        }
+        if (kvBlocks == 200) Assert.True(sim.Metrics.Preemptions > 0, "the small cache should force preemptions");
+    }
+
+    [Fact]
+    public void SameSeed_SameResults_DifferentSeed_DifferentResults()
+    {
+        string Run(ulong seed)
+        {
+            var sim = Build("vllm-v1", 400, seed);
+            sim.Run();
+            using var ms = new MemoryStream();
+            SimulationReport.From(sim, 0).WriteJson(ms);
+            return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+        }
+        Assert.Equal(Run(3), Run(3));
+        Assert.NotEqual(Run(3), Run(4));
+    }
+
+    [Fact]
+    public void Clone_ContinuesIdentically_AndIndependently()
+    {
+        var original = Build("vllm-v1", 300, seed: 11);
+        original.AdvanceTo(5.0);
+        Assert.True(original.Replicas.Sum(r => r.Running.Count) > 0, "the clone point should be mid-run");
+        var clone = original.Clone();
+        Assert.Equal(original.Now, clone.Now);
+
+        // The clone is independent: a request submitted to it never reaches the original.
+        var fork = clone.Clone();
+        fork.Submit(new RequestSpec(6.0, 100, 10));
+
+        original.Run();
+        clone.Run();
+        fork.Run();
+        Assert.Equal(Summary(original), Summary(clone));
+        Assert.Equal(original.Metrics.Arrived + 1, fork.Metrics.Arrived);
+        Assert.NotEqual(Summary(original), Summary(fork));
+    }
+
+    private static string Summary(Simulator s)
+    {
+        var m = s.Metrics;
+        return $"{m.Completed} {m.OutputTokens} {m.Preemptions} {m.Steps} {m.Ttft.Sum:R} {m.E2e.Sum:R} {m.Itl.Sum:R} {m.LastFinish:R}";
+    }
+
+    [Fact]
+    public void RequestOverTheContext_IsRejectedAndCounted_NotACrash()
+    {
+        var sim = TestSupport.Linear(new EngineConfig { MaxModelLen = 1000 });
+        var obs = new RecordingObserver();
+        sim.Observer = obs;
+        sim.Submit(new RequestSpec(0, 900, 101));
+        var ok = sim.Submit(new RequestSpec(0, 900, 100));
+        sim.Run();
+        Assert.Equal(1, sim.Metrics.Rejected);
+        Assert.Equal(1, sim.Metrics.Completed);
+        Assert.Equal(RequestStatus.Finished, ok.Status);
+        Assert.Contains("maximum context length is 1000", obs.Rejected[0].Reason);
+    }
+}
