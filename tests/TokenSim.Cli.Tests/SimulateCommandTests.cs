@@ -1,0 +1,120 @@
+using System.Text.Json;
+
+namespace TokenSim.Cli.Tests;
+
+public class SimulateCommandTests
+{
+    [Fact]
+    public void NoArguments_RunsTheDefault_AndWritesTheJsonContract()
+    {
+        var json = CliProcess.Temp("json");
+        var (code, stdout, stderr) = CliProcess.Run("simulate", "--json", json);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("llama-2-7b on 1 × a100-80g", stdout);
+        Assert.Contains("1,612 of 19,366 rows", stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var d = doc.RootElement;
+        Assert.Equal(2000, d.GetProperty("requests").GetInt64());
+        Assert.Equal(0, d.GetProperty("rejected").GetInt64());
+        foreach (var key in new[] { "ttft_s", "tpot_s", "itl_s", "e2e_s", "queue_s" })
+            foreach (var stat in new[] { "mean", "p50", "p90", "p99", "max" })
+                Assert.True(d.GetProperty(key).GetProperty(stat).GetDouble() >= 0, $"{key}.{stat}");
+        Assert.True(d.GetProperty("ttft_s").GetProperty("p50").GetDouble() < d.GetProperty("ttft_s").GetProperty("p99").GetDouble());
+        Assert.InRange(d.GetProperty("throughput").GetProperty("requests_per_s").GetDouble(), 1.8, 2.2); // Poisson at 2 req/s
+        Assert.True(d.GetProperty("throughput").GetProperty("output_tokens_per_s").GetDouble() > 0);
+        Assert.InRange(d.GetProperty("kv_usage").GetProperty("max").GetDouble(), 0.0001, 1);
+        Assert.True(d.GetProperty("makespan_s").GetDouble() > 900);
+        Assert.True(d.GetProperty("wall_s").GetDouble() > 0);
+        Assert.Equal(0, d.GetProperty("preemptions").GetInt64());
+        File.Delete(json);
+    }
+
+    [Fact]
+    public void ConfigFile_IsRead_AndFlagsOverrideIt()
+    {
+        var cfg = CliProcess.Temp("yaml");
+        var json = CliProcess.Temp("json");
+        File.WriteAllText(cfg, "model: llama-3.1-8b\nhardware: h100-sxm\nworkload: burst:n=8,input=256,output=16\nmax_num_seqs: 4\nreplicas: 3\n");
+        var (code, stdout, stderr) = CliProcess.Run("simulate", "--config", cfg, "--replicas", "2", "--json", json);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("llama-3.1-8b on 2 × h100-sxm", stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(8, doc.RootElement.GetProperty("requests").GetInt64());
+        Assert.Equal(4, doc.RootElement.GetProperty("config").GetProperty("max_num_seqs").GetInt32());
+        Assert.Equal(2, doc.RootElement.GetProperty("config").GetProperty("replicas").GetInt32());
+        File.Delete(cfg);
+        File.Delete(json);
+    }
+
+    [Fact]
+    public void RequestAndTimeSeriesCsv_HaveOneRowPerRequestAndSample()
+    {
+        var req = CliProcess.Temp("csv");
+        var ts = CliProcess.Temp("csv");
+        var (code, _, stderr) = CliProcess.Run("simulate", "--workload", "poisson:rate=4,n=50,input=100..400,output=10..40", "--replicas", "2",
+            "--requests-csv", req, "--timeseries-csv", ts, "--timeseries-interval", "0.5");
+        Assert.True(code == 0, stderr);
+        var rows = File.ReadAllLines(req);
+        Assert.StartsWith("request_id,status,replica", rows[0]);
+        Assert.Equal(50, rows.Length - 1);
+        Assert.All(rows.Skip(1), r => Assert.Contains(",finished,", r));
+        var samples = File.ReadAllLines(ts);
+        Assert.Equal("time_s,replica,running,waiting,kv_usage,kv_blocks_used", samples[0]);
+        Assert.True(samples.Length > 20);
+        Assert.Equal(0, (samples.Length - 1) % 2); // one row per replica per sample
+        File.Delete(req);
+        File.Delete(ts);
+    }
+
+    [Theory]
+    [InlineData("--workload", "poisson:rate=abc,n=5", "'rate=abc' must be a positive number")]
+    [InlineData("--model", "gpt-9", "Unknown model 'gpt-9'")]
+    [InlineData("--hardware", "tpu-v9", "Unknown hardware 'tpu-v9'")]
+    [InlineData("--scheduler", "magic", "Unknown replica scheduler 'magic'. Known: vllm-v1, vllm, vllm-v0")]
+    [InlineData("--workload", "/nonexistent/trace.csv", "does not exist")]
+    [InlineData("--tp", "3", "does not divide")]
+    public void BadInput_IsOneClearLine_AndNonZeroExit(string flag, string value, string message)
+    {
+        var (code, _, stderr) = CliProcess.Run("simulate", flag, value);
+        Assert.Equal(1, code);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+        Assert.Contains(message, line);
+    }
+
+    [Fact]
+    public void BadTraceRow_NamesFileLineAndField()
+    {
+        var path = CliProcess.Temp("csv");
+        File.WriteAllText(path, "arrived_at,num_prefill_tokens,num_decode_tokens\n0,10,10\n1,ten,10\n");
+        var (code, _, stderr) = CliProcess.Run("simulate", "--workload", path);
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {path}:3: field 'num_prefill_tokens': 'ten'", stderr);
+        File.Delete(path);
+    }
+
+    [Fact]
+    public void BadConfigKey_NamesFileAndLine()
+    {
+        var cfg = CliProcess.Temp("yaml");
+        File.WriteAllText(cfg, "model: llama-2-7b\nspeed: fast\n");
+        var (code, _, stderr) = CliProcess.Run("simulate", "--config", cfg);
+        Assert.Equal(1, code);
+        Assert.Contains($"{cfg}:2: unknown option 'speed'", stderr);
+        File.Delete(cfg);
+    }
+
+    [Fact]
+    public void TraceReplay_CountsRejections()
+    {
+        var json = CliProcess.Temp("json");
+        var trace = CliProcess.RepoFile("data", "traces", "azure2023", "AzureLLMInferenceTrace_code.csv");
+        var (code, stdout, stderr) = CliProcess.Run("simulate", "--workload", trace, "--replicas", "4", "--json", json);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("will be rejected", stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(1257, doc.RootElement.GetProperty("rejected").GetInt64());
+        Assert.Equal(8819 - 1257, doc.RootElement.GetProperty("requests").GetInt64());
+        File.Delete(json);
+    }
+}
