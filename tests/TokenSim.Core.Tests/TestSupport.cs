@@ -19,6 +19,9 @@ internal sealed class RecordingObserver : ISimulationObserver
     public readonly List<Request> Finished = [];
     public readonly List<(Request Request, string Reason)> Rejected = [];
     public readonly List<long> Scheduled = [];
+    public readonly List<(long Id, int Tokens, double Time)> Chunks = [];
+
+    public void OnPrefillChunk(Request r, int tokens, double now) => Chunks.Add((r.Id, tokens, now));
 
     public void OnToken(Request r, double now)
     {

@@ -51,6 +51,7 @@ public class VllmV1ReplicaSchedulerTests
         // Step 4: A 1, B 1 → both finish (A: 3 tokens, B: 2). t = 0.161 + 0.012
         Assert.Equal(0.173, a.FinishTime, 12);
         Assert.Equal(0.173, b.FinishTime, 12);
+        Assert.Equal([(a.Id, 64, 0.074), (a.Id, 36, 0.148), (b.Id, 28, 0.148), (b.Id, 2, 0.161)], obs.Chunks.Select(c => (c.Id, c.Tokens, Math.Round(c.Time, 9))));
         Assert.Equal(0.074, b.QueueSeconds, 12); // step 1 spent the whole budget on A
     }
 
@@ -106,6 +107,7 @@ public class VllmV1ReplicaSchedulerTests
         Assert.Equal(10, obs.Tokens[b.Id].Count);
         Assert.Equal(10, obs.Tokens[a.Id].Count);
         // B's recompute step prefills prompt + 1 generated token (9) and samples token 2 at its end.
+        Assert.Contains((b.Id, 9, obs.Tokens[b.Id][1]), obs.Chunks);
         double resume = a.FinishTime;
         Assert.Equal(resume + 0.010 + 0.009, obs.Tokens[b.Id][1], 12);
         Assert.Equal(sim.Replicas[0].Kv.TotalBlocks, sim.Replicas[0].Kv.FreeBlocks);

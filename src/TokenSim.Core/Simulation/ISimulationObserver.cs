@@ -9,6 +9,8 @@ public interface ISimulationObserver
     void OnArrived(Request r, double now) { }
     void OnRejected(Request r, double now, string reason) { }
     void OnScheduled(Request r, double now) { }
+    /// <summary>A prefill chunk of <paramref name="tokens"/> (prompt, or prompt plus generated tokens after a preemption) finished at <paramref name="now"/>.</summary>
+    void OnPrefillChunk(Request r, int tokens, double now) { }
     /// <summary>The request's token number <see cref="Request.Generated"/> (1-based) was produced at <paramref name="now"/>.</summary>
     void OnToken(Request r, double now) { }
     void OnPreempted(Request r, double now) { }

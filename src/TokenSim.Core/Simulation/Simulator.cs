@@ -237,6 +237,7 @@ public sealed class Simulator
         var finished = _finishedScratch;
         foreach (ref readonly var e in replica.Batch.Entries)
         {
+            if (_observer is not null && (e.Tokens > 1 || !e.Samples)) _observer.OnPrefillChunk(e.Request, e.Tokens, Now);
             if (!e.Samples) continue;
             var r = e.Request;
             r.Generated++;
