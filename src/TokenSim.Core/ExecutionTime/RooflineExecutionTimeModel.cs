@@ -15,10 +15,9 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
 {
     private readonly ModelSpec _m;
     private readonly RooflineParameters _p;
+    private readonly RooflineKernels _k;
     private readonly int _tp;
     private readonly int _pp;
-    private readonly double _flops;
-    private readonly double _bw;
     private readonly LinkSpec _tpLink;
     private readonly double _kvBytesPerTokenLayer;
     private readonly double[] _denseByTokens;
@@ -27,11 +26,10 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     {
         _m = spec.Model;
         _p = parameters ?? new RooflineParameters();
+        _k = new RooflineKernels(spec.Hardware, _m.DType, _p);
         _tp = spec.TensorParallel;
         _pp = spec.PipelineParallel;
-        _flops = spec.Hardware.PeakFlops(_m.DType);
-        _bw = spec.Hardware.MemoryBandwidthBytesPerSecond;
-        _tpLink = _tp <= spec.Hardware.GpusPerNode || spec.Hardware.InterNode is null ? spec.Hardware.IntraNodeLink : spec.Hardware.InterNode;
+        _tpLink = TpLink(spec.Hardware, _tp);
         _kvBytesPerTokenLayer = _m.KvBytesPerTokenPerLayer(_tp, DTypes.Bytes(spec.KvCacheDType));
         int tableSize = Math.Max(spec.MaxNumBatchedTokens, 1) + 1;
         _denseByTokens = new double[tableSize];
@@ -41,63 +39,55 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     public string Name => "roofline";
     public RooflineParameters Parameters => _p;
 
+    /// <summary>The link TP traffic crosses: NVLink/PCIe within a node, the network beyond it.</summary>
+    public static LinkSpec TpLink(HardwareSpec hw, int tp) => tp <= hw.GpusPerNode || hw.InterNode is null ? hw.IntraNodeLink : hw.InterNode;
+
     public double StepSeconds(in BatchShape s)
     {
         if (s.Tokens <= 0) return 0;
         double dense = s.Tokens < _denseByTokens.Length ? _denseByTokens[s.Tokens] : DenseSeconds(s.Tokens);
-        double perLayer = AttentionSecondsPerLayer(s);
-        double layers = _m.NumLayers * perLayer;
-        double lmHead = s.Sampled > 0 ? Gemm(s.Sampled, (double)_m.VocabSize / _tp, _m.HiddenSize) : 0;
-        double pipeline = (_pp - 1) * (_tpLink.LatencySeconds + (double)s.Tokens * _m.HiddenSize * _m.DTypeBytes / (_tpLink.BandwidthBytesPerSecond * _p.LinkEfficiency));
+        double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
+        double lmHead = s.Sampled > 0 ? _k.Gemm(s.Sampled, (double)_m.VocabSize / _tp, _m.HiddenSize) : 0;
+        double pipeline = (_pp - 1) * _k.SendRecv((double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, _tpLink);
         return dense + layers + lmHead + pipeline + _p.StepOverheadSeconds;
     }
 
     /// <summary>Everything that depends only on the step's token count, summed over all layers.</summary>
-    private double DenseSeconds(int tokens)
+    public double DenseSeconds(int tokens) => _m.NumLayers * DenseLayerSeconds(tokens);
+
+    /// <summary>One layer's projections, MLP, elementwise kernels and TP all-reduces for <paramref name="tokens"/> tokens.</summary>
+    public double DenseLayerSeconds(double t)
     {
-        double t = tokens, h = _m.HiddenSize, hd = _m.HeadDim, b = _m.DTypeBytes;
-        double qkv = Gemm(t, (_m.NumHeads + 2.0 * _m.NumKvHeads) * hd / _tp, h);
-        double o = Gemm(t, h, _m.NumHeads * hd / _tp);
-        double mlp = _m.IsMoe ? MoeSeconds(t) : Gemm(t, 2.0 * _m.IntermediateSize / _tp, h) + Gemm(t, h, (double)_m.IntermediateSize / _tp);
+        double h = _m.HiddenSize, hd = _m.HeadDim, b = _m.DTypeBytes;
+        double qkv = _k.Gemm(t, (_m.NumHeads + 2.0 * _m.NumKvHeads) * hd / _tp, h);
+        double o = _k.Gemm(t, h, _m.NumHeads * hd / _tp);
+        double mlp = _m.IsMoe ? MoeSeconds(t) : _k.Gemm(t, 2.0 * _m.IntermediateSize / _tp, h) + _k.Gemm(t, h, (double)_m.IntermediateSize / _tp);
         double width = _m.IsMoe ? (double)_m.ExpertWidth * _m.ExpertsPerToken / _tp : (double)_m.IntermediateSize / _tp;
         // Two RMSNorms and two residual adds (read+write hidden), rotary on Q and K, SiLU-and-mul (read 2·I, write I).
         double elementBytes = t * b * (h * 4 * 2 + 2 * (_m.NumHeads + _m.NumKvHeads) * hd / _tp + 3 * width);
-        double elementwise = elementBytes / (_bw * _p.MemoryEfficiency) + 5 * _p.KernelLatencySeconds;
-        double allReduce = _tp > 1 ? 2 * AllReduce(t * h * b) : 0;
-        return _m.NumLayers * (qkv + o + mlp + elementwise + allReduce);
+        double elementwise = _k.Elementwise(elementBytes) + 4 * _p.KernelLatencySeconds;
+        double allReduce = 2 * _k.AllReduce(t * h * b, _tp, _tpLink);
+        return qkv + o + mlp + elementwise + allReduce;
     }
 
     private double MoeSeconds(double tokens)
     {
         double h = _m.HiddenSize, w = _m.ExpertWidth, e = _m.NumExperts, k = _m.ExpertsPerToken, b = _m.DTypeBytes;
-        double router = Gemm(tokens, e, h);
+        double router = _k.Gemm(tokens, e, h);
         // Tokens pick k of e experts; the expected number of distinct experts touched sets the weight bytes read.
         double active = e * (1 - Math.Pow(1 - k / e, tokens));
         double flops = 2 * tokens * k * 3 * h * w / _tp;
         double bytes = (active * 3 * h * w / _tp + tokens * k * (h + 3 * w / _tp) * 2) * b;
-        return router + Math.Max(flops / (_flops * _p.GemmComputeEfficiency), bytes / (_bw * _p.MemoryEfficiency)) + 3 * _p.KernelLatencySeconds;
+        return router + _k.Grouped(flops, bytes) + 2 * _p.KernelLatencySeconds;
     }
 
-    private double AttentionSecondsPerLayer(in BatchShape s)
+    /// <summary>One layer's attention for the batch: causal query×key FLOPs and the KV bytes every sequence reads.</summary>
+    public double AttentionSecondsPerLayer(in BatchShape s)
     {
         double headsPerRank = (double)_m.NumHeads / _tp;
         double flops = 4 * headsPerRank * _m.HeadDim * (s.PrefillAttentionPairs + s.DecodeContext);
         double kvBytes = _kvBytesPerTokenLayer * (s.DecodeContext + s.PrefillContext);
         double qoBytes = 2.0 * s.Tokens * headsPerRank * _m.HeadDim * _m.DTypeBytes;
-        double compute = flops / (_flops * _p.AttentionComputeEfficiency);
-        double memory = (kvBytes + qoBytes) / (_bw * _p.MemoryEfficiency);
-        return Math.Max(compute, memory) + _p.KernelLatencySeconds;
+        return _k.Attention(flops, kvBytes + qoBytes);
     }
-
-    /// <summary>An (m × k) · (k × n) GEMM in the model dtype.</summary>
-    private double Gemm(double m, double n, double k)
-    {
-        double flops = 2 * m * n * k;
-        double bytes = (n * k + m * k + m * n) * _m.DTypeBytes;
-        return Math.Max(flops / (_flops * _p.GemmComputeEfficiency), bytes / (_bw * _p.MemoryEfficiency)) + _p.KernelLatencySeconds;
-    }
-
-    /// <summary>Ring all-reduce of <paramref name="bytes"/> over the TP link: 2(p−1)/p of the data crosses each link.</summary>
-    private double AllReduce(double bytes) =>
-        _tpLink.LatencySeconds + 2.0 * (_tp - 1) / _tp * bytes / (_tpLink.BandwidthBytesPerSecond * _p.LinkEfficiency);
 }

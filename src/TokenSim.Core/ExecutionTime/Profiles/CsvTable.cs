@@ -1,0 +1,62 @@
+using System.Globalization;
+using TokenSim.Core.Workload;
+
+namespace TokenSim.Core.ExecutionTime.Profiles;
+
+/// <summary>A small CSV reader for profile tables: named columns, numeric cells, errors by file, line and column.</summary>
+public sealed class CsvTable
+{
+    private readonly Dictionary<string, int> _columns;
+
+    private CsvTable(string path, string[] header, List<(int Line, string[] Cells)> rows)
+    {
+        Path = path;
+        Header = header;
+        Rows = rows;
+        _columns = header.Select((h, i) => (h, i)).ToDictionary(x => x.h, x => x.i, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public string Path { get; }
+    public string[] Header { get; }
+    public List<(int Line, string[] Cells)> Rows { get; }
+
+    public static CsvTable Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Profile table '{path}' does not exist.", path);
+        using var reader = new StreamReader(path);
+        var header = reader.ReadLine()?.Split(',').Select(h => h.Trim()).ToArray()
+            ?? throw new WorkloadFormatException(path, 1, null, "the file is empty");
+        var rows = new List<(int, string[])>();
+        int line = 1;
+        for (string? text = reader.ReadLine(); text is not null; text = reader.ReadLine())
+        {
+            line++;
+            if (text.Trim().Length == 0) continue;
+            var cells = text.Split(',');
+            if (cells.Length < header.Length) throw new WorkloadFormatException(path, line, header[cells.Length], $"missing (the row has {cells.Length} columns, the header {header.Length})");
+            rows.Add((line, cells));
+        }
+        return new CsvTable(path, header, rows);
+    }
+
+    public bool Has(string column) => _columns.ContainsKey(column);
+
+    public int Column(string name) => _columns.TryGetValue(name, out var i) ? i
+        : throw new WorkloadFormatException(Path, 1, name, $"column is missing (header: {string.Join(",", Header)})");
+
+    public string Text(int line, string[] cells, int column) => cells[column].Trim();
+
+    public double Number(int line, string[] cells, int column)
+    {
+        var raw = cells[column].Trim();
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) return v;
+        throw new WorkloadFormatException(Path, line, Header[column], $"'{raw}' is not a number");
+    }
+
+    /// <summary>A time cell that must be positive (a kernel takes some time).</summary>
+    public double Time(int line, string[] cells, int column)
+    {
+        double v = Number(line, cells, column);
+        return v > 0 ? v : throw new WorkloadFormatException(Path, line, Header[column], $"'{cells[column].Trim()}' is not a positive time");
+    }
+}
