@@ -9,7 +9,7 @@ public class VllmV1ReplicaSchedulerTests
     public void OneRequestAlone_TtftIsOnePrefillStep_ThenOneStepPerToken()
     {
         // Step = 10 ms + 1 ms/token. Prefill of 100 tokens: 110 ms; each decode: 11 ms.
-        var sim = TestSupport.Linear(new EngineConfig { MaxNumBatchedTokens = 2048 });
+        var sim = TestSupport.Linear(new EngineConfig { MaxNumBatchedTokens = 2048, AsyncScheduling = false });
         var r = sim.Submit(new RequestSpec(1.0, 100, 5));
         sim.Run();
         Assert.Equal(RequestStatus.Finished, r.Status);
@@ -23,7 +23,7 @@ public class VllmV1ReplicaSchedulerTests
     [Fact]
     public void OneRequestAlone_RooflineTtftEqualsTheModelsPrefillStep()
     {
-        var spec = TestSupport.Spec();
+        var spec = TestSupport.Spec(new EngineConfig { AsyncScheduling = false });
         var sim = new Simulator(new SimulationOptions { Replica = spec });
         var r = sim.Submit(new RequestSpec(0, 512, 2));
         sim.Run();
@@ -39,7 +39,7 @@ public class VllmV1ReplicaSchedulerTests
         // Step 1: A 64 (partial).                      t = 0.010 + 0.064 = 0.074
         // Step 2: A 36 (prefill done, samples), B 28.  t = 0.074 + 0.074 = 0.148 → A's first token
         // Step 3: A 1 (decode), B 2 (samples).         t = 0.148 + 0.013 = 0.161 → B's first token, A's 2nd
-        var sim = TestSupport.Linear(new EngineConfig { MaxNumBatchedTokens = 64, MaxModelLen = 4096 });
+        var sim = TestSupport.Linear(new EngineConfig { MaxNumBatchedTokens = 64, MaxModelLen = 4096, AsyncScheduling = false });
         var a = sim.Submit(new RequestSpec(0, 100, 3));
         var b = sim.Submit(new RequestSpec(0, 30, 2));
         var obs = new RecordingObserver();
@@ -58,7 +58,7 @@ public class VllmV1ReplicaSchedulerTests
     [Fact]
     public void WaitingRequest_IsNotAdmittedWhenTheBudgetIsSpent()
     {
-        var sim = TestSupport.Linear(new EngineConfig { MaxNumBatchedTokens = 64, MaxModelLen = 4096 });
+        var sim = TestSupport.Linear(new EngineConfig { MaxNumBatchedTokens = 64, MaxModelLen = 4096, AsyncScheduling = false });
         var a = sim.Submit(new RequestSpec(0, 100, 3));
         var b = sim.Submit(new RequestSpec(0, 30, 2));
         sim.AdvanceTo(0.0);
@@ -73,7 +73,7 @@ public class VllmV1ReplicaSchedulerTests
     [Fact]
     public void MaxNumSeqs_CapsAdmission()
     {
-        var sim = TestSupport.Linear(new EngineConfig { MaxNumSeqs = 2, MaxNumBatchedTokens = 4096, MaxModelLen = 4096 });
+        var sim = TestSupport.Linear(new EngineConfig { MaxNumSeqs = 2, MaxNumBatchedTokens = 4096, MaxModelLen = 4096, AsyncScheduling = false });
         for (int i = 0; i < 3; i++) sim.Submit(new RequestSpec(0, 10, 4));
         sim.AdvanceTo(0);
         Assert.Equal(2, sim.Replicas[0].Running.Count);
@@ -89,7 +89,7 @@ public class VllmV1ReplicaSchedulerTests
         // Step 1: both admitted (2 blocks each, 1 free), both sample token 1 → 9 tokens each.
         // Step 2: A needs a 3rd block (takes the last); B needs a 3rd → none → B (newest) preempts itself.
         // B waits at the front; the full-ISL gate needs 3 blocks for its 9 tokens, so it returns only when A frees.
-        var cfg = new EngineConfig { BlockSize = 4, KvBlocks = 6, MaxModelLen = 20, MaxNumBatchedTokens = 64 };
+        var cfg = new EngineConfig { BlockSize = 4, KvBlocks = 6, MaxModelLen = 20, MaxNumBatchedTokens = 64, AsyncScheduling = false };
         var sim = TestSupport.Linear(cfg);
         var obs = new RecordingObserver();
         sim.Observer = obs;

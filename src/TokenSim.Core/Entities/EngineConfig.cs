@@ -24,6 +24,11 @@ public sealed record EngineConfig
     public int? KvBlocks { get; init; }
     /// <summary>KV-cache dtype; null = the model's dtype (vLLM <c>kv_cache_dtype=auto</c>).</summary>
     public string? KvCacheDType { get; init; }
+    /// <summary>
+    /// vLLM's async scheduling: step N+1 is scheduled while step N runs, so arrivals join one step later and finished
+    /// requests free their slots one step later. Null = vLLM 0.19's default (on for the V1 scheduler).
+    /// </summary>
+    public bool? AsyncScheduling { get; init; }
     /// <summary>Replica scheduler by registry name.</summary>
     public string Scheduler { get; init; } = "vllm-v1";
 }

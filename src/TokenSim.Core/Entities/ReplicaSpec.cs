@@ -17,12 +17,15 @@ public sealed record ReplicaSpec
     public required double GpuMemoryUtilization { get; init; }
     public required string KvCacheDType { get; init; }
     public required string Scheduler { get; init; }
+    public required bool AsyncScheduling { get; init; }
     public required MemoryPlan Memory { get; init; }
 
     public int GpusPerReplica => TensorParallel * PipelineParallel;
     public int NumGpuBlocks => Memory.NumGpuBlocks;
     public int UsableBlocks => Memory.UsableBlocks;
     public long KvCapacityTokens => (long)Memory.NumGpuBlocks * BlockSize;
+
+    private static bool IsV1(string scheduler) => scheduler is "vllm-v1" or "vllm";
 
     /// <summary>Applies vLLM 0.19's defaults (<c>vllm serve</c> usage context) and derives the KV block count.</summary>
     public static ReplicaSpec Create(ModelSpec model, HardwareSpec hw, EngineConfig cfg)
@@ -75,6 +78,7 @@ public sealed record ReplicaSpec
             Model = model, Hardware = hw, TensorParallel = tp, PipelineParallel = pp, MaxNumSeqs = seqs,
             MaxNumBatchedTokens = tokens, MaxModelLen = maxModelLen, BlockSize = cfg.BlockSize,
             GpuMemoryUtilization = cfg.GpuMemoryUtilization, KvCacheDType = kvDType, Scheduler = cfg.Scheduler, Memory = plan,
+            AsyncScheduling = cfg.AsyncScheduling ?? IsV1(cfg.Scheduler),
         };
         // vLLM refuses to start when one max-length sequence cannot fit in the KV cache.
         long usableTokens = (long)plan.UsableBlocks * cfg.BlockSize;

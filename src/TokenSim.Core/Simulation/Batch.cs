@@ -1,11 +1,11 @@
 namespace TokenSim.Core.Simulation;
 
-/// <summary>One scheduled sequence in a step: how many tokens it runs and how many it had in KV before.</summary>
-public readonly record struct BatchEntry(Request Request, int Tokens, int ContextBefore)
-{
-    /// <summary>True when this step catches the request up with its known tokens, so it samples a token.</summary>
-    public bool Samples => ContextBefore + Tokens >= Request.NumTokens;
-}
+/// <summary>
+/// One scheduled sequence in a step: how many tokens it runs, how many it had in KV before, whether the step
+/// samples a token for it (it catches up with every known and in-flight token), and its preemption count when
+/// scheduled (a later preemption voids the sampled token).
+/// </summary>
+public readonly record struct BatchEntry(Request Request, int Tokens, int ContextBefore, bool Samples, int Epoch);
 
 /// <summary>The aggregate shape of a step that execution-time models need.</summary>
 public struct BatchShape
@@ -44,8 +44,10 @@ public sealed class Batch
     public void Add(Request r, int tokens)
     {
         if (Count == _entries.Length) Array.Resize(ref _entries, Count * 2);
-        _entries[Count++] = new BatchEntry(r, tokens, r.NumComputed);
+        bool samples = r.NumComputed + tokens >= r.NumTokens + r.Placeholders;
+        _entries[Count++] = new BatchEntry(r, tokens, r.NumComputed, samples, r.Preemptions);
         r.NumComputed += tokens;
+        if (samples) r.Placeholders++;
         TotalTokens += tokens;
     }
 
@@ -56,6 +58,7 @@ public sealed class Batch
         {
             if (!ReferenceEquals(_entries[i].Request, r)) continue;
             r.NumComputed = _entries[i].ContextBefore;
+            if (_entries[i].Samples) r.Placeholders--;
             TotalTokens -= _entries[i].Tokens;
             Array.Copy(_entries, i + 1, _entries, i, Count - i - 1);
             _entries[--Count] = default;

@@ -23,7 +23,9 @@ public sealed class ReplicaState
     public List<Request> Running { get; private set; } = [];
     public RequestDeque Waiting { get; private set; } = new();
     /// <summary>The step in flight (empty when idle).</summary>
-    public Batch Batch { get; } = new();
+    public Batch Batch { get; private set; } = new();
+    /// <summary>With async scheduling, the step already scheduled to run after <see cref="Batch"/> (empty otherwise).</summary>
+    public Batch Ahead { get; private set; } = new();
     public bool Busy { get; internal set; }
     /// <summary>Simulated time now (the scheduler's step timestamp).</summary>
     public double Now { get; internal set; }
@@ -33,6 +35,13 @@ public sealed class ReplicaState
     public int Outstanding => Running.Count + Waiting.Count;
     public long Preemptions { get; private set; }
     public long Steps { get; internal set; }
+
+    /// <summary>The scheduled-ahead step becomes the running one; the old running batch, cleared, is reused for the next.</summary>
+    internal void PromoteAhead()
+    {
+        (Batch, Ahead) = (Ahead, Batch);
+        Ahead.Clear();
+    }
 
     internal Action<Request>? OnPreempted;
     internal Action<Request>? OnFirstScheduled;
@@ -45,6 +54,7 @@ public sealed class ReplicaState
     {
         Kv.Free(victim);
         victim.NumComputed = 0;
+        victim.Placeholders = 0;
         victim.Preemptions++;
         victim.Status = RequestStatus.Waiting;
         Waiting.PushFront(victim);
@@ -74,6 +84,7 @@ public sealed class ReplicaState
         c.Running = new List<Request>(Running.Count);
         foreach (var r in Running) c.Running.Add(map(r));
         c.Batch.CopyFrom(Batch, map);
+        c.Ahead.CopyFrom(Ahead, map);
         return c;
     }
 }

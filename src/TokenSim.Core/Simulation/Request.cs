@@ -43,6 +43,8 @@ public sealed class Request
     public int Generated { get; internal set; }
     public int NumComputed { get; internal set; }
     public int BlocksHeld { get; internal set; }
+    /// <summary>Tokens being sampled by steps in flight whose outputs have not been applied (vLLM's output placeholders).</summary>
+    public int Placeholders { get; internal set; }
     public int Preemptions { get; internal set; }
 
     /// <summary>First time a scheduler admitted it (vLLM keeps the first SCHEDULED event), or NaN.</summary>
@@ -53,6 +55,10 @@ public sealed class Request
 
     /// <summary>Prompt plus tokens generated so far: what must be in KV before the next token can be sampled.</summary>
     public int NumTokens => PromptTokens + Generated;
+    /// <summary>Tokens still to schedule: known tokens plus in-flight ones, minus those computed (a decode is 1).</summary>
+    public int TokensToSchedule => NumTokens + Placeholders - NumComputed;
+    /// <summary>Every remaining output token is already being sampled by a step in flight.</summary>
+    public bool AllTokensInFlight => Generated + Placeholders >= OutputTokens;
     public bool IsPrefillDone => NumComputed >= NumTokens;
     public double TtftSeconds => FirstTokenTime - ArrivalTime;
     public double E2eSeconds => FinishTime - ArrivalTime;
@@ -62,7 +68,7 @@ public sealed class Request
     internal Request CloneState() => new(Id, ArrivalTime, PromptTokens, OutputTokens)
     {
         Priority = Priority, PrefixHashes = PrefixHashes, TokenIds = TokenIds, Status = Status, Replica = Replica,
-        Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions,
+        Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, Placeholders = Placeholders,
         ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
     };
 

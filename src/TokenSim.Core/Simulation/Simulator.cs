@@ -211,6 +211,7 @@ public sealed class Simulator
         PullSource();
     }
 
+    /// <summary>Schedules and starts a step on an idle replica; with async scheduling, also schedules the step after it.</summary>
     private void StartStep(ReplicaState replica)
     {
         replica.Now = Now;
@@ -222,6 +223,14 @@ public sealed class Simulator
             replica.Busy = false;
             return;
         }
+        Launch(replica);
+        if (replica.Spec.AsyncScheduling) _schedulers[replica.Index].Schedule(replica, replica.Ahead);
+    }
+
+    /// <summary>Starts <see cref="ReplicaState.Batch"/> on the GPU now and books its end.</summary>
+    private void Launch(ReplicaState replica)
+    {
+        var batch = replica.Batch;
         var shape = batch.Shape();
         double dt = _exec[replica.Index].StepSeconds(shape);
         Metrics.RecordStep(shape, dt, replica.Kv.Usage);
@@ -237,9 +246,12 @@ public sealed class Simulator
         var finished = _finishedScratch;
         foreach (ref readonly var e in replica.Batch.Entries)
         {
-            if (_observer is not null && (e.Tokens > 1 || !e.Samples)) _observer.OnPrefillChunk(e.Request, e.Tokens, Now);
-            if (!e.Samples) continue;
             var r = e.Request;
+            // A request preempted after this step was scheduled lost its KV: its output here is void.
+            if (e.Epoch != r.Preemptions) continue;
+            if (_observer is not null && (e.Tokens > 1 || !e.Samples)) _observer.OnPrefillChunk(r, e.Tokens, Now);
+            if (!e.Samples) continue;
+            r.Placeholders--;
             r.Generated++;
             if (r.Generated == 1) r.FirstTokenTime = Now;
             else Metrics.Itl.Add(Now - r.LastTokenTime);
@@ -253,7 +265,6 @@ public sealed class Simulator
                 finished.Add(r);
             }
         }
-        replica.Batch.Clear();
         if (finished.Count > 0)
         {
             var running = replica.Running;
@@ -270,6 +281,16 @@ public sealed class Simulator
             finished.Clear();
             PullSource();
         }
+        if (replica.Spec.AsyncScheduling && replica.Ahead.Count > 0)
+        {
+            // The step scheduled one ahead starts now; the next one is scheduled while it runs (vLLM's batch queue).
+            replica.Now = Now;
+            replica.PromoteAhead();
+            Launch(replica);
+            _schedulers[replica.Index].Schedule(replica, replica.Ahead);
+            return;
+        }
+        replica.Batch.Clear();
         replica.Busy = false;
         StartStep(replica);
     }

@@ -24,7 +24,9 @@ public sealed class VllmV1ReplicaScheduler : IReplicaScheduler
         for (int i = 0; i < running.Count && budget > 0; i++)
         {
             var r = running[i];
-            int n = Math.Min(r.NumTokens - r.NumComputed, budget);
+            // With async scheduling a request whose last tokens are all in flight is not scheduled again.
+            if (r.AllTokensInFlight) continue;
+            int n = Math.Min(r.TokensToSchedule, budget);
             if (n <= 0) continue;
             bool selfPreempted = false;
             while (!kv.TryAllocate(r, r.NumComputed + n))
@@ -46,10 +48,14 @@ public sealed class VllmV1ReplicaScheduler : IReplicaScheduler
         while (waiting.Count > 0 && budget > 0 && running.Count < spec.MaxNumSeqs)
         {
             var r = waiting.PeekFront();
-            if (r.NumComputed == 0) r.NumComputed = kv.ComputedPrefixTokens(r);
-            int n = Math.Min(r.NumTokens - r.NumComputed, budget);
-            if (!kv.CanFit(r, r.NumTokens)) break;
-            if (!kv.TryAllocate(r, r.NumComputed + n)) break;
+            int hit = kv.ComputedPrefixTokens(r);
+            r.NumComputed = hit;
+            int n = Math.Min(r.NumTokens - hit, budget);
+            if (!kv.CanFit(r, r.NumTokens) || !kv.TryAllocate(r, hit + n))
+            {
+                r.NumComputed = 0;
+                break;
+            }
             waiting.PopFront();
             replica.Admit(r);
             batch.Add(r, n);
