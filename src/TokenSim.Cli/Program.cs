@@ -5,5 +5,6 @@ using TokenSim.Cli.Commands;
 var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vLLM-style engines).")
 {
     SimulateCommand.Create(),
+    ValidateCommand.Create(),
 };
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

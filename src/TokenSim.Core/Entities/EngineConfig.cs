@@ -29,6 +29,8 @@ public sealed record EngineConfig
     /// requests free their slots one step later. Null = vLLM 0.19's default (on for the V1 scheduler).
     /// </summary>
     public bool? AsyncScheduling { get; init; }
+    /// <summary>vLLM prefix caching (block hashes over token ids). Null = the scheduler's vLLM default: on for V1, off for V0.</summary>
+    public bool? EnablePrefixCaching { get; init; }
     /// <summary>Replica scheduler by registry name.</summary>
     public string Scheduler { get; init; } = "vllm-v1";
 }

@@ -18,6 +18,7 @@ public sealed record ReplicaSpec
     public required string KvCacheDType { get; init; }
     public required string Scheduler { get; init; }
     public required bool AsyncScheduling { get; init; }
+    public required bool PrefixCaching { get; init; }
     public required MemoryPlan Memory { get; init; }
 
     public int GpusPerReplica => TensorParallel * PipelineParallel;
@@ -79,6 +80,7 @@ public sealed record ReplicaSpec
             MaxNumBatchedTokens = tokens, MaxModelLen = maxModelLen, BlockSize = cfg.BlockSize,
             GpuMemoryUtilization = cfg.GpuMemoryUtilization, KvCacheDType = kvDType, Scheduler = cfg.Scheduler, Memory = plan,
             AsyncScheduling = cfg.AsyncScheduling ?? IsV1(cfg.Scheduler),
+            PrefixCaching = cfg.EnablePrefixCaching ?? IsV1(cfg.Scheduler),
         };
         // vLLM refuses to start when one max-length sequence cannot fit in the KV cache.
         long usableTokens = (long)plan.UsableBlocks * cfg.BlockSize;

@@ -27,8 +27,15 @@ public interface IKvCacheManager
     /// <summary>Releases every block <paramref name="r"/> holds (finish or preemption).</summary>
     void Free(Request r);
 
-    /// <summary>Prompt tokens already in the cache for a request about to be admitted (prefix caching); 0 without it.</summary>
+    /// <summary>
+    /// Tokens already in the cache for a request about to be admitted (prefix caching; 0 without it). The hit is
+    /// remembered for the next <see cref="CanFit"/> and <see cref="TryAllocate"/> of the same request.
+    /// </summary>
     int ComputedPrefixTokens(Request r) => 0;
+
+    /// <summary>Prompt tokens looked up and found at admission, for the hit rate.</summary>
+    long PrefixQueryTokens => 0;
+    long PrefixHitTokens => 0;
 
     IKvCacheManager Clone();
 }

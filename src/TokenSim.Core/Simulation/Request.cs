@@ -43,6 +43,13 @@ public sealed class Request
     public int Generated { get; internal set; }
     public int NumComputed { get; internal set; }
     public int BlocksHeld { get; internal set; }
+    /// <summary>Block ids held, in order (prefix-caching managers only; count-only managers leave it null).</summary>
+    internal List<int>? BlockIds { get; set; }
+    /// <summary>Chained hashes of this request's full blocks, computed as far as needed (prefix caching).</summary>
+    internal long[]? BlockHashes { get; set; }
+    internal int HashedBlocks { get; set; }
+    /// <summary>How many of its leading blocks this request has registered in the prefix cache.</summary>
+    internal int CachedBlocks { get; set; }
     /// <summary>Tokens being sampled by steps in flight whose outputs have not been applied (vLLM's output placeholders).</summary>
     public int Placeholders { get; internal set; }
     public int Preemptions { get; internal set; }
@@ -70,6 +77,8 @@ public sealed class Request
         Priority = Priority, PrefixHashes = PrefixHashes, TokenIds = TokenIds, Status = Status, Replica = Replica,
         Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, Placeholders = Placeholders,
         ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
+        BlockIds = BlockIds is null ? null : [.. BlockIds], BlockHashes = (long[]?)BlockHashes?.Clone(), HashedBlocks = HashedBlocks,
+        CachedBlocks = CachedBlocks,
     };
 
     public override string ToString() => $"req {Id} ({PromptTokens}+{OutputTokens}, {Status}, gen {Generated}, computed {NumComputed})";

@@ -44,7 +44,9 @@ public sealed class Simulator
         _exec = new IExecutionTimeModel[options.Replicas];
         for (int i = 0; i < options.Replicas; i++)
         {
-            _replicas[i] = new ReplicaState(i, spec, new Memory.PagedKvCacheManager(spec.UsableBlocks, spec.BlockSize));
+            _replicas[i] = new ReplicaState(i, spec, spec.PrefixCaching
+                ? new Memory.PrefixCachingKvCacheManager(spec.UsableBlocks, spec.BlockSize)
+                : new Memory.PagedKvCacheManager(spec.UsableBlocks, spec.BlockSize));
             _schedulers[i] = ReplicaSchedulers.Registry.Create(spec.Scheduler, spec);
             _exec[i] = exec; // stateless and immutable: shared
         }

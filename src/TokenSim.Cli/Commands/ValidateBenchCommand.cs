@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+using TokenSim.Core.Validation;
+
+namespace TokenSim.Cli.Commands;
+
+/// <summary><c>tokensim validate vllm-bench</c>: replay a measured vLLM run and report the error per metric.</summary>
+internal static class ValidateBenchCommand
+{
+    public static Command Create()
+    {
+        var run = new Option<string>("--run") { Description = "Folder of a measured vLLM run: meta.json, requests.jsonl, timeseries.csv (config.json optional).", Required = true };
+        var workload = new Option<string?>("--workload") { Description = "The run's request stream with token ids (LLMServingSim JSONL), matched to bench-N by order, for prefix hashing." };
+        var perf = new Option<string?>("--perf-model") { Description = "roofline (default) or profile:DIR (measured operator tables)." };
+        var kvBlocks = new Option<int?>("--kv-blocks") { Description = "Force the GPU KV block count instead of deriving it (e.g. to make the run KV-bound)." };
+        var json = new Option<string?>("--json") { Description = "Write measured, simulated and error per metric as JSON." };
+        var cmd = new Command("vllm-bench", "Replay a measured vLLM run (each request at its measured queued time) and compare TTFT, TPOT, E2E and the engine's time series.")
+        {
+            run, workload, perf, kvBlocks, json,
+        };
+        cmd.SetAction(parse =>
+        {
+            var measured = VllmBenchRun.Read(parse.GetValue(run)!);
+            var v = BenchValidation.Execute(measured, parse.GetValue(perf) ?? "roofline", parse.GetValue(workload), parse.GetValue(kvBlocks));
+            Print(AnsiConsole.Console, v);
+            if (parse.GetValue(json) is { } path) WriteJson(path, v);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void Print(IAnsiConsole console, BenchValidation v)
+    {
+        if (Console.IsOutputRedirected) console.Profile.Width = 200;
+        var s = v.Spec;
+        var mem = s.Memory;
+        console.MarkupLine($"run {Markup.Escape(v.Run.Directory)}: {v.Run.Requests.Count} requests, {Markup.Escape(s.Model.Name)} on {Markup.Escape(s.Hardware.Name)} (TP {s.TensorParallel}, DP {v.Run.DataParallel}), max_num_seqs {s.MaxNumSeqs}, max_num_batched_tokens {s.MaxNumBatchedTokens}, perf model {Markup.Escape(v.PerfModel)}");
+        console.MarkupLine(mem.BlocksGiven
+            ? $"KV cache: {s.NumGpuBlocks:N0} blocks of {s.BlockSize} (given)"
+            : $"KV cache: {s.NumGpuBlocks:N0} blocks of {s.BlockSize} tokens derived = ({mem.RequestedBytes / 1e9:F2} GB requested − {mem.WeightBytes / 1e9:F2} weights − {mem.ActivationPeakBytes / 1e9:F2} activations − {mem.NonTorchBytes / 1e9:F2} non-torch) / {mem.BlockBytes / 1024.0:F0} KiB per block; {s.KvCapacityTokens:N0} tokens");
+        foreach (var n in v.Run.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}");
+        var t = new Table().Border(TableBorder.Rounded);
+        t.AddColumn("metric");
+        foreach (var c in new[] { "mean", "p50", "p90", "p99" }) t.AddColumn(new TableColumn(c).RightAligned());
+        t.AddColumn(new TableColumn("per-request MAPE").RightAligned());
+        foreach (var m in new[] { v.Ttft, v.Tpot, v.E2e })
+        {
+            string unit = m.Name == "TPOT" ? "ms" : "s";
+            double k = m.Name == "TPOT" ? 1000 : 1;
+            t.AddRow($"{m.Name} measured ({unit})", F(m.Measured.Mean * k), F(m.Measured.P50 * k), F(m.Measured.P90 * k), F(m.Measured.P99 * k), "");
+            t.AddRow($"{m.Name} simulated ({unit})", F(m.Simulated.Mean * k), F(m.Simulated.P50 * k), F(m.Simulated.P90 * k), F(m.Simulated.P99 * k), "");
+            var e = m.ErrorPct;
+            t.AddRow($"[bold]{m.Name} error[/]", Pct(e.Mean), Pct(e.P50), Pct(e.P90), Pct(e.P99), $"{m.PerRequestMapePct:F1}%");
+        }
+        console.Write(t);
+        foreach (var sc in v.Series)
+            console.MarkupLine($"series {sc.Name}: measured mean {sc.MeasuredMean:F1}, simulated mean {sc.SimulatedMean:F1}, mean absolute error {sc.MeanAbsoluteError:F2} over {sc.Points} ticks");
+        if (v.Run.TimeSeries.Count > 0 && v.Series.All(x => x.Name != "kv_cache_pct"))
+            console.MarkupLine("series kv_cache_pct: not recorded by this run");
+        console.MarkupLine($"simulated preemptions {v.Report.Preemptions}, KV use max {v.Report.KvUsageMax:P1}");
+    }
+
+    private static string F(double x) => x.ToString(x >= 100 ? "F1" : "F3", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Pct(double x) => $"{x:+0.0;-0.0;0.0}%";
+
+    private static void WriteJson(string path, BenchValidation v)
+    {
+        using var f = File.Create(path);
+        using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("run", v.Run.Directory);
+        w.WriteString("perf_model", v.PerfModel);
+        w.WriteNumber("requests", v.Run.Requests.Count);
+        w.WriteNumber("kv_blocks", v.Spec.NumGpuBlocks);
+        w.WriteBoolean("kv_blocks_given", v.Spec.Memory.BlocksGiven);
+        foreach (var (key, m) in new[] { ("ttft_s", v.Ttft), ("tpot_s", v.Tpot), ("e2e_s", v.E2e) })
+        {
+            w.WriteStartObject(key);
+            WriteStats(w, "measured", m.Measured);
+            WriteStats(w, "simulated", m.Simulated);
+            WriteStats(w, "error_pct", m.ErrorPct);
+            w.WriteNumber("per_request_mape_pct", m.PerRequestMapePct);
+            w.WriteStartObject("per_request_abs_error_pct");
+            w.WriteNumber("p50", m.PerRequestAbsErrP50Pct);
+            w.WriteNumber("p90", m.PerRequestAbsErrP90Pct);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteStartObject("series");
+        foreach (var s in v.Series)
+        {
+            w.WriteStartObject(s.Name);
+            w.WriteNumber("points", s.Points);
+            w.WriteNumber("measured_mean", s.MeasuredMean);
+            w.WriteNumber("simulated_mean", s.SimulatedMean);
+            w.WriteNumber("mae", s.MeanAbsoluteError);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteNumber("preemptions", v.Report.Preemptions);
+        w.WriteEndObject();
+    }
+
+    private static void WriteStats(Utf8JsonWriter w, string name, Stats s)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("mean", s.Mean);
+        w.WriteNumber("p50", s.P50);
+        w.WriteNumber("p90", s.P90);
+        w.WriteNumber("p99", s.P99);
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,88 @@
+using TokenSim.Core.Entities;
+using TokenSim.Core.ExecutionTime.Profiles;
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.ExecutionTime;
+
+/// <summary>
+/// Step time composed from LLMServingSim's measured vLLM operator tables. Per layer: every dense operator at the
+/// step's token count (QKV, O, gate/up, down, activation, rotary, and the two RMSNorms of a decoder layer), and the
+/// measured mixed-batch attention. Once per step: embedding and final norm, then LM head and sampler over the
+/// sampled rows. TP all-reduces are not in these tables (each rank was profiled alone), so they come from the
+/// roofline over the GPU's TP link, and so do pipeline hand-offs.
+/// </summary>
+/// <remarks>
+/// A batch maps onto the attention table's axes by conserving work. Prefill chunks become one chunk of their
+/// total tokens, with the KV length that gives the same causal query×key pairs. Decodes become their count at
+/// their mean KV length. Token-count terms are tabulated once, so a step costs one lookup plus one 4-axis
+/// interpolation.
+/// </remarks>
+public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
+{
+    /// <summary>Operators charged once per step, not per layer.</summary>
+    private static readonly HashSet<string> PerStep = ["embedding", "final_layernorm"];
+
+    private readonly LlmServingSimProfile _profile;
+    private readonly ModelSpec _m;
+    private readonly RooflineKernels _k;
+    private readonly LinkSpec _link;
+    private readonly int _tp, _pp;
+    private readonly double[] _denseByTokens;
+    private readonly GridInterpolator _lmHead, _sampler;
+
+    public ProfileExecutionTimeModel(ReplicaSpec spec, LlmServingSimProfile profile, RooflineParameters? parameters = null)
+    {
+        _profile = profile;
+        _m = spec.Model;
+        _tp = spec.TensorParallel;
+        _pp = spec.PipelineParallel;
+        Parameters = parameters ?? new RooflineParameters { StepOverheadSeconds = 0 };
+        _k = new RooflineKernels(spec.Hardware, _m.DType, Parameters);
+        _link = RooflineExecutionTimeModel.TpLink(spec.Hardware, _tp);
+        _lmHead = profile.PerSequence["lm_head"];
+        _sampler = profile.PerSequence["sampler"];
+        _denseByTokens = new double[Math.Max(spec.MaxNumBatchedTokens, 1) + 1];
+        for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
+    }
+
+    public string Name => $"profile:{_profile.Source}";
+    /// <summary>Roofline factors for the terms the tables lack (all-reduce, pipeline) and the per-step overhead.</summary>
+    public RooflineParameters Parameters { get; }
+
+    public double StepSeconds(in BatchShape s)
+    {
+        if (s.Tokens <= 0) return 0;
+        double dense = s.Tokens < _denseByTokens.Length ? _denseByTokens[s.Tokens] : DenseSeconds(s.Tokens);
+        double attention = _m.NumLayers * AttentionSecondsPerLayer(s);
+        double perSequence = s.Sampled > 0 ? _lmHead.Evaluate(s.Sampled) + _sampler.Evaluate(s.Sampled) : 0;
+        double pipeline = (_pp - 1) * _k.SendRecv((double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, _link);
+        return dense + attention + perSequence + pipeline + Parameters.StepOverheadSeconds;
+    }
+
+    /// <summary>All layers' dense operators, TP all-reduces and the per-step embedding and final norm for <paramref name="tokens"/>.</summary>
+    public double DenseSeconds(int tokens)
+    {
+        double perLayer = 0, perStep = 0;
+        foreach (var (op, table) in _profile.Dense)
+        {
+            double t = table.Evaluate(tokens);
+            if (PerStep.Contains(op)) perStep += t;
+            else perLayer += op == "layernorm" ? 2 * t : t; // input and post-attention RMSNorm
+        }
+        if (_profile.Moe is { } moe && _m.IsMoe)
+        {
+            double e = _m.NumExperts, k = _m.ExpertsPerToken;
+            perLayer += moe.Evaluate(tokens, e * (1 - Math.Pow(1 - k / e, tokens)));
+        }
+        perLayer += 2 * _k.AllReduce((double)tokens * _m.HiddenSize * _m.DTypeBytes, _tp, _link);
+        return _m.NumLayers * perLayer + perStep;
+    }
+
+    public double AttentionSecondsPerLayer(in BatchShape s)
+    {
+        double chunk = s.PrefillTokens, kvPrefill = 0;
+        if (chunk > 0) kvPrefill = Math.Max(0, (s.PrefillAttentionPairs - 0.5 * chunk * (chunk + 1)) / chunk);
+        double kvDecode = s.DecodeCount > 0 ? (double)s.DecodeContext / s.DecodeCount : 0;
+        return _profile.Attention.Evaluate(chunk, kvPrefill, s.DecodeCount, kvDecode);
+    }
+}

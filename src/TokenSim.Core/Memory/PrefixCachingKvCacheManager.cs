@@ -1,0 +1,232 @@
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.Memory;
+
+/// <summary>
+/// vLLM V1's paged KV cache with automatic prefix caching (<c>vllm/v1/core/block_pool.py</c>,
+/// <c>kv_cache_manager.py</c>). Full blocks are identified by chained hashes. Prompt blocks hash their token ids,
+/// or a trace's prefix block ids (Mooncake <c>hash_ids</c>, expanded to one hash per block); other blocks get
+/// a hash salted with the request, so a preempted request can find its own blocks again. A hit is the longest
+/// run of cached leading blocks, capped below the full sequence (at least one token is recomputed). Freed blocks
+/// keep their hash and join the tail of the free queue, a request's last block first. New blocks come from the
+/// head, evicting the hash they carried (lazy LRU eviction). Cached blocks with no reference count as free.
+/// </summary>
+public sealed class PrefixCachingKvCacheManager : IKvCacheManager
+{
+    private const int MooncakeBlockTokens = 512;
+    private int[] _ref;
+    private long[] _hash;
+    private int[] _prev, _next;
+    private bool[] _inFree;
+    private int _head = -1, _tail = -1;
+    private Dictionary<long, int> _cached;
+    private Request? _pending;
+    private readonly List<int> _pendingHits = [];
+
+    public PrefixCachingKvCacheManager(int totalBlocks, int blockSize)
+    {
+        if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize));
+        BlockSize = blockSize;
+        TotalBlocks = totalBlocks;
+        _ref = new int[totalBlocks];
+        _hash = new long[totalBlocks];
+        _prev = new int[totalBlocks];
+        _next = new int[totalBlocks];
+        _inFree = new bool[totalBlocks];
+        _cached = [];
+        for (int b = 0; b < totalBlocks; b++) Append(b);
+    }
+
+    public int BlockSize { get; }
+    public int TotalBlocks { get; }
+    public int FreeBlocks { get; private set; }
+    public long PrefixQueryTokens { get; private set; }
+    public long PrefixHitTokens { get; private set; }
+    /// <summary>Blocks whose hash is registered (held or free).</summary>
+    public int CachedBlockCount => _cached.Count;
+
+    private static bool Hashable(Request r) => r.TokenIds is not null || r.PrefixHashes is not null;
+
+    public int ComputedPrefixTokens(Request r)
+    {
+        _pending = r;
+        _pendingHits.Clear();
+        if (r.BlocksHeld > 0 || _cached.Count == 0 || !Hashable(r)) return 0;
+        // A fully cached sequence still recomputes its last token: cap at (tokens − 1), whole blocks.
+        int maxBlocks = (r.NumTokens - 1) / BlockSize;
+        for (int i = 0; i < maxBlocks; i++)
+        {
+            if (!_cached.TryGetValue(HashOf(r, i), out int block)) break;
+            _pendingHits.Add(block);
+        }
+        return _pendingHits.Count * BlockSize;
+    }
+
+    private int PendingHits(Request r) => ReferenceEquals(r, _pending) && r.BlocksHeld == 0 ? _pendingHits.Count : 0;
+
+    private int Needed(Request r, int tokens, out int hits)
+    {
+        hits = PendingHits(r);
+        int need = (tokens + BlockSize - 1) / BlockSize - r.BlocksHeld - hits;
+        // Touching a cached block nobody holds takes it off the free queue.
+        for (int i = 0; i < hits; i++)
+            if (_ref[_pendingHits[i]] == 0) need++;
+        return need;
+    }
+
+    public bool CanFit(Request r, int tokens) => Needed(r, tokens, out _) <= FreeBlocks;
+
+    public bool TryAllocate(Request r, int tokens)
+    {
+        int need = Needed(r, tokens, out int hits);
+        if (need > FreeBlocks) return false;
+        var blocks = r.BlockIds ??= [];
+        if (hits > 0)
+        {
+            PrefixQueryTokens += r.NumTokens;
+            PrefixHitTokens += (long)hits * BlockSize;
+            foreach (int b in _pendingHits)
+            {
+                if (_ref[b]++ == 0) Remove(b);
+                blocks.Add(b);
+            }
+            r.BlocksHeld += hits;
+            r.CachedBlocks = hits;
+        }
+        else if (r.BlocksHeld == 0 && r.NumComputed == 0)
+        {
+            PrefixQueryTokens += r.NumTokens;
+        }
+        if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); }
+        int target = (tokens + BlockSize - 1) / BlockSize;
+        while (blocks.Count < target)
+        {
+            int b = _head;
+            Remove(b);
+            if (_hash[b] != 0)
+            {
+                if (_cached.TryGetValue(_hash[b], out int owner) && owner == b) _cached.Remove(_hash[b]);
+                _hash[b] = 0;
+            }
+            _ref[b] = 1;
+            blocks.Add(b);
+        }
+        r.BlocksHeld = blocks.Count;
+        if (Hashable(r)) Register(r, Math.Min(tokens, r.NumTokens) / BlockSize);
+        return true;
+    }
+
+    /// <summary>Registers <paramref name="r"/>'s full blocks up to <paramref name="fullBlocks"/> so later requests can hit them.</summary>
+    private void Register(Request r, int fullBlocks)
+    {
+        var blocks = r.BlockIds!;
+        for (int i = r.CachedBlocks; i < fullBlocks && i < blocks.Count; i++)
+        {
+            long h = HashOf(r, i);
+            int b = blocks[i];
+            if (_hash[b] == 0 && _cached.TryAdd(h, b)) _hash[b] = h;
+        }
+        if (fullBlocks > r.CachedBlocks) r.CachedBlocks = fullBlocks;
+    }
+
+    public void Free(Request r)
+    {
+        var blocks = r.BlockIds;
+        if (blocks is not null)
+        {
+            for (int i = blocks.Count - 1; i >= 0; i--)
+                if (--_ref[blocks[i]] == 0) Append(blocks[i]);
+            blocks.Clear();
+        }
+        r.BlocksHeld = 0;
+        r.CachedBlocks = 0;
+        if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); }
+    }
+
+    /// <summary>The chained hash of block <paramref name="i"/> of <paramref name="r"/>, extending its hash array as needed.</summary>
+    private long HashOf(Request r, int i)
+    {
+        var hashes = r.BlockHashes;
+        if (hashes is null || hashes.Length <= i)
+        {
+            Array.Resize(ref hashes, Math.Max(i + 1, Math.Max(8, (hashes?.Length ?? 0) * 2)));
+            r.BlockHashes = hashes;
+        }
+        for (int j = r.HashedBlocks; j <= i; j++)
+        {
+            long parent = j == 0 ? 0x5EED_0F_B10C_0001L : hashes[j - 1];
+            hashes[j] = Mix(parent, BlockContent(r, j));
+        }
+        if (i >= r.HashedBlocks) r.HashedBlocks = i + 1;
+        return hashes[i];
+    }
+
+    private long BlockContent(Request r, int j)
+    {
+        int end = (j + 1) * BlockSize;
+        if (end <= r.PromptTokens)
+        {
+            if (r.TokenIds is { } ids && end <= ids.Length)
+            {
+                long h = 0x1234_5678_9ABC_DEF1L;
+                for (int t = j * BlockSize; t < end; t++) h = Mix(h, ids[t]);
+                return h;
+            }
+            if (r.PrefixHashes is { } ph)
+            {
+                int k = j * BlockSize / MooncakeBlockTokens;
+                if (k < ph.Length) return Mix(Mix(0x4D00_0000_0000_0000L, ph[k]), j * BlockSize % MooncakeBlockTokens);
+            }
+        }
+        // Generated tokens, or a prompt with no ids: unique to this request.
+        return Mix(Mix(0x7A17_0000_0000_0000L, r.Id), j);
+    }
+
+    /// <summary>A 64-bit mix (splitmix64 finaliser over a combined value); never returns 0, which marks "no hash".</summary>
+    private static long Mix(long a, long b)
+    {
+        ulong z = (ulong)a * 0x9E3779B97F4A7C15UL ^ (ulong)b;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (long)(z | 1);
+    }
+
+    private void Append(int b)
+    {
+        _prev[b] = _tail;
+        _next[b] = -1;
+        if (_tail >= 0) _next[_tail] = b; else _head = b;
+        _tail = b;
+        _inFree[b] = true;
+        FreeBlocks++;
+    }
+
+    private void Remove(int b)
+    {
+        if (!_inFree[b]) throw new InvalidOperationException($"Block {b} is not free.");
+        if (_prev[b] >= 0) _next[_prev[b]] = _next[b]; else _head = _next[b];
+        if (_next[b] >= 0) _prev[_next[b]] = _prev[b]; else _tail = _prev[b];
+        _inFree[b] = false;
+        FreeBlocks--;
+    }
+
+    public IKvCacheManager Clone() => new PrefixCachingKvCacheManager(0, BlockSize, this);
+
+    private PrefixCachingKvCacheManager(int _, int blockSize, PrefixCachingKvCacheManager s)
+    {
+        BlockSize = blockSize;
+        TotalBlocks = s.TotalBlocks;
+        FreeBlocks = s.FreeBlocks;
+        _ref = (int[])s._ref.Clone();
+        _hash = (long[])s._hash.Clone();
+        _prev = (int[])s._prev.Clone();
+        _next = (int[])s._next.Clone();
+        _inFree = (bool[])s._inFree.Clone();
+        _head = s._head;
+        _tail = s._tail;
+        _cached = new Dictionary<long, int>(s._cached);
+        PrefixQueryTokens = s.PrefixQueryTokens;
+        PrefixHitTokens = s.PrefixHitTokens;
+    }
+}
