@@ -59,7 +59,7 @@ public class SimulateCommandTests
         Assert.Equal(50, rows.Length - 1);
         Assert.All(rows.Skip(1), r => Assert.Contains(",finished,", r));
         var samples = File.ReadAllLines(ts);
-        Assert.Equal("time_s,replica,running,waiting,kv_usage,kv_blocks_used", samples[0]);
+        Assert.Equal("time_s,replica,running,waiting,kv_usage,kv_blocks_used,prompt_tokens_total,generated_tokens_total", samples[0]);
         Assert.True(samples.Length > 20);
         Assert.Equal(0, (samples.Length - 1) % 2); // one row per replica per sample
         File.Delete(req);

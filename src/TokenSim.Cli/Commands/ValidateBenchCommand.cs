@@ -13,18 +13,23 @@ internal static class ValidateBenchCommand
         var run = new Option<string>("--run") { Description = "Folder of a measured vLLM run: meta.json, requests.jsonl, timeseries.csv (config.json optional).", Required = true };
         var workload = new Option<string?>("--workload") { Description = "The run's request stream with token ids (LLMServingSim JSONL), matched to bench-N by order, for prefix hashing." };
         var perf = new Option<string?>("--perf-model") { Description = "roofline (default) or profile:DIR (measured operator tables)." };
+        var prefix = new Option<bool?>("--prefix-caching") { Description = "Override the run's prefix caching setting (true/false)." };
         var kvBlocks = new Option<int?>("--kv-blocks") { Description = "Force the GPU KV block count instead of deriving it (e.g. to make the run KV-bound)." };
         var json = new Option<string?>("--json") { Description = "Write measured, simulated and error per metric as JSON." };
+        var requestsCsv = new Option<string?>("--requests-csv") { Description = "Write each request's measured and simulated queue, TTFT, TPOT and E2E." };
+        var seriesCsv = new Option<string?>("--series-csv") { Description = "Write the measured and simulated engine series per tick." };
         var cmd = new Command("vllm-bench", "Replay a measured vLLM run (each request at its measured queued time) and compare TTFT, TPOT, E2E and the engine's time series.")
         {
-            run, workload, perf, kvBlocks, json,
+            run, workload, perf, kvBlocks, prefix, json, requestsCsv, seriesCsv,
         };
         cmd.SetAction(parse =>
         {
             var measured = VllmBenchRun.Read(parse.GetValue(run)!);
-            var v = BenchValidation.Execute(measured, parse.GetValue(perf) ?? "roofline", parse.GetValue(workload), parse.GetValue(kvBlocks));
+            var v = BenchValidation.Execute(measured, parse.GetValue(perf) ?? "roofline", parse.GetValue(workload), parse.GetValue(kvBlocks), parse.GetValue(prefix));
             Print(AnsiConsole.Console, v);
             if (parse.GetValue(json) is { } path) WriteJson(path, v);
+            if (parse.GetValue(requestsCsv) is { } csv) WriteRequests(csv, v);
+            if (parse.GetValue(seriesCsv) is { } series) WriteSeries(series, v);
             return 0;
         });
         return cmd;
@@ -100,6 +105,24 @@ internal static class ValidateBenchCommand
         w.WriteEndObject();
         w.WriteNumber("preemptions", v.Report.Preemptions);
         w.WriteEndObject();
+    }
+
+    private static void WriteRequests(string path, BenchValidation v)
+    {
+        using var w = new StreamWriter(path);
+        w.WriteLine("request_id,prompt_tokens,output_tokens,measured_queue_s,simulated_queue_s,measured_ttft_s,simulated_ttft_s,measured_tpot_s,simulated_tpot_s,measured_e2e_s,simulated_e2e_s,simulated_preemptions");
+        foreach (var (m, s) in v.Pairs)
+            w.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{m.Id},{m.PromptTokens},{m.OutputTokens},{m.ScheduledTs - m.QueuedTs:R},{s.ScheduledTime - s.QueuedTime:R},{m.Ttft:R},{s.EngineTtftSeconds:R},{m.Tpot ?? 0:R},{s.TpotSeconds:R},{m.E2e:R},{s.EngineE2eSeconds:R},{s.Preemptions}"));
+    }
+
+    private static void WriteSeries(string path, BenchValidation v)
+    {
+        using var w = new StreamWriter(path);
+        w.WriteLine("t,measured_running,simulated_running,measured_waiting,simulated_waiting,measured_kv_pct,simulated_kv_pct,measured_prompt_tps,simulated_prompt_tps,measured_gen_tps,simulated_gen_tps");
+        static string F(double? x) => x is { } v ? v.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "";
+        foreach (var (m, s) in v.Ticks)
+            w.WriteLine($"{F(m.Time)},{F(m.Running)},{F(s.Running)},{F(m.Waiting)},{F(s.Waiting)},{F(m.KvCachePct)},{F(s.KvCachePct)},{F(m.PromptThroughput)},{F(s.PromptThroughput)},{F(m.GenThroughput)},{F(s.GenThroughput)}");
     }
 
     private static void WriteStats(Utf8JsonWriter w, string name, Stats s)

@@ -31,6 +31,8 @@ public sealed record EngineConfig
     public bool? AsyncScheduling { get; init; }
     /// <summary>vLLM prefix caching (block hashes over token ids). Null = the scheduler's vLLM default: on for V1, off for V0.</summary>
     public bool? EnablePrefixCaching { get; init; }
+    /// <summary>vLLM <c>enforce_eager</c>: no CUDA graphs, so no token padding.</summary>
+    public bool EnforceEager { get; init; }
     /// <summary>Replica scheduler by registry name.</summary>
     public string Scheduler { get; init; } = "vllm-v1";
 }

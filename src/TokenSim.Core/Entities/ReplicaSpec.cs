@@ -19,6 +19,7 @@ public sealed record ReplicaSpec
     public required string Scheduler { get; init; }
     public required bool AsyncScheduling { get; init; }
     public required bool PrefixCaching { get; init; }
+    public bool EnforceEager { get; init; }
     public required MemoryPlan Memory { get; init; }
 
     public int GpusPerReplica => TensorParallel * PipelineParallel;
@@ -81,6 +82,7 @@ public sealed record ReplicaSpec
             GpuMemoryUtilization = cfg.GpuMemoryUtilization, KvCacheDType = kvDType, Scheduler = cfg.Scheduler, Memory = plan,
             AsyncScheduling = cfg.AsyncScheduling ?? IsV1(cfg.Scheduler),
             PrefixCaching = cfg.EnablePrefixCaching ?? IsV1(cfg.Scheduler),
+            EnforceEager = cfg.EnforceEager,
         };
         // vLLM refuses to start when one max-length sequence cannot fit in the KV cache.
         long usableTokens = (long)plan.UsableBlocks * cfg.BlockSize;

@@ -20,10 +20,21 @@ public static class ExecutionTimeModels
     {
         if (perfModel.StartsWith("profile:", StringComparison.OrdinalIgnoreCase))
         {
-            string dir = perfModel["profile:".Length..];
+            // Options follow the directory: profile:DIR,skew=off
+            var parts = perfModel["profile:".Length..].Split(',');
+            string dir = parts[0];
+            bool skew = true;
+            foreach (var opt in parts.Skip(1))
+                skew = opt.Trim().ToLowerInvariant() switch
+                {
+                    "skew=on" => true,
+                    "skew=off" => false,
+                    _ => throw new ArgumentException($"--perf-model: unknown profile option '{opt}'. Known: skew=on, skew=off."),
+                };
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--perf-model: profile directory '{dir}' does not exist.");
             if (LlmServingSimProfile.Detect(dir))
-                return spec => new ProfileExecutionTimeModel(spec, LlmServingSimProfile.Read(dir, spec.TensorParallel));
+                return spec => new ProfileExecutionTimeModel(spec, LlmServingSimProfile.Read(dir, spec.TensorParallel),
+                    skew ? SkewFit.Read(File.Exists(Path.Combine(dir, "dense.csv")) ? Path.GetDirectoryName(Path.GetFullPath(dir).TrimEnd('/'))! : dir, spec.TensorParallel) : null);
             throw new ArgumentException($"--perf-model: '{dir}' holds no profile TokenSim can compose into step times (expected LLMServingSim dense.csv + attention.csv + per_sequence.csv, or tp<N>/ folders of them).");
         }
         var factory = Registry[perfModel];

@@ -7,11 +7,14 @@ namespace TokenSim.Core.ExecutionTime;
 /// <summary>
 /// Step time composed from LLMServingSim's measured vLLM operator tables. Per layer: every dense operator at the
 /// step's token count (QKV, O, gate/up, down, activation, rotary, and the two RMSNorms of a decoder layer), and the
-/// measured mixed-batch attention. Once per step: embedding and final norm, then LM head and sampler over the
-/// sampled rows. TP all-reduces are not in these tables (each rank was profiled alone), so they come from the
+/// measured mixed-batch attention. Once per step: embedding and final norm, then LM head and sampler over one
+/// row per scheduled request (vLLM's <c>logits_indices</c>). TP all-reduces are not in these tables (each rank was profiled alone), so they come from the
 /// roofline over the GPU's TP link, and so do pipeline hand-offs.
 /// </summary>
 /// <remarks>
+/// Steps small enough for a CUDA graph pay for the padded token count in the dense layers (<see cref="CudaGraphPadding"/>).
+/// Decodes with uneven KV lengths add LLMServingSim's measured skew penalty (<see cref="SkewFit"/>) when the
+/// profile carries one.
 /// A batch maps onto the attention table's axes by conserving work. Prefill chunks become one chunk of their
 /// total tokens, with the KV length that gives the same causal query×key pairs. Decodes become their count at
 /// their mean KV length. Token-count terms are tabulated once, so a step costs one lookup plus one 4-axis
@@ -29,34 +32,51 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
     private readonly int _tp, _pp;
     private readonly double[] _denseByTokens;
     private readonly GridInterpolator _lmHead, _sampler;
+    private readonly CudaGraphPadding _graphs;
 
-    public ProfileExecutionTimeModel(ReplicaSpec spec, LlmServingSimProfile profile, RooflineParameters? parameters = null)
+    private readonly SkewFit? _skew;
+
+    public ProfileExecutionTimeModel(ReplicaSpec spec, LlmServingSimProfile profile, SkewFit? skew = null, RooflineParameters? parameters = null)
     {
         _profile = profile;
+        _skew = skew;
         _m = spec.Model;
         _tp = spec.TensorParallel;
         _pp = spec.PipelineParallel;
         Parameters = parameters ?? new RooflineParameters { StepOverheadSeconds = 0 };
         _k = new RooflineKernels(spec.Hardware, _m.DType, Parameters);
         _link = RooflineExecutionTimeModel.TpLink(spec.Hardware, _tp);
+        _graphs = CudaGraphPadding.For(spec);
         _lmHead = profile.PerSequence["lm_head"];
         _sampler = profile.PerSequence["sampler"];
+        // Kernels a step launches: each per-layer operator (the RMSNorm twice), attention, and the per-step ones.
+        int perLayer = profile.Dense.Keys.Count(k => !PerStep.Contains(k)) + 1 + (profile.Dense.ContainsKey("layernorm") ? 1 : 0);
+        KernelsPerStep = _m.NumLayers * perLayer + profile.Dense.Keys.Count(PerStep.Contains) + profile.PerSequence.Count;
         _denseByTokens = new double[Math.Max(spec.MaxNumBatchedTokens, 1) + 1];
         for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
     }
 
     public string Name => $"profile:{_profile.Source}";
-    /// <summary>Roofline factors for the terms the tables lack (all-reduce, pipeline) and the per-step overhead.</summary>
+    /// <summary>
+    /// Roofline factors for the terms the tables lack: all-reduce, pipeline hand-offs, and the fixed cost of each
+    /// kernel in a step (<see cref="RooflineParameters.KernelLatencySeconds"/>), which per-operator timing leaves out.
+    /// </summary>
     public RooflineParameters Parameters { get; }
+
+    /// <summary>Kernels launched per step, each charged <see cref="RooflineParameters.KernelLatencySeconds"/> of dispatch gap.</summary>
+    public int KernelsPerStep { get; }
 
     public double StepSeconds(in BatchShape s)
     {
         if (s.Tokens <= 0) return 0;
-        double dense = s.Tokens < _denseByTokens.Length ? _denseByTokens[s.Tokens] : DenseSeconds(s.Tokens);
+        // Graphed layers run the padded token count; attention and the LM head see the real batch.
+        int tokens = _graphs.Pad(s.Tokens);
+        double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
         double attention = _m.NumLayers * AttentionSecondsPerLayer(s);
-        double perSequence = s.Sampled > 0 ? _lmHead.Evaluate(s.Sampled) + _sampler.Evaluate(s.Sampled) : 0;
+        // vLLM computes logits at the last position of every scheduled request, partial prefills included.
+        double perSequence = _lmHead.Evaluate(s.Sequences) + _sampler.Evaluate(s.Sequences);
         double pipeline = (_pp - 1) * _k.SendRecv((double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, _link);
-        return dense + attention + perSequence + pipeline + Parameters.StepOverheadSeconds;
+        return dense + attention + perSequence + pipeline + KernelsPerStep * Parameters.KernelLatencySeconds + Parameters.StepOverheadSeconds;
     }
 
     /// <summary>All layers' dense operators, TP all-reduces and the per-step embedding and final norm for <paramref name="tokens"/>.</summary>
@@ -83,6 +103,11 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         double chunk = s.PrefillTokens, kvPrefill = 0;
         if (chunk > 0) kvPrefill = Math.Max(0, (s.PrefillAttentionPairs - 0.5 * chunk * (chunk + 1)) / chunk);
         double kvDecode = s.DecodeCount > 0 ? (double)s.DecodeContext / s.DecodeCount : 0;
-        return _profile.Attention.Evaluate(chunk, kvPrefill, s.DecodeCount, kvDecode);
+        double t = _profile.Attention.Evaluate(chunk, kvPrefill, s.DecodeCount, kvDecode);
+        if (_skew is null || s.DecodeAboveMean == 0) return t;
+        double kvBig = (double)s.DecodeAboveMeanContext / s.DecodeAboveMean;
+        double tBig = _profile.Attention.Evaluate(chunk, kvPrefill, s.DecodeCount, kvBig);
+        double alpha = _skew.Alpha(chunk, s.DecodeCount, (double)s.DecodeAboveMean / s.DecodeCount, kvBig, kvPrefill);
+        return t + alpha * (tBig - t);
     }
 }

@@ -8,7 +8,7 @@ namespace TokenSim.Core.ExecutionTime;
 /// the QKV, O and MLP GEMMs (MoE: the activated experts' GEMMs, loading the expected number of distinct experts),
 /// prefill and decode attention (FLOPs over causal query×key pairs; bytes of KV read), norms, rotary embedding,
 /// activation and residual adds (memory-bound), and two ring all-reduces over the TP link. Then the LM head over
-/// sampled rows, pipeline hand-offs between stages, and a per-step CPU overhead. Token-count-only terms are
+/// one row per scheduled request, pipeline hand-offs between stages, and a per-step CPU overhead. Token-count-only terms are
 /// precomputed per token count, so a step costs a table lookup plus the attention terms.
 /// </summary>
 public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
@@ -21,6 +21,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     private readonly LinkSpec _tpLink;
     private readonly double _kvBytesPerTokenLayer;
     private readonly double[] _denseByTokens;
+    private readonly CudaGraphPadding _graphs;
 
     public RooflineExecutionTimeModel(ReplicaSpec spec, RooflineParameters? parameters = null)
     {
@@ -31,6 +32,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         _pp = spec.PipelineParallel;
         _tpLink = TpLink(spec.Hardware, _tp);
         _kvBytesPerTokenLayer = _m.KvBytesPerTokenPerLayer(_tp, DTypes.Bytes(spec.KvCacheDType));
+        _graphs = CudaGraphPadding.For(spec);
         int tableSize = Math.Max(spec.MaxNumBatchedTokens, 1) + 1;
         _denseByTokens = new double[tableSize];
         for (int t = 1; t < tableSize; t++) _denseByTokens[t] = DenseSeconds(t);
@@ -45,9 +47,11 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     public double StepSeconds(in BatchShape s)
     {
         if (s.Tokens <= 0) return 0;
-        double dense = s.Tokens < _denseByTokens.Length ? _denseByTokens[s.Tokens] : DenseSeconds(s.Tokens);
+        int tokens = _graphs.Pad(s.Tokens); // graphed layers run the padded count
+        double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
         double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
-        double lmHead = s.Sampled > 0 ? _k.Gemm(s.Sampled, (double)_m.VocabSize / _tp, _m.HiddenSize) : 0;
+        // vLLM computes logits at the last position of every scheduled request, partial prefills included.
+        double lmHead = _k.Gemm(s.Sequences, (double)_m.VocabSize / _tp, _m.HiddenSize);
         double pipeline = (_pp - 1) * _k.SendRecv((double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, _tpLink);
         return dense + layers + lmHead + pipeline + _p.StepOverheadSeconds;
     }

@@ -1,4 +1,4 @@
 namespace TokenSim.Core.Metrics;
 
-/// <summary>One replica's state at a sampling instant.</summary>
-public readonly record struct TimeSeriesPoint(double Time, int Replica, int Running, int Waiting, double KvUsage, int KvBlocksUsed);
+/// <summary>One replica's state at a sampling instant; the token counts are cumulative since the start.</summary>
+public readonly record struct TimeSeriesPoint(double Time, int Replica, int Running, int Waiting, double KvUsage, int KvBlocksUsed, long PromptTokensServed, long TokensGenerated);

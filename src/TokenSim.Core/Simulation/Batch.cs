@@ -16,6 +16,9 @@ public struct BatchShape
     public int DecodeCount;
     /// <summary>Sum over decodes of the KV length each reads (context including the new token).</summary>
     public long DecodeContext;
+    /// <summary>Decodes whose KV length is above the decode mean, and the sum of their KV lengths (skew).</summary>
+    public int DecodeAboveMean;
+    public long DecodeAboveMeanContext;
     public int PrefillTokens;
     public int PrefillCount;
     /// <summary>Sum over prefill chunks of query×key pairs under the causal mask: n·ctx + n(n+1)/2.</summary>
@@ -93,6 +96,20 @@ public sealed class Batch
                 s.PrefillTokens += e.Tokens;
                 s.PrefillAttentionPairs += (double)e.Tokens * e.ContextBefore + 0.5 * e.Tokens * (e.Tokens + 1.0);
                 s.PrefillContext += e.ContextBefore + e.Tokens;
+            }
+        }
+        if (s.DecodeCount > 1)
+        {
+            // Uneven KV lengths slow decode attention (LLMServingSim's skew profile): describe the long tail as
+            // the share of decodes above the mean and their mean length, which for a two-level batch are exactly
+            // the profiled big fraction and big length.
+            double mean = (double)s.DecodeContext / s.DecodeCount;
+            for (int i = 0; i < Count; i++)
+            {
+                ref readonly var e = ref _entries[i];
+                if (e.Tokens != 1 || !e.Samples || e.ContextBefore + 1 <= mean) continue;
+                s.DecodeAboveMean++;
+                s.DecodeAboveMeanContext += e.ContextBefore + 1;
             }
         }
         return s;

@@ -35,6 +35,9 @@ public sealed class ReplicaState
     public int Outstanding => Running.Count + Waiting.Count;
     public long Preemptions { get; private set; }
     public long Steps { get; internal set; }
+    /// <summary>Prompt tokens of requests that have produced their first token, cached ones included (how vLLM counts prompt throughput).</summary>
+    public long PromptTokensServed { get; internal set; }
+    public long TokensGenerated { get; internal set; }
 
     /// <summary>The scheduled-ahead step becomes the running one; the old running batch, cleared, is reused for the next.</summary>
     internal void PromoteAhead()
@@ -79,6 +82,7 @@ public sealed class ReplicaState
         var c = new ReplicaState(Index, Spec, Kv.Clone())
         {
             Busy = Busy, Now = Now, StepStart = StepStart, StepEnd = StepEnd, Preemptions = Preemptions, Steps = Steps,
+            PromptTokensServed = PromptTokensServed, TokensGenerated = TokensGenerated,
             Waiting = Waiting.CloneWith(map),
         };
         c.Running = new List<Request>(Running.Count);

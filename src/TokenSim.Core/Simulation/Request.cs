@@ -54,6 +54,11 @@ public sealed class Request
     public int Placeholders { get; internal set; }
     public int Preemptions { get; internal set; }
 
+    /// <summary>
+    /// When the engine took it from its input queue: vLLM drains arrivals only between steps, so this is the end of
+    /// the step in flight at arrival (or the arrival itself on an idle replica). vLLM's <c>queued_ts</c>.
+    /// </summary>
+    public double QueuedTime { get; internal set; } = double.NaN;
     /// <summary>First time a scheduler admitted it (vLLM keeps the first SCHEDULED event), or NaN.</summary>
     public double ScheduledTime { get; internal set; } = double.NaN;
     public double FirstTokenTime { get; internal set; } = double.NaN;
@@ -70,13 +75,16 @@ public sealed class Request
     public double TtftSeconds => FirstTokenTime - ArrivalTime;
     public double E2eSeconds => FinishTime - ArrivalTime;
     public double QueueSeconds => ScheduledTime - ArrivalTime;
+    /// <summary>TTFT on the engine's clock, from <see cref="QueuedTime"/>, as vLLM's request stats compute it.</summary>
+    public double EngineTtftSeconds => FirstTokenTime - QueuedTime;
+    public double EngineE2eSeconds => FinishTime - QueuedTime;
     public double TpotSeconds => Generated > 1 ? (LastTokenTime - FirstTokenTime) / (Generated - 1) : 0;
 
     internal Request CloneState() => new(Id, ArrivalTime, PromptTokens, OutputTokens)
     {
         Priority = Priority, PrefixHashes = PrefixHashes, TokenIds = TokenIds, Status = Status, Replica = Replica,
         Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, Placeholders = Placeholders,
-        ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
+        QueuedTime = QueuedTime, ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
         BlockIds = BlockIds is null ? null : [.. BlockIds], BlockHashes = (long[]?)BlockHashes?.Clone(), HashedBlocks = HashedBlocks,
         CachedBlocks = CachedBlocks,
     };

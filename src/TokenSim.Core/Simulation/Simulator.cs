@@ -201,6 +201,7 @@ public sealed class Simulator
         var replica = _replicas[idx];
         r.Replica = idx;
         r.Status = RequestStatus.Waiting;
+        r.QueuedTime = replica.Busy ? Math.Max(Now, replica.StepEnd) : Now;
         replica.Waiting.PushBack(r);
         Metrics.PromptTokens += r.PromptTokens;
         _observer?.OnArrived(r, Now);
@@ -253,9 +254,14 @@ public sealed class Simulator
             if (e.Epoch != r.Preemptions) continue;
             if (_observer is not null && (e.Tokens > 1 || !e.Samples)) _observer.OnPrefillChunk(r, e.Tokens, Now);
             if (!e.Samples) continue;
+            replica.TokensGenerated++;
             r.Placeholders--;
             r.Generated++;
-            if (r.Generated == 1) r.FirstTokenTime = Now;
+            if (r.Generated == 1)
+            {
+                r.FirstTokenTime = Now;
+                replica.PromptTokensServed += r.PromptTokens;
+            }
             else Metrics.Itl.Add(Now - r.LastTokenTime);
             r.LastTokenTime = Now;
             _observer?.OnToken(r, Now);
@@ -303,7 +309,7 @@ public sealed class Simulator
         while (_nextSample <= time)
         {
             foreach (var r in _replicas)
-                Metrics.TimeSeries.Add(new TimeSeriesPoint(_nextSample, r.Index, r.Running.Count, r.Waiting.Count, r.Kv.Usage, r.Kv.UsedBlocks));
+                Metrics.TimeSeries.Add(new TimeSeriesPoint(_nextSample, r.Index, r.Running.Count, r.Waiting.Count, r.Kv.Usage, r.Kv.UsedBlocks, r.PromptTokensServed, r.TokensGenerated));
             _nextSample += dt;
         }
     }

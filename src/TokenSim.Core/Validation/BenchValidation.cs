@@ -9,7 +9,8 @@ namespace TokenSim.Core.Validation;
 /// <summary>
 /// Replays a measured vLLM run through the simulator and compares request latencies and engine time series.
 /// Each request enters at its measured <c>queued_ts</c> (shifted so the first is at 0), because measured TTFT
-/// starts there; it carries the measured prompt and output lengths and, when a workload file is given, its
+/// starts there. The simulated engine, like vLLM, takes it in at its own next step boundary, and TTFT and E2E
+/// are compared on the engine clock from that moment on both sides; it carries the measured prompt and output lengths and, when a workload file is given, its
 /// token ids for prefix hashing. Nothing from the measured timings other than those arrival times enters the
 /// simulation.
 /// </summary>
@@ -23,13 +24,21 @@ public sealed record BenchValidation
     public required MetricComparison E2e { get; init; }
     public required IReadOnlyList<SeriesComparison> Series { get; init; }
     public required SimulationReport Report { get; init; }
+    /// <summary>Each measured request (run order) with its simulated counterpart.</summary>
+    public required IReadOnlyList<(MeasuredRequest Measured, Request Simulated)> Pairs { get; init; }
+    /// <summary>Per measured tick: the measured values and the simulated ones at the same instant (running, waiting, KV %, prompt and generation throughput).</summary>
+    public required IReadOnlyList<(MeasuredTick Measured, MeasuredTick Simulated)> Ticks { get; init; }
 
-    public static BenchValidation Execute(VllmBenchRun run, string perfModel, string? workloadFile, int? kvBlocksOverride)
+    public static BenchValidation Execute(VllmBenchRun run, string perfModel, string? workloadFile, int? kvBlocksOverride, bool? prefixCaching = null)
     {
         var model = ModelCatalog.Resolve(run.ModelId);
         var hw = HardwareCatalog.Resolve(run.HardwareName);
         if (run.DeviceMemoryBytes is { } bytes) hw = hw with { MemoryBytes = bytes };
-        var engine = kvBlocksOverride is { } kb ? run.Engine with { KvBlocks = kb } : run.Engine;
+        var engine = run.Engine with
+        {
+            KvBlocks = kvBlocksOverride ?? run.Engine.KvBlocks,
+            EnablePrefixCaching = prefixCaching ?? run.PrefixCaching,
+        };
         var spec = ReplicaSpec.Create(model, hw, engine);
         var execFactory = ExecutionTimeModels.Parse(perfModel);
 
@@ -73,8 +82,9 @@ public sealed record BenchValidation
         {
             var m = run.Requests[i];
             var s = finished[i] ?? throw new InvalidOperationException($"Request {m.Id} did not finish in the simulation (rejected: prompt {m.PromptTokens} + output {m.OutputTokens} over max_model_len {spec.MaxModelLen}?).");
-            measuredTtft.Add(m.Ttft); simTtft.Add(s.TtftSeconds);
-            measuredE2e.Add(m.E2e); simE2e.Add(s.E2eSeconds);
+            // Both sides on the engine's clock: from the moment the engine drained the request (queued_ts).
+            measuredTtft.Add(m.Ttft); simTtft.Add(s.EngineTtftSeconds);
+            measuredE2e.Add(m.E2e); simE2e.Add(s.EngineE2eSeconds);
             if (m.Tpot is { } tpot) { measuredTpot.Add(tpot); simTpot.Add(s.TpotSeconds); }
         }
         return new BenchValidation
@@ -83,31 +93,53 @@ public sealed record BenchValidation
             Ttft = MetricComparison.Of("TTFT", measuredTtft, simTtft),
             Tpot = MetricComparison.Of("TPOT", measuredTpot, simTpot),
             E2e = MetricComparison.Of("E2E", measuredE2e, simE2e),
-            Series = CompareSeries(run, sim),
+            Series = CompareSeries(SeriesTicks(run, sim)),
             Report = SimulationReport.From(sim, 0),
+            Pairs = run.Requests.Select((m, i) => (m, finished[i]!)).ToList(),
+            Ticks = SeriesTicks(run, sim),
         };
     }
 
-    /// <summary>Samples the simulated series at each measured tick (shifted to the requests' origin) and compares.</summary>
-    private static List<SeriesComparison> CompareSeries(VllmBenchRun run, Simulator sim)
+    /// <summary>Samples the simulated series at each measured tick, shifted to the requests' origin.</summary>
+    private static List<(MeasuredTick, MeasuredTick)> SeriesTicks(VllmBenchRun run, Simulator sim)
     {
         var points = sim.Metrics.TimeSeries;
         double interval = sim.Metrics.TimeSeriesInterval;
         int replicas = sim.Replicas.Count;
-        (double Running, double Waiting, double Kv)? At(double t)
+        double tick = run.TimeSeries.Count > 1 ? run.TimeSeries[1].Time - run.TimeSeries[0].Time : 1;
+        (double Running, double Waiting, double Kv, double Prompt, double Gen)? At(double t)
         {
             int idx = (int)Math.Floor(t / interval) * replicas;
             if (idx < 0 || idx + replicas > points.Count) return null;
-            double run = 0, wait = 0, kv = 0;
-            for (int i = idx; i < idx + replicas; i++) { run += points[i].Running; wait += points[i].Waiting; kv += points[i].KvUsage; }
-            return (run, wait, 100 * kv / replicas);
+            int prev = Math.Max(0, (int)Math.Floor((t - tick) / interval)) * replicas;
+            double run = 0, wait = 0, kv = 0, prompt = 0, gen = 0;
+            for (int i = 0; i < replicas; i++)
+            {
+                var p = points[idx + i];
+                run += p.Running; wait += p.Waiting; kv += p.KvUsage;
+                prompt += p.PromptTokensServed - points[prev + i].PromptTokensServed;
+                gen += p.TokensGenerated - points[prev + i].TokensGenerated;
+            }
+            return (run, wait, 100 * kv / replicas, prompt / tick, gen / tick);
         }
+        var ticks = new List<(MeasuredTick, MeasuredTick)>();
+        foreach (var m in run.TimeSeries)
+            if (At(m.Time - run.SeriesOffset) is { } s)
+                ticks.Add((m, new MeasuredTick(m.Time, s.Running, s.Waiting, s.Kv, s.Prompt, s.Gen)));
+        return ticks;
+    }
+
+    /// <summary>Mean absolute error per series over the ticks where the run recorded it.</summary>
+    private static List<SeriesComparison> CompareSeries(List<(MeasuredTick M, MeasuredTick S)> ticks)
+    {
         var result = new List<SeriesComparison>();
-        foreach (var (name, pick, sel) in new (string, Func<MeasuredTick, double?>, Func<(double, double, double), double>)[]
-                 { ("running", t => t.Running, v => v.Item1), ("waiting", t => t.Waiting, v => v.Item2), ("kv_cache_pct", t => t.KvCachePct, v => v.Item3) })
+        foreach (var (name, pick) in new (string, Func<MeasuredTick, double?>)[]
+                 {
+                     ("running", t => t.Running), ("waiting", t => t.Waiting), ("kv_cache_pct", t => t.KvCachePct),
+                     ("prompt_throughput", t => t.PromptThroughput), ("gen_throughput", t => t.GenThroughput),
+                 })
         {
-            var pairs = run.TimeSeries.Select(t => (m: pick(t), s: At(t.Time - run.SeriesOffset))).Where(p => p.m is not null && p.s is not null)
-                .Select(p => (m: p.m!.Value, s: sel(p.s!.Value))).ToList();
+            var pairs = ticks.Where(t => pick(t.M) is not null).Select(t => (m: pick(t.M)!.Value, s: pick(t.S)!.Value)).ToList();
             if (pairs.Count == 0) continue;
             result.Add(new SeriesComparison(name, pairs.Count, pairs.Average(p => p.m), pairs.Average(p => p.s), pairs.Average(p => Math.Abs(p.m - p.s))));
         }

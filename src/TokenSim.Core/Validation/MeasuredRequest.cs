@@ -12,4 +12,4 @@ public sealed record MeasuredRequest(string Id, int PromptTokens, int OutputToke
 }
 
 /// <summary>One tick of a measured run's time series; null where the run did not record the value.</summary>
-public readonly record struct MeasuredTick(double Time, double? Running, double? Waiting, double? KvCachePct);
+public readonly record struct MeasuredTick(double Time, double? Running, double? Waiting, double? KvCachePct, double? PromptThroughput = null, double? GenThroughput = null);

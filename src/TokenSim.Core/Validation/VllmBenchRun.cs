@@ -153,11 +153,13 @@ public sealed record VllmBenchRun
         var table = ExecutionTime.Profiles.CsvTable.Read(path);
         int t = table.Column("t");
         int Opt(string c) => table.Has(c) ? table.Column(c) : -1;
-        int run = Opt("running"), wait = Opt("waiting"), kv = Opt("kv_cache_pct");
+        int run = Opt("running"), wait = Opt("waiting"), kv = Opt("kv_cache_pct"), pt = Opt("prompt_throughput"), gt = Opt("gen_throughput");
         var ticks = table.Rows.Select(r => new MeasuredTick(table.Number(r.Line, r.Cells, t),
             run >= 0 ? table.Number(r.Line, r.Cells, run) : null,
             wait >= 0 ? table.Number(r.Line, r.Cells, wait) : null,
-            kv >= 0 ? table.Number(r.Line, r.Cells, kv) : null)).ToList();
+            kv >= 0 ? table.Number(r.Line, r.Cells, kv) : null,
+            pt >= 0 ? table.Number(r.Line, r.Cells, pt) : null,
+            gt >= 0 ? table.Number(r.Line, r.Cells, gt) : null)).ToList();
         // A series that is zero throughout was not recorded (this run's kv_cache_pct): absent, not zero.
         if (kv >= 0 && ticks.All(x => x.KvCachePct == 0)) ticks = ticks.Select(x => x with { KvCachePct = null }).ToList();
         return ticks;
