@@ -44,7 +44,7 @@ internal static class ValidateBenchCommand
         console.MarkupLine(mem.BlocksGiven
             ? $"KV cache: {s.NumGpuBlocks:N0} blocks of {s.BlockSize} (given)"
             : $"KV cache: {s.NumGpuBlocks:N0} blocks of {s.BlockSize} tokens derived = ({mem.RequestedBytes / 1e9:F2} GB requested − {mem.WeightBytes / 1e9:F2} weights − {mem.ActivationPeakBytes / 1e9:F2} activations − {mem.NonTorchBytes / 1e9:F2} non-torch) / {mem.BlockBytes / 1024.0:F0} KiB per block; {s.KvCapacityTokens:N0} tokens");
-        foreach (var n in v.Run.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}");
+        foreach (var n in v.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}");
         var t = new Table().Border(TableBorder.Rounded);
         t.AddColumn("metric");
         foreach (var c in new[] { "mean", "p50", "p90", "p99" }) t.AddColumn(new TableColumn(c).RightAligned());

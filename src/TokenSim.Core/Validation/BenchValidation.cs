@@ -17,6 +17,8 @@ namespace TokenSim.Core.Validation;
 public sealed record BenchValidation
 {
     public required VllmBenchRun Run { get; init; }
+    /// <summary>What the user should know about how the run was replayed.</summary>
+    public required IReadOnlyList<string> Notes { get; init; }
     public required ReplicaSpec Spec { get; init; }
     public required string PerfModel { get; init; }
     public required MetricComparison Ttft { get; init; }
@@ -39,6 +41,15 @@ public sealed record BenchValidation
             KvBlocks = kvBlocksOverride ?? run.Engine.KvBlocks,
             EnablePrefixCaching = prefixCaching ?? run.PrefixCaching,
         };
+        var notes = new List<string>(run.Notes);
+        if (kvBlocksOverride is { } forced && run.Engine.MaxModelLen is null)
+        {
+            // A forced small cache cannot hold the model's full context; vLLM would refuse to start, so the context
+            // is capped at what the cache holds (the longest request of the run must still fit).
+            int cap = Math.Min(model.MaxPositionEmbeddings, (forced - 1) * engine.BlockSize);
+            engine = engine with { MaxModelLen = cap };
+            notes.Add($"--kv-blocks {forced}: max_model_len capped at the {cap:N0} tokens the cache holds");
+        }
         var spec = ReplicaSpec.Create(model, hw, engine);
         var execFactory = ExecutionTimeModels.Parse(perfModel);
 
@@ -50,8 +61,9 @@ public sealed record BenchValidation
                 throw new ArgumentException($"--workload {workloadFile} has {trace.Requests.Count} requests; the run has {run.Requests.Count}.");
             for (int i = 0; i < run.Requests.Count; i++)
             {
-                var ids = trace.Requests[i].TokenIds;
-                if (ids is not null && ids.Length != run.Requests[i].PromptTokens)
+                var ids = trace.Requests[i].TokenIds
+                    ?? throw new ArgumentException($"--workload {workloadFile}: request {i + 1} carries no token ids (input_tok_ids): not the same workload.");
+                if (ids.Length != run.Requests[i].PromptTokens)
                     throw new ArgumentException($"--workload {workloadFile}: request {i + 1} has {ids.Length} token ids but the run's {run.Requests[i].Id} has {run.Requests[i].PromptTokens} prompt tokens: not the same workload.");
                 tokenIds[i] = ids;
             }
@@ -89,7 +101,7 @@ public sealed record BenchValidation
         }
         return new BenchValidation
         {
-            Run = run, Spec = spec, PerfModel = perfModel,
+            Run = run, Spec = spec, PerfModel = perfModel, Notes = notes,
             Ttft = MetricComparison.Of("TTFT", measuredTtft, simTtft),
             Tpot = MetricComparison.Of("TPOT", measuredTpot, simTpot),
             E2e = MetricComparison.Of("E2E", measuredE2e, simE2e),

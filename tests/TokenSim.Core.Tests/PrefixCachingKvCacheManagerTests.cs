@@ -1,0 +1,109 @@
+using TokenSim.Core.Entities;
+using TokenSim.Core.Memory;
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.Tests;
+
+/// <summary>vLLM V1 prefix caching (VLLM-V1-ENGINE.md §3), checked on small hand-worked cases.</summary>
+public class PrefixCachingKvCacheManagerTests
+{
+    private static Request Req(long id, int[] tokens, int output = 4) => new(id, 0, tokens.Length, output) { TokenIds = tokens };
+    private static int[] Tokens(int n, int salt = 0) => Enumerable.Range(salt, n).ToArray();
+
+    /// <summary>Admits as the V1 scheduler does: look up the hit, check the whole sequence fits, allocate the chunk.</summary>
+    private static int Admit(IKvCacheManager kv, Request r)
+    {
+        int hit = kv.ComputedPrefixTokens(r);
+        Assert.True(kv.CanFit(r, r.NumTokens));
+        r.NumComputed = hit;
+        Assert.True(kv.TryAllocate(r, r.NumTokens));
+        r.NumComputed = r.NumTokens;
+        return hit;
+    }
+
+    [Fact]
+    public void IdenticalPrompt_HitsWholeBlocks_CappedBelowTheFullPrompt()
+    {
+        var kv = new PrefixCachingKvCacheManager(20, 16);
+        var a = Req(1, Tokens(64));
+        Assert.Equal(0, Admit(kv, a));
+        Assert.Equal(4, a.BlocksHeld);
+        // 64 tokens = 4 full blocks; the hit is capped at (64 − 1) / 16 = 3 blocks, so 16 tokens are recomputed.
+        var b = Req(2, Tokens(64));
+        Assert.Equal(48, Admit(kv, b));
+        Assert.Equal(4, b.BlocksHeld);
+        Assert.Equal(20 - 4 - 1, kv.FreeBlocks); // the three shared blocks are counted once
+        Assert.Equal(48, kv.PrefixHitTokens);
+    }
+
+    [Fact]
+    public void DifferentTokenInABlock_BreaksTheChain()
+    {
+        var kv = new PrefixCachingKvCacheManager(20, 16);
+        Admit(kv, Req(1, Tokens(64)));
+        var t = Tokens(64);
+        t[20] = -1; // second block differs, so the third matches nothing either (hashes chain)
+        Assert.Equal(16, Admit(kv, Req(2, t)));
+    }
+
+    [Fact]
+    public void FreedBlocks_StayCached_UntilReusedLeastRecentlyFreedFirst()
+    {
+        var kv = new PrefixCachingKvCacheManager(8, 16);
+        var a = Req(1, Tokens(48));       // 3 blocks
+        var b = Req(2, Tokens(48, 1000)); // 3 blocks
+        Admit(kv, a);
+        Admit(kv, b);
+        kv.Free(a);
+        kv.Free(b);
+        Assert.Equal(8, kv.FreeBlocks);   // cached blocks nobody holds count as free
+        // A 4-block request takes the 2 never-used blocks, then the 2 freed first: A's last two.
+        Admit(kv, Req(3, Tokens(64, 5000)));
+        Assert.Equal(16, kv.ComputedPrefixTokens(Req(4, Tokens(48))));       // A's first block survives
+        Assert.Equal(32, kv.ComputedPrefixTokens(Req(5, Tokens(48, 1000)))); // B is untouched (capped at 2 blocks)
+    }
+
+    [Fact]
+    public void MooncakeHashIds_ExpandTo512OverBlockSizeBlocksEach()
+    {
+        var kv = new PrefixCachingKvCacheManager(200, 16);
+        Request Mc(long id, int[] ids, int len) => new(id, 0, len, 2) { PrefixHashes = ids };
+        Admit(kv, Mc(1, [7, 8], 1024));
+        // Same two 512-token blocks: capped at (1024 − 1) / 16 = 63 of 64 derived blocks.
+        Assert.Equal(63 * 16, kv.ComputedPrefixTokens(Mc(2, [7, 8], 1024)));
+        // Only the first 512-token block shared: 32 derived blocks.
+        Assert.Equal(32 * 16, kv.ComputedPrefixTokens(Mc(3, [7, 9], 1024)));
+    }
+
+    [Fact]
+    public void PreemptedRequest_FindsItsOwnBlocksAgain_IncludingGeneratedOnes()
+    {
+        var kv = new PrefixCachingKvCacheManager(6, 4);
+        var b = Req(1, Tokens(8), output: 10);
+        Admit(kv, b);                        // 8 prompt tokens: 2 blocks
+        b.Generated = 5;                     // 13 tokens known, 12 computed: 3 full blocks registered
+        Assert.True(kv.TryAllocate(b, 12));
+        b.NumComputed = 12;
+        kv.Free(b);                          // preempted by recompute
+        b.NumComputed = 0;
+        b.Preemptions = 1;
+        // All 3 blocks hit (the third holds generated tokens, hashed with the request): only 1 token to recompute.
+        Assert.Equal(12, kv.ComputedPrefixTokens(b));
+        // Another request with the same prompt shares only the 2 prompt blocks.
+        Assert.Equal(4, kv.ComputedPrefixTokens(Req(2, Tokens(8)))); // capped: (8 − 1) / 4 = 1 block
+        Assert.Equal(8, kv.ComputedPrefixTokens(Req(3, Tokens(12))));
+    }
+
+    [Fact]
+    public void Clone_CopiesTheCacheIndependently()
+    {
+        var kv = new PrefixCachingKvCacheManager(20, 16);
+        var a = Req(1, Tokens(64));
+        Admit(kv, a);
+        var copy = kv.Clone();
+        kv.Free(a);
+        Assert.Equal(20, kv.FreeBlocks);
+        Assert.Equal(16, copy.FreeBlocks);
+        Assert.Equal(48, copy.ComputedPrefixTokens(Req(2, Tokens(64))));
+    }
+}
