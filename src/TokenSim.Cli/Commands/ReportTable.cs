@@ -20,7 +20,7 @@ internal static class ReportTable
         console.MarkupLine($"requests   {r.Requests:N0} completed, {r.Rejected:N0} rejected, makespan {r.MakespanSeconds:F1} s");
         console.MarkupLine($"throughput {r.RequestsPerSecond:F3} req/s, {r.OutputTokensPerSecond:F1} output tok/s");
         console.MarkupLine($"batches    {r.Steps:N0} steps, size mean {r.BatchSize.Mean:F1} (p99 {r.BatchSize.P99:F0}), tokens mean {r.BatchTokens.Mean:F1} (p99 {r.BatchTokens.P99:F0})");
-        console.MarkupLine($"memory     KV use mean {r.KvUsageMean:P1}, max {r.KvUsageMax:P1}; {r.Preemptions:N0} preemptions");
+        console.MarkupLine($"memory     KV use mean {r.KvUsageMean:P1}, max {r.KvUsageMax:P1}; {r.Preemptions:N0} preemptions; prefix cache hit rate {r.PrefixCacheHitRate:P1}");
         console.MarkupLine($"wall       {r.WallSeconds:F2} s");
     }
 

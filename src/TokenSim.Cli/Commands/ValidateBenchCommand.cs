@@ -63,7 +63,7 @@ internal static class ValidateBenchCommand
             console.MarkupLine($"series {sc.Name}: measured mean {sc.MeasuredMean:F1}, simulated mean {sc.SimulatedMean:F1}, mean absolute error {sc.MeanAbsoluteError:F2} over {sc.Points} ticks");
         if (v.Run.TimeSeries.Count > 0 && v.Series.All(x => x.Name != "kv_cache_pct"))
             console.MarkupLine("series kv_cache_pct: not recorded by this run");
-        console.MarkupLine($"simulated preemptions {v.Report.Preemptions}, KV use max {v.Report.KvUsageMax:P1}");
+        console.MarkupLine($"simulated preemptions {v.Report.Preemptions}, KV use max {v.Report.KvUsageMax:P1}, prefix cache hit rate {v.Report.PrefixCacheHitRate:P1}");
     }
 
     private static string F(double x) => x.ToString(x >= 100 ? "F1" : "F3", System.Globalization.CultureInfo.InvariantCulture);
@@ -104,6 +104,7 @@ internal static class ValidateBenchCommand
         }
         w.WriteEndObject();
         w.WriteNumber("preemptions", v.Report.Preemptions);
+        w.WriteNumber("prefix_cache_hit_rate", v.Report.PrefixCacheHitRate);
         w.WriteEndObject();
     }
 

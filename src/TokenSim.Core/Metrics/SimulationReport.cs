@@ -35,6 +35,8 @@ public sealed record SimulationReport
     public required long Steps { get; init; }
     public required double KvUsageMean { get; init; }
     public required double KvUsageMax { get; init; }
+    /// <summary>Prompt tokens found in the prefix cache over prompt tokens looked up at admission (0 without caching).</summary>
+    public required double PrefixCacheHitRate { get; init; }
     public double WallSeconds { get; init; }
 
     public static SimulationReport From(Simulator sim, double wallSeconds)
@@ -58,6 +60,7 @@ public sealed record SimulationReport
             OutputTokens = m.OutputTokens, PromptTokens = m.PromptTokens, Preemptions = m.Preemptions, Steps = m.Steps,
             KvUsageMean = makespan > 0 ? m.KvUsageIntegral / (makespan * sim.Replicas.Count) : 0,
             KvUsageMax = m.KvUsageMax,
+            PrefixCacheHitRate = sim.Replicas.Sum(r => r.Kv.PrefixQueryTokens) is > 0 and var q ? (double)sim.Replicas.Sum(r => r.Kv.PrefixHitTokens) / q : 0,
             WallSeconds = wallSeconds,
         };
     }
@@ -83,6 +86,9 @@ public sealed record SimulationReport
         w.WriteStartObject("kv_usage");
         w.WriteNumber("mean", KvUsageMean);
         w.WriteNumber("max", KvUsageMax);
+        w.WriteEndObject();
+        w.WriteStartObject("prefix_cache");
+        w.WriteNumber("hit_rate", PrefixCacheHitRate);
         w.WriteEndObject();
         WriteDistribution(w, "batch_size", BatchSize);
         WriteDistribution(w, "batch_tokens", BatchTokens);
