@@ -66,6 +66,36 @@ public class InvariantTests
         if (kvBlocks == 200) Assert.True(sim.Metrics.Preemptions > 0, "the small cache should force preemptions");
     }
 
+    [Theory]
+    [InlineData(150)]
+    [InlineData(3000)]
+    public void SharedPrefixes_BlocksWithinCapacity_EveryTokenOnce(int kvBlocks)
+    {
+        // Prompts built from 4 shared system prompts plus a unique tail, half of them with no token ids at all.
+        var spec = TestSupport.Spec(new EngineConfig { KvBlocks = kvBlocks, MaxModelLen = 2048, MaxNumBatchedTokens = 512, EnablePrefixCaching = true });
+        var sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = 2, Seed = 5 });
+        var rng = new TokenSim.Core.Randomness.SimRandom(9);
+        for (int i = 0; i < 300; i++)
+        {
+            int prefix = rng.NextInt(0, 3), len = rng.NextInt(80, 1200), output = rng.NextInt(1, 300);
+            int[]? ids = i % 2 == 0 ? null : Enumerable.Range(0, len).Select(t => t < 64 ? prefix * 1000 + t : i * 10_000 + t).ToArray();
+            sim.Submit(new RequestSpec(i * 0.05, len, output, TokenIds: ids));
+        }
+        var obs = new RecordingObserver();
+        sim.Observer = obs;
+        while (sim.Step())
+            foreach (var rep in sim.Replicas)
+            {
+                Assert.InRange(rep.Kv.FreeBlocks, 0, rep.Kv.TotalBlocks);
+                Assert.True(rep.Kv.UsedBlocks <= rep.Running.Sum(r => r.BlocksHeld)); // shared blocks count once
+            }
+        Assert.Equal(300, sim.Metrics.Completed);
+        Assert.All(obs.Finished, r => Assert.Equal(r.OutputTokens, obs.Tokens[r.Id].Count));
+        Assert.All(sim.Replicas, r => Assert.Equal(r.Kv.TotalBlocks, r.Kv.FreeBlocks));
+        Assert.True(sim.Replicas.Sum(r => r.Kv.PrefixHitTokens) > 0);
+        if (kvBlocks == 150) Assert.True(sim.Metrics.Preemptions > 0);
+    }
+
     [Fact]
     public void SameSeed_SameResults_DifferentSeed_DifferentResults()
     {

@@ -106,4 +106,26 @@ public class PrefixCachingKvCacheManagerTests
         Assert.Equal(16, copy.FreeBlocks);
         Assert.Equal(48, copy.ComputedPrefixTokens(Req(2, Tokens(64))));
     }
+
+    [Fact]
+    public void AnonymousRequests_CountOnly_ThenShareThePoolExactlyOnceHashedOnesArrive()
+    {
+        var kv = new PrefixCachingKvCacheManager(10, 16);
+        var anon = new Request(1, 0, 64, 4);          // no token ids: 4 anonymous blocks
+        Admit(kv, anon);
+        Assert.Equal(6, kv.FreeBlocks);
+        var a = Req(2, Tokens(48));                   // 3 hashed blocks
+        Admit(kv, a);
+        Assert.Equal(3, kv.FreeBlocks);
+        kv.Free(a);                                   // A's blocks: cached, free, at the tail
+        kv.Free(anon);                                // anonymous blocks after them
+        Assert.Equal(10, kv.FreeBlocks);
+        // 7 anonymous blocks take the 3 never-used blocks and then A's three (freed before the anonymous ones).
+        var big = new Request(3, 0, 112, 4);
+        Admit(kv, big);
+        Assert.Equal(3, kv.FreeBlocks);
+        Assert.Equal(0, kv.ComputedPrefixTokens(Req(4, Tokens(48))));
+        kv.Free(big);
+        Assert.Equal(10, kv.FreeBlocks);
+    }
 }

@@ -22,6 +22,10 @@ internal static class SimulateCommand
         var blockSize = new Option<int?>("--block-size") { Description = "Tokens per KV block. Default 16." };
         var util = new Option<double?>("--gpu-memory-utilization") { Description = "Fraction of GPU memory vLLM may use. Default 0.9." };
         var kvBlocks = new Option<int?>("--kv-blocks") { Description = "GPU KV blocks per replica (vLLM num_gpu_blocks_override) instead of deriving them." };
+        var perf = new Option<string?>("--perf-model") { Description = "Execution-time model: roofline (default), profile:DIR (measured operator tables), or roofline:calibrate=DIR (roofline factors fitted to a profile)." };
+        var prefix = new Option<bool?>("--prefix-caching") { Description = "vLLM prefix caching (true/false). Default: on for vllm-v1, off for vllm-v0." };
+        var asyncSched = new Option<bool?>("--async-scheduling") { Description = "vLLM async scheduling (true/false). Default: on for vllm-v1 (vLLM 0.19)." };
+        var eager = new Option<bool>("--enforce-eager") { Description = "No CUDA graphs (vLLM --enforce-eager): no token padding." };
         var workload = new Option<string?>("--workload") { Description = $"A trace file, or poisson:rate=R,n=N[,lengths=FILE], gamma:rate=R,cv=C,n=N, burst:n=N,input=I,output=O, closed:concurrency=C,n=N,input=I,output=O. Default {SimulateSettings.DefaultWorkload} with Azure conversation lengths." };
         var seed = new Option<ulong?>("--seed") { Description = "Random seed. Default 42." };
         var json = new Option<string?>("--json") { Description = "Write the summary as JSON to this file." };
@@ -31,7 +35,7 @@ internal static class SimulateCommand
 
         var cmd = new Command("simulate", "Simulate a deployment against a workload and report TTFT, TPOT, ITL, E2E, throughput, preemptions and KV use.")
         {
-            config, model, hardware, tp, pp, replicas, scheduler, router, maxSeqs, maxTokens, maxLen, blockSize, util, kvBlocks,
+            config, model, hardware, tp, pp, replicas, scheduler, router, maxSeqs, maxTokens, maxLen, blockSize, util, kvBlocks, perf, prefix, asyncSched, eager,
             workload, seed, json, requestsCsv, timeseriesCsv, interval,
         };
         cmd.SetAction(parse =>
@@ -51,6 +55,10 @@ internal static class SimulateCommand
             if (parse.GetValue(blockSize) is { } v11) s.BlockSize = v11;
             if (parse.GetValue(util) is { } v12) s.GpuMemoryUtilization = v12;
             if (parse.GetValue(kvBlocks) is { } v13) s.KvBlocks = v13;
+            if (parse.GetValue(perf) is { } p1) s.PerfModel = p1;
+            if (parse.GetValue(prefix) is { } p2) s.PrefixCaching = p2;
+            if (parse.GetValue(asyncSched) is { } p3) s.AsyncScheduling = p3;
+            if (parse.GetValue(eager)) s.EnforceEager = true;
             if (parse.GetValue(workload) is { } v14) s.Workload = v14;
             if (parse.GetValue(seed) is { } v15) s.Seed = v15;
             if (parse.GetValue(json) is { } v16) s.Json = v16;

@@ -20,6 +20,10 @@ internal sealed class SimulateSettings
     public int BlockSize { get; set; } = 16;
     public double GpuMemoryUtilization { get; set; } = 0.9;
     public int? KvBlocks { get; set; }
+    public string PerfModel { get; set; } = "roofline";
+    public bool? PrefixCaching { get; set; }
+    public bool? AsyncScheduling { get; set; }
+    public bool EnforceEager { get; set; }
     public string Workload { get; set; } = DefaultWorkload;
     public ulong Seed { get; set; } = 42;
     public string? Json { get; set; }
@@ -31,6 +35,6 @@ internal sealed class SimulateSettings
     {
         TensorParallel = Tp, PipelineParallel = Pp, MaxNumSeqs = MaxNumSeqs, MaxNumBatchedTokens = MaxNumBatchedTokens,
         MaxModelLen = MaxModelLen, BlockSize = BlockSize, GpuMemoryUtilization = GpuMemoryUtilization, KvBlocks = KvBlocks,
-        Scheduler = Scheduler,
+        Scheduler = Scheduler, EnablePrefixCaching = PrefixCaching, AsyncScheduling = AsyncScheduling, EnforceEager = EnforceEager,
     };
 }

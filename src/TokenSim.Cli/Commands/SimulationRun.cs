@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Spectre.Console;
 using TokenSim.Core.Entities;
+using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Metrics;
 using TokenSim.Core.Simulation;
 using TokenSim.Core.Workload;
@@ -20,6 +21,7 @@ internal static class SimulationRun
         var sim = new Simulator(new SimulationOptions
         {
             Replica = spec, Replicas = s.Replicas, Router = s.Router, Seed = s.Seed,
+            ExecutionTime = ExecutionTimeModels.Parse(s.PerfModel),
             TimeSeriesIntervalSeconds = s.TimeseriesCsv is null ? 0 : s.TimeseriesInterval,
         });
         RequestCsvWriter? csv = s.RequestsCsv is null ? null : new RequestCsvWriter(s.RequestsCsv);

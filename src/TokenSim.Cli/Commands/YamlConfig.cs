@@ -32,6 +32,7 @@ internal static class YamlConfig
             if (v is not YamlScalarNode scalar) throw new FormatException($"{path}:{line}: '{key}' must be a single value.");
             string raw = scalar.Value ?? "";
             int Int() => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw Bad("an integer");
+            bool Bool() => bool.TryParse(raw, out var b) ? b : throw Bad("true or false");
             double Dbl() => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw Bad("a number");
             FormatException Bad(string what) => new($"{path}:{line}: '{key}: {raw}' must be {what}.");
             switch (key)
@@ -49,6 +50,10 @@ internal static class YamlConfig
                 case "block-size": s.BlockSize = Int(); break;
                 case "gpu-memory-utilization": s.GpuMemoryUtilization = Dbl(); break;
                 case "kv-blocks": s.KvBlocks = Int(); break;
+                case "perf-model": s.PerfModel = raw; break;
+                case "prefix-caching": s.PrefixCaching = Bool(); break;
+                case "async-scheduling": s.AsyncScheduling = Bool(); break;
+                case "enforce-eager": s.EnforceEager = Bool(); break;
                 case "workload": s.Workload = raw; break;
                 case "seed": s.Seed = ulong.TryParse(raw, out var seed) ? seed : throw Bad("a non-negative integer"); break;
                 case "json": s.Json = raw; break;

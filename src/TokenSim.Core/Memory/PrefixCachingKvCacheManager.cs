@@ -11,6 +11,12 @@ namespace TokenSim.Core.Memory;
 /// keep their hash and join the tail of the free queue, a request's last block first. New blocks come from the
 /// head, evicting the hash they carried (lazy LRU eviction). Cached blocks with no reference count as free.
 /// </summary>
+/// <remarks>
+/// Requests with neither token ids nor prefix hashes can share nothing, so their blocks carry no hash and their
+/// identity does not matter: they hold a count, and the ids they take sit on a stack. Until the first request
+/// that can be hashed arrives, no block has an identity at all and the manager only counts, as fast as the
+/// plain paged manager.
+/// </remarks>
 public sealed class PrefixCachingKvCacheManager : IKvCacheManager
 {
     private const int MooncakeBlockTokens = 512;
@@ -21,6 +27,8 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     private int _head = -1, _tail = -1;
     private Dictionary<long, int> _cached;
     private Request? _pending;
+    private bool _exact;
+    private Stack<int> _anonymous = new();
     private readonly List<int> _pendingHits = [];
 
     public PrefixCachingKvCacheManager(int totalBlocks, int blockSize)
@@ -34,7 +42,18 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         _next = new int[totalBlocks];
         _inFree = new bool[totalBlocks];
         _cached = [];
-        for (int b = 0; b < totalBlocks; b++) Append(b);
+        FreeBlocks = totalBlocks;
+    }
+
+    /// <summary>Gives blocks identities: the free ones join the queue, those held anonymously go on the stack.</summary>
+    private void BecomeExact()
+    {
+        if (_exact) return;
+        _exact = true;
+        int free = FreeBlocks;
+        FreeBlocks = 0;
+        for (int b = 0; b < free; b++) Append(b);
+        for (int b = free; b < TotalBlocks; b++) _anonymous.Push(b);
     }
 
     public int BlockSize { get; }
@@ -52,6 +71,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         _pending = r;
         _pendingHits.Clear();
         if (r.BlocksHeld > 0 || _cached.Count == 0 || !Hashable(r)) return 0;
+        BecomeExact();
         // A fully cached sequence still recomputes its last token: cap at (tokens − 1), whole blocks.
         int maxBlocks = (r.NumTokens - 1) / BlockSize;
         for (int i = 0; i < maxBlocks; i++)
@@ -80,6 +100,16 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     {
         int need = Needed(r, tokens, out int hits);
         if (need > FreeBlocks) return false;
+        if (!Hashable(r))
+        {
+            if (need <= 0) return true;
+            if (r.BlocksHeld == 0 && r.NumComputed == 0) PrefixQueryTokens += r.NumTokens;
+            r.BlocksHeld += need;
+            if (!_exact) { FreeBlocks -= need; return true; }
+            for (int i = 0; i < need; i++) _anonymous.Push(TakeHead());
+            return true;
+        }
+        BecomeExact();
         var blocks = r.BlockIds ??= [];
         if (hits > 0)
         {
@@ -99,21 +129,24 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         }
         if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); }
         int target = (tokens + BlockSize - 1) / BlockSize;
-        while (blocks.Count < target)
-        {
-            int b = _head;
-            Remove(b);
-            if (_hash[b] != 0)
-            {
-                if (_cached.TryGetValue(_hash[b], out int owner) && owner == b) _cached.Remove(_hash[b]);
-                _hash[b] = 0;
-            }
-            _ref[b] = 1;
-            blocks.Add(b);
-        }
+        while (blocks.Count < target) blocks.Add(TakeHead());
         r.BlocksHeld = blocks.Count;
         if (Hashable(r)) Register(r, Math.Min(tokens, r.NumTokens) / BlockSize);
         return true;
+    }
+
+    /// <summary>Pops the least recently freed block, evicting the hash it carried, and gives it one reference.</summary>
+    private int TakeHead()
+    {
+        int b = _head;
+        Remove(b);
+        if (_hash[b] != 0)
+        {
+            if (_cached.TryGetValue(_hash[b], out int owner) && owner == b) _cached.Remove(_hash[b]);
+            _hash[b] = 0;
+        }
+        _ref[b] = 1;
+        return b;
     }
 
     /// <summary>Registers <paramref name="r"/>'s full blocks up to <paramref name="fullBlocks"/> so later requests can hit them.</summary>
@@ -131,6 +164,19 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
 
     public void Free(Request r)
     {
+        if (!Hashable(r))
+        {
+            if (!_exact) FreeBlocks += r.BlocksHeld;
+            else
+                for (int i = 0; i < r.BlocksHeld; i++)
+                {
+                    int b = _anonymous.Pop();
+                    _ref[b] = 0;
+                    Append(b);
+                }
+            r.BlocksHeld = 0;
+            return;
+        }
         var blocks = r.BlockIds;
         if (blocks is not null)
         {
@@ -225,6 +271,8 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         _inFree = (bool[])s._inFree.Clone();
         _head = s._head;
         _tail = s._tail;
+        _exact = s._exact;
+        _anonymous = new Stack<int>(s._anonymous.Reverse());
         _cached = new Dictionary<long, int>(s._cached);
         PrefixQueryTokens = s.PrefixQueryTokens;
         PrefixHitTokens = s.PrefixHitTokens;

@@ -49,7 +49,7 @@ public sealed record SimulationReport
         {
             Model = spec.Model.Name, Hardware = spec.Hardware.Name, Replicas = sim.Replicas.Count,
             TensorParallel = spec.TensorParallel, PipelineParallel = spec.PipelineParallel, Scheduler = spec.Scheduler,
-            ExecutionModel = sim.Options.ExecutionTime is null ? "roofline" : "custom",
+            ExecutionModel = sim.ExecutionModelName,
             KvBlocksPerReplica = spec.NumGpuBlocks, BlockSize = spec.BlockSize, MaxNumSeqs = spec.MaxNumSeqs,
             MaxNumBatchedTokens = spec.MaxNumBatchedTokens,
             Requests = m.Completed, Rejected = m.Rejected, MakespanSeconds = makespan,

@@ -82,6 +82,8 @@ public sealed class Simulator
     }
 
     public SimulationOptions Options { get; }
+    /// <summary>The execution-time model's name (e.g. <c>roofline</c>, <c>profile:DIR</c>).</summary>
+    public string ExecutionModelName => _exec[0].Name;
     public double Now { get; private set; }
     public SimRandom Random { get; }
     public SimulationMetrics Metrics { get; }
