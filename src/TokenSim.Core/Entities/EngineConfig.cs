@@ -33,6 +33,10 @@ public sealed record EngineConfig
     public bool? EnablePrefixCaching { get; init; }
     /// <summary>vLLM <c>enforce_eager</c>: no CUDA graphs, so no token padding.</summary>
     public bool EnforceEager { get; init; }
+    /// <summary>Sarathi-Serve's token budget per step (chunk size); default 512.</summary>
+    public int? ChunkSize { get; init; }
+    /// <summary>Output-length predictor for shortest-first schedulers: <c>oracle</c> or <c>noisy:SIGMA</c> (log-normal error).</summary>
+    public string LengthPredictor { get; init; } = "oracle";
     /// <summary>Replica scheduler by registry name.</summary>
     public string Scheduler { get; init; } = "vllm-v1";
 }

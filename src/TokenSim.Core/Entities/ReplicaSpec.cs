@@ -20,6 +20,8 @@ public sealed record ReplicaSpec
     public required bool AsyncScheduling { get; init; }
     public required bool PrefixCaching { get; init; }
     public bool EnforceEager { get; init; }
+    public int ChunkSize { get; init; } = 512;
+    public string LengthPredictor { get; init; } = "oracle";
     public required MemoryPlan Memory { get; init; }
 
     public int GpusPerReplica => TensorParallel * PipelineParallel;
@@ -83,6 +85,8 @@ public sealed record ReplicaSpec
             AsyncScheduling = cfg.AsyncScheduling ?? IsV1(cfg.Scheduler),
             PrefixCaching = cfg.EnablePrefixCaching ?? IsV1(cfg.Scheduler),
             EnforceEager = cfg.EnforceEager,
+            ChunkSize = cfg.ChunkSize is { } chunk ? (chunk >= 1 ? chunk : throw new ArgumentException($"--chunk-size must be positive (got {chunk}).")) : 512,
+            LengthPredictor = cfg.LengthPredictor,
         };
         // vLLM refuses to start when one max-length sequence cannot fit in the KV cache.
         long usableTokens = (long)plan.UsableBlocks * cfg.BlockSize;

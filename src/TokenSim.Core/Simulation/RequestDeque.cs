@@ -39,6 +39,7 @@ public sealed class RequestDeque
     /// <summary>Removes the element at <paramref name="index"/>, keeping order (O(n); for priority policies).</summary>
     public Request RemoveAt(int index)
     {
+        if (index == 0) return PopFront();
         var r = this[index];
         for (int i = index; i < Count - 1; i++) _items[(_head + i) & (_items.Length - 1)] = this[i + 1];
         _items[(_head + Count - 1) & (_items.Length - 1)] = null!;
