@@ -222,7 +222,14 @@ public sealed class Simulator
         replica.Now = Now;
         var batch = replica.Batch;
         batch.Clear();
-        _schedulers[replica.Index].Schedule(replica, batch);
+        // A schedule that only preempted (a request evicting itself with nothing else scheduled) leaves work behind:
+        // vLLM's busy loop simply schedules again, so do the same, once per request that could still be evicted.
+        for (int tries = replica.Running.Count + 1; tries > 0; tries--)
+        {
+            long preemptions = replica.Preemptions;
+            _schedulers[replica.Index].Schedule(replica, batch);
+            if (batch.Count > 0 || replica.Preemptions == preemptions) break;
+        }
         if (batch.Count == 0)
         {
             replica.Busy = false;
