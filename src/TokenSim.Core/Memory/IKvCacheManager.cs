@@ -33,6 +33,9 @@ public interface IKvCacheManager
     /// </summary>
     int ComputedPrefixTokens(Request r) => 0;
 
+    /// <summary>Tokens of <paramref name="r"/>'s prompt this cache holds now, without side effects (for routers).</summary>
+    int CachedPrefixTokens(Request r) => 0;
+
     /// <summary>Prompt tokens looked up and found at admission, for the hit rate.</summary>
     long PrefixQueryTokens => 0;
     long PrefixHitTokens => 0;

@@ -82,6 +82,14 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         return _pendingHits.Count * BlockSize;
     }
 
+    public int CachedPrefixTokens(Request r)
+    {
+        if (_cached.Count == 0 || !Hashable(r)) return 0;
+        int maxBlocks = (r.NumTokens - 1) / BlockSize, hits = 0;
+        while (hits < maxBlocks && _cached.ContainsKey(HashOf(r, hits))) hits++;
+        return hits * BlockSize;
+    }
+
     private int PendingHits(Request r) => ReferenceEquals(r, _pending) && r.BlocksHeld == 0 ? _pendingHits.Count : 0;
 
     private int Needed(Request r, int tokens, out int hits)

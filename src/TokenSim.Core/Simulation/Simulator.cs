@@ -50,7 +50,7 @@ public sealed class Simulator
             _schedulers[i] = ReplicaSchedulers.Registry.Create(spec.Scheduler, spec);
             _exec[i] = exec; // stateless and immutable: shared
         }
-        _router = GlobalSchedulers.Registry.Create(options.Router, options.Replicas);
+        _router = GlobalSchedulers.Registry.Create(options.Router, new RouterContext(options.Replicas, options.Seed));
         Random = new SimRandom(options.Seed);
         Metrics = new SimulationMetrics { TimeSeriesInterval = options.TimeSeriesIntervalSeconds };
         WireReplicas();
