@@ -26,6 +26,11 @@ internal static class SimulateCommand
         var prefix = new Option<bool?>("--prefix-caching") { Description = "vLLM prefix caching (true/false). Default: on for vllm-v1, off for vllm-v0." };
         var asyncSched = new Option<bool?>("--async-scheduling") { Description = "vLLM async scheduling (true/false). Default: on for vllm-v1 (vLLM 0.19)." };
         var eager = new Option<bool>("--enforce-eager") { Description = "No CUDA graphs (vLLM --enforce-eager): no token padding." };
+        var preemption = new Option<string?>("--preemption") { Description = "recompute (default, vLLM V1), swap (vLLM V0: copy KV out and back) or swap-lazy (copy out only when the blocks are needed)." };
+        var swapTarget = new Option<string?>("--swap-target") { Description = "Where swapped KV goes: cpu (over PCIe, default) or remote (a peer GPU over NVLink/network)." };
+        var swapSpace = new Option<double?>("--swap-space-gib") { Description = "Swap space per GPU in GiB (default 4, vLLM V0's swap_space)." };
+        var chunk = new Option<int?>("--chunk-size") { Description = "Sarathi-Serve's token budget per step (default 512)." };
+        var predictor = new Option<string?>("--length-predictor") { Description = "Output-length predictor for sjf/srpt: oracle (default) or noisy:SIGMA." };
         var workload = new Option<string?>("--workload") { Description = $"A trace file, or poisson:rate=R,n=N[,lengths=FILE], gamma:rate=R,cv=C,n=N, burst:n=N,input=I,output=O, closed:concurrency=C,n=N,input=I,output=O. Default {SimulateSettings.DefaultWorkload} with Azure conversation lengths." };
         var seed = new Option<ulong?>("--seed") { Description = "Random seed. Default 42." };
         var json = new Option<string?>("--json") { Description = "Write the summary as JSON to this file." };
@@ -36,6 +41,7 @@ internal static class SimulateCommand
         var cmd = new Command("simulate", "Simulate a deployment against a workload and report TTFT, TPOT, ITL, E2E, throughput, preemptions and KV use.")
         {
             config, model, hardware, tp, pp, replicas, scheduler, router, maxSeqs, maxTokens, maxLen, blockSize, util, kvBlocks, perf, prefix, asyncSched, eager,
+            preemption, swapTarget, swapSpace, chunk, predictor,
             workload, seed, json, requestsCsv, timeseriesCsv, interval,
         };
         cmd.SetAction(parse =>
@@ -59,6 +65,11 @@ internal static class SimulateCommand
             if (parse.GetValue(prefix) is { } p2) s.PrefixCaching = p2;
             if (parse.GetValue(asyncSched) is { } p3) s.AsyncScheduling = p3;
             if (parse.GetValue(eager)) s.EnforceEager = true;
+            if (parse.GetValue(preemption) is { } q1) s.Preemption = q1;
+            if (parse.GetValue(swapTarget) is { } q2) s.SwapTarget = q2;
+            if (parse.GetValue(swapSpace) is { } q3) s.SwapSpaceGib = q3;
+            if (parse.GetValue(chunk) is { } q4) s.ChunkSize = q4;
+            if (parse.GetValue(predictor) is { } q5) s.LengthPredictor = q5;
             if (parse.GetValue(workload) is { } v14) s.Workload = v14;
             if (parse.GetValue(seed) is { } v15) s.Seed = v15;
             if (parse.GetValue(json) is { } v16) s.Json = v16;

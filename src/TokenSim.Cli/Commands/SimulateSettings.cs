@@ -24,6 +24,11 @@ internal sealed class SimulateSettings
     public bool? PrefixCaching { get; set; }
     public bool? AsyncScheduling { get; set; }
     public bool EnforceEager { get; set; }
+    public string Preemption { get; set; } = "recompute";
+    public string SwapTarget { get; set; } = "cpu";
+    public double? SwapSpaceGib { get; set; }
+    public int? ChunkSize { get; set; }
+    public string LengthPredictor { get; set; } = "oracle";
     public string Workload { get; set; } = DefaultWorkload;
     public ulong Seed { get; set; } = 42;
     public string? Json { get; set; }
@@ -36,5 +41,7 @@ internal sealed class SimulateSettings
         TensorParallel = Tp, PipelineParallel = Pp, MaxNumSeqs = MaxNumSeqs, MaxNumBatchedTokens = MaxNumBatchedTokens,
         MaxModelLen = MaxModelLen, BlockSize = BlockSize, GpuMemoryUtilization = GpuMemoryUtilization, KvBlocks = KvBlocks,
         Scheduler = Scheduler, EnablePrefixCaching = PrefixCaching, AsyncScheduling = AsyncScheduling, EnforceEager = EnforceEager,
+        Preemption = Preemption, SwapTarget = SwapTarget, SwapSpaceBytes = SwapSpaceGib is { } g ? (long)(g * (1L << 30)) : null,
+        ChunkSize = ChunkSize, LengthPredictor = LengthPredictor,
     };
 }

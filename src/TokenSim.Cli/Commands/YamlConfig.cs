@@ -51,6 +51,11 @@ internal static class YamlConfig
                 case "gpu-memory-utilization": s.GpuMemoryUtilization = Dbl(); break;
                 case "kv-blocks": s.KvBlocks = Int(); break;
                 case "perf-model": s.PerfModel = raw; break;
+                case "preemption": s.Preemption = raw; break;
+                case "swap-target": s.SwapTarget = raw; break;
+                case "swap-space-gib": s.SwapSpaceGib = Dbl(); break;
+                case "chunk-size": s.ChunkSize = Int(); break;
+                case "length-predictor": s.LengthPredictor = raw; break;
                 case "prefix-caching": s.PrefixCaching = Bool(); break;
                 case "async-scheduling": s.AsyncScheduling = Bool(); break;
                 case "enforce-eager": s.EnforceEager = Bool(); break;

@@ -37,6 +37,16 @@ public sealed record EngineConfig
     public int? ChunkSize { get; init; }
     /// <summary>Output-length predictor for shortest-first schedulers: <c>oracle</c> or <c>noisy:SIGMA</c> (log-normal error).</summary>
     public string LengthPredictor { get; init; } = "oracle";
+    /// <summary>
+    /// What preemption does with the victim's KV: <c>recompute</c> (vLLM V1: drop it and prefill again), <c>swap</c>
+    /// (vLLM V0: copy it out at once and back in on resume), or <c>swap-lazy</c> (TokenSim: leave it on the GPU and copy
+    /// it out only when its blocks are needed).
+    /// </summary>
+    public string Preemption { get; init; } = "recompute";
+    /// <summary>Where swapped KV goes: <c>cpu</c> (host memory over PCIe) or <c>remote</c> (a peer GPU over NVLink/the network).</summary>
+    public string SwapTarget { get; init; } = "cpu";
+    /// <summary>Swap space per GPU in bytes; default 4 GiB (vLLM V0's <c>swap_space</c>).</summary>
+    public long? SwapSpaceBytes { get; init; }
     /// <summary>Replica scheduler by registry name.</summary>
     public string Scheduler { get; init; } = "vllm-v1";
 }

@@ -21,6 +21,11 @@ public sealed record ReplicaSpec
     public required bool PrefixCaching { get; init; }
     public bool EnforceEager { get; init; }
     public int ChunkSize { get; init; } = 512;
+    public PreemptionMode Preemption { get; init; }
+    /// <summary>The link swapped KV crosses (PCIe to the host, or the GPU-to-GPU link for remote swap).</summary>
+    public LinkSpec? SwapLink { get; init; }
+    /// <summary>KV blocks the swap space holds (per GPU rank, like the GPU blocks).</summary>
+    public int SwapBlocks { get; init; }
     public string LengthPredictor { get; init; } = "oracle";
     public required MemoryPlan Memory { get; init; }
 
@@ -87,6 +92,20 @@ public sealed record ReplicaSpec
             EnforceEager = cfg.EnforceEager,
             ChunkSize = cfg.ChunkSize is { } chunk ? (chunk >= 1 ? chunk : throw new ArgumentException($"--chunk-size must be positive (got {chunk}).")) : 512,
             LengthPredictor = cfg.LengthPredictor,
+            Preemption = cfg.Preemption.ToLowerInvariant() switch
+            {
+                "recompute" => PreemptionMode.Recompute,
+                "swap" => PreemptionMode.Swap,
+                "swap-lazy" => PreemptionMode.SwapLazy,
+                var other => throw new ArgumentException($"Unknown preemption '{other}'. Known: recompute, swap, swap-lazy."),
+            },
+            SwapLink = cfg.SwapTarget.ToLowerInvariant() switch
+            {
+                "cpu" => hw.Pcie ?? hw.IntraNodeLink,
+                "remote" => hw.IntraNodeLink,
+                var other => throw new ArgumentException($"Unknown swap target '{other}'. Known: cpu, remote."),
+            },
+            SwapBlocks = (int)Math.Min(int.MaxValue, (cfg.SwapSpaceBytes ?? 4L << 30) / Math.Max(1, blockBytes)),
         };
         // vLLM refuses to start when one max-length sequence cannot fit in the KV cache.
         long usableTokens = (long)plan.UsableBlocks * cfg.BlockSize;

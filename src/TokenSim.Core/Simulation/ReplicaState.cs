@@ -22,6 +22,14 @@ public sealed class ReplicaState
     /// <summary>Admitted requests in admission order (re-admitted ones at the end), as vLLM's <c>running</c>.</summary>
     public List<Request> Running { get; private set; } = [];
     public RequestDeque Waiting { get; private set; } = new();
+    /// <summary>Requests preempted by swap, oldest first; they resume before any waiting request is admitted (vLLM V0).</summary>
+    public RequestDeque Swapped { get; private set; } = new();
+    /// <summary>Swap-space blocks in use.</summary>
+    public int SwapBlocksUsed { get; private set; }
+    /// <summary>KV bytes (per GPU) copied over the swap link that the next step must wait for.</summary>
+    public double PendingSwapBytes { get; internal set; }
+    public long SwapOuts { get; private set; }
+    public long SwapIns { get; private set; }
     /// <summary>The step in flight (empty when idle).</summary>
     public Batch Batch { get; private set; } = new();
     /// <summary>With async scheduling, the step already scheduled to run after <see cref="Batch"/> (empty otherwise).</summary>
@@ -32,7 +40,7 @@ public sealed class ReplicaState
     public double StepStart { get; internal set; }
     public double StepEnd { get; internal set; }
     /// <summary>Requests routed here and not finished: running plus waiting.</summary>
-    public int Outstanding => Running.Count + Waiting.Count;
+    public int Outstanding => Running.Count + Waiting.Count + Swapped.Count;
     public long Preemptions { get; private set; }
     public long Steps { get; internal set; }
     /// <summary>Prompt tokens of requests that have produced their first token, cached ones included (how vLLM counts prompt throughput).</summary>
@@ -55,6 +63,20 @@ public sealed class ReplicaState
     /// </summary>
     public void Preempt(Request victim)
     {
+        // Swap keeps the computed KV; a victim with a token in flight loses it anyway, so it recomputes.
+        var mode = Spec.Preemption;
+        if (mode != PreemptionMode.Recompute && victim.Placeholders == 0 && victim.BlocksHeld > 0
+            && (mode == PreemptionMode.SwapLazy || SwapBlocksUsed + victim.BlocksHeld <= Spec.SwapBlocks))
+        {
+            if (mode == PreemptionMode.Swap) SwapOut(victim);
+            else victim.SwapResident = true;
+            victim.Preemptions++;
+            victim.Status = RequestStatus.Waiting;
+            Swapped.PushBack(victim);
+            Preemptions++;
+            OnPreempted?.Invoke(victim);
+            return;
+        }
         Kv.Free(victim);
         victim.NumComputed = 0;
         victim.Placeholders = 0;
@@ -63,6 +85,63 @@ public sealed class ReplicaState
         Waiting.PushFront(victim);
         Preemptions++;
         OnPreempted?.Invoke(victim);
+    }
+
+    private void SwapOut(Request r)
+    {
+        PendingSwapBytes += (double)r.BlocksHeld * Spec.Memory.BlockBytes;
+        r.SwappedBlocks = r.BlocksHeld;
+        SwapBlocksUsed += r.BlocksHeld;
+        SwapOuts++;
+        r.SwapResident = false;
+        Kv.Free(r);
+    }
+
+    /// <summary>
+    /// Lazy swap: copies the oldest GPU-resident swapped request out to make room. Returns false when none is left,
+    /// or when the swap space is full (then its KV is dropped and it will recompute).
+    /// </summary>
+    public bool ReclaimSwapResident()
+    {
+        for (int i = 0; i < Swapped.Count; i++)
+        {
+            var r = Swapped[i];
+            if (!r.SwapResident) continue;
+            if (SwapBlocksUsed + r.BlocksHeld <= Spec.SwapBlocks) SwapOut(r);
+            else
+            {
+                r.SwapResident = false;
+                Kv.Free(r);
+                r.NumComputed = 0;
+                Swapped.RemoveAt(i);
+                Waiting.PushFront(r);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Brings the oldest swapped request back (copying its KV in unless it never left) and admits it; false if its blocks do not fit.</summary>
+    public bool TrySwapIn()
+    {
+        var r = Swapped.PeekFront();
+        if (r.SwapResident && !Kv.CanFit(r, r.NumComputed + Math.Max(1, r.TokensToSchedule))) return false;
+        if (!r.SwapResident)
+        {
+            int blocks = r.SwappedBlocks;
+            // Its KV needs fresh blocks for the tokens it had computed, and room for its next token, or it would be
+            // swapped straight back out by the step that follows.
+            if (!Kv.TryAllocate(r, r.NumComputed + Math.Max(1, r.TokensToSchedule))) return false;
+            PendingSwapBytes += (double)blocks * Spec.Memory.BlockBytes;
+            SwapBlocksUsed -= blocks;
+            r.SwappedBlocks = 0;
+        }
+        r.SwapResident = false;
+        Swapped.PopFront();
+        SwapIns++;
+        r.Status = RequestStatus.Running;
+        Running.Add(r);
+        return true;
     }
 
     /// <summary>Admits <paramref name="r"/> (already removed from waiting) to the end of <see cref="Running"/>.</summary>
@@ -83,7 +162,8 @@ public sealed class ReplicaState
         {
             Busy = Busy, Now = Now, StepStart = StepStart, StepEnd = StepEnd, Preemptions = Preemptions, Steps = Steps,
             PromptTokensServed = PromptTokensServed, TokensGenerated = TokensGenerated,
-            Waiting = Waiting.CloneWith(map),
+            Waiting = Waiting.CloneWith(map), Swapped = Swapped.CloneWith(map), SwapBlocksUsed = SwapBlocksUsed,
+            PendingSwapBytes = PendingSwapBytes, SwapOuts = SwapOuts, SwapIns = SwapIns,
         };
         c.Running = new List<Request>(Running.Count);
         foreach (var r in Running) c.Running.Add(map(r));

@@ -50,6 +50,10 @@ public sealed class Request
     internal int HashedBlocks { get; set; }
     /// <summary>How many of its leading blocks this request has registered in the prefix cache.</summary>
     internal int CachedBlocks { get; set; }
+    /// <summary>Blocks of this request's KV held in swap space (0 when not swapped out).</summary>
+    public int SwappedBlocks { get; internal set; }
+    /// <summary>Preempted by lazy swap with its blocks still on the GPU.</summary>
+    public bool SwapResident { get; internal set; }
     /// <summary>Tokens being sampled by steps in flight whose outputs have not been applied (vLLM's output placeholders).</summary>
     public int Placeholders { get; internal set; }
     public int Preemptions { get; internal set; }
@@ -86,7 +90,7 @@ public sealed class Request
         Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, Placeholders = Placeholders,
         QueuedTime = QueuedTime, ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
         BlockIds = BlockIds is null ? null : [.. BlockIds], BlockHashes = (long[]?)BlockHashes?.Clone(), HashedBlocks = HashedBlocks,
-        CachedBlocks = CachedBlocks,
+        CachedBlocks = CachedBlocks, SwappedBlocks = SwappedBlocks, SwapResident = SwapResident,
     };
 
     public override string ToString() => $"req {Id} ({PromptTokens}+{OutputTokens}, {Status}, gen {Generated}, computed {NumComputed})";

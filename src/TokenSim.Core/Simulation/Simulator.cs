@@ -245,6 +245,12 @@ public sealed class Simulator
         var batch = replica.Batch;
         var shape = batch.Shape();
         double dt = _exec[replica.Index].StepSeconds(shape);
+        if (replica.PendingSwapBytes > 0 && replica.Spec.SwapLink is { } link)
+        {
+            // KV copies issued by this step's scheduling run before its forward pass (vLLM V0's cache ops).
+            dt += link.LatencySeconds + replica.PendingSwapBytes / link.BandwidthBytesPerSecond;
+            replica.PendingSwapBytes = 0;
+        }
         Metrics.RecordStep(shape, dt, replica.Kv.Usage);
         replica.Busy = true;
         replica.Steps++;

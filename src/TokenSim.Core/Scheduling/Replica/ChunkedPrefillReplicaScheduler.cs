@@ -40,6 +40,9 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
         var running = replica.Running;
         int budget = Budget(replica);
         bool preempted = BeforeStep(replica);
+        // Swapped requests resume first, oldest first, while they fit (vLLM V0 order).
+        while (replica.Swapped.Count > 0 && running.Count < spec.MaxNumSeqs)
+            if (!replica.TrySwapIn() && !replica.ReclaimSwapResident()) break;
 
         bool stop = false;
         for (int pass = DecodesFirst ? 0 : 1; pass < 2 && !stop; pass++)
@@ -56,6 +59,7 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
             bool selfPreempted = false;
             while (!kv.TryAllocate(r, r.NumComputed + n))
             {
+                if (replica.ReclaimSwapResident()) continue; // lazy swap: make room from parked KV first
                 var victim = Victim(replica, r);
                 int at = running.IndexOf(victim);
                 running.RemoveAt(at);
@@ -76,7 +80,7 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
             budget -= n;
         }
 
-        if (preempted) return;
+        if (preempted || replica.Swapped.Count > 0) return;
         var waiting = replica.Waiting;
         while (waiting.Count > 0 && budget > 0 && running.Count < spec.MaxNumSeqs)
         {
@@ -90,7 +94,8 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
                 r.NumComputed = 0;
                 break;
             }
-            if (!kv.CanFit(r, r.NumTokens) || !kv.TryAllocate(r, hit + n))
+            bool fits = kv.CanFit(r, r.NumTokens) && kv.TryAllocate(r, hit + n);
+            if (!fits)
             {
                 r.NumComputed = 0;
                 break;

@@ -23,9 +23,12 @@ public sealed class VllmV0ReplicaScheduler : IReplicaScheduler
         var running = replica.Running;
         var waiting = replica.Waiting;
         int budget = Math.Max(spec.MaxNumBatchedTokens, spec.MaxModelLen);
+        // V0 resumes swapped requests before any new prefill, and runs no prefill while any stay swapped.
+        while (replica.Swapped.Count > 0 && running.Count < spec.MaxNumSeqs)
+            if (!replica.TrySwapIn() && !replica.ReclaimSwapResident()) break;
         int watermark = (int)(WatermarkFraction * kv.TotalBlocks);
 
-        while (waiting.Count > 0 && running.Count < spec.MaxNumSeqs)
+        while (replica.Swapped.Count == 0 && waiting.Count > 0 && running.Count < spec.MaxNumSeqs)
         {
             var r = waiting.PeekFront();
             int n = r.NumTokens - r.NumComputed;
@@ -47,6 +50,7 @@ public sealed class VllmV0ReplicaScheduler : IReplicaScheduler
             bool selfPreempted = false;
             while (!kv.TryAllocate(r, r.NumComputed + n))
             {
+                if (replica.ReclaimSwapResident()) continue;
                 var victim = running[^1];
                 running.RemoveAt(running.Count - 1);
                 replica.Preempt(victim);
