@@ -66,6 +66,24 @@ public class SimulateCommandTests
         File.Delete(ts);
     }
 
+    [Fact]
+    public void Trace_IsChromeTraceJson_WithEveryStepAndRequest()
+    {
+        var trace = CliProcess.Temp("json");
+        var json = CliProcess.Temp("json");
+        var (code, _, stderr) = CliProcess.Run("simulate", "--workload", "poisson:rate=4,n=30,input=100..400,output=5..20", "--replicas", "2", "--trace", trace, "--json", json);
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(trace));
+        var events = doc.RootElement.GetProperty("traceEvents").EnumerateArray().ToList();
+        Assert.Equal(30, events.Count(e => e.GetProperty("ph").GetString() == "b"));
+        Assert.Equal(30, events.Count(e => e.GetProperty("ph").GetString() == "e"));
+        using var summary = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(summary.RootElement.GetProperty("steps").GetInt64(), events.Count(e => e.GetProperty("ph").GetString() == "X"));
+        Assert.All(events.Where(e => e.GetProperty("ph").GetString() == "X"), e => Assert.True(e.GetProperty("dur").GetDouble() > 0));
+        File.Delete(trace);
+        File.Delete(json);
+    }
+
     [Theory]
     [InlineData("--workload", "poisson:rate=abc,n=5", "'rate=abc' must be a positive number")]
     [InlineData("--model", "gpt-9", "Unknown model 'gpt-9'")]

@@ -34,6 +34,7 @@ internal sealed class SimulateSettings
     public string? Json { get; set; }
     public string? RequestsCsv { get; set; }
     public string? TimeseriesCsv { get; set; }
+    public string? Trace { get; set; }
     public double TimeseriesInterval { get; set; } = 1.0;
 
     public EngineConfig ToEngineConfig() => new()

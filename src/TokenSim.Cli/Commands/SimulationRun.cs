@@ -25,7 +25,9 @@ internal static class SimulationRun
             TimeSeriesIntervalSeconds = s.TimeseriesCsv is null ? 0 : s.TimeseriesInterval,
         });
         RequestCsvWriter? csv = s.RequestsCsv is null ? null : new RequestCsvWriter(s.RequestsCsv);
-        sim.Observer = csv;
+        ChromeTraceWriter? trace = s.Trace is null ? null : new ChromeTraceWriter(s.Trace);
+        var observers = new ISimulationObserver?[] { csv, trace }.OfType<ISimulationObserver>().ToArray();
+        sim.Observer = observers.Length switch { 0 => null, 1 => observers[0], _ => new CompositeObserver(observers) };
         sim.AttachWorkload(workload.Source);
 
         var console = AnsiConsole.Console;
@@ -37,6 +39,7 @@ internal static class SimulationRun
 
         RunWithProgress(sim, workload.Source.Count, console);
         csv?.Dispose();
+        trace?.Dispose();
         var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds);
         ReportTable.Print(console, report);
         if (s.Json is not null)

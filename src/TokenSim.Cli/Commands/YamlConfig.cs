@@ -64,6 +64,7 @@ internal static class YamlConfig
                 case "json": s.Json = raw; break;
                 case "requests-csv": s.RequestsCsv = raw; break;
                 case "timeseries-csv": s.TimeseriesCsv = raw; break;
+                case "trace": s.Trace = raw; break;
                 case "timeseries-interval": s.TimeseriesInterval = Dbl(); break;
                 default: throw new FormatException($"{path}:{line}: unknown option '{key}'.");
             }

@@ -15,4 +15,6 @@ public interface ISimulationObserver
     void OnToken(Request r, double now) { }
     void OnPreempted(Request r, double now) { }
     void OnFinished(Request r, double now) { }
+    /// <summary>Replica <paramref name="replica"/> starts a step of shape <paramref name="shape"/> lasting <paramref name="seconds"/>.</summary>
+    void OnStep(int replica, in BatchShape shape, double start, double seconds) { }
 }

@@ -252,6 +252,7 @@ public sealed class Simulator
             replica.PendingSwapBytes = 0;
         }
         Metrics.RecordStep(shape, dt, replica.Kv.Usage);
+        _observer?.OnStep(replica.Index, shape, Now, dt);
         replica.Busy = true;
         replica.Steps++;
         replica.StepStart = Now;
