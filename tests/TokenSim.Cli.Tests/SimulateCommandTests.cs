@@ -84,6 +84,22 @@ public class SimulateCommandTests
         File.Delete(json);
     }
 
+    [Fact]
+    public void Plots_ArePngFiles()
+    {
+        var dir = Directory.CreateTempSubdirectory("tokensim-plots-").FullName;
+        var (code, stdout, stderr) = CliProcess.Run("simulate", "--workload", "poisson:rate=4,n=200,input=100..800,output=10..200", "--replicas", "2", "--plots", dir);
+        Assert.True(code == 0, stderr);
+        foreach (var name in new[] { "ttft-cdf.png", "tpot-itl-cdf.png", "e2e-cdf.png", "batch-size-cdf.png", "kv-usage.png", "running.png", "waiting.png" })
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(dir, name));
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+            Assert.True(bytes.Length > 5000, $"{name} is {bytes.Length} bytes");
+            Assert.Contains(name, stdout);
+        }
+        Directory.Delete(dir, true);
+    }
+
     [Theory]
     [InlineData("--workload", "poisson:rate=abc,n=5", "'rate=abc' must be a positive number")]
     [InlineData("--model", "gpt-9", "Unknown model 'gpt-9'")]

@@ -37,13 +37,14 @@ internal static class SimulateCommand
         var requestsCsv = new Option<string?>("--requests-csv") { Description = "Write one row per request to this CSV file." };
         var timeseriesCsv = new Option<string?>("--timeseries-csv") { Description = "Write per-replica running, waiting and KV use over time to this CSV file." };
         var trace = new Option<string?>("--trace") { Description = "Write a Chrome/Perfetto trace of every step and request lifetime to this JSON file." };
+        var plots = new Option<string?>("--plots") { Description = "Write PNG plots (latency CDFs, KV use, running and waiting over time, batch sizes) to this folder." };
         var interval = new Option<double?>("--timeseries-interval") { Description = "Sampling period of --timeseries-csv in simulated seconds. Default 1." };
 
         var cmd = new Command("simulate", "Simulate a deployment against a workload and report TTFT, TPOT, ITL, E2E, throughput, preemptions and KV use.")
         {
             config, model, hardware, tp, pp, replicas, scheduler, router, maxSeqs, maxTokens, maxLen, blockSize, util, kvBlocks, perf, prefix, asyncSched, eager,
             preemption, swapTarget, swapSpace, chunk, predictor,
-            workload, seed, json, requestsCsv, timeseriesCsv, interval, trace,
+            workload, seed, json, requestsCsv, timeseriesCsv, interval, trace, plots,
         };
         cmd.SetAction(parse =>
         {
@@ -78,6 +79,7 @@ internal static class SimulateCommand
             if (parse.GetValue(timeseriesCsv) is { } v18) s.TimeseriesCsv = v18;
             if (parse.GetValue(interval) is { } v19) s.TimeseriesInterval = v19;
             if (parse.GetValue(trace) is { } v20) s.Trace = v20;
+            if (parse.GetValue(plots) is { } v21) s.Plots = v21;
             if (s.TimeseriesInterval <= 0) throw new ArgumentException($"--timeseries-interval must be positive (got {s.TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
             return SimulationRun.Execute(s);
         });

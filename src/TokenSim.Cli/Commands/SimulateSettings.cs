@@ -35,6 +35,7 @@ internal sealed class SimulateSettings
     public string? RequestsCsv { get; set; }
     public string? TimeseriesCsv { get; set; }
     public string? Trace { get; set; }
+    public string? Plots { get; set; }
     public double TimeseriesInterval { get; set; } = 1.0;
 
     public EngineConfig ToEngineConfig() => new()

@@ -22,7 +22,7 @@ internal static class SimulationRun
         {
             Replica = spec, Replicas = s.Replicas, Router = s.Router, Seed = s.Seed,
             ExecutionTime = ExecutionTimeModels.Parse(s.PerfModel),
-            TimeSeriesIntervalSeconds = s.TimeseriesCsv is null ? 0 : s.TimeseriesInterval,
+            TimeSeriesIntervalSeconds = s.TimeseriesCsv is null && s.Plots is null ? 0 : s.TimeseriesInterval,
         });
         RequestCsvWriter? csv = s.RequestsCsv is null ? null : new RequestCsvWriter(s.RequestsCsv);
         ChromeTraceWriter? trace = s.Trace is null ? null : new ChromeTraceWriter(s.Trace);
@@ -48,6 +48,11 @@ internal static class SimulationRun
             report.WriteJson(f);
         }
         if (s.TimeseriesCsv is not null) TimeSeriesCsv.Write(s.TimeseriesCsv, sim.Metrics.TimeSeries);
+        if (s.Plots is not null)
+        {
+            foreach (var file in PlotWriter.Write(s.Plots, sim.Metrics, sim.Replicas.Count, $"{model.Name} on {s.Replicas} × {hardware.Name}, {spec.Scheduler}"))
+                console.MarkupLine($"plot: {Markup.Escape(file)}");
+        }
         return 0;
     }
 

@@ -65,6 +65,7 @@ internal static class YamlConfig
                 case "requests-csv": s.RequestsCsv = raw; break;
                 case "timeseries-csv": s.TimeseriesCsv = raw; break;
                 case "trace": s.Trace = raw; break;
+                case "plots": s.Plots = raw; break;
                 case "timeseries-interval": s.TimeseriesInterval = Dbl(); break;
                 default: throw new FormatException($"{path}:{line}: unknown option '{key}'.");
             }
