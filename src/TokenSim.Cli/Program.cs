@@ -6,5 +6,6 @@ var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vL
 {
     SimulateCommand.Create(),
     ValidateCommand.Create(),
+    SweepCommand.Create(),
 };
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -38,6 +38,8 @@ internal sealed class SimulateSettings
     public string? Plots { get; set; }
     public double TimeseriesInterval { get; set; } = 1.0;
 
+    public SimulateSettings Clone() => (SimulateSettings)MemberwiseClone();
+
     public EngineConfig ToEngineConfig() => new()
     {
         TensorParallel = Tp, PipelineParallel = Pp, MaxNumSeqs = MaxNumSeqs, MaxNumBatchedTokens = MaxNumBatchedTokens,

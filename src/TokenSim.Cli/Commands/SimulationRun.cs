@@ -14,21 +14,13 @@ internal static class SimulationRun
     public static int Execute(SimulateSettings s)
     {
         var wall = Stopwatch.StartNew();
-        var model = ModelCatalog.Resolve(s.Model);
-        var hardware = HardwareCatalog.Resolve(s.Hardware);
-        var spec = ReplicaSpec.Create(model, hardware, s.ToEngineConfig());
-        var workload = WorkloadSpec.Build(s.Workload, spec.MaxModelLen);
-        var sim = new Simulator(new SimulationOptions
-        {
-            Replica = spec, Replicas = s.Replicas, Router = s.Router, Seed = s.Seed,
-            ExecutionTime = ExecutionTimeModels.Parse(s.PerfModel),
-            TimeSeriesIntervalSeconds = s.TimeseriesCsv is null && s.Plots is null ? 0 : s.TimeseriesInterval,
-        });
+        var (sim, spec, workload) = Build(s, s.TimeseriesCsv is null && s.Plots is null ? 0 : s.TimeseriesInterval);
+        var model = spec.Model;
+        var hardware = spec.Hardware;
         RequestCsvWriter? csv = s.RequestsCsv is null ? null : new RequestCsvWriter(s.RequestsCsv);
         ChromeTraceWriter? trace = s.Trace is null ? null : new ChromeTraceWriter(s.Trace);
         var observers = new ISimulationObserver?[] { csv, trace }.OfType<ISimulationObserver>().ToArray();
         sim.Observer = observers.Length switch { 0 => null, 1 => observers[0], _ => new CompositeObserver(observers) };
-        sim.AttachWorkload(workload.Source);
 
         var console = AnsiConsole.Console;
         // Redirected output (logs, CI) would otherwise wrap at 80 columns mid-sentence.
@@ -54,6 +46,23 @@ internal static class SimulationRun
                 console.MarkupLine($"plot: {Markup.Escape(file)}");
         }
         return 0;
+    }
+
+    /// <summary>Builds the simulator a set of settings describes, with its workload attached.</summary>
+    public static (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(SimulateSettings s, double timeSeriesInterval = 0)
+    {
+        var model = ModelCatalog.Resolve(s.Model);
+        var hardware = HardwareCatalog.Resolve(s.Hardware);
+        var spec = ReplicaSpec.Create(model, hardware, s.ToEngineConfig());
+        var workload = WorkloadSpec.Build(s.Workload, spec.MaxModelLen);
+        var sim = new Simulator(new SimulationOptions
+        {
+            Replica = spec, Replicas = s.Replicas, Router = s.Router, Seed = s.Seed,
+            ExecutionTime = ExecutionTimeModels.Parse(s.PerfModel),
+            TimeSeriesIntervalSeconds = timeSeriesInterval,
+        });
+        sim.AttachWorkload(workload.Source);
+        return (sim, spec, workload);
     }
 
     /// <summary>Runs silently for the first second; a longer run gets a progress bar on an interactive terminal.</summary>

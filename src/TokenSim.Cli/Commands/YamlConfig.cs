@@ -12,6 +12,19 @@ internal static class YamlConfig
 {
     public static void Apply(string path, SimulateSettings s)
     {
+        if (Load(path) is not { } map) return;
+        foreach (var (k, v) in map.Children)
+        {
+            string key = ((YamlScalarNode)k).Value!;
+            int line = (int)k.Start.Line;
+            if (v is not YamlScalarNode scalar) throw new FormatException($"{path}:{line}: '{key}' must be a single value.");
+            Set(s, key, scalar.Value ?? "", path, line);
+        }
+    }
+
+    /// <summary>Parses a YAML file whose root is a mapping; null when it is empty.</summary>
+    public static YamlMappingNode? Load(string path)
+    {
         if (!File.Exists(path)) throw new FileNotFoundException($"Config file '{path}' does not exist.", path);
         var yaml = new YamlStream();
         try
@@ -23,14 +36,15 @@ internal static class YamlConfig
         {
             throw new FormatException($"{path}:{e.Start.Line}: {e.Message}", e);
         }
-        if (yaml.Documents.Count == 0) return;
-        if (yaml.Documents[0].RootNode is not YamlMappingNode map) throw new FormatException($"{path}: the config must be a mapping of option: value.");
-        foreach (var (k, v) in map.Children)
+        if (yaml.Documents.Count == 0) return null;
+        return yaml.Documents[0].RootNode as YamlMappingNode ?? throw new FormatException($"{path}: the config must be a mapping of option: value.");
+    }
+
+    /// <summary>Sets one option by its name (<c>max-num-seqs</c> or <c>max_num_seqs</c>); errors name the file and line.</summary>
+    public static void Set(SimulateSettings s, string name, string raw, string path, int line)
+    {
+        string key = name.Replace('_', '-').ToLowerInvariant();
         {
-            string key = ((YamlScalarNode)k).Value!.Replace('_', '-').ToLowerInvariant();
-            int line = (int)k.Start.Line;
-            if (v is not YamlScalarNode scalar) throw new FormatException($"{path}:{line}: '{key}' must be a single value.");
-            string raw = scalar.Value ?? "";
             int Int() => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw Bad("an integer");
             bool Bool() => bool.TryParse(raw, out var b) ? b : throw Bad("true or false");
             double Dbl() => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw Bad("a number");

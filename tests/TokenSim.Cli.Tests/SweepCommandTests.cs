@@ -1,0 +1,47 @@
+namespace TokenSim.Cli.Tests;
+
+public class SweepCommandTests
+{
+    [Fact]
+    public void Grid_WritesOneRowPerPoint_GoodputAndCost_AndAParetoPlot()
+    {
+        var dir = Directory.CreateTempSubdirectory("tokensim-sweep-").FullName;
+        var cfg = Path.Combine(dir, "sweep.yaml");
+        File.WriteAllText(cfg, $"""
+            base: {"{"}model: llama-2-7b, workload: "poisson:rate=4,n=200,input=100..800,output=20..200"{"}"}
+            grid:
+              replicas: [1, 2]
+              scheduler: [vllm-v1, sarathi, vllm-v0]
+            slo: {"{"}ttft_s: 0.5, tpot_s: 0.05{"}"}
+            cost_per_gpu_hour: {"{"}a100-80g: 2.0{"}"}
+            output: {Path.Combine(dir, "out.csv")}
+            """);
+        var (code, stdout, stderr) = CliProcess.Run("sweep", "--config", cfg);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("6 points", stdout);
+        var rows = File.ReadAllLines(Path.Combine(dir, "out.csv"));
+        Assert.Equal(7, rows.Length);
+        var header = rows[0].Split(',');
+        int gpus = Array.IndexOf(header, "gpus"), cost = Array.IndexOf(header, "cost_per_hour"), good = Array.IndexOf(header, "goodput_requests_per_s"), att = Array.IndexOf(header, "slo_attainment");
+        foreach (var row in rows.Skip(1))
+        {
+            var f = row.Split(',');
+            Assert.Equal(2.0 * int.Parse(f[gpus]), double.Parse(f[cost], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.InRange(double.Parse(f[att], System.Globalization.CultureInfo.InvariantCulture), 0, 1);
+            Assert.True(double.Parse(f[good], System.Globalization.CultureInfo.InvariantCulture) >= 0);
+        }
+        Assert.True(new FileInfo(Path.Combine(dir, "out.png")).Length > 5000);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void BadGridValue_FailsBeforeAnySimulation_NamingFileAndLine()
+    {
+        var cfg = CliProcess.Temp("yaml");
+        File.WriteAllText(cfg, "base: {model: llama-2-7b}\ngrid:\n  max_num_seqs: [64, lots]\n");
+        var (code, _, stderr) = CliProcess.Run("sweep", "--config", cfg);
+        Assert.Equal(1, code);
+        Assert.Contains($"{cfg}:3: 'max-num-seqs: lots' must be an integer", stderr);
+        File.Delete(cfg);
+    }
+}
