@@ -38,13 +38,15 @@ internal static class SimulateCommand
         var timeseriesCsv = new Option<string?>("--timeseries-csv") { Description = "Write per-replica running, waiting and KV use over time to this CSV file." };
         var trace = new Option<string?>("--trace") { Description = "Write a Chrome/Perfetto trace of every step and request lifetime to this JSON file." };
         var plots = new Option<string?>("--plots") { Description = "Write PNG plots (latency CDFs, KV use, running and waiting over time, batch sizes) to this folder." };
+        var kvManager = new Option<string?>("--kv-cache-manager") { Description = "KV-cache manager by name: paged or prefix-caching (default by --prefix-caching), or one a plugin adds." };
+        var plugin = new Option<string[]>("--plugin") { Description = "Load policies from a .NET assembly implementing ITokenSimPlugin (repeatable); see examples/." };
         var interval = new Option<double?>("--timeseries-interval") { Description = "Sampling period of --timeseries-csv in simulated seconds. Default 1." };
 
         var cmd = new Command("simulate", "Simulate a deployment against a workload and report TTFT, TPOT, ITL, E2E, throughput, preemptions and KV use.")
         {
             config, model, hardware, tp, pp, replicas, scheduler, router, maxSeqs, maxTokens, maxLen, blockSize, util, kvBlocks, perf, prefix, asyncSched, eager,
             preemption, swapTarget, swapSpace, chunk, predictor,
-            workload, seed, json, requestsCsv, timeseriesCsv, interval, trace, plots,
+            workload, seed, json, requestsCsv, timeseriesCsv, interval, trace, plots, kvManager, plugin,
         };
         cmd.SetAction(parse =>
         {
@@ -80,6 +82,8 @@ internal static class SimulateCommand
             if (parse.GetValue(interval) is { } v19) s.TimeseriesInterval = v19;
             if (parse.GetValue(trace) is { } v20) s.Trace = v20;
             if (parse.GetValue(plots) is { } v21) s.Plots = v21;
+            if (parse.GetValue(kvManager) is { } v22) s.KvCacheManager = v22;
+            if (parse.GetValue(plugin) is { } v23) s.Plugins.AddRange(v23);
             if (s.TimeseriesInterval <= 0) throw new ArgumentException($"--timeseries-interval must be positive (got {s.TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
             return SimulationRun.Execute(s);
         });

@@ -36,9 +36,16 @@ internal sealed class SimulateSettings
     public string? TimeseriesCsv { get; set; }
     public string? Trace { get; set; }
     public string? Plots { get; set; }
+    public string? KvCacheManager { get; set; }
+    public List<string> Plugins { get; set; } = [];
     public double TimeseriesInterval { get; set; } = 1.0;
 
-    public SimulateSettings Clone() => (SimulateSettings)MemberwiseClone();
+    public SimulateSettings Clone()
+    {
+        var c = (SimulateSettings)MemberwiseClone();
+        c.Plugins = [.. Plugins];
+        return c;
+    }
 
     public EngineConfig ToEngineConfig() => new()
     {
@@ -46,6 +53,6 @@ internal sealed class SimulateSettings
         MaxModelLen = MaxModelLen, BlockSize = BlockSize, GpuMemoryUtilization = GpuMemoryUtilization, KvBlocks = KvBlocks,
         Scheduler = Scheduler, EnablePrefixCaching = PrefixCaching, AsyncScheduling = AsyncScheduling, EnforceEager = EnforceEager,
         Preemption = Preemption, SwapTarget = SwapTarget, SwapSpaceBytes = SwapSpaceGib is { } g ? (long)(g * (1L << 30)) : null,
-        ChunkSize = ChunkSize, LengthPredictor = LengthPredictor,
+        ChunkSize = ChunkSize, LengthPredictor = LengthPredictor, KvCacheManager = KvCacheManager,
     };
 }

@@ -51,6 +51,7 @@ internal static class SimulationRun
     /// <summary>Builds the simulator a set of settings describes, with its workload attached.</summary>
     public static (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(SimulateSettings s, double timeSeriesInterval = 0)
     {
+        foreach (var plugin in s.Plugins) TokenSim.Core.Plugins.PluginLoader.Load(plugin);
         var model = ModelCatalog.Resolve(s.Model);
         var hardware = HardwareCatalog.Resolve(s.Hardware);
         var spec = ReplicaSpec.Create(model, hardware, s.ToEngineConfig());

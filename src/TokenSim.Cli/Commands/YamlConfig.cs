@@ -80,6 +80,8 @@ internal static class YamlConfig
                 case "timeseries-csv": s.TimeseriesCsv = raw; break;
                 case "trace": s.Trace = raw; break;
                 case "plots": s.Plots = raw; break;
+                case "kv-cache-manager": s.KvCacheManager = raw; break;
+                case "plugin": s.Plugins.Add(raw); break;
                 case "timeseries-interval": s.TimeseriesInterval = Dbl(); break;
                 default: throw new FormatException($"{path}:{line}: unknown option '{key}'.");
             }

@@ -47,6 +47,8 @@ public sealed record EngineConfig
     public string SwapTarget { get; init; } = "cpu";
     /// <summary>Swap space per GPU in bytes; default 4 GiB (vLLM V0's <c>swap_space</c>).</summary>
     public long? SwapSpaceBytes { get; init; }
+    /// <summary>KV-cache manager by registry name; null = <c>prefix-caching</c> or <c>paged</c> by <see cref="EnablePrefixCaching"/>.</summary>
+    public string? KvCacheManager { get; init; }
     /// <summary>Replica scheduler by registry name.</summary>
     public string Scheduler { get; init; } = "vllm-v1";
 }

@@ -20,6 +20,7 @@ public sealed record ReplicaSpec
     public required bool AsyncScheduling { get; init; }
     public required bool PrefixCaching { get; init; }
     public bool EnforceEager { get; init; }
+    public string? KvCacheManager { get; init; }
     public int ChunkSize { get; init; } = 512;
     public PreemptionMode Preemption { get; init; }
     /// <summary>The link swapped KV crosses (PCIe to the host, or the GPU-to-GPU link for remote swap).</summary>
@@ -90,6 +91,7 @@ public sealed record ReplicaSpec
             AsyncScheduling = cfg.AsyncScheduling ?? IsV1(cfg.Scheduler),
             PrefixCaching = cfg.EnablePrefixCaching ?? IsV1(cfg.Scheduler),
             EnforceEager = cfg.EnforceEager,
+            KvCacheManager = cfg.KvCacheManager,
             ChunkSize = cfg.ChunkSize is { } chunk ? (chunk >= 1 ? chunk : throw new ArgumentException($"--chunk-size must be positive (got {chunk}).")) : 512,
             LengthPredictor = cfg.LengthPredictor,
             Preemption = cfg.Preemption.ToLowerInvariant() switch

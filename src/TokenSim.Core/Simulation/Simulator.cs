@@ -44,9 +44,7 @@ public sealed class Simulator
         _exec = new IExecutionTimeModel[options.Replicas];
         for (int i = 0; i < options.Replicas; i++)
         {
-            _replicas[i] = new ReplicaState(i, spec, spec.PrefixCaching
-                ? new Memory.PrefixCachingKvCacheManager(spec.UsableBlocks, spec.BlockSize)
-                : new Memory.PagedKvCacheManager(spec.UsableBlocks, spec.BlockSize));
+            _replicas[i] = new ReplicaState(i, spec, Memory.KvCacheManagers.For(spec));
             _schedulers[i] = ReplicaSchedulers.Registry.Create(spec.Scheduler, spec);
             _exec[i] = exec; // stateless and immutable: shared
         }
