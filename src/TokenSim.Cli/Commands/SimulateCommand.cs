@@ -40,6 +40,10 @@ internal static class SimulateCommand
         var plots = new Option<string?>("--plots") { Description = "Write PNG plots (latency CDFs, KV use, running and waiting over time, batch sizes) to this folder." };
         var kvManager = new Option<string?>("--kv-cache-manager") { Description = "KV-cache manager by name: paged or prefix-caching (default by --prefix-caching), or one a plugin adds." };
         var plugin = new Option<string[]>("--plugin") { Description = "Load policies from a .NET assembly implementing ITokenSimPlugin (repeatable); see examples/." };
+        var decodeReplicas = new Option<int?>("--decode-replicas") { Description = "Disaggregate prefill and decode (Splitwise/DistServe): --replicas prefill, this many decode." };
+        var decodeHardware = new Option<string?>("--decode-hardware") { Description = "GPU of the decode pool (default --hardware)." };
+        var decodeTp = new Option<int?>("--decode-tp") { Description = "TP degree of the decode pool (default --tp)." };
+        var kvLink = new Option<string?>("--kv-transfer-link") { Description = "Link KV crosses from prefill to decode: network (default), nvlink or pcie of the prefill GPU." };
         var interval = new Option<double?>("--timeseries-interval") { Description = "Sampling period of --timeseries-csv in simulated seconds. Default 1." };
 
         var cmd = new Command("simulate", "Simulate a deployment against a workload and report TTFT, TPOT, ITL, E2E, throughput, preemptions and KV use.")
@@ -47,6 +51,7 @@ internal static class SimulateCommand
             config, model, hardware, tp, pp, replicas, scheduler, router, maxSeqs, maxTokens, maxLen, blockSize, util, kvBlocks, perf, prefix, asyncSched, eager,
             preemption, swapTarget, swapSpace, chunk, predictor,
             workload, seed, json, requestsCsv, timeseriesCsv, interval, trace, plots, kvManager, plugin,
+            decodeReplicas, decodeHardware, decodeTp, kvLink,
         };
         cmd.SetAction(parse =>
         {
@@ -84,6 +89,10 @@ internal static class SimulateCommand
             if (parse.GetValue(plots) is { } v21) s.Plots = v21;
             if (parse.GetValue(kvManager) is { } v22) s.KvCacheManager = v22;
             if (parse.GetValue(plugin) is { } v23) s.Plugins.AddRange(v23);
+            if (parse.GetValue(decodeReplicas) is { } d1) s.DecodeReplicas = d1;
+            if (parse.GetValue(decodeHardware) is { } d2) s.DecodeHardware = d2;
+            if (parse.GetValue(decodeTp) is { } d3) s.DecodeTp = d3;
+            if (parse.GetValue(kvLink) is { } d4) s.KvTransferLink = d4;
             if (s.TimeseriesInterval <= 0) throw new ArgumentException($"--timeseries-interval must be positive (got {s.TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
             return SimulationRun.Execute(s);
         });

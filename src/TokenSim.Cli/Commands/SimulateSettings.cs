@@ -38,6 +38,10 @@ internal sealed class SimulateSettings
     public string? Plots { get; set; }
     public string? KvCacheManager { get; set; }
     public List<string> Plugins { get; set; } = [];
+    public int DecodeReplicas { get; set; }
+    public string? DecodeHardware { get; set; }
+    public int? DecodeTp { get; set; }
+    public string? KvTransferLink { get; set; }
     public double TimeseriesInterval { get; set; } = 1.0;
 
     public SimulateSettings Clone()

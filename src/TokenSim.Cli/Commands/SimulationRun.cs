@@ -56,9 +56,24 @@ internal static class SimulationRun
         var hardware = HardwareCatalog.Resolve(s.Hardware);
         var spec = ReplicaSpec.Create(model, hardware, s.ToEngineConfig());
         var workload = WorkloadSpec.Build(s.Workload, spec.MaxModelLen);
+        ReplicaSpec? decodeSpec = null;
+        if (s.DecodeReplicas > 0 && (s.DecodeHardware is not null || s.DecodeTp is not null))
+        {
+            var settings = s.Clone();
+            settings.Tp = s.DecodeTp ?? s.Tp;
+            decodeSpec = ReplicaSpec.Create(model, HardwareCatalog.Resolve(s.DecodeHardware ?? s.Hardware), settings.ToEngineConfig());
+        }
+        var link = s.KvTransferLink?.ToLowerInvariant() switch
+        {
+            null or "network" => hardware.InterNode ?? hardware.IntraNodeLink,
+            "nvlink" => hardware.IntraNodeLink,
+            "pcie" => hardware.Pcie ?? hardware.IntraNodeLink,
+            var other => throw new ArgumentException($"Unknown --kv-transfer-link '{other}'. Known: network, nvlink, pcie."),
+        };
         var sim = new Simulator(new SimulationOptions
         {
             Replica = spec, Replicas = s.Replicas, Router = s.Router, Seed = s.Seed,
+            DecodeReplicas = s.DecodeReplicas, DecodeReplica = decodeSpec, KvTransferLink = link,
             ExecutionTime = ExecutionTimeModels.Parse(s.PerfModel),
             TimeSeriesIntervalSeconds = timeSeriesInterval,
         });

@@ -82,6 +82,10 @@ internal static class YamlConfig
                 case "plots": s.Plots = raw; break;
                 case "kv-cache-manager": s.KvCacheManager = raw; break;
                 case "plugin": s.Plugins.Add(raw); break;
+                case "decode-replicas": s.DecodeReplicas = Int(); break;
+                case "decode-hardware": s.DecodeHardware = raw; break;
+                case "decode-tp": s.DecodeTp = Int(); break;
+                case "kv-transfer-link": s.KvTransferLink = raw; break;
                 case "timeseries-interval": s.TimeseriesInterval = Dbl(); break;
                 default: throw new FormatException($"{path}:{line}: unknown option '{key}'.");
             }

@@ -17,6 +17,8 @@ public sealed class SimulationMetrics
     public LogHistogram BatchSize { get; private set; } = new();
     public LogHistogram BatchTokens { get; private set; } = new();
     public LogHistogram StepSeconds { get; private set; } = new();
+    /// <summary>KV transfer times from prefill to decode replicas (disaggregated serving).</summary>
+    public LogHistogram KvTransfer { get; private set; } = new();
 
     public long Arrived { get; internal set; }
     public long Completed { get; internal set; }
@@ -62,7 +64,7 @@ public sealed class SimulationMetrics
     internal SimulationMetrics Clone() => new()
     {
         Ttft = Ttft.Clone(), Tpot = Tpot.Clone(), Itl = Itl.Clone(), E2e = E2e.Clone(), Queue = Queue.Clone(),
-        BatchSize = BatchSize.Clone(), BatchTokens = BatchTokens.Clone(), StepSeconds = StepSeconds.Clone(),
+        BatchSize = BatchSize.Clone(), BatchTokens = BatchTokens.Clone(), StepSeconds = StepSeconds.Clone(), KvTransfer = KvTransfer.Clone(),
         Arrived = Arrived, Completed = Completed, Rejected = Rejected, Preemptions = Preemptions,
         PromptTokens = PromptTokens, OutputTokens = OutputTokens, Steps = Steps, FirstArrival = FirstArrival,
         LastFinish = LastFinish, KvUsageIntegral = KvUsageIntegral, KvUsageMax = KvUsageMax, BusySeconds = BusySeconds,

@@ -26,6 +26,7 @@ public sealed record SimulationReport
     public required Distribution E2e { get; init; }
     public required Distribution Queue { get; init; }
     public required Distribution BatchSize { get; init; }
+    public required Distribution KvTransfer { get; init; }
     public required Distribution BatchTokens { get; init; }
     public required double RequestsPerSecond { get; init; }
     public required double OutputTokensPerSecond { get; init; }
@@ -54,7 +55,7 @@ public sealed record SimulationReport
             MaxNumBatchedTokens = spec.MaxNumBatchedTokens,
             Requests = m.Completed, Rejected = m.Rejected, MakespanSeconds = makespan,
             Ttft = m.Ttft.Summarize(), Tpot = m.Tpot.Summarize(), Itl = m.Itl.Summarize(), E2e = m.E2e.Summarize(),
-            Queue = m.Queue.Summarize(), BatchSize = m.BatchSize.Summarize(), BatchTokens = m.BatchTokens.Summarize(),
+            Queue = m.Queue.Summarize(), BatchSize = m.BatchSize.Summarize(), KvTransfer = m.KvTransfer.Summarize(), BatchTokens = m.BatchTokens.Summarize(),
             RequestsPerSecond = makespan > 0 ? m.Completed / makespan : 0,
             OutputTokensPerSecond = makespan > 0 ? m.OutputTokens / makespan : 0,
             OutputTokens = m.OutputTokens, PromptTokens = m.PromptTokens, Preemptions = m.Preemptions, Steps = m.Steps,
@@ -90,6 +91,7 @@ public sealed record SimulationReport
         w.WriteStartObject("prefix_cache");
         w.WriteNumber("hit_rate", PrefixCacheHitRate);
         w.WriteEndObject();
+        if (KvTransfer.Count > 0) WriteDistribution(w, "kv_transfer_s", KvTransfer);
         WriteDistribution(w, "batch_size", BatchSize);
         WriteDistribution(w, "batch_tokens", BatchTokens);
         w.WriteNumber("steps", Steps);

@@ -48,7 +48,7 @@ public sealed class Batch
     {
         if (Count == _entries.Length) Array.Resize(ref _entries, Count * 2);
         bool samples = r.NumComputed + tokens >= r.NumTokens + r.Placeholders;
-        _entries[Count++] = new BatchEntry(r, tokens, r.NumComputed, samples, r.Preemptions);
+        _entries[Count++] = new BatchEntry(r, tokens, r.NumComputed, samples, r.Epoch);
         r.NumComputed += tokens;
         if (samples) r.Placeholders++;
         TotalTokens += tokens;

@@ -9,14 +9,17 @@ namespace TokenSim.Core.Simulation;
 /// </summary>
 public sealed class ReplicaState
 {
-    internal ReplicaState(int index, ReplicaSpec spec, IKvCacheManager kv)
+    internal ReplicaState(int index, ReplicaSpec spec, IKvCacheManager kv, ReplicaRole role = ReplicaRole.Mixed)
     {
+        Role = role;
         Index = index;
         Spec = spec;
         Kv = kv;
     }
 
     public int Index { get; }
+    /// <summary>What this replica does in a disaggregated deployment (everything, by default).</summary>
+    public ReplicaRole Role { get; }
     public ReplicaSpec Spec { get; }
     public IKvCacheManager Kv { get; private set; }
     /// <summary>Admitted requests in admission order (re-admitted ones at the end), as vLLM's <c>running</c>.</summary>
@@ -71,6 +74,7 @@ public sealed class ReplicaState
             if (mode == PreemptionMode.Swap) SwapOut(victim);
             else victim.SwapResident = true;
             victim.Preemptions++;
+            victim.Epoch++;
             victim.Status = RequestStatus.Waiting;
             Swapped.PushBack(victim);
             Preemptions++;
@@ -81,6 +85,8 @@ public sealed class ReplicaState
         victim.NumComputed = 0;
         victim.Placeholders = 0;
         victim.Preemptions++;
+        victim.Epoch++;
+        victim.TransferredTokens = 0;
         victim.Status = RequestStatus.Waiting;
         Waiting.PushFront(victim);
         Preemptions++;
@@ -158,7 +164,7 @@ public sealed class ReplicaState
 
     internal ReplicaState CloneWith(Func<Request, Request> map)
     {
-        var c = new ReplicaState(Index, Spec, Kv.Clone())
+        var c = new ReplicaState(Index, Spec, Kv.Clone(), Role)
         {
             Busy = Busy, Now = Now, StepStart = StepStart, StepEnd = StepEnd, Preemptions = Preemptions, Steps = Steps,
             PromptTokensServed = PromptTokensServed, TokensGenerated = TokensGenerated,

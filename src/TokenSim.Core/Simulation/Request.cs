@@ -6,6 +6,8 @@ public enum RequestStatus : byte
     Pending,
     Waiting,
     Running,
+    /// <summary>Its KV is on the way from a prefill replica to a decode replica.</summary>
+    Transferring,
     Finished,
     /// <summary>Refused at arrival, as vLLM answers 400 (prompt plus output over the context length).</summary>
     Rejected,
@@ -57,6 +59,10 @@ public sealed class Request
     /// <summary>Tokens being sampled by steps in flight whose outputs have not been applied (vLLM's output placeholders).</summary>
     public int Placeholders { get; internal set; }
     public int Preemptions { get; internal set; }
+    /// <summary>Bumped whenever the request leaves a replica's batch for good (preemption, hand-off to a decode pool): voids its steps in flight.</summary>
+    internal int Epoch { get; set; }
+    /// <summary>Tokens whose KV arrived from a prefill replica (disaggregated serving); admission starts from them.</summary>
+    public int TransferredTokens { get; internal set; }
 
     /// <summary>
     /// When the engine took it from its input queue: vLLM drains arrivals only between steps, so this is the end of
@@ -87,7 +93,7 @@ public sealed class Request
     internal Request CloneState() => new(Id, ArrivalTime, PromptTokens, OutputTokens)
     {
         Priority = Priority, PrefixHashes = PrefixHashes, TokenIds = TokenIds, Status = Status, Replica = Replica,
-        Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, Placeholders = Placeholders,
+        Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, Placeholders = Placeholders, Epoch = Epoch, TransferredTokens = TransferredTokens,
         QueuedTime = QueuedTime, ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
         BlockIds = BlockIds is null ? null : [.. BlockIds], BlockHashes = (long[]?)BlockHashes?.Clone(), HashedBlocks = HashedBlocks,
         CachedBlocks = CachedBlocks, SwappedBlocks = SwappedBlocks, SwapResident = SwapResident,

@@ -7,6 +7,8 @@ public enum EventKind : byte
     StepEnd = 1,
     /// <summary>An idle replica starts a step; ordered after every arrival at the same instant, so a burst is scheduled together.</summary>
     Wake = 2,
+    /// <summary>A request's KV has reached the decode pool (disaggregated serving).</summary>
+    TransferDone = 3,
 }
 
 /// <summary>An event's payload: what happens and to whom.</summary>

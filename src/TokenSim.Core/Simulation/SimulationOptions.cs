@@ -12,6 +12,16 @@ public sealed record SimulationOptions
     /// <summary>Builds a replica's execution-time model; default the roofline.</summary>
     public Func<ReplicaSpec, IExecutionTimeModel>? ExecutionTime { get; init; }
     public ulong Seed { get; init; }
+    /// <summary>
+    /// Disaggregated serving (Splitwise, DistServe): when set, the <see cref="Replicas"/> replicas of
+    /// <see cref="Replica"/> only prefill, and this many replicas of <see cref="DecodeReplica"/> decode.
+    /// </summary>
+    public int DecodeReplicas { get; init; }
+    /// <summary>The decode pool's replica (its own hardware, TP and engine settings); default the prefill pool's.</summary>
+    public ReplicaSpec? DecodeReplica { get; init; }
+    /// <summary>The link a request's KV crosses from its prefill replica to its decode replica; default the prefill GPU's inter-node link.</summary>
+    public LinkSpec? KvTransferLink { get; init; }
+    public bool Disaggregated => DecodeReplicas > 0;
     /// <summary>Sampling period of the per-replica time series in simulated seconds; 0 = off.</summary>
     public double TimeSeriesIntervalSeconds { get; init; }
 }

@@ -24,6 +24,9 @@ public sealed class Simulator
     private readonly IReplicaScheduler[] _schedulers;
     private readonly IExecutionTimeModel[] _exec;
     private readonly IGlobalScheduler _router;
+    /// <summary>The replicas new requests are routed to: all of them, or the prefill pool when disaggregated.</summary>
+    private readonly ReplicaState[] _entry;
+    private readonly List<Request> _handoffScratch = [];
     private readonly List<Request> _finishedScratch = [];
     private long _seq;
     private long _nextId;
@@ -37,17 +40,25 @@ public sealed class Simulator
         Options = options;
         var spec = options.Replica;
         if (options.Replicas < 1) throw new ArgumentException($"--replicas must be at least 1 (got {options.Replicas}).");
+        if (options.DecodeReplicas < 0) throw new ArgumentException($"--decode-replicas must not be negative (got {options.DecodeReplicas}).");
         var execFactory = options.ExecutionTime ?? (s => new RooflineExecutionTimeModel(s));
         var exec = execFactory(spec);
-        _replicas = new ReplicaState[options.Replicas];
-        _schedulers = new IReplicaScheduler[options.Replicas];
-        _exec = new IExecutionTimeModel[options.Replicas];
-        for (int i = 0; i < options.Replicas; i++)
+        var decodeSpec = options.DecodeReplica ?? spec;
+        var decodeExec = ReferenceEquals(decodeSpec, spec) ? exec : execFactory(decodeSpec);
+        int total = options.Replicas + options.DecodeReplicas;
+        _replicas = new ReplicaState[total];
+        _schedulers = new IReplicaScheduler[total];
+        _exec = new IExecutionTimeModel[total];
+        for (int i = 0; i < total; i++)
         {
-            _replicas[i] = new ReplicaState(i, spec, Memory.KvCacheManagers.For(spec));
-            _schedulers[i] = ReplicaSchedulers.Registry.Create(spec.Scheduler, spec);
-            _exec[i] = exec; // stateless and immutable: shared
+            bool decode = i >= options.Replicas;
+            var s = decode ? decodeSpec : spec;
+            var role = !options.Disaggregated ? ReplicaRole.Mixed : decode ? ReplicaRole.Decode : ReplicaRole.Prefill;
+            _replicas[i] = new ReplicaState(i, s, Memory.KvCacheManagers.For(s), role);
+            _schedulers[i] = ReplicaSchedulers.Registry.Create(s.Scheduler, s);
+            _exec[i] = decode ? decodeExec : exec; // stateless and immutable: shared
         }
+        _entry = _replicas[..options.Replicas];
         _router = GlobalSchedulers.Registry.Create(options.Router, new RouterContext(options.Replicas, options.Seed));
         Random = new SimRandom(options.Seed);
         Metrics = new SimulationMetrics { TimeSeriesInterval = options.TimeSeriesIntervalSeconds };
@@ -63,6 +74,7 @@ public sealed class Simulator
         }
         Options = source.Options;
         _replicas = source._replicas.Select(r => r.CloneWith(Map)).ToArray();
+        _entry = _replicas[..source._entry.Length];
         _schedulers = source._schedulers.Select(s => s.Clone()).ToArray();
         _exec = source._exec;
         _router = source._router.Clone();
@@ -152,6 +164,7 @@ public sealed class Simulator
         {
             case EventKind.Arrival: HandleArrival(ev.Request!); break;
             case EventKind.StepEnd: HandleStepEnd(_replicas[ev.Replica]); break;
+            case EventKind.TransferDone: HandleTransferDone(ev.Request!); break;
             default: StartStep(_replicas[ev.Replica]); break;
         }
         return true;
@@ -197,7 +210,7 @@ public sealed class Simulator
             PullSource();
             return;
         }
-        int idx = _router.Route(r, _replicas);
+        int idx = _router.Route(r, _entry);
         var replica = _replicas[idx];
         r.Replica = idx;
         r.Status = RequestStatus.Waiting;
@@ -265,12 +278,17 @@ public sealed class Simulator
         {
             var r = e.Request;
             // A request preempted after this step was scheduled lost its KV: its output here is void.
-            if (e.Epoch != r.Preemptions) continue;
+            if (e.Epoch != r.Epoch) continue;
             if (_observer is not null && (e.Tokens > 1 || !e.Samples)) _observer.OnPrefillChunk(r, e.Tokens, Now);
             if (!e.Samples) continue;
             replica.TokensGenerated++;
             r.Placeholders--;
             r.Generated++;
+            if (replica.Role == ReplicaRole.Prefill)
+            {
+                HandOff(replica, r);
+                continue;
+            }
             if (r.Generated == 1)
             {
                 r.FirstTokenTime = Now;
@@ -287,12 +305,13 @@ public sealed class Simulator
                 finished.Add(r);
             }
         }
-        if (finished.Count > 0)
+        if (finished.Count > 0 || _handoffScratch.Count > 0)
         {
+            _handoffScratch.Clear();
             var running = replica.Running;
             int w = 0;
             for (int i = 0; i < running.Count; i++)
-                if (running[i].Status != RequestStatus.Finished) running[w++] = running[i];
+                if (running[i].Status is not (RequestStatus.Finished or RequestStatus.Transferring)) running[w++] = running[i];
             running.RemoveRange(w, running.Count - w);
             foreach (var r in finished)
             {
@@ -315,6 +334,57 @@ public sealed class Simulator
         replica.Batch.Clear();
         replica.Busy = false;
         StartStep(replica);
+    }
+
+    /// <summary>
+    /// A prefill replica sampled a request's first token. The request leaves its batch, and its prompt KV (one
+    /// rank's share per GPU, all ranks in parallel) crosses the transfer link. The token reaches the client only when
+    /// the KV lands and the decode replica takes over, as in vLLM's and llm-d's P/D disaggregation, so the transfer
+    /// shows in TTFT.
+    /// </summary>
+    private void HandOff(ReplicaState replica, Request r)
+    {
+        r.Status = RequestStatus.Transferring;
+        r.Epoch++; // a decode step already scheduled for it here is void
+        r.Placeholders = 0;
+        r.TransferredTokens = Math.Min(r.NumComputed, r.NumTokens - 1); // the prompt; the new token has no KV yet
+        _handoffScratch.Add(r);
+        var link = Options.KvTransferLink ?? replica.Spec.Hardware.InterNode ?? replica.Spec.Hardware.IntraNodeLink;
+        double bytes = (double)r.TransferredTokens * replica.Spec.Memory.BlockBytes / replica.Spec.BlockSize;
+        double seconds = link.LatencySeconds + bytes / link.BandwidthBytesPerSecond;
+        Metrics.KvTransfer.Add(seconds);
+        _events.Enqueue(new SimEvent(EventKind.TransferDone, replica.Index, r), new EventKey(Now + seconds, EventKind.TransferDone, _seq++));
+    }
+
+    private void HandleTransferDone(Request r)
+    {
+        _replicas[r.Replica].Kv.Free(r);
+        r.FirstTokenTime = Now;
+        r.LastTokenTime = Now;
+        _observer?.OnToken(r, Now);
+        if (r.Generated >= r.OutputTokens)
+        {
+            r.FinishTime = Now;
+            r.Status = RequestStatus.Finished;
+            Metrics.RecordFinished(r);
+            _observer?.OnFinished(r, Now);
+            _source?.OnFinished(Now);
+            PullSource();
+            return;
+        }
+        // The decode pool's least-loaded replica takes it.
+        ReplicaState target = _replicas[_entry.Length];
+        for (int i = _entry.Length + 1; i < _replicas.Length; i++)
+            if (_replicas[i].Outstanding < target.Outstanding) target = _replicas[i];
+        r.Replica = target.Index;
+        r.NumComputed = 0;
+        r.Status = RequestStatus.Waiting;
+        target.Waiting.PushBack(r);
+        if (!target.Busy)
+        {
+            target.Busy = true;
+            _events.Enqueue(new SimEvent(EventKind.Wake, target.Index, null), new EventKey(Now, EventKind.Wake, _seq++));
+        }
     }
 
     private void SampleUntil(double time)

@@ -86,7 +86,8 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
         {
             int index = NextWaiting(replica);
             var r = waiting[index];
-            int hit = kv.ComputedPrefixTokens(r);
+            // KV already here: a prefix-cache hit, or a prompt whose KV a prefill replica sent over.
+            int hit = Math.Max(kv.ComputedPrefixTokens(r), r.TransferredTokens);
             r.NumComputed = hit;
             int n = Math.Min(r.NumTokens - hit, budget);
             if (!ChunkedPrefill && n < r.NumTokens - hit)

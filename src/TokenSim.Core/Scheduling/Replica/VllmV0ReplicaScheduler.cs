@@ -31,10 +31,14 @@ public sealed class VllmV0ReplicaScheduler : IReplicaScheduler
         while (replica.Swapped.Count == 0 && waiting.Count > 0 && running.Count < spec.MaxNumSeqs)
         {
             var r = waiting.PeekFront();
+            r.NumComputed = r.TransferredTokens; // KV sent over by a prefill replica, if any
             int n = r.NumTokens - r.NumComputed;
-            if (n > budget) break;
-            if (kv.FreeBlocks - (kv.BlocksFor(r.NumTokens) - r.BlocksHeld) < watermark) break;
-            if (!kv.TryAllocate(r, r.NumTokens)) break;
+            if (n > budget) { r.NumComputed = 0; break; }
+            if (kv.FreeBlocks - (kv.BlocksFor(r.NumTokens) - r.BlocksHeld) < watermark || !kv.TryAllocate(r, r.NumTokens))
+            {
+                r.NumComputed = 0;
+                break;
+            }
             waiting.PopFront();
             replica.Admit(r);
             batch.Add(r, n);
