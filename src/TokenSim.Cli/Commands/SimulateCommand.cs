@@ -44,6 +44,8 @@ internal static class SimulateCommand
         var decodeHardware = new Option<string?>("--decode-hardware") { Description = "GPU of the decode pool (default --hardware)." };
         var decodeTp = new Option<int?>("--decode-tp") { Description = "TP degree of the decode pool (default --tp)." };
         var kvLink = new Option<string?>("--kv-transfer-link") { Description = "Link KV crosses from prefill to decode: network (default), nvlink or pcie of the prefill GPU." };
+        var dp = new Option<int?>("--dp") { Description = "vLLM data_parallel_size: engine ranks per replica (MoE ranks step together)." };
+        var ep = new Option<bool>("--enable-expert-parallel") { Description = "Split MoE experts over the TP × DP GPUs, with all-to-all dispatch and combine." };
         var interval = new Option<double?>("--timeseries-interval") { Description = "Sampling period of --timeseries-csv in simulated seconds. Default 1." };
 
         var cmd = new Command("simulate", "Simulate a deployment against a workload and report TTFT, TPOT, ITL, E2E, throughput, preemptions and KV use.")
@@ -51,7 +53,7 @@ internal static class SimulateCommand
             config, model, hardware, tp, pp, replicas, scheduler, router, maxSeqs, maxTokens, maxLen, blockSize, util, kvBlocks, perf, prefix, asyncSched, eager,
             preemption, swapTarget, swapSpace, chunk, predictor,
             workload, seed, json, requestsCsv, timeseriesCsv, interval, trace, plots, kvManager, plugin,
-            decodeReplicas, decodeHardware, decodeTp, kvLink,
+            decodeReplicas, decodeHardware, decodeTp, kvLink, dp, ep,
         };
         cmd.SetAction(parse =>
         {
@@ -93,6 +95,8 @@ internal static class SimulateCommand
             if (parse.GetValue(decodeHardware) is { } d2) s.DecodeHardware = d2;
             if (parse.GetValue(decodeTp) is { } d3) s.DecodeTp = d3;
             if (parse.GetValue(kvLink) is { } d4) s.KvTransferLink = d4;
+            if (parse.GetValue(dp) is { } d5) s.Dp = d5;
+            if (parse.GetValue(ep)) s.ExpertParallel = true;
             if (s.TimeseriesInterval <= 0) throw new ArgumentException($"--timeseries-interval must be positive (got {s.TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
             return SimulationRun.Execute(s);
         });

@@ -39,6 +39,8 @@ internal sealed class SimulateSettings
     public string? KvCacheManager { get; set; }
     public List<string> Plugins { get; set; } = [];
     public int DecodeReplicas { get; set; }
+    public int Dp { get; set; } = 1;
+    public bool ExpertParallel { get; set; }
     public string? DecodeHardware { get; set; }
     public int? DecodeTp { get; set; }
     public string? KvTransferLink { get; set; }
@@ -58,5 +60,6 @@ internal sealed class SimulateSettings
         Scheduler = Scheduler, EnablePrefixCaching = PrefixCaching, AsyncScheduling = AsyncScheduling, EnforceEager = EnforceEager,
         Preemption = Preemption, SwapTarget = SwapTarget, SwapSpaceBytes = SwapSpaceGib is { } g ? (long)(g * (1L << 30)) : null,
         ChunkSize = ChunkSize, LengthPredictor = LengthPredictor, KvCacheManager = KvCacheManager,
+        DataParallel = Dp, ExpertParallel = ExpertParallel,
     };
 }

@@ -40,7 +40,7 @@ internal static class ValidateBenchCommand
         if (Console.IsOutputRedirected) console.Profile.Width = 200;
         var s = v.Spec;
         var mem = s.Memory;
-        console.MarkupLine($"run {Markup.Escape(v.Run.Directory)}: {v.Run.Requests.Count} requests, {Markup.Escape(s.Model.Name)} on {Markup.Escape(s.Hardware.Name)} (TP {s.TensorParallel}, DP {v.Run.DataParallel}), max_num_seqs {s.MaxNumSeqs}, max_num_batched_tokens {s.MaxNumBatchedTokens}, perf model {Markup.Escape(v.PerfModel)}");
+        console.MarkupLine($"run {Markup.Escape(v.Run.Directory)}: {v.Run.Requests.Count} requests, {Markup.Escape(s.Model.Name)} on {Markup.Escape(s.Hardware.Name)} (TP {s.TensorParallel}, DP {s.DataParallel}{(s.ExpertParallelSize > 1 ? $", EP {s.ExpertParallelSize}" : "")}), max_num_seqs {s.MaxNumSeqs}, max_num_batched_tokens {s.MaxNumBatchedTokens}, perf model {Markup.Escape(v.PerfModel)}");
         console.MarkupLine(mem.BlocksGiven
             ? $"KV cache: {s.NumGpuBlocks:N0} blocks of {s.BlockSize} (given)"
             : $"KV cache: {s.NumGpuBlocks:N0} blocks of {s.BlockSize} tokens derived = ({mem.RequestedBytes / 1e9:F2} GB requested − {mem.WeightBytes / 1e9:F2} weights − {mem.ActivationPeakBytes / 1e9:F2} activations − {mem.NonTorchBytes / 1e9:F2} non-torch) / {mem.BlockBytes / 1024.0:F0} KiB per block; {s.KvCapacityTokens:N0} tokens");

@@ -83,6 +83,8 @@ internal static class YamlConfig
                 case "kv-cache-manager": s.KvCacheManager = raw; break;
                 case "plugin": s.Plugins.Add(raw); break;
                 case "decode-replicas": s.DecodeReplicas = Int(); break;
+                case "dp": s.Dp = Int(); break;
+                case "enable-expert-parallel": s.ExpertParallel = Bool(); break;
                 case "decode-hardware": s.DecodeHardware = raw; break;
                 case "decode-tp": s.DecodeTp = Int(); break;
                 case "kv-transfer-link": s.KvTransferLink = raw; break;

@@ -49,6 +49,13 @@ public sealed record EngineConfig
     public long? SwapSpaceBytes { get; init; }
     /// <summary>KV-cache manager by registry name; null = <c>prefix-caching</c> or <c>paged</c> by <see cref="EnablePrefixCaching"/>.</summary>
     public string? KvCacheManager { get; init; }
+    /// <summary>
+    /// vLLM <c>data_parallel_size</c>: engine ranks per replica, each with its own scheduler and KV cache, requests
+    /// balanced across them, stepping together because their MoE layers exchange tokens.
+    /// </summary>
+    public int DataParallel { get; init; } = 1;
+    /// <summary>vLLM <c>enable_expert_parallel</c>: MoE experts split over all TP × DP GPUs, with all-to-all dispatch and combine.</summary>
+    public bool ExpertParallel { get; init; }
     /// <summary>Replica scheduler by registry name.</summary>
     public string Scheduler { get; init; } = "vllm-v1";
 }

@@ -44,10 +44,17 @@ public sealed record ModelSpec
         NumLayers * (AttentionParamsPerLayer + MlpParamsPerLayer + 2L * HiddenSize) + EmbeddingParams + HiddenSize;
 
     /// <summary>Weight bytes held by one GPU under tensor parallelism <paramref name="tp"/> and pipeline parallelism <paramref name="pp"/>.</summary>
-    public long WeightBytesPerGpu(int tp, int pp)
+    /// <remarks>
+    /// With expert parallelism over <paramref name="ep"/> GPUs (vLLM <c>enable_expert_parallel</c>: EP = TP × DP),
+    /// each GPU holds whole experts, E / EP of them, instead of a 1/TP slice of every expert.
+    /// </remarks>
+    public long WeightBytesPerGpu(int tp, int pp, int ep = 1)
     {
         long layers = (long)Math.Ceiling(NumLayers / (double)pp);
-        long perLayer = (AttentionParamsPerLayer + MlpParamsPerLayer) / tp + 2L * HiddenSize;
+        long mlp = IsMoe && ep > 1
+            ? (long)NumExperts * 3 * HiddenSize * ExpertWidth / ep + (long)HiddenSize * NumExperts
+            : MlpParamsPerLayer / tp;
+        long perLayer = AttentionParamsPerLayer / tp + mlp + 2L * HiddenSize;
         // vLLM shards embedding and LM head over TP ranks (vocab parallel); with PP, the first stage holds
         // the embedding and the last the LM head, so the largest stage holds at most both.
         long embed = EmbeddingParams / tp;

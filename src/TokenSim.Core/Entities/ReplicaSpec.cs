@@ -20,6 +20,9 @@ public sealed record ReplicaSpec
     public required bool AsyncScheduling { get; init; }
     public required bool PrefixCaching { get; init; }
     public bool EnforceEager { get; init; }
+    public int DataParallel { get; init; } = 1;
+    /// <summary>GPUs the experts are spread over: TP × DP with expert parallelism, else 1 (experts TP-sliced).</summary>
+    public int ExpertParallelSize { get; init; } = 1;
     public string? KvCacheManager { get; init; }
     public int ChunkSize { get; init; } = 512;
     public PreemptionMode Preemption { get; init; }
@@ -30,7 +33,8 @@ public sealed record ReplicaSpec
     public string LengthPredictor { get; init; } = "oracle";
     public required MemoryPlan Memory { get; init; }
 
-    public int GpusPerReplica => TensorParallel * PipelineParallel;
+    /// <summary>GPUs of one replica: TP × PP per DP rank, times the DP ranks.</summary>
+    public int GpusPerReplica => TensorParallel * PipelineParallel * DataParallel;
     public int NumGpuBlocks => Memory.NumGpuBlocks;
     public int UsableBlocks => Memory.UsableBlocks;
     public long KvCapacityTokens => (long)Memory.NumGpuBlocks * BlockSize;
@@ -60,7 +64,10 @@ public sealed record ReplicaSpec
         int tp = cfg.TensorParallel, pp = cfg.PipelineParallel;
         long total = hw.MemoryBytes;
         long requested = (long)Math.Ceiling(total * cfg.GpuMemoryUtilization);
-        long weights = model.WeightBytesPerGpu(tp, pp);
+        if (cfg.DataParallel < 1) throw new ArgumentException($"data_parallel_size must be at least 1 (got {cfg.DataParallel}).");
+        int ep = cfg.ExpertParallel && model.IsMoe ? tp * cfg.DataParallel : 1;
+        if (ep > 1 && model.NumExperts % ep != 0) throw new ArgumentException($"Expert parallelism over {ep} GPUs does not divide {model.Name}'s {model.NumExperts} experts.");
+        long weights = model.WeightBytesPerGpu(tp, pp, ep);
         long activation = MemoryPlan.ActivationPeakEstimate(model, tp, tokens, seqs);
         long nonTorch = MemoryPlan.NonTorchEstimate(tp);
         long kvBytes = requested - weights - activation - nonTorch;
@@ -91,6 +98,8 @@ public sealed record ReplicaSpec
             AsyncScheduling = cfg.AsyncScheduling ?? IsV1(cfg.Scheduler),
             PrefixCaching = cfg.EnablePrefixCaching ?? IsV1(cfg.Scheduler),
             EnforceEager = cfg.EnforceEager,
+            DataParallel = cfg.DataParallel,
+            ExpertParallelSize = ep,
             KvCacheManager = cfg.KvCacheManager,
             ChunkSize = cfg.ChunkSize is { } chunk ? (chunk >= 1 ? chunk : throw new ArgumentException($"--chunk-size must be positive (got {chunk}).")) : 512,
             LengthPredictor = cfg.LengthPredictor,

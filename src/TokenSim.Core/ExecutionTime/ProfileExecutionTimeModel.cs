@@ -29,7 +29,7 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
     private readonly ModelSpec _m;
     private readonly RooflineKernels _k;
     private readonly LinkSpec _link;
-    private readonly int _tp, _pp;
+    private readonly int _tp, _pp, _ep;
     private readonly double[] _denseByTokens;
     private readonly GridInterpolator _lmHead, _sampler;
     private readonly CudaGraphPadding _graphs;
@@ -43,6 +43,7 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         _m = spec.Model;
         _tp = spec.TensorParallel;
         _pp = spec.PipelineParallel;
+        _ep = spec.ExpertParallelSize;
         Parameters = parameters ?? new RooflineParameters { StepOverheadSeconds = 0 };
         _k = new RooflineKernels(spec.Hardware, _m.DType, Parameters);
         _link = RooflineExecutionTimeModel.TpLink(spec.Hardware, _tp);
@@ -73,6 +74,15 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         int tokens = _graphs.Pad(s.Tokens);
         double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
         double attention = _m.NumLayers * AttentionSecondsPerLayer(s);
+        if (_ep > 1 && _profile.Moe is { } moe && s.GroupTokens > 0)
+        {
+            // moe.csv is measured with every expert on one GPU. Under EP, a GPU runs the group's token-expert
+            // pairs routed to its E/EP experts: the table at the token count giving as many pairs, and the
+            // distinct local experts those pairs activate.
+            double e = _m.NumExperts, k = _m.ExpertsPerToken, g = s.GroupTokens;
+            attention += _m.NumLayers * (moe.Evaluate(g / _ep, e / _ep * (1 - Math.Pow(1 - k / e, g)))
+                + _k.AllToAll(s.Tokens, _m.ExpertsPerToken, _m.HiddenSize, _ep, _link));
+        }
         // vLLM computes logits at the last position of every scheduled request, partial prefills included.
         double perSequence = _lmHead.Evaluate(s.Sequences) + _sampler.Evaluate(s.Sequences);
         double pipeline = (_pp - 1) * _k.SendRecv((double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, _link);
@@ -89,7 +99,7 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
             if (PerStep.Contains(op)) perStep += t;
             else perLayer += op == "layernorm" ? 2 * t : t; // input and post-attention RMSNorm
         }
-        if (_profile.Moe is { } moe && _m.IsMoe)
+        if (_profile.Moe is { } moe && _m.IsMoe && _ep == 1)
         {
             double e = _m.NumExperts, k = _m.ExpertsPerToken;
             perLayer += moe.Evaluate(tokens, e * (1 - Math.Pow(1 - k / e, tokens)));

@@ -18,6 +18,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     private readonly RooflineKernels _k;
     private readonly int _tp;
     private readonly int _pp;
+    private readonly int _ep;
     private readonly LinkSpec _tpLink;
     private readonly double _kvBytesPerTokenLayer;
     private readonly double[] _denseByTokens;
@@ -30,6 +31,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         _k = new RooflineKernels(spec.Hardware, _m.DType, _p);
         _tp = spec.TensorParallel;
         _pp = spec.PipelineParallel;
+        _ep = spec.ExpertParallelSize;
         _tpLink = TpLink(spec.Hardware, _tp);
         _kvBytesPerTokenLayer = _m.KvBytesPerTokenPerLayer(_tp, DTypes.Bytes(spec.KvCacheDType));
         _graphs = CudaGraphPadding.For(spec);
@@ -50,6 +52,8 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         int tokens = _graphs.Pad(s.Tokens); // graphed layers run the padded count
         double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
         double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
+        // Expert parallelism: the experts here serve the whole DP group's tokens, which arrive and leave by all-to-all.
+        if (_ep > 1) layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + _k.AllToAll(s.Tokens, _m.ExpertsPerToken, _m.HiddenSize, _ep, _tpLink));
         // vLLM computes logits at the last position of every scheduled request, partial prefills included.
         double lmHead = _k.Gemm(s.Sequences, (double)_m.VocabSize / _tp, _m.HiddenSize);
         double pipeline = (_pp - 1) * _k.SendRecv((double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, _tpLink);
@@ -65,7 +69,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         double h = _m.HiddenSize, hd = _m.HeadDim, b = _m.DTypeBytes;
         double qkv = _k.Gemm(t, (_m.NumHeads + 2.0 * _m.NumKvHeads) * hd / _tp, h);
         double o = _k.Gemm(t, h, _m.NumHeads * hd / _tp);
-        double mlp = _m.IsMoe ? MoeSeconds(t) : _k.Gemm(t, 2.0 * _m.IntermediateSize / _tp, h) + _k.Gemm(t, h, (double)_m.IntermediateSize / _tp);
+        double mlp = _m.IsMoe ? (_ep > 1 ? 0 : MoeSeconds(t)) : _k.Gemm(t, 2.0 * _m.IntermediateSize / _tp, h) + _k.Gemm(t, h, (double)_m.IntermediateSize / _tp);
         double width = _m.IsMoe ? (double)_m.ExpertWidth * _m.ExpertsPerToken / _tp : (double)_m.IntermediateSize / _tp;
         // Two RMSNorms and two residual adds (read+write hidden), rotary on Q and K, SiLU-and-mul (read 2·I, write I).
         double elementBytes = t * b * (h * 4 * 2 + 2 * (_m.NumHeads + _m.NumKvHeads) * hd / _tp + 3 * width);
@@ -83,6 +87,17 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         double flops = 2 * tokens * k * 3 * h * w / _tp;
         double bytes = (active * 3 * h * w / _tp + tokens * k * (h + 3 * w / _tp) * 2) * b;
         return router + _k.Grouped(flops, bytes) + 2 * _p.KernelLatencySeconds;
+    }
+
+    /// <summary>One GPU's share of an MoE layer under EP: E/EP whole experts, serving the group's tokens routed to them.</summary>
+    public double ExpertParallelMoeSeconds(double groupTokens)
+    {
+        if (groupTokens <= 0) return 0;
+        double h = _m.HiddenSize, w = _m.ExpertWidth, e = _m.NumExperts, k = _m.ExpertsPerToken, b = _m.DTypeBytes;
+        double pairs = groupTokens * k / _ep;
+        double active = e / _ep * (1 - Math.Pow(1 - k / e, groupTokens));
+        double router = _k.Gemm(groupTokens / _ep, e, h);
+        return router + _k.Grouped(2 * pairs * 3 * h * w, (active * 3 * h * w + pairs * (h + 3 * w) * 2) * b) + 2 * _p.KernelLatencySeconds;
     }
 
     /// <summary>One layer's attention for the batch: causal query×key FLOPs and the KV bytes every sequence reads.</summary>

@@ -11,6 +11,8 @@ public readonly record struct BatchEntry(Request Request, int Tokens, int Contex
 public struct BatchShape
 {
     public int Tokens;
+    /// <summary>Tokens across the step's whole DP group, which its MoE layers process together; equals <see cref="Tokens"/> without DP.</summary>
+    public int GroupTokens;
     public int Sequences;
     public int Sampled;
     public int DecodeCount;
@@ -79,7 +81,7 @@ public sealed class Batch
 
     public BatchShape Shape()
     {
-        var s = new BatchShape { Sequences = Count };
+        var s = new BatchShape { Sequences = Count, GroupTokens = TotalTokens };
         for (int i = 0; i < Count; i++)
         {
             ref readonly var e = ref _entries[i];

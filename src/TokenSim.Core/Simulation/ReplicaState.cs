@@ -38,6 +38,8 @@ public sealed class ReplicaState
     /// <summary>With async scheduling, the step already scheduled to run after <see cref="Batch"/> (empty otherwise).</summary>
     public Batch Ahead { get; private set; } = new();
     public bool Busy { get; internal set; }
+    /// <summary>A step is on the GPU (its end event is pending), as opposed to a wake-up being pending.</summary>
+    internal bool Stepping { get; set; }
     /// <summary>Simulated time now (the scheduler's step timestamp).</summary>
     public double Now { get; internal set; }
     public double StepStart { get; internal set; }
@@ -166,7 +168,7 @@ public sealed class ReplicaState
     {
         var c = new ReplicaState(Index, Spec, Kv.Clone(), Role)
         {
-            Busy = Busy, Now = Now, StepStart = StepStart, StepEnd = StepEnd, Preemptions = Preemptions, Steps = Steps,
+            Busy = Busy, Stepping = Stepping, Now = Now, StepStart = StepStart, StepEnd = StepEnd, Preemptions = Preemptions, Steps = Steps,
             PromptTokensServed = PromptTokensServed, TokensGenerated = TokensGenerated,
             Waiting = Waiting.CloneWith(map), Swapped = Swapped.CloneWith(map), SwapBlocksUsed = SwapBlocksUsed,
             PendingSwapBytes = PendingSwapBytes, SwapOuts = SwapOuts, SwapIns = SwapIns,

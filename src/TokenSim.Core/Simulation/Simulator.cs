@@ -27,6 +27,8 @@ public sealed class Simulator
     /// <summary>The replicas new requests are routed to: all of them, or the prefill pool when disaggregated.</summary>
     private readonly ReplicaState[] _entry;
     private readonly List<Request> _handoffScratch = [];
+    /// <summary>For each replica (engine rank), the ranks it steps in lockstep with, itself included.</summary>
+    private readonly int[][] _group;
     private readonly List<Request> _finishedScratch = [];
     private long _seq;
     private long _nextId;
@@ -45,21 +47,27 @@ public sealed class Simulator
         var exec = execFactory(spec);
         var decodeSpec = options.DecodeReplica ?? spec;
         var decodeExec = ReferenceEquals(decodeSpec, spec) ? exec : execFactory(decodeSpec);
-        int total = options.Replicas + options.DecodeReplicas;
+        // Each replica is DP ranks of engines; every rank is a ReplicaState of its own.
+        int prefillRanks = options.Replicas * spec.DataParallel;
+        int total = prefillRanks + options.DecodeReplicas * decodeSpec.DataParallel;
         _replicas = new ReplicaState[total];
         _schedulers = new IReplicaScheduler[total];
         _exec = new IExecutionTimeModel[total];
+        _group = new int[total][];
         for (int i = 0; i < total; i++)
         {
-            bool decode = i >= options.Replicas;
+            bool decode = i >= prefillRanks;
             var s = decode ? decodeSpec : spec;
             var role = !options.Disaggregated ? ReplicaRole.Mixed : decode ? ReplicaRole.Decode : ReplicaRole.Prefill;
             _replicas[i] = new ReplicaState(i, s, Memory.KvCacheManagers.For(s), role);
             _schedulers[i] = ReplicaSchedulers.Registry.Create(s.Scheduler, s);
             _exec[i] = decode ? decodeExec : exec; // stateless and immutable: shared
+            // MoE DP ranks exchange tokens in every MoE layer, so they step together; dense DP ranks are independent.
+            int dp = s.DataParallel, first = decode ? prefillRanks + (i - prefillRanks) / dp * dp : i / dp * dp;
+            _group[i] = dp > 1 && s.Model.IsMoe ? Enumerable.Range(first, dp).ToArray() : [i];
         }
-        _entry = _replicas[..options.Replicas];
-        _router = GlobalSchedulers.Registry.Create(options.Router, new RouterContext(options.Replicas, options.Seed));
+        _entry = _replicas[..prefillRanks];
+        _router = GlobalSchedulers.Registry.Create(options.Router, new RouterContext(prefillRanks, options.Seed));
         Random = new SimRandom(options.Seed);
         Metrics = new SimulationMetrics { TimeSeriesInterval = options.TimeSeriesIntervalSeconds };
         WireReplicas();
@@ -75,6 +83,7 @@ public sealed class Simulator
         Options = source.Options;
         _replicas = source._replicas.Select(r => r.CloneWith(Map)).ToArray();
         _entry = _replicas[..source._entry.Length];
+        _group = source._group;
         _schedulers = source._schedulers.Select(s => s.Clone()).ToArray();
         _exec = source._exec;
         _router = source._router.Clone();
@@ -230,9 +239,27 @@ public sealed class Simulator
     /// <summary>Schedules and starts a step on an idle replica; with async scheduling, also schedules the step after it.</summary>
     private void StartStep(ReplicaState replica)
     {
+        if (_group[replica.Index].Length > 1)
+        {
+            // Another rank's wake-up already started the group's step: this rank joins the next one.
+            if (!_replicas[_group[replica.Index][0]].Stepping) StartGroup(_group[replica.Index]);
+            return;
+        }
         replica.Now = Now;
         var batch = replica.Batch;
         batch.Clear();
+        ScheduleInto(replica, batch);
+        if (batch.Count == 0)
+        {
+            replica.Busy = false;
+            return;
+        }
+        Launch(replica);
+        if (replica.Spec.AsyncScheduling) _schedulers[replica.Index].Schedule(replica, replica.Ahead);
+    }
+
+    private void ScheduleInto(ReplicaState replica, Batch batch)
+    {
         // A schedule that only preempted (a request evicting itself with nothing else scheduled) leaves work behind:
         // vLLM's busy loop simply schedules again, so do the same, once per request that could still be evicted.
         for (int tries = replica.Running.Count + 1; tries > 0; tries--)
@@ -241,13 +268,79 @@ public sealed class Simulator
             _schedulers[replica.Index].Schedule(replica, batch);
             if (batch.Count > 0 || replica.Preemptions == preemptions) break;
         }
-        if (batch.Count == 0)
+    }
+
+    /// <summary>Schedules every rank of a lockstep DP group and starts them together.</summary>
+    private void StartGroup(int[] members)
+    {
+        foreach (int i in members)
         {
-            replica.Busy = false;
+            var m = _replicas[i];
+            m.Now = Now;
+            m.Batch.Clear();
+            ScheduleInto(m, m.Batch);
+        }
+        LaunchGroup(members);
+    }
+
+    /// <summary>
+    /// Runs a DP group's step. Their MoE layers see the whole group's tokens, so each rank's time is computed with the
+    /// group's token count, and the step lasts as long as the slowest rank: the others wait at the all-to-all.
+    /// </summary>
+    private void LaunchGroup(int[] members)
+    {
+        int groupTokens = 0;
+        foreach (int i in members) groupTokens += _replicas[i].Batch.TotalTokens;
+        if (groupTokens == 0)
+        {
+            foreach (int i in members) _replicas[i].Busy = _replicas[i].Stepping = false;
             return;
         }
-        Launch(replica);
-        if (replica.Spec.AsyncScheduling) _schedulers[replica.Index].Schedule(replica, replica.Ahead);
+        double dt = 0;
+        foreach (int i in members)
+        {
+            var m = _replicas[i];
+            if (m.Batch.Count == 0) continue;
+            var shape = m.Batch.Shape();
+            shape.GroupTokens = groupTokens;
+            dt = Math.Max(dt, _exec[i].StepSeconds(shape));
+        }
+        foreach (int i in members)
+        {
+            var m = _replicas[i];
+            if (m.Batch.Count > 0)
+            {
+                var shape = m.Batch.Shape();
+                Metrics.RecordStep(shape, dt, m.Kv.Usage);
+                _observer?.OnStep(i, shape, Now, dt);
+                m.Steps++;
+            }
+            m.Busy = true;
+            m.Stepping = true;
+            m.StepStart = Now;
+            m.StepEnd = Now + dt;
+        }
+        _events.Enqueue(new SimEvent(EventKind.StepEnd, members[0], null), new EventKey(Now + dt, EventKind.StepEnd, _seq++));
+        if (_replicas[members[0]].Spec.AsyncScheduling)
+            foreach (int i in members) _schedulers[i].Schedule(_replicas[i], _replicas[i].Ahead);
+    }
+
+    private void HandleGroupStepEnd(int[] members)
+    {
+        foreach (int i in members) _replicas[i].Stepping = false;
+        foreach (int i in members) ApplyOutputs(_replicas[i]);
+        bool ahead = false;
+        foreach (int i in members) ahead |= _replicas[i].Ahead.Count > 0;
+        foreach (int i in members)
+        {
+            var m = _replicas[i];
+            m.Now = Now;
+            if (ahead) m.PromoteAhead();
+            else m.Batch.Clear();
+            // A rank with nothing scheduled ahead schedules now, so new work joins the group's next step.
+            if (m.Batch.Count == 0) ScheduleInto(m, m.Batch);
+        }
+        LaunchGroup(members);
     }
 
     /// <summary>Starts <see cref="ReplicaState.Batch"/> on the GPU now and books its end.</summary>
@@ -272,6 +365,29 @@ public sealed class Simulator
     }
 
     private void HandleStepEnd(ReplicaState replica)
+    {
+        if (_group[replica.Index].Length > 1)
+        {
+            HandleGroupStepEnd(_group[replica.Index]);
+            return;
+        }
+        ApplyOutputs(replica);
+        if (replica.Spec.AsyncScheduling && replica.Ahead.Count > 0)
+        {
+            // The step scheduled one ahead starts now; the next one is scheduled while it runs (vLLM's batch queue).
+            replica.Now = Now;
+            replica.PromoteAhead();
+            Launch(replica);
+            _schedulers[replica.Index].Schedule(replica, replica.Ahead);
+            return;
+        }
+        replica.Batch.Clear();
+        replica.Busy = false;
+        StartStep(replica);
+    }
+
+    /// <summary>Applies a finished step: tokens sampled, requests finished or handed off to the decode pool.</summary>
+    private void ApplyOutputs(ReplicaState replica)
     {
         var finished = _finishedScratch;
         foreach (ref readonly var e in replica.Batch.Entries)
@@ -322,18 +438,6 @@ public sealed class Simulator
             finished.Clear();
             PullSource();
         }
-        if (replica.Spec.AsyncScheduling && replica.Ahead.Count > 0)
-        {
-            // The step scheduled one ahead starts now; the next one is scheduled while it runs (vLLM's batch queue).
-            replica.Now = Now;
-            replica.PromoteAhead();
-            Launch(replica);
-            _schedulers[replica.Index].Schedule(replica, replica.Ahead);
-            return;
-        }
-        replica.Batch.Clear();
-        replica.Busy = false;
-        StartStep(replica);
     }
 
     /// <summary>

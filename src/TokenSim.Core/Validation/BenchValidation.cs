@@ -72,7 +72,8 @@ public sealed record BenchValidation
         double origin = run.Requests.Min(r => r.QueuedTs);
         var sim = new Simulator(new SimulationOptions
         {
-            Replica = spec, Replicas = Math.Max(1, run.DataParallel), ExecutionTime = execFactory, Seed = 0,
+            // One replica of data_parallel_size engine ranks; vLLM's DP coordinator sends each request to the least-loaded rank.
+            Replica = spec, Replicas = 1, Router = spec.DataParallel > 1 ? "least-outstanding" : "round-robin", ExecutionTime = execFactory, Seed = 0,
             TimeSeriesIntervalSeconds = 0.05,
         });
         var order = Enumerable.Range(0, run.Requests.Count).OrderBy(i => run.Requests[i].QueuedTs).ThenBy(i => i).ToArray();

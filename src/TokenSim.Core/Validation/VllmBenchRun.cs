@@ -89,6 +89,8 @@ public sealed record VllmBenchRun
             GpuMemoryUtilization = util,
             KvBlocks = blocks,
             Scheduler = "vllm-v1",
+            DataParallel = (int?)Long(kwargs, "data_parallel_size", metaPath) ?? 1,
+            ExpertParallel = kwargs.TryGetProperty("enable_expert_parallel", out var epk) && epk.ValueKind == JsonValueKind.True,
         };
         var requests = ReadRequests(Path.Combine(dir, "requests.jsonl"));
         var series = ReadSeries(Path.Combine(dir, "timeseries.csv"));

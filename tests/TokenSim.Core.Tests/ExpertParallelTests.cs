@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using TokenSim.Core.Entities;
+using TokenSim.Core.ExecutionTime;
+using TokenSim.Core.Simulation;
+using TokenSim.Core.Validation;
+
+namespace TokenSim.Core.Tests;
+
+/// <summary>MoE expert parallelism and vLLM-style data-parallel ranks that step together.</summary>
+public class ExpertParallelTests
+{
+    private static ReplicaSpec Qwen(int dp, bool ep, string hw = "h100-sxm") =>
+        TestSupport.Spec(new EngineConfig { DataParallel = dp, ExpertParallel = ep, MaxModelLen = 32768, AsyncScheduling = false }, "qwen3-30b-a3b", hw);
+
+    [Fact]
+    public void AllToAll_ByHand()
+    {
+        // 100 tokens × top-8 × 2,048 hidden × 2 bytes = 3.2768 MB per GPU; over EP 4, 3/4 of it leaves the GPU;
+        // dispatch and combine, each one latency plus bytes / (bandwidth × link efficiency).
+        var hw = HardwareCatalog.Resolve("h100-sxm");
+        var k = new RooflineKernels(hw, "bf16", new RooflineParameters());
+        var link = hw.IntraNodeLink;
+        double expected = 2 * (link.LatencySeconds + 100.0 * 8 * 2048 * 2 * 0.75 / (link.BandwidthBytesPerSecond * 0.8));
+        Assert.Equal(expected, k.AllToAll(100, 8, 2048, 4, link), 15);
+        Assert.Equal(0, k.AllToAll(100, 8, 2048, 1, link));
+    }
+
+    [Fact]
+    public void ExpertParallel_SplitsExpertsOverTheGroup()
+    {
+        var tp1 = Qwen(1, false, "rtx-pro-6000");
+        var ep2 = Qwen(2, true, "rtx-pro-6000");
+        Assert.Equal(2, ep2.ExpertParallelSize);
+        Assert.Equal(2, ep2.GpusPerReplica);
+        var m = tp1.Model;
+        long experts = (long)m.NumExperts * 3 * m.HiddenSize * m.ExpertWidth * m.NumLayers * m.DTypeBytes;
+        Assert.Equal(experts / 2, tp1.Memory.WeightBytes - ep2.Memory.WeightBytes, 0.001 * experts);
+        Assert.Throws<ArgumentException>(() => TestSupport.Spec(new EngineConfig { TensorParallel = 1, DataParallel = 3, ExpertParallel = true, MaxModelLen = 32768 }, "qwen3-30b-a3b", "h100-sxm"));
+    }
+
+    [Fact]
+    public void DataParallelRanks_OfAnMoeModel_StepTogether_AtTheSlowestRanksPace()
+    {
+        var spec = Qwen(2, true);
+        var sim = new Simulator(new SimulationOptions { Replica = spec, Router = "least-outstanding" });
+        Assert.Equal(2, sim.Replicas.Count);
+        var a = sim.Submit(new RequestSpec(0, 2000, 20));   // rank 0: a long prefill
+        var b = sim.Submit(new RequestSpec(0, 10, 20));     // rank 1: short
+        var obs = new RecordingObserver();
+        sim.Observer = obs;
+        while (sim.Step())
+            Assert.Equal(sim.Replicas[0].StepEnd, sim.Replicas[1].StepEnd); // one clock for the group
+        Assert.Equal(0, a.Replica);
+        Assert.Equal(1, b.Replica);
+        // Both first tokens come out of the same (long) first step.
+        Assert.Equal(a.FirstTokenTime, b.FirstTokenTime);
+        var roof = new RooflineExecutionTimeModel(spec);
+        BatchShape Prefill(int n) => new() { Tokens = n, GroupTokens = 2010, Sequences = 1, Sampled = 1, PrefillCount = 1, PrefillTokens = n, PrefillAttentionPairs = n * (n + 1) / 2.0, PrefillContext = n };
+        // The group's first step lasts as long as its slower rank, each rank's experts serving all 2,010 tokens.
+        Assert.Equal(Math.Max(roof.StepSeconds(Prefill(2000)), roof.StepSeconds(Prefill(10))), b.FirstTokenTime, 12);
+        Assert.True(b.FirstTokenTime > roof.StepSeconds(Prefill(10) with { GroupTokens = 10 }), "the short rank waited for the long one");
+    }
+
+    [Fact]
+    public void DenseModel_DataParallelRanks_AreIndependent()
+    {
+        var spec = TestSupport.Spec(new EngineConfig { DataParallel = 2, AsyncScheduling = false });
+        var sim = new Simulator(new SimulationOptions { Replica = spec, Router = "least-outstanding" });
+        var a = sim.Submit(new RequestSpec(0, 2000, 5));
+        var b = sim.Submit(new RequestSpec(0, 10, 5));
+        sim.Run();
+        Assert.True(b.FirstTokenTime < a.FirstTokenTime);
+    }
+
+    [Fact]
+    public void ValidateBench_AcceptsDataAndExpertParallelRuns_AndBalancesTheRanks()
+    {
+        // A copy of the measured run's folder with the MoE model, data_parallel_size 2 and expert parallelism: the
+        // timings are not this model's, so only the mechanics are checked (accepted, both ranks used evenly).
+        var dir = Directory.CreateTempSubdirectory("tokensim-dp-").FullName;
+        try
+        {
+            var src = TestSupport.DataFile("runs", "llmservingsim", "RTXPRO6000", "Llama-3.1-8B");
+            foreach (var f in Directory.GetFiles(src)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            var meta = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "meta.json")))!;
+            meta["model"] = "Qwen/Qwen3-30B-A3B-Instruct-2507";
+            meta["engine_kwargs"]!["model"] = "Qwen/Qwen3-30B-A3B-Instruct-2507";
+            meta["engine_kwargs"]!["data_parallel_size"] = 2;
+            meta["engine_kwargs"]!["enable_expert_parallel"] = true;
+            meta["engine_kwargs"]!["max_model_len"] = 32768;
+            File.WriteAllText(Path.Combine(dir, "meta.json"), meta.ToJsonString());
+            var v = BenchValidation.Execute(VllmBenchRun.Read(dir), "roofline", null, null);
+            Assert.Equal(2, v.Spec.DataParallel);
+            Assert.Equal(2, v.Spec.ExpertParallelSize);
+            var perRank = v.Pairs.GroupBy(p => p.Simulated.Replica).ToDictionary(g => g.Key, g => g.Count());
+            Assert.Equal([0, 1], perRank.Keys.Order());
+            Assert.InRange(perRank[0], 120, 180);
+            Assert.Equal(300, v.Report.Requests);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
