@@ -8,5 +8,6 @@ internal static class ValidateCommand
     public static Command Create() => new("validate", "Measure TokenSim's error against real engines.")
     {
         ValidateBenchCommand.Create(),
+        ValidateOpsCommand.Create(),
     };
 }

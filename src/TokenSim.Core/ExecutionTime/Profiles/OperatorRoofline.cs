@@ -1,0 +1,166 @@
+using TokenSim.Core.Entities;
+
+namespace TokenSim.Core.ExecutionTime.Profiles;
+
+/// <summary>
+/// The roofline's prediction (seconds) for each point of a measured operator table, built from the same
+/// <see cref="RooflineKernels"/> that <see cref="RooflineExecutionTimeModel"/> composes into a step, so that
+/// operator-level validation tells how faithful the roofline is, kernel by kernel.
+/// </summary>
+/// <param name="hardware">The GPU the table was measured on, or null when the catalog lacks it.</param>
+/// <param name="hardwareName">What the path or the user called the GPU, for the "n/a" reason.</param>
+/// <param name="model">The model, for profiles that do not record its shape (LLMServingSim); null if unknown.</param>
+/// <param name="parameters">Roofline efficiencies; the defaults when null.</param>
+public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareName, ModelSpec? model, RooflineParameters? parameters = null)
+{
+    private readonly RooflineParameters _p = parameters ?? new RooflineParameters();
+
+    /// <summary>A function from the table's grid coordinates to the roofline time, or null with the reason there is none.</summary>
+    public Func<double[], double>? For(IOperatorProfile profile, ProfileTable table, out string reason)
+    {
+        reason = "";
+        if (hardware is null)
+        {
+            reason = hardwareName is null ? "no GPU given (--hardware)" : $"GPU '{hardwareName}' is not in the catalog";
+            return null;
+        }
+        string op = table.Name.Contains(':') ? table.Name[(table.Name.IndexOf(':') + 1)..] : table.Name;
+        try
+        {
+            var f = profile switch
+            {
+                VidurProfile v when v.Kind == "mlp" => Dense(Kernels("fp16"), v.Shape!, op, tpAxis: true),
+                VidurProfile v when v.Kind == "attention" => VidurAttention(v, op),
+                VidurProfile v => Network(Kernels("fp16"), v.Kind, hardware),
+                LlmServingSimProfile l when model is not null => LlmServingSim(l, op),
+                LlmServingSimV0Profile v0 when v0.Attention is not null && table.Name.StartsWith("attention.csv", StringComparison.Ordinal) =>
+                    VidurAttention(v0.Attention, op),
+                LlmServingSimV0Profile when model is not null => Dense(Kernels(model.DType), model, op, tpAxis: true),
+                AIConfiguratorProfile a => AIConfigurator(a, op),
+                _ => null,
+            };
+            if (f is null) reason = model is null && profile is LlmServingSimProfile or LlmServingSimV0Profile
+                ? "model unknown (--model)" : $"no roofline for operator '{op}'";
+            return f;
+        }
+        catch (ArgumentException e)
+        {
+            reason = e.Message;
+            return null;
+        }
+    }
+
+    private RooflineKernels Kernels(string dtype) => new(hardware!, dtype, _p);
+
+    /// <summary>Per-layer operators by name (Vidur's, LLMServingSim's and LLMServingSim v0's spellings); keys end in (…, tokens), TP first.</summary>
+    private Func<double[], double>? Dense(RooflineKernels k, ModelSpec m, string op, bool tpAxis, int fixedTp = 1)
+    {
+        double h = m.HiddenSize, d = m.HeadDim, b = DTypes.Bytes(k.Parameters is null ? "fp16" : m.DType), inter = m.IntermediateSize;
+        double H = m.NumHeads, Hkv = m.NumKvHeads, vocab = m.VocabSize;
+        double Tp(double[] x) => tpAxis ? x[0] : fixedTp;
+        Func<double[], double> T = x => x[^1];
+        return op switch
+        {
+            "attn_pre_proj" or "qkv_proj" => x => k.Gemm(T(x), (H + 2 * Hkv) * d / Tp(x), h),
+            "q_proj" => x => k.Gemm(T(x), H * d / Tp(x), h),
+            "k_proj" or "v_proj" => x => k.Gemm(T(x), Hkv * d / Tp(x), h),
+            "attn_post_proj" or "o_proj" => x => k.Gemm(T(x), h, H * d / Tp(x)),
+            "mlp_up_proj" or "gate_up_proj" => x => k.Gemm(T(x), 2 * inter / Tp(x), h),
+            "gate_proj" or "up_proj" => x => k.Gemm(T(x), inter / Tp(x), h),
+            "mlp_down_proj" or "down_proj" => x => k.Gemm(T(x), h, inter / Tp(x)),
+            "lm_head" => x => k.Gemm(T(x), vocab / Tp(x), h),
+            // Memory-bound kernels: bytes read plus written. vLLM's fused add+RMSNorm reads and writes the residual too.
+            "input_layernorm" or "post_attention_layernorm" or "post_layernorm" or "emb" or "embedding" => x => k.Elementwise(2 * T(x) * h * b),
+            "layernorm" or "final_layernorm" => x => k.Elementwise(4 * T(x) * h * b),
+            "attn_rope" or "rotary_emb" or "rope" => x => k.Elementwise(2 * T(x) * (H + Hkv) * d / Tp(x) * b),
+            "mlp_act" or "act_fn" => x => k.Elementwise(3 * T(x) * inter / Tp(x) * b),
+            "add" => x => k.Elementwise(3 * T(x) * h * b),
+            "attn" => x => Attention(k, m, Tp(x), T(x), 0, 0, 0, b),
+            "gate" when m.IsMoe => x => k.Gemm(T(x), m.NumExperts, h),
+            _ => null,
+        };
+    }
+
+    /// <summary>One layer's attention on one rank: causal query×key FLOPs, KV bytes read, Q and O moved (as <see cref="RooflineExecutionTimeModel.AttentionSecondsPerLayer"/>).</summary>
+    private static double Attention(RooflineKernels k, ModelSpec m, double tp, double chunk, double kvPrefill, double decodes, double kvDecode, double b)
+    {
+        double headsPerRank = m.NumHeads / tp, kvHeads = Math.Max(1, m.NumKvHeads / tp), d = m.HeadDim;
+        double pairs = chunk * kvPrefill + chunk * (chunk + 1) / 2, decodeContext = decodes * kvDecode;
+        double flops = 4 * headsPerRank * d * (pairs + decodeContext);
+        double kvBytes = 2 * kvHeads * d * b * (decodeContext + kvPrefill + chunk);
+        double qoBytes = 2 * (chunk + decodes) * headsPerRank * d * b;
+        return k.Attention(flops, kvBytes + qoBytes);
+    }
+
+    private Func<double[], double>? VidurAttention(VidurProfile v, string op)
+    {
+        var k = Kernels("fp16");
+        var m = v.Shape!;
+        double tp = v.TensorParallel;
+        return op switch
+        {
+            // (batch, chunk, kv): batch prefills of one chunk each after kv cached tokens.
+            "attn_prefill" => x => x[0] * Attention(k, m, tp, x[1], x[2], 0, 0, 2),
+            "attn_decode" => x => Attention(k, m, tp, 0, 0, x[0], x[1], 2),
+            _ => null,
+        };
+    }
+
+    private Func<double[], double>? Network(RooflineKernels k, string kind, HardwareSpec hw)
+    {
+        // (workers, devices per node, fp16 elements); fewer devices per node than workers means crossing nodes.
+        LinkSpec Link(double[] x) => x[1] < x[0] && hw.InterNode is not null ? hw.InterNode : hw.IntraNodeLink;
+        return kind switch
+        {
+            "all_reduce" => x => k.AllReduce(2 * x[2], (int)x[0], Link(x)),
+            "send_recv" => x => k.SendRecv(2 * x[2], x[1] < 2 && hw.InterNode is not null ? hw.InterNode : hw.IntraNodeLink),
+            _ => null,
+        };
+    }
+
+    private Func<double[], double>? LlmServingSim(LlmServingSimProfile l, string op)
+    {
+        var k = Kernels(model!.DType);
+        double tp = l.TensorParallel, b = model.DTypeBytes, vocab = model.VocabSize;
+        if (op == "attention.csv")
+            return x => Attention(k, model, tp, x[0], x[1], x[2], x[3], b);
+        // The sampler reads each row's fp32 logits over this rank's share of the vocabulary.
+        if (op == "sampler") return x => k.Elementwise(x[0] * vocab / tp * 4);
+        return Dense(k, model, op, tpAxis: false, fixedTp: l.TensorParallel);
+    }
+
+    private Func<double[], double>? AIConfigurator(AIConfiguratorProfile a, string group)
+    {
+        var parts = group.Split('/');
+        // Table names end in the dtype; attention tables are named attention-dtype/KV-dtype. NCCL spells fp16 "half".
+        bool attention = a.Kind is "context_attention" or "generation_attention";
+        var k = Kernels(attention ? parts[0] : parts[^1]);
+        double b = DTypes.Bytes(attention ? parts[1] : parts[^1]);
+        var link = hardware!.IntraNodeLink;
+        switch (a.Kind)
+        {
+            case "gemm": return x => k.Gemm(x[2], x[0], x[1]);
+            case "context_attention":
+                return x => x[3] * Attention(k, Heads(x), 1, x[4], 0, 0, 0, b);
+            case "generation_attention":
+                return x => Attention(k, Heads(x), 1, 0, 0, x[3], x[4] + x[5], b);
+            case "custom_allreduce":
+                return x => k.AllReduce(x[1] * b, (int)x[0], link);
+            case "nccl":
+                return parts[0] switch
+                {
+                    "all_reduce" => x => k.AllReduce(x[1] * b, (int)x[0], link),
+                    // Ring all-gather and reduce-scatter move (p−1)/p of the data over each link, half an all-reduce.
+                    "all_gather" or "reduce_scatter" => x => link.LatencySeconds + (x[0] - 1) / x[0] * x[1] * b / (link.BandwidthBytesPerSecond * _p.LinkEfficiency),
+                    _ => null,
+                };
+            default: return null;
+        }
+
+        static ModelSpec Heads(double[] x) => new()
+        {
+            Name = "aiconfigurator", NumLayers = 1, NumKvHeads = (int)x[0], NumHeads = (int)x[1], HeadDim = (int)x[2],
+            HiddenSize = (int)(x[1] * x[2]), IntermediateSize = 0, VocabSize = 0,
+        };
+    }
+}
