@@ -1,6 +1,5 @@
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.RepresentationModel;
 
 namespace TokenSim.Core.Entities;
 
@@ -44,29 +43,83 @@ public static class HardwareCatalog
 
     private static string Key(string s) => new(s.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
 
+    /// <remarks>
+    /// Read with YamlDotNet's node model and mapped by hand rather than with its reflection-based deserializer,
+    /// which costs about a tenth of a second of JIT at every start of the CLI.
+    /// </remarks>
     internal static IReadOnlyList<HardwareSpec> Parse(string yaml, string source)
     {
-        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-        HardwareFile? file;
-        try
-        {
-            // A file may hold a list under 'gpus:' or a single GPU at the top level.
-            file = yaml.Contains("gpus:", StringComparison.Ordinal)
-                ? deserializer.Deserialize<HardwareFile>(yaml)
-                : new HardwareFile { Gpus = [deserializer.Deserialize<HardwareDto>(yaml)] };
-        }
-        catch (YamlException e)
-        {
-            throw new FormatException($"{source}: line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}", e);
-        }
-        if (file?.Gpus is not { Count: > 0 }) throw new FormatException($"{source}: no GPUs defined (expected 'gpus:' list or a single GPU mapping).");
-        return file.Gpus.Select((g, i) => g.ToSpec(source, i)).ToArray();
+        var stream = new YamlStream();
+        try { stream.Load(new StringReader(yaml)); }
+        catch (YamlException e) { throw new FormatException($"{source}: line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e); }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new FormatException($"{source}: no GPUs defined (expected 'gpus:' list or a single GPU mapping).");
+        // A file may hold a list under 'gpus:' or a single GPU at the top level.
+        var gpus = root.Children.TryGetValue(new YamlScalarNode("gpus"), out var list)
+            ? (list as YamlSequenceNode ?? throw new FormatException($"{source}: line {list.Start.Line}: 'gpus' must be a list.")).Children
+            : [root];
+        if (gpus.Count == 0) throw new FormatException($"{source}: no GPUs defined (expected 'gpus:' list or a single GPU mapping).");
+        return gpus.Select((g, i) => Dto(g, source).ToSpec(source, i)).ToArray();
     }
 
-    private sealed class HardwareFile
+    private static HardwareDto Dto(YamlNode node, string source)
     {
-        public List<HardwareDto> Gpus { get; set; } = [];
+        var map = node as YamlMappingNode ?? throw new FormatException($"{source}: line {node.Start.Line}: a GPU must be a mapping.");
+        var dto = new HardwareDto();
+        foreach (var (k, v) in map.Children)
+        {
+            string key = ((YamlScalarNode)k).Value ?? "";
+            switch (key)
+            {
+                case "name": dto.Name = Text(v, source, key); break;
+                case "vendor": dto.Vendor = Text(v, source, key); break;
+                case "aliases": dto.Aliases = Seq(v, source, key).Select(x => Text(x, source, key)).ToList(); break;
+                case "sources": Seq(v, source, key); break;
+                case "memory_bytes": dto.MemoryBytes = (long)Number(v, source, key); break;
+                case "memory_bandwidth_bytes_per_s": dto.MemoryBandwidthBytesPerS = Number(v, source, key); break;
+                case "gpus_per_node": dto.GpusPerNode = (int)Number(v, source, key); break;
+                case "flops":
+                    foreach (var (fk, fv) in Map(v, source, key).Children) dto.Flops[((YamlScalarNode)fk).Value ?? ""] = Number(fv, source, $"flops.{fk}");
+                    break;
+                case "intra_node_link": dto.IntraNodeLink = Link(v, source, key); break;
+                case "pcie": dto.Pcie = Link(v, source, key); break;
+                case "inter_node": dto.InterNode = Link(v, source, key); break;
+                default: throw new FormatException($"{source}: line {k.Start.Line}: unknown field '{key}'.");
+            }
+        }
+        return dto;
     }
+
+    private static LinkDto Link(YamlNode node, string source, string field)
+    {
+        var link = new LinkDto();
+        foreach (var (k, v) in Map(node, source, field).Children)
+        {
+            string key = ((YamlScalarNode)k).Value ?? "";
+            switch (key)
+            {
+                case "name": link.Name = Text(v, source, $"{field}.name"); break;
+                case "generation": link.Generation = (int)Number(v, source, $"{field}.generation"); break;
+                case "bandwidth_bytes_per_s": link.BandwidthBytesPerS = Number(v, source, $"{field}.{key}"); break;
+                case "latency_s": link.LatencyS = Number(v, source, $"{field}.{key}"); break;
+                default: throw new FormatException($"{source}: line {k.Start.Line}: unknown field '{field}.{key}'.");
+            }
+        }
+        return link;
+    }
+
+    private static string Text(YamlNode node, string source, string field) =>
+        node is YamlScalarNode s ? s.Value ?? "" : throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a single value.");
+
+    private static double Number(YamlNode node, string source, string field) =>
+        double.TryParse(Text(node, source, field), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
+            ? d : throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a number (got '{Text(node, source, field)}').");
+
+    private static YamlMappingNode Map(YamlNode node, string source, string field) =>
+        node as YamlMappingNode ?? throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a mapping.");
+
+    private static IList<YamlNode> Seq(YamlNode node, string source, string field) =>
+        (node as YamlSequenceNode ?? throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a list.")).Children;
 
     private sealed class LinkDto
     {
