@@ -56,6 +56,17 @@ public class PolicyEffectsTests
         Assert.True(ample.Ttft.Mean < 0.9 * off.Ttft.Mean, $"TTFT with caching {ample.Ttft.Mean} vs without {off.Ttft.Mean}");
     }
 
+    [Fact]
+    public void CpuKvTier_RecoversReuseThatGpuMemoryCannotHold()
+    {
+        // Same setting, KV as derived from GPU memory, plus a host tier of 250,000 blocks per replica (~0.5 TB).
+        string trace = TestSupport.DataFile("traces", "mooncake", "conversation_trace.jsonl");
+        var gpuOnly = Run("llama-3.1-8b", "h100-sxm", 4, trace, new EngineConfig(), "prefix-affinity");
+        var tiered = Run("llama-3.1-8b", "h100-sxm", 4, trace, new EngineConfig { CpuCacheBlocks = 250_000 }, "prefix-affinity");
+        Assert.True(tiered.PrefixCacheHitRate > gpuOnly.PrefixCacheHitRate + 0.2, $"{tiered.PrefixCacheHitRate} vs {gpuOnly.PrefixCacheHitRate}");
+        Assert.True(tiered.Ttft.Mean < 0.85 * gpuOnly.Ttft.Mean, $"{tiered.Ttft.Mean} vs {gpuOnly.Ttft.Mean}");
+    }
+
     /// <summary>
     /// The hit rate an infinite cache would reach, from the trace alone: each request hits the longest run of its
     /// leading 512-token block ids seen before, capped (as vLLM caps) at whole blocks below its full prompt.

@@ -128,4 +128,37 @@ public class PrefixCachingKvCacheManagerTests
         kv.Free(big);
         Assert.Equal(10, kv.FreeBlocks);
     }
+
+    [Fact]
+    public void CpuTier_KeepsEvictedBlocks_AndHitsOnThemAreFetched()
+    {
+        // 4 GPU blocks of 16, a host tier of 8. A's 3 hashed blocks are freed, then a 64-token request needs all 4
+        // blocks and evicts them to the host tier.
+        var kv = new PrefixCachingKvCacheManager(4, 16, cpuBlocks: 8);
+        var a = Req(1, Tokens(48));
+        Admit(kv, a);
+        kv.Free(a);
+        var filler = Req(2, Tokens(64, 900));
+        Admit(kv, filler);
+        Assert.Equal(0, kv.CachedPrefixTokens(Req(3, Tokens(48)))); // gone from the GPU
+        kv.Free(filler);
+        // B = A's prompt: its hit is capped at (48 − 1) / 16 = 2 blocks, both found in the host tier and fetched back.
+        Assert.Equal(32, Admit(kv, Req(4, Tokens(48))));
+        Assert.Equal(2, kv.TakeFetchedBlocks());
+        Assert.Equal(32, kv.CpuHitTokens);
+        Assert.Equal(0, kv.TakeFetchedBlocks()); // taken once: the copy belongs to one step
+    }
+
+    [Fact]
+    public void WithoutACpuTier_EvictedBlocksAreGone()
+    {
+        var kv = new PrefixCachingKvCacheManager(4, 16);
+        var a = Req(1, Tokens(48));
+        Admit(kv, a);
+        kv.Free(a);
+        var filler = Req(2, Tokens(64, 900));
+        Admit(kv, filler);
+        kv.Free(filler);
+        Assert.Equal(0, Admit(kv, Req(4, Tokens(48))));
+    }
 }

@@ -137,4 +137,21 @@ public class SchedulerPolicyTests
         Assert.NotEqual(100, p.Predict(r));
         Assert.Throws<ArgumentException>(() => TokenSim.Core.Scheduling.Replica.OutputLengthPredictor.Parse("psychic"));
     }
+
+    [Fact]
+    public void Watermark_HoldsBackAdmissionUntilEnoughBlocksAreFree()
+    {
+        // 20 usable blocks of 16; A (160 tokens) holds 10. B (64 tokens, 4 blocks) would leave 6 free: a 50% watermark
+        // (10 blocks) keeps it waiting until A finishes; without a watermark it joins at once.
+        double BStart(double? watermark)
+        {
+            var sim = TestSupport.Linear(new EngineConfig { KvBlocks = 21, MaxModelLen = 320, Watermark = watermark, AsyncScheduling = false, EnablePrefixCaching = false });
+            var a = sim.Submit(new RequestSpec(0, 160, 3));
+            var b = sim.Submit(new RequestSpec(0.001, 64, 2));
+            sim.Run();
+            return watermark is null ? b.ScheduledTime : b.ScheduledTime - a.FinishTime;
+        }
+        Assert.Equal(0.170, BStart(null), 12); // after A's 170 ms prefill step
+        Assert.Equal(0.0, BStart(0.5), 12);    // exactly when A finishes
+    }
 }

@@ -40,6 +40,8 @@ internal sealed class SimulateSettings
     public List<string> Plugins { get; set; } = [];
     public int DecodeReplicas { get; set; }
     public int Dp { get; set; } = 1;
+    public double? Watermark { get; set; }
+    public int CpuCacheBlocks { get; set; }
     public bool ExpertParallel { get; set; }
     public string? DecodeHardware { get; set; }
     public int? DecodeTp { get; set; }
@@ -60,6 +62,6 @@ internal sealed class SimulateSettings
         Scheduler = Scheduler, EnablePrefixCaching = PrefixCaching, AsyncScheduling = AsyncScheduling, EnforceEager = EnforceEager,
         Preemption = Preemption, SwapTarget = SwapTarget, SwapSpaceBytes = SwapSpaceGib is { } g ? (long)(g * (1L << 30)) : null,
         ChunkSize = ChunkSize, LengthPredictor = LengthPredictor, KvCacheManager = KvCacheManager,
-        DataParallel = Dp, ExpertParallel = ExpertParallel,
+        DataParallel = Dp, ExpertParallel = ExpertParallel, Watermark = Watermark, CpuCacheBlocks = CpuCacheBlocks,
     };
 }

@@ -84,6 +84,8 @@ internal static class YamlConfig
                 case "plugin": s.Plugins.Add(raw); break;
                 case "decode-replicas": s.DecodeReplicas = Int(); break;
                 case "dp": s.Dp = Int(); break;
+                case "watermark": s.Watermark = Dbl(); break;
+                case "cpu-cache-blocks": s.CpuCacheBlocks = Int(); break;
                 case "enable-expert-parallel": s.ExpertParallel = Bool(); break;
                 case "decode-hardware": s.DecodeHardware = raw; break;
                 case "decode-tp": s.DecodeTp = Int(); break;

@@ -56,6 +56,10 @@ public sealed record EngineConfig
     public int DataParallel { get; init; } = 1;
     /// <summary>vLLM <c>enable_expert_parallel</c>: MoE experts split over all TP × DP GPUs, with all-to-all dispatch and combine.</summary>
     public bool ExpertParallel { get; init; }
+    /// <summary>Share of KV blocks kept free at admission (vLLM V0's block-manager watermark is 0.01; V1 has none). Null = the scheduler's own.</summary>
+    public double? Watermark { get; init; }
+    /// <summary>Host-memory KV tier for prefix caching, in blocks: evicted cached blocks move there, and hits on them are fetched back over PCIe. 0 = none.</summary>
+    public int CpuCacheBlocks { get; init; }
     /// <summary>Replica scheduler by registry name.</summary>
     public string Scheduler { get; init; } = "vllm-v1";
 }

@@ -25,6 +25,9 @@ public sealed record ReplicaSpec
     public int ExpertParallelSize { get; init; } = 1;
     public string? KvCacheManager { get; init; }
     public int ChunkSize { get; init; } = 512;
+    /// <summary>Share of blocks admission keeps free; null = the scheduler's default.</summary>
+    public double? Watermark { get; init; }
+    public int CpuCacheBlocks { get; init; }
     public PreemptionMode Preemption { get; init; }
     /// <summary>The link swapped KV crosses (PCIe to the host, or the GPU-to-GPU link for remote swap).</summary>
     public LinkSpec? SwapLink { get; init; }
@@ -103,6 +106,8 @@ public sealed record ReplicaSpec
             KvCacheManager = cfg.KvCacheManager,
             ChunkSize = cfg.ChunkSize is { } chunk ? (chunk >= 1 ? chunk : throw new ArgumentException($"--chunk-size must be positive (got {chunk}).")) : 512,
             LengthPredictor = cfg.LengthPredictor,
+            Watermark = cfg.Watermark is { } wm ? (wm is >= 0 and < 1 ? wm : throw new ArgumentException($"--watermark must be in [0, 1) (got {wm}).")) : null,
+            CpuCacheBlocks = cfg.CpuCacheBlocks >= 0 ? cfg.CpuCacheBlocks : throw new ArgumentException($"--cpu-cache-blocks must not be negative (got {cfg.CpuCacheBlocks})."),
             Preemption = cfg.Preemption.ToLowerInvariant() switch
             {
                 "recompute" => PreemptionMode.Recompute,

@@ -36,6 +36,9 @@ public interface IKvCacheManager
     /// <summary>Tokens of <paramref name="r"/>'s prompt this cache holds now, without side effects (for routers).</summary>
     int CachedPrefixTokens(Request r) => 0;
 
+    /// <summary>Blocks fetched from a host-memory tier since the last call (their copy belongs to the next step).</summary>
+    int TakeFetchedBlocks() => 0;
+
     /// <summary>Prompt tokens looked up and found at admission, for the hit rate.</summary>
     long PrefixQueryTokens => 0;
     long PrefixHitTokens => 0;

@@ -31,8 +31,17 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     private Stack<int> _anonymous = new();
     private readonly List<int> _pendingHits = [];
 
-    public PrefixCachingKvCacheManager(int totalBlocks, int blockSize)
+    private readonly int _cpuCapacity;
+    private LinkedList<long> _cpuLru = new();
+    private Dictionary<long, LinkedListNode<long>> _cpu = [];
+    private int _pendingCpuHits;
+    private int _fetched;
+
+    /// <param name="cpuBlocks">Capacity of a host-memory tier: evicted cached blocks are copied there (LRU), and a
+    /// prefix that continues into it is fetched back over PCIe instead of recomputed. 0 = no tier (vLLM's default).</param>
+    public PrefixCachingKvCacheManager(int totalBlocks, int blockSize, int cpuBlocks = 0)
     {
+        _cpuCapacity = cpuBlocks;
         if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize));
         BlockSize = blockSize;
         TotalBlocks = totalBlocks;
@@ -61,6 +70,15 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     public int FreeBlocks { get; private set; }
     public long PrefixQueryTokens { get; private set; }
     public long PrefixHitTokens { get; private set; }
+    /// <summary>Of the hits, tokens fetched from the host-memory tier.</summary>
+    public long CpuHitTokens { get; private set; }
+
+    public int TakeFetchedBlocks()
+    {
+        int n = _fetched;
+        _fetched = 0;
+        return n;
+    }
     /// <summary>Blocks whose hash is registered (held or free).</summary>
     public int CachedBlockCount => _cached.Count;
 
@@ -70,16 +88,21 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     {
         _pending = r;
         _pendingHits.Clear();
-        if (r.BlocksHeld > 0 || _cached.Count == 0 || !Hashable(r)) return 0;
+        _pendingCpuHits = 0;
+        if (r.BlocksHeld > 0 || (_cached.Count == 0 && _cpu.Count == 0) || !Hashable(r)) return 0;
         BecomeExact();
         // A fully cached sequence still recomputes its last token: cap at (tokens − 1), whole blocks.
         int maxBlocks = (r.NumTokens - 1) / BlockSize;
-        for (int i = 0; i < maxBlocks; i++)
+        int i = 0;
+        for (; i < maxBlocks; i++)
         {
             if (!_cached.TryGetValue(HashOf(r, i), out int block)) break;
             _pendingHits.Add(block);
         }
-        return _pendingHits.Count * BlockSize;
+        // The prefix may go on in the host tier: those blocks come back over PCIe.
+        _pendingCpuHits = 0;
+        while (_cpuCapacity > 0 && i < maxBlocks && _cpu.ContainsKey(HashOf(r, i))) { _pendingCpuHits++; i++; }
+        return (_pendingHits.Count + _pendingCpuHits) * BlockSize;
     }
 
     public int CachedPrefixTokens(Request r)
@@ -119,10 +142,13 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         }
         BecomeExact();
         var blocks = r.BlockIds ??= [];
-        if (hits > 0)
+        int cpuHits = ReferenceEquals(r, _pending) && r.BlocksHeld == 0 ? _pendingCpuHits : 0;
+        if (hits + cpuHits > 0)
         {
             PrefixQueryTokens += r.NumTokens;
-            PrefixHitTokens += (long)hits * BlockSize;
+            PrefixHitTokens += (long)(hits + cpuHits) * BlockSize;
+            CpuHitTokens += (long)cpuHits * BlockSize;
+            _fetched += cpuHits;
             foreach (int b in _pendingHits)
             {
                 if (_ref[b]++ == 0) Remove(b);
@@ -135,7 +161,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         {
             PrefixQueryTokens += r.NumTokens;
         }
-        if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); }
+        if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); _pendingCpuHits = 0; }
         int target = (tokens + BlockSize - 1) / BlockSize;
         while (blocks.Count < target) blocks.Add(TakeHead());
         r.BlocksHeld = blocks.Count;
@@ -150,11 +176,28 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         Remove(b);
         if (_hash[b] != 0)
         {
-            if (_cached.TryGetValue(_hash[b], out int owner) && owner == b) _cached.Remove(_hash[b]);
+            if (_cached.TryGetValue(_hash[b], out int owner) && owner == b)
+            {
+                _cached.Remove(_hash[b]);
+                OffloadToCpu(_hash[b]);
+            }
             _hash[b] = 0;
         }
         _ref[b] = 1;
         return b;
+    }
+
+    /// <summary>Keeps an evicted block's hash in the host tier, most recent last, dropping the oldest when full.</summary>
+    private void OffloadToCpu(long hash)
+    {
+        if (_cpuCapacity == 0) return;
+        if (_cpu.TryGetValue(hash, out var node)) _cpuLru.Remove(node);
+        _cpu[hash] = _cpuLru.AddLast(hash);
+        if (_cpu.Count > _cpuCapacity)
+        {
+            _cpu.Remove(_cpuLru.First!.Value);
+            _cpuLru.RemoveFirst();
+        }
     }
 
     /// <summary>Registers <paramref name="r"/>'s full blocks up to <paramref name="fullBlocks"/> so later requests can hit them.</summary>
@@ -284,5 +327,10 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         _cached = new Dictionary<long, int>(s._cached);
         PrefixQueryTokens = s.PrefixQueryTokens;
         PrefixHitTokens = s.PrefixHitTokens;
+        CpuHitTokens = s.CpuHitTokens;
+        _cpuCapacity = s._cpuCapacity;
+        _cpuLru = new LinkedList<long>(s._cpuLru);
+        for (var n = _cpuLru.First; n is not null; n = n.Next) _cpu[n.Value] = n;
+        _fetched = s._fetched;
     }
 }

@@ -303,7 +303,7 @@ public sealed class Simulator
             if (m.Batch.Count == 0) continue;
             var shape = m.Batch.Shape();
             shape.GroupTokens = groupTokens;
-            dt = Math.Max(dt, _exec[i].StepSeconds(shape));
+            dt = Math.Max(dt, _exec[i].StepSeconds(shape) + CopySeconds(m));
         }
         foreach (int i in members)
         {
@@ -348,13 +348,7 @@ public sealed class Simulator
     {
         var batch = replica.Batch;
         var shape = batch.Shape();
-        double dt = _exec[replica.Index].StepSeconds(shape);
-        if (replica.PendingSwapBytes > 0 && replica.Spec.SwapLink is { } link)
-        {
-            // KV copies issued by this step's scheduling run before its forward pass (vLLM V0's cache ops).
-            dt += link.LatencySeconds + replica.PendingSwapBytes / link.BandwidthBytesPerSecond;
-            replica.PendingSwapBytes = 0;
-        }
+        double dt = _exec[replica.Index].StepSeconds(shape) + CopySeconds(replica);
         Metrics.RecordStep(shape, dt, replica.Kv.Usage);
         _observer?.OnStep(replica.Index, shape, Now, dt);
         replica.Busy = true;
@@ -362,6 +356,26 @@ public sealed class Simulator
         replica.StepStart = Now;
         replica.StepEnd = Now + dt;
         _events.Enqueue(new SimEvent(EventKind.StepEnd, replica.Index, null), new EventKey(Now + dt, EventKind.StepEnd, _seq++));
+    }
+
+    /// <summary>
+    /// KV copies this step's scheduling issued, which run before its forward pass: swaps in and out (vLLM V0's cache
+    /// ops) and prefix blocks fetched from the host tier.
+    /// </summary>
+    private static double CopySeconds(ReplicaState replica)
+    {
+        double seconds = 0;
+        if (replica.Kv.TakeFetchedBlocks() is > 0 and var fetched)
+        {
+            var pcie = replica.Spec.Hardware.Pcie ?? replica.Spec.Hardware.IntraNodeLink;
+            seconds += pcie.LatencySeconds + (double)fetched * replica.Spec.Memory.BlockBytes / pcie.BandwidthBytesPerSecond;
+        }
+        if (replica.PendingSwapBytes > 0 && replica.Spec.SwapLink is { } link)
+        {
+            seconds += link.LatencySeconds + replica.PendingSwapBytes / link.BandwidthBytesPerSecond;
+            replica.PendingSwapBytes = 0;
+        }
+        return seconds;
     }
 
     private void HandleStepEnd(ReplicaState replica)

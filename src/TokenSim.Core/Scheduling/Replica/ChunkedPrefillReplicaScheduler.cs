@@ -95,7 +95,10 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
                 r.NumComputed = 0;
                 break;
             }
-            bool fits = kv.CanFit(r, r.NumTokens) && kv.TryAllocate(r, hit + n);
+            // An optional watermark keeps a share of blocks free for running requests to grow into.
+            int reserve = (int)((spec.Watermark ?? 0) * kv.TotalBlocks);
+            bool fits = (reserve == 0 || kv.FreeBlocks - (kv.BlocksFor(r.NumTokens) - hit / kv.BlockSize) >= reserve)
+                && kv.CanFit(r, r.NumTokens) && kv.TryAllocate(r, hit + n);
             if (!fits)
             {
                 r.NumComputed = 0;

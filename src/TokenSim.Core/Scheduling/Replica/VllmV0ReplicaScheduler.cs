@@ -26,7 +26,7 @@ public sealed class VllmV0ReplicaScheduler : IReplicaScheduler
         // V0 resumes swapped requests before any new prefill, and runs no prefill while any stay swapped.
         while (replica.Swapped.Count > 0 && running.Count < spec.MaxNumSeqs)
             if (!replica.TrySwapIn() && !replica.ReclaimSwapResident()) break;
-        int watermark = (int)(WatermarkFraction * kv.TotalBlocks);
+        int watermark = (int)((spec.Watermark ?? WatermarkFraction) * kv.TotalBlocks);
 
         while (replica.Swapped.Count == 0 && waiting.Count > 0 && running.Count < spec.MaxNumSeqs)
         {
