@@ -98,7 +98,8 @@ public sealed record ReplicaSpec
             Model = model, Hardware = hw, TensorParallel = tp, PipelineParallel = pp, MaxNumSeqs = seqs,
             MaxNumBatchedTokens = tokens, MaxModelLen = maxModelLen, BlockSize = cfg.BlockSize,
             GpuMemoryUtilization = cfg.GpuMemoryUtilization, KvCacheDType = kvDType, Scheduler = cfg.Scheduler, Memory = plan,
-            AsyncScheduling = cfg.AsyncScheduling ?? IsV1(cfg.Scheduler),
+            // With PP, vLLM keeps one batch in flight per stage instead of scheduling one ahead.
+            AsyncScheduling = cfg.AsyncScheduling ?? (IsV1(cfg.Scheduler) && pp == 1),
             PrefixCaching = cfg.EnablePrefixCaching ?? IsV1(cfg.Scheduler),
             EnforceEager = cfg.EnforceEager,
             DataParallel = cfg.DataParallel,

@@ -52,6 +52,7 @@ public sealed class Batch
         bool samples = r.NumComputed + tokens >= r.NumTokens + r.Placeholders;
         _entries[Count++] = new BatchEntry(r, tokens, r.NumComputed, samples, r.Epoch);
         r.NumComputed += tokens;
+        r.InFlight++;
         if (samples) r.Placeholders++;
         TotalTokens += tokens;
     }
@@ -63,6 +64,7 @@ public sealed class Batch
         {
             if (!ReferenceEquals(_entries[i].Request, r)) continue;
             r.NumComputed = _entries[i].ContextBefore;
+            r.InFlight--;
             if (_entries[i].Samples) r.Placeholders--;
             TotalTokens -= _entries[i].Tokens;
             Array.Copy(_entries, i + 1, _entries, i, Count - i - 1);

@@ -40,6 +40,8 @@ public sealed class ReplicaState
     public bool Busy { get; internal set; }
     /// <summary>A step is on the GPU (its end event is pending), as opposed to a wake-up being pending.</summary>
     internal bool Stepping { get; set; }
+    /// <summary>A wake-up event is queued for this replica.</summary>
+    internal bool WakePending { get; set; }
     /// <summary>Simulated time now (the scheduler's step timestamp).</summary>
     public double Now { get; internal set; }
     public double StepStart { get; internal set; }
@@ -52,12 +54,25 @@ public sealed class ReplicaState
     public long PromptTokensServed { get; internal set; }
     public long TokensGenerated { get; internal set; }
 
+    /// <summary>Makes <paramref name="batch"/> the one whose outputs are applied next (pipeline completion).</summary>
+    internal Batch SwapBatch(Batch batch)
+    {
+        var old = Batch;
+        Batch = batch;
+        return old;
+    }
+
     /// <summary>The scheduled-ahead step becomes the running one; the old running batch, cleared, is reused for the next.</summary>
     internal void PromoteAhead()
     {
         (Batch, Ahead) = (Ahead, Batch);
         Ahead.Clear();
     }
+
+    /// <summary>Pipeline parallelism: steps in flight through the stages, oldest first, each with its end time.</summary>
+    internal List<(Batch Batch, double End)> Pipeline { get; private set; } = [];
+    /// <summary>When the first pipeline stage is free for the next step.</summary>
+    internal double StageFreeAt { get; set; }
 
     internal Action<Request>? OnPreempted;
     internal Action<Request>? OnFirstScheduled;
@@ -168,7 +183,7 @@ public sealed class ReplicaState
     {
         var c = new ReplicaState(Index, Spec, Kv.Clone(), Role)
         {
-            Busy = Busy, Stepping = Stepping, Now = Now, StepStart = StepStart, StepEnd = StepEnd, Preemptions = Preemptions, Steps = Steps,
+            Busy = Busy, Stepping = Stepping, WakePending = WakePending, Now = Now, StepStart = StepStart, StepEnd = StepEnd, Preemptions = Preemptions, Steps = Steps,
             PromptTokensServed = PromptTokensServed, TokensGenerated = TokensGenerated,
             Waiting = Waiting.CloneWith(map), Swapped = Swapped.CloneWith(map), SwapBlocksUsed = SwapBlocksUsed,
             PendingSwapBytes = PendingSwapBytes, SwapOuts = SwapOuts, SwapIns = SwapIns,
@@ -177,6 +192,13 @@ public sealed class ReplicaState
         foreach (var r in Running) c.Running.Add(map(r));
         c.Batch.CopyFrom(Batch, map);
         c.Ahead.CopyFrom(Ahead, map);
+        c.StageFreeAt = StageFreeAt;
+        foreach (var (b, end) in Pipeline)
+        {
+            var copy = new Batch();
+            copy.CopyFrom(b, map);
+            c.Pipeline.Add((copy, end));
+        }
         return c;
     }
 }

@@ -61,6 +61,8 @@ public sealed class Request
     public int Preemptions { get; internal set; }
     /// <summary>Bumped whenever the request leaves a replica's batch for good (preemption, hand-off to a decode pool): voids its steps in flight.</summary>
     internal int Epoch { get; set; }
+    /// <summary>Steps in flight that include this request (pipeline parallelism keeps several in flight).</summary>
+    internal int InFlight { get; set; }
     /// <summary>Tokens whose KV arrived from a prefill replica (disaggregated serving); admission starts from them.</summary>
     public int TransferredTokens { get; internal set; }
 
@@ -93,7 +95,7 @@ public sealed class Request
     internal Request CloneState() => new(Id, ArrivalTime, PromptTokens, OutputTokens)
     {
         Priority = Priority, PrefixHashes = PrefixHashes, TokenIds = TokenIds, Status = Status, Replica = Replica,
-        Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, Placeholders = Placeholders, Epoch = Epoch, TransferredTokens = TransferredTokens,
+        Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, Placeholders = Placeholders, Epoch = Epoch, TransferredTokens = TransferredTokens, InFlight = InFlight,
         QueuedTime = QueuedTime, ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
         BlockIds = BlockIds is null ? null : [.. BlockIds], BlockHashes = (long[]?)BlockHashes?.Clone(), HashedBlocks = HashedBlocks,
         CachedBlocks = CachedBlocks, SwappedBlocks = SwappedBlocks, SwapResident = SwapResident,

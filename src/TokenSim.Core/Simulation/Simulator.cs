@@ -27,6 +27,7 @@ public sealed class Simulator
     /// <summary>The replicas new requests are routed to: all of them, or the prefill pool when disaggregated.</summary>
     private readonly ReplicaState[] _entry;
     private readonly List<Request> _handoffScratch = [];
+    private readonly Stack<Batch> _batchPool = new();
     /// <summary>For each replica (engine rank), the ranks it steps in lockstep with, itself included.</summary>
     private readonly int[][] _group;
     private readonly List<Request> _finishedScratch = [];
@@ -174,7 +175,10 @@ public sealed class Simulator
             case EventKind.Arrival: HandleArrival(ev.Request!); break;
             case EventKind.StepEnd: HandleStepEnd(_replicas[ev.Replica]); break;
             case EventKind.TransferDone: HandleTransferDone(ev.Request!); break;
-            default: StartStep(_replicas[ev.Replica]); break;
+            default:
+                _replicas[ev.Replica].WakePending = false;
+                StartStep(_replicas[ev.Replica]);
+                break;
         }
         return true;
     }
@@ -227,12 +231,7 @@ public sealed class Simulator
         replica.Waiting.PushBack(r);
         Metrics.PromptTokens += r.PromptTokens;
         _observer?.OnArrived(r, Now);
-        if (!replica.Busy)
-        {
-            // Busy from now: the wake-up is pending, and more arrivals at this instant join the same first step.
-            replica.Busy = true;
-            _events.Enqueue(new SimEvent(EventKind.Wake, idx, null), new EventKey(Now, EventKind.Wake, _seq++));
-        }
+        RequestWake(replica);
         PullSource();
     }
 
@@ -243,6 +242,11 @@ public sealed class Simulator
         {
             // Another rank's wake-up already started the group's step: this rank joins the next one.
             if (!_replicas[_group[replica.Index][0]].Stepping) StartGroup(_group[replica.Index]);
+            return;
+        }
+        if (replica.Spec.PipelineParallel > 1)
+        {
+            FillPipeline(replica);
             return;
         }
         replica.Now = Now;
@@ -378,11 +382,57 @@ public sealed class Simulator
         return seconds;
     }
 
+    /// <summary>
+    /// Pipeline parallelism, as vLLM runs it with one batch in flight per stage. New steps are scheduled while
+    /// earlier ones are still in the pipeline, as long as fewer than PP are in flight. A step enters the first stage
+    /// once the previous one has left it (a stage lasts a PP-th of the step) and comes out a whole step later.
+    /// A request is never in two steps at once.
+    /// </summary>
+    private void FillPipeline(ReplicaState replica)
+    {
+        replica.Now = Now;
+        int pp = replica.Spec.PipelineParallel;
+        while (replica.Pipeline.Count < pp)
+        {
+            var batch = _batchPool.Count > 0 ? _batchPool.Pop() : new Batch();
+            batch.Clear();
+            ScheduleInto(replica, batch);
+            if (batch.Count == 0)
+            {
+                _batchPool.Push(batch);
+                break;
+            }
+            var shape = batch.Shape();
+            double dt = _exec[replica.Index].StepSeconds(shape) + CopySeconds(replica);
+            double start = Math.Max(Now, replica.StageFreeAt);
+            replica.StageFreeAt = start + dt / pp;
+            Metrics.RecordStep(shape, dt, replica.Kv.Usage);
+            _observer?.OnStep(replica.Index, shape, start, dt);
+            replica.Steps++;
+            replica.StepStart = start;
+            replica.StepEnd = start + dt;
+            replica.Pipeline.Add((batch, start + dt));
+            _events.Enqueue(new SimEvent(EventKind.StepEnd, replica.Index, null), new EventKey(start + dt, EventKind.StepEnd, _seq++));
+        }
+        replica.Busy = replica.Pipeline.Count > 0;
+    }
+
     private void HandleStepEnd(ReplicaState replica)
     {
         if (_group[replica.Index].Length > 1)
         {
             HandleGroupStepEnd(_group[replica.Index]);
+            return;
+        }
+        if (replica.Spec.PipelineParallel > 1)
+        {
+            // Stages keep order: the step that finishes is the oldest in flight.
+            var (done, _) = replica.Pipeline[0];
+            replica.Pipeline.RemoveAt(0);
+            var previous = replica.SwapBatch(done);
+            ApplyOutputs(replica);
+            _batchPool.Push(replica.SwapBatch(previous));
+            FillPipeline(replica);
             return;
         }
         ApplyOutputs(replica);
@@ -407,6 +457,7 @@ public sealed class Simulator
         foreach (ref readonly var e in replica.Batch.Entries)
         {
             var r = e.Request;
+            r.InFlight--;
             // A request preempted after this step was scheduled lost its KV: its output here is void.
             if (e.Epoch != r.Epoch) continue;
             if (_observer is not null && (e.Tokens > 1 || !e.Samples)) _observer.OnPrefillChunk(r, e.Tokens, Now);
@@ -498,11 +549,22 @@ public sealed class Simulator
         r.NumComputed = 0;
         r.Status = RequestStatus.Waiting;
         target.Waiting.PushBack(r);
-        if (!target.Busy)
-        {
-            target.Busy = true;
-            _events.Enqueue(new SimEvent(EventKind.Wake, target.Index, null), new EventKey(Now, EventKind.Wake, _seq++));
-        }
+        RequestWake(target);
+    }
+
+    /// <summary>
+    /// Wakes a replica that can start a step now: an idle one, or, with pipeline parallelism, one whose pipeline
+    /// has a free slot. The wake-up sorts after every arrival at this instant, so they join the same step.
+    /// </summary>
+    private void RequestWake(ReplicaState replica)
+    {
+        bool canStart = replica.Spec.PipelineParallel > 1
+            ? replica.Pipeline.Count < replica.Spec.PipelineParallel && !replica.WakePending
+            : !replica.Busy;
+        if (!canStart) return;
+        replica.Busy = true;
+        replica.WakePending = true;
+        _events.Enqueue(new SimEvent(EventKind.Wake, replica.Index, null), new EventKey(Now, EventKind.Wake, _seq++));
     }
 
     private void SampleUntil(double time)

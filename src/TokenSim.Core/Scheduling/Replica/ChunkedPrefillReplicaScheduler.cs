@@ -51,6 +51,8 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
             var r = running[i];
             // With async scheduling a request whose last tokens are all in flight is not scheduled again.
             if (r.AllTokensInFlight) continue;
+            // With pipeline parallelism a request in a step still going through the stages waits for its output.
+            if (spec.PipelineParallel > 1 && r.InFlight > 0) continue;
             // Decodes-first: pass 0 takes decodes, pass 1 what is left; otherwise one pass over all.
             bool isDecode = r.TokensToSchedule == 1;
             if (DecodesFirst && (pass == 0) != isDecode) continue;
