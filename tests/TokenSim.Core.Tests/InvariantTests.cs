@@ -74,12 +74,15 @@ public class InvariantTests
     }
 
     [Theory]
-    [InlineData(150)]
-    [InlineData(3000)]
-    public void SharedPrefixes_BlocksWithinCapacity_EveryTokenOnce(int kvBlocks)
+    [InlineData(150, "lru", 0)]
+    [InlineData(3000, "lru", 0)]
+    [InlineData(150, "fifo", 0)]
+    [InlineData(150, "lfu", 0)]
+    [InlineData(150, "lru", 500)]
+    public void SharedPrefixes_BlocksWithinCapacity_EveryTokenOnce(int kvBlocks, string eviction, int cpuBlocks)
     {
         // Prompts built from 4 shared system prompts plus a unique tail, half of them with no token ids at all.
-        var spec = TestSupport.Spec(new EngineConfig { KvBlocks = kvBlocks, MaxModelLen = 2048, MaxNumBatchedTokens = 512, EnablePrefixCaching = true });
+        var spec = TestSupport.Spec(new EngineConfig { KvBlocks = kvBlocks, MaxModelLen = 2048, MaxNumBatchedTokens = 512, EnablePrefixCaching = true, PrefixEviction = eviction, CpuCacheBlocks = cpuBlocks });
         var sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = 2, Seed = 5 });
         var rng = new TokenSim.Core.Randomness.SimRandom(9);
         for (int i = 0; i < 300; i++)

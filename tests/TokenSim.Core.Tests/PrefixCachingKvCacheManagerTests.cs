@@ -161,4 +161,46 @@ public class PrefixCachingKvCacheManagerTests
         kv.Free(filler);
         Assert.Equal(0, Admit(kv, Req(4, Tokens(48))));
     }
+
+    [Theory]
+    [InlineData(PrefixEviction.Lru, 32, 0)]   // B was freed first, so B's blocks go first
+    [InlineData(PrefixEviction.Fifo, 0, 32)]  // A was cached first, so A's blocks go first
+    [InlineData(PrefixEviction.Lfu, 32, 0)]   // no hits: least recently freed first, as LRU
+    public void EvictionOrder_FreedOrderAgainstCachedOrder(PrefixEviction order, int aSurvives, int bSurvives)
+    {
+        // 6 blocks of 16. A then B (48 tokens each, 3 blocks) are cached; B is freed, then A; a new 48-token
+        // request takes 3 blocks. Survivors are looked up with the same prompts (hits capped at 2 blocks).
+        var kv = new PrefixCachingKvCacheManager(6, 16, eviction: order);
+        var a = Req(1, Tokens(48));
+        var b = Req(2, Tokens(48, 500));
+        Admit(kv, a);
+        Admit(kv, b);
+        kv.Free(b);
+        kv.Free(a);
+        Admit(kv, Req(3, Tokens(48, 9000)));
+        Assert.Equal(aSurvives, kv.CachedPrefixTokens(Req(5, Tokens(48))));
+        Assert.Equal(bSurvives, kv.CachedPrefixTokens(Req(6, Tokens(48, 500))));
+    }
+
+    [Theory]
+    [InlineData(PrefixEviction.Lru, 32, 0)]   // the order blocks were freed in: B's go first
+    [InlineData(PrefixEviction.Lfu, 16, 32)]  // B's first two blocks were hit, so they stay; A's go, deepest first
+    public void Lfu_KeepsTheBlocksThatWereHit(PrefixEviction order, int aSurvives, int bSurvives)
+    {
+        // 7 blocks. A and B cached; a copy of B hits B's first 2 blocks (and takes 1 uncached block).
+        // The copy and B are freed before A. A 64-token request takes 4 blocks.
+        var kv = new PrefixCachingKvCacheManager(7, 16, eviction: order);
+        var a = Req(1, Tokens(48));
+        var b = Req(2, Tokens(48, 500));
+        Admit(kv, a);
+        Admit(kv, b);
+        var bCopy = Req(3, Tokens(48, 500));
+        Assert.Equal(32, Admit(kv, bCopy));
+        kv.Free(bCopy);
+        kv.Free(b);
+        kv.Free(a);
+        Admit(kv, Req(4, Tokens(64, 9000)));
+        Assert.Equal(aSurvives, kv.CachedPrefixTokens(Req(5, Tokens(48))));
+        Assert.Equal(bSurvives, kv.CachedPrefixTokens(Req(6, Tokens(48, 500))));
+    }
 }

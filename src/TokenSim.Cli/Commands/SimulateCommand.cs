@@ -48,6 +48,7 @@ internal static class SimulateCommand
         var ep = new Option<bool>("--enable-expert-parallel") { Description = "Split MoE experts over the TP × DP GPUs, with all-to-all dispatch and combine." };
         var watermark = new Option<double?>("--watermark") { Description = "Share of KV blocks admission keeps free (V0: 0.01; V1: none)." };
         var cpuCache = new Option<int?>("--cpu-cache-blocks") { Description = "Host-memory prefix-cache tier in blocks: evicted cached blocks go there, and hits on them are fetched back over PCIe." };
+        var eviction = new Option<string?>("--prefix-eviction") { Description = "Prefix-cache eviction order: lru (vLLM, default), fifo or lfu." };
         var interval = new Option<double?>("--timeseries-interval") { Description = "Sampling period of --timeseries-csv in simulated seconds. Default 1." };
 
         var cmd = new Command("simulate", "Simulate a deployment against a workload and report TTFT, TPOT, ITL, E2E, throughput, preemptions and KV use.")
@@ -55,7 +56,7 @@ internal static class SimulateCommand
             config, model, hardware, tp, pp, replicas, scheduler, router, maxSeqs, maxTokens, maxLen, blockSize, util, kvBlocks, perf, prefix, asyncSched, eager,
             preemption, swapTarget, swapSpace, chunk, predictor,
             workload, seed, json, requestsCsv, timeseriesCsv, interval, trace, plots, kvManager, plugin,
-            decodeReplicas, decodeHardware, decodeTp, kvLink, dp, ep, watermark, cpuCache,
+            decodeReplicas, decodeHardware, decodeTp, kvLink, dp, ep, watermark, cpuCache, eviction,
         };
         cmd.SetAction(parse =>
         {
@@ -101,6 +102,7 @@ internal static class SimulateCommand
             if (parse.GetValue(ep)) s.ExpertParallel = true;
             if (parse.GetValue(watermark) is { } w1) s.Watermark = w1;
             if (parse.GetValue(cpuCache) is { } w2) s.CpuCacheBlocks = w2;
+            if (parse.GetValue(eviction) is { } w3) s.PrefixEviction = w3;
             if (s.TimeseriesInterval <= 0) throw new ArgumentException($"--timeseries-interval must be positive (got {s.TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
             return SimulationRun.Execute(s);
         });

@@ -42,6 +42,7 @@ internal sealed class SimulateSettings
     public int Dp { get; set; } = 1;
     public double? Watermark { get; set; }
     public int CpuCacheBlocks { get; set; }
+    public string PrefixEviction { get; set; } = "lru";
     public bool ExpertParallel { get; set; }
     public string? DecodeHardware { get; set; }
     public int? DecodeTp { get; set; }
@@ -62,6 +63,6 @@ internal sealed class SimulateSettings
         Scheduler = Scheduler, EnablePrefixCaching = PrefixCaching, AsyncScheduling = AsyncScheduling, EnforceEager = EnforceEager,
         Preemption = Preemption, SwapTarget = SwapTarget, SwapSpaceBytes = SwapSpaceGib is { } g ? (long)(g * (1L << 30)) : null,
         ChunkSize = ChunkSize, LengthPredictor = LengthPredictor, KvCacheManager = KvCacheManager,
-        DataParallel = Dp, ExpertParallel = ExpertParallel, Watermark = Watermark, CpuCacheBlocks = CpuCacheBlocks,
+        DataParallel = Dp, ExpertParallel = ExpertParallel, Watermark = Watermark, CpuCacheBlocks = CpuCacheBlocks, PrefixEviction = PrefixEviction,
     };
 }

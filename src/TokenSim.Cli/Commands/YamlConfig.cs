@@ -86,6 +86,7 @@ internal static class YamlConfig
                 case "dp": s.Dp = Int(); break;
                 case "watermark": s.Watermark = Dbl(); break;
                 case "cpu-cache-blocks": s.CpuCacheBlocks = Int(); break;
+                case "prefix-eviction": s.PrefixEviction = raw; break;
                 case "enable-expert-parallel": s.ExpertParallel = Bool(); break;
                 case "decode-hardware": s.DecodeHardware = raw; break;
                 case "decode-tp": s.DecodeTp = Int(); break;

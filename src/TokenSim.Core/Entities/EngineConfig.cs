@@ -60,6 +60,8 @@ public sealed record EngineConfig
     public double? Watermark { get; init; }
     /// <summary>Host-memory KV tier for prefix caching, in blocks: evicted cached blocks move there, and hits on them are fetched back over PCIe. 0 = none.</summary>
     public int CpuCacheBlocks { get; init; }
+    /// <summary>Prefix-cache eviction order: <c>lru</c> (vLLM), <c>fifo</c> or <c>lfu</c>.</summary>
+    public string PrefixEviction { get; init; } = "lru";
     /// <summary>Replica scheduler by registry name.</summary>
     public string Scheduler { get; init; } = "vllm-v1";
 }

@@ -28,6 +28,7 @@ public sealed record ReplicaSpec
     /// <summary>Share of blocks admission keeps free; null = the scheduler's default.</summary>
     public double? Watermark { get; init; }
     public int CpuCacheBlocks { get; init; }
+    public TokenSim.Core.Memory.PrefixEviction PrefixEviction { get; init; }
     public PreemptionMode Preemption { get; init; }
     /// <summary>The link swapped KV crosses (PCIe to the host, or the GPU-to-GPU link for remote swap).</summary>
     public LinkSpec? SwapLink { get; init; }
@@ -108,6 +109,13 @@ public sealed record ReplicaSpec
             ChunkSize = cfg.ChunkSize is { } chunk ? (chunk >= 1 ? chunk : throw new ArgumentException($"--chunk-size must be positive (got {chunk}).")) : 512,
             LengthPredictor = cfg.LengthPredictor,
             Watermark = cfg.Watermark is { } wm ? (wm is >= 0 and < 1 ? wm : throw new ArgumentException($"--watermark must be in [0, 1) (got {wm}).")) : null,
+            PrefixEviction = cfg.PrefixEviction.ToLowerInvariant() switch
+            {
+                "lru" => TokenSim.Core.Memory.PrefixEviction.Lru,
+                "fifo" => TokenSim.Core.Memory.PrefixEviction.Fifo,
+                "lfu" => TokenSim.Core.Memory.PrefixEviction.Lfu,
+                var other => throw new ArgumentException($"Unknown prefix eviction '{other}'. Known: lru, fifo, lfu."),
+            },
             CpuCacheBlocks = cfg.CpuCacheBlocks >= 0 ? cfg.CpuCacheBlocks : throw new ArgumentException($"--cpu-cache-blocks must not be negative (got {cfg.CpuCacheBlocks})."),
             Preemption = cfg.Preemption.ToLowerInvariant() switch
             {

@@ -31,6 +31,12 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     private Stack<int> _anonymous = new();
     private readonly List<int> _pendingHits = [];
 
+    private readonly PrefixEviction _eviction;
+    private SortedSet<(long Key, int Block)> _ordered = [];
+    private Stack<int> _uncachedFree = new();
+    private long[] _key = [];
+    private int[] _hits = [];
+    private long _seq;
     private readonly int _cpuCapacity;
     private LinkedList<long> _cpuLru = new();
     private Dictionary<long, LinkedListNode<long>> _cpu = [];
@@ -39,9 +45,17 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
 
     /// <param name="cpuBlocks">Capacity of a host-memory tier: evicted cached blocks are copied there (LRU), and a
     /// prefix that continues into it is fetched back over PCIe instead of recomputed. 0 = no tier (vLLM's default).</param>
-    public PrefixCachingKvCacheManager(int totalBlocks, int blockSize, int cpuBlocks = 0)
+    /// <param name="eviction">Which free cached block a new allocation reuses first: vLLM's LRU (default), FIFO by when
+    /// the block was cached, or LFU by how often it was hit. The latter two reuse uncached free blocks before any cached one.</param>
+    public PrefixCachingKvCacheManager(int totalBlocks, int blockSize, int cpuBlocks = 0, PrefixEviction eviction = PrefixEviction.Lru)
     {
         _cpuCapacity = cpuBlocks;
+        _eviction = eviction;
+        if (eviction != PrefixEviction.Lru)
+        {
+            _key = new long[totalBlocks];
+            _hits = new int[totalBlocks];
+        }
         if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize));
         BlockSize = blockSize;
         TotalBlocks = totalBlocks;
@@ -152,6 +166,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
             foreach (int b in _pendingHits)
             {
                 if (_ref[b]++ == 0) Remove(b);
+                if (_eviction == PrefixEviction.Lfu) _hits[b]++;
                 blocks.Add(b);
             }
             r.BlocksHeld += hits;
@@ -172,7 +187,8 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     /// <summary>Pops the least recently freed block, evicting the hash it carried, and gives it one reference.</summary>
     private int TakeHead()
     {
-        int b = _head;
+        int b = _eviction == PrefixEviction.Lru ? _head
+            : _uncachedFree.Count > 0 ? _uncachedFree.Peek() : _ordered.Min.Block;
         Remove(b);
         if (_hash[b] != 0)
         {
@@ -208,7 +224,12 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         {
             long h = HashOf(r, i);
             int b = blocks[i];
-            if (_hash[b] == 0 && _cached.TryAdd(h, b)) _hash[b] = h;
+            if (_hash[b] == 0 && _cached.TryAdd(h, b))
+            {
+                _hash[b] = h;
+                if (_eviction == PrefixEviction.Fifo) _key[b] = ++_seq; // cached order
+                if (_eviction == PrefixEviction.Lfu) _hits[b] = 0;
+            }
         }
         if (fullBlocks > r.CachedBlocks) r.CachedBlocks = fullBlocks;
     }
@@ -291,6 +312,18 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
 
     private void Append(int b)
     {
+        if (_eviction != PrefixEviction.Lru)
+        {
+            if (_hash[b] == 0) _uncachedFree.Push(b);
+            else
+            {
+                if (_eviction == PrefixEviction.Lfu) _key[b] = ((long)_hits[b] << 40) | (++_seq & ((1L << 40) - 1));
+                _ordered.Add((_key[b], b));
+            }
+            _inFree[b] = true;
+            FreeBlocks++;
+            return;
+        }
         _prev[b] = _tail;
         _next[b] = -1;
         if (_tail >= 0) _next[_tail] = b; else _head = b;
@@ -302,6 +335,14 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     private void Remove(int b)
     {
         if (!_inFree[b]) throw new InvalidOperationException($"Block {b} is not free.");
+        if (_eviction != PrefixEviction.Lru)
+        {
+            if (_hash[b] == 0) _uncachedFree.Pop(); // only ever taken from the top
+            else _ordered.Remove((_key[b], b));
+            _inFree[b] = false;
+            FreeBlocks--;
+            return;
+        }
         if (_prev[b] >= 0) _next[_prev[b]] = _next[b]; else _head = _next[b];
         if (_next[b] >= 0) _prev[_next[b]] = _prev[b]; else _tail = _prev[b];
         _inFree[b] = false;
@@ -329,6 +370,12 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         PrefixHitTokens = s.PrefixHitTokens;
         CpuHitTokens = s.CpuHitTokens;
         _cpuCapacity = s._cpuCapacity;
+        _eviction = s._eviction;
+        _ordered = new SortedSet<(long, int)>(s._ordered);
+        _uncachedFree = new Stack<int>(s._uncachedFree.Reverse());
+        _key = (long[])s._key.Clone();
+        _hits = (int[])s._hits.Clone();
+        _seq = s._seq;
         _cpuLru = new LinkedList<long>(s._cpuLru);
         for (var n = _cpuLru.First; n is not null; n = n.Next) _cpu[n.Value] = n;
         _fetched = s._fetched;
