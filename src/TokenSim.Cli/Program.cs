@@ -7,5 +7,6 @@ var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vL
     SimulateCommand.Create(),
     ValidateCommand.Create(),
     SweepCommand.Create(),
+    EmulateCommand.Create(),
 };
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Spectre.Console;
+using TokenSim.Core.Entities;
+using TokenSim.Emulator;
+
+namespace TokenSim.Cli.Commands;
+
+/// <summary>
+/// <c>tokensim emulate</c>: serves the OpenAI API and vLLM's /metrics with each token released on the wall clock
+/// when the simulation says it is produced. Replica i listens on port P + i. The process runs until stopped.
+/// </summary>
+internal static class EmulateCommand
+{
+    public static Command Create()
+    {
+        var options = new SimulateOptions();
+        var port = new Option<int>("--port") { Description = "HTTP port of replica 0; replica i uses port + i. Default 8000.", DefaultValueFactory = _ => 8000 };
+        var host = new Option<string>("--host") { Description = "Address to listen on. Default 127.0.0.1.", DefaultValueFactory = _ => "127.0.0.1" };
+        var speed = new Option<double>("--speed") { Description = "Simulated seconds per wall-clock second. Default 1 (real time).", DefaultValueFactory = _ => 1.0 };
+        var replicas = new Option<int>("--replicas") { Description = "Independent engines, one per port. Default 1.", DefaultValueFactory = _ => 1 };
+        var name = new Option<string?>("--served-model-name") { Description = "Model name the API reports. Default the model's Hugging Face id." };
+        var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name };
+        options.AddTo(cmd, run: false);
+        cmd.Options.Add(options.Seed);
+        cmd.SetAction(async (parse, cancel) =>
+        {
+            var s = options.Read(parse);
+            var spec = ReplicaSpec.Create(ModelCatalog.Resolve(s.Model), HardwareCatalog.Resolve(s.Hardware), s.ToEngineConfig());
+            string model = parse.GetValue(name) ?? spec.Model.HuggingFaceId ?? spec.Model.Name;
+            int n = parse.GetValue(replicas);
+            if (n < 1) throw new ArgumentException($"--replicas must be at least 1 (got {n}).");
+            var servers = Enumerable.Range(0, n)
+                .Select(i => EmulatorServer.Build(spec, model, parse.GetValue(host)!, parse.GetValue(port) + i, parse.GetValue(speed), s.PerfModel, s.Seed + (ulong)i))
+                .ToList();
+            foreach (var (app, _) in servers) await app.StartAsync(cancel);
+            AnsiConsole.MarkupLine($"emulating [bold]{Markup.Escape(model)}[/] on {Markup.Escape(spec.Hardware.Name)} (TP {spec.TensorParallel}, {spec.Scheduler}, {spec.NumGpuBlocks:N0} KV blocks) at {parse.GetValue(speed)}× real time: " +
+                string.Join(", ", servers.Select((_, i) => $"http://{parse.GetValue(host)}:{parse.GetValue(port) + i}")));
+            try { await Task.Delay(Timeout.Infinite, cancel); }
+            catch (OperationCanceledException) { }
+            foreach (var (app, engine) in servers)
+            {
+                await app.StopAsync(CancellationToken.None);
+                engine.Dispose();
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}

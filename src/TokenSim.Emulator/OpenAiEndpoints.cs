@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace TokenSim.Emulator;
+
+/// <summary>
+/// The OpenAI-compatible surface of one emulated vLLM engine: completions and chat completions (non-streaming and
+/// SSE streaming, with <c>stream_options.include_usage</c>), models, health, and vLLM's /metrics. Output text is
+/// synthetic (" tok" per token) and says so in the model card; what matters is when each token leaves.
+/// </summary>
+public static class OpenAiEndpoints
+{
+    public static WebApplication MapEmulator(this WebApplication app, RealTimeEngine engine, string modelName)
+    {
+        app.MapGet("/health", () => Results.Ok());
+        app.MapGet("/v1/models", () => Results.Json(new
+        {
+            @object = "list",
+            data = new[] { new { id = modelName, @object = "model", created = 0, owned_by = "tokensim (simulated vLLM; output text is synthetic)", max_model_len = engine.Spec.MaxModelLen } },
+        }));
+        app.MapPost("/v1/completions", ctx => Handle(ctx, engine, modelName, chat: false));
+        app.MapPost("/v1/chat/completions", ctx => Handle(ctx, engine, modelName, chat: true));
+        app.MapGet("/metrics", ctx =>
+        {
+            var sb = new StringBuilder();
+            var state = engine.Read(s => (s.Replicas.Sum(r => r.Running.Count), s.Replicas.Sum(r => r.Waiting.Count + r.Swapped.Count), s.Replicas.Average(r => r.Kv.Usage)));
+            var spec = engine.Spec;
+            var info = new Dictionary<string, string>
+            {
+                ["block_size"] = spec.BlockSize.ToString(CultureInfo.InvariantCulture),
+                ["num_gpu_blocks"] = spec.NumGpuBlocks.ToString(CultureInfo.InvariantCulture),
+                ["num_cpu_blocks"] = spec.CpuCacheBlocks.ToString(CultureInfo.InvariantCulture),
+                ["enable_prefix_caching"] = spec.PrefixCaching ? "True" : "False",
+                ["prefix_caching_hash_algo"] = "sha256",
+                ["cache_dtype"] = "auto",
+                ["gpu_memory_utilization"] = spec.GpuMemoryUtilization.ToString(CultureInfo.InvariantCulture),
+                ["engine"] = "0",
+            };
+            engine.Metrics.Write(sb, state, info);
+            ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            return ctx.Response.WriteAsync(sb.ToString());
+        });
+        return app;
+    }
+
+    private static async Task Handle(HttpContext ctx, RealTimeEngine engine, string modelName, bool chat)
+    {
+        JsonDocument doc;
+        try { doc = await JsonDocument.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted); }
+        catch (JsonException e) { await Error(ctx, 400, $"Invalid JSON body: {e.Message}"); return; }
+        using (doc)
+        {
+            var body = doc.RootElement;
+            int prompt = chat ? ChatPromptTokens(body) : PromptTokens(body);
+            int maxTokens = body.TryGetProperty("max_tokens", out var mt) && mt.TryGetInt32(out var m) ? m
+                : body.TryGetProperty("max_completion_tokens", out var mct) && mct.TryGetInt32(out var mc) ? mc
+                : chat ? engine.Spec.MaxModelLen - prompt : 16;
+            if (prompt < 1) { await Error(ctx, 400, "The prompt is empty."); return; }
+            if (maxTokens < 1) { await Error(ctx, 400, $"max_tokens must be at least 1, got {maxTokens}."); return; }
+            if (prompt + maxTokens > engine.Spec.MaxModelLen)
+            {
+                await Error(ctx, 400, $"This model's maximum context length is {engine.Spec.MaxModelLen} tokens. However, you requested {prompt + maxTokens} tokens ({prompt} in the messages, {maxTokens} in the completion). Please reduce the length of the messages or completion.");
+                return;
+            }
+            bool stream = body.TryGetProperty("stream", out var st) && st.ValueKind == JsonValueKind.True;
+            bool usage = body.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
+            string id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
+            long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var request = engine.Submit(prompt, maxTokens);
+            if (stream) await Stream(ctx, request, id, created, modelName, chat, usage);
+            else await Whole(ctx, request, id, created, modelName, chat);
+        }
+    }
+
+    private static async Task Stream(HttpContext ctx, RequestStream request, string id, long created, string model, bool chat, bool usage)
+    {
+        ctx.Response.ContentType = "text/event-stream";
+        ctx.Response.Headers.CacheControl = "no-cache";
+        int n = 0;
+        await foreach (var _ in request.Tokens.ReadAllAsync(ctx.RequestAborted))
+        {
+            n++;
+            string? finish = n == request.MaxTokens ? "length" : null;
+            object choice = chat
+                ? new { index = 0, delta = n == 1 ? new { role = "assistant", content = " tok" } : (object)new { content = " tok" }, logprobs = (object?)null, finish_reason = finish }
+                : new { index = 0, text = " tok", logprobs = (object?)null, finish_reason = finish };
+            await Send(ctx, new { id, @object = chat ? "chat.completion.chunk" : "text_completion", created, model, choices = new[] { choice } });
+        }
+        if (usage)
+            await Send(ctx, new { id, @object = chat ? "chat.completion.chunk" : "text_completion", created, model, choices = Array.Empty<object>(), usage = Usage(request, n) });
+        await ctx.Response.WriteAsync("data: [DONE]\n\n");
+        await ctx.Response.Body.FlushAsync();
+    }
+
+    private static async Task Whole(HttpContext ctx, RequestStream request, string id, long created, string model, bool chat)
+    {
+        int n = 0;
+        await foreach (var _ in request.Tokens.ReadAllAsync(ctx.RequestAborted)) n++;
+        string text = string.Concat(Enumerable.Repeat(" tok", n));
+        object choice = chat
+            ? new { index = 0, message = new { role = "assistant", content = text }, logprobs = (object?)null, finish_reason = "length" }
+            : new { index = 0, text, logprobs = (object?)null, finish_reason = "length" };
+        await ctx.Response.WriteAsJsonAsync(new { id, @object = chat ? "chat.completion" : "text_completion", created, model, choices = new[] { choice }, usage = Usage(request, n) });
+    }
+
+    private static object Usage(RequestStream r, int completion) =>
+        new { prompt_tokens = r.PromptTokens, completion_tokens = completion, total_tokens = r.PromptTokens + completion };
+
+    private static async Task Send(HttpContext ctx, object chunk)
+    {
+        await ctx.Response.WriteAsync("data: " + JsonSerializer.Serialize(chunk) + "\n\n");
+        await ctx.Response.Body.FlushAsync();
+    }
+
+    private static Task Error(HttpContext ctx, int status, string message)
+    {
+        ctx.Response.StatusCode = status;
+        return ctx.Response.WriteAsJsonAsync(new { @object = "error", message, type = "BadRequestError", param = (object?)null, code = status });
+    }
+
+    /// <summary>
+    /// Prompt tokens: the length of a token-id array, or, for text, one token per 4 characters (the usual rule of
+    /// thumb for English BPE vocabularies; the emulator has no tokenizer).
+    /// </summary>
+    public static int PromptTokens(JsonElement body)
+    {
+        if (body.TryGetProperty("prompt_token_ids", out var ids) && ids.ValueKind == JsonValueKind.Array) return ids.GetArrayLength();
+        if (!body.TryGetProperty("prompt", out var p)) return 0;
+        return p.ValueKind switch
+        {
+            JsonValueKind.String => TextTokens(p.GetString()!),
+            JsonValueKind.Array when p.GetArrayLength() > 0 && p[0].ValueKind == JsonValueKind.Number => p.GetArrayLength(),
+            JsonValueKind.Array when p.GetArrayLength() > 0 && p[0].ValueKind == JsonValueKind.String => TextTokens(p[0].GetString()!),
+            _ => 0,
+        };
+    }
+
+    private static int ChatPromptTokens(JsonElement body)
+    {
+        if (!body.TryGetProperty("messages", out var msgs) || msgs.ValueKind != JsonValueKind.Array) return 0;
+        int tokens = 0;
+        foreach (var m in msgs.EnumerateArray())
+            if (m.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String) tokens += TextTokens(c.GetString()!) + 4; // + role and template tokens
+        return tokens;
+    }
+
+    private static int TextTokens(string text) => Math.Max(1, (text.Length + 3) / 4);
+}
