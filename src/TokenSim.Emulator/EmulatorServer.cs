@@ -1,26 +1,24 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using TokenSim.Core.Entities;
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 
 namespace TokenSim.Emulator;
 
-/// <summary>Builds the HTTP server of one emulated engine (one replica) on a port.</summary>
+/// <summary>Builds the HTTP server of one emulated engine (one replica) on its port.</summary>
 public static class EmulatorServer
 {
-    public static (WebApplication App, RealTimeEngine Engine) Build(ReplicaSpec spec, string modelName, string host, int port, double speed, string perfModel = "roofline", ulong seed = 42)
+    /// <param name="observers">Further consumers of the engine's simulated events (span export, KV events), called on the engine thread.</param>
+    public static (WebApplication App, RealTimeEngine Engine) Build(EmulatorOptions o, params ISimulationObserver[] observers)
     {
-        var sim = new Simulator(new SimulationOptions { Replica = spec, Seed = seed, ExecutionTime = ExecutionTimeModels.Parse(perfModel) });
-        var engine = new RealTimeEngine(sim, speed, new VllmMetrics(modelName, 0));
+        var sim = new Simulator(new SimulationOptions { Replica = o.Spec, Seed = o.Seed, ExecutionTime = ExecutionTimeModels.Parse(o.PerfModel) });
+        var engine = new RealTimeEngine(sim, o.Speed, new VllmMetrics(o.ModelName, 0), observers);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls($"http://{host}:{port}");
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.AllowSynchronousIO = false);
+        builder.WebHost.UseUrls($"http://{o.Host}:{o.Port}");
         var app = builder.Build();
-        app.MapEmulator(engine, modelName);
+        app.MapEmulator(engine, o.ModelName);
         return (app, engine);
     }
 }

@@ -54,10 +54,14 @@ public static class OpenAiEndpoints
         using (doc)
         {
             var body = doc.RootElement;
-            int prompt = chat ? ChatPromptTokens(body) : PromptTokens(body);
-            int maxTokens = body.TryGetProperty("max_tokens", out var mt) && mt.TryGetInt32(out var m) ? m
-                : body.TryGetProperty("max_completion_tokens", out var mct) && mct.TryGetInt32(out var mc) ? mc
-                : chat ? engine.Spec.MaxModelLen - prompt : 16;
+            int[]? ids;
+            try { ids = chat ? PromptTokenizer.Chat(body) : PromptTokenizer.Completion(body); }
+            catch (PromptException e) { await Error(ctx, 400, e.Message); return; }
+            if (ids is null) { await Error(ctx, 400, chat ? "messages is required." : "prompt is required."); return; }
+            int prompt = ids.Length;
+            int maxTokens = body.TryGetProperty("max_tokens", out var mt) && mt.ValueKind == JsonValueKind.Number ? mt.GetInt32()
+                : body.TryGetProperty("max_completion_tokens", out var mct) && mct.ValueKind == JsonValueKind.Number ? mct.GetInt32()
+                : engine.Spec.MaxModelLen - prompt; // vLLM's default: the rest of the context
             if (prompt < 1) { await Error(ctx, 400, "The prompt is empty."); return; }
             if (maxTokens < 1) { await Error(ctx, 400, $"max_tokens must be at least 1, got {maxTokens}."); return; }
             if (prompt + maxTokens > engine.Spec.MaxModelLen)
@@ -69,7 +73,7 @@ public static class OpenAiEndpoints
             bool usage = body.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
             string id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
             long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            var request = engine.Submit(prompt, maxTokens);
+            var request = engine.Submit(ids, maxTokens);
             if (stream) await Stream(ctx, request, id, created, modelName, chat, usage);
             else await Whole(ctx, request, id, created, modelName, chat);
         }
@@ -120,32 +124,4 @@ public static class OpenAiEndpoints
         ctx.Response.StatusCode = status;
         return ctx.Response.WriteAsJsonAsync(new { @object = "error", message, type = "BadRequestError", param = (object?)null, code = status });
     }
-
-    /// <summary>
-    /// Prompt tokens: the length of a token-id array, or, for text, one token per 4 characters (the usual rule of
-    /// thumb for English BPE vocabularies; the emulator has no tokenizer).
-    /// </summary>
-    public static int PromptTokens(JsonElement body)
-    {
-        if (body.TryGetProperty("prompt_token_ids", out var ids) && ids.ValueKind == JsonValueKind.Array) return ids.GetArrayLength();
-        if (!body.TryGetProperty("prompt", out var p)) return 0;
-        return p.ValueKind switch
-        {
-            JsonValueKind.String => TextTokens(p.GetString()!),
-            JsonValueKind.Array when p.GetArrayLength() > 0 && p[0].ValueKind == JsonValueKind.Number => p.GetArrayLength(),
-            JsonValueKind.Array when p.GetArrayLength() > 0 && p[0].ValueKind == JsonValueKind.String => TextTokens(p[0].GetString()!),
-            _ => 0,
-        };
-    }
-
-    private static int ChatPromptTokens(JsonElement body)
-    {
-        if (!body.TryGetProperty("messages", out var msgs) || msgs.ValueKind != JsonValueKind.Array) return 0;
-        int tokens = 0;
-        foreach (var m in msgs.EnumerateArray())
-            if (m.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String) tokens += TextTokens(c.GetString()!) + 4; // + role and template tokens
-        return tokens;
-    }
-
-    private static int TextTokens(string text) => Math.Max(1, (text.Length + 3) / 4);
 }

@@ -20,13 +20,13 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     private readonly Dictionary<long, RequestStream> _streams = [];
     private volatile bool _stop;
 
-    public RealTimeEngine(Simulator sim, double speed, VllmMetrics metrics)
+    public RealTimeEngine(Simulator sim, double speed, VllmMetrics metrics, params ISimulationObserver[] observers)
     {
         if (speed <= 0) throw new ArgumentException($"--speed must be positive (got {speed}).");
         _sim = sim;
         Speed = speed;
         Metrics = metrics;
-        _sim.Observer = new CompositeObserver(this, metrics);
+        _sim.Observer = new CompositeObserver([this, metrics, .. observers]);
         _loop = new Thread(Loop) { IsBackground = true, Name = "tokensim-engine", Priority = ThreadPriority.AboveNormal };
         _loop.Start();
     }
@@ -43,15 +43,16 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
 
     public double WallNow => _clock.Elapsed.TotalSeconds;
 
-    public RequestStream Submit(int promptTokens, int maxTokens)
+    /// <summary>Enters a request into the simulation now; <paramref name="tokenIds"/> (the prompt's) let prefix caching find shared blocks.</summary>
+    public RequestStream Submit(int[] tokenIds, int maxTokens)
     {
         RequestStream stream;
         lock (_lock)
         {
             double now = SimNow;
             _sim.AdvanceTo(now);
-            var r = _sim.Submit(new RequestSpec(now, promptTokens, maxTokens));
-            stream = new RequestStream(r.Id, promptTokens, maxTokens);
+            var r = _sim.Submit(new RequestSpec(now, tokenIds.Length, maxTokens, TokenIds: tokenIds));
+            stream = new RequestStream(r.Id, tokenIds.Length, maxTokens);
             _streams[r.Id] = stream;
         }
         _signal.Set();

@@ -30,7 +30,11 @@ internal static class EmulateCommand
             int n = parse.GetValue(replicas);
             if (n < 1) throw new ArgumentException($"--replicas must be at least 1 (got {n}).");
             var servers = Enumerable.Range(0, n)
-                .Select(i => EmulatorServer.Build(spec, model, parse.GetValue(host)!, parse.GetValue(port) + i, parse.GetValue(speed), s.PerfModel, s.Seed + (ulong)i))
+                .Select(i => EmulatorServer.Build(new EmulatorOptions
+                {
+                    Spec = spec, ModelName = model, Host = parse.GetValue(host)!, Port = parse.GetValue(port) + i, Speed = parse.GetValue(speed),
+                    PerfModel = s.PerfModel, Seed = s.Seed + (ulong)i, ReplicaIndex = i, ReplicaName = $"replica-{i}",
+                }))
                 .ToList();
             foreach (var (app, _) in servers) await app.StartAsync(cancel);
             AnsiConsole.MarkupLine($"emulating [bold]{Markup.Escape(model)}[/] on {Markup.Escape(spec.Hardware.Name)} (TP {spec.TensorParallel}, {spec.Scheduler}, {spec.NumGpuBlocks:N0} KV blocks) at {parse.GetValue(speed)}× real time: " +
