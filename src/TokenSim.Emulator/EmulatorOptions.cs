@@ -18,4 +18,6 @@ public sealed record EmulatorOptions
     public int ReplicaIndex { get; init; }
     /// <summary>The replica's name, as its spans carry it in <c>service.instance.id</c>.</summary>
     public string ReplicaName { get; init; } = "replica-0";
+    /// <summary>Output lengths of requests that do not set <c>ignore_eos</c> (null: they run to max_tokens).</summary>
+    public OutputLengthModel? OutputLengths { get; init; }
 }

@@ -13,12 +13,12 @@ public static class EmulatorServer
     public static (WebApplication App, RealTimeEngine Engine) Build(EmulatorOptions o, params ISimulationObserver[] observers)
     {
         var sim = new Simulator(new SimulationOptions { Replica = o.Spec, Seed = o.Seed, ExecutionTime = ExecutionTimeModels.Parse(o.PerfModel) });
-        var engine = new RealTimeEngine(sim, o.Speed, new VllmMetrics(o.ModelName, 0), observers);
+        var engine = new RealTimeEngine(sim, o.Speed, new VllmMetrics(o.ModelName, 0, o.Spec.MaxModelLen), observers);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://{o.Host}:{o.Port}");
         var app = builder.Build();
-        app.MapEmulator(engine, o.ModelName);
+        app.MapEmulator(engine, o);
         return (app, engine);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -13,40 +14,52 @@ namespace TokenSim.Emulator;
 /// </summary>
 public static class OpenAiEndpoints
 {
-    public static WebApplication MapEmulator(this WebApplication app, RealTimeEngine engine, string modelName)
+    public static WebApplication MapEmulator(this WebApplication app, RealTimeEngine engine, EmulatorOptions o)
     {
+        var cacheConfig = CacheConfig(engine);
         app.MapGet("/health", () => Results.Ok());
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",
-            data = new[] { new { id = modelName, @object = "model", created = 0, owned_by = "tokensim (simulated vLLM; output text is synthetic)", max_model_len = engine.Spec.MaxModelLen } },
+            data = new[] { new { id = o.ModelName, @object = "model", created = engine.StartedAt.ToUnixTimeSeconds(), owned_by = "tokensim (simulated vLLM; output text is synthetic)", root = o.ModelName, max_model_len = engine.Spec.MaxModelLen } },
         }));
-        app.MapPost("/v1/completions", ctx => Handle(ctx, engine, modelName, chat: false));
-        app.MapPost("/v1/chat/completions", ctx => Handle(ctx, engine, modelName, chat: true));
+        app.MapPost("/v1/completions", ctx => Handle(ctx, engine, o, chat: false));
+        app.MapPost("/v1/chat/completions", ctx => Handle(ctx, engine, o, chat: true));
         app.MapGet("/metrics", ctx =>
         {
-            var sb = new StringBuilder();
-            var state = engine.Read(s => (s.Replicas.Sum(r => r.Running.Count), s.Replicas.Sum(r => r.Waiting.Count + r.Swapped.Count), s.Replicas.Average(r => r.Kv.Usage)));
-            var spec = engine.Spec;
-            var info = new Dictionary<string, string>
-            {
-                ["block_size"] = spec.BlockSize.ToString(CultureInfo.InvariantCulture),
-                ["num_gpu_blocks"] = spec.NumGpuBlocks.ToString(CultureInfo.InvariantCulture),
-                ["num_cpu_blocks"] = spec.CpuCacheBlocks.ToString(CultureInfo.InvariantCulture),
-                ["enable_prefix_caching"] = spec.PrefixCaching ? "True" : "False",
-                ["prefix_caching_hash_algo"] = "sha256",
-                ["cache_dtype"] = "auto",
-                ["gpu_memory_utilization"] = spec.GpuMemoryUtilization.ToString(CultureInfo.InvariantCulture),
-                ["engine"] = "0",
-            };
-            engine.Metrics.Write(sb, state, info);
+            var sb = new StringBuilder(32 * 1024);
+            engine.WriteMetrics(sb, cacheConfig);
             ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             return ctx.Response.WriteAsync(sb.ToString());
+        });
+        // Not vLLM's: how late tokens left against the simulation's schedule, for the emulator's own benchmark.
+        app.MapGet("/tokensim/release-jitter", () =>
+        {
+            var (count, p50, p99, max) = engine.Jitter();
+            return Results.Json(new { tokens = count, p50_s = p50, p99_s = p99, max_s = count == 0 ? 0 : max });
         });
         return app;
     }
 
-    private static async Task Handle(HttpContext ctx, RealTimeEngine engine, string modelName, bool chat)
+    /// <summary><c>vllm:cache_config_info</c>'s labels: CacheConfig's fields, stringified as Python does.</summary>
+    private static Dictionary<string, string> CacheConfig(RealTimeEngine engine)
+    {
+        var spec = engine.Spec;
+        return new Dictionary<string, string>
+        {
+            ["block_size"] = spec.BlockSize.ToString(CultureInfo.InvariantCulture),
+            ["num_gpu_blocks"] = spec.NumGpuBlocks.ToString(CultureInfo.InvariantCulture),
+            ["num_cpu_blocks"] = spec.CpuCacheBlocks > 0 ? spec.CpuCacheBlocks.ToString(CultureInfo.InvariantCulture) : "None",
+            ["enable_prefix_caching"] = spec.PrefixCaching ? "True" : "False",
+            ["prefix_caching_hash_algo"] = "sha256",
+            ["cache_dtype"] = "auto",
+            ["gpu_memory_utilization"] = spec.GpuMemoryUtilization.ToString("R", CultureInfo.InvariantCulture),
+            ["swap_space"] = "4",
+            ["sliding_window"] = "None",
+        };
+    }
+
+    private static async Task Handle(HttpContext ctx, RealTimeEngine engine, EmulatorOptions o, bool chat)
     {
         JsonDocument doc;
         try { doc = await JsonDocument.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted); }
@@ -54,74 +67,99 @@ public static class OpenAiEndpoints
         using (doc)
         {
             var body = doc.RootElement;
+            if (body.ValueKind != JsonValueKind.Object) { await Error(ctx, 400, "The request body must be a JSON object."); return; }
+            if (body.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() != o.ModelName)
+            {
+                await Error(ctx, 404, $"The model `{m.GetString()}` does not exist.", "NotFoundError", "model");
+                return;
+            }
             int[]? ids;
             try { ids = chat ? PromptTokenizer.Chat(body) : PromptTokenizer.Completion(body); }
             catch (PromptException e) { await Error(ctx, 400, e.Message); return; }
             if (ids is null) { await Error(ctx, 400, chat ? "messages is required." : "prompt is required."); return; }
-            int prompt = ids.Length;
-            int maxTokens = body.TryGetProperty("max_tokens", out var mt) && mt.ValueKind == JsonValueKind.Number ? mt.GetInt32()
-                : body.TryGetProperty("max_completion_tokens", out var mct) && mct.ValueKind == JsonValueKind.Number ? mct.GetInt32()
-                : engine.Spec.MaxModelLen - prompt; // vLLM's default: the rest of the context
+            int prompt = ids.Length, maxLen = engine.Spec.MaxModelLen;
             if (prompt < 1) { await Error(ctx, 400, "The prompt is empty."); return; }
-            if (maxTokens < 1) { await Error(ctx, 400, $"max_tokens must be at least 1, got {maxTokens}."); return; }
-            if (prompt + maxTokens > engine.Spec.MaxModelLen)
+            int? asked = Int(body, "max_tokens") ?? Int(body, "max_completion_tokens");
+            if (asked is < 1) { await Error(ctx, 400, $"max_tokens must be at least 1, got {asked}.", param: "max_tokens"); return; }
+            if (prompt + (asked ?? 1) > maxLen)
             {
-                await Error(ctx, 400, $"This model's maximum context length is {engine.Spec.MaxModelLen} tokens. However, you requested {prompt + maxTokens} tokens ({prompt} in the messages, {maxTokens} in the completion). Please reduce the length of the messages or completion.");
+                await Error(ctx, 400, $"This model's maximum context length is {maxLen} tokens. However, you requested {prompt + (asked ?? 0)} tokens ({prompt} in the messages, {asked ?? 0} in the completion). Please reduce the length of the messages or completion.");
                 return;
             }
+            // vLLM's effective max_tokens: the client's value, or the rest of the context.
+            int maxTokens = asked ?? maxLen - prompt;
+            bool ignoreEos = body.TryGetProperty("ignore_eos", out var ie) && ie.ValueKind == JsonValueKind.True;
+            int output = ignoreEos || o.OutputLengths is null ? maxTokens : o.OutputLengths.Draw(maxTokens);
             bool stream = body.TryGetProperty("stream", out var st) && st.ValueKind == JsonValueKind.True;
-            bool usage = body.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
-            string id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
-            long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            var request = engine.Submit(ids, maxTokens);
-            if (stream) await Stream(ctx, request, id, created, modelName, chat, usage);
-            else await Whole(ctx, request, id, created, modelName, chat);
+            bool usage = body.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object
+                && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
+            string id = (chat ? "chatcmpl-" : "cmpl-") + (ctx.Request.Headers["X-Request-Id"].FirstOrDefault() ?? Guid.NewGuid().ToString("N"));
+            var request = engine.Submit(ids, maxTokens, output);
+            try
+            {
+                var chunks = new SseChunks(id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), o.ModelName, chat);
+                if (stream) await Stream(ctx, engine, request, chunks, usage);
+                else await Whole(ctx, request, chunks);
+            }
+            catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away mid-request: vLLM aborts it and frees its blocks; so does the simulation.
+                engine.Abort(request);
+            }
+            catch (IOException)
+            {
+                engine.Abort(request);
+            }
         }
     }
 
-    private static async Task Stream(HttpContext ctx, RequestStream request, string id, long created, string model, bool chat, bool usage)
+    private static async Task Stream(HttpContext ctx, RealTimeEngine engine, RequestStream request, SseChunks chunks, bool usage)
     {
-        ctx.Response.ContentType = "text/event-stream";
+        ctx.Response.ContentType = "text/event-stream; charset=utf-8";
         ctx.Response.Headers.CacheControl = "no-cache";
+        var body = ctx.Response.BodyWriter;
+        var reader = request.Tokens;
         int n = 0;
-        await foreach (var _ in request.Tokens.ReadAllAsync(ctx.RequestAborted))
+        while (await reader.WaitToReadAsync(ctx.RequestAborted))
         {
-            n++;
-            string? finish = n == request.MaxTokens ? "length" : null;
-            object choice = chat
-                ? new { index = 0, delta = n == 1 ? new { role = "assistant", content = " tok" } : (object)new { content = " tok" }, logprobs = (object?)null, finish_reason = finish }
-                : new { index = 0, text = " tok", logprobs = (object?)null, finish_reason = finish };
-            await Send(ctx, new { id, @object = chat ? "chat.completion.chunk" : "text_completion", created, model, choices = new[] { choice } });
+            // Every token already due goes out in one flush, as vLLM's output processor batches them.
+            double due = double.NaN;
+            while (reader.TryRead(out var t))
+            {
+                n++;
+                due = t.SimTime;
+                body.Write(chunks.Token(n == 1, t.FinishReason));
+            }
+            await body.FlushAsync(ctx.RequestAborted);
+            engine.RecordRelease(due);
         }
-        if (usage)
-            await Send(ctx, new { id, @object = chat ? "chat.completion.chunk" : "text_completion", created, model, choices = Array.Empty<object>(), usage = Usage(request, n) });
-        await ctx.Response.WriteAsync("data: [DONE]\n\n");
-        await ctx.Response.Body.FlushAsync();
+        await reader.Completion; // rethrows a failure
+        if (usage) body.Write(chunks.Usage(request.PromptTokens, n));
+        body.Write(SseChunks.Done);
+        await body.FlushAsync(ctx.RequestAborted);
     }
 
-    private static async Task Whole(HttpContext ctx, RequestStream request, string id, long created, string model, bool chat)
+    private static async Task Whole(HttpContext ctx, RequestStream request, SseChunks chunks)
     {
         int n = 0;
         await foreach (var _ in request.Tokens.ReadAllAsync(ctx.RequestAborted)) n++;
-        string text = string.Concat(Enumerable.Repeat(" tok", n));
-        object choice = chat
-            ? new { index = 0, message = new { role = "assistant", content = text }, logprobs = (object?)null, finish_reason = "length" }
-            : new { index = 0, text, logprobs = (object?)null, finish_reason = "length" };
-        await ctx.Response.WriteAsJsonAsync(new { id, @object = chat ? "chat.completion" : "text_completion", created, model, choices = new[] { choice }, usage = Usage(request, n) });
+        string text = string.Concat(Enumerable.Repeat(SseChunks.TokenText, n));
+        object choice = chunks.Chat
+            ? new { index = 0, message = new { role = "assistant", content = text }, logprobs = (object?)null, finish_reason = request.FinishReason, stop_reason = (object?)null }
+            : new { index = 0, text, logprobs = (object?)null, finish_reason = request.FinishReason, stop_reason = (object?)null };
+        await ctx.Response.WriteAsJsonAsync(new
+        {
+            id = chunks.Id, @object = chunks.Chat ? "chat.completion" : "text_completion", created = chunks.Created, model = chunks.Model,
+            choices = new[] { choice }, usage = new { prompt_tokens = request.PromptTokens, completion_tokens = n, total_tokens = request.PromptTokens + n },
+        });
     }
 
-    private static object Usage(RequestStream r, int completion) =>
-        new { prompt_tokens = r.PromptTokens, completion_tokens = completion, total_tokens = r.PromptTokens + completion };
+    private static int? Int(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? (v.TryGetInt32(out int i) ? i : int.MaxValue) : null;
 
-    private static async Task Send(HttpContext ctx, object chunk)
-    {
-        await ctx.Response.WriteAsync("data: " + JsonSerializer.Serialize(chunk) + "\n\n");
-        await ctx.Response.Body.FlushAsync();
-    }
-
-    private static Task Error(HttpContext ctx, int status, string message)
+    private static Task Error(HttpContext ctx, int status, string message, string type = "BadRequestError", string? param = null)
     {
         ctx.Response.StatusCode = status;
-        return ctx.Response.WriteAsJsonAsync(new { @object = "error", message, type = "BadRequestError", param = (object?)null, code = status });
+        return ctx.Response.WriteAsJsonAsync(new { @object = "error", message, type, param, code = status });
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using TokenSim.Core.Metrics;
 using TokenSim.Core.Simulation;
 
 namespace TokenSim.Emulator;
@@ -17,16 +19,19 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly AutoResetEvent _signal = new(false);
     private readonly Thread _loop;
-    private readonly Dictionary<long, RequestStream> _streams = [];
+    private readonly Dictionary<long, (Request Request, RequestStream Stream)> _live = [];
+    private readonly LogHistogram _jitter = new();
+    private readonly object _jitterLock = new();
     private volatile bool _stop;
 
     public RealTimeEngine(Simulator sim, double speed, VllmMetrics metrics, params ISimulationObserver[] observers)
     {
-        if (speed <= 0) throw new ArgumentException($"--speed must be positive (got {speed}).");
+        if (!(speed > 0)) throw new ArgumentException($"--speed must be positive (got {speed.ToString(CultureInfo.InvariantCulture)}).");
         _sim = sim;
         Speed = speed;
         Metrics = metrics;
-        _sim.Observer = new CompositeObserver([this, metrics, .. observers]);
+        StartedAt = DateTimeOffset.UtcNow;
+        _sim.Observer = observers.Length == 0 ? this : new CompositeObserver([this, .. observers]);
         _loop = new Thread(Loop) { IsBackground = true, Name = "tokensim-engine", Priority = ThreadPriority.AboveNormal };
         _loop.Start();
     }
@@ -34,6 +39,8 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     public double Speed { get; }
     public VllmMetrics Metrics { get; }
     public Core.Entities.ReplicaSpec Spec => _sim.Options.Replica;
+    /// <summary>The wall-clock instant simulated time 0 corresponds to.</summary>
+    public DateTimeOffset StartedAt { get; }
 
     /// <summary>Simulated seconds since the engine started.</summary>
     public double SimNow => _clock.Elapsed.TotalSeconds * Speed;
@@ -43,26 +50,66 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
 
     public double WallNow => _clock.Elapsed.TotalSeconds;
 
-    /// <summary>Enters a request into the simulation now; <paramref name="tokenIds"/> (the prompt's) let prefix caching find shared blocks.</summary>
-    public RequestStream Submit(int[] tokenIds, int maxTokens)
+    /// <summary>
+    /// Enters a request into the simulation now. <paramref name="tokenIds"/> (the prompt's) let prefix caching find
+    /// shared blocks; it generates <paramref name="outputTokens"/> (at most <paramref name="maxTokens"/>) and stops.
+    /// </summary>
+    public RequestStream Submit(int[] tokenIds, int maxTokens, int outputTokens)
     {
         RequestStream stream;
         lock (_lock)
         {
-            double now = SimNow;
+            double now = Math.Max(SimNow, _sim.Now);
             _sim.AdvanceTo(now);
-            var r = _sim.Submit(new RequestSpec(now, tokenIds.Length, maxTokens, TokenIds: tokenIds));
+            var r = _sim.Submit(new RequestSpec(now, tokenIds.Length, Math.Min(outputTokens, maxTokens), TokenIds: tokenIds));
             stream = new RequestStream(r.Id, tokenIds.Length, maxTokens);
-            _streams[r.Id] = stream;
+            _live[r.Id] = (r, stream);
         }
         _signal.Set();
         return stream;
     }
 
-    /// <summary>Reads the engine's state under its lock (for /metrics).</summary>
-    public T Read<T>(Func<Simulator, T> read)
+    /// <summary>The client went away: the request leaves the engine and frees its KV blocks (vLLM aborts it).</summary>
+    public void Abort(RequestStream stream)
     {
-        lock (_lock) return read(_sim);
+        lock (_lock)
+        {
+            if (!_live.Remove(stream.Id, out var entry)) return;
+            _sim.AdvanceTo(Math.Max(SimNow, _sim.Now));
+            if (_sim.Abort(entry.Request)) Metrics.Aborted();
+        }
+        _signal.Set();
+    }
+
+    /// <summary>The engine's state as /metrics reports it, read under the engine's lock.</summary>
+    public EngineSnapshot Snapshot(IReadOnlyDictionary<string, string> cacheConfig)
+    {
+        lock (_lock)
+        {
+            var r = _sim.Replicas[0];
+            return new EngineSnapshot(Math.Max(SimNow, _sim.Now), r.Running.Count, r.Waiting.Count + r.Swapped.Count, r.Kv.Usage,
+                r.Kv.PrefixQueryTokens, r.Kv.PrefixHitTokens, cacheConfig);
+        }
+    }
+
+    /// <summary>Writes /metrics under the engine's lock, so counters and gauges are from one instant.</summary>
+    public void WriteMetrics(System.Text.StringBuilder sb, IReadOnlyDictionary<string, string> cacheConfig)
+    {
+        var snapshot = Snapshot(cacheConfig);
+        lock (_lock) Metrics.Write(sb, snapshot);
+    }
+
+    /// <summary>Records how late a token's chunk left: the flush moment minus the moment the simulation gave it.</summary>
+    public void RecordRelease(double simTime)
+    {
+        double late = WallNow - WallAt(simTime);
+        lock (_jitterLock) _jitter.Add(Math.Max(late, 0));
+    }
+
+    /// <summary>Release jitter so far, in seconds: count, p50, p99, max.</summary>
+    public (long Count, double P50, double P99, double Max) Jitter()
+    {
+        lock (_jitterLock) return (_jitter.Count, _jitter.Quantile(0.5), _jitter.Quantile(0.99), _jitter.Max);
     }
 
     private void Loop()
@@ -84,23 +131,32 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
                 continue;
             }
             while (WallAt(next.Value) > WallNow) Thread.SpinWait(20);
-            lock (_lock) _sim.AdvanceTo(Math.Max(next.Value, SimNow));
+            lock (_lock) _sim.AdvanceTo(Math.Max(next.Value, _sim.Now));
         }
     }
 
-    public void OnToken(Request r, double now)
+    void ISimulationObserver.OnToken(Request r, double now)
     {
-        if (_streams.TryGetValue(r.Id, out var s)) s.Token(now);
+        if (!_live.TryGetValue(r.Id, out var e)) return;
+        Metrics.Token(r, now, e.Stream.LastTokenTime);
+        e.Stream.LastTokenTime = now;
+        // The last token carries the finish reason, so its chunk says so (OnFinished follows in the same event).
+        e.Stream.Token(now, r.Generated >= r.OutputTokens ? FinishReason(r, e.Stream) : null);
     }
 
-    public void OnFinished(Request r, double now)
+    private static string FinishReason(Request r, RequestStream s) => r.Generated >= s.MaxTokens ? "length" : "stop";
+
+    void ISimulationObserver.OnPreempted(Request r, double now) => Metrics.Preempted();
+
+    void ISimulationObserver.OnFinished(Request r, double now)
     {
-        if (_streams.Remove(r.Id, out var s)) s.Finish();
+        if (!_live.Remove(r.Id, out var e)) return;
+        Metrics.Finished(r, e.Stream.MaxTokens, FinishReason(r, e.Stream));
     }
 
-    public void OnRejected(Request r, double now, string reason)
+    void ISimulationObserver.OnRejected(Request r, double now, string reason)
     {
-        if (_streams.Remove(r.Id, out var s)) s.Fail(reason);
+        if (_live.Remove(r.Id, out var e)) e.Stream.Fail(reason);
     }
 
     public void Dispose()

@@ -2,17 +2,28 @@ using System.Threading.Channels;
 
 namespace TokenSim.Emulator;
 
-/// <summary>One request's tokens as the real-time engine releases them: each carries its simulated time.</summary>
+/// <summary>One request's tokens as the real-time engine releases them: each carries the simulated time it is due.</summary>
 public sealed class RequestStream(long id, int promptTokens, int maxTokens)
 {
-    private readonly Channel<double> _tokens = Channel.CreateUnbounded<double>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<ReleasedToken> _tokens = Channel.CreateUnbounded<ReleasedToken>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
     public long Id { get; } = id;
     public int PromptTokens { get; } = promptTokens;
     public int MaxTokens { get; } = maxTokens;
-    public ChannelReader<double> Tokens => _tokens.Reader;
+    public ChannelReader<ReleasedToken> Tokens => _tokens.Reader;
+    /// <summary><c>length</c> when it stopped at max_tokens, <c>stop</c> when its length model ended it first; set at finish.</summary>
+    public string? FinishReason { get; internal set; }
+    /// <summary>Simulated time of its latest token (the simulator has moved on by the time observers see it).</summary>
+    internal double LastTokenTime { get; set; } = double.NaN;
 
-    internal void Token(double simTime) => _tokens.Writer.TryWrite(simTime);
-    internal void Finish() => _tokens.Writer.TryComplete();
+    internal void Token(double simTime, string? finishReason)
+    {
+        if (finishReason is not null) FinishReason = finishReason;
+        _tokens.Writer.TryWrite(new ReleasedToken(simTime, finishReason));
+        if (finishReason is not null) _tokens.Writer.TryComplete();
+    }
     internal void Fail(string reason) => _tokens.Writer.TryComplete(new InvalidOperationException(reason));
 }
+
+/// <summary>A token as it leaves the engine: the simulated time it is due, and the finish reason if it is the last.</summary>
+public readonly record struct ReleasedToken(double SimTime, string? FinishReason);

@@ -23,6 +23,7 @@ public sealed class SimulationMetrics
     public long Arrived { get; internal set; }
     public long Completed { get; internal set; }
     public long Rejected { get; internal set; }
+    public long Aborted { get; internal set; }
     public long Preemptions { get; internal set; }
     public long PromptTokens { get; internal set; }
     public long OutputTokens { get; internal set; }
@@ -65,7 +66,7 @@ public sealed class SimulationMetrics
     {
         Ttft = Ttft.Clone(), Tpot = Tpot.Clone(), Itl = Itl.Clone(), E2e = E2e.Clone(), Queue = Queue.Clone(),
         BatchSize = BatchSize.Clone(), BatchTokens = BatchTokens.Clone(), StepSeconds = StepSeconds.Clone(), KvTransfer = KvTransfer.Clone(),
-        Arrived = Arrived, Completed = Completed, Rejected = Rejected, Preemptions = Preemptions,
+        Arrived = Arrived, Completed = Completed, Rejected = Rejected, Aborted = Aborted, Preemptions = Preemptions,
         PromptTokens = PromptTokens, OutputTokens = OutputTokens, Steps = Steps, FirstArrival = FirstArrival,
         LastFinish = LastFinish, KvUsageIntegral = KvUsageIntegral, KvUsageMax = KvUsageMax, BusySeconds = BusySeconds,
         TimeSeriesInterval = TimeSeriesInterval, TimeSeries = [.. TimeSeries],

@@ -9,6 +9,7 @@ public sealed class CompositeObserver(params ISimulationObserver[] observers) : 
     public void OnPrefillChunk(Request r, int tokens, double now) { foreach (var o in observers) o.OnPrefillChunk(r, tokens, now); }
     public void OnToken(Request r, double now) { foreach (var o in observers) o.OnToken(r, now); }
     public void OnPreempted(Request r, double now) { foreach (var o in observers) o.OnPreempted(r, now); }
+    public void OnAborted(Request r, double now) { foreach (var o in observers) o.OnAborted(r, now); }
     public void OnFinished(Request r, double now) { foreach (var o in observers) o.OnFinished(r, now); }
     public void OnStep(int replica, in BatchShape shape, double start, double seconds) { foreach (var o in observers) o.OnStep(replica, shape, start, seconds); }
 }

@@ -15,6 +15,8 @@ public interface ISimulationObserver
     void OnToken(Request r, double now) { }
     void OnPreempted(Request r, double now) { }
     void OnFinished(Request r, double now) { }
+    /// <summary>The request was withdrawn (<see cref="Simulator.Abort"/>) before it finished.</summary>
+    void OnAborted(Request r, double now) { }
     /// <summary>Replica <paramref name="replica"/> starts a step of shape <paramref name="shape"/> lasting <paramref name="seconds"/>.</summary>
     void OnStep(int replica, in BatchShape shape, double start, double seconds) { }
 }

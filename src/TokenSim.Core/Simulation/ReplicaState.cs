@@ -110,6 +110,38 @@ public sealed class ReplicaState
         OnPreempted?.Invoke(victim);
     }
 
+    /// <summary>
+    /// Takes an aborted request out of this replica: out of its queues, its GPU blocks and swap space freed. Steps in
+    /// flight that include it still run (they were already launched), but their outputs for it are void.
+    /// </summary>
+    internal void Remove(Request r)
+    {
+        if (!Running.Remove(r))
+        {
+            if (!RemoveFrom(Waiting, r)) RemoveFrom(Swapped, r);
+        }
+        if (r.SwappedBlocks > 0)
+        {
+            SwapBlocksUsed -= r.SwappedBlocks;
+            r.SwappedBlocks = 0;
+        }
+        r.SwapResident = false;
+        Kv.Free(r);
+        r.Placeholders = 0;
+        r.Epoch++;
+    }
+
+    private static bool RemoveFrom(RequestDeque queue, Request r)
+    {
+        for (int i = 0; i < queue.Count; i++)
+        {
+            if (!ReferenceEquals(queue[i], r)) continue;
+            queue.RemoveAt(i);
+            return true;
+        }
+        return false;
+    }
+
     private void SwapOut(Request r)
     {
         PendingSwapBytes += (double)r.BlocksHeld * Spec.Memory.BlockBytes;
@@ -174,6 +206,7 @@ public sealed class ReplicaState
         if (double.IsNaN(r.ScheduledTime))
         {
             r.ScheduledTime = Now;
+            r.CachedPromptTokens = Math.Min(r.NumComputed, r.PromptTokens);
             OnFirstScheduled?.Invoke(r);
         }
         Running.Add(r);

@@ -11,6 +11,8 @@ public enum RequestStatus : byte
     Finished,
     /// <summary>Refused at arrival, as vLLM answers 400 (prompt plus output over the context length).</summary>
     Rejected,
+    /// <summary>Withdrawn before it finished (the client went away): vLLM's <c>abort_requests</c>.</summary>
+    Aborted,
 }
 
 /// <summary>
@@ -59,6 +61,8 @@ public sealed class Request
     /// <summary>Tokens being sampled by steps in flight whose outputs have not been applied (vLLM's output placeholders).</summary>
     public int Placeholders { get; internal set; }
     public int Preemptions { get; internal set; }
+    /// <summary>Prompt tokens found in the prefix cache at its first admission (vLLM's <c>num_cached_tokens</c>).</summary>
+    public int CachedPromptTokens { get; internal set; }
     /// <summary>Bumped whenever the request leaves a replica's batch for good (preemption, hand-off to a decode pool): voids its steps in flight.</summary>
     internal int Epoch { get; set; }
     /// <summary>Steps in flight that include this request (pipeline parallelism keeps several in flight).</summary>
@@ -95,7 +99,7 @@ public sealed class Request
     internal Request CloneState() => new(Id, ArrivalTime, PromptTokens, OutputTokens)
     {
         Priority = Priority, PrefixHashes = PrefixHashes, TokenIds = TokenIds, Status = Status, Replica = Replica,
-        Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, Placeholders = Placeholders, Epoch = Epoch, TransferredTokens = TransferredTokens, InFlight = InFlight,
+        Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, CachedPromptTokens = CachedPromptTokens, Placeholders = Placeholders, Epoch = Epoch, TransferredTokens = TransferredTokens, InFlight = InFlight,
         QueuedTime = QueuedTime, ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
         BlockIds = BlockIds is null ? null : [.. BlockIds], BlockHashes = (long[]?)BlockHashes?.Clone(), HashedBlocks = HashedBlocks,
         CachedBlocks = CachedBlocks, SwappedBlocks = SwappedBlocks, SwapResident = SwapResident,

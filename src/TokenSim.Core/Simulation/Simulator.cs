@@ -143,6 +143,33 @@ public sealed class Simulator
         return r;
     }
 
+    /// <summary>
+    /// Withdraws a request now, as vLLM's <c>abort_requests</c> does when a client goes away: it leaves its replica's
+    /// queues and its KV blocks are freed at once. False when it had already finished, been rejected or aborted.
+    /// </summary>
+    public bool Abort(Request r)
+    {
+        switch (r.Status)
+        {
+            case RequestStatus.Finished or RequestStatus.Rejected or RequestStatus.Aborted:
+                return false;
+            case RequestStatus.Waiting or RequestStatus.Running:
+                _replicas[r.Replica].Remove(r);
+                break;
+            case RequestStatus.Transferring:
+                // Its KV is still on the prefill replica until the transfer lands; HandleTransferDone frees it then.
+                break;
+        }
+        bool pending = r.Status == RequestStatus.Pending;
+        r.Status = RequestStatus.Aborted;
+        r.FinishTime = Now;
+        Metrics.Aborted++;
+        if (!pending) _observer?.OnAborted(r, Now);
+        // A slot or blocks came free: an idle replica may now admit what waits.
+        if (r.Replica >= 0) RequestWake(_replicas[r.Replica]);
+        return true;
+    }
+
     /// <summary>Streams requests from <paramref name="source"/>: one pending arrival at a time, so memory stays flat.</summary>
     public void AttachWorkload(IWorkloadSource source)
     {
@@ -210,6 +237,11 @@ public sealed class Simulator
     private void HandleArrival(Request r)
     {
         if (ReferenceEquals(r, _sourcePending)) _sourcePending = null;
+        if (r.Status == RequestStatus.Aborted)
+        {
+            PullSource();
+            return;
+        }
         Metrics.Arrived++;
         if (double.IsNaN(Metrics.FirstArrival)) Metrics.FirstArrival = Now;
         int maxLen = Options.Replica.MaxModelLen;
@@ -528,6 +560,7 @@ public sealed class Simulator
     private void HandleTransferDone(Request r)
     {
         _replicas[r.Replica].Kv.Free(r);
+        if (r.Status == RequestStatus.Aborted) return;
         r.FirstTokenTime = Now;
         r.LastTokenTime = Now;
         _observer?.OnToken(r, Now);

@@ -98,6 +98,14 @@ public static class WorkloadSpec
         return (new LengthSampler.Independent(p, o), $"input {input}, output {output}");
     }
 
+    /// <summary>The rows of a trace (<c>azure-conv</c>, <c>azure-code</c> or a file) that fit <paramref name="maxModelLen"/>, with a description and notes.</summary>
+    public static (LengthSampler.FromTrace Sampler, string Description, List<string> Notes) TraceLengths(string file, int maxModelLen)
+    {
+        var notes = new List<string>();
+        var (sampler, text) = FromTrace(file, maxModelLen, notes);
+        return ((LengthSampler.FromTrace)sampler, text, notes);
+    }
+
     private static (LengthSampler, string) FromTrace(string file, int maxModelLen, List<string> notes)
     {
         var trace = file.ToLowerInvariant() switch
