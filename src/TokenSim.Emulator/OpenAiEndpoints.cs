@@ -71,9 +71,10 @@ public static class OpenAiEndpoints
             }
             bool stream = body.TryGetProperty("stream", out var st) && st.ValueKind == JsonValueKind.True;
             bool usage = body.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
-            string id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
+            var sampling = RequestParams.Read(ctx.Request, body, chat, maxTokens);
+            string id = sampling.ExternalId;
             long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            var request = engine.Submit(ids, maxTokens);
+            var request = engine.Submit(ids, maxTokens, sampling);
             if (stream) await Stream(ctx, request, id, created, modelName, chat, usage);
             else await Whole(ctx, request, id, created, modelName, chat);
         }

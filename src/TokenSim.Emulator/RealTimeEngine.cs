@@ -15,6 +15,8 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     private readonly Simulator _sim;
     private readonly object _lock = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    /// <summary>The wall-clock moment the engine's clock started: simulated time t falls at StartedAt + WallAt(t).</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     private readonly AutoResetEvent _signal = new(false);
     private readonly Thread _loop;
     private readonly Dictionary<long, RequestStream> _streams = [];
@@ -27,6 +29,7 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
         Speed = speed;
         Metrics = metrics;
         _sim.Observer = new CompositeObserver([this, metrics, .. observers]);
+        foreach (var o in observers.OfType<IRealTimeObserver>()) o.Attach(this);
         _loop = new Thread(Loop) { IsBackground = true, Name = "tokensim-engine", Priority = ThreadPriority.AboveNormal };
         _loop.Start();
     }
@@ -44,7 +47,8 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     public double WallNow => _clock.Elapsed.TotalSeconds;
 
     /// <summary>Enters a request into the simulation now; <paramref name="tokenIds"/> (the prompt's) let prefix caching find shared blocks.</summary>
-    public RequestStream Submit(int[] tokenIds, int maxTokens)
+    /// <param name="request">The client's request id and sampling parameters, for observers that report them (spans).</param>
+    public RequestStream Submit(int[] tokenIds, int maxTokens, RequestParams? request = null)
     {
         RequestStream stream;
         lock (_lock)
@@ -52,7 +56,7 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
             double now = SimNow;
             _sim.AdvanceTo(now);
             var r = _sim.Submit(new RequestSpec(now, tokenIds.Length, maxTokens, TokenIds: tokenIds));
-            stream = new RequestStream(r.Id, tokenIds.Length, maxTokens);
+            stream = new RequestStream(r.Id, tokenIds.Length, maxTokens) { Params = request };
             _streams[r.Id] = stream;
         }
         _signal.Set();
@@ -64,6 +68,9 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     {
         lock (_lock) return read(_sim);
     }
+
+    /// <summary>The stream of an unfinished request; only from observer callbacks, which run under the engine's lock.</summary>
+    internal RequestStream? StreamOf(long id) => _streams.GetValueOrDefault(id);
 
     private void Loop()
     {

@@ -10,6 +10,7 @@ public sealed class RequestStream(long id, int promptTokens, int maxTokens)
     public long Id { get; } = id;
     public int PromptTokens { get; } = promptTokens;
     public int MaxTokens { get; } = maxTokens;
+    public RequestParams? Params { get; init; }
     public ChannelReader<double> Tokens => _tokens.Reader;
 
     internal void Token(double simTime) => _tokens.Writer.TryWrite(simTime);

@@ -19,7 +19,8 @@ internal static class EmulateCommand
         var speed = new Option<double>("--speed") { Description = "Simulated seconds per wall-clock second. Default 1 (real time).", DefaultValueFactory = _ => 1.0 };
         var replicas = new Option<int>("--replicas") { Description = "Independent engines, one per port. Default 1.", DefaultValueFactory = _ => 1 };
         var name = new Option<string?>("--served-model-name") { Description = "Model name the API reports. Default the model's Hugging Face id." };
-        var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name };
+        var otlp = new OtlpTracesOption();
+        var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name, otlp.Endpoint };
         options.AddTo(cmd, run: false);
         cmd.Options.Add(options.Seed);
         cmd.SetAction(async (parse, cancel) =>
@@ -29,12 +30,13 @@ internal static class EmulateCommand
             string model = parse.GetValue(name) ?? spec.Model.HuggingFaceId ?? spec.Model.Name;
             int n = parse.GetValue(replicas);
             if (n < 1) throw new ArgumentException($"--replicas must be at least 1 (got {n}).");
+            using var spans = otlp.Read(parse);
             var servers = Enumerable.Range(0, n)
                 .Select(i => EmulatorServer.Build(new EmulatorOptions
                 {
                     Spec = spec, ModelName = model, Host = parse.GetValue(host)!, Port = parse.GetValue(port) + i, Speed = parse.GetValue(speed),
                     PerfModel = s.PerfModel, Seed = s.Seed + (ulong)i, ReplicaIndex = i, ReplicaName = $"replica-{i}",
-                }))
+                }, spans.For($"replica-{i}")))
                 .ToList();
             foreach (var (app, _) in servers) await app.StartAsync(cancel);
             AnsiConsole.MarkupLine($"emulating [bold]{Markup.Escape(model)}[/] on {Markup.Escape(spec.Hardware.Name)} (TP {spec.TensorParallel}, {spec.Scheduler}, {spec.NumGpuBlocks:N0} KV blocks) at {parse.GetValue(speed)}× real time: " +
