@@ -93,8 +93,9 @@ public static class OpenAiEndpoints
             bool stream = body.TryGetProperty("stream", out var st) && st.ValueKind == JsonValueKind.True;
             bool usage = body.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object
                 && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
-            string id = (chat ? "chatcmpl-" : "cmpl-") + (ctx.Request.Headers["X-Request-Id"].FirstOrDefault() ?? Guid.NewGuid().ToString("N"));
-            var request = engine.Submit(ids, maxTokens, output);
+            var sampling = RequestParams.Read(ctx.Request, body, chat, maxTokens);
+            string id = sampling.ExternalId;
+            var request = engine.Submit(ids, maxTokens, output, sampling);
             try
             {
                 var chunks = new SseChunks(id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), o.ModelName, chat);

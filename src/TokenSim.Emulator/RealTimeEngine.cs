@@ -17,6 +17,8 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     private readonly Simulator _sim;
     private readonly object _lock = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    /// <summary>The wall-clock moment the engine's clock started: simulated time t falls at StartedAt + WallAt(t).</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     private readonly AutoResetEvent _signal = new(false);
     private readonly Thread _loop;
     private readonly Dictionary<long, (Request Request, RequestStream Stream)> _live = [];
@@ -30,8 +32,8 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
         _sim = sim;
         Speed = speed;
         Metrics = metrics;
-        StartedAt = DateTimeOffset.UtcNow;
         _sim.Observer = observers.Length == 0 ? this : new CompositeObserver([this, .. observers]);
+        foreach (var o in observers.OfType<IRealTimeObserver>()) o.Attach(this);
         _loop = new Thread(Loop) { IsBackground = true, Name = "tokensim-engine", Priority = ThreadPriority.AboveNormal };
         _loop.Start();
     }
@@ -39,8 +41,6 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     public double Speed { get; }
     public VllmMetrics Metrics { get; }
     public Core.Entities.ReplicaSpec Spec => _sim.Options.Replica;
-    /// <summary>The wall-clock instant simulated time 0 corresponds to.</summary>
-    public DateTimeOffset StartedAt { get; }
 
     /// <summary>Simulated seconds since the engine started.</summary>
     public double SimNow => _clock.Elapsed.TotalSeconds * Speed;
@@ -54,7 +54,8 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     /// Enters a request into the simulation now. <paramref name="tokenIds"/> (the prompt's) let prefix caching find
     /// shared blocks; it generates <paramref name="outputTokens"/> (at most <paramref name="maxTokens"/>) and stops.
     /// </summary>
-    public RequestStream Submit(int[] tokenIds, int maxTokens, int outputTokens)
+    /// <param name="request">The client's request id and sampling parameters, for observers that report them (spans).</param>
+    public RequestStream Submit(int[] tokenIds, int maxTokens, int outputTokens, RequestParams? request = null)
     {
         RequestStream stream;
         lock (_lock)
@@ -62,7 +63,7 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
             double now = Math.Max(SimNow, _sim.Now);
             _sim.AdvanceTo(now);
             var r = _sim.Submit(new RequestSpec(now, tokenIds.Length, Math.Min(outputTokens, maxTokens), TokenIds: tokenIds));
-            stream = new RequestStream(r.Id, tokenIds.Length, maxTokens);
+            stream = new RequestStream(r.Id, tokenIds.Length, maxTokens) { Params = request };
             _live[r.Id] = (r, stream);
         }
         _signal.Set();
@@ -111,6 +112,9 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     {
         lock (_jitterLock) return (_jitter.Count, _jitter.Quantile(0.5), _jitter.Quantile(0.99), _jitter.Max);
     }
+
+    /// <summary>The stream of an unfinished request; only from observer callbacks, which run under the engine's lock.</summary>
+    internal RequestStream? StreamOf(long id) => _live.TryGetValue(id, out var e) ? e.Stream : null;
 
     private void Loop()
     {

@@ -15,6 +15,8 @@ public sealed class RequestStream(long id, int promptTokens, int maxTokens)
     public string? FinishReason { get; internal set; }
     /// <summary>Simulated time of its latest token (the simulator has moved on by the time observers see it).</summary>
     internal double LastTokenTime { get; set; } = double.NaN;
+    /// <summary>The client's request id and sampling parameters, for observers that report them (spans).</summary>
+    public RequestParams? Params { get; init; }
 
     internal void Token(double simTime, string? finishReason)
     {

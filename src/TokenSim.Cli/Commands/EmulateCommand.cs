@@ -20,7 +20,8 @@ internal static class EmulateCommand
         var replicas = new Option<int>("--replicas") { Description = "Independent engines, one per port. Default 1.", DefaultValueFactory = _ => 1 };
         var name = new Option<string?>("--served-model-name") { Description = "Model name the API reports. Default the model's Hugging Face id." };
         var lengths = new Option<string?>("--output-lengths") { Description = "Output lengths of requests without ignore_eos, standing in for the model's end-of-sequence: N, LOW..HIGH, zipf(S,MAX), azure-conv, azure-code or a trace file (capped by max_tokens). Default: every request runs to max_tokens." };
-        var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name, lengths };
+        var otlp = new OtlpTracesOption();
+        var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name, lengths, otlp.Endpoint };
         options.AddTo(cmd, run: false);
         cmd.Options.Add(options.Seed);
         cmd.SetAction(async (parse, cancel) =>
@@ -33,13 +34,14 @@ internal static class EmulateCommand
             if (!(parse.GetValue(speed) > 0)) throw new ArgumentException($"--speed must be positive (got {parse.GetValue(speed)}).");
             int basePort = parse.GetValue(port);
             if (basePort < 0 || basePort + n - 1 > 65535) throw new ArgumentException($"--port {basePort} with {n} replicas runs past port 65535.");
+            using var spans = otlp.Read(parse);
             var servers = Enumerable.Range(0, n)
                 .Select(i => EmulatorServer.Build(new EmulatorOptions
                 {
                     Spec = spec, ModelName = model, Host = parse.GetValue(host)!, Port = parse.GetValue(port) + i, Speed = parse.GetValue(speed),
                     PerfModel = s.PerfModel, Seed = s.Seed + (ulong)i, ReplicaIndex = i, ReplicaName = $"replica-{i}",
                     OutputLengths = parse.GetValue(lengths) is { } l ? OutputLengthModel.Parse(l, spec.MaxModelLen, s.Seed + 1000 + (ulong)i) : null,
-                }))
+                }, spans.For($"replica-{i}")))
                 .ToList();
             foreach (var (app, _) in servers) await app.StartAsync(cancel);
             AnsiConsole.MarkupLine($"emulating [bold]{Markup.Escape(model)}[/] on {Markup.Escape(spec.Hardware.Name)} (TP {spec.TensorParallel}, {spec.Scheduler}, {spec.NumGpuBlocks:N0} KV blocks) at {parse.GetValue(speed)}× real time: " +
