@@ -26,6 +26,18 @@ internal sealed class EmulatorHarness : IAsyncDisposable
     public RequestRecorder Recorder { get; }
     public HttpClient Client { get; }
 
+    /// <summary>A replica with its options adjusted by <paramref name="configure"/> and a context of <paramref name="maxModelLen"/> tokens.</summary>
+    public static async Task<EmulatorHarness> StartWithAsync(Func<EmulatorOptions, EmulatorOptions>? configure = null, int maxModelLen = 4096, double speed = 50, EngineConfig? engine = null, params ISimulationObserver[] observers)
+    {
+        var cfg = (engine ?? new EngineConfig()) with { MaxModelLen = maxModelLen };
+        var spec = ReplicaSpec.Create(ModelCatalog.Resolve("llama-3.1-8b"), HardwareCatalog.Resolve("a100-80g"), cfg);
+        var recorder = new RequestRecorder();
+        var o = new EmulatorOptions { Spec = spec, ModelName = Model, Port = 0, Speed = speed };
+        var (app, eng) = EmulatorServer.Build(configure is null ? o : configure(o), [recorder, .. observers]);
+        await app.StartAsync();
+        return new EmulatorHarness(app, eng, recorder);
+    }
+
     public static async Task<EmulatorHarness> StartAsync(string replicaName, ISimulationObserver spans, double speed = 100)
     {
         var spec = ReplicaSpec.Create(ModelCatalog.Resolve("llama-3.1-8b"), HardwareCatalog.Resolve("a100-80g"), new EngineConfig { MaxModelLen = MaxModelLen });
