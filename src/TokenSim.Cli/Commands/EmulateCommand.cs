@@ -43,6 +43,7 @@ internal static class EmulateCommand
                     OutputLengths = parse.GetValue(lengths) is { } l ? OutputLengthModel.Parse(l, spec.MaxModelLen, s.Seed + 1000 + (ulong)i) : null,
                 }, spans.For($"replica-{i}")))
                 .ToList();
+            await EmulatorWarmUp.RunAsync(new EmulatorOptions { Spec = spec, ModelName = model, PerfModel = s.PerfModel });
             foreach (var (app, _) in servers) await app.StartAsync(cancel);
             AnsiConsole.MarkupLine($"emulating [bold]{Markup.Escape(model)}[/] on {Markup.Escape(spec.Hardware.Name)} (TP {spec.TensorParallel}, {spec.Scheduler}, {spec.NumGpuBlocks:N0} KV blocks) at {parse.GetValue(speed)}× real time: " +
                 string.Join(", ", servers.Select((_, i) => $"http://{parse.GetValue(host)}:{parse.GetValue(port) + i}")));
