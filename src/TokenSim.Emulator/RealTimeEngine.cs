@@ -100,11 +100,11 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
         lock (_lock) Metrics.Write(sb, snapshot);
     }
 
-    /// <summary>Records how late a token's chunk left: the flush moment minus the moment the simulation gave it.</summary>
+    /// <summary>Records how far a token's chunk left from its schedule: |flush moment − the moment the simulation gave it|.</summary>
     public void RecordRelease(double simTime)
     {
-        double late = WallNow - WallAt(simTime);
-        lock (_jitterLock) _jitter.Add(Math.Max(late, 0));
+        double off = Math.Abs(WallNow - WallAt(simTime));
+        lock (_jitterLock) _jitter.Add(off);
     }
 
     /// <summary>Release jitter so far, in seconds: count, p50, p99, max.</summary>
