@@ -6,7 +6,9 @@ no request finds another's prefix in the cache: simulate's burst has no token co
 tokens (ignore_eos) from one asyncio client, measures TTFT and TPOT as the client sees them, runs
 `tokensim simulate --workload burst:n=N,input=P,output=O` on the same engine, and prints both with the error of the
 mean and the median. Then reads the server's release jitter (flush moment minus the moment the simulation gave).
-Repeats R times and reports medians. Standard library only.
+It also replays the arrival times the engine actually saw (the X-TokenSim-Arrival header) through simulate: the
+like-for-like comparison, free of the clients' own spread in sending. Repeats R times and reports medians.
+Standard library only.
 
   python3 bench/emulate_bench.py --streams 16 --repeats 5
   python3 bench/emulate_bench.py --streams 500 --output 64 --repeats 3
@@ -35,19 +37,22 @@ async def one(port, model, prompt, output, t0_barrier, i):
            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
     t0 = time.perf_counter()
     writer.write(req); await writer.drain()
-    times, buf = [], b""
+    times, buf, arrival = [], b"", None
     while True:
         data = await reader.read(65536)
         if not data: break
         now = time.perf_counter()
         buf += data
+        if arrival is None and b"\r\n\r\n" in buf:
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            arrival = float(next(l.split(b":", 1)[1] for l in head.split(b"\r\n") if l.lower().startswith(b"x-tokensim-arrival:")))
         while b"\n\n" in buf:
             ev, buf = buf.split(b"\n\n", 1)
             line = ev.split(b"data: ", 1)[-1]
             if line.startswith(b"{") and b'"text"' in line: times.append(now - t0)
     writer.close()
     if len(times) != output: raise RuntimeError(f"got {len(times)} of {output} tokens")
-    return times[0], (times[-1] - times[0]) / max(1, output - 1)
+    return times[0], (times[-1] - times[0]) / max(1, output - 1), arrival
 
 
 async def burst(port, model, n, prompt, output):
@@ -90,12 +95,24 @@ def main():
             jit = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/tokensim/release-jitter"))
         finally:
             proc.terminate(); proc.wait()
+        # The same requests at the arrival times the engine saw, simulated offline: the like-for-like comparison.
+        with tempfile.TemporaryDirectory() as tmp:
+            trace, out = os.path.join(tmp, "arrivals.csv"), os.path.join(tmp, "same.json")
+            with open(trace, "w") as f:
+                f.write("arrived_at,num_prefill_tokens,num_decode_tokens\n")
+                for r in sorted(res, key=lambda r: r[2]): f.write(f"{r[2]!r},{a.prompt},{a.output}\n")
+            subprocess.run(tool + ["simulate", "--model", a.model, "--hardware", a.hardware, "--workload", trace, "--json", out],
+                           check=True, stdout=subprocess.DEVNULL)
+            same = json.load(open(out))
         ttft = [r[0] for r in res]; tpot = [r[1] for r in res]
         rows.append(dict(ttft_mean=st.mean(ttft), ttft_p50=st.median(ttft), tpot_mean=st.mean(tpot), tpot_p50=st.median(tpot),
+                         same_ttft_mean=err(st.mean(ttft), same["ttft_s"]["mean"]), same_ttft_p50=err(st.median(ttft), same["ttft_s"]["p50"]),
+                         same_tpot_mean=err(st.mean(tpot), same["tpot_s"]["mean"]), same_tpot_p50=err(st.median(tpot), same["tpot_s"]["p50"]),
                          jitter_p50=jit["p50_s"], jitter_p99=jit["p99_s"], jitter_max=jit["max_s"], tokens=jit["tokens"]))
         print(f"run {rep + 1}: TTFT mean {rows[-1]['ttft_mean']*1e3:.1f} ms p50 {rows[-1]['ttft_p50']*1e3:.1f} ms, "
               f"TPOT mean {rows[-1]['tpot_mean']*1e3:.2f} ms p50 {rows[-1]['tpot_p50']*1e3:.2f} ms, "
-              f"jitter p50 {jit['p50_s']*1e3:.2f} ms p99 {jit['p99_s']*1e3:.2f} ms max {jit['max_s']*1e3:.1f} ms ({jit['tokens']} flushes)")
+              f"jitter p50 {jit['p50_s']*1e3:.2f} ms p99 {jit['p99_s']*1e3:.2f} ms max {jit['max_s']*1e3:.1f} ms ({jit['tokens']} flushes); "
+              f"vs simulate of the same arrivals: TTFT {rows[-1]['same_ttft_mean']:+.2f}%/{rows[-1]['same_ttft_p50']:+.2f}%, TPOT {rows[-1]['same_tpot_mean']:+.2f}%/{rows[-1]['same_tpot_p50']:+.2f}%")
     med = {k: st.median(r[k] for r in rows) for k in rows[0]}
     out = {
         "streams": a.streams, "prompt": a.prompt, "output": a.output, "repeats": a.repeats,
@@ -107,6 +124,8 @@ def main():
     print(f"simulate: TTFT mean {sim['ttft_s']['mean']*1e3:.1f} ms p50 {sim['ttft_s']['p50']*1e3:.1f} ms, TPOT mean {sim['tpot_s']['mean']*1e3:.2f} ms p50 {sim['tpot_s']['p50']*1e3:.2f} ms")
     print(f"emulate vs simulate (median of {a.repeats}): TTFT {e['ttft_mean']:+.1f}% mean, {e['ttft_p50']:+.1f}% p50; "
           f"TPOT {e['tpot_mean']:+.1f}% mean, {e['tpot_p50']:+.1f}% p50; release jitter p99 {med['jitter_p99']*1e3:.2f} ms (max {med['jitter_max']*1e3:.1f} ms)")
+    print(f"emulate vs simulate of the same arrivals (median of {a.repeats}): TTFT {med['same_ttft_mean']:+.2f}% mean, {med['same_ttft_p50']:+.2f}% p50; "
+          f"TPOT {med['same_tpot_mean']:+.2f}% mean, {med['same_tpot_p50']:+.2f}% p50")
     if a.json: json.dump(out, open(a.json, "w"), indent=2)
 
 

@@ -96,6 +96,8 @@ public static class OpenAiEndpoints
             var sampling = RequestParams.Read(ctx.Request, body, chat, maxTokens);
             string id = sampling.ExternalId;
             var request = engine.Submit(ids, maxTokens, output, sampling);
+            // Not vLLM's: when the request entered the simulated engine, so a benchmark can replay the same arrivals offline.
+            ctx.Response.Headers["X-TokenSim-Arrival"] = request.ArrivalTime.ToString("R", CultureInfo.InvariantCulture);
             try
             {
                 var chunks = new SseChunks(id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), o.ModelName, chat);

@@ -63,7 +63,7 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
             double now = Math.Max(SimNow, _sim.Now);
             _sim.AdvanceTo(now);
             var r = _sim.Submit(new RequestSpec(now, tokenIds.Length, Math.Min(outputTokens, maxTokens), TokenIds: tokenIds));
-            stream = new RequestStream(r.Id, tokenIds.Length, maxTokens) { Params = request };
+            stream = new RequestStream(r.Id, tokenIds.Length, maxTokens) { Params = request, ArrivalTime = now };
             _live[r.Id] = (r, stream);
         }
         _signal.Set();

@@ -10,6 +10,8 @@ public sealed class RequestStream(long id, int promptTokens, int maxTokens)
     public long Id { get; } = id;
     public int PromptTokens { get; } = promptTokens;
     public int MaxTokens { get; } = maxTokens;
+    /// <summary>Simulated time the request entered the engine.</summary>
+    public double ArrivalTime { get; init; }
     public ChannelReader<ReleasedToken> Tokens => _tokens.Reader;
     /// <summary><c>length</c> when it stopped at max_tokens, <c>stop</c> when its length model ended it first; set at finish.</summary>
     public string? FinishReason { get; internal set; }
