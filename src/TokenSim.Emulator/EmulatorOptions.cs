@@ -18,4 +18,6 @@ public sealed record EmulatorOptions
     public int ReplicaIndex { get; init; }
     /// <summary>The replica's name, as its spans carry it in <c>service.instance.id</c>.</summary>
     public string ReplicaName { get; init; } = "replica-0";
+    /// <summary>vLLM's <c>--kv-events-config</c>; null = no KV events.</summary>
+    public KvEventsConfig? KvEvents { get; init; }
 }

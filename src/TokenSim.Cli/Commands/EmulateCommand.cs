@@ -19,7 +19,9 @@ internal static class EmulateCommand
         var speed = new Option<double>("--speed") { Description = "Simulated seconds per wall-clock second. Default 1 (real time).", DefaultValueFactory = _ => 1.0 };
         var replicas = new Option<int>("--replicas") { Description = "Independent engines, one per port. Default 1.", DefaultValueFactory = _ => 1 };
         var name = new Option<string?>("--served-model-name") { Description = "Model name the API reports. Default the model's Hugging Face id." };
-        var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name };
+        var kvEvents = new Option<string?>("--kv-events-config") { Description = "vLLM's KV-event publishing, as JSON (e.g. '{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"topic\":\"kv-events\"}'); replica i publishes on the endpoint's port + i. Default off." };
+        var kvFormat = new Option<KvEventFormat>("--kv-events-format") { Description = "KV event layout: array (vLLM ≤ 0.19, positional) or map (later vLLM, named fields). Default array.", DefaultValueFactory = _ => KvEventFormat.Array };
+        var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name, kvEvents, kvFormat };
         options.AddTo(cmd, run: false);
         cmd.Options.Add(options.Seed);
         cmd.SetAction(async (parse, cancel) =>
@@ -29,11 +31,14 @@ internal static class EmulateCommand
             string model = parse.GetValue(name) ?? spec.Model.HuggingFaceId ?? spec.Model.Name;
             int n = parse.GetValue(replicas);
             if (n < 1) throw new ArgumentException($"--replicas must be at least 1 (got {n}).");
+            var kvConfig = parse.GetValue(kvEvents) is { } kvJson ? KvEventsConfig.Parse(kvJson) : null;
+            if (kvConfig is not null) kvConfig = kvConfig with { Format = parse.GetValue(kvFormat) };
             var servers = Enumerable.Range(0, n)
                 .Select(i => EmulatorServer.Build(new EmulatorOptions
                 {
                     Spec = spec, ModelName = model, Host = parse.GetValue(host)!, Port = parse.GetValue(port) + i, Speed = parse.GetValue(speed),
                     PerfModel = s.PerfModel, Seed = s.Seed + (ulong)i, ReplicaIndex = i, ReplicaName = $"replica-{i}",
+                    KvEvents = kvConfig,
                 }))
                 .ToList();
             foreach (var (app, _) in servers) await app.StartAsync(cancel);

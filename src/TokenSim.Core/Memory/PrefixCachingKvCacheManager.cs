@@ -101,6 +101,8 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     }
     /// <summary>Blocks whose hash is registered (held or free).</summary>
     public int CachedBlockCount => _cached.Count;
+    /// <summary>The registered hashes (for checking published KV events against the cache).</summary>
+    public IReadOnlyCollection<long> CachedHashes => _cached.Keys;
 
     private static bool Hashable(Request r) => r.TokenIds is not null || r.PrefixHashes is not null;
 
