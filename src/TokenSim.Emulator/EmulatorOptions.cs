@@ -20,4 +20,6 @@ public sealed record EmulatorOptions
     public string ReplicaName { get; init; } = "replica-0";
     /// <summary>Output lengths of requests that do not set <c>ignore_eos</c> (null: they run to max_tokens).</summary>
     public OutputLengthModel? OutputLengths { get; init; }
+    /// <summary>vLLM's <c>--kv-events-config</c>; null = no KV events.</summary>
+    public KvEventsConfig? KvEvents { get; init; }
 }

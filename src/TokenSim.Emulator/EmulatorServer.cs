@@ -13,12 +13,19 @@ public static class EmulatorServer
     public static (WebApplication App, RealTimeEngine Engine) Build(EmulatorOptions o, params ISimulationObserver[] observers)
     {
         var sim = new Simulator(new SimulationOptions { Replica = o.Spec, Seed = o.Seed, ExecutionTime = ExecutionTimeModels.Parse(o.PerfModel) });
-        var engine = new RealTimeEngine(sim, o.Speed, new VllmMetrics(o.ModelName, 0, o.Spec.MaxModelLen), observers);
+        var kvEvents = o.KvEvents is { } kc ? new KvEventCollector(new KvEventPublisher(kc, o.ReplicaIndex)) : null;
+        var engine = new RealTimeEngine(sim, o.Speed, new VllmMetrics(o.ModelName, 0, o.Spec.MaxModelLen), kvEvents is null ? observers : [.. observers, kvEvents]);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://{o.Host}:{o.Port}");
         var app = builder.Build();
         app.MapEmulator(engine, o);
+        app.MapResetPrefixCache(engine, kvEvents);
+        if (kvEvents is not null)
+        {
+            kvEvents.Attach(engine);
+            app.Lifetime.ApplicationStopped.Register(kvEvents.Dispose);
+        }
         return (app, engine);
     }
 }

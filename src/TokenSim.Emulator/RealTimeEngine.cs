@@ -82,6 +82,12 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
         _signal.Set();
     }
 
+    /// <summary>Reads or changes the simulation under the engine's lock (KV events, the prefix-cache reset).</summary>
+    public T Read<T>(Func<Simulator, T> read)
+    {
+        lock (_lock) return read(_sim);
+    }
+
     /// <summary>The engine's state as /metrics reports it, read under the engine's lock.</summary>
     public EngineSnapshot Snapshot(IReadOnlyDictionary<string, string> cacheConfig)
     {

@@ -20,8 +20,10 @@ internal static class EmulateCommand
         var replicas = new Option<int>("--replicas") { Description = "Independent engines, one per port. Default 1.", DefaultValueFactory = _ => 1 };
         var name = new Option<string?>("--served-model-name") { Description = "Model name the API reports. Default the model's Hugging Face id." };
         var lengths = new Option<string?>("--output-lengths") { Description = "Output lengths of requests without ignore_eos, standing in for the model's end-of-sequence: N, LOW..HIGH, zipf(S,MAX), azure-conv, azure-code or a trace file (capped by max_tokens). Default: every request runs to max_tokens." };
+        var kvEvents = new Option<string?>("--kv-events-config") { Description = "vLLM's KV-event publishing, as JSON (e.g. '{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"topic\":\"kv-events\"}'); replica i publishes on the endpoint's port + i. Default off." };
+        var kvFormat = new Option<KvEventFormat>("--kv-events-format") { Description = "KV event layout: array (vLLM ≤ 0.19, positional) or map (later vLLM, named fields). Default array.", DefaultValueFactory = _ => KvEventFormat.Array };
         var otlp = new OtlpTracesOption();
-        var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name, lengths, otlp.Endpoint };
+        var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name, lengths, otlp.Endpoint, kvEvents, kvFormat };
         options.AddTo(cmd, run: false);
         cmd.Options.Add(options.Seed);
         cmd.SetAction(async (parse, cancel) =>
@@ -35,12 +37,15 @@ internal static class EmulateCommand
             int basePort = parse.GetValue(port);
             if (basePort < 0 || basePort + n - 1 > 65535) throw new ArgumentException($"--port {basePort} with {n} replicas runs past port 65535.");
             using var spans = otlp.Read(parse);
+            var kvConfig = parse.GetValue(kvEvents) is { } kvJson ? KvEventsConfig.Parse(kvJson) : null;
+            if (kvConfig is not null) kvConfig = kvConfig with { Format = parse.GetValue(kvFormat) };
             var servers = Enumerable.Range(0, n)
                 .Select(i => EmulatorServer.Build(new EmulatorOptions
                 {
                     Spec = spec, ModelName = model, Host = parse.GetValue(host)!, Port = parse.GetValue(port) + i, Speed = parse.GetValue(speed),
                     PerfModel = s.PerfModel, Seed = s.Seed + (ulong)i, ReplicaIndex = i, ReplicaName = $"replica-{i}",
                     OutputLengths = parse.GetValue(lengths) is { } l ? OutputLengthModel.Parse(l, spec.MaxModelLen, s.Seed + 1000 + (ulong)i) : null,
+                    KvEvents = kvConfig,
                 }, spans.For($"replica-{i}")))
                 .ToList();
             await EmulatorWarmUp.RunAsync(new EmulatorOptions { Spec = spec, ModelName = model, PerfModel = s.PerfModel });

@@ -87,6 +87,12 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     /// <summary>Of the hits, tokens fetched from the host-memory tier.</summary>
     public long CpuHitTokens { get; private set; }
 
+    /// <summary>
+    /// Told of every hash stored and evicted (vLLM's KV events); null, the default, costs one null check per
+    /// registration and eviction. A <see cref="Clone"/> does not carry it: a what-if copy must not publish.
+    /// </summary>
+    public IKvEventListener? Listener { get; set; }
+
     public int TakeFetchedBlocks()
     {
         int n = _fetched;
@@ -95,6 +101,8 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     }
     /// <summary>Blocks whose hash is registered (held or free).</summary>
     public int CachedBlockCount => _cached.Count;
+    /// <summary>The registered hashes (for checking published KV events against the cache).</summary>
+    public IReadOnlyCollection<long> CachedHashes => _cached.Keys;
 
     private static bool Hashable(Request r) => r.TokenIds is not null || r.PrefixHashes is not null;
 
@@ -195,6 +203,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
             if (_cached.TryGetValue(_hash[b], out int owner) && owner == b)
             {
                 _cached.Remove(_hash[b]);
+                Listener?.OnBlockRemoved(_hash[b]);
                 OffloadToCpu(_hash[b]);
             }
             _hash[b] = 0;
@@ -220,6 +229,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     private void Register(Request r, int fullBlocks)
     {
         var blocks = r.BlockIds!;
+        int run = -1; // first block of the run of newly registered blocks not yet reported
         for (int i = r.CachedBlocks; i < fullBlocks && i < blocks.Count; i++)
         {
             long h = HashOf(r, i);
@@ -229,9 +239,58 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
                 _hash[b] = h;
                 if (_eviction == PrefixEviction.Fifo) _key[b] = ++_seq; // cached order
                 if (_eviction == PrefixEviction.Lfu) _hits[b] = 0;
+                if (run < 0) run = i;
+            }
+            else if (run >= 0)
+            {
+                // The hash is already cached on another block: the cache keeps one block per hash, so this one is
+                // not stored and the run reported so far ends here.
+                Stored(r, run, i);
+                run = -1;
             }
         }
+        if (run >= 0) Stored(r, run, Math.Min(fullBlocks, blocks.Count));
         if (fullBlocks > r.CachedBlocks) r.CachedBlocks = fullBlocks;
+    }
+
+    /// <summary>Reports blocks [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="r"/> as stored.</summary>
+    private void Stored(Request r, int from, int to)
+    {
+        if (Listener is not { } listener) return;
+        var hashes = r.BlockHashes!;
+        ReadOnlySpan<int> ids = default;
+        if (r.TokenIds is { } all)
+        {
+            int start = Math.Min(from * BlockSize, all.Length), end = Math.Min(to * BlockSize, Math.Min(all.Length, r.PromptTokens));
+            ids = all.AsSpan(start, Math.Max(0, end - start));
+        }
+        listener.OnBlocksStored(hashes.AsSpan(from, to - from), from == 0 ? 0 : hashes[from - 1], ids, BlockSize);
+    }
+
+    /// <summary>
+    /// vLLM's <c>reset_prefix_cache</c>: forgets every cached hash (and the host tier's), which it only does when
+    /// no request holds a block. False, changing nothing, while any block is in use.
+    /// </summary>
+    public bool ResetPrefixCache()
+    {
+        if (FreeBlocks != TotalBlocks) return false;
+        if (_exact)
+            for (int b = 0; b < TotalBlocks; b++)
+            {
+                if (_hash[b] == 0) continue;
+                if (_eviction != PrefixEviction.Lru)
+                {
+                    // Free cached blocks sit in the ordered set; uncached ones belong on the stack.
+                    _ordered.Remove((_key[b], b));
+                    _uncachedFree.Push(b);
+                }
+                _hash[b] = 0;
+            }
+        _cached.Clear();
+        _cpu.Clear();
+        _cpuLru.Clear();
+        Listener?.OnAllBlocksCleared();
+        return true;
     }
 
     public void Free(Request r)
