@@ -104,7 +104,7 @@ public static class OpenAiEndpoints
                 if (stream) await Stream(ctx, engine, request, chunks, usage);
                 else await Whole(ctx, request, chunks);
             }
-            catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
                 // The client went away mid-request: vLLM aborts it and frees its blocks; so does the simulation.
                 engine.Abort(request);
@@ -120,26 +120,12 @@ public static class OpenAiEndpoints
     {
         ctx.Response.ContentType = "text/event-stream; charset=utf-8";
         ctx.Response.Headers.CacheControl = "no-cache";
-        var body = ctx.Response.BodyWriter;
-        var reader = request.Tokens;
-        int n = 0;
-        while (await reader.WaitToReadAsync(ctx.RequestAborted))
-        {
-            // Every token already due goes out in one flush, as vLLM's output processor batches them.
-            double due = double.NaN;
-            while (reader.TryRead(out var t))
-            {
-                n++;
-                due = t.SimTime;
-                body.Write(chunks.Token(n == 1, t.FinishReason));
-            }
-            await body.FlushAsync(ctx.RequestAborted);
-            engine.RecordRelease(due);
-        }
-        await reader.Completion; // rethrows a failure
-        if (usage) body.Write(chunks.Usage(request.PromptTokens, n));
-        body.Write(SseChunks.Done);
-        await body.FlushAsync(ctx.RequestAborted);
+        await ctx.Response.StartAsync(ctx.RequestAborted);
+        var sink = new SseSink(ctx.Response.BodyWriter, chunks, usage, request, engine);
+        request.Attach(sink);
+        try { await sink.Done.WaitAsync(ctx.RequestAborted); }
+        finally { sink.Close(); }
+        if (sink.ClientGone) throw new OperationCanceledException(ctx.RequestAborted); // the caller aborts the request
     }
 
     private static async Task Whole(HttpContext ctx, RequestStream request, SseChunks chunks)

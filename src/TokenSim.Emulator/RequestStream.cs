@@ -2,7 +2,10 @@ using System.Threading.Channels;
 
 namespace TokenSim.Emulator;
 
-/// <summary>One request's tokens as the real-time engine releases them: each carries the simulated time it is due.</summary>
+/// <summary>
+/// One request's tokens as the real-time engine releases them, each with the simulated time it is due: read from
+/// <see cref="Tokens"/> (whole answers), or pushed to an attached <see cref="SseSink"/> (streams).
+/// </summary>
 public sealed class RequestStream(long id, int promptTokens, int maxTokens)
 {
     private readonly Channel<ReleasedToken> _tokens = Channel.CreateUnbounded<ReleasedToken>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -20,13 +23,47 @@ public sealed class RequestStream(long id, int promptTokens, int maxTokens)
     /// <summary>The client's request id and sampling parameters, for observers that report them (spans).</summary>
     public RequestParams? Params { get; init; }
 
+    private readonly object _gate = new();
+    private SseSink? _sink;
+
+    /// <summary>
+    /// From now on tokens go straight to <paramref name="sink"/> as they are released; those released before are
+    /// handed over first, in order.
+    /// </summary>
+    internal void Attach(SseSink sink)
+    {
+        lock (_gate)
+        {
+            while (_tokens.Reader.TryRead(out var t)) sink.Release(t);
+            if (_tokens.Reader.Completion.IsFaulted) sink.Fail(_tokens.Reader.Completion.Exception!.InnerException!);
+            _sink = sink;
+        }
+    }
+
     internal void Token(double simTime, string? finishReason)
     {
-        if (finishReason is not null) FinishReason = finishReason;
-        _tokens.Writer.TryWrite(new ReleasedToken(simTime, finishReason));
-        if (finishReason is not null) _tokens.Writer.TryComplete();
+        lock (_gate)
+        {
+            if (finishReason is not null) FinishReason = finishReason;
+            var t = new ReleasedToken(simTime, finishReason);
+            if (_sink is not null) _sink.Release(t);
+            else
+            {
+                _tokens.Writer.TryWrite(t);
+                if (finishReason is not null) _tokens.Writer.TryComplete();
+            }
+        }
     }
-    internal void Fail(string reason) => _tokens.Writer.TryComplete(new InvalidOperationException(reason));
+
+    internal void Fail(string reason)
+    {
+        lock (_gate)
+        {
+            var e = new InvalidOperationException(reason);
+            if (_sink is not null) _sink.Fail(e);
+            else _tokens.Writer.TryComplete(e);
+        }
+    }
 }
 
 /// <summary>A token as it leaves the engine: the simulated time it is due, and the finish reason if it is the last.</summary>

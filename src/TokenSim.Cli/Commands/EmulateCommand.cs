@@ -48,6 +48,11 @@ internal static class EmulateCommand
                     KvEvents = kvConfig,
                 }, spans.For($"replica-{i}")))
                 .ToList();
+            // Hundreds of streams release their tokens at the same step end: keep enough pool threads ready that a
+            // burst of arrivals and releases is not queued behind the pool's slow thread injection.
+            System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
+            ThreadPool.GetMinThreads(out int workers, out int io);
+            ThreadPool.SetMinThreads(Math.Max(workers, 4 * Environment.ProcessorCount), Math.Max(io, 4 * Environment.ProcessorCount));
             await EmulatorWarmUp.RunAsync(new EmulatorOptions { Spec = spec, ModelName = model, PerfModel = s.PerfModel });
             foreach (var (app, _) in servers) await app.StartAsync(cancel);
             AnsiConsole.MarkupLine($"emulating [bold]{Markup.Escape(model)}[/] on {Markup.Escape(spec.Hardware.Name)} (TP {spec.TensorParallel}, {spec.Scheduler}, {spec.NumGpuBlocks:N0} KV blocks) at {parse.GetValue(speed)}× real time: " +
