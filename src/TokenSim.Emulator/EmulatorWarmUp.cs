@@ -19,10 +19,11 @@ public static class EmulatorWarmUp
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
             for (int round = 0; round < 3; round++)
             {
-                await Task.WhenAll(Enumerable.Range(0, 4).Select(async k =>
+                await Task.WhenAll(Enumerable.Range(0, 6).Select(async k =>
                 {
-                    bool chat = k >= 2, stream = k % 2 == 0;
-                    string prompt = chat ? "\"messages\": [{\"role\": \"user\", \"content\": \"warm up\"}]" : "\"prompt\": \"warm up\"";
+                    bool chat = k is 2 or 3, stream = k % 2 == 0;
+                    string prompt = chat ? "\"messages\": [{\"role\": \"user\", \"content\": \"warm up\"}]"
+                        : k < 2 ? "\"prompt\": \"warm up\"" : "\"prompt\": [" + string.Join(",", Enumerable.Range(1, 300)) + "]";
                     string body = "{" + prompt + ", \"max_tokens\": 4, \"stream\": " + (stream ? "true" : "false") + ", \"stream_options\": {\"include_usage\": true}}";
                     using var content = new StringContent(body, Encoding.UTF8, "application/json");
                     using var res = await http.PostAsync(chat ? "/v1/chat/completions" : "/v1/completions", content);
