@@ -13,6 +13,7 @@ namespace TokenSim.Core.ExecutionTime;
 /// </summary>
 /// <remarks>
 /// Steps small enough for a CUDA graph pay for the padded token count in the dense layers (<see cref="CudaGraphPadding"/>).
+/// The projection GEMMs and the LM head are read as tile staircases between measured counts (<see cref="TileQuantizedTable"/>).
 /// Decodes with uneven KV lengths add LLMServingSim's measured skew penalty (<see cref="SkewFit"/>) when the
 /// profile carries one.
 /// A batch maps onto the attention table's axes by conserving work. Prefill chunks become one chunk of their
@@ -31,7 +32,10 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
     private readonly LinkSpec _link;
     private readonly int _tp, _pp, _ep;
     private readonly double[] _denseByTokens;
-    private readonly GridInterpolator _lmHead, _sampler;
+    private readonly TileQuantizedTable _lmHead;
+    private readonly GridInterpolator _sampler;
+    /// <summary>The dense operators, GEMMs read as tile staircases (<see cref="TileQuantizedTable"/>).</summary>
+    private readonly (string Op, Func<double, double> Seconds)[] _dense;
     private readonly CudaGraphPadding _graphs;
 
     private readonly SkewFit? _skew;
@@ -48,7 +52,13 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         _k = new RooflineKernels(spec.Hardware, _m.DType, Parameters);
         _link = RooflineExecutionTimeModel.TpLink(spec.Hardware, _tp);
         _graphs = CudaGraphPadding.For(spec);
-        _lmHead = profile.PerSequence["lm_head"];
+        _lmHead = new TileQuantizedTable(profile.PerSequence["lm_head"]);
+        _dense = profile.Dense.Select(kv =>
+        {
+            var table = kv.Value;
+            Func<double, double> seconds = TileQuantizedTable.IsGemm(kv.Key) ? new TileQuantizedTable(table).Evaluate : x => table.Evaluate(x);
+            return (kv.Key, seconds);
+        }).ToArray();
         _sampler = profile.PerSequence["sampler"];
         // Kernels a step launches: each per-layer operator (the RMSNorm twice), attention, and the per-step ones.
         int perLayer = profile.Dense.Keys.Count(k => !PerStep.Contains(k)) + 1 + (profile.Dense.ContainsKey("layernorm") ? 1 : 0);
@@ -93,9 +103,9 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
     public double DenseSeconds(int tokens)
     {
         double perLayer = 0, perStep = 0;
-        foreach (var (op, table) in _profile.Dense)
+        foreach (var (op, seconds) in _dense)
         {
-            double t = table.Evaluate(tokens);
+            double t = seconds(tokens);
             if (PerStep.Contains(op)) perStep += t;
             else perLayer += op == "layernorm" ? 2 * t : t; // input and post-attention RMSNorm
         }
