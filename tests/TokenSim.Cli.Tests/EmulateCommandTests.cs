@@ -74,6 +74,7 @@ public sealed class EmulateCommandTests
     [InlineData("--replicas", "0", "--replicas must be at least 1")]
     [InlineData("--speed", "0", "--speed must be positive")]
     [InlineData("--output-lengths", "nonsense-file.csv", "nonsense-file.csv")]
+    [InlineData("--dp", "2", "use --replicas 2")]
     public void BadOptions_OneLineError(string flag, string value, string message)
     {
         var (code, _, stderr) = CliProcess.Run("emulate", "--port", "0", flag, value);

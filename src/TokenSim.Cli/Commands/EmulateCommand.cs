@@ -29,6 +29,8 @@ internal static class EmulateCommand
         cmd.SetAction(async (parse, cancel) =>
         {
             var s = options.Read(parse);
+            // One server per engine: vLLM's in-server data-parallel ranks (one /metrics with an engine label per rank) are not emulated.
+            if (s.Dp > 1) throw new ArgumentException($"emulate serves one engine per port: use --replicas {s.Dp} for independent engines instead of --dp {s.Dp}.");
             var spec = ReplicaSpec.Create(ModelCatalog.Resolve(s.Model), HardwareCatalog.Resolve(s.Hardware), s.ToEngineConfig());
             string model = parse.GetValue(name) ?? spec.Model.HuggingFaceId ?? spec.Model.Name;
             int n = parse.GetValue(replicas);
