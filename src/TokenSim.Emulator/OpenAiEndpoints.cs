@@ -79,14 +79,15 @@ public static class OpenAiEndpoints
             if (ids is null) { await Error(ctx, 400, chat ? "messages is required." : "prompt is required."); return; }
             int prompt = ids.Length, maxLen = engine.Spec.MaxModelLen;
             if (prompt < 1) { await Error(ctx, 400, "The prompt is empty."); return; }
-            int? asked = Int(body, "max_tokens") ?? Int(body, "max_completion_tokens");
+            // The completions API defaults max_tokens to 16 (OpenAI's and vLLM's CompletionRequest); chat to none.
+            int? asked = Int(body, "max_tokens") ?? Int(body, "max_completion_tokens") ?? (chat ? null : 16);
             if (asked is < 1) { await Error(ctx, 400, $"max_tokens must be at least 1, got {asked}.", param: "max_tokens"); return; }
             if (prompt + (asked ?? 1) > maxLen)
             {
                 await Error(ctx, 400, $"This model's maximum context length is {maxLen} tokens. However, you requested {prompt + (asked ?? 0)} tokens ({prompt} in the messages, {asked ?? 0} in the completion). Please reduce the length of the messages or completion.");
                 return;
             }
-            // vLLM's effective max_tokens: the client's value, or the rest of the context.
+            // vLLM's effective max_tokens: the client's (or API's default) value, or the rest of the context.
             int maxTokens = asked ?? maxLen - prompt;
             bool ignoreEos = body.TryGetProperty("ignore_eos", out var ie) && ie.ValueKind == JsonValueKind.True;
             int output = ignoreEos || o.OutputLengths is null ? maxTokens : o.OutputLengths.Draw(maxTokens);

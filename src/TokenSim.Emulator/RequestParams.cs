@@ -9,7 +9,7 @@ namespace TokenSim.Emulator;
 /// request id, the effective sampling parameters, and the W3C trace context the client sent.
 /// </summary>
 /// <param name="ExternalId"><c>chatcmpl-</c>/<c>cmpl-</c> plus the <c>X-Request-Id</c> header, else the body's <c>request_id</c>, else a random hex uuid.</param>
-/// <param name="MaxTokens">The effective max_tokens (the client's, or the rest of the context).</param>
+/// <param name="MaxTokens">The effective max_tokens (the client's; else 16 for completions, the rest of the context for chat).</param>
 /// <param name="Temperature">As sampled: 1.0 when the client gives none (vLLM's default without a model generation config).</param>
 /// <param name="TopP">As sampled: 1.0 when the client gives none.</param>
 /// <param name="N">Sequences per engine request: always 1, since vLLM splits n &gt; 1 into child requests of n = 1.</param>

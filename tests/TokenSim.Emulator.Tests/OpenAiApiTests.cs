@@ -103,6 +103,17 @@ public class OpenAiApiTests
     }
 
     [Fact]
+    public async Task DefaultMaxTokens_Is16ForCompletions_TheRestOfTheContextForChat()
+    {
+        await using var h = await EmulatorHarness.StartWithAsync(maxModelLen: 64, speed: 200);
+        var (_, completion) = await Post(h, "/v1/completions", new { prompt = new[] { 1, 2, 3, 4 } });
+        var (_, chat) = await Post(h, "/v1/chat/completions", new { messages = new[] { new { role = "user", content = "hi" } } });
+        Assert.Equal(16, JsonDocument.Parse(completion).RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        // 4 template tokens + "hi" (1 token) = 5 prompt tokens: 59 left in a 64-token context.
+        Assert.Equal(59, JsonDocument.Parse(chat).RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task ModelsAndHealth()
     {
         await using var h = await EmulatorHarness.StartWithAsync(maxModelLen: 2048);

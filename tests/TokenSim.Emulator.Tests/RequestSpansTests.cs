@@ -34,7 +34,7 @@ public sealed class RequestSpansTests
             model = EmulatorHarness.Model, messages = new[] { new { role = "user", content = "Hello there, how are you?" } },
             max_tokens = 5, temperature = 0.7, top_p = 0.9, request_id = "body-id", stream = true, stream_options = new { include_usage = true },
         });
-        // No max_tokens (the rest of the context), under the client's trace.
+        // No max_tokens (the completions API's default, 16), under the client's trace.
         var parent = ActivityContext.Parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null);
         var tracedTask = emu.PostAsync("/v1/completions", new { model = EmulatorHarness.Model, prompt = "Count on." }, ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
         var (greedy, chat, traced) = (await greedyTask, await chatTask, await tracedTask);
@@ -78,8 +78,8 @@ public sealed class RequestSpansTests
 
         Check(greedy, 8, 0, 1.0, default);
         Check(chat, 5, 0.7, 0.9, default);
-        Check(traced, EmulatorHarness.MaxModelLen - traced.PromptTokens, 1.0, 1.0, parent);
-        Assert.Equal(EmulatorHarness.MaxModelLen - traced.PromptTokens, traced.CompletionTokens);
+        Check(traced, 16, 1.0, 1.0, parent);
+        Assert.Equal(16, traced.CompletionTokens);
         // The case that tells the clocks apart happened: a request queued later than it arrived.
         Assert.Contains(new[] { greedy.Id, chat.Id, traced.Id }, id => emu.Recorder[id].QueuedTime > emu.Recorder[id].ArrivalTime);
     }
