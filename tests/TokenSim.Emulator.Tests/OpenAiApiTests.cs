@@ -123,3 +123,34 @@ public class OpenAiApiTests
         Assert.Equal(2048, models[0].GetProperty("max_model_len").GetInt32());
     }
 }
+
+/// <summary>A client that does not read for a while: its tokens queue behind the pending flush, none lost or reordered.</summary>
+public class SlowClientTests
+{
+    [Fact]
+    public async Task AStalledReader_GetsEveryChunkInOrder_AndTheOthersAreNotHeldUp()
+    {
+        await using var h = await EmulatorHarness.StartWithAsync(speed: 500);
+        using var msg = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = JsonContent.Create(new { prompt = new[] { 1, 2, 3 }, max_tokens = 3000, stream = true }) };
+        using var res = await h.Client.SendAsync(msg, HttpCompletionOption.ResponseHeadersRead);
+        // While the slow stream's bytes pile up (~750 kB, more than the socket and Kestrel buffers hold), another
+        // request is served in full.
+        await Task.Delay(500);
+        var (status, other) = await Post(h, "/v1/completions", new { prompt = "quick one", max_tokens = 5 });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(5, JsonDocument.Parse(other).RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+
+        var events = (await res.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("data: [DONE]", events[^1]);
+        var chunks = events[..^1].Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement).ToList();
+        Assert.Equal(3000, chunks.Count);
+        Assert.All(chunks[..^1], c => Assert.Equal(JsonValueKind.Null, c.GetProperty("choices")[0].GetProperty("finish_reason").ValueKind));
+        Assert.Equal("length", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> Post(EmulatorHarness h, string path, object body)
+    {
+        using var res = await h.Client.PostAsJsonAsync(path, body);
+        return (res.StatusCode, await res.Content.ReadAsStringAsync());
+    }
+}
