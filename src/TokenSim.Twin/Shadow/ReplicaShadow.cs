@@ -23,6 +23,7 @@ public sealed class ReplicaShadow
     private readonly Queue<(double Time, int Prompt, int MaxTokens)> _recentArrivals = new();
     private readonly FinishedOutputPredictor _predictor;
     private readonly ShadowOptions _options;
+    private CalibratedExecutionTimeModel? _model;
     private int? _observedRunning, _observedWaiting;
     private double? _observedKv;
     private int _snapshots;
@@ -35,12 +36,14 @@ public sealed class ReplicaShadow
         _options = options;
         _predictor = new FinishedOutputPredictor(options.OutputPredictor, options.PredictorWindow, options.PriorOutputTokens);
         // Seed 0: the simulation is deterministic, so the same event stream always gives the same predictions.
-        _sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = 1, ExecutionTime = executionTime, Seed = 0 });
+        _sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = 1, ExecutionTime = s => _model = new CalibratedExecutionTimeModel(executionTime(s)), Seed = 0 });
     }
 
     public int Replica { get; }
     public double Now => _sim.Now;
     public FinishedOutputPredictor Predictor => _predictor;
+    /// <summary>The factor the execution-time model's step times are scaled by, learned from observed TPOTs.</summary>
+    public double Calibration => _model?.Scale ?? 1;
     public IEnumerable<RequestAccuracy> Requests => _order.Select(r => r.Record);
 
     /// <summary>Requests whose observation completed (finished) since the last call.</summary>
@@ -163,9 +166,26 @@ public sealed class ReplicaShadow
             ObservedE2eSeconds = e.TimeSeconds - r.Record.ArrivalSeconds,
             ObservedTpotSeconds = n > 1 && r.FirstTokenSeconds is { } first ? (e.TimeSeconds - first) / (n - 1) : null,
         };
+        Calibrate(r);
         // Production is done with it: the simulation must not keep its slot and KV blocks.
         _sim.Abort(r.Live);
         _completed.Add(r.Record);
+    }
+
+    /// <summary>
+    /// Moves the step-time scale towards observed / simulated TPOT of a request the live simulation ran alongside
+    /// production (same arrivals, same finishes), so the ratio reflects the execution-time model's error rather
+    /// than a different load. Geometric steps of <see cref="ShadowOptions.CalibrationGain"/>, each bounded to a
+    /// factor of 2 so one odd request cannot throw the model off.
+    /// </summary>
+    private void Calibrate(ShadowRequest r)
+    {
+        if (_model is null || _options.CalibrationGain <= 0 || r.Record.ObservedTpotSeconds is not { } observed || observed <= 0) return;
+        if (r.Live.Generated < _options.CalibrationMinTokens) return;
+        double simulated = r.Live.TpotSeconds;
+        if (!(simulated > 0)) return;
+        double ratio = Math.Clamp(observed / simulated, 0.5, 2);
+        _model.Scale *= Math.Exp(_options.CalibrationGain * Math.Log(ratio));
     }
 
     private void Abort(TwinEvent e)
