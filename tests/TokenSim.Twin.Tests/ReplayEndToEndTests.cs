@@ -41,3 +41,44 @@ public sealed class ReplayEndToEndTests(ServerProcess server) : IClassFixture<Se
         }
     }
 }
+
+/// <summary>Bad replay input fails with one line naming the problem, before anything is sent.</summary>
+public sealed class ReplayCommandErrorTests
+{
+    private static async Task<(int Code, string Stderr)> Replay(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(ServerProcess.BuiltDll("TokenSim.Cli"));
+        psi.ArgumentList.Add("replay");
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, (await stderr).Trim());
+    }
+
+    [Fact]
+    public async Task Speed_Zero_IsRefused()
+    {
+        var (code, err) = await Replay("--server", "http://127.0.0.1:1", "--run", TestData.RunDir, "--speed", "0");
+        Assert.Equal(1, code);
+        Assert.Equal("error: --speed must be a positive number (got 0).", err);
+    }
+
+    [Fact]
+    public async Task Server_NotAnAddress_IsRefused()
+    {
+        var (code, err) = await Replay("--server", "127.0.0.1:7100", "--run", TestData.RunDir);
+        Assert.Equal(1, code);
+        Assert.Equal("error: --server must be an http:// or https:// address (got '127.0.0.1:7100').", err);
+    }
+
+    [Fact]
+    public async Task Server_NotListening_IsUnavailable()
+    {
+        var (code, err) = await Replay("--server", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--run", TestData.RunDir);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: the twin server answered Unavailable:", err);
+    }
+}

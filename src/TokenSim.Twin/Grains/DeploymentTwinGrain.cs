@@ -70,7 +70,13 @@ public sealed class DeploymentTwinGrain(
             var result = results[r++];
             for (int k = 0; k < indices.Count; k++) outcomes[indices[k]] = result.Outcomes[k];
         }
-        S.EventsApplied += outcomes.Count(o => o.Kind == EventOutcomeKind.Applied);
+        int applied = outcomes.Count(o => o.Kind == EventOutcomeKind.Applied);
+        if (applied > 0)
+        {
+            S.EventsApplied += applied;
+            // Persisted so a reactivated deployment still refuses a different spec once it has applied events.
+            await state.WriteStateAsync();
+        }
         return new IngestResult(true, outcomes, results.Select(x => x.Status).ToArray(), results.SelectMany(x => x.Completed).ToArray());
     }
 
