@@ -83,4 +83,19 @@ public sealed class DeploymentTwinGrainTests(ClusterFixture fixture)
         Assert.Equal("Deployment 'frozen' has applied 1 events under its current spec; register the new spec under a new name.", e.Message);
         Assert.Equal(1, (await grain.RegisterAsync(Spec("frozen"))).EventsApplied);
     }
+
+    [Fact]
+    public async Task ReplicaDeactivated_KeepsItsRecordsAndSeenEventIds()
+    {
+        var grain = fixture.Grains.GetGrain<IDeploymentTwinGrain>("reactivated");
+        await grain.RegisterAsync(Spec("reactivated"));
+        await grain.IngestAsync([Arrived("e1", 0, 0, "a")]);
+        var replica = fixture.Grains.GetGrain<IReplicaTwinGrain>("reactivated/0");
+        await fixture.Cluster.DeactivateAsync(replica);
+        var again = await grain.IngestAsync([Arrived("e1", 0, 0, "a"), Arrived("e2", 0, 1, "b")]);
+        Assert.Equal([EventOutcome.Duplicate, EventOutcome.Applied], again.Outcomes);
+        var accuracy = (await grain.GetAccuracyAsync())!;
+        Assert.Equal(["a", "b"], accuracy.Requests.Select(r => r.RequestId));
+        Assert.NotNull(accuracy.Requests[0].PredictedTtftSeconds);
+    }
 }

@@ -15,6 +15,8 @@ public sealed class ReplicaTwinGrain(
     private SeenEventWindow? _seen;
     /// <summary>Records persisted by an earlier activation, whose simulation is gone.</summary>
     private List<RequestAccuracy> _restored = [];
+    /// <summary>Applied events not yet written to storage.</summary>
+    private bool _dirty;
 
     public static string Key(string deployment, int replica) => $"{deployment}/{replica}";
 
@@ -48,11 +50,23 @@ public sealed class ReplicaTwinGrain(
         }
         if (changed)
         {
-            state.State.Requests = [.. _restored, .. shadow.Requests];
-            state.State.SeenEventIds = [.. seen.InOrder];
-            await state.WriteStateAsync();
+            if (options.Value.WriteStatePerBatch) await WriteAsync(shadow);
+            else _dirty = true;
         }
         return new ReplicaApplyResult(outcomes, shadow.Status, shadow.TakeCompleted());
+    }
+
+    private async Task WriteAsync(ReplicaShadow shadow)
+    {
+        state.State.Requests = [.. _restored, .. shadow.Requests];
+        state.State.SeenEventIds = [.. _seen!.InOrder];
+        await state.WriteStateAsync();
+        _dirty = false;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty && _shadow is not null) await WriteAsync(_shadow);
     }
 
     public Task<AccuracySnapshot> GetAccuracyAsync(ReplicaTwinConfig config)

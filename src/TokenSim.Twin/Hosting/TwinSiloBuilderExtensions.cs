@@ -13,6 +13,7 @@ public static class TwinSiloBuilderExtensions
     {
         if (inMemoryStorage) silo.AddMemoryGrainStorage(TwinOptions.StorageName);
         var options = silo.Services.AddOptions<TwinOptions>();
+        if (inMemoryStorage) options.Configure(o => o.WriteStatePerBatch = false);
         if (configure is not null) options.Configure(configure);
         options.PostConfigure(o => o.DataRoot ??= PerfModelResolver.FindDataRoot(AppContext.BaseDirectory));
         return silo;
