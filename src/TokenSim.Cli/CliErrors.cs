@@ -17,5 +17,11 @@ internal static class CliErrors
             if (Environment.GetEnvironmentVariable("TOKENSIM_DEBUG") is not null) Console.Error.WriteLine(e);
             return 1;
         }
+        catch (Grpc.Core.RpcException e)
+        {
+            Console.Error.WriteLine($"error: the twin server answered {e.StatusCode}: {e.Status.Detail}");
+            if (Environment.GetEnvironmentVariable("TOKENSIM_DEBUG") is not null) Console.Error.WriteLine(e);
+            return 1;
+        }
     }
 }

@@ -8,5 +8,6 @@ var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vL
     ValidateCommand.Create(),
     SweepCommand.Create(),
     EmulateCommand.Create(),
+    ReplayCommand.Create(),
 };
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -126,7 +126,7 @@ internal static class ValidateBenchCommand
             w.WriteLine($"{F(m.Time)},{F(m.Running)},{F(s.Running)},{F(m.Waiting)},{F(s.Waiting)},{F(m.KvCachePct)},{F(s.KvCachePct)},{F(m.PromptThroughput)},{F(s.PromptThroughput)},{F(m.GenThroughput)},{F(s.GenThroughput)}");
     }
 
-    private static void WriteStats(Utf8JsonWriter w, string name, Stats s)
+    internal static void WriteStats(Utf8JsonWriter w, string name, Stats s)
     {
         w.WriteStartObject(name);
         w.WriteNumber("mean", s.Mean);

@@ -170,6 +170,20 @@ public sealed class Simulator
         return true;
     }
 
+    /// <summary>
+    /// Revises the output length an unfinished request is expected to produce, for drivers that only learn it as
+    /// the request runs (the twin predicts it at arrival and corrects it later). Never below the tokens already
+    /// produced or in flight plus one, so the request is not finished by the revision itself. Returns the length set.
+    /// </summary>
+    public int ReviseOutputTokens(Request r, int outputTokens)
+    {
+        if (r.Status is RequestStatus.Finished or RequestStatus.Rejected or RequestStatus.Aborted)
+            throw new InvalidOperationException($"Cannot revise the output length of {r}: it is no longer in the simulation.");
+        int floor = Math.Max(r.Generated + r.Placeholders, r.Generated + 1);
+        r.OutputTokens = Math.Max(floor, outputTokens);
+        return r.OutputTokens;
+    }
+
     /// <summary>Streams requests from <paramref name="source"/>: one pending arrival at a time, so memory stays flat.</summary>
     public void AttachWorkload(IWorkloadSource source)
     {

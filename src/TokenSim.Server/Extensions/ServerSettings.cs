@@ -1,0 +1,57 @@
+namespace TokenSim.Server.Extensions;
+
+/// <summary>
+/// The server's ports and API key. Each comes from its flag (<c>--grpc-port</c>, <c>--metrics-port</c>,
+/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>), else its environment variable
+/// (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>), else the default: gRPC on
+/// 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key, 10 s lateness.
+/// </summary>
+public sealed record ServerSettings
+{
+    public int GrpcPort { get; init; } = 7100;
+    public int MetricsPort { get; init; } = 7101;
+    public int SiloPort { get; init; } = 11111;
+    public int GatewayPort { get; init; } = 30000;
+    /// <summary>When set, every call must carry it in the <c>x-api-key</c> header.</summary>
+    public string? ApiKey { get; init; }
+    public double LatenessSeconds { get; init; } = 10;
+
+    public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
+    {
+        ["--grpc-port"] = "TokenSim:GrpcPort",
+        ["--metrics-port"] = "TokenSim:MetricsPort",
+        ["--silo-port"] = "TokenSim:SiloPort",
+        ["--gateway-port"] = "TokenSim:GatewayPort",
+        ["--api-key"] = "TokenSim:ApiKey",
+        ["--lateness"] = "TokenSim:Lateness",
+    };
+
+    public static ServerSettings From(IConfiguration config)
+    {
+        string? Get(string key, string env) => config[$"TokenSim:{key}"] ?? Environment.GetEnvironmentVariable(env);
+        int Port(string key, string flag, string env, int fallback)
+        {
+            var text = Get(key, env);
+            if (text is null) return fallback;
+            return int.TryParse(text, out int p) && p is > 0 and < 65536 ? p
+                : throw new ArgumentException($"{flag} / {env} must be a TCP port from 1 to 65535 (got '{text}').");
+        }
+        var lateness = Get("Lateness", "TOKENSIM_LATENESS");
+        double latenessSeconds = 10;
+        if (lateness is not null && !(double.TryParse(lateness, System.Globalization.CultureInfo.InvariantCulture, out latenessSeconds) && latenessSeconds >= 0))
+            throw new ArgumentException($"--lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got '{lateness}').");
+        var key = Get("ApiKey", "TOKENSIM_API_KEY");
+        var settings = new ServerSettings
+        {
+            GrpcPort = Port("GrpcPort", "--grpc-port", "TOKENSIM_GRPC_PORT", 7100),
+            MetricsPort = Port("MetricsPort", "--metrics-port", "TOKENSIM_METRICS_PORT", 7101),
+            SiloPort = Port("SiloPort", "--silo-port", "TOKENSIM_SILO_PORT", 11111),
+            GatewayPort = Port("GatewayPort", "--gateway-port", "TOKENSIM_GATEWAY_PORT", 30000),
+            ApiKey = string.IsNullOrEmpty(key) ? null : key,
+            LatenessSeconds = latenessSeconds,
+        };
+        if (settings.GrpcPort == settings.MetricsPort)
+            throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");
+        return settings;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Grpc.Core;
+using TokenSim.Contracts.V1;
+using TokenSim.Server.Metrics;
+using TokenSim.Twin.Abstractions;
+using EventOutcome = TokenSim.Twin.Abstractions.EventOutcome;
+
+namespace TokenSim.Server.Grpc;
+
+/// <summary>Receives production events and hands each deployment's share to its deployment grain.</summary>
+public sealed class IngestService(IGrainFactory grains, TokenSimMetrics metrics) : Ingest.IngestBase
+{
+    public const int MaxBatchEvents = 1000;
+
+    public override async Task<IngestAck> IngestBatch(IngestBatchRequest request, ServerCallContext context)
+    {
+        var ack = new IngestAck();
+        await ApplyAsync(request, ack);
+        return ack;
+    }
+
+    public override async Task<IngestAck> IngestStream(IAsyncStreamReader<IngestBatchRequest> requestStream, ServerCallContext context)
+    {
+        var ack = new IngestAck();
+        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+            await ApplyAsync(batch, ack);
+        return ack;
+    }
+
+    private async Task ApplyAsync(IngestBatchRequest request, IngestAck ack)
+    {
+        var clock = Stopwatch.StartNew();
+        if (request.Events.Count > MaxBatchEvents)
+            RpcErrors.ThrowInvalidArgument($"a batch holds at most {MaxBatchEvents} events (got {request.Events.Count}); split it");
+        var outcomes = new EventOutcome[request.Events.Count];
+        var byDeployment = new Dictionary<string, (List<int> Index, List<TwinEvent> Events)>(StringComparer.Ordinal);
+        for (int i = 0; i < request.Events.Count; i++)
+        {
+            var e = request.Events[i];
+            if (string.IsNullOrEmpty(e.Deployment)) { outcomes[i] = EventOutcome.Invalid("deployment is missing"); continue; }
+            var (twin, problem) = ProtoMapper.FromProto(e);
+            if (twin is null) { outcomes[i] = EventOutcome.Invalid(problem!); continue; }
+            if (!byDeployment.TryGetValue(e.Deployment, out var group)) byDeployment[e.Deployment] = group = ([], []);
+            group.Index.Add(i);
+            group.Events.Add(twin);
+        }
+        // Nothing of a batch naming an unknown deployment is applied: check them all before applying any.
+        foreach (var name in byDeployment.Keys)
+            if (await grains.GetGrain<IDeploymentTwinGrain>(name).GetAsync() is null) RpcErrors.ThrowNotFound(name);
+        foreach (var (name, group) in byDeployment)
+        {
+            var result = await grains.GetGrain<IDeploymentTwinGrain>(name).IngestAsync([.. group.Events]);
+            if (!result.Found) RpcErrors.ThrowNotFound(name);
+            for (int k = 0; k < group.Index.Count; k++) outcomes[group.Index[k]] = result.Outcomes[k];
+            foreach (var status in result.Replicas) metrics.Update(name, status);
+            foreach (var done in result.Completed) metrics.Completed(name, done);
+        }
+        for (int i = 0; i < outcomes.Length; i++)
+        {
+            var e = request.Events[i];
+            var o = outcomes[i];
+            metrics.CountEvent(string.IsNullOrEmpty(e.Deployment) ? "" : e.Deployment, ProtoMapper.TypeLabel(e), o.Kind);
+            ack.Outcomes.Add(new Contracts.V1.EventOutcome { EventId = e.EventId, Outcome = ProtoMapper.ToProto(o.Kind), Reason = o.Reason });
+            switch (o.Kind)
+            {
+                case EventOutcomeKind.Applied: ack.Applied++; break;
+                case EventOutcomeKind.Duplicate: ack.Duplicate++; break;
+                case EventOutcomeKind.Late: ack.Late++; break;
+                default: ack.Invalid++; break;
+            }
+        }
+        metrics.ObserveIngest(clock.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,118 @@
+using TokenSim.Contracts.V1;
+using TokenSim.Twin.Abstractions;
+
+namespace TokenSim.Server.Grpc;
+
+/// <summary>Converts between the public contract's messages and the twin's records.</summary>
+internal static class ProtoMapper
+{
+    /// <summary>The event as the twin applies it, or why it cannot be (a missing payload or timestamp).</summary>
+    public static (TwinEvent? Event, string? Problem) FromProto(Event e)
+    {
+        if (e.ProducedAt is null) return (null, "produced_at is missing");
+        double t = e.ProducedAt.Seconds + e.ProducedAt.Nanos / 1e9;
+        var baseEvent = new TwinEvent { EventId = e.EventId, Replica = e.Replica, TimeSeconds = t, Kind = TwinEventKind.EngineSnapshot };
+        TwinEvent? twin = e.PayloadCase switch
+        {
+            Event.PayloadOneofCase.RequestArrived => baseEvent with
+            {
+                Kind = TwinEventKind.RequestArrived, RequestId = e.RequestArrived.RequestId, PromptTokens = e.RequestArrived.PromptTokens,
+                MaxTokens = e.RequestArrived.MaxTokens, PrefixBlockHashes = e.RequestArrived.PrefixBlockHashes.Count > 0 ? [.. e.RequestArrived.PrefixBlockHashes] : null,
+            },
+            Event.PayloadOneofCase.RequestScheduled => baseEvent with { Kind = TwinEventKind.RequestScheduled, RequestId = e.RequestScheduled.RequestId },
+            Event.PayloadOneofCase.FirstToken => baseEvent with { Kind = TwinEventKind.FirstToken, RequestId = e.FirstToken.RequestId },
+            Event.PayloadOneofCase.TokensProgress => baseEvent with { Kind = TwinEventKind.TokensProgress, RequestId = e.TokensProgress.RequestId, OutputTokens = e.TokensProgress.OutputTokens },
+            Event.PayloadOneofCase.RequestFinished => baseEvent with { Kind = TwinEventKind.RequestFinished, RequestId = e.RequestFinished.RequestId, OutputTokens = e.RequestFinished.OutputTokens },
+            Event.PayloadOneofCase.RequestAborted => baseEvent with { Kind = TwinEventKind.RequestAborted, RequestId = e.RequestAborted.RequestId },
+            Event.PayloadOneofCase.RequestPreempted => baseEvent with { Kind = TwinEventKind.RequestPreempted, RequestId = e.RequestPreempted.RequestId },
+            Event.PayloadOneofCase.EngineSnapshot => baseEvent with
+            {
+                Running = e.EngineSnapshot.Running, Waiting = e.EngineSnapshot.Waiting,
+                KvCacheUsage = e.EngineSnapshot.HasKvCacheUsage ? e.EngineSnapshot.KvCacheUsage : null,
+                KvBlocksTotal = e.EngineSnapshot.HasKvBlocksTotal ? e.EngineSnapshot.KvBlocksTotal : null,
+            },
+            _ => null,
+        };
+        return twin is null ? (null, "the event carries no payload (request_arrived, first_token, ...)") : (twin, null);
+    }
+
+    /// <summary>The <c>type</c> label of an event: its payload's field name.</summary>
+    public static string TypeLabel(Event e) => e.PayloadCase switch
+    {
+        Event.PayloadOneofCase.RequestArrived => "request_arrived",
+        Event.PayloadOneofCase.RequestScheduled => "request_scheduled",
+        Event.PayloadOneofCase.FirstToken => "first_token",
+        Event.PayloadOneofCase.TokensProgress => "tokens_progress",
+        Event.PayloadOneofCase.RequestFinished => "request_finished",
+        Event.PayloadOneofCase.RequestAborted => "request_aborted",
+        Event.PayloadOneofCase.RequestPreempted => "request_preempted",
+        Event.PayloadOneofCase.EngineSnapshot => "engine_snapshot",
+        _ => "none",
+    };
+
+    public static Outcome ToProto(EventOutcomeKind kind) => kind switch
+    {
+        EventOutcomeKind.Applied => Outcome.Applied,
+        EventOutcomeKind.Duplicate => Outcome.Duplicate,
+        EventOutcomeKind.Late => Outcome.Late,
+        _ => Outcome.Invalid,
+    };
+
+    public static TwinDeploymentSpec FromProto(DeploymentSpec s) => new()
+    {
+        Name = s.Name, Model = s.Model, Hardware = s.Hardware,
+        TensorParallel = s.TensorParallel == 0 ? 1 : s.TensorParallel,
+        Replicas = s.Replicas == 0 ? 1 : s.Replicas,
+        MaxNumSeqs = s.Engine?.HasMaxNumSeqs == true ? s.Engine.MaxNumSeqs : null,
+        MaxNumBatchedTokens = s.Engine?.HasMaxNumBatchedTokens == true ? s.Engine.MaxNumBatchedTokens : null,
+        BlockSize = s.Engine?.HasBlockSize == true ? s.Engine.BlockSize : null,
+        KvBlocks = s.Engine?.HasKvBlocks == true ? s.Engine.KvBlocks : null,
+        MaxModelLen = s.Engine?.HasMaxModelLen == true ? s.Engine.MaxModelLen : null,
+        EnablePrefixCaching = s.Engine?.HasEnablePrefixCaching == true ? s.Engine.EnablePrefixCaching : null,
+        GpuMemoryUtilization = s.Engine?.HasGpuMemoryUtilization == true ? s.Engine.GpuMemoryUtilization : null,
+        Scheduler = string.IsNullOrEmpty(s.Scheduler) ? "vllm-v1" : s.Scheduler,
+        PerfModel = string.IsNullOrEmpty(s.PerfModel) ? "auto" : s.PerfModel,
+    };
+
+    public static DeploymentSpec ToProto(TwinDeploymentSpec s)
+    {
+        var engine = new EngineSettings();
+        if (s.MaxNumSeqs is { } a) engine.MaxNumSeqs = a;
+        if (s.MaxNumBatchedTokens is { } b) engine.MaxNumBatchedTokens = b;
+        if (s.BlockSize is { } c) engine.BlockSize = c;
+        if (s.KvBlocks is { } d) engine.KvBlocks = d;
+        if (s.MaxModelLen is { } m) engine.MaxModelLen = m;
+        if (s.EnablePrefixCaching is { } p) engine.EnablePrefixCaching = p;
+        if (s.GpuMemoryUtilization is { } u) engine.GpuMemoryUtilization = u;
+        return new DeploymentSpec
+        {
+            Name = s.Name, Model = s.Model, Hardware = s.Hardware, TensorParallel = s.TensorParallel, Replicas = s.Replicas,
+            Engine = engine, Scheduler = s.Scheduler, PerfModel = s.PerfModel,
+        };
+    }
+
+    public static DeploymentInfo ToProto(DeploymentSummary d) => new()
+    {
+        Spec = ToProto(d.Spec), ResolvedPerfModel = d.ResolvedPerfModel, KvBlocks = d.KvBlocks, EventsApplied = d.EventsApplied,
+    };
+
+    public static Contracts.V1.RequestAccuracy ToProto(Twin.Abstractions.RequestAccuracy r)
+    {
+        var p = new Contracts.V1.RequestAccuracy { Replica = r.Replica, RequestId = r.RequestId, PromptTokens = r.PromptTokens, PredictedOutputTokens = r.PredictedOutputTokens };
+        if (r.ObservedOutputTokens is { } n) p.ObservedOutputTokens = n;
+        if (r.PredictedTtftSeconds is { } a) p.PredictedTtftS = a;
+        if (r.PredictedTpotSeconds is { } b) p.PredictedTpotS = b;
+        if (r.PredictedE2eSeconds is { } c) p.PredictedE2ES = c;
+        if (r.ObservedTtftSeconds is { } d) p.ObservedTtftS = d;
+        if (r.ObservedTpotSeconds is { } e) p.ObservedTpotS = e;
+        if (r.ObservedE2eSeconds is { } f) p.ObservedE2ES = f;
+        return p;
+    }
+
+    public static ReplicaTracking ToProto(ReplicaStatus s) => new()
+    {
+        Replica = s.Replica, Snapshots = s.Snapshots,
+        ObservedRunningMean = s.ObservedRunningMean, SimulatedRunningMean = s.SimulatedRunningMean,
+        ObservedWaitingMean = s.ObservedWaitingMean, SimulatedWaitingMean = s.SimulatedWaitingMean,
+    };
+}

@@ -1,0 +1,17 @@
+namespace TokenSim.Twin.Abstractions;
+
+/// <summary>
+/// One engine replica of a deployment, keyed <c>deployment/replica</c>: the live state and the lockstep simulation.
+/// </summary>
+/// <remarks>
+/// Events of a batch are applied in production-time order; the simulation advances to each event's time. Repeats
+/// (same event id) are reported as duplicates, events older than the lateness bound as late.
+/// </remarks>
+public interface IReplicaTwinGrain : IGrainWithStringKey
+{
+    /// <summary>Applies <paramref name="events"/> (times in seconds since the deployment's first event).</summary>
+    Task<ReplicaApplyResult> ApplyAsync(ReplicaTwinConfig config, TwinEvent[] events);
+
+    /// <summary>Every request seen so far, in arrival order, and the replica's status.</summary>
+    Task<AccuracySnapshot> GetAccuracyAsync(ReplicaTwinConfig config);
+}

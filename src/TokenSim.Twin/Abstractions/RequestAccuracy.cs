@@ -1,0 +1,25 @@
+namespace TokenSim.Twin.Abstractions;
+
+/// <summary>
+/// One request's prediction, made when it arrived and never revised, and what production then observed. Seconds;
+/// null where not (yet) observed, or where the prediction could not be made.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("TokenSim.Twin.RequestAccuracy")]
+public sealed record RequestAccuracy
+{
+    [Id(0)] public required int Replica { get; init; }
+    [Id(1)] public required string RequestId { get; init; }
+    [Id(2)] public required int PromptTokens { get; init; }
+    [Id(3)] public required int MaxTokens { get; init; }
+    /// <summary>Seconds since the deployment's first event.</summary>
+    [Id(4)] public required double ArrivalSeconds { get; init; }
+    [Id(5)] public required int PredictedOutputTokens { get; init; }
+    [Id(6)] public double? PredictedTtftSeconds { get; init; }
+    [Id(7)] public double? PredictedTpotSeconds { get; init; }
+    [Id(8)] public double? PredictedE2eSeconds { get; init; }
+    [Id(9)] public int? ObservedOutputTokens { get; init; }
+    [Id(10)] public double? ObservedTtftSeconds { get; init; }
+    [Id(11)] public double? ObservedTpotSeconds { get; init; }
+    [Id(12)] public double? ObservedE2eSeconds { get; init; }
+    [Id(13)] public bool Aborted { get; init; }
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Options;
+using TokenSim.Core.ExecutionTime;
+using TokenSim.Core.Simulation;
+using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Hosting;
+using TokenSim.Twin.Shadow;
+
+namespace TokenSim.Twin.Grains;
+
+/// <summary>A mirrored deployment: its spec, its clock origin, and the fan-out of events to its replica grains.</summary>
+public sealed class DeploymentTwinGrain(
+    [PersistentState("deployment", TwinOptions.StorageName)] IPersistentState<DeploymentTwinState> state,
+    IOptions<TwinOptions> options,
+    IGrainFactory grains) : Grain, IDeploymentTwinGrain
+{
+    public const int MaxEventIdLength = 128;
+
+    private DeploymentTwinState S => state.State;
+
+    public async Task<DeploymentSummary> RegisterAsync(TwinDeploymentSpec spec)
+    {
+        if (spec.Name != this.GetPrimaryKeyString()) throw new ArgumentException($"spec.name '{spec.Name}' does not match the deployment '{this.GetPrimaryKeyString()}' being registered.");
+        var replica = DeploymentSpecs.Build(spec);
+        if (S.Spec is not null && S.EventsApplied > 0 && S.Spec != spec)
+            throw new InvalidOperationException($"Deployment '{spec.Name}' has applied {S.EventsApplied} events under its current spec; register the new spec under a new name.");
+        string resolved = new PerfModelResolver(options.Value.DataRoot).Resolve(spec.PerfModel, replica.Model, replica.Hardware);
+        // Building one simulator checks what only the simulator knows: the scheduler name and the perf model's files.
+        _ = new Simulator(new SimulationOptions { Replica = replica, ExecutionTime = ExecutionTimeModels.Parse(resolved) });
+        S.Spec = spec;
+        S.ResolvedPerfModel = resolved;
+        S.KvBlocks = replica.NumGpuBlocks;
+        await state.WriteStateAsync();
+        return Summary();
+    }
+
+    public Task<DeploymentSummary?> GetAsync() => Task.FromResult(S.Spec is null ? null : Summary());
+
+    private DeploymentSummary Summary() => new(S.Spec!, S.ResolvedPerfModel, S.KvBlocks, S.EventsApplied);
+
+    public async Task<IngestResult> IngestAsync(TwinEvent[] events)
+    {
+        if (S.Spec is not { } spec) return IngestResult.NotFound;
+        var outcomes = new EventOutcome[events.Length];
+        var byReplica = new SortedDictionary<int, List<int>>();
+        double? earliest = null;
+        for (int i = 0; i < events.Length; i++)
+        {
+            var e = events[i];
+            if (Check(e, spec) is { } problem) { outcomes[i] = EventOutcome.Invalid(problem); continue; }
+            if (!byReplica.TryGetValue(e.Replica, out var list)) byReplica[e.Replica] = list = [];
+            list.Add(i);
+            earliest = Math.Min(earliest ?? e.TimeSeconds, e.TimeSeconds);
+        }
+        if (S.OriginUnixSeconds is null && earliest is { } origin)
+        {
+            S.OriginUnixSeconds = origin;
+            await state.WriteStateAsync();
+        }
+        double zero = S.OriginUnixSeconds ?? 0;
+        var calls = byReplica.Select(kv =>
+        {
+            var batch = kv.Value.Select(i => events[i] with { TimeSeconds = events[i].TimeSeconds - zero }).ToArray();
+            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(spec.Name, kv.Key));
+            return grain.ApplyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, kv.Key), batch);
+        }).ToArray();
+        var results = await Task.WhenAll(calls);
+        int r = 0;
+        foreach (var (_, indices) in byReplica)
+        {
+            var result = results[r++];
+            for (int k = 0; k < indices.Count; k++) outcomes[indices[k]] = result.Outcomes[k];
+        }
+        int applied = outcomes.Count(o => o.Kind == EventOutcomeKind.Applied);
+        if (applied > 0)
+        {
+            S.EventsApplied += applied;
+            // Persisted so a reactivated deployment still refuses a different spec once it has applied events.
+            await state.WriteStateAsync();
+        }
+        return new IngestResult(true, outcomes, results.Select(x => x.Status).ToArray(), results.SelectMany(x => x.Completed).ToArray());
+    }
+
+    private static string? Check(TwinEvent e, TwinDeploymentSpec spec)
+    {
+        if (string.IsNullOrEmpty(e.EventId) || e.EventId.Length > MaxEventIdLength) return $"event_id must be 1 to {MaxEventIdLength} characters";
+        if (e.Replica < 0 || e.Replica >= spec.Replicas) return $"replica {e.Replica} is outside 0..{spec.Replicas - 1} of deployment '{spec.Name}'";
+        if (!double.IsFinite(e.TimeSeconds) || e.TimeSeconds <= 0) return "produced_at is missing";
+        return null;
+    }
+
+    public async Task<AccuracySnapshot?> GetAccuracyAsync()
+    {
+        if (S.Spec is not { } spec) return null;
+        var parts = await Task.WhenAll(Enumerable.Range(0, spec.Replicas).Select(i =>
+            grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(spec.Name, i)).GetAccuracyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, i))));
+        return new AccuracySnapshot(parts.SelectMany(p => p.Requests).ToArray(), parts.SelectMany(p => p.Replicas).ToArray());
+    }
+}

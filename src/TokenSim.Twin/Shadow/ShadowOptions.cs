@@ -1,0 +1,36 @@
+namespace TokenSim.Twin.Shadow;
+
+/// <summary>How a replica shadow treats lateness and what it assumes about the future when it predicts.</summary>
+public sealed record ShadowOptions
+{
+    /// <summary>
+    /// Seconds an event may lag the replica's clock and still be applied (at the clock); older ones are late.
+    /// Default 10 s.
+    /// </summary>
+    public double LatenessSeconds { get; init; } = 10;
+    /// <summary>Output length assumed before any request has finished; null (default) = the request's max_tokens.</summary>
+    public int? PriorOutputTokens { get; init; }
+    /// <summary>How finished requests predict output lengths. Default the fraction of max_tokens.</summary>
+    public OutputPredictorKind OutputPredictor { get; init; } = OutputPredictorKind.MaxTokensFraction;
+    /// <summary>Finished requests the output-length predictor averages over. Default 512.</summary>
+    public int PredictorWindow { get; init; } = 512;
+    /// <summary>
+    /// Whether a prediction assumes requests keep arriving at the recent rate with the recent mean prompt and
+    /// predicted output (default true): a request shares its batch with later arrivals, so ignoring them would
+    /// predict too short a TPOT while production is busy.
+    /// </summary>
+    public bool SteadyArrivals { get; init; } = true;
+    /// <summary>How long the assumed arrivals last. Default <see cref="Shadow.ArrivalsHorizon.Elapsed"/>.</summary>
+    public ArrivalsHorizon ArrivalsHorizon { get; init; } = ArrivalsHorizon.Elapsed;
+    /// <summary>At most this many future arrivals are assumed in one prediction. Default unbounded.</summary>
+    public int SteadyArrivalsLimit { get; init; } = int.MaxValue;
+    /// <summary>
+    /// How far each finished request moves the step-time calibration towards its observed / simulated TPOT, as a
+    /// fraction of the log ratio; 0 = no online calibration. Default 0.1.
+    /// </summary>
+    public double CalibrationGain { get; init; } = 0.1;
+    /// <summary>Requests that produced fewer tokens in the simulation than this do not calibrate (too few to time). Default 8.</summary>
+    public int CalibrationMinTokens { get; init; } = 8;
+    /// <summary>Recent arrivals the rate and mean prompt are estimated from. Default 64.</summary>
+    public int ArrivalWindow { get; init; } = 64;
+}

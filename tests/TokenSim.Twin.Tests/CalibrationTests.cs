@@ -1,0 +1,77 @@
+using TokenSim.Core.ExecutionTime;
+using TokenSim.Core.Simulation;
+using Request = TokenSim.Core.Simulation.Request;
+using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Shadow;
+using Xunit.Abstractions;
+
+namespace TokenSim.Twin.Tests;
+
+/// <summary>
+/// Online calibration: "production" is a TokenSim simulation with the roofline's default efficiency factors; the twin
+/// starts with every factor 30% lower, so its steps are about 1.4x too long, and learns the difference from the
+/// observed TPOTs of finished requests.
+/// </summary>
+public sealed class CalibrationTests(ITestOutputHelper output)
+{
+    private static readonly TwinDeploymentSpec Deployment = new() { Name = "cal", Model = "llama-3.1-8b", Hardware = "a100-80g", MaxModelLen = 4096, KvBlocks = 4000 };
+
+    private static List<TwinEvent> Production(int requests)
+    {
+        var spec = DeploymentSpecs.Build(Deployment);
+        var sim = new Simulator(new SimulationOptions { Replica = spec, ExecutionTime = s => new RooflineExecutionTimeModel(s), Seed = 0 });
+        var rng = new Random(7);
+        double t = 0;
+        var maxTokens = new Dictionary<long, int>();
+        for (int i = 0; i < requests; i++)
+        {
+            t += -Math.Log(1 - rng.NextDouble()) / 8; // Poisson arrivals, 8 per second
+            int output = rng.Next(50, 300);
+            var r = sim.Submit(new RequestSpec(t, rng.Next(200, 1000), output));
+            maxTokens[r.Id] = output;
+        }
+        var events = new List<(double T, int Order, TwinEvent E)>();
+        sim.Observer = new Recorder(events, maxTokens);
+        sim.Run();
+        return events.OrderBy(e => e.T).ThenBy(e => e.Order).Select(e => e.E).ToList();
+    }
+
+    private sealed class Recorder(List<(double, int, TwinEvent)> events, Dictionary<long, int> maxTokens) : ISimulationObserver
+    {
+        private static TwinEvent New(Request r, string kind, double t, TwinEventKind k) => new() { EventId = $"{r.Id}/{kind}", Replica = 0, TimeSeconds = t, Kind = k, RequestId = $"r{r.Id}" };
+
+        public void OnArrived(Request r, double now) => events.Add((now, 0, New(r, "a", now, TwinEventKind.RequestArrived) with { PromptTokens = r.PromptTokens, MaxTokens = maxTokens[r.Id] }));
+
+        public void OnToken(Request r, double now)
+        {
+            if (r.Generated == 1) events.Add((now, 1, New(r, "f", now, TwinEventKind.FirstToken)));
+        }
+
+        public void OnFinished(Request r, double now) => events.Add((now, 2, New(r, "d", now, TwinEventKind.RequestFinished) with { OutputTokens = r.Generated }));
+    }
+
+    private static (double Early, double Late, double Calibration) TpotErrors(List<TwinEvent> events, double gain, double factor = 0.7)
+    {
+        var spec = DeploymentSpecs.Build(Deployment);
+        var off = new RooflineParameters { GemmComputeEfficiency = 0.7 * factor, AttentionComputeEfficiency = 0.5 * factor, MemoryEfficiency = 0.8 * factor, LinkEfficiency = 0.8 * factor };
+        var shadow = new ReplicaShadow(0, spec, s => new RooflineExecutionTimeModel(s, off), new ShadowOptions { CalibrationGain = gain });
+        foreach (var e in events) Assert.Equal(EventOutcome.Applied, shadow.Apply(e));
+        var done = shadow.Requests.Where(r => r.PredictedTpotSeconds is not null && r.ObservedTpotSeconds is not null).ToList();
+        double Err(IEnumerable<RequestAccuracy> rs) => 100 * (rs.Average(r => r.PredictedTpotSeconds!.Value) / rs.Average(r => r.ObservedTpotSeconds!.Value) - 1);
+        return (Err(done.Take(50)), Err(done.Skip(done.Count - 100)), shadow.Calibration);
+    }
+
+    [Fact]
+    public void EfficiencyFactors30PercentOff_TpotErrorFallsBelowFivePercentWithinAFewHundredRequests()
+    {
+        var events = Production(400);
+        var calibrated = TpotErrors(events, new ShadowOptions().CalibrationGain);
+        var fixedModel = TpotErrors(events, 0);
+        var trueModel = TpotErrors(events, 0, factor: 1);
+        output.WriteLine($"calibrated: first 50 {calibrated.Early:+0.0;-0.0}%, last 100 {calibrated.Late:+0.0;-0.0}%, scale {calibrated.Calibration:F3}; uncalibrated: {fixedModel.Early:+0.0;-0.0}%, {fixedModel.Late:+0.0;-0.0}%; production's own model: {trueModel.Late:+0.0;-0.0}%");
+        Assert.True(fixedModel.Late > 20, $"the 30%-off model should predict TPOT well over 20% too long without calibration (got {fixedModel.Late:F1}%)");
+        Assert.InRange(calibrated.Late, -5, 5);
+        // The learned factor undoes most of the 1/0.7 the model's steps were too long by.
+        Assert.InRange(calibrated.Calibration, 0.6, 0.85);
+    }
+}

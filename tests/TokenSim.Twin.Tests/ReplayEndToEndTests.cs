@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace TokenSim.Twin.Tests;
+
+/// <summary>
+/// <c>tokensim replay</c> of the measured RTX PRO 6000 run against a running server at 20x, as the scorecard runs it:
+/// the twin's mean TTFT and TPOT predictions (frozen at arrival) within 5% of the observed.
+/// </summary>
+public sealed class ReplayEndToEndTests(ServerProcess server) : IClassFixture<ServerProcess>
+{
+    [Fact]
+    public async Task Replay_MeasuredRunAt20x_MeanTtftAndTpotWithinFivePercent()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"tokensim-replay-{Guid.NewGuid():N}.json");
+        try
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { ServerProcess.BuiltDll("TokenSim.Cli"), "replay", "--server", $"http://127.0.0.1:{server.GrpcPort}", "--run", TestData.RunDir, "--speed", "20", "--deployment", "e2e", "--json", json })
+                psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 0, $"replay exited {p.ExitCode}: {await stderr}\n{await stdout}");
+            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+            var root = doc.RootElement;
+            Assert.Equal(300, root.GetProperty("requests").GetInt32());
+            Assert.Equal(300, root.GetProperty("predicted").GetInt32());
+            Assert.Contains("RTXPRO6000", root.GetProperty("perf_model").GetString());
+            double Err(string m, string s = "mean") => root.GetProperty(m).GetProperty("error_pct").GetProperty(s).GetDouble();
+            Assert.InRange(Err("ttft_s"), -5, 5);
+            Assert.InRange(Err("tpot_s"), -5, 5);
+            Assert.InRange(root.GetProperty("ttft_s").GetProperty("per_request_abs_error_pct").GetProperty("p50").GetDouble(), 0, 10);
+            var running = root.GetProperty("series").GetProperty("running");
+            Assert.InRange(running.GetProperty("simulated_mean").GetDouble() - running.GetProperty("measured_mean").GetDouble(), -5, 5);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+}
+
+/// <summary>Bad replay input fails with one line naming the problem, before anything is sent.</summary>
+public sealed class ReplayCommandErrorTests
+{
+    private static async Task<(int Code, string Stderr)> Replay(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(ServerProcess.BuiltDll("TokenSim.Cli"));
+        psi.ArgumentList.Add("replay");
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, (await stderr).Trim());
+    }
+
+    [Fact]
+    public async Task Speed_Zero_IsRefused()
+    {
+        var (code, err) = await Replay("--server", "http://127.0.0.1:1", "--run", TestData.RunDir, "--speed", "0");
+        Assert.Equal(1, code);
+        Assert.Equal("error: --speed must be a positive number (got 0).", err);
+    }
+
+    [Fact]
+    public async Task Server_NotAnAddress_IsRefused()
+    {
+        var (code, err) = await Replay("--server", "127.0.0.1:7100", "--run", TestData.RunDir);
+        Assert.Equal(1, code);
+        Assert.Equal("error: --server must be an http:// or https:// address (got '127.0.0.1:7100').", err);
+    }
+
+    [Fact]
+    public async Task Server_NotListening_IsUnavailable()
+    {
+        var (code, err) = await Replay("--server", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--run", TestData.RunDir);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: the twin server answered Unavailable:", err);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace TokenSim.Twin.Tests;
+
+/// <summary>
+/// TokenSim.Server started as the scorecard starts it (<c>dotnet TokenSim.Server.dll</c>), on free ports and with a
+/// 1 s lateness bound, so the
+/// services are tested over a real Kestrel HTTP/2 port with Grpc.Net.Client.
+/// </summary>
+public class ServerProcess : IAsyncLifetime
+{
+    private readonly string? _apiKey;
+    private Process? _process;
+    private readonly System.Text.StringBuilder _log = new();
+
+    public ServerProcess() : this(null) { }
+
+    protected ServerProcess(string? apiKey) => _apiKey = apiKey;
+
+    public int GrpcPort { get; } = FreePort();
+    public int MetricsPort { get; } = FreePort();
+    public GrpcChannel Channel { get; private set; } = null!;
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    /// <summary>A build output of this test run's configuration (Debug or Release).</summary>
+    public static string BuiltDll(string project)
+    {
+        string config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dll = Path.Combine(TestData.RepoRoot, "src", project, "bin", config, "net10.0", project + ".dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is not built.", dll);
+    }
+
+    public async Task InitializeAsync()
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var a in new[] { BuiltDll("TokenSim.Server"), "--grpc-port", $"{GrpcPort}", "--metrics-port", $"{MetricsPort}", "--silo-port", $"{FreePort()}", "--gateway-port", $"{FreePort()}", "--lateness", "1" })
+            psi.ArgumentList.Add(a);
+        if (_apiKey is not null) psi.Environment["TOKENSIM_API_KEY"] = _apiKey;
+        else psi.Environment.Remove("TOKENSIM_API_KEY");
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start.");
+        _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"The server exited with {_process.ExitCode}:\n{Log}");
+            try
+            {
+                (await http.GetAsync($"http://127.0.0.1:{MetricsPort}/metrics")).EnsureSuccessStatusCode();
+                break;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+    }
+
+    public async Task<string> MetricsTextAsync()
+    {
+        using var http = new HttpClient();
+        return await http.GetStringAsync($"http://127.0.0.1:{MetricsPort}/metrics");
+    }
+
+    public Metadata Headers(string? key)
+    {
+        var m = new Metadata();
+        if (key is not null) m.Add("x-api-key", key);
+        return m;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+    }
+}
+
+/// <summary>A server that requires the API key <see cref="Key"/>.</summary>
+public sealed class KeyedServerProcess() : ServerProcess(Key)
+{
+    public const string Key = "s3cret-key";
+}

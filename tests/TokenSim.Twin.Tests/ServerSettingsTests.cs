@@ -1,0 +1,22 @@
+using System.Diagnostics;
+
+namespace TokenSim.Twin.Tests;
+
+/// <summary>Bad server flags stop the server at once with one line naming the problem.</summary>
+public sealed class ServerSettingsTests
+{
+    [Theory]
+    [InlineData("--grpc-port", "99999", "error: --grpc-port / TOKENSIM_GRPC_PORT must be a TCP port from 1 to 65535 (got '99999').")]
+    [InlineData("--lateness", "soon", "error: --lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got 'soon').")]
+    [InlineData("--metrics-port", "7100", "error: --grpc-port and --metrics-port must differ (both 7100): gRPC is HTTP/2-only, metrics HTTP/1.1.")]
+    public async Task BadFlag_ExitsWithTheProblem(string flag, string value, string expected)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { ServerProcess.BuiltDll("TokenSim.Server"), flag, value }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.Equal(1, p.ExitCode);
+        Assert.Equal(expected, stderr.Trim());
+    }
+}
