@@ -20,6 +20,7 @@ internal static class IngestRepeat
         double epoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         var clock = Stopwatch.StartNew();
         double measureFrom = o.WarmupSeconds, measureTo = o.WarmupSeconds + o.DurationSeconds;
+        var laneNow = new double[o.Concurrency];
         var lanes = Enumerable.Range(0, o.Concurrency).Select(lane => Task.Run(async () =>
         {
             var gen = new LifecycleGenerator(deployment, lane, o.Concurrency, o.Replicas, o.RatePerReplica, o.SnapshotInterval, epoch);
@@ -30,6 +31,10 @@ internal static class IngestRepeat
             {
                 var batch = new IngestBatchRequest();
                 gen.Fill(batch, o.BatchEvents);
+                Volatile.Write(ref laneNow[lane], gen.Now);
+                // Production's streams all run in real time: a lane that got ahead waits for the slowest, so no
+                // lane falls further behind a replica's clock than the server's lateness bound allows.
+                while (gen.Now - Slowest(laneNow) > MaxSkewSeconds && clock.Elapsed.TotalSeconds < measureTo) await Task.Delay(1);
                 double start = clock.Elapsed.TotalSeconds;
                 var ack = await ingest.IngestBatchAsync(batch, headers);
                 double end = clock.Elapsed.TotalSeconds;
@@ -61,6 +66,16 @@ internal static class IngestRepeat
             NotApplied = done.Sum(d => d.notApplied),
             FirstProblem = done.Select(d => d.problem).FirstOrDefault(p => p is not null),
         };
+    }
+
+    /// <summary>Production seconds a lane may run ahead of the slowest one.</summary>
+    private const double MaxSkewSeconds = 1;
+
+    private static double Slowest(double[] laneNow)
+    {
+        double min = double.PositiveInfinity;
+        for (int i = 0; i < laneNow.Length; i++) min = Math.Min(min, Volatile.Read(ref laneNow[i]));
+        return min;
     }
 
     private static double Percentile(double[] sorted, double q) =>
