@@ -22,12 +22,12 @@ var runs = new List<RepeatResult>();
 string runId = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
 Console.WriteLine($"ingest benchmark: {options.Server}, {options.Replicas} replicas of {options.Model} on {options.Hardware}, " +
                   $"{options.BatchEvents} events a call, {options.Concurrency} calls in flight, {options.RatePerReplica:G} req/s per replica " +
-                  $"(production time), {options.WarmupSeconds:G} s warm-up + {options.DurationSeconds:G} s measured, {options.Repeats} repeats");
-for (int rep = 0; rep < options.Repeats; rep++)
+                  $"(production time), {options.WarmupSeconds:G} s warm-up + {options.DurationSeconds:G} s measured, {options.Repeats} repeats after {options.WarmupRepeats} unreported");
+for (int rep = -options.WarmupRepeats; rep < options.Repeats; rep++)
 {
-    var result = await IngestRepeat.RunAsync(channel, headers, options, $"bench-{runId}-{rep}");
-    runs.Add(result);
-    Console.WriteLine(result.Line(rep + 1));
+    var result = await IngestRepeat.RunAsync(channel, headers, options, $"bench-{runId}-{rep + options.WarmupRepeats}");
+    if (rep >= 0) runs.Add(result);
+    Console.WriteLine(rep < 0 ? "warm-up " + result.Line(rep + options.WarmupRepeats + 1) : result.Line(rep + 1));
     if (result.NotApplied > 0)
     {
         Console.Error.WriteLine($"{result.NotApplied} events were not applied, e.g.: {result.FirstProblem}");
