@@ -46,7 +46,7 @@ var summary = new
     AckP50Ms = Median(r => r.P50Ms),
     AckP99Ms = Median(r => r.P99Ms),
     ProductionSpeed = Median(r => r.ProductionSpeed),
-    Repeats_ = runs,
+    Runs = runs,
 };
 Console.WriteLine($"median of {runs.Count}: {summary.EventsPerSecond:F0} events/s, ack p50 {summary.AckP50Ms:F1} ms, p99 {summary.AckP99Ms:F1} ms " +
                   $"(production time ran {summary.ProductionSpeed:F1}x real time)");
