@@ -3,6 +3,11 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using TokenSim.Bench.Ingest;
 
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
 BenchOptions options;
 try { options = BenchOptions.Parse(args); }
 catch (ArgumentException e)
@@ -25,7 +30,17 @@ Console.WriteLine($"ingest benchmark: {options.Server}, {options.Replicas} repli
                   $"(production time), {options.WarmupSeconds:G} s warm-up + {options.DurationSeconds:G} s measured, {options.Repeats} repeats after {options.WarmupRepeats} unreported");
 for (int rep = -options.WarmupRepeats; rep < options.Repeats; rep++)
 {
-    var result = await IngestRepeat.RunAsync(channel, headers, options, $"bench-{runId}-{rep + options.WarmupRepeats}");
+    RepeatResult result;
+    try
+    {
+        result = await IngestRepeat.RunAsync(channel, headers, options, $"bench-{runId}-{rep + options.WarmupRepeats}");
+    }
+    catch (RpcException e)
+    {
+        // A failed call ends the benchmark: its figures would count a server that was not answering.
+        Console.Error.WriteLine($"{options.Server}: {e.Status.StatusCode}: {e.Status.Detail}");
+        return 1;
+    }
     if (rep >= 0) runs.Add(result);
     Console.WriteLine(rep < 0 ? "warm-up " + result.Line(rep + options.WarmupRepeats + 1) : result.Line(rep + 1));
     if (result.NotApplied > 0)
