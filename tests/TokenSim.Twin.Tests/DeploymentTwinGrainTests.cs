@@ -98,4 +98,30 @@ public sealed class DeploymentTwinGrainTests(ClusterFixture fixture)
         Assert.Equal(["a", "b"], accuracy.Requests.Select(r => r.RequestId));
         Assert.NotNull(accuracy.Requests[0].PredictedTtftSeconds);
     }
+
+    [Fact]
+    public async Task ConcurrentBatches_EachCallerGetsItsOwnOutcomes_AndEachCompletionIsReportedOnce()
+    {
+        // Calls that arrive while a round is applied are applied together in the next one: each caller must still
+        // get exactly its own events' outcomes, in its order, and a finished request must be reported once. Which
+        // calls share a round varies, so every event stays within the 1 s lateness bound of the others on its replica.
+        var grain = fixture.Grains.GetGrain<IDeploymentTwinGrain>("concurrent");
+        await grain.RegisterAsync(Spec("concurrent", replicas: 3));
+        var calls = Enumerable.Range(0, 6).Select(c => grain.IngestAsync(
+        [
+            Arrived($"c{c}/a", c % 3, 1 + c * 0.01, $"r{c}"),
+            Arrived($"c{c}/bad", 9, 1 + c * 0.01, $"x{c}"),
+            new TwinEvent { EventId = $"c{c}/d", Replica = c % 3, TimeSeconds = T0 + 1.5 + c * 0.01, Kind = TwinEventKind.RequestFinished, RequestId = $"r{c}", OutputTokens = 5 },
+        ])).ToArray();
+        var results = await Task.WhenAll(calls);
+        foreach (var r in results)
+        {
+            Assert.Equal(3, r.Outcomes.Length);
+            Assert.Equal(EventOutcome.Applied, r.Outcomes[0]);
+            Assert.Equal(EventOutcomeKind.Invalid, r.Outcomes[1].Kind);
+            Assert.Equal(EventOutcome.Applied, r.Outcomes[2]);
+        }
+        Assert.Equal(Enumerable.Range(0, 6).Select(c => $"r{c}").Order(), results.SelectMany(r => r.Completed).Select(x => x.RequestId).Order());
+        Assert.Equal(12, (await grain.GetAsync())!.EventsApplied);
+    }
 }

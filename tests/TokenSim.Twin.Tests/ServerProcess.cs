@@ -14,12 +14,17 @@ namespace TokenSim.Twin.Tests;
 public class ServerProcess : IAsyncLifetime
 {
     private readonly string? _apiKey;
+    private readonly string[] _extraArgs;
     private Process? _process;
     private readonly System.Text.StringBuilder _log = new();
 
     public ServerProcess() : this(null) { }
 
-    protected ServerProcess(string? apiKey) => _apiKey = apiKey;
+    protected ServerProcess(string? apiKey, params string[] extraArgs)
+    {
+        _apiKey = apiKey;
+        _extraArgs = extraArgs;
+    }
 
     public int GrpcPort { get; } = FreePort();
     public int MetricsPort { get; } = FreePort();
@@ -48,7 +53,8 @@ public class ServerProcess : IAsyncLifetime
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        foreach (var a in new[] { BuiltDll("TokenSim.Server"), "--grpc-port", $"{GrpcPort}", "--metrics-port", $"{MetricsPort}", "--silo-port", $"{FreePort()}", "--gateway-port", $"{FreePort()}", "--lateness", "1" })
+        string[] args = [BuiltDll("TokenSim.Server"), "--grpc-port", $"{GrpcPort}", "--metrics-port", $"{MetricsPort}", "--silo-port", $"{FreePort()}", "--gateway-port", $"{FreePort()}", "--lateness", "1", .. _extraArgs];
+        foreach (var a in args)
             psi.ArgumentList.Add(a);
         if (_apiKey is not null) psi.Environment["TOKENSIM_API_KEY"] = _apiKey;
         else psi.Environment.Remove("TOKENSIM_API_KEY");
@@ -99,6 +105,9 @@ public class ServerProcess : IAsyncLifetime
         _process?.Dispose();
     }
 }
+
+/// <summary>A server whose twin persists to the Redis at <paramref name="redis"/>.</summary>
+public sealed class RedisServerProcess(string redis) : ServerProcess(null, "--redis", redis);
 
 /// <summary>A server that requires the API key <see cref="Key"/>.</summary>
 public sealed class KeyedServerProcess() : ServerProcess(Key)

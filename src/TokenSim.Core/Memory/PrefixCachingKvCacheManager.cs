@@ -59,11 +59,12 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize));
         BlockSize = blockSize;
         TotalBlocks = totalBlocks;
-        _ref = new int[totalBlocks];
-        _hash = new long[totalBlocks];
-        _prev = new int[totalBlocks];
-        _next = new int[totalBlocks];
-        _inFree = new bool[totalBlocks];
+        // The per-block arrays are allocated when blocks first need identities (BecomeExact): until a hashable
+        // request comes, a count is all the manager needs, and a clone (the twin takes one per prediction) copies none.
+        _ref = [];
+        _hash = [];
+        _prev = _next = [];
+        _inFree = [];
         _cached = [];
         FreeBlocks = totalBlocks;
     }
@@ -73,6 +74,11 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     {
         if (_exact) return;
         _exact = true;
+        _ref = new int[TotalBlocks];
+        _hash = new long[TotalBlocks];
+        _prev = new int[TotalBlocks];
+        _next = new int[TotalBlocks];
+        _inFree = new bool[TotalBlocks];
         int free = FreeBlocks;
         FreeBlocks = 0;
         for (int b = 0; b < free; b++) Append(b);
@@ -423,7 +429,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         _head = s._head;
         _tail = s._tail;
         _exact = s._exact;
-        _anonymous = new Stack<int>(s._anonymous.Reverse());
+        _anonymous = CopyStack(s._anonymous);
         _cached = new Dictionary<long, int>(s._cached);
         PrefixQueryTokens = s.PrefixQueryTokens;
         PrefixHitTokens = s.PrefixHitTokens;
@@ -431,12 +437,20 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         _cpuCapacity = s._cpuCapacity;
         _eviction = s._eviction;
         _ordered = new SortedSet<(long, int)>(s._ordered);
-        _uncachedFree = new Stack<int>(s._uncachedFree.Reverse());
+        _uncachedFree = CopyStack(s._uncachedFree);
         _key = (long[])s._key.Clone();
         _hits = (int[])s._hits.Clone();
         _seq = s._seq;
         _cpuLru = new LinkedList<long>(s._cpuLru);
         for (var n = _cpuLru.First; n is not null; n = n.Next) _cpu[n.Value] = n;
         _fetched = s._fetched;
+    }
+
+    /// <summary>The same stack: ToArray lists it top first, and the constructor pushes in order, so reverse first.</summary>
+    private static Stack<int> CopyStack(Stack<int> s)
+    {
+        var items = s.ToArray();
+        Array.Reverse(items);
+        return new Stack<int>(items);
     }
 }

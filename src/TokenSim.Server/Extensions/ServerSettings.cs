@@ -2,9 +2,10 @@ namespace TokenSim.Server.Extensions;
 
 /// <summary>
 /// The server's ports and API key. Each comes from its flag (<c>--grpc-port</c>, <c>--metrics-port</c>,
-/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>), else its environment variable
-/// (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>), else the default: gRPC on
-/// 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key, 10 s lateness.
+/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>), else its environment
+/// variable (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>, <c>TOKENSIM_REDIS</c>),
+/// else the default: gRPC on 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key,
+/// 10 s lateness, in-memory grain storage.
 /// </summary>
 public sealed record ServerSettings
 {
@@ -15,6 +16,11 @@ public sealed record ServerSettings
     /// <summary>When set, every call must carry it in the <c>x-api-key</c> header.</summary>
     public string? ApiKey { get; init; }
     public double LatenessSeconds { get; init; } = 10;
+    /// <summary>
+    /// A StackExchange.Redis configuration string (e.g. <c>127.0.0.1:6379</c>): the twin's grains persist there, each
+    /// batch written before it is acknowledged. Null: in-memory storage, which dies with the process.
+    /// </summary>
+    public string? Redis { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -24,6 +30,7 @@ public sealed record ServerSettings
         ["--gateway-port"] = "TokenSim:GatewayPort",
         ["--api-key"] = "TokenSim:ApiKey",
         ["--lateness"] = "TokenSim:Lateness",
+        ["--redis"] = "TokenSim:Redis",
     };
 
     public static ServerSettings From(IConfiguration config)
@@ -41,6 +48,7 @@ public sealed record ServerSettings
         if (lateness is not null && !(double.TryParse(lateness, System.Globalization.CultureInfo.InvariantCulture, out latenessSeconds) && latenessSeconds >= 0))
             throw new ArgumentException($"--lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got '{lateness}').");
         var key = Get("ApiKey", "TOKENSIM_API_KEY");
+        var redis = Get("Redis", "TOKENSIM_REDIS");
         var settings = new ServerSettings
         {
             GrpcPort = Port("GrpcPort", "--grpc-port", "TOKENSIM_GRPC_PORT", 7100),
@@ -49,6 +57,7 @@ public sealed record ServerSettings
             GatewayPort = Port("GatewayPort", "--gateway-port", "TOKENSIM_GATEWAY_PORT", 30000),
             ApiKey = string.IsNullOrEmpty(key) ? null : key,
             LatenessSeconds = latenessSeconds,
+            Redis = string.IsNullOrWhiteSpace(redis) ? null : redis,
         };
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace TokenSim.Twin.Abstractions;
 
 /// <summary>
@@ -18,8 +20,10 @@ public interface IDeploymentTwinGrain : IGrainWithStringKey
 
     /// <summary>
     /// Applies a batch whose <see cref="TwinEvent.TimeSeconds"/> are Unix seconds. Returns when every replica grain
-    /// concerned has applied its events.
+    /// concerned has applied its events. Interleaves: batches that arrive while others are being applied are
+    /// applied together in the next round, one replica grain call each, so concurrent callers share the work.
     /// </summary>
+    [AlwaysInterleave]
     Task<IngestResult> IngestAsync(TwinEvent[] events);
 
     /// <summary>Every replica's per-request accuracy, or null when the deployment is not registered.</summary>

@@ -16,6 +16,9 @@ public sealed class DeploymentTwinGrain(
     public const int MaxEventIdLength = 128;
 
     private DeploymentTwinState S => state.State;
+    /// <summary>Batches received while a round was being applied: the next round applies them together.</summary>
+    private readonly List<PendingBatch> _queue = [];
+    private bool _applying;
 
     public async Task<DeploymentSummary> RegisterAsync(TwinDeploymentSpec spec)
     {
@@ -37,9 +40,48 @@ public sealed class DeploymentTwinGrain(
 
     private DeploymentSummary Summary() => new(S.Spec!, S.ResolvedPerfModel, S.KvBlocks, S.EventsApplied);
 
-    public async Task<IngestResult> IngestAsync(TwinEvent[] events)
+    public Task<IngestResult> IngestAsync(TwinEvent[] events)
     {
-        if (S.Spec is not { } spec) return IngestResult.NotFound;
+        if (S.Spec is null) return Task.FromResult(IngestResult.NotFound);
+        var pending = new PendingBatch(events);
+        _queue.Add(pending);
+        if (!_applying) _ = ApplyQueuedAsync();
+        return pending.Result.Task;
+    }
+
+    /// <summary>
+    /// Applies what has queued, round after round, until nothing waits. Each caller's task completes or faults
+    /// with its own round; the loop itself never throws.
+    /// </summary>
+    private async Task ApplyQueuedAsync()
+    {
+        _applying = true;
+        try
+        {
+            while (_queue.Count > 0)
+            {
+                var round = _queue.ToArray();
+                _queue.Clear();
+                try
+                {
+                    await ApplyRoundAsync(round);
+                }
+                catch (Exception ex)
+                {
+                    foreach (var p in round) p.Result.TrySetException(ex);
+                }
+            }
+        }
+        finally
+        {
+            _applying = false;
+        }
+    }
+
+    private async Task ApplyRoundAsync(PendingBatch[] round)
+    {
+        var spec = S.Spec!;
+        var events = round.Length == 1 ? round[0].Events : round.SelectMany(p => p.Events).ToArray();
         var outcomes = new EventOutcome[events.Length];
         var byReplica = new SortedDictionary<int, List<int>>();
         double? earliest = null;
@@ -59,7 +101,8 @@ public sealed class DeploymentTwinGrain(
         double zero = S.OriginUnixSeconds ?? 0;
         var calls = byReplica.Select(kv =>
         {
-            var batch = kv.Value.Select(i => events[i] with { TimeSeconds = events[i].TimeSeconds - zero }).ToArray();
+            var batch = new TwinEvent[kv.Value.Count];
+            for (int k = 0; k < batch.Length; k++) batch[k] = events[kv.Value[k]] with { TimeSeconds = events[kv.Value[k]].TimeSeconds - zero };
             var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(spec.Name, kv.Key));
             return grain.ApplyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, kv.Key), batch);
         }).ToArray();
@@ -77,7 +120,22 @@ public sealed class DeploymentTwinGrain(
             // Persisted so a reactivated deployment still refuses a different spec once it has applied events.
             await state.WriteStateAsync();
         }
-        return new IngestResult(true, outcomes, results.Select(x => x.Status).ToArray(), results.SelectMany(x => x.Completed).ToArray());
+        var statuses = results.Select(x => x.Status).ToArray();
+        var completed = results.SelectMany(x => x.Completed).ToArray();
+        int offset = 0;
+        for (int p = 0; p < round.Length; p++)
+        {
+            int n = round[p].Events.Length;
+            // Completed requests are reported once (with the round's first batch): their callers export them as metrics.
+            round[p].Result.TrySetResult(new IngestResult(true, outcomes[offset..(offset + n)], statuses, p == 0 ? completed : []));
+            offset += n;
+        }
+    }
+
+    private sealed class PendingBatch(TwinEvent[] events)
+    {
+        public TwinEvent[] Events { get; } = events;
+        public TaskCompletionSource<IngestResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private static string? Check(TwinEvent e, TwinDeploymentSpec spec)

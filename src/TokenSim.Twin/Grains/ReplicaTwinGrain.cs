@@ -43,11 +43,13 @@ public sealed class ReplicaTwinGrain(
         {
             var e = events[i];
             if (seen.Contains(e.EventId)) { outcomes[i] = EventOutcome.Duplicate; continue; }
-            outcomes[i] = shadow.Apply(e);
+            outcomes[i] = shadow.ApplyDeferred(e);
             if (outcomes[i].Kind != EventOutcomeKind.Applied) continue;
             seen.Add(e.EventId);
             changed = true;
         }
+        // One clone and one forward run predict all of the batch's arrivals; the acknowledgement waits for it.
+        shadow.PredictPending();
         if (changed)
         {
             if (options.Value.WriteStatePerBatch) await WriteAsync(shadow);

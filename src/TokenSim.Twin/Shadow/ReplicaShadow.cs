@@ -29,6 +29,11 @@ public sealed class ReplicaShadow
     private int _snapshots;
     private double _firstArrival = double.NaN;
     private double _obsRunningSum, _simRunningSum, _obsWaitingSum, _simWaitingSum;
+    /// <summary>
+    /// The arrivals whose prediction is deferred (<see cref="ApplyDeferred"/>): a clone of the state at the first
+    /// one's arrival, into which the later ones were submitted at their own arrival times.
+    /// </summary>
+    private PredictionGroup? _group;
 
     public ReplicaShadow(int replica, ReplicaSpec spec, Func<ReplicaSpec, IExecutionTimeModel> executionTime, ShadowOptions options)
     {
@@ -75,6 +80,20 @@ public sealed class ReplicaShadow
 
     /// <summary>Applies one event, or says why not (late or invalid); an event that is not applied changes nothing.</summary>
     public EventOutcome Apply(TwinEvent e)
+    {
+        var outcome = ApplyDeferred(e);
+        PredictPending();
+        return outcome;
+    }
+
+    /// <summary>
+    /// Applies one event like <see cref="Apply"/>, but an arrival's prediction waits for <see cref="PredictPending"/>,
+    /// so that the arrivals of one batch share a clone and a forward run: the clone is taken at the first pending
+    /// arrival and each later one is submitted to it at its own arrival time. A later arrival's prediction therefore
+    /// knows what the first one's knew (no finish, abort or learning after it), never anything from after its own
+    /// arrival; arrivals more than <see cref="ShadowOptions.PredictionGroupSeconds"/> after the first start a new group.
+    /// </summary>
+    public EventOutcome ApplyDeferred(TwinEvent e)
     {
         if (!double.IsFinite(e.TimeSeconds)) return EventOutcome.Invalid("produced_at is missing or not a finite time");
         if (e.TimeSeconds < _sim.Now - _options.LatenessSeconds)
@@ -131,6 +150,7 @@ public sealed class ReplicaShadow
         int liveOutput = Math.Min(e.MaxTokens, maxLen - e.PromptTokens);
         var live = _sim.Submit(new RequestSpec(t, e.PromptTokens, liveOutput, PrefixHashes: FoldHashes(e.PrefixBlockHashes)));
         _sim.AdvanceTo(t);
+        if (_group is not null && t - _group.Start > _options.PredictionGroupSeconds) PredictPending();
         int predictedOutput = _predictor.Predict(liveOutput);
         var tracked = new ShadowRequest(new RequestAccuracy
         {
@@ -143,8 +163,18 @@ public sealed class ReplicaShadow
         if (double.IsNaN(_firstArrival)) _firstArrival = t;
         _recentArrivals.Enqueue((t, e.PromptTokens, liveOutput));
         if (_recentArrivals.Count > _options.ArrivalWindow) _recentArrivals.Dequeue();
-        if (Predict(live.Id, predictedOutput) is { } p)
-            tracked.Record = tracked.Record with { PredictedTtftSeconds = p.Ttft, PredictedTpotSeconds = p.Tpot, PredictedE2eSeconds = p.E2e };
+        if (_group is null)
+        {
+            var clone = CloneRevised(live.Id, predictedOutput);
+            _group = new PredictionGroup(clone, t, _model?.Scale ?? 1);
+            _group.Targets.Add(live.Id, tracked);
+        }
+        else
+        {
+            var target = _group.Clone.Submit(new RequestSpec(t, e.PromptTokens, predictedOutput, PrefixHashes: live.PrefixHashes));
+            _group.Targets.Add(target.Id, tracked);
+        }
+        _group.Synthetic = Synthetic(t);
     }
 
     private void FirstToken(TwinEvent e)
@@ -209,11 +239,9 @@ public sealed class ReplicaShadow
         _simWaitingSum += replica.Waiting.Count;
     }
 
-    /// <summary>
-    /// Simulates a clone of the current state forward until request <paramref name="simId"/> finishes, every
-    /// unfinished request assumed to produce the predictor's expected length given what it has produced.
-    /// </summary>
-    private (double Ttft, double? Tpot, double E2e)? Predict(long simId, int predictedOutput)
+    /// <summary>A clone of the current state in which every unfinished request is assumed to produce the
+    /// predictor's expected length given what it has produced, and <paramref name="simId"/> its predicted length.</summary>
+    private Simulator CloneRevised(long simId, int predictedOutput)
     {
         var clone = _sim.Clone();
         foreach (var replica in clone.Replicas)
@@ -222,14 +250,18 @@ public sealed class ReplicaShadow
             for (int i = 0; i < replica.Waiting.Count; i++) Revise(clone, replica.Waiting[i], simId, predictedOutput);
             for (int i = 0; i < replica.Swapped.Count; i++) Revise(clone, replica.Swapped[i], simId, predictedOutput);
         }
-        var watch = new TargetWatch(simId);
-        clone.Observer = watch;
+        return clone;
+    }
+
+    /// <summary>The steady arrivals a prediction made at <paramref name="now"/> assumes after it.</summary>
+    private SyntheticArrivals Synthetic(double now)
+    {
         double interval = double.PositiveInfinity;
         int synPrompt = 0, synOutput = 0;
         if (_options.SteadyArrivals && _recentArrivals.Count >= 2)
         {
             var first = _recentArrivals.Peek();
-            double span = _sim.Now - first.Time;
+            double span = now - first.Time;
             if (span > 0)
             {
                 interval = span / (_recentArrivals.Count - 1);
@@ -237,24 +269,53 @@ public sealed class ReplicaShadow
                 synOutput = _predictor.Predict((int)Math.Round(_recentArrivals.Average(a => a.MaxTokens)));
             }
         }
-        double next = clone.Now + interval;
+        double end = _options.ArrivalsHorizon == ArrivalsHorizon.Unbounded ? double.PositiveInfinity : now + (now - _firstArrival);
+        return new SyntheticArrivals(now + interval, interval, synPrompt, synOutput, end);
+    }
+
+    /// <summary>
+    /// Runs the pending arrivals' clone forward until each of them finishes (one run for all) and freezes their
+    /// TTFT, TPOT and E2E. Steady arrivals are assumed after the last of them, as its own prediction would have.
+    /// </summary>
+    public void PredictPending()
+    {
+        if (_group is not { } group) return;
+        _group = null;
+        var clone = group.Clone;
+        var watch = new TargetWatch(group.Targets);
+        clone.Observer = watch;
+        var syn = group.Synthetic;
+        double next = syn.Next;
         int synLeft = _options.SteadyArrivalsLimit;
-        double synEnd = _options.ArrivalsHorizon == ArrivalsHorizon.Unbounded ? double.PositiveInfinity
-            : _sim.Now + (_sim.Now - _firstArrival);
-        // Bounded so a pathological state cannot hang the grain; a request unfinished by then gets no prediction.
-        for (long steps = 0; watch.Finished is null && steps < 50_000_000; steps++)
+        // The clone shares the execution-time model: run it at the scale the group's clone was taken with, not one
+        // learned from finishes applied since.
+        double scale = _model?.Scale ?? 1;
+        if (_model is not null) _model.Scale = group.Scale;
+        try
         {
-            if (synLeft > 0 && next <= synEnd && double.IsFinite(interval) && (clone.NextEventTime is not { } ne || next <= ne))
+            // Bounded so a pathological state cannot hang the grain; a request unfinished by then gets no prediction.
+            for (long steps = 0; watch.Pending > 0 && steps < 50_000_000; steps++)
             {
-                synLeft--;
-                clone.Submit(new RequestSpec(next, synPrompt, synOutput));
-                next += interval;
-                continue;
+                if (synLeft > 0 && next <= syn.End && double.IsFinite(syn.Interval) && (clone.NextEventTime is not { } ne || next <= ne))
+                {
+                    synLeft--;
+                    clone.Submit(new RequestSpec(next, syn.Prompt, syn.Output));
+                    next += syn.Interval;
+                    continue;
+                }
+                if (!clone.Step()) break;
             }
-            if (!clone.Step()) break;
         }
-        if (watch.Finished is not { } done) return null;
-        return (done.EngineTtftSeconds, done.Generated > 1 ? done.TpotSeconds : null, done.EngineE2eSeconds);
+        finally
+        {
+            if (_model is not null) _model.Scale = scale;
+        }
+        foreach (var (tracked, done) in watch.Finished)
+            tracked.Record = tracked.Record with
+            {
+                PredictedTtftSeconds = done.EngineTtftSeconds, PredictedTpotSeconds = done.Generated > 1 ? done.TpotSeconds : null,
+                PredictedE2eSeconds = done.EngineE2eSeconds,
+            };
     }
 
     private void Revise(Simulator clone, Request r, long simId, int predictedOutput)
@@ -269,18 +330,31 @@ public sealed class ReplicaShadow
     private static int[]? FoldHashes(long[]? hashes) => hashes is null || hashes.Length == 0 ? null
         : Array.ConvertAll(hashes, h => unchecked((int)(h ^ (h >> 32))));
 
-    private sealed class TargetWatch(long id) : ISimulationObserver
+    private sealed class TargetWatch(Dictionary<long, ShadowRequest> targets) : ISimulationObserver
     {
-        public Request? Finished { get; private set; }
+        public List<(ShadowRequest Tracked, Request Done)> Finished { get; } = [];
+        public int Pending => targets.Count - Finished.Count;
 
         public void OnFinished(Request r, double now)
         {
-            if (r.Id == id) Finished = r;
+            if (targets.TryGetValue(r.Id, out var tracked)) Finished.Add((tracked, r));
         }
 
         public void OnRejected(Request r, double now, string reason)
         {
-            if (r.Id == id) throw new InvalidOperationException($"The simulation rejected request {id}: {reason}.");
+            if (targets.ContainsKey(r.Id)) throw new InvalidOperationException($"The simulation rejected request {r.Id}: {reason}.");
         }
     }
+
+    private sealed class PredictionGroup(Simulator clone, double start, double scale)
+    {
+        public Simulator Clone { get; } = clone;
+        public double Start { get; } = start;
+        public double Scale { get; } = scale;
+        /// <summary>Clone request id to the request it predicts.</summary>
+        public Dictionary<long, ShadowRequest> Targets { get; } = [];
+        public SyntheticArrivals Synthetic { get; set; }
+    }
+
+    private readonly record struct SyntheticArrivals(double Next, double Interval, int Prompt, int Output, double End);
 }

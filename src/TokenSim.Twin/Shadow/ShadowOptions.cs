@@ -33,4 +33,9 @@ public sealed record ShadowOptions
     public int CalibrationMinTokens { get; init; } = 8;
     /// <summary>Recent arrivals the rate and mean prompt are estimated from. Default 64.</summary>
     public int ArrivalWindow { get; init; } = 64;
+    /// <summary>
+    /// Production seconds after a batch's first pending arrival within which later arrivals share its clone and
+    /// forward run (<see cref="ReplicaShadow.ApplyDeferred"/>): the most a prediction's state can lag its arrival.
+    /// </summary>
+    public double PredictionGroupSeconds { get; init; } = 0.5;
 }
