@@ -3,19 +3,21 @@ namespace TokenSim.Core.Metrics;
 /// <summary>
 /// A streaming histogram of positive values with log-spaced buckets, 256 per power of two (HDR-style, indexed
 /// straight from the IEEE-754 bits), so any quantile is within 0.2% of the true sample value in constant memory.
-/// Count, sum, min and max are exact. Each power of two's buckets are allocated when a value first lands there:
-/// values cluster in a few, and the twin clones a simulation (its nine histograms) for every prediction.
+/// Count, sum, min and max are exact. Only the span of powers of two that values have reached is allocated, as
+/// one flat array: values cluster in a few octaves, the twin clones a simulation (its nine histograms) for every
+/// prediction, and the hot path stays one range check and one increment.
 /// </summary>
 public sealed class LogHistogram
 {
     private const int SubBits = 8;
     private const int MinExponent = -40; // 2^-40 s ≈ 1 ps: anything smaller counts as the first bucket
     private const int MaxExponent = 40;
-    private const int Chunks = MaxExponent - MinExponent;
-    private const int Buckets = Chunks << SubBits;
+    private const int Buckets = (MaxExponent - MinExponent) << SubBits;
+    private const int Octave = 1 << SubBits;
     private static readonly long BaseBits = BitConverter.DoubleToInt64Bits(Math.Pow(2, MinExponent)) >> (52 - SubBits);
 
-    private long[]?[] _chunks = new long[]?[Chunks];
+    private long[] _counts = [];
+    private long _first; // the bucket index _counts[0] holds
     private long _zeros;
 
     public long Count { get; private set; }
@@ -33,7 +35,28 @@ public sealed class LogHistogram
         if (value <= 0) { _zeros++; return; }
         long idx = (BitConverter.DoubleToInt64Bits(value) >> (52 - SubBits)) - BaseBits;
         if (idx < 0) idx = 0; else if (idx >= Buckets) idx = Buckets - 1;
-        (_chunks[idx >> SubBits] ??= new long[1 << SubBits])[idx & ((1 << SubBits) - 1)]++;
+        long rel = idx - _first;
+        if ((ulong)rel >= (ulong)_counts.Length)
+        {
+            Cover(idx, idx);
+            rel = idx - _first;
+        }
+        _counts[rel]++;
+    }
+
+    /// <summary>Grows the allocated span, in whole octaves, to include buckets <paramref name="lo"/>..<paramref name="hi"/>.</summary>
+    private void Cover(long lo, long hi)
+    {
+        long start = lo / Octave * Octave, end = (hi / Octave + 1) * Octave;
+        if (_counts.Length > 0)
+        {
+            start = Math.Min(start, _first);
+            end = Math.Max(end, _first + _counts.Length);
+        }
+        var grown = new long[end - start];
+        if (_counts.Length > 0) Array.Copy(_counts, 0, grown, _first - start, _counts.Length);
+        _counts = grown;
+        _first = start;
     }
 
     /// <summary>Adds <paramref name="count"/> copies of <paramref name="value"/>.</summary>
@@ -51,15 +74,11 @@ public sealed class LogHistogram
         long rank = (long)Math.Ceiling(q * Count);
         if (rank <= _zeros) return Math.Max(Min, 0);
         long seen = _zeros;
-        for (int i = 0; i < Buckets; i++)
+        for (int r = 0; r < _counts.Length; r++)
         {
-            if (_chunks[i >> SubBits] is not { } chunk)
-            {
-                i += (1 << SubBits) - 1;
-                continue;
-            }
-            seen += chunk[i & ((1 << SubBits) - 1)];
+            seen += _counts[r];
             if (seen < rank) continue;
+            long i = r + _first;
             double lo = BitConverter.Int64BitsToDouble((i + BaseBits) << (52 - SubBits));
             double hi = BitConverter.Int64BitsToDouble((i + 1 + BaseBits) << (52 - SubBits));
             return Math.Clamp(Math.Sqrt(lo * hi), Min, Max);
@@ -69,11 +88,11 @@ public sealed class LogHistogram
 
     public void Merge(LogHistogram other)
     {
-        for (int c = 0; c < Chunks; c++)
+        if (other._counts.Length > 0)
         {
-            if (other._chunks[c] is not { } theirs) continue;
-            var mine = _chunks[c] ??= new long[1 << SubBits];
-            for (int i = 0; i < mine.Length; i++) mine[i] += theirs[i];
+            Cover(other._first, other._first + other._counts.Length - 1);
+            long offset = other._first - _first;
+            for (int i = 0; i < other._counts.Length; i++) _counts[offset + i] += other._counts[i];
         }
         _zeros += other._zeros;
         Count += other.Count;
@@ -84,7 +103,7 @@ public sealed class LogHistogram
 
     public LogHistogram Clone() => new()
     {
-        _chunks = Array.ConvertAll(_chunks, c => c is null ? null : (long[])c.Clone()), _zeros = _zeros, Count = Count, Sum = Sum, Min = Min, Max = Max,
+        _counts = (long[])_counts.Clone(), _first = _first, _zeros = _zeros, Count = Count, Sum = Sum, Min = Min, Max = Max,
     };
 
     public Distribution Summarize() => new(Mean, Quantile(0.5), Quantile(0.9), Quantile(0.99), Count == 0 ? 0 : Max, Count);
