@@ -59,12 +59,11 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize));
         BlockSize = blockSize;
         TotalBlocks = totalBlocks;
-        // The per-block arrays are allocated when blocks first need identities (BecomeExact): until a hashable
-        // request comes, a count is all the manager needs, and a clone (the twin takes one per prediction) copies none.
-        _ref = [];
-        _hash = [];
-        _prev = _next = [];
-        _inFree = [];
+        _ref = new int[totalBlocks];
+        _hash = new long[totalBlocks];
+        _prev = new int[totalBlocks];
+        _next = new int[totalBlocks];
+        _inFree = new bool[totalBlocks];
         _cached = [];
         FreeBlocks = totalBlocks;
     }
@@ -74,11 +73,15 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     {
         if (_exact) return;
         _exact = true;
-        _ref = new int[TotalBlocks];
-        _hash = new long[TotalBlocks];
-        _prev = new int[TotalBlocks];
-        _next = new int[TotalBlocks];
-        _inFree = new bool[TotalBlocks];
+        if (_ref.Length == 0)
+        {
+            // A clone taken before any block had an identity carries no per-block arrays (see the clone constructor).
+            _ref = new int[TotalBlocks];
+            _hash = new long[TotalBlocks];
+            _prev = new int[TotalBlocks];
+            _next = new int[TotalBlocks];
+            _inFree = new bool[TotalBlocks];
+        }
         int free = FreeBlocks;
         FreeBlocks = 0;
         for (int b = 0; b < free; b++) Append(b);
@@ -421,11 +424,13 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         BlockSize = blockSize;
         TotalBlocks = s.TotalBlocks;
         FreeBlocks = s.FreeBlocks;
-        _ref = (int[])s._ref.Clone();
-        _hash = (long[])s._hash.Clone();
-        _prev = (int[])s._prev.Clone();
-        _next = (int[])s._next.Clone();
-        _inFree = (bool[])s._inFree.Clone();
+        // Until a hashable request comes, a count is all the manager needs: a clone of a hash-free manager (the twin
+        // takes one per prediction) copies no per-block arrays and allocates them if it ever needs identities.
+        _ref = s._exact ? (int[])s._ref.Clone() : [];
+        _hash = s._exact ? (long[])s._hash.Clone() : [];
+        _prev = s._exact ? (int[])s._prev.Clone() : [];
+        _next = s._exact ? (int[])s._next.Clone() : [];
+        _inFree = s._exact ? (bool[])s._inFree.Clone() : [];
         _head = s._head;
         _tail = s._tail;
         _exact = s._exact;
