@@ -68,19 +68,7 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
         w.WriteNumber("requests", Requests);
         w.WriteNumber("predicted", Predicted);
         w.WriteNumber("kv_blocks", Info.KvBlocks);
-        foreach (var (key, m) in new[] { ("ttft_s", Ttft), ("tpot_s", Tpot), ("e2e_s", E2e) })
-        {
-            w.WriteStartObject(key);
-            ValidateBenchCommand.WriteStats(w, "measured", m.Measured);
-            ValidateBenchCommand.WriteStats(w, "simulated", m.Simulated);
-            ValidateBenchCommand.WriteStats(w, "error_pct", m.ErrorPct);
-            w.WriteNumber("per_request_mape_pct", m.PerRequestMapePct);
-            w.WriteStartObject("per_request_abs_error_pct");
-            w.WriteNumber("p50", m.PerRequestAbsErrP50Pct);
-            w.WriteNumber("p90", m.PerRequestAbsErrP90Pct);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
+        ValidateBenchCommand.WriteComparisons(w, Ttft, Tpot, E2e);
         w.WriteStartObject("series");
         foreach (var (name, obs, sim) in new (string, Func<ReplicaTracking, double>, Func<ReplicaTracking, double>)[]
                  { ("running", r => r.ObservedRunningMean, r => r.SimulatedRunningMean), ("waiting", r => r.ObservedWaitingMean, r => r.SimulatedWaitingMean) })

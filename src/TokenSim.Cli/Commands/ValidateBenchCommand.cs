@@ -79,19 +79,7 @@ internal static class ValidateBenchCommand
         w.WriteNumber("requests", v.Run.Requests.Count);
         w.WriteNumber("kv_blocks", v.Spec.NumGpuBlocks);
         w.WriteBoolean("kv_blocks_given", v.Spec.Memory.BlocksGiven);
-        foreach (var (key, m) in new[] { ("ttft_s", v.Ttft), ("tpot_s", v.Tpot), ("e2e_s", v.E2e) })
-        {
-            w.WriteStartObject(key);
-            WriteStats(w, "measured", m.Measured);
-            WriteStats(w, "simulated", m.Simulated);
-            WriteStats(w, "error_pct", m.ErrorPct);
-            w.WriteNumber("per_request_mape_pct", m.PerRequestMapePct);
-            w.WriteStartObject("per_request_abs_error_pct");
-            w.WriteNumber("p50", m.PerRequestAbsErrP50Pct);
-            w.WriteNumber("p90", m.PerRequestAbsErrP90Pct);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
+        WriteComparisons(w, v.Ttft, v.Tpot, v.E2e);
         w.WriteStartObject("series");
         foreach (var s in v.Series)
         {
@@ -124,6 +112,24 @@ internal static class ValidateBenchCommand
         static string F(double? x) => x is { } v ? v.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "";
         foreach (var (m, s) in v.Ticks)
             w.WriteLine($"{F(m.Time)},{F(m.Running)},{F(s.Running)},{F(m.Waiting)},{F(s.Waiting)},{F(m.KvCachePct)},{F(s.KvCachePct)},{F(m.PromptThroughput)},{F(s.PromptThroughput)},{F(m.GenThroughput)},{F(s.GenThroughput)}");
+    }
+
+    /// <summary><c>ttft_s</c>, <c>tpot_s</c> and <c>e2e_s</c> in the shape validate and replay share.</summary>
+    internal static void WriteComparisons(Utf8JsonWriter w, MetricComparison ttft, MetricComparison tpot, MetricComparison e2e)
+    {
+        foreach (var (key, m) in new[] { ("ttft_s", ttft), ("tpot_s", tpot), ("e2e_s", e2e) })
+        {
+            w.WriteStartObject(key);
+            WriteStats(w, "measured", m.Measured);
+            WriteStats(w, "simulated", m.Simulated);
+            WriteStats(w, "error_pct", m.ErrorPct);
+            w.WriteNumber("per_request_mape_pct", m.PerRequestMapePct);
+            w.WriteStartObject("per_request_abs_error_pct");
+            w.WriteNumber("p50", m.PerRequestAbsErrP50Pct);
+            w.WriteNumber("p90", m.PerRequestAbsErrP90Pct);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
     }
 
     internal static void WriteStats(Utf8JsonWriter w, string name, Stats s)
