@@ -102,8 +102,7 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     /// <summary>Writes /metrics under the engine's lock, so counters and gauges are from one instant.</summary>
     public void WriteMetrics(System.Text.StringBuilder sb, IReadOnlyDictionary<string, string> cacheConfig)
     {
-        var snapshot = Snapshot(cacheConfig);
-        lock (_lock) Metrics.Write(sb, snapshot);
+        lock (_lock) Metrics.Write(sb, Snapshot(cacheConfig)); // the lock is re-entrant: one instant for both
     }
 
     /// <summary>Records how far a token's chunk left from its schedule: |flush moment − the moment the simulation gave it|.</summary>

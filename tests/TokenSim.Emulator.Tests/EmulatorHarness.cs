@@ -38,14 +38,8 @@ internal sealed class EmulatorHarness : IAsyncDisposable
         return new EmulatorHarness(app, eng, recorder);
     }
 
-    public static async Task<EmulatorHarness> StartAsync(string replicaName, ISimulationObserver spans, double speed = 100)
-    {
-        var spec = ReplicaSpec.Create(ModelCatalog.Resolve("llama-3.1-8b"), HardwareCatalog.Resolve("a100-80g"), new EngineConfig { MaxModelLen = MaxModelLen });
-        var recorder = new RequestRecorder();
-        var (app, engine) = EmulatorServer.Build(new EmulatorOptions { Spec = spec, ModelName = Model, Port = 0, Speed = speed, ReplicaName = replicaName }, spans, recorder);
-        await app.StartAsync();
-        return new EmulatorHarness(app, engine, recorder);
-    }
+    public static Task<EmulatorHarness> StartAsync(string replicaName, ISimulationObserver spans, double speed = 100) =>
+        StartWithAsync(o => o with { ReplicaName = replicaName }, MaxModelLen, speed, observers: spans);
 
     /// <summary>Posts a request and reads the whole answer (SSE or JSON); returns the response id and usage.</summary>
     public async Task<(string Id, int PromptTokens, int CompletionTokens)> PostAsync(string path, object body, params (string Name, string Value)[] headers)
