@@ -98,7 +98,7 @@ internal static class ProtoMapper
 
     public static Contracts.V1.RequestAccuracy ToProto(Twin.Abstractions.RequestAccuracy r)
     {
-        var p = new Contracts.V1.RequestAccuracy { Replica = r.Replica, RequestId = r.RequestId, PromptTokens = r.PromptTokens, PredictedOutputTokens = r.PredictedOutputTokens };
+        var p = new Contracts.V1.RequestAccuracy { Replica = r.Replica, RequestId = r.RequestId, PromptTokens = r.PromptTokens, PredictedOutputTokens = r.PredictedOutputTokens, ArrivalS = r.ArrivalSeconds };
         if (r.ObservedOutputTokens is { } n) p.ObservedOutputTokens = n;
         if (r.PredictedTtftSeconds is { } a) p.PredictedTtftS = a;
         if (r.PredictedTpotSeconds is { } b) p.PredictedTpotS = b;
