@@ -11,6 +11,7 @@ public static class LoggingExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning); // Orleans' placement logs every attempt at Information
         return builder;
     }
 }

@@ -19,6 +19,27 @@ public sealed class DeploymentTwinGrain(
     /// <summary>Batches received while a round was being applied: the next round applies them together.</summary>
     private readonly List<PendingBatch> _queue = [];
     private bool _applying;
+    private static readonly TimeSpan CountWriteInterval = TimeSpan.FromSeconds(1);
+    private readonly System.Diagnostics.Stopwatch _lastWrite = System.Diagnostics.Stopwatch.StartNew();
+    private long _written;
+
+    private async Task WriteStateAsync()
+    {
+        _lastWrite.Restart();
+        await state.WriteStateAsync();
+        _written = S.EventsApplied;
+    }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _written = S.EventsApplied;
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (S.Spec is not null && S.EventsApplied != _written) await state.WriteStateAsync();
+    }
 
     public async Task<DeploymentSummary> RegisterAsync(TwinDeploymentSpec spec)
     {
@@ -116,9 +137,12 @@ public sealed class DeploymentTwinGrain(
         int applied = outcomes.Count(o => o.Kind == EventOutcomeKind.Applied);
         if (applied > 0)
         {
+            bool first = S.EventsApplied == 0;
             S.EventsApplied += applied;
-            // Persisted so a reactivated deployment still refuses a different spec once it has applied events.
-            await state.WriteStateAsync();
+            // The first applied events are persisted at once, so a reactivated deployment still refuses a different
+            // spec. The count itself at most once a second (and on deactivation): the events are in the replicas'
+            // stores already, and a write per round would add a storage round trip to every acknowledgement.
+            if (first || _lastWrite.Elapsed >= CountWriteInterval) await WriteStateAsync();
         }
         var statuses = results.Select(x => x.Status).ToArray();
         var completed = results.SelectMany(x => x.Completed).ToArray();

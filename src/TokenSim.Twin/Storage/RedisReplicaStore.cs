@@ -1,4 +1,5 @@
 using Orleans.Serialization;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace TokenSim.Twin.Storage;
@@ -13,7 +14,7 @@ namespace TokenSim.Twin.Storage;
 /// Activation reads the list and replays it (<see cref="ReplicaLive.Replay"/>), which rebuilds the simulation, the
 /// records and the seen-event window exactly.
 /// </summary>
-public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<ReplicaLogEntry> serializer) : IReplicaStore
+public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<ReplicaLogEntry> serializer, ILogger<RedisReplicaStore> log) : IReplicaStore
 {
     private const int ReadChunk = 2048;
 
@@ -35,6 +36,8 @@ public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<R
     public async Task<ReplicaLive> LoadAsync(string key, Func<ReplicaLive> create, CancellationToken cancellation)
     {
         var db = redis.GetDatabase();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long events = 0;
         var live = create();
         var stored = await db.StringGetAsync(SequenceKey(key));
         long expected = stored.IsNull ? 0 : (long)stored;
@@ -48,8 +51,11 @@ public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<R
                 var entry = serializer.Deserialize((byte[])value!) ?? throw new InvalidDataException($"Replica '{key}': an empty log entry after entry {live.Sequence}.");
                 if (entry.Sequence > expected) break; // appended after the sequence was read: the next activation's concern
                 live.Replay(entry);
+                events += entry.Events.Length;
             }
         }
+        if (live.Sequence > 0)
+            log.LogInformation("Replica {Replica} restored from Redis: {Entries} batches, {Events} events replayed in {Ms} ms", key, live.Sequence, events, clock.ElapsedMilliseconds);
         return live;
     }
 
