@@ -28,6 +28,8 @@ public class ServerProcess : IAsyncLifetime
 
     public int GrpcPort { get; } = FreePort();
     public int MetricsPort { get; } = FreePort();
+    public int SiloPort { get; } = FreePort();
+    public int GatewayPort { get; } = FreePort();
     public GrpcChannel Channel { get; private set; } = null!;
     public string Log { get { lock (_log) return _log.ToString(); } }
 
@@ -53,7 +55,7 @@ public class ServerProcess : IAsyncLifetime
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        string[] args = [BuiltDll("TokenSim.Server"), "--grpc-port", $"{GrpcPort}", "--metrics-port", $"{MetricsPort}", "--silo-port", $"{FreePort()}", "--gateway-port", $"{FreePort()}", "--lateness", "1", .. _extraArgs];
+        string[] args = [BuiltDll("TokenSim.Server"), "--grpc-port", $"{GrpcPort}", "--metrics-port", $"{MetricsPort}", "--silo-port", $"{SiloPort}", "--gateway-port", $"{GatewayPort}", "--lateness", "1", .. _extraArgs];
         foreach (var a in args)
             psi.ArgumentList.Add(a);
         if (_apiKey is not null) psi.Environment["TOKENSIM_API_KEY"] = _apiKey;
@@ -103,11 +105,15 @@ public class ServerProcess : IAsyncLifetime
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
+        _process = null;   // disposing twice (a test that killed it, then its cleanup) is fine
     }
 }
 
 /// <summary>A server whose twin persists to the Redis at <paramref name="redis"/>.</summary>
 public sealed class RedisServerProcess(string redis) : ServerProcess(null, "--redis", redis);
+
+/// <summary>A server with any further flags (a cluster member: <c>--role</c>, <c>--cluster-redis</c>, …).</summary>
+public sealed class FlaggedServerProcess(params string[] args) : ServerProcess(null, args);
 
 /// <summary>A server that requires the API key <see cref="Key"/>.</summary>
 public sealed class KeyedServerProcess() : ServerProcess(Key)
