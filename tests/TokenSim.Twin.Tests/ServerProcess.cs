@@ -31,6 +31,8 @@ public class ServerProcess : IAsyncLifetime
     public int SiloPort { get; } = FreePort();
     public int GatewayPort { get; } = FreePort();
     public GrpcChannel Channel { get; private set; } = null!;
+    /// <summary>Environment variables set for the server process (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     public static int FreePort()
@@ -60,6 +62,7 @@ public class ServerProcess : IAsyncLifetime
             psi.ArgumentList.Add(a);
         if (_apiKey is not null) psi.Environment["TOKENSIM_API_KEY"] = _apiKey;
         else psi.Environment.Remove("TOKENSIM_API_KEY");
+        foreach (var (name, value) in Environment) psi.Environment[name] = value;
         _process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start.");
         _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
