@@ -3,19 +3,20 @@ using Grpc.Core.Interceptors;
 using Orleans.Networking.Shared;
 using Orleans.Runtime.Messaging;
 using Orleans.Storage;
+using TokenSim.Twin.Storage;
 
 namespace TokenSim.Server.Grpc;
 
 /// <summary>
 /// Turns the cluster's transient failures into UNAVAILABLE, the status gRPC clients retry: a silo that died or is not
 /// yet declared dead, a gateway connection lost, a grain call that timed out, a storage write that lost a race with a
-/// newer activation. Nothing of such a call was acknowledged, and a retry of it is safe (events already applied come
+/// newer activation (Orleans' grain storage, or a replica's event log). Nothing of such a call was acknowledged, and a retry of it is safe (events already applied come
 /// back DUPLICATE). Anything else stays what it was.
 /// </summary>
 public sealed class ClusterErrorInterceptor(ILogger<ClusterErrorInterceptor> log) : Interceptor
 {
     public static bool IsTransient(Exception e) => e is OrleansMessageRejectionException or ConnectionFailedException
-        or SocketConnectionException or TimeoutException or InconsistentStateException;
+        or SocketConnectionException or TimeoutException or InconsistentStateException or ReplicaLogConflictException;
 
     private RpcException Unavailable(Exception e, ServerCallContext context)
     {
