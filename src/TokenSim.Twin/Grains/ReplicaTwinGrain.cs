@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Twin.Abstractions;
 using TokenSim.Twin.Hosting;
@@ -11,6 +12,12 @@ namespace TokenSim.Twin.Grains;
 /// One engine replica: drops repeats, then applies events in production-time order to its shadow, and keeps each
 /// applied batch in the silo's <see cref="IReplicaStore"/> before acknowledging it.
 /// </summary>
+/// <remarks>
+/// Placed by a hash of its key over the silos: replica grains carry the simulation's CPU, and a deployment's
+/// replicas are activated in one burst, which load-based placement (statistics published every few seconds) would
+/// put on one silo.
+/// </remarks>
+[HashBasedPlacement]
 public sealed class ReplicaTwinGrain(IOptions<TwinOptions> options, IReplicaStore store) : Grain, IReplicaTwinGrain
 {
     private ReplicaLive? _live;
