@@ -29,7 +29,9 @@ public sealed class TwinSink(IGrainFactory grains, TokenSimMetrics metrics)
             Array.Copy(result.Outcomes, 0, outcomes, start, chunk.Length);
             foreach (var status in result.Replicas) metrics.Update(deployment, status);
             foreach (var done in result.Completed) metrics.Completed(deployment, done);
-            for (int i = 0; i < chunk.Length; i++) metrics.CountEvent(deployment, TypeLabel(chunk[i].Kind), result.Outcomes[i].Kind);
+            // Counted per (type, outcome) rather than per event: a span export holds hundreds of events of one type.
+            foreach (var g in chunk.Select((e, i) => (e.Kind, result.Outcomes[i].Kind)).GroupBy(x => x))
+                metrics.CountEvent(deployment, TypeLabel(g.Key.Item1), g.Key.Item2, g.Count());
         }
         return outcomes;
     }

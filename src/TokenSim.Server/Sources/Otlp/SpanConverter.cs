@@ -21,23 +21,38 @@ public static class SpanConverter
         if (span.SpanId.Length != 8 || span.TraceId.Length != 16)
             return (null, new("missing_span_id", $"span '{span.Name}' has a {span.TraceId.Length}-byte trace_id and a {span.SpanId.Length}-byte span_id (OTLP requires 16 and 8)"));
         string id = $"span:{System.Convert.ToHexStringLower(span.TraceId.Span)}{System.Convert.ToHexStringLower(span.SpanId.Span)}";
-        var attributes = new Dictionary<string, AnyValue>(span.Attributes.Count, StringComparer.Ordinal);
-        foreach (var kv in span.Attributes) attributes[kv.Key] = kv.Value;
+        // One pass over the attributes, no dictionary: an export carries hundreds of spans of a dozen attributes each.
+        AnyValue? rid = null, promptV = null, completionV = null, maxV = null, e2eV = null, ttftV = null, queueV = null, prefillV = null, decodeV = null;
+        foreach (var kv in span.Attributes)
+        {
+            switch (kv.Key)
+            {
+                case "gen_ai.request.id": rid = kv.Value; break;
+                case "gen_ai.usage.prompt_tokens": promptV = kv.Value; break;
+                case "gen_ai.usage.completion_tokens": completionV = kv.Value; break;
+                case "gen_ai.request.max_tokens": maxV = kv.Value; break;
+                case "gen_ai.latency.e2e": e2eV = kv.Value; break;
+                case "gen_ai.latency.time_to_first_token": ttftV = kv.Value; break;
+                case "gen_ai.latency.time_in_queue": queueV = kv.Value; break;
+                case "gen_ai.latency.time_in_model_prefill": prefillV = kv.Value; break;
+                case "gen_ai.latency.time_in_model_decode": decodeV = kv.Value; break;
+            }
+        }
         Rejection? problem = null;
 
         string? requestId = null;
-        if (!attributes.TryGetValue("gen_ai.request.id", out var rid)) problem = Missing(id, "gen_ai.request.id");
+        if (rid is null) problem = Missing(id, "gen_ai.request.id");
         else if (rid.ValueCase != AnyValue.ValueOneofCase.StringValue || rid.StringValue.Length is 0 or > 256)
             problem = new("bad_attribute_type", $"{id}: gen_ai.request.id must be a string of 1 to 256 characters");
         else requestId = rid.StringValue;
-        long prompt = Int(attributes, "gen_ai.usage.prompt_tokens", id, required: true, ref problem) ?? 0;
-        long completion = Int(attributes, "gen_ai.usage.completion_tokens", id, required: true, ref problem) ?? 0;
-        long maxTokens = Int(attributes, "gen_ai.request.max_tokens", id, required: false, ref problem) ?? 0;
-        double? e2e = Seconds(attributes, "gen_ai.latency.e2e", id, required: true, ref problem);
-        double? ttft = Seconds(attributes, "gen_ai.latency.time_to_first_token", id, required: false, ref problem);
-        double? queue = Seconds(attributes, "gen_ai.latency.time_in_queue", id, required: false, ref problem);
-        double? prefill = Seconds(attributes, "gen_ai.latency.time_in_model_prefill", id, required: false, ref problem);
-        double? decode = Seconds(attributes, "gen_ai.latency.time_in_model_decode", id, required: false, ref problem);
+        long prompt = Int(promptV, "gen_ai.usage.prompt_tokens", id, required: true, ref problem) ?? 0;
+        long completion = Int(completionV, "gen_ai.usage.completion_tokens", id, required: true, ref problem) ?? 0;
+        long maxTokens = Int(maxV, "gen_ai.request.max_tokens", id, required: false, ref problem) ?? 0;
+        double? e2e = Seconds(e2eV, "gen_ai.latency.e2e", id, required: true, ref problem);
+        double? ttft = Seconds(ttftV, "gen_ai.latency.time_to_first_token", id, required: false, ref problem);
+        double? queue = Seconds(queueV, "gen_ai.latency.time_in_queue", id, required: false, ref problem);
+        double? prefill = Seconds(prefillV, "gen_ai.latency.time_in_model_prefill", id, required: false, ref problem);
+        double? decode = Seconds(decodeV, "gen_ai.latency.time_in_model_decode", id, required: false, ref problem);
         if (problem is null && prompt < 1) problem = new("bad_value", $"{id}: gen_ai.usage.prompt_tokens must be at least 1 (got {prompt})");
         if (problem is null && (completion < 0 || completion > int.MaxValue)) problem = new("bad_value", $"{id}: gen_ai.usage.completion_tokens must be 0 or more (got {completion})");
         if (problem is null && (prompt > int.MaxValue || maxTokens < 0 || maxTokens > int.MaxValue)) problem = new("bad_value", $"{id}: token counts must fit a 32-bit integer");
@@ -56,9 +71,9 @@ public static class SpanConverter
     private static Rejection Missing(string id, string key) => new("missing_attribute", $"{id}: the llm_request span has no {key}");
 
     /// <summary>An integer attribute; a double with an integral value is accepted too.</summary>
-    private static long? Int(Dictionary<string, AnyValue> a, string key, string id, bool required, ref Rejection? problem)
+    private static long? Int(AnyValue? v, string key, string id, bool required, ref Rejection? problem)
     {
-        if (!a.TryGetValue(key, out var v)) { if (required) problem ??= Missing(id, key); return null; }
+        if (v is null) { if (required) problem ??= Missing(id, key); return null; }
         switch (v.ValueCase)
         {
             case AnyValue.ValueOneofCase.IntValue: return v.IntValue;
@@ -71,9 +86,9 @@ public static class SpanConverter
     }
 
     /// <summary>A duration attribute in seconds: a finite double (or integer) of 0 or more.</summary>
-    private static double? Seconds(Dictionary<string, AnyValue> a, string key, string id, bool required, ref Rejection? problem)
+    private static double? Seconds(AnyValue? v, string key, string id, bool required, ref Rejection? problem)
     {
-        if (!a.TryGetValue(key, out var v)) { if (required) problem ??= Missing(id, key); return null; }
+        if (v is null) { if (required) problem ??= Missing(id, key); return null; }
         double? d = v.ValueCase switch
         {
             AnyValue.ValueOneofCase.DoubleValue => v.DoubleValue,
