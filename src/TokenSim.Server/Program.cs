@@ -6,6 +6,7 @@ ServerSettings settings;
 try
 {
     settings = builder.AddTokenSimSettings(args);   // ports and API key: flags, then TOKENSIM_* variables, then defaults
+    if (settings.Cluster.ServesTwin) builder.AddTokenSimSources(settings);   // vLLM's own telemetry: OTLP spans, /metrics scrapes (--sources FILE)
 }
 catch (ArgumentException e)
 {
@@ -28,5 +29,6 @@ app.MapGrpcHealthChecksService().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcReflectionService().RequireHost($"*:{settings.GrpcPort}");
 app.MapTokenSimMetrics(settings);
 app.MapTokenSimDashboard(settings);                 // the Orleans Dashboard, only with --dashboard PATH
+if (settings.Cluster.ServesTwin) app.MapTokenSimSources(settings);
 app.Run();
 return 0;

@@ -25,6 +25,8 @@ public sealed record ServerSettings
     public ClusterSettings Cluster { get; init; } = new();
     /// <summary>Log format and the Orleans Dashboard (<see cref="ObservabilitySettings"/>).</summary>
     public ObservabilitySettings Observability { get; init; } = new();
+    /// <summary>The sources file (<c>--sources</c>, <c>TOKENSIM_SOURCES</c>): scrape targets, span rules, deployments to register (docs/vllm.md).</summary>
+    public string? Sources { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -35,6 +37,7 @@ public sealed record ServerSettings
         ["--api-key"] = "TokenSim:ApiKey",
         ["--lateness"] = "TokenSim:Lateness",
         ["--redis"] = "TokenSim:Redis",
+        ["--sources"] = "TokenSim:Sources",
     }.Concat(ClusterSettings.Flags).Concat(ObservabilitySettings.Flags).ToDictionary();
 
     public static ServerSettings From(IConfiguration config)
@@ -53,6 +56,7 @@ public sealed record ServerSettings
             throw new ArgumentException($"--lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got '{lateness}').");
         var key = Get("ApiKey", "TOKENSIM_API_KEY");
         var redis = Get("Redis", "TOKENSIM_REDIS");
+        var sources = Get("Sources", "TOKENSIM_SOURCES");
         var settings = new ServerSettings
         {
             GrpcPort = Port("GrpcPort", "--grpc-port", "TOKENSIM_GRPC_PORT", 7100),
@@ -64,6 +68,7 @@ public sealed record ServerSettings
             Redis = string.IsNullOrWhiteSpace(redis) ? null : redis,
             Cluster = ClusterSettings.From(Get),
             Observability = ObservabilitySettings.From(Get),
+            Sources = string.IsNullOrWhiteSpace(sources) ? null : sources,
         };
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");

@@ -41,8 +41,8 @@ public sealed class TokenSimMetrics
 
     public CollectorRegistry Registry { get; }
 
-    public void CountEvent(string deployment, string type, EventOutcomeKind outcome) =>
-        _events.WithLabels(deployment, type, OutcomeLabel(outcome)).Inc();
+    public void CountEvent(string deployment, string type, EventOutcomeKind outcome, long count = 1) =>
+        _events.WithLabels(deployment, type, OutcomeLabel(outcome)).Inc(count);
 
     public static string OutcomeLabel(EventOutcomeKind o) => o switch
     {
