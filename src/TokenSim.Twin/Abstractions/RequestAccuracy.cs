@@ -22,4 +22,6 @@ public sealed record RequestAccuracy
     [Id(11)] public double? ObservedTpotSeconds { get; init; }
     [Id(12)] public double? ObservedE2eSeconds { get; init; }
     [Id(13)] public bool Aborted { get; init; }
+    /// <summary>Prompt tokens the mirrored real prefix cache held at arrival (KV events), or null without a mirror or token ids.</summary>
+    [Id(14)] public int? RealCachedPromptTokens { get; init; }
 }

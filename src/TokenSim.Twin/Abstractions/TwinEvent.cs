@@ -24,4 +24,6 @@ public sealed record TwinEvent
     /// <summary>KV cache use as a fraction in [0, 1]; null when the engine did not report it.</summary>
     [Id(11)] public double? KvCacheUsage { get; init; }
     [Id(12)] public int? KvBlocksTotal { get; init; }
+    /// <summary>The prompt's token ids (arrivals), for the mirrored real prefix cache; null when not sent.</summary>
+    [Id(13)] public int[]? PromptTokenIds { get; init; }
 }

@@ -28,8 +28,22 @@ public sealed class ReplicaTwinGrain(
         return Task.CompletedTask;
     }
 
-    private ReplicaShadow Shadow(ReplicaTwinConfig config) => _shadow ??= new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec),
-        ExecutionTimeModels.Parse(config.ResolvedPerfModel), new ShadowOptions { LatenessSeconds = options.Value.LatenessSeconds });
+    /// <summary>The real prefix cache as the replica's KV events describe it.</summary>
+    private readonly Kv.KvCacheMirror _mirror = new();
+
+    private ReplicaShadow Shadow(ReplicaTwinConfig config)
+    {
+        _shadow ??= new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec),
+            ExecutionTimeModels.Parse(config.ResolvedPerfModel), new ShadowOptions { LatenessSeconds = options.Value.LatenessSeconds }) { Mirror = _mirror };
+        _shadow.OriginUnixSeconds = config.OriginUnixSeconds;
+        return _shadow;
+    }
+
+    public Task<Kv.KvMirrorStatus> ApplyKvEventsAsync(Kv.KvMirrorBatch[] batches)
+    {
+        foreach (var b in batches) _mirror.Apply(b);
+        return Task.FromResult(_mirror.Status);
+    }
 
     public async Task<ReplicaApplyResult> ApplyAsync(ReplicaTwinConfig config, TwinEvent[] events)
     {
