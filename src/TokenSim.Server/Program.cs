@@ -6,6 +6,7 @@ ServerSettings settings;
 try
 {
     settings = builder.AddTokenSimSettings(args);   // ports and API key: flags, then TOKENSIM_* variables, then defaults
+    builder.AddTokenSimVllm();                      // --vllm FILE: KV events per replica; --proxy true: the OpenAI gateway
 }
 catch (ArgumentException e)
 {
@@ -23,5 +24,6 @@ app.MapGrpcService<DeploymentsService>().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcHealthChecksService().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcReflectionService().RequireHost($"*:{settings.GrpcPort}");
 app.MapTokenSimMetrics(settings);
+app.MapTokenSimGateway();
 app.Run();
 return 0;

@@ -31,6 +31,9 @@ public sealed record ServerSettings
         ["--api-key"] = "TokenSim:ApiKey",
         ["--lateness"] = "TokenSim:Lateness",
         ["--redis"] = "TokenSim:Redis",
+        ["--vllm"] = "TokenSim:Vllm",
+        ["--proxy"] = "TokenSim:Proxy",
+        ["--proxy-port"] = "TokenSim:ProxyPort",
     };
 
     public static ServerSettings From(IConfiguration config)
