@@ -6,7 +6,8 @@ ServerSettings settings;
 try
 {
     settings = builder.AddTokenSimSettings(args);   // ports and API key: flags, then TOKENSIM_* variables, then defaults
-    builder.AddTokenSimVllm();                      // --vllm FILE: KV events per replica; --proxy true: the OpenAI gateway
+    builder.AddTokenSimSources(settings);           // vLLM's own telemetry: OTLP spans, /metrics scrapes (--sources FILE)
+    builder.AddTokenSimVllm(settings);              // KV events per replica (--sources FILE); the OpenAI gateway (--proxy true)
 }
 catch (ArgumentException e)
 {
@@ -24,6 +25,7 @@ app.MapGrpcService<DeploymentsService>().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcHealthChecksService().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcReflectionService().RequireHost($"*:{settings.GrpcPort}");
 app.MapTokenSimMetrics(settings);
+app.MapTokenSimSources(settings);
 app.MapTokenSimGateway();
 app.Run();
 return 0;

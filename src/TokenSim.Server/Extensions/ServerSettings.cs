@@ -21,6 +21,8 @@ public sealed record ServerSettings
     /// batch written before it is acknowledged. Null: in-memory storage, which dies with the process.
     /// </summary>
     public string? Redis { get; init; }
+    /// <summary>The sources file (<c>--sources</c>, <c>TOKENSIM_SOURCES</c>): scrape targets, span rules, deployments to register (docs/vllm.md).</summary>
+    public string? Sources { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -31,7 +33,7 @@ public sealed record ServerSettings
         ["--api-key"] = "TokenSim:ApiKey",
         ["--lateness"] = "TokenSim:Lateness",
         ["--redis"] = "TokenSim:Redis",
-        ["--vllm"] = "TokenSim:Vllm",
+        ["--sources"] = "TokenSim:Sources",
         ["--proxy"] = "TokenSim:Proxy",
         ["--proxy-port"] = "TokenSim:ProxyPort",
     };
@@ -52,6 +54,7 @@ public sealed record ServerSettings
             throw new ArgumentException($"--lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got '{lateness}').");
         var key = Get("ApiKey", "TOKENSIM_API_KEY");
         var redis = Get("Redis", "TOKENSIM_REDIS");
+        var sources = Get("Sources", "TOKENSIM_SOURCES");
         var settings = new ServerSettings
         {
             GrpcPort = Port("GrpcPort", "--grpc-port", "TOKENSIM_GRPC_PORT", 7100),
@@ -61,6 +64,7 @@ public sealed record ServerSettings
             ApiKey = string.IsNullOrEmpty(key) ? null : key,
             LatenessSeconds = latenessSeconds,
             Redis = string.IsNullOrWhiteSpace(redis) ? null : redis,
+            Sources = string.IsNullOrWhiteSpace(sources) ? null : sources,
         };
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using TokenSim.Server.Gateway;
 using TokenSim.Server.Grpc;
 using TokenSim.Server.Metrics;
+using TokenSim.Server.Sources;
 using TokenSim.Server.Vllm;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -12,18 +13,19 @@ namespace TokenSim.Server.Extensions;
 public static class VllmExtensions
 {
     /// <summary>
-    /// The production vLLM deployment's native sources (<c>--vllm FILE</c>): a KV-event subscriber per replica that
-    /// publishes them, and with <c>--proxy true</c> the OpenAI gateway on 127.0.0.1:<c>--proxy-port</c> (7102) in
-    /// front of the replicas. Throws <see cref="ArgumentException"/> on a bad file or flag.
+    /// The KV-event subscriber of every replica whose target in the sources file (<c>--sources</c>) has <c>kv_events</c>,
+    /// and with <c>--proxy true</c> the OpenAI gateway on 127.0.0.1:<c>--proxy-port</c> (7102) in front of the replicas'
+    /// <c>openai</c> URLs. Throws <see cref="ArgumentException"/> on a bad file or flag.
     /// </summary>
-    public static WebApplicationBuilder AddTokenSimVllm(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddTokenSimVllm(this WebApplicationBuilder builder, ServerSettings settings)
     {
-        var vllm = VllmSettings.From(builder.Configuration);
-        if (vllm is null) return builder;
-        builder.Services.AddSingleton(vllm);
+        var sources = settings.Sources is { } path ? SourcesFile.Load(path) : SourcesConfig.Empty;
         builder.Services.AddSingleton(sp => new KvEventMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
         builder.Services.AddHostedService<KvEventSources>();
-        if (vllm.ProxyPort is not { } port) return builder;
+        var gateway = GatewaySettings.From(builder.Configuration, sources, settings.Sources);
+        if (gateway is null) return builder;
+        builder.Services.AddSingleton(gateway);
+        int port = gateway.Port;
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1));
         builder.Services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
         builder.Services.AddSingleton(sp => new IngestService(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<TokenSimMetrics>()));
@@ -43,19 +45,20 @@ public static class VllmExtensions
             new()
             {
                 ClusterId = "vllm", LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
-                Destinations = vllm.Replicas.ToDictionary(r => r.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), r => new DestinationConfig { Address = r.Url!.ToString() }),
+                Destinations = gateway.Replicas.ToDictionary(r => r.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), r => new DestinationConfig { Address = r.Value.ToString() }),
                 // Long generations stream for minutes; the proxy's 100 s default would cut them.
                 HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(30) },
             },
         ];
-        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+        // No trace headers of the proxy's own: the request's traceparent (the client's, or the gateway's) reaches vLLM as it is.
+        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters).ConfigureHttpClient((_, handler) => handler.ActivityHeadersPropagator = null);
         return builder;
     }
 
     /// <summary>The gateway's route, on its port only; nothing when <c>--proxy</c> is off.</summary>
     public static WebApplication MapTokenSimGateway(this WebApplication app)
     {
-        if (app.Services.GetService<VllmSettings>() is not { ProxyPort: { } port }) return app;
+        if (app.Services.GetService<GatewaySettings>() is not { Port: var port }) return app;
         var gateway = app.Services.GetRequiredService<GatewayMiddleware>();
         app.MapReverseProxy(p =>
         {

@@ -16,11 +16,11 @@ namespace TokenSim.Server.Gateway;
 /// (its first token) and the end (finished with the output length, or aborted). Nothing here delays the proxied
 /// request: each request's events go in order in the background.
 /// </summary>
-internal sealed class GatewayFeed(VllmSettings vllm, IngestService ingest, GatewayMetrics metrics, ILogger<GatewayFeed> log)
+internal sealed class GatewayFeed(GatewaySettings gateway, IngestService ingest, GatewayMetrics metrics, ILogger<GatewayFeed> log)
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(30) };
 
-    public string Deployment => vllm.Deployment;
+    public string Deployment => gateway.Deployment;
 
     /// <summary>Tokenizes on the replica and sends the arrival; owns <paramref name="body"/> and disposes it.</summary>
     public void Arrive(GatewayRequest r, JsonDocument body) => Then(r, async () =>
@@ -101,7 +101,7 @@ internal sealed class GatewayFeed(VllmSettings vllm, IngestService ingest, Gatew
     /// <summary>vLLM's <c>POST /tokenize</c> on the replica the request went to, with its prompt or messages.</summary>
     private async Task<(int, int?, int[])?> TokenizeAsync(GatewayRequest r, JsonElement body)
     {
-        var url = new Uri(vllm.Replicas[r.Replica].Url!, "tokenize");
+        var url = new Uri(gateway.Replicas[r.Replica], "tokenize");
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {

@@ -107,6 +107,11 @@ internal static class ProtoMapper
         if (r.ObservedTtftSeconds is { } d) p.ObservedTtftS = d;
         if (r.ObservedTpotSeconds is { } e) p.ObservedTpotS = e;
         if (r.ObservedE2eSeconds is { } f) p.ObservedE2ES = f;
+        if (r.ObservedQueueSeconds is { } q) p.ObservedQueueS = q;
+        if (r.ObservedPrefillSeconds is { } pf) p.ObservedPrefillS = pf;
+        if (r.ObservedDecodeSeconds is { } dc) p.ObservedDecodeS = dc;
+        p.ArrivalObserved = r.ArrivalObserved;
+        p.Spans = r.Spans;
         return p;
     }
 

@@ -1,4 +1,4 @@
-using TokenSim.Server.Extensions;
+using TokenSim.Server.Sources;
 using TokenSim.Server.Metrics;
 using TokenSim.Twin.Abstractions;
 using TokenSim.Twin.Grains;
@@ -7,27 +7,29 @@ using TokenSim.Twin.Kv;
 namespace TokenSim.Server.Vllm;
 
 /// <summary>
-/// One KV-event subscriber per replica of the <c>--vllm</c> deployment that publishes them, started with the server:
-/// each hands its ordered batches to the replica grain's mirror.
+/// One KV-event subscriber per replica whose sources-file target has <c>kv_events</c>, started with the server: each
+/// hands its ordered batches to the replica grain's mirror.
 /// </summary>
-internal sealed class KvEventSources(VllmSettings vllm, IGrainFactory grains, KvEventMetrics metrics, ILogger<KvEventSources> log) : IHostedService
+internal sealed class KvEventSources(SourcesConfig sources, IGrainFactory grains, KvEventMetrics metrics, ILogger<KvEventSources> log) : IHostedService
 {
     private readonly List<KvEventSubscriber> _subscribers = [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var replica in vllm.Replicas)
+        foreach (var deployment in sources.Deployments)
+        foreach (var target in deployment.Targets)
         {
-            if (replica.KvEvents is not { } options) continue;
-            int index = replica.Index;
-            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(vllm.Deployment, index));
+            if (target.KvEvents is not { } options) continue;
+            string name = deployment.Name;
+            int index = target.Replica;
+            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(name, index));
             var sub = new KvEventSubscriber(options,
-                async batches => metrics.SetMirror(vllm.Deployment, index, await grain.ApplyKvEventsAsync(batches)),
-                line => log.LogWarning("replica {Replica}: {Line}", index, line),
-                metrics.Track(vllm.Deployment, index));
+                async batches => metrics.SetMirror(name, index, await grain.ApplyKvEventsAsync(batches)),
+                line => log.LogWarning("{Deployment}/{Replica}: {Line}", name, index, line),
+                metrics.Track(name, index));
             _subscribers.Add(sub);
             await sub.Started;
-            log.LogInformation("replica {Replica}: KV events from {Endpoint} ({Mode}), replay {Replay}", index, options.Endpoint, options.Bind ? "bound" : "connected", options.ReplayEndpoint ?? "none");
+            log.LogInformation("{Deployment}/{Replica}: KV events from {Endpoint} ({Mode}), replay {Replay}", name, index, options.Endpoint, options.Bind ? "bound" : "connected", options.ReplayEndpoint ?? "none");
         }
     }
 

@@ -22,6 +22,14 @@ public sealed record RequestAccuracy
     [Id(11)] public double? ObservedTpotSeconds { get; init; }
     [Id(12)] public double? ObservedE2eSeconds { get; init; }
     [Id(13)] public bool Aborted { get; init; }
+    /// <summary>Engine-side phases from the request's span: first scheduled − queued, first token − scheduled, last − first token.</summary>
+    [Id(14)] public double? ObservedQueueSeconds { get; init; }
+    [Id(15)] public double? ObservedPrefillSeconds { get; init; }
+    [Id(16)] public double? ObservedDecodeSeconds { get; init; }
+    /// <summary>Whether the twin saw the request arrive (and so predicted it); false for one known only from its span.</summary>
+    [Id(17)] public bool ArrivalObserved { get; init; } = true;
+    /// <summary>Spans applied for the request (a request_observed event each): 1 once its span came.</summary>
+    [Id(18)] public int Spans { get; init; }
     /// <summary>Prompt tokens the mirrored real prefix cache held at arrival (KV events), or null without a mirror or token ids.</summary>
-    [Id(14)] public int? RealCachedPromptTokens { get; init; }
+    [Id(19)] public int? RealCachedPromptTokens { get; init; }
 }

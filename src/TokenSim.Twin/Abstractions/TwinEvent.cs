@@ -24,6 +24,16 @@ public sealed record TwinEvent
     /// <summary>KV cache use as a fraction in [0, 1]; null when the engine did not report it.</summary>
     [Id(11)] public double? KvCacheUsage { get; init; }
     [Id(12)] public int? KvBlocksTotal { get; init; }
+    /// <summary>Request observed: arrival to first token, seconds (vLLM's frontend clock).</summary>
+    [Id(13)] public double? TtftSeconds { get; init; }
+    /// <summary>Request observed: arrival to finish, seconds; the arrival is <see cref="TimeSeconds"/> minus this.</summary>
+    [Id(14)] public double? E2eSeconds { get; init; }
+    /// <summary>Request observed: first scheduled minus queued, seconds (engine clock).</summary>
+    [Id(15)] public double? QueueSeconds { get; init; }
+    /// <summary>Request observed: first token minus first scheduled, seconds (engine clock).</summary>
+    [Id(16)] public double? PrefillSeconds { get; init; }
+    /// <summary>Request observed: last token minus first token, seconds (engine clock).</summary>
+    [Id(17)] public double? DecodeSeconds { get; init; }
     /// <summary>The prompt's token ids (arrivals), for the mirrored real prefix cache; null when not sent.</summary>
-    [Id(13)] public int[]? PromptTokenIds { get; init; }
+    [Id(18)] public int[]? PromptTokenIds { get; init; }
 }

@@ -11,4 +11,9 @@ public enum TwinEventKind
     RequestAborted,
     RequestPreempted,
     EngineSnapshot,
+    /// <summary>
+    /// A finished request's whole outcome at once (a vLLM <c>llm_request</c> span): at its finish time, with its
+    /// arrival, latencies and token counts. Closes a known request; records one the twin never saw arrive.
+    /// </summary>
+    RequestObserved,
 }

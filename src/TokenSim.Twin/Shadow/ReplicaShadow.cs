@@ -104,7 +104,9 @@ public sealed class ReplicaShadow
     public EventOutcome ApplyDeferred(TwinEvent e)
     {
         if (!double.IsFinite(e.TimeSeconds)) return EventOutcome.Invalid("produced_at is missing or not a finite time");
-        if (e.TimeSeconds < _sim.Now - _options.LatenessSeconds)
+        // A request's span comes after it finished, often later than the bound: it changes no simulated past (it
+        // closes the request at the clock, or records one the simulation never held), so it is never late.
+        if (e.Kind != TwinEventKind.RequestObserved && e.TimeSeconds < _sim.Now - _options.LatenessSeconds)
             return EventOutcome.Late($"{_sim.Now - e.TimeSeconds:F3} s behind replica {Replica}'s clock; the bound is {_options.LatenessSeconds:G} s");
         if (Check(e) is { } problem) return EventOutcome.Invalid(problem);
         // A slightly late event is applied at the clock: the simulation cannot go back.
@@ -117,6 +119,7 @@ public sealed class ReplicaShadow
             case TwinEventKind.RequestFinished: Finish(e); break;
             case TwinEventKind.RequestAborted: Abort(e); break;
             case TwinEventKind.EngineSnapshot: Snapshot(e); break;
+            case TwinEventKind.RequestObserved: Observed(e); break;
             default: break; // scheduled, progress, preempted: checked and counted; the simulation schedules on its own
         }
         return EventOutcome.Applied;
@@ -132,6 +135,7 @@ public sealed class ReplicaShadow
             return null;
         }
         if (string.IsNullOrEmpty(e.RequestId) || e.RequestId.Length > 256) return "request_id must be 1 to 256 characters";
+        if (e.Kind == TwinEventKind.RequestObserved) return CheckObserved(e);
         _requests.TryGetValue(e.RequestId, out var known);
         if (e.Kind == TwinEventKind.RequestArrived)
         {
@@ -144,7 +148,8 @@ public sealed class ReplicaShadow
             return null;
         }
         if (known is null) return $"unknown request '{e.RequestId}' on replica {Replica} (no request_arrived applied for it)";
-        if (known.Closed && e.Kind is not TwinEventKind.RequestPreempted) return $"request '{e.RequestId}' has already finished or been aborted";
+        bool finishAfterSpan = e.Kind == TwinEventKind.RequestFinished && known.Record.Spans > 0 && !known.FinishSeen && known.Live is not null;
+        if (known.Closed && e.Kind is not TwinEventKind.RequestPreempted && !finishAfterSpan) return $"request '{e.RequestId}' has already finished or been aborted";
         if (e.Kind == TwinEventKind.FirstToken && known.FirstTokenSeconds is not null) return $"request '{e.RequestId}' already had its first token";
         if (e.Kind is TwinEventKind.RequestFinished or TwinEventKind.TokensProgress && e.OutputTokens < 1)
             return $"{(e.Kind == TwinEventKind.RequestFinished ? "request_finished" : "tokens_progress")}.output_tokens must be at least 1 (got {e.OutputTokens})";
@@ -204,6 +209,13 @@ public sealed class ReplicaShadow
     {
         var r = _requests[e.RequestId!];
         int n = e.OutputTokens;
+        r.FinishSeen = true;
+        if (r.Closed)
+        {
+            // Its span closed it first: the span's engine-side figures stand, the finish fills what it lacked.
+            r.Record = r.Record with { ObservedE2eSeconds = r.Record.ObservedE2eSeconds ?? e.TimeSeconds - r.Record.ArrivalSeconds };
+            return;
+        }
         _predictor.Observe(n, r.Record.MaxTokens);
         r.Closed = true;
         r.Record = r.Record with
@@ -214,7 +226,79 @@ public sealed class ReplicaShadow
         };
         Calibrate(r);
         // Production is done with it: the simulation must not keep its slot and KV blocks.
-        _sim.Abort(r.Live);
+        _sim.Abort(r.Live!);
+        _completed.Add(r.Record);
+    }
+
+    /// <summary>The request a span reports: its id as the span gives it, else without vLLM's <c>chatcmpl-</c> or <c>cmpl-</c>
+    /// prefix (a gateway that set <c>X-Request-Id: X</c> knows the request as X, vLLM's span as <c>chatcmpl-X</c>).</summary>
+    private ShadowRequest? FindSpanned(string id)
+    {
+        if (_requests.TryGetValue(id, out var r)) return r;
+        foreach (var prefix in SpanIdPrefixes)
+            if (id.StartsWith(prefix, StringComparison.Ordinal) && _requests.TryGetValue(id[prefix.Length..], out r)) return r;
+        return null;
+    }
+
+    private static readonly string[] SpanIdPrefixes = ["chatcmpl-", "cmpl-"];
+
+    private string? CheckObserved(TwinEvent e)
+    {
+        if (e.PromptTokens < 1) return $"request_observed.prompt_tokens must be at least 1 (got {e.PromptTokens})";
+        if (e.OutputTokens < 0) return $"request_observed.output_tokens must not be negative (got {e.OutputTokens})";
+        if (e.E2eSeconds is not { } e2e || !double.IsFinite(e2e) || e2e < 0) return $"request_observed.e2e must be a duration of 0 s or more (got {e.E2eSeconds?.ToString() ?? "none"})";
+        foreach (var (name, v) in (ReadOnlySpan<(string, double?)>)[("ttft", e.TtftSeconds), ("queue", e.QueueSeconds), ("prefill", e.PrefillSeconds), ("decode", e.DecodeSeconds)])
+            if (v is { } d && !(double.IsFinite(d) && d >= 0)) return $"request_observed.{name} must be a duration of 0 s or more (got {d})";
+        if (FindSpanned(e.RequestId!) is { } known)
+        {
+            if (known.Record.Spans > 0) return $"request '{known.Record.RequestId}' on replica {Replica} already has its span (vLLM gives each child of an n > 1 request a span of the same id)";
+            if (known.Record.Aborted) return $"request '{known.Record.RequestId}' was aborted on replica {Replica}; vLLM makes no span for an aborted request";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A request's span. A request the twin saw arrive is finished by it if production's finish has not come yet
+    /// (observed output, E2E and TPOT from the span; calibration; the simulation drops it), and gains the engine-side
+    /// phases either way; observations already made (a gateway's first token and finish) are kept. A request the
+    /// twin never saw arrive is recorded as observed, without a prediction: it ran before the twin knew of it, so its
+    /// prediction cannot be frozen at its arrival, and the simulation never held it, so there is nothing to drop.
+    /// </summary>
+    private void Observed(TwinEvent e)
+    {
+        double e2e = e.E2eSeconds!.Value;
+        int n = e.OutputTokens;
+        double? tpot = n > 1 && e.DecodeSeconds is { } decode ? decode / (n - 1) : null;
+        var known = FindSpanned(e.RequestId!);
+        if (known is null)
+        {
+            var record = new RequestAccuracy
+            {
+                Replica = Replica, RequestId = e.RequestId!, PromptTokens = e.PromptTokens, MaxTokens = e.MaxTokens,
+                ArrivalSeconds = e.TimeSeconds - e2e, PredictedOutputTokens = 0, ArrivalObserved = false, Spans = 1,
+                ObservedOutputTokens = n, ObservedTtftSeconds = e.TtftSeconds, ObservedTpotSeconds = tpot, ObservedE2eSeconds = e2e,
+                ObservedQueueSeconds = e.QueueSeconds, ObservedPrefillSeconds = e.PrefillSeconds, ObservedDecodeSeconds = e.DecodeSeconds,
+            };
+            var tracked = new ShadowRequest(record, null) { Closed = true };
+            _requests[e.RequestId!] = tracked;
+            _order.Add(tracked);
+            if (e.MaxTokens > 0) _predictor.Observe(n, e.MaxTokens);
+            _completed.Add(record);
+            return;
+        }
+        var r = known;
+        r.Record = r.Record with
+        {
+            Spans = r.Record.Spans + 1,
+            ObservedQueueSeconds = e.QueueSeconds, ObservedPrefillSeconds = e.PrefillSeconds, ObservedDecodeSeconds = e.DecodeSeconds,
+            ObservedTtftSeconds = r.Record.ObservedTtftSeconds ?? e.TtftSeconds,
+        };
+        if (r.Closed) return;
+        _predictor.Observe(n, r.Record.MaxTokens);
+        r.Closed = true;
+        r.Record = r.Record with { ObservedOutputTokens = n, ObservedE2eSeconds = e2e, ObservedTpotSeconds = tpot };
+        Calibrate(r);
+        _sim.Abort(r.Live!);
         _completed.Add(r.Record);
     }
 
@@ -227,8 +311,8 @@ public sealed class ReplicaShadow
     private void Calibrate(ShadowRequest r)
     {
         if (_model is null || _options.CalibrationGain <= 0 || r.Record.ObservedTpotSeconds is not { } observed || observed <= 0) return;
-        if (r.Live.Generated < _options.CalibrationMinTokens) return;
-        double simulated = r.Live.TpotSeconds;
+        if (r.Live is not { } live || live.Generated < _options.CalibrationMinTokens) return;
+        double simulated = live.TpotSeconds;
         if (!(simulated > 0)) return;
         double ratio = Math.Clamp(observed / simulated, 0.5, 2);
         _model.Scale *= Math.Exp(_options.CalibrationGain * Math.Log(ratio));
@@ -239,7 +323,7 @@ public sealed class ReplicaShadow
         var r = _requests[e.RequestId!];
         r.Closed = true;
         r.Record = r.Record with { Aborted = true };
-        _sim.Abort(r.Live);
+        _sim.Abort(r.Live!);
     }
 
     private void Snapshot(TwinEvent e)

@@ -4,11 +4,16 @@ using TokenSim.Twin.Abstractions;
 
 namespace TokenSim.Twin.Shadow;
 
-/// <summary>A request the shadow follows: its record (prediction and observations) and its simulated counterpart.</summary>
-internal sealed class ShadowRequest(RequestAccuracy record, Request live)
+/// <summary>
+/// A request the shadow follows: its record (prediction and observations) and its simulated counterpart, which is
+/// null for a request known only from its span (it had finished before the twin heard of it).
+/// </summary>
+internal sealed class ShadowRequest(RequestAccuracy record, Request? live)
 {
     public RequestAccuracy Record { get; set; } = record;
-    public Request Live { get; } = live;
+    public Request? Live { get; } = live;
     public double? FirstTokenSeconds { get; set; }
     public bool Closed { get; set; }
+    /// <summary>A request_finished was applied (a span may close a request before its gateway's finish comes).</summary>
+    public bool FinishSeen { get; set; }
 }

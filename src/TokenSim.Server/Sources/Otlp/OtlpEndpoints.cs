@@ -1,0 +1,192 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using TokenSim.Server.Extensions;
+using TokenSim.Server.Grpc;
+using TokenSim.Server.Metrics;
+
+namespace TokenSim.Server.Sources.Otlp;
+
+/// <summary>
+/// OTLP trace receivers: <c>POST /v1/traces</c> (OTLP/HTTP, protobuf) on the HTTP port and
+/// <c>opentelemetry.proto.collector.trace.v1.TraceService/Export</c> (OTLP/gRPC) on the gRPC port. The gRPC method is
+/// framed here rather than by Grpc.AspNetCore so that a body that is not an OTLP message is answered
+/// INVALID_ARGUMENT and counted (<c>malformed_payload</c>), which a generated service cannot see.
+/// </summary>
+public static class OtlpEndpoints
+{
+    public const string GrpcPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+    public const string HttpPath = "/v1/traces";
+    /// <summary>Largest export accepted (after decompression): vLLM's batches of 512 spans are well under 1 MiB.</summary>
+    public const int MaxBytes = 16 * 1024 * 1024;
+
+    public static WebApplication MapOtlpReceivers(this WebApplication app, ServerSettings settings)
+    {
+        app.MapPost(HttpPath, (HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics) => HttpAsync(ctx, ingest, metrics, settings)).RequireHost($"*:{settings.MetricsPort}");
+        app.MapPost(GrpcPath, (HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics) => GrpcAsync(ctx, ingest, metrics, settings)).RequireHost($"*:{settings.GrpcPort}");
+        return app;
+    }
+
+    private static bool KeyOk(HttpContext ctx, ServerSettings settings)
+    {
+        if (settings.ApiKey is not { } key) return true;
+        string? given = ctx.Request.Headers[ApiKeyInterceptor.Header];
+        return given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key));
+    }
+
+    private static async Task HttpAsync(HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics, ServerSettings settings)
+    {
+        var clock = Stopwatch.StartNew();
+        if (!KeyOk(ctx, settings)) { await HttpError(ctx, 401, 16, $"this server requires an API key in the '{ApiKeyInterceptor.Header}' header"); return; }
+        string type = ctx.Request.ContentType?.Split(';')[0].Trim() ?? "";
+        if (!type.Equals("application/x-protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            metrics.Reject("otlp", "unsupported_content_type");
+            await HttpError(ctx, 415, 3, $"Content-Type must be application/x-protobuf (got '{type}'); OTLP/JSON is not accepted");
+            return;
+        }
+        string encoding = ctx.Request.Headers.ContentEncoding.ToString();
+        if (encoding is not ("" or "identity" or "gzip"))
+        {
+            metrics.Reject("otlp", "unsupported_encoding");
+            await HttpError(ctx, 415, 3, $"Content-Encoding '{encoding}' is not supported (gzip or none)");
+            return;
+        }
+        var body = await ReadAsync(encoding == "gzip" ? new GZipStream(ctx.Request.Body, CompressionMode.Decompress) : ctx.Request.Body);
+        if (body.Problem is { } problem)
+        {
+            metrics.Reject("otlp", problem.Reason);
+            await HttpError(ctx, problem.Reason == "too_large" ? 413 : 400, 3, problem.Detail);
+            return;
+        }
+        if (!TryParse(body.Bytes!, out var request, out var error))
+        {
+            metrics.Reject("otlp", "malformed_payload");
+            await HttpError(ctx, 400, 3, error);
+            return;
+        }
+        var result = await ingest.ExportAsync(request!, "http");
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/x-protobuf";
+        await ctx.Response.Body.WriteAsync(Response(result).ToByteArray());
+        metrics.Export("http", clock.Elapsed.TotalSeconds);
+    }
+
+    private static async Task GrpcAsync(HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics, ServerSettings settings)
+    {
+        var clock = Stopwatch.StartNew();
+        ctx.Response.ContentType = "application/grpc";
+        if (!KeyOk(ctx, settings))
+        {
+            GrpcStatus(ctx, 16, ctx.Request.Headers[ApiKeyInterceptor.Header].Count == 0 ? $"this server requires an API key in the '{ApiKeyInterceptor.Header}' header" : $"the API key in '{ApiKeyInterceptor.Header}' is not valid");
+            return;
+        }
+        var body = await ReadAsync(ctx.Request.Body);
+        if (body.Problem is { } problem) { metrics.Reject("otlp", problem.Reason); GrpcStatus(ctx, problem.Reason == "too_large" ? 8 : 3, problem.Detail); return; }
+        var frame = body.Bytes!;
+        if (frame.Length < 5 || BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(1)) != frame.Length - 5)
+        {
+            metrics.Reject("otlp", "malformed_payload");
+            GrpcStatus(ctx, 3, $"the request is not one length-prefixed gRPC message ({frame.Length} bytes)");
+            return;
+        }
+        var message = frame.AsMemory(5);
+        if (frame[0] == 1)
+        {
+            string encoding = ctx.Request.Headers["grpc-encoding"].ToString();
+            if (encoding != "gzip")
+            {
+                metrics.Reject("otlp", "unsupported_encoding");
+                GrpcStatus(ctx, 12, $"message compressed with '{encoding}': only gzip is supported");
+                return;
+            }
+            var unzipped = await ReadAsync(new GZipStream(new MemoryStream(frame, 5, frame.Length - 5), CompressionMode.Decompress));
+            if (unzipped.Problem is { } p) { metrics.Reject("otlp", p.Reason); GrpcStatus(ctx, 3, p.Detail); return; }
+            message = unzipped.Bytes;
+        }
+        if (!TryParse(message, out var request, out var error))
+        {
+            metrics.Reject("otlp", "malformed_payload");
+            GrpcStatus(ctx, 3, error);
+            return;
+        }
+        var result = await ingest.ExportAsync(request!, "grpc");
+        var reply = Response(result).ToByteArray();
+        var header = new byte[5];
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(1), (uint)reply.Length);
+        ctx.Response.StatusCode = 200;
+        await ctx.Response.Body.WriteAsync(header);
+        await ctx.Response.Body.WriteAsync(reply);
+        ctx.Response.AppendTrailer("grpc-status", "0");
+        metrics.Export("grpc", clock.Elapsed.TotalSeconds);
+    }
+
+    private static ExportTraceServiceResponse Response(OtlpIngest.Result result) =>
+        result.Rejected == 0 ? new ExportTraceServiceResponse()
+            : new ExportTraceServiceResponse { PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = result.Rejected, ErrorMessage = result.ErrorMessage } };
+
+    private static bool TryParse(ReadOnlyMemory<byte> bytes, out ExportTraceServiceRequest? request, out string error)
+    {
+        try
+        {
+            request = ExportTraceServiceRequest.Parser.ParseFrom(bytes.Span);
+            error = "";
+            return true;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            request = null;
+            error = $"the body is not an OTLP ExportTraceServiceRequest: {e.Message}";
+            return false;
+        }
+    }
+
+    private readonly record struct Body(byte[]? Bytes, SpanConverter.Rejection? Problem);
+
+    private static async Task<Body> ReadAsync(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(chunk)) > 0)
+            {
+                if (buffer.Length + n > MaxBytes) return new Body(null, new("too_large", $"the export is over {MaxBytes} bytes; lower the exporter's batch size"));
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            return new Body(null, new("malformed_payload", $"the body is not valid gzip: {e.Message}"));
+        }
+        return new Body(buffer.ToArray(), null);
+    }
+
+    /// <summary>An OTLP/HTTP error: the status code and a google.rpc.Status (code, message) as protobuf, as the spec asks.</summary>
+    private static async Task HttpError(HttpContext ctx, int http, int grpcCode, string message)
+    {
+        ctx.Response.StatusCode = http;
+        ctx.Response.ContentType = "application/x-protobuf";
+        using var ms = new MemoryStream();
+        var o = new CodedOutputStream(ms);
+        o.WriteTag(1, WireFormat.WireType.Varint);
+        o.WriteInt32(grpcCode);
+        o.WriteTag(2, WireFormat.WireType.LengthDelimited);
+        o.WriteString(message);
+        o.Flush();
+        await ctx.Response.Body.WriteAsync(ms.ToArray());
+    }
+
+    /// <summary>A trailers-only gRPC answer: the status in the response headers and no message.</summary>
+    private static void GrpcStatus(HttpContext ctx, int code, string message)
+    {
+        ctx.Response.StatusCode = 200;
+        ctx.Response.Headers["grpc-status"] = code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        ctx.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+    }
+}

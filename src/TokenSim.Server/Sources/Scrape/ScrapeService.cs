@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using TokenSim.Server.Metrics;
+using TokenSim.Twin.Abstractions;
+
+namespace TokenSim.Server.Sources.Scrape;
+
+/// <summary>
+/// Registers the sources file's deployments that carry a spec, then scrapes every target's vLLM <c>/metrics</c> each
+/// interval and feeds each engine's reading to its replica as an engine_snapshot event, which is how snapshots reach
+/// the shadow simulation. <c>cache_config_info</c> configures the deployment's KV block count and block size while
+/// it has applied no event; a later disagreement is counted (<c>cache_config_mismatch</c>). A target that does not
+/// answer, answers an error, or times out is a failed scrape (metrics, <c>/sources/status</c>), never an exception.
+/// </summary>
+public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMetrics metrics, IHostApplicationLifetime lifetime, ILogger<ScrapeService> log) : BackgroundService
+{
+    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly List<TargetState> _states = config.Deployments.SelectMany(d => d.Targets).Select(t => new TargetState(t)).ToList();
+
+    /// <summary>A target's health as <c>/sources/status</c> reports it.</summary>
+    public sealed record TargetStatus(string Deployment, string Url, bool Up, bool Stale, double? LastSuccessUnixSeconds, string? LastError, long Scrapes, long Failures);
+
+    public IReadOnlyList<TargetStatus> Status()
+    {
+        double now = Unix();
+        lock (_states)
+            return [.. _states.Select(s => new TargetStatus(s.Target.Deployment, s.Target.Url.ToString(), s.Up, IsStale(s, now), s.LastSuccess, s.LastError, s.Scrapes, s.Failures))];
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        // Grains answer once the silo has started, which is after this service starts.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stopping.Register(() => started.TrySetCanceled()))
+        {
+            try
+            {
+                await started.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        foreach (var d in config.Deployments.Where(d => d.Spec is not null))
+        {
+            try
+            {
+                var summary = await sink.Grain(d.Name).RegisterAsync(d.Spec!);
+                log.LogInformation("Registered deployment {Deployment} from the sources file: {Replicas} replicas, {Blocks} KV blocks", d.Name, summary.Spec.Replicas, summary.KvBlocks);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+            {
+                // The spec was checked when the file was read; what is left (a perf model's files) stops the server here.
+                log.LogCritical("The sources file's deployment {Deployment} cannot be registered: {Message}", d.Name, e.Message);
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+                return;
+            }
+        }
+        if (_states.Count == 0) return;
+        await Task.WhenAll(_states.Select(s => LoopAsync(s, stopping)));
+    }
+
+    private async Task LoopAsync(TargetState state, CancellationToken stopping)
+    {
+        var interval = TimeSpan.FromSeconds(config.Scrape.IntervalSeconds);
+        while (!stopping.IsCancellationRequested)
+        {
+            var started = Stopwatch.StartNew();
+            await ScrapeOnceAsync(state, stopping);
+            var wait = interval - started.Elapsed;
+            try
+            {
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One scrape of one target: fetch, read, configure, feed. Public for tests that drive it step by step.</summary>
+    public async Task ScrapeOnceAsync(TargetState state, CancellationToken stopping)
+    {
+        var target = state.Target;
+        string label = target.Url.ToString();
+        var clock = Stopwatch.StartNew();
+        double at = Unix();
+        string? error = null;
+        string? text = null;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(config.Scrape.Timeout));
+            try
+            {
+                using var response = await _http.GetAsync(target.Url, timeout.Token);
+                if (!response.IsSuccessStatusCode) error = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+                else text = await response.Content.ReadAsStringAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+            {
+                error = $"no answer within {config.Scrape.Timeout:G} s";
+            }
+            catch (HttpRequestException e)
+            {
+                error = e.Message;
+            }
+        }
+        if (stopping.IsCancellationRequested) return;
+        if (text is not null) await FeedAsync(target, text, at);
+        bool ok = error is null;
+        lock (_states)
+        {
+            state.Scrapes++;
+            if (ok) state.LastSuccess = at; else state.Failures++;
+            if (ok != state.Up) log.Log(ok ? LogLevel.Information : LogLevel.Warning, "Scrape target {Url} of {Deployment} is {State}{Error}", label, target.Deployment, ok ? "up" : "down", ok ? "" : $": {error}");
+            state.Up = ok;
+            state.LastError = error;
+        }
+        metrics.Scraped(target.Deployment, label, ok, clock.Elapsed.TotalSeconds, at);
+        metrics.Stale(target.Deployment, label, IsStale(state, Unix()));
+    }
+
+    private bool IsStale(TargetState s, double now) => s.LastSuccess is not { } last || now - last > config.Scrape.StaleAfter;
+
+    private async Task FeedAsync(ScrapeTarget target, string text, double at)
+    {
+        var (samples, lineErrors) = PrometheusText.Parse(text);
+        metrics.Reject("scrape", "malformed_line", lineErrors.Count);
+        if (lineErrors.Count > 0) log.LogWarning("{Url}: {Count} line(s) not read, e.g. line {Line}: {Message}", target.Url, lineErrors.Count, lineErrors[0].Line, lineErrors[0].Message);
+        var (engines, rejections) = VllmScrape.Read(samples);
+        var events = new List<TwinEvent>();
+        long ms = (long)(at * 1000);
+        foreach (var reading in engines.Values.OrderBy(r => r.Engine, StringComparer.Ordinal))
+        {
+            if (target.ReplicaOf(reading.Engine) is not { } replica) { rejections.Add(("unmapped_engine", $"{target.Url}: engine '{reading.Engine}' maps to no replica")); continue; }
+            foreach (var (name, value) in reading.Counters) metrics.Observed(target.Deployment, replica, name, value);
+            if (reading.NumGpuBlocks is { } blocks)
+            {
+                metrics.KvBlocks(target.Deployment, replica, blocks);
+                await ConfigureAsync(target, blocks, reading.BlockSize!.Value, rejections);
+            }
+            if (reading.Running is not { } running || reading.Waiting is not { } waiting)
+            {
+                rejections.Add(("missing_family", $"{target.Url}: engine '{reading.Engine}' has no vllm:num_requests_running or vllm:num_requests_waiting"));
+                continue;
+            }
+            events.Add(new TwinEvent
+            {
+                EventId = $"scrape:{target.Deployment}/{replica}/{ms.ToString(CultureInfo.InvariantCulture)}", Replica = replica, TimeSeconds = at,
+                Kind = TwinEventKind.EngineSnapshot, Running = running, Waiting = waiting, KvCacheUsage = reading.KvUsage, KvBlocksTotal = reading.NumGpuBlocks,
+            });
+        }
+        if (events.Count > 0)
+        {
+            var outcomes = await sink.IngestAsync(target.Deployment, events);
+            if (outcomes is null) rejections.Add(("unknown_deployment", $"deployment '{target.Deployment}' is not registered"));
+            else
+                for (int i = 0; i < outcomes.Length; i++)
+                    if (outcomes[i].Kind is EventOutcomeKind.Invalid or EventOutcomeKind.Late)
+                        rejections.Add((outcomes[i].Kind == EventOutcomeKind.Late ? "late" : "invalid", $"{events[i].EventId}: {outcomes[i].Reason}"));
+        }
+        foreach (var g in rejections.GroupBy(r => r.Reason)) metrics.Reject("scrape", g.Key, g.Count());
+        if (rejections.Count > 0) log.LogDebug("{Url}: {Count} rejection(s), e.g. {Detail}", target.Url, rejections.Count, rejections[0].Detail);
+    }
+
+    /// <summary>
+    /// Makes the deployment's KV block count and block size those vLLM reports, by re-registering its spec while it
+    /// has applied no event (a spec cannot change under applied events); afterwards a disagreement is counted once
+    /// per target and value.
+    /// </summary>
+    private async Task ConfigureAsync(ScrapeTarget target, int blocks, int blockSize, List<(string, string)> rejections)
+    {
+        var summary = await sink.DeploymentAsync(target.Deployment);
+        if (summary is null) return;
+        if (summary.KvBlocks == blocks && (summary.Spec.BlockSize ?? 16) == blockSize) return;
+        if (summary.EventsApplied == 0)
+        {
+            var spec = summary.Spec with { KvBlocks = blocks, BlockSize = blockSize };
+            await sink.Grain(target.Deployment).RegisterAsync(spec);
+            log.LogInformation("{Deployment}: {Blocks} KV blocks of {BlockSize} tokens, from {Url}'s vllm:cache_config_info", target.Deployment, blocks, blockSize, target.Url);
+            return;
+        }
+        var state = _states.First(s => s.Target == target);
+        if (state.MismatchReported == (blocks, blockSize)) return;
+        state.MismatchReported = (blocks, blockSize);
+        rejections.Add(("cache_config_mismatch", $"{target.Url} reports {blocks} KV blocks of {blockSize} tokens; deployment '{target.Deployment}' simulates {summary.KvBlocks} of {summary.Spec.BlockSize ?? 16} and has applied events, so it keeps them"));
+        log.LogWarning("{Url} reports {Blocks} KV blocks of {BlockSize} tokens; deployment {Deployment} simulates {Simulated} and has applied events, so it keeps them",
+            target.Url, blocks, blockSize, target.Deployment, summary.KvBlocks);
+    }
+
+    private static double Unix() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+
+    public IReadOnlyList<TargetState> Targets => _states;
+
+    /// <summary>A target and its scrape history.</summary>
+    public sealed class TargetState(ScrapeTarget target)
+    {
+        public ScrapeTarget Target { get; } = target;
+        public bool Up { get; set; }
+        public double? LastSuccess { get; set; }
+        public string? LastError { get; set; }
+        public long Scrapes { get; set; }
+        public long Failures { get; set; }
+        public (int, int)? MismatchReported { get; set; }
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+}
