@@ -21,6 +21,7 @@ public static class EmulatorServer
         var app = builder.Build();
         app.MapEmulator(engine, o);
         app.MapResetPrefixCache(engine, kvEvents);
+        app.MapTokenize(engine);
         if (kvEvents is not null)
         {
             kvEvents.Attach(engine);

@@ -6,7 +6,11 @@ ServerSettings settings;
 try
 {
     settings = builder.AddTokenSimSettings(args);   // ports and API key: flags, then TOKENSIM_* variables, then defaults
-    if (settings.Cluster.ServesTwin) builder.AddTokenSimSources(settings);   // vLLM's own telemetry: OTLP spans, /metrics scrapes (--sources FILE)
+    if (settings.Cluster.ServesTwin)
+    {
+        builder.AddTokenSimSources(settings);       // vLLM's own telemetry: OTLP spans, /metrics scrapes (--sources FILE)
+        builder.AddTokenSimVllm(settings);          // KV events per replica (--sources FILE); the OpenAI gateway (--proxy true)
+    }
 }
 catch (ArgumentException e)
 {
@@ -29,6 +33,10 @@ app.MapGrpcHealthChecksService().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcReflectionService().RequireHost($"*:{settings.GrpcPort}");
 app.MapTokenSimMetrics(settings);
 app.MapTokenSimDashboard(settings);                 // the Orleans Dashboard, only with --dashboard PATH
-if (settings.Cluster.ServesTwin) app.MapTokenSimSources(settings);
+if (settings.Cluster.ServesTwin)
+{
+    app.MapTokenSimSources(settings);
+    app.MapTokenSimGateway();
+}
 app.Run();
 return 0;

@@ -37,6 +37,27 @@ public class PrefixCachingKvCacheManagerTests
     }
 
     [Fact]
+    public void MirroredRealCache_DecidesFirstAdmissionHits_BothWays()
+    {
+        var kv = new PrefixCachingKvCacheManager(20, 16);
+        // The real engine holds 2 blocks of a prompt this cache has never seen: 32 tokens hit, on fresh blocks.
+        var a = new Request(1, 0, 64, 4) { TokenIds = Tokens(64), ExternalCachedTokens = 32 };
+        Assert.Equal(32, Admit(kv, a));
+        Assert.Equal(4, a.BlocksHeld);
+        Assert.Equal(20 - 4, kv.FreeBlocks);
+        Assert.Equal(32, kv.PrefixHitTokens);
+        // This cache now holds all 4 of its blocks, but the real one only its first (it evicted the rest): 16 tokens.
+        var b = new Request(2, 0, 64, 4) { TokenIds = Tokens(64), ExternalCachedTokens = 16 };
+        Assert.Equal(16, Admit(kv, b));
+        Assert.Equal(20 - 4 - 3, kv.FreeBlocks); // shares the one hit block, takes three fresh ones
+        // The real cache holding the whole prompt still leaves its last token to compute: capped at 3 blocks.
+        var c = new Request(3, 0, 64, 4) { TokenIds = Tokens(64), ExternalCachedTokens = 64 };
+        Assert.Equal(48, Admit(kv, c));
+        // Without a mirror the local cache decides as before.
+        Assert.Equal(48, Admit(kv, Req(4, Tokens(64))));
+    }
+
+    [Fact]
     public void DifferentTokenInABlock_BreaksTheChain()
     {
         var kv = new PrefixCachingKvCacheManager(20, 16);

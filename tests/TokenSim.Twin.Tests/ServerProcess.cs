@@ -123,3 +123,7 @@ public sealed class KeyedServerProcess() : ServerProcess(Key)
 {
     public const string Key = "s3cret-key";
 }
+
+/// <summary>A server with a sources file and, when <paramref name="proxyPort"/> is given, the OpenAI gateway on it.</summary>
+public sealed class SourcedServerProcess(string sourcesFile, int? proxyPort = null)
+    : ServerProcess(null, proxyPort is { } p ? ["--sources", sourcesFile, "--proxy", "true", "--proxy-port", $"{p}"] : ["--sources", sourcesFile]);

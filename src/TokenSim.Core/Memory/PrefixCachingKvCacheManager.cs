@@ -41,6 +41,8 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     private LinkedList<long> _cpuLru = new();
     private Dictionary<long, LinkedListNode<long>> _cpu = [];
     private int _pendingCpuHits;
+    /// <summary>Hits of the pending request that the mirrored real cache holds and this one does not: fresh blocks, not computed.</summary>
+    private int _pendingExternalHits;
     private int _fetched;
 
     /// <param name="cpuBlocks">Capacity of a host-memory tier: evicted cached blocks are copied there (LRU), and a
@@ -120,15 +122,26 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         _pending = r;
         _pendingHits.Clear();
         _pendingCpuHits = 0;
-        if (r.BlocksHeld > 0 || (_cached.Count == 0 && _cpu.Count == 0) || !Hashable(r)) return 0;
+        _pendingExternalHits = 0;
+        if (r.BlocksHeld > 0 || !Hashable(r)) return 0;
+        // A real engine's cache, mirrored, decides a first admission's hits: local blocks beyond what it holds are not
+        // hit (the real engine evicted them), and blocks it holds that this cache lacks are hit on fresh blocks.
+        bool external = r.ExternalCachedTokens is not null && r.Preemptions == 0 && r.NumComputed == 0;
+        if (!external && _cached.Count == 0 && _cpu.Count == 0) return 0;
         BecomeExact();
         // A fully cached sequence still recomputes its last token: cap at (tokens − 1), whole blocks.
         int maxBlocks = (r.NumTokens - 1) / BlockSize;
+        if (external) maxBlocks = Math.Min(maxBlocks, Math.Max(0, r.ExternalCachedTokens!.Value) / BlockSize);
         int i = 0;
         for (; i < maxBlocks; i++)
         {
             if (!_cached.TryGetValue(HashOf(r, i), out int block)) break;
             _pendingHits.Add(block);
+        }
+        if (external)
+        {
+            _pendingExternalHits = maxBlocks - i;
+            return maxBlocks * BlockSize;
         }
         // The prefix may go on in the host tier: those blocks come back over PCIe.
         _pendingCpuHits = 0;
@@ -174,10 +187,11 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         BecomeExact();
         var blocks = r.BlockIds ??= [];
         int cpuHits = ReferenceEquals(r, _pending) && r.BlocksHeld == 0 ? _pendingCpuHits : 0;
-        if (hits + cpuHits > 0)
+        int externalHits = ReferenceEquals(r, _pending) && r.BlocksHeld == 0 ? _pendingExternalHits : 0;
+        if (hits + cpuHits + externalHits > 0)
         {
             PrefixQueryTokens += r.NumTokens;
-            PrefixHitTokens += (long)(hits + cpuHits) * BlockSize;
+            PrefixHitTokens += (long)(hits + cpuHits + externalHits) * BlockSize;
             CpuHitTokens += (long)cpuHits * BlockSize;
             _fetched += cpuHits;
             foreach (int b in _pendingHits)
@@ -193,7 +207,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         {
             PrefixQueryTokens += r.NumTokens;
         }
-        if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); _pendingCpuHits = 0; }
+        if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); _pendingCpuHits = 0; _pendingExternalHits = 0; }
         int target = (tokens + BlockSize - 1) / BlockSize;
         while (blocks.Count < target) blocks.Add(TakeHead());
         r.BlocksHeld = blocks.Count;
@@ -326,7 +340,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         }
         r.BlocksHeld = 0;
         r.CachedBlocks = 0;
-        if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); }
+        if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); _pendingExternalHits = 0; }
     }
 
     /// <summary>The chained hash of block <paramref name="i"/> of <paramref name="r"/>, extending its hash array as needed.</summary>

@@ -41,6 +41,8 @@ public sealed class Request
     public int[]? PrefixHashes { get; init; }
     /// <summary>Prompt token ids when the workload carries them, or null.</summary>
     public int[]? TokenIds { get; init; }
+    /// <summary>Prompt tokens the real engine's prefix cache holds for it (see <see cref="RequestSpec.ExternalCachedTokens"/>), or null.</summary>
+    public int? ExternalCachedTokens { get; init; }
 
     public RequestStatus Status { get; internal set; }
     public int Replica { get; internal set; } = -1;
@@ -98,7 +100,7 @@ public sealed class Request
 
     internal Request CloneState() => new(Id, ArrivalTime, PromptTokens, OutputTokens)
     {
-        Priority = Priority, PrefixHashes = PrefixHashes, TokenIds = TokenIds, Status = Status, Replica = Replica,
+        Priority = Priority, PrefixHashes = PrefixHashes, TokenIds = TokenIds, ExternalCachedTokens = ExternalCachedTokens, Status = Status, Replica = Replica,
         Generated = Generated, NumComputed = NumComputed, BlocksHeld = BlocksHeld, Preemptions = Preemptions, CachedPromptTokens = CachedPromptTokens, Placeholders = Placeholders, Epoch = Epoch, TransferredTokens = TransferredTokens, InFlight = InFlight,
         QueuedTime = QueuedTime, ScheduledTime = ScheduledTime, FirstTokenTime = FirstTokenTime, LastTokenTime = LastTokenTime, FinishTime = FinishTime,
         BlockIds = BlockIds is null ? null : [.. BlockIds], BlockHashes = (long[]?)BlockHashes?.Clone(), HashedBlocks = HashedBlocks,

@@ -194,7 +194,7 @@ public sealed class Simulator
 
     private Request NewRequest(in RequestSpec s) => new(_nextId++, s.ArrivalTime, s.PromptTokens, s.OutputTokens)
     {
-        Priority = s.Priority, PrefixHashes = s.PrefixHashes, TokenIds = s.TokenIds,
+        Priority = s.Priority, PrefixHashes = s.PrefixHashes, TokenIds = s.TokenIds, ExternalCachedTokens = s.ExternalCachedTokens,
     };
 
     private void PullSource()

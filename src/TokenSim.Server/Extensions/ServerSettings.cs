@@ -38,6 +38,8 @@ public sealed record ServerSettings
         ["--lateness"] = "TokenSim:Lateness",
         ["--redis"] = "TokenSim:Redis",
         ["--sources"] = "TokenSim:Sources",
+        ["--proxy"] = "TokenSim:Proxy",
+        ["--proxy-port"] = "TokenSim:ProxyPort",
     }.Concat(ClusterSettings.Flags).Concat(ObservabilitySettings.Flags).ToDictionary();
 
     public static ServerSettings From(IConfiguration config)

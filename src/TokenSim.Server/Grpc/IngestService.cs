@@ -27,6 +27,14 @@ public sealed class IngestService(IGrainFactory grains, TokenSimMetrics metrics)
         return ack;
     }
 
+    /// <summary>Applies a batch made inside the server (the gateway's events) exactly as a gRPC call's batch.</summary>
+    public async Task<IngestAck> IngestAsync(IngestBatchRequest request)
+    {
+        var ack = new IngestAck();
+        await ApplyAsync(request, ack);
+        return ack;
+    }
+
     private async Task ApplyAsync(IngestBatchRequest request, IngestAck ack)
     {
         var clock = Stopwatch.StartNew();

@@ -13,6 +13,8 @@ public sealed record SourcesConfig
     /// <summary>Span rules in order: the first whose every attribute matches the span's resource wins.</summary>
     public IReadOnlyList<SpanRule> SpanRules { get; init; } = [];
     public IReadOnlyList<SourceDeployment> Deployments { get; init; } = [];
+    /// <summary>The deployment the gateway (<c>--proxy true</c>) fronts; null: the one whose targets give <c>openai</c> URLs.</summary>
+    public string? GatewayDeployment { get; init; }
 
     public static readonly SourcesConfig Empty = new();
 }
@@ -51,6 +53,10 @@ public sealed record ScrapeTarget
     public required Uri Url { get; init; }
     public int Replica { get; init; }
     public IReadOnlyDictionary<string, int>? Engines { get; init; }
+    /// <summary>The server's OpenAI API (<c>vllm serve</c>'s base URL), which the gateway forwards to; null if not behind it.</summary>
+    public Uri? OpenAi { get; init; }
+    /// <summary>Replica <see cref="Replica"/>'s KV-event publisher (vLLM's <c>--kv-events-config</c>), or null.</summary>
+    public TokenSim.Twin.Kv.KvSourceOptions? KvEvents { get; init; }
 
     /// <summary>The replica of an <c>engine</c> label value, or null when the target does not map it.</summary>
     public int? ReplicaOf(string engine)

@@ -62,7 +62,7 @@ public static class SourcesFile
 
         public SourcesConfig Config(YamlMappingNode root)
         {
-            var top = Map(root, "sources", "scrape", "spans", "deployments");
+            var top = Map(root, "sources", "scrape", "spans", "deployments", "gateway");
             var scrape = new ScrapeSettings();
             if (top.TryGetValue("scrape", out var s))
             {
@@ -100,7 +100,13 @@ public static class SourcesFile
                     if (deployments.Any(x => x.Name == name)) throw Error(nameNode, $"deployment '{name}' is listed twice.");
                     deployments.Add(new SourceDeployment { Name = name, Spec = m.TryGetValue("spec", out var spec) ? Spec(spec, name) : null, Targets = targets });
                 }
-            return new SourcesConfig { Scrape = scrape, SpanRules = rules, Deployments = deployments };
+            string? gateway = null;
+            if (top.TryGetValue("gateway", out var g))
+            {
+                var m = Map(g, "gateway", "deployment");
+                if (m.TryGetValue("deployment", out var gd)) gateway = Str(gd, "gateway.deployment");
+            }
+            return new SourcesConfig { Scrape = scrape, SpanRules = rules, Deployments = deployments, GatewayDeployment = gateway };
         }
 
         private Dictionary<string, string> Match(YamlNode node, string where)
@@ -111,7 +117,7 @@ public static class SourcesFile
 
         private (ScrapeTarget, SpanRule?) Target(YamlNode node, string deployment)
         {
-            var m = Map(node, "targets[]", "metrics", "replica", "engines", "spans");
+            var m = Map(node, "targets[]", "metrics", "replica", "engines", "spans", "openai", "kv_events");
             if (!m.TryGetValue("metrics", out var urlNode)) throw Error(node, "a target needs 'metrics' (the URL of its vLLM /metrics).");
             string text = Str(urlNode, "targets[].metrics");
             if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
@@ -120,8 +126,28 @@ public static class SourcesFile
             Dictionary<string, int>? engines = null;
             if (m.TryGetValue("engines", out var e))
                 engines = Map(e, "targets[].engines").ToDictionary(kv => kv.Key, kv => Int(kv.Value, $"targets[].engines.{kv.Key}", 0), StringComparer.Ordinal);
-            var target = new ScrapeTarget { Deployment = deployment, Url = url, Replica = replica, Engines = engines };
+            Uri? openai = null;
+            if (m.TryGetValue("openai", out var o))
+            {
+                string t = Str(o, "targets[].openai");
+                openai = Uri.TryCreate(t.EndsWith('/') ? t : t + "/", UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? u
+                    : throw Error(o, $"'targets[].openai' must be an http:// or https:// URL (got '{t}').");
+            }
+            var target = new ScrapeTarget { Deployment = deployment, Url = url, Replica = replica, Engines = engines, OpenAi = openai, KvEvents = m.TryGetValue("kv_events", out var kv) ? KvEvents(kv) : null };
             return (target, m.TryGetValue("spans", out var sp) ? new SpanRule(Match(sp, "targets[].spans"), deployment, replica) : null);
+        }
+
+        /// <summary>The twin's side of vLLM's <c>--kv-events-config</c> for one replica.</summary>
+        private TokenSim.Twin.Kv.KvSourceOptions KvEvents(YamlNode node)
+        {
+            var m = Map(node, "targets[].kv_events", "endpoint", "bind", "replay_endpoint", "topic");
+            if (!m.TryGetValue("endpoint", out var e)) throw Error(node, "'targets[].kv_events' needs 'endpoint' (tcp://HOST:PORT).");
+            string endpoint = Str(e, "targets[].kv_events.endpoint");
+            if (!endpoint.StartsWith("tcp://", StringComparison.Ordinal)) throw Error(e, $"'targets[].kv_events.endpoint' must be tcp://HOST:PORT (got '{endpoint}'; NetMQ has no ipc://).");
+            string? replay = m.TryGetValue("replay_endpoint", out var r) ? Str(r, "targets[].kv_events.replay_endpoint") : null;
+            if (replay is not null && !replay.StartsWith("tcp://", StringComparison.Ordinal)) throw Error(r!, $"'targets[].kv_events.replay_endpoint' must be tcp://HOST:PORT (got '{replay}').");
+            return new TokenSim.Twin.Kv.KvSourceOptions(endpoint, m.TryGetValue("bind", out var b) && Bool(b, "targets[].kv_events.bind"), replay,
+                m.TryGetValue("topic", out var t) ? Str(t, "targets[].kv_events.topic") : "");
         }
 
         private TwinDeploymentSpec Spec(YamlNode node, string name)

@@ -12,6 +12,12 @@ public interface IReplicaTwinGrain : IGrainWithStringKey
     /// <summary>Applies <paramref name="events"/> (times in seconds since the deployment's first event).</summary>
     Task<ReplicaApplyResult> ApplyAsync(ReplicaTwinConfig config, TwinEvent[] events);
 
+    /// <summary>
+    /// Applies the replica's KV-event batches, in sequence order, to its mirror of the real prefix cache (not
+    /// persisted: a reactivated grain starts an empty mirror, which the events rebuild).
+    /// </summary>
+    Task<Kv.KvMirrorStatus> ApplyKvEventsAsync(Kv.KvMirrorBatch[] batches);
+
     /// <summary>Every request seen so far, in arrival order, and the replica's status.</summary>
     Task<AccuracySnapshot> GetAccuracyAsync(ReplicaTwinConfig config);
 }

@@ -30,4 +30,6 @@ public sealed record RequestAccuracy
     [Id(17)] public bool ArrivalObserved { get; init; } = true;
     /// <summary>Spans applied for the request (a request_observed event each): 1 once its span came.</summary>
     [Id(18)] public int Spans { get; init; }
+    /// <summary>Prompt tokens the mirrored real prefix cache held at arrival (KV events), or null without a mirror or token ids.</summary>
+    [Id(19)] public int? RealCachedPromptTokens { get; init; }
 }

@@ -34,4 +34,6 @@ public sealed record TwinEvent
     [Id(16)] public double? PrefillSeconds { get; init; }
     /// <summary>Request observed: last token minus first token, seconds (engine clock).</summary>
     [Id(17)] public double? DecodeSeconds { get; init; }
+    /// <summary>The prompt's token ids (arrivals), for the mirrored real prefix cache; null when not sent.</summary>
+    [Id(18)] public int[]? PromptTokenIds { get; init; }
 }

@@ -125,7 +125,7 @@ public sealed class DeploymentTwinGrain(
             var batch = new TwinEvent[kv.Value.Count];
             for (int k = 0; k < batch.Length; k++) batch[k] = events[kv.Value[k]] with { TimeSeconds = events[kv.Value[k]].TimeSeconds - zero };
             var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(spec.Name, kv.Key));
-            return grain.ApplyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, kv.Key), batch);
+            return grain.ApplyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, kv.Key, zero), batch);
         }).ToArray();
         var results = await Task.WhenAll(calls);
         int r = 0;

@@ -24,11 +24,25 @@ public sealed class ReplicaTwinGrain(IOptions<TwinOptions> options, IReplicaStor
 
     public static string Key(string deployment, int replica) => $"{deployment}/{replica}";
 
+    /// <summary>The real prefix cache as the replica's KV events describe it (not persisted: the events rebuild it).</summary>
+    private readonly Kv.KvCacheMirror _mirror = new();
+
     /// <summary>The live state, loaded from the store on the first call of an activation (it needs the spec to build).</summary>
-    private async Task<ReplicaLive> LiveAsync(ReplicaTwinConfig config) => _live ??= await store.LoadAsync(this.GetPrimaryKeyString(), () => new ReplicaLive(
-        new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec), ExecutionTimeModels.Parse(config.ResolvedPerfModel),
-            new ShadowOptions { LatenessSeconds = options.Value.LatenessSeconds, MaxRecords = options.Value.MaxRecords }),
-        new SeenEventWindow(options.Value.SeenEventWindow)), CancellationToken.None);
+    private async Task<ReplicaLive> LiveAsync(ReplicaTwinConfig config)
+    {
+        _live ??= await store.LoadAsync(this.GetPrimaryKeyString(), () => new ReplicaLive(
+            new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec), ExecutionTimeModels.Parse(config.ResolvedPerfModel),
+                new ShadowOptions { LatenessSeconds = options.Value.LatenessSeconds, MaxRecords = options.Value.MaxRecords }) { Mirror = _mirror },
+            new SeenEventWindow(options.Value.SeenEventWindow)), CancellationToken.None);
+        _live.Shadow.OriginUnixSeconds = config.OriginUnixSeconds;
+        return _live;
+    }
+
+    public Task<Kv.KvMirrorStatus> ApplyKvEventsAsync(Kv.KvMirrorBatch[] batches)
+    {
+        foreach (var b in batches) _mirror.Apply(b);
+        return Task.FromResult(_mirror.Status);
+    }
 
     public async Task<ReplicaApplyResult> ApplyAsync(ReplicaTwinConfig config, TwinEvent[] events)
     {

@@ -3,6 +3,7 @@ using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using Request = TokenSim.Core.Simulation.Request;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Kv;
 
 namespace TokenSim.Twin.Shadow;
 
@@ -59,6 +60,13 @@ public sealed class ReplicaShadow
     public double Calibration => _model?.Scale ?? 1;
     /// <summary>The requests whose records are kept, in arrival order: every open one and the most recent closed ones.</summary>
     public IEnumerable<RequestAccuracy> Requests => _order.Select(r => r.Record);
+    /// <summary>
+    /// The real engine's prefix cache as its KV events describe it, or null. Once it has received events, an arrival
+    /// that carries its prompt's token ids hits exactly the leading blocks the real cache held when it arrived.
+    /// </summary>
+    public KvCacheMirror? Mirror { get; set; }
+    /// <summary>Unix seconds of the deployment's clock origin, to read the mirror as of an arrival.</summary>
+    public double OriginUnixSeconds { get; set; }
 
     /// <summary>Accuracy over every closed request, evicted or kept.</summary>
     public AccuracyTotals Totals
@@ -182,6 +190,7 @@ public sealed class ReplicaShadow
             if (e.MaxTokens < 1) return $"request_arrived.max_tokens must be at least 1 (got {e.MaxTokens})";
             int maxLen = _sim.Options.Replica.MaxModelLen;
             if (e.PromptTokens >= maxLen) return $"request_arrived.prompt_tokens {e.PromptTokens} leaves no room for output in the model's {maxLen}-token context";
+            if (e.PromptTokenIds is { } ids && ids.Length != e.PromptTokens) return $"request_arrived.prompt_token_ids has {ids.Length} ids for {e.PromptTokens} prompt_tokens";
             return null;
         }
         if (known is null) return $"unknown request '{e.RequestId}' on replica {Replica} (no request_arrived applied for it)";
@@ -199,14 +208,21 @@ public sealed class ReplicaShadow
         // The live simulation runs a request until production says it finished (or to max_tokens): its true length
         // is unknown, and a finish event ends it (see Finish). Predictions assume the predictor's length instead.
         int liveOutput = Math.Min(e.MaxTokens, maxLen - e.PromptTokens);
-        var live = _sim.Submit(new RequestSpec(t, e.PromptTokens, liveOutput, PrefixHashes: FoldHashes(e.PrefixBlockHashes)));
+        int[]? ids = e.PromptTokenIds;
+        int? realHit = null;
+        if (ids is not null && Mirror is { Live: true } mirror)
+        {
+            int block = _sim.Options.Replica.BlockSize;
+            realHit = mirror.CachedLeadingBlocks(ids, block, OriginUnixSeconds + e.TimeSeconds) * block;
+        }
+        var live = _sim.Submit(new RequestSpec(t, e.PromptTokens, liveOutput, PrefixHashes: FoldHashes(e.PrefixBlockHashes), TokenIds: ids, ExternalCachedTokens: realHit));
         _sim.AdvanceTo(t);
         if (_group is not null && t - _group.Start > _options.PredictionGroupSeconds) PredictPending();
         int predictedOutput = _predictor.Predict(liveOutput);
         var tracked = new ShadowRequest(new RequestAccuracy
         {
             Replica = Replica, RequestId = e.RequestId!, PromptTokens = e.PromptTokens, MaxTokens = e.MaxTokens,
-            ArrivalSeconds = e.TimeSeconds, PredictedOutputTokens = predictedOutput,
+            ArrivalSeconds = e.TimeSeconds, PredictedOutputTokens = predictedOutput, RealCachedPromptTokens = realHit,
         }, live);
         _requests[e.RequestId!] = tracked;
         _bySimId[live.Id] = tracked;
@@ -223,7 +239,7 @@ public sealed class ReplicaShadow
         }
         else
         {
-            var target = _group.Clone.Submit(new RequestSpec(t, e.PromptTokens, predictedOutput, PrefixHashes: live.PrefixHashes));
+            var target = _group.Clone.Submit(new RequestSpec(t, e.PromptTokens, predictedOutput, PrefixHashes: live.PrefixHashes, TokenIds: live.TokenIds, ExternalCachedTokens: live.ExternalCachedTokens));
             _group.Targets.Add(target.Id, tracked);
         }
         _group.Synthetic = Synthetic(t);

@@ -1,0 +1,41 @@
+using TokenSim.Server.Sources;
+using TokenSim.Server.Metrics;
+using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Grains;
+using TokenSim.Twin.Kv;
+
+namespace TokenSim.Server.Vllm;
+
+/// <summary>
+/// One KV-event subscriber per replica whose sources-file target has <c>kv_events</c>, started with the server: each
+/// hands its ordered batches to the replica grain's mirror.
+/// </summary>
+internal sealed class KvEventSources(SourcesConfig sources, IGrainFactory grains, KvEventMetrics metrics, ILogger<KvEventSources> log) : IHostedService
+{
+    private readonly List<KvEventSubscriber> _subscribers = [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var deployment in sources.Deployments)
+        foreach (var target in deployment.Targets)
+        {
+            if (target.KvEvents is not { } options) continue;
+            string name = deployment.Name;
+            int index = target.Replica;
+            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(name, index));
+            var sub = new KvEventSubscriber(options,
+                async batches => metrics.SetMirror(name, index, await grain.ApplyKvEventsAsync(batches)),
+                line => log.LogWarning("{Deployment}/{Replica}: {Line}", name, index, line),
+                metrics.Track(name, index));
+            _subscribers.Add(sub);
+            await sub.Started;
+            log.LogInformation("{Deployment}/{Replica}: KV events from {Endpoint} ({Mode}), replay {Replay}", name, index, options.Endpoint, options.Bind ? "bound" : "connected", options.ReplayEndpoint ?? "none");
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var s in _subscribers) await s.DisposeAsync();
+        _subscribers.Clear();
+    }
+}
