@@ -163,10 +163,12 @@ internal sealed record PlanConfig(
         List<int> tp = [1];
         int min = 1, max = 0;
         bool sawReplicas = false;
+        var lines = new Dictionary<string, int>();
         foreach (var (k, v) in map.Children)
         {
             string key = Key(k), field = $"candidates.{Key(k)}";
             int at = Line(k);
+            lines[key == "tp" ? "tensor_parallel" : key] = at;
             switch (key)
             {
                 case "hardware": hardware = List(v, path, at, field); break;
@@ -194,7 +196,10 @@ internal sealed record PlanConfig(
         try { space.Validate(); }
         catch (ArgumentException e)
         {
-            int at = e.Message.StartsWith("candidates.cost_per_gpu_hour", StringComparison.Ordinal) && costLine > 0 ? costLine : line;
+            // The line of the field the message names: a key under candidates, or the price list.
+            int at = e.Message.StartsWith("candidates.cost_per_gpu_hour", StringComparison.Ordinal) && costLine > 0 ? costLine
+                : lines.FirstOrDefault(l => e.Message.StartsWith($"candidates.{l.Key}", StringComparison.Ordinal)
+                    || (l.Key == "replicas" && e.Message.Contains("_replicas", StringComparison.Ordinal))).Value is > 0 and var found ? found : line;
             throw new FormatException($"{path}:{at}: {e.Message.Replace("candidates.cost_per_gpu_hour", "cost_per_gpu_hour")}", e);
         }
         return space;
