@@ -23,6 +23,7 @@ builder.AddTokenSimEndpoints(settings);             // gRPC (HTTP/2 only) and /m
 builder.AddTokenSimTwin(settings);                  // --role: a silo (localhost or Redis clustering) or an Orleans client
 builder.AddTokenSimMetrics();                       // prometheus-net metrics, exact names
 builder.AddTokenSimGrpc(settings);                  // services, API key, health, reflection
+builder.AddTokenSimPlanning();                      // capacity plans and what-if simulations over the silo's plan workers
 var app = builder.Build();
 if (settings.Cluster.ServesTwin)
 {
@@ -37,6 +38,7 @@ if (settings.Cluster.ServesTwin)
 {
     app.MapTokenSimSources(settings);
     app.MapTokenSimGateway();
+    app.MapTokenSimPlanning(settings);
 }
 app.Run();
 return 0;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Spectre.Console;
 using TokenSim.Core.Entities;
-using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Metrics;
 using TokenSim.Core.Simulation;
 using TokenSim.Core.Workload;
@@ -49,37 +48,7 @@ internal static class SimulationRun
     }
 
     /// <summary>Builds the simulator a set of settings describes, with its workload attached.</summary>
-    public static (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(SimulateSettings s, double timeSeriesInterval = 0)
-    {
-        foreach (var plugin in s.Plugins) TokenSim.Core.Plugins.PluginLoader.Load(plugin);
-        var model = ModelCatalog.Resolve(s.Model);
-        var hardware = HardwareCatalog.Resolve(s.Hardware);
-        var spec = ReplicaSpec.Create(model, hardware, s.ToEngineConfig());
-        var workload = WorkloadSpec.Build(s.Workload, spec.MaxModelLen);
-        ReplicaSpec? decodeSpec = null;
-        if (s.DecodeReplicas > 0 && (s.DecodeHardware is not null || s.DecodeTp is not null))
-        {
-            var settings = s.Clone();
-            settings.Tp = s.DecodeTp ?? s.Tp;
-            decodeSpec = ReplicaSpec.Create(model, HardwareCatalog.Resolve(s.DecodeHardware ?? s.Hardware), settings.ToEngineConfig());
-        }
-        var link = s.KvTransferLink?.ToLowerInvariant() switch
-        {
-            null or "network" => hardware.InterNode ?? hardware.IntraNodeLink,
-            "nvlink" => hardware.IntraNodeLink,
-            "pcie" => hardware.Pcie ?? hardware.IntraNodeLink,
-            var other => throw new ArgumentException($"Unknown --kv-transfer-link '{other}'. Known: network, nvlink, pcie."),
-        };
-        var sim = new Simulator(new SimulationOptions
-        {
-            Replica = spec, Replicas = s.Replicas, Router = s.Router, Seed = s.Seed,
-            DecodeReplicas = s.DecodeReplicas, DecodeReplica = decodeSpec, KvTransferLink = link,
-            ExecutionTime = ExecutionTimeModels.Parse(s.PerfModel),
-            TimeSeriesIntervalSeconds = timeSeriesInterval,
-        });
-        sim.AttachWorkload(workload.Source);
-        return (sim, spec, workload);
-    }
+    public static (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(SimulateSettings s, double timeSeriesInterval = 0) => s.Build(timeSeriesInterval);
 
     /// <summary>Runs silently for the first second; a longer run gets a progress bar on an interactive terminal.</summary>
     private static void RunWithProgress(Simulator sim, long? total, IAnsiConsole console)

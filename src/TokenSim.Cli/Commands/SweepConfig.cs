@@ -1,3 +1,4 @@
+using TokenSim.Core.Simulation;
 using System.Globalization;
 using YamlDotNet.RepresentationModel;
 

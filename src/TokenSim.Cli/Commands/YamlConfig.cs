@@ -1,5 +1,5 @@
-using System.Globalization;
 using YamlDotNet.Core;
+using TokenSim.Core.Simulation;
 using YamlDotNet.RepresentationModel;
 
 namespace TokenSim.Cli.Commands;
@@ -41,59 +41,5 @@ internal static class YamlConfig
     }
 
     /// <summary>Sets one option by its name (<c>max-num-seqs</c> or <c>max_num_seqs</c>); errors name the file and line.</summary>
-    public static void Set(SimulateSettings s, string name, string raw, string path, int line)
-    {
-        string key = name.Replace('_', '-').ToLowerInvariant();
-        {
-            int Int() => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw Bad("an integer");
-            bool Bool() => bool.TryParse(raw, out var b) ? b : throw Bad("true or false");
-            double Dbl() => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw Bad("a number");
-            FormatException Bad(string what) => new($"{path}:{line}: '{key}: {raw}' must be {what}.");
-            switch (key)
-            {
-                case "model": s.Model = raw; break;
-                case "hardware": s.Hardware = raw; break;
-                case "tp": s.Tp = Int(); break;
-                case "pp": s.Pp = Int(); break;
-                case "replicas": s.Replicas = Int(); break;
-                case "scheduler": s.Scheduler = raw; break;
-                case "router": s.Router = raw; break;
-                case "max-num-seqs": s.MaxNumSeqs = Int(); break;
-                case "max-num-batched-tokens": s.MaxNumBatchedTokens = Int(); break;
-                case "max-model-len": s.MaxModelLen = Int(); break;
-                case "block-size": s.BlockSize = Int(); break;
-                case "gpu-memory-utilization": s.GpuMemoryUtilization = Dbl(); break;
-                case "kv-blocks": s.KvBlocks = Int(); break;
-                case "perf-model": s.PerfModel = raw; break;
-                case "preemption": s.Preemption = raw; break;
-                case "swap-target": s.SwapTarget = raw; break;
-                case "swap-space-gib": s.SwapSpaceGib = Dbl(); break;
-                case "chunk-size": s.ChunkSize = Int(); break;
-                case "length-predictor": s.LengthPredictor = raw; break;
-                case "prefix-caching": s.PrefixCaching = Bool(); break;
-                case "async-scheduling": s.AsyncScheduling = Bool(); break;
-                case "enforce-eager": s.EnforceEager = Bool(); break;
-                case "workload": s.Workload = raw; break;
-                case "seed": s.Seed = ulong.TryParse(raw, out var seed) ? seed : throw Bad("a non-negative integer"); break;
-                case "json": s.Json = raw; break;
-                case "requests-csv": s.RequestsCsv = raw; break;
-                case "timeseries-csv": s.TimeseriesCsv = raw; break;
-                case "trace": s.Trace = raw; break;
-                case "plots": s.Plots = raw; break;
-                case "kv-cache-manager": s.KvCacheManager = raw; break;
-                case "plugin": s.Plugins.Add(raw); break;
-                case "decode-replicas": s.DecodeReplicas = Int(); break;
-                case "dp": s.Dp = Int(); break;
-                case "watermark": s.Watermark = Dbl(); break;
-                case "cpu-cache-blocks": s.CpuCacheBlocks = Int(); break;
-                case "prefix-eviction": s.PrefixEviction = raw; break;
-                case "enable-expert-parallel": s.ExpertParallel = Bool(); break;
-                case "decode-hardware": s.DecodeHardware = raw; break;
-                case "decode-tp": s.DecodeTp = Int(); break;
-                case "kv-transfer-link": s.KvTransferLink = raw; break;
-                case "timeseries-interval": s.TimeseriesInterval = Dbl(); break;
-                default: throw new FormatException($"{path}:{line}: unknown option '{key}'.");
-            }
-        }
-    }
+    public static void Set(SimulateSettings s, string name, string raw, string path, int line) => s.Set(name, raw, $"{path}:{line}");
 }

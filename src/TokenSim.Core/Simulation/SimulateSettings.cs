@@ -1,0 +1,173 @@
+using System.Globalization;
+using TokenSim.Core.Entities;
+using TokenSim.Core.ExecutionTime;
+using TokenSim.Core.Workload;
+
+namespace TokenSim.Core.Simulation;
+
+/// <summary>
+/// Every <c>simulate</c> setting, as read from a YAML <c>--config</c> file and then overridden by flags. The CLI, the
+/// capacity planner and the server's <c>Simulate</c> build their simulators from it, so a run means the same everywhere.
+/// </summary>
+public sealed class SimulateSettings
+{
+    public const string DefaultWorkload = "poisson:rate=2,n=2000";
+
+    public string Model { get; set; } = "llama-2-7b";
+    public string Hardware { get; set; } = "a100-80g";
+    public int Tp { get; set; } = 1;
+    public int Pp { get; set; } = 1;
+    public int Replicas { get; set; } = 1;
+    public string Scheduler { get; set; } = "vllm-v1";
+    public string Router { get; set; } = "round-robin";
+    public int? MaxNumSeqs { get; set; }
+    public int? MaxNumBatchedTokens { get; set; }
+    public int? MaxModelLen { get; set; }
+    public int BlockSize { get; set; } = 16;
+    public double GpuMemoryUtilization { get; set; } = 0.9;
+    public int? KvBlocks { get; set; }
+    public string PerfModel { get; set; } = "roofline";
+    public bool? PrefixCaching { get; set; }
+    public bool? AsyncScheduling { get; set; }
+    public bool EnforceEager { get; set; }
+    public string Preemption { get; set; } = "recompute";
+    public string SwapTarget { get; set; } = "cpu";
+    public double? SwapSpaceGib { get; set; }
+    public int? ChunkSize { get; set; }
+    public string LengthPredictor { get; set; } = "oracle";
+    public string Workload { get; set; } = DefaultWorkload;
+    public ulong Seed { get; set; } = 42;
+    public string? Json { get; set; }
+    public string? RequestsCsv { get; set; }
+    public string? TimeseriesCsv { get; set; }
+    public string? Trace { get; set; }
+    public string? Plots { get; set; }
+    public string? KvCacheManager { get; set; }
+    public List<string> Plugins { get; set; } = [];
+    public int DecodeReplicas { get; set; }
+    public int Dp { get; set; } = 1;
+    public double? Watermark { get; set; }
+    public int CpuCacheBlocks { get; set; }
+    public string PrefixEviction { get; set; } = "lru";
+    public bool ExpertParallel { get; set; }
+    public string? DecodeHardware { get; set; }
+    public int? DecodeTp { get; set; }
+    public string? KvTransferLink { get; set; }
+    public double TimeseriesInterval { get; set; } = 1.0;
+
+    public SimulateSettings Clone()
+    {
+        var c = (SimulateSettings)MemberwiseClone();
+        c.Plugins = [.. Plugins];
+        return c;
+    }
+
+    public EngineConfig ToEngineConfig() => new()
+    {
+        TensorParallel = Tp, PipelineParallel = Pp, MaxNumSeqs = MaxNumSeqs, MaxNumBatchedTokens = MaxNumBatchedTokens,
+        MaxModelLen = MaxModelLen, BlockSize = BlockSize, GpuMemoryUtilization = GpuMemoryUtilization, KvBlocks = KvBlocks,
+        Scheduler = Scheduler, EnablePrefixCaching = PrefixCaching, AsyncScheduling = AsyncScheduling, EnforceEager = EnforceEager,
+        Preemption = Preemption, SwapTarget = SwapTarget, SwapSpaceBytes = SwapSpaceGib is { } g ? (long)(g * (1L << 30)) : null,
+        ChunkSize = ChunkSize, LengthPredictor = LengthPredictor, KvCacheManager = KvCacheManager,
+        DataParallel = Dp, ExpertParallel = ExpertParallel, Watermark = Watermark, CpuCacheBlocks = CpuCacheBlocks, PrefixEviction = PrefixEviction,
+    };
+
+    /// <summary>
+    /// Sets one option by its name (<c>max-num-seqs</c> or <c>max_num_seqs</c>), as a <c>--config</c> file or a
+    /// <c>Simulate</c> request gives it; <paramref name="where"/> prefixes errors (a file and line, or a field).
+    /// </summary>
+    public void Set(string name, string raw, string where)
+    {
+        string key = name.Replace('_', '-').ToLowerInvariant();
+        {
+            int Int() => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw Bad("an integer");
+            bool Bool() => bool.TryParse(raw, out var b) ? b : throw Bad("true or false");
+            double Dbl() => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw Bad("a number");
+            FormatException Bad(string what) => new($"{where}: '{key}: {raw}' must be {what}.");
+            switch (key)
+            {
+                case "model": Model = raw; break;
+                case "hardware": Hardware = raw; break;
+                case "tp": Tp = Int(); break;
+                case "pp": Pp = Int(); break;
+                case "replicas": Replicas = Int(); break;
+                case "scheduler": Scheduler = raw; break;
+                case "router": Router = raw; break;
+                case "max-num-seqs": MaxNumSeqs = Int(); break;
+                case "max-num-batched-tokens": MaxNumBatchedTokens = Int(); break;
+                case "max-model-len": MaxModelLen = Int(); break;
+                case "block-size": BlockSize = Int(); break;
+                case "gpu-memory-utilization": GpuMemoryUtilization = Dbl(); break;
+                case "kv-blocks": KvBlocks = Int(); break;
+                case "perf-model": PerfModel = raw; break;
+                case "preemption": Preemption = raw; break;
+                case "swap-target": SwapTarget = raw; break;
+                case "swap-space-gib": SwapSpaceGib = Dbl(); break;
+                case "chunk-size": ChunkSize = Int(); break;
+                case "length-predictor": LengthPredictor = raw; break;
+                case "prefix-caching": PrefixCaching = Bool(); break;
+                case "async-scheduling": AsyncScheduling = Bool(); break;
+                case "enforce-eager": EnforceEager = Bool(); break;
+                case "workload": Workload = raw; break;
+                case "seed": Seed = ulong.TryParse(raw, out var seed) ? seed : throw Bad("a non-negative integer"); break;
+                case "json": Json = raw; break;
+                case "requests-csv": RequestsCsv = raw; break;
+                case "timeseries-csv": TimeseriesCsv = raw; break;
+                case "trace": Trace = raw; break;
+                case "plots": Plots = raw; break;
+                case "kv-cache-manager": KvCacheManager = raw; break;
+                case "plugin": Plugins.Add(raw); break;
+                case "decode-replicas": DecodeReplicas = Int(); break;
+                case "dp": Dp = Int(); break;
+                case "watermark": Watermark = Dbl(); break;
+                case "cpu-cache-blocks": CpuCacheBlocks = Int(); break;
+                case "prefix-eviction": PrefixEviction = raw; break;
+                case "enable-expert-parallel": ExpertParallel = Bool(); break;
+                case "decode-hardware": DecodeHardware = raw; break;
+                case "decode-tp": DecodeTp = Int(); break;
+                case "kv-transfer-link": KvTransferLink = raw; break;
+                case "timeseries-interval": TimeseriesInterval = Dbl(); break;
+                default: throw new FormatException($"{where}: unknown option '{key}'.");
+            }
+        }
+    }
+
+    /// <summary>Builds the simulator these settings describe, with its workload attached.</summary>
+    public (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(double timeSeriesInterval = 0) => Build(null, timeSeriesInterval);
+
+    /// <summary>
+    /// Builds the simulator these settings describe; <paramref name="workload"/>, when given, replaces
+    /// <see cref="Workload"/> (a planner replays one materialised traffic against every candidate).
+    /// </summary>
+    public (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(WorkloadSpec.Built? workload, double timeSeriesInterval = 0)
+    {
+        foreach (var plugin in Plugins) TokenSim.Core.Plugins.PluginLoader.Load(plugin);
+        var model = ModelCatalog.Resolve(Model);
+        var hardware = HardwareCatalog.Resolve(Hardware);
+        var spec = ReplicaSpec.Create(model, hardware, ToEngineConfig());
+        workload ??= WorkloadSpec.Build(Workload, spec.MaxModelLen);
+        ReplicaSpec? decodeSpec = null;
+        if (DecodeReplicas > 0 && (DecodeHardware is not null || DecodeTp is not null))
+        {
+            var settings = Clone();
+            settings.Tp = DecodeTp ?? Tp;
+            decodeSpec = ReplicaSpec.Create(model, HardwareCatalog.Resolve(DecodeHardware ?? Hardware), settings.ToEngineConfig());
+        }
+        var link = KvTransferLink?.ToLowerInvariant() switch
+        {
+            null or "network" => hardware.InterNode ?? hardware.IntraNodeLink,
+            "nvlink" => hardware.IntraNodeLink,
+            "pcie" => hardware.Pcie ?? hardware.IntraNodeLink,
+            var other => throw new ArgumentException($"Unknown --kv-transfer-link '{other}'. Known: network, nvlink, pcie."),
+        };
+        var sim = new Simulator(new SimulationOptions
+        {
+            Replica = spec, Replicas = Replicas, Router = Router, Seed = Seed,
+            DecodeReplicas = DecodeReplicas, DecodeReplica = decodeSpec, KvTransferLink = link,
+            ExecutionTime = ExecutionTimeModels.Parse(PerfModel),
+            TimeSeriesIntervalSeconds = timeSeriesInterval,
+        });
+        sim.AttachWorkload(workload.Source);
+        return (sim, spec, workload);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using TokenSim.Core.Metrics;
+using TokenSim.Core.Simulation;
+using TokenSim.Core.Workload;
+
+namespace TokenSim.Planning;
+
+/// <summary>Simulates one candidate against the plan's traffic and checks it against the SLOs.</summary>
+public static class CandidateEvaluator
+{
+    public static CandidateResult Evaluate(IReadOnlyList<KeyValuePair<string, string>> baseOptions, Candidate candidate, double costPerHour,
+        Traffic traffic, Slo slo, CancellationToken cancellation = default, string worker = "local")
+    {
+        var wall = Stopwatch.StartNew();
+        var settings = PlanProblem.SettingsFor(baseOptions, candidate);
+        Simulator sim;
+        try
+        {
+            (sim, _, _) = settings.Build(new WorkloadSpec.Built(new TraceWorkloadSource(traffic.Requests), traffic.Description, []));
+        }
+        catch (ArgumentException e)
+        {
+            // The configuration cannot run (weights do not fit at this TP, TP does not divide the heads): no metrics.
+            return new CandidateResult { Candidate = candidate, CostPerHour = costPerHour, Error = e.Message, Worker = worker };
+        }
+        var good = new SloCounter(slo.TtftSeconds, slo.TpotSeconds, null);
+        sim.Observer = good;
+        sim.Run(cancellation);
+        cancellation.ThrowIfCancellationRequested();
+        var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds);
+        var m = sim.Metrics;
+        double ttftQ = m.Ttft.Count == 0 ? double.PositiveInfinity : m.Ttft.Quantile(slo.Percentile);
+        double tpotQ = m.Tpot.Count == 0 ? 0 : m.Tpot.Quantile(slo.Percentile);
+        double attainment = traffic.Requests.Length == 0 ? 0 : (double)good.Good / traffic.Requests.Length;
+        bool meets = report.Rejected == 0 && report.Requests == traffic.Requests.Length && (slo.Attainment is { } a
+            ? attainment >= a
+            : (slo.TtftSeconds is not { } t || ttftQ <= t) && (slo.TpotSeconds is not { } p || tpotQ <= p));
+        return new CandidateResult
+        {
+            Candidate = candidate, CostPerHour = costPerHour, MeetsSlo = meets,
+            TtftAtPercentile = ttftQ, TpotAtPercentile = tpotQ, Attainment = attainment,
+            Ttft = report.Ttft, Tpot = report.Tpot, Requests = report.Requests, Rejected = report.Rejected,
+            OutputTokensPerSecond = report.OutputTokensPerSecond, KvUsageMax = report.KvUsageMax, Preemptions = report.Preemptions,
+            WallSeconds = wall.Elapsed.TotalSeconds, Worker = worker,
+        };
+    }
+}

@@ -1,0 +1,42 @@
+using TokenSim.Core.Metrics;
+
+namespace TokenSim.Planning;
+
+/// <summary>
+/// What simulating one candidate predicts. <see cref="TtftAtPercentile"/> and <see cref="TpotAtPercentile"/> are the
+/// SLO percentile's quantiles; <see cref="Attainment"/> the fraction of the traffic's requests meeting every limit.
+/// <see cref="Error"/> is set instead of metrics when the configuration cannot run (the model does not fit).
+/// </summary>
+public sealed record CandidateResult
+{
+    public required Candidate Candidate { get; init; }
+    public required double CostPerHour { get; init; }
+    public bool MeetsSlo { get; init; }
+    public double TtftAtPercentile { get; init; }
+    public double TpotAtPercentile { get; init; }
+    public double Attainment { get; init; }
+    public Distribution Ttft { get; init; }
+    public Distribution Tpot { get; init; }
+    public long Requests { get; init; }
+    public long Rejected { get; init; }
+    public double OutputTokensPerSecond { get; init; }
+    public double KvUsageMax { get; init; }
+    public long Preemptions { get; init; }
+    public double WallSeconds { get; init; }
+    /// <summary>Where it ran: <c>local</c>, or the silo's address.</summary>
+    public string Worker { get; init; } = "local";
+    public string? Error { get; init; }
+
+    public bool Simulated => Error is null;
+
+    /// <summary>How far from the SLOs: the largest ratio of a percentile to its limit (≤ 1 meets), or for goodput the shortfall ratio.</summary>
+    public double Violation(Slo slo)
+    {
+        if (!Simulated) return double.PositiveInfinity;
+        if (slo.Attainment is { } a) return Attainment <= 0 ? double.PositiveInfinity : a / Attainment;
+        double v = 0;
+        if (slo.TtftSeconds is { } t) v = Math.Max(v, TtftAtPercentile / t);
+        if (slo.TpotSeconds is { } p) v = Math.Max(v, TpotAtPercentile / p);
+        return Rejected > 0 ? double.PositiveInfinity : v;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace TokenSim.Planning;
+
+/// <summary>
+/// Finds the cheapest candidate meeting the SLOs. Per hardware × TP × scheduler it bisects the replica count instead of
+/// simulating every count, relying on this monotonicity: with the same traffic, adding a replica never makes a
+/// configuration miss SLOs it met (each replica gets fewer requests, so queues and batches are no longer). The guard:
+/// the bisection ends with the smallest count that meets next to one that was simulated and missed, and the count
+/// above it is simulated too; if that one misses, monotonicity failed for this group, which is reported as a warning
+/// and the group is simulated at every count instead. Groups are searched concurrently, each search's simulations
+/// in turn, and a simulation already run is never repeated.
+/// </summary>
+public static class CapacityPlanner
+{
+    public static async Task<PlanResult> PlanAsync(PlanProblem problem, ISimulationExecutor executor, IProgress<PlanProgress>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        problem.Validate();
+        var wall = Stopwatch.StartNew();
+        var space = problem.Candidates;
+        using var gate = new SemaphoreSlim(executor.Parallelism);
+        var results = new ConcurrentDictionary<Candidate, Task<CandidateResult>>();
+        var warnings = new ConcurrentDictionary<CandidateGroup, string>();
+        var infeasible = new ConcurrentDictionary<CandidateGroup, long>();
+        var sync = new object();
+        int simulated = 0;
+        CandidateResult? best = null;
+
+        async Task<CandidateResult> Run(Candidate c)
+        {
+            await gate.WaitAsync(cancellation);
+            CandidateResult r;
+            try { r = await executor.EvaluateAsync(c, space.CostPerHour(c), cancellation); }
+            finally { gate.Release(); }
+            PlanProgress p;
+            lock (sync)
+            {
+                simulated++;
+                if (r.MeetsSlo) best = PlanResult.Cheapest(best is null ? [r] : [best, r]);
+                p = new PlanProgress(simulated, space.Count, r, best, wall.Elapsed.TotalSeconds);
+            }
+            progress?.Report(p);
+            return r;
+        }
+
+        Task<CandidateResult> Eval(Candidate c) => results.GetOrAdd(c, Run);
+
+        async Task Search(CandidateGroup g)
+        {
+            int lo = space.MinReplicas, hi = space.MaxReplicas;
+            // The most replicas first: it tells whether the group can run at all (what fits on a GPU does not depend
+            // on the replica count) and whether any count of it can meet the SLOs.
+            var top = await Eval(g.With(hi));
+            if (!top.Simulated)
+            {
+                infeasible[g] = hi - lo + 1;
+                return;
+            }
+            if (problem.Exhaustive)
+            {
+                await Task.WhenAll(Enumerable.Range(lo, hi - lo + 1).Select(n => Eval(g.With(n))));
+                return;
+            }
+            if (!top.MeetsSlo) return;
+            int miss = lo - 1, meet = hi;
+            while (meet - miss > 1)
+            {
+                int mid = miss + (meet - miss) / 2;
+                if ((await Eval(g.With(mid))).MeetsSlo) meet = mid;
+                else miss = mid;
+            }
+            if (meet < hi && !(await Eval(g.With(meet + 1))).MeetsSlo)
+            {
+                warnings[g] = $"{g}: {meet} replicas meet the SLOs but {meet + 1} do not, so the replica search's monotonicity does not hold here; every count from {lo} to {hi} was simulated instead.";
+                await Task.WhenAll(Enumerable.Range(lo, hi - lo + 1).Select(n => Eval(g.With(n))));
+            }
+        }
+
+        var groups = space.Groups().ToList();
+        await Task.WhenAll(groups.Select(Search));
+        var order = groups.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => x.i);
+        var all = results.Values.Select(t => t.Result)
+            .OrderBy(r => order[new CandidateGroup(r.Candidate.Hardware, r.Candidate.Tp, r.Candidate.Scheduler)]).ThenBy(r => r.Candidate.Replicas).ToList();
+        var cheapest = PlanResult.Cheapest(all);
+        // Under non-monotonicity a group simulated at every count may hold a cheaper count that meets: Cheapest sees all.
+        var closest = cheapest is not null ? null
+            : all.Where(r => r.Simulated).OrderBy(r => r.Violation(problem.Slo)).ThenBy(r => r.CostPerHour).FirstOrDefault();
+        return new PlanResult
+        {
+            Best = cheapest, Closest = closest, Frontier = PlanResult.ParetoFrontier(all), Simulated = all,
+            Considered = space.Count, Infeasible = infeasible.Values.Sum(),
+            Warnings = groups.Where(warnings.ContainsKey).Select(g => warnings[g]).ToList(),
+            Slo = problem.Slo, TrafficDescription = problem.Traffic.Description, TrafficRequests = problem.Traffic.Requests.Length,
+            TrafficDurationSeconds = problem.Traffic.DurationSeconds, WallSeconds = wall.Elapsed.TotalSeconds, Exhaustive = problem.Exhaustive,
+        };
+    }
+}

@@ -1,0 +1,46 @@
+namespace TokenSim.Planning;
+
+/// <summary>
+/// A plan's answer. <see cref="Best"/> is the cheapest simulated candidate meeting the SLOs (null when none does;
+/// then <see cref="Closest"/> is the candidate nearest to meeting them). <see cref="Frontier"/> is the cost–latency
+/// Pareto frontier (cost per hour against TTFT at the SLO percentile) over the simulated candidates.
+/// <see cref="Considered"/> counts configurations in the candidate set; <see cref="SimulatedCount"/> those simulated;
+/// <see cref="Infeasible"/> those that cannot run (the model does not fit); the rest were decided by the search.
+/// </summary>
+public sealed record PlanResult
+{
+    public required CandidateResult? Best { get; init; }
+    public required CandidateResult? Closest { get; init; }
+    public required IReadOnlyList<CandidateResult> Frontier { get; init; }
+    public required IReadOnlyList<CandidateResult> Simulated { get; init; }
+    public required long Considered { get; init; }
+    public required long Infeasible { get; init; }
+    public required IReadOnlyList<string> Warnings { get; init; }
+    public required Slo Slo { get; init; }
+    public required string TrafficDescription { get; init; }
+    public required long TrafficRequests { get; init; }
+    public required double TrafficDurationSeconds { get; init; }
+    public required double WallSeconds { get; init; }
+    public required bool Exhaustive { get; init; }
+
+    public int SimulatedCount => Simulated.Count(r => r.Simulated);
+
+    /// <summary>Pareto frontier: sorted by cost, each point with a lower TTFT percentile than every cheaper one.</summary>
+    public static IReadOnlyList<CandidateResult> ParetoFrontier(IEnumerable<CandidateResult> results)
+    {
+        var frontier = new List<CandidateResult>();
+        double bestTtft = double.PositiveInfinity;
+        foreach (var r in results.Where(r => r.Simulated && r.Rejected == 0)
+                     .OrderBy(r => r.CostPerHour).ThenBy(r => r.TtftAtPercentile).ThenBy(r => r.Candidate.ToString(), StringComparer.Ordinal))
+        {
+            if (r.TtftAtPercentile >= bestTtft) continue;
+            frontier.Add(r);
+            bestTtft = r.TtftAtPercentile;
+        }
+        return frontier;
+    }
+
+    /// <summary>The cheapest meeting candidate; ties by TTFT percentile, then name, so the answer never depends on timing.</summary>
+    public static CandidateResult? Cheapest(IEnumerable<CandidateResult> results) =>
+        results.Where(r => r.MeetsSlo).OrderBy(r => r.CostPerHour).ThenBy(r => r.TtftAtPercentile).ThenBy(r => r.Candidate.ToString(), StringComparer.Ordinal).FirstOrDefault();
+}
