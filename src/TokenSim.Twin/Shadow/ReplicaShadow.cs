@@ -96,7 +96,7 @@ public sealed class ReplicaShadow
             _evicted.Add(r.Record);
             _evicted.Evicted++;
             _requests.Remove(r.Record.RequestId);
-            _bySimId.Remove(r.Live.Id);
+            if (r.Live is { } live) _bySimId.Remove(live.Id);
             return true;
         });
     }
