@@ -9,7 +9,8 @@ namespace TokenSim.Planning;
 /// configuration miss SLOs it met (each replica gets fewer requests, so queues and batches are no longer). The guard:
 /// the bisection ends with the smallest count that meets next to one that was simulated and missed, and the count
 /// above it is simulated too; if that one misses, monotonicity failed for this group, which is reported as a warning
-/// and the group is simulated at every count instead. Groups are searched concurrently, each search's simulations
+/// and the group is simulated at every count instead. A dip further from the answer is not caught (an exhaustive
+/// plan checks a whole grid). Groups are searched concurrently, each search's simulations
 /// in turn, and a simulation already run is never repeated.
 /// </summary>
 public static class CapacityPlanner
@@ -50,27 +51,29 @@ public static class CapacityPlanner
         async Task Search(CandidateGroup g)
         {
             int lo = space.MinReplicas, hi = space.MaxReplicas;
-            // The most replicas first: it tells whether the group can run at all (what fits on a GPU does not depend
-            // on the replica count) and whether any count of it can meet the SLOs.
-            var top = await Eval(g.With(hi));
-            if (!top.Simulated)
-            {
-                infeasible[g] = hi - lo + 1;
-                return;
-            }
             if (problem.Exhaustive)
             {
+                if (!(await Eval(g.With(lo))).Simulated) { infeasible[g] = hi - lo + 1; return; }
                 await Task.WhenAll(Enumerable.Range(lo, hi - lo + 1).Select(n => Eval(g.With(n))));
                 return;
             }
-            if (!top.MeetsSlo) return;
-            int miss = lo - 1, meet = hi;
+            // The smallest count that meets, with hi + 1 standing for "none does": the middle first, so the largest
+            // count (the most replicas, the longest simulation) runs only when every smaller one tried has missed.
+            int miss = lo - 1, meet = hi + 1;
             while (meet - miss > 1)
             {
                 int mid = miss + (meet - miss) / 2;
-                if ((await Eval(g.With(mid))).MeetsSlo) meet = mid;
+                var r = await Eval(g.With(mid));
+                if (!r.Simulated)
+                {
+                    // What fits on a GPU does not depend on the replica count: no count of this group can run.
+                    infeasible[g] = hi - lo + 1;
+                    return;
+                }
+                if (r.MeetsSlo) meet = mid;
                 else miss = mid;
             }
+            if (meet > hi) return;
             if (meet < hi && !(await Eval(g.With(meet + 1))).MeetsSlo)
             {
                 warnings[g] = $"{g}: {meet} replicas meet the SLOs but {meet + 1} do not, so the replica search's monotonicity does not hold here; every count from {lo} to {hi} was simulated instead.";
