@@ -258,4 +258,28 @@ public sealed class OtlpReceiverTests(OtlpServerProcess server) : IClassFixture<
         Assert.Null(ok.PartialSuccess);
         Assert.Equal(["fine"], (await Accuracy("otlp-after-bad")).Requests.Select(a => a.RequestId));
     }
+
+    [Fact]
+    public async Task GzipCompressedExports_AreAcceptedOverBothTransports()
+    {
+        await Register("otlp-gzip");
+        ulong t = (ulong)DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeMilliseconds() * 1_000_000;
+        ExportTraceServiceRequest Export(string id)
+        {
+            var rs = new ResourceSpans { Resource = new OtlpResource { Attributes = { Kv("tokensim.deployment", "otlp-gzip") } } };
+            rs.ScopeSpans.Add(new ScopeSpans { Spans = { RawSpan("llm_request", t, Good(id)) } });
+            return new ExportTraceServiceRequest { ResourceSpans = { rs } };
+        }
+        // Grpc.Net.Client compresses the request message when asked to through this header.
+        var grpc = await new TraceService.TraceServiceClient(server.Channel).ExportAsync(Export("zipped-grpc"), new Grpc.Core.Metadata { { "grpc-internal-encoding-request", "gzip" } });
+        Assert.Null(grpc.PartialSuccess);
+        using var zipped = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(zipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)) Export("zipped-http").WriteTo(gz);
+        var content = new ByteArrayContent(zipped.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        content.Headers.ContentEncoding.Add("gzip");
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"http://127.0.0.1:{server.MetricsPort}/v1/traces", content)).StatusCode);
+        Assert.Equal(["zipped-grpc", "zipped-http"], (await Accuracy("otlp-gzip")).Requests.Select(a => a.RequestId).Order());
+    }
 }

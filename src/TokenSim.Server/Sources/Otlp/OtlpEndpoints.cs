@@ -41,7 +41,11 @@ public static class OtlpEndpoints
     private static async Task HttpAsync(HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics, ServerSettings settings)
     {
         var clock = Stopwatch.StartNew();
-        if (!KeyOk(ctx, settings)) { await HttpError(ctx, 401, 16, $"this server requires an API key in the '{ApiKeyInterceptor.Header}' header"); return; }
+        if (!KeyOk(ctx, settings))
+        {
+            await HttpError(ctx, 401, 16, ctx.Request.Headers[ApiKeyInterceptor.Header].Count == 0 ? $"this server requires an API key in the '{ApiKeyInterceptor.Header}' header" : $"the API key in '{ApiKeyInterceptor.Header}' is not valid");
+            return;
+        }
         string type = ctx.Request.ContentType?.Split(';')[0].Trim() ?? "";
         if (!type.Equals("application/x-protobuf", StringComparison.OrdinalIgnoreCase))
         {

@@ -82,8 +82,8 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
         }
     }
 
-    /// <summary>One scrape of one target: fetch, read, configure, feed. Public for tests that drive it step by step.</summary>
-    public async Task ScrapeOnceAsync(TargetState state, CancellationToken stopping)
+    /// <summary>One scrape of one target: fetch, read, configure, feed.</summary>
+    private async Task ScrapeOnceAsync(TargetState state, CancellationToken stopping)
     {
         var target = state.Target;
         string label = target.Url.ToString();
@@ -194,10 +194,8 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
 
     private static double Unix() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 
-    public IReadOnlyList<TargetState> Targets => _states;
-
     /// <summary>A target and its scrape history.</summary>
-    public sealed class TargetState(ScrapeTarget target)
+    private sealed class TargetState(ScrapeTarget target)
     {
         public ScrapeTarget Target { get; } = target;
         public bool Up { get; set; }
