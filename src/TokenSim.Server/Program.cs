@@ -12,16 +12,21 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
 }
-builder.AddTokenSimLogging();
+builder.AddTokenSimLogging(settings);                // warnings from the frameworks; --log-format json for collectors
+builder.AddTokenSimTelemetry(settings);             // OpenTelemetry over OTLP, only when OTEL_EXPORTER_OTLP_* endpoints are set
 builder.AddTokenSimEndpoints(settings);             // gRPC (HTTP/2 only) and /metrics (HTTP/1.1) on 127.0.0.1
-builder.AddTokenSimTwin(settings);                  // the Orleans silo: localhost clustering, in-memory storage
+builder.AddTokenSimTwin(settings);                  // --role: a silo (localhost or Redis clustering) or an Orleans client
 builder.AddTokenSimMetrics();                       // prometheus-net metrics, exact names
 builder.AddTokenSimGrpc(settings);                  // services, API key, health, reflection
 var app = builder.Build();
-app.MapGrpcService<IngestService>().RequireHost($"*:{settings.GrpcPort}");
-app.MapGrpcService<DeploymentsService>().RequireHost($"*:{settings.GrpcPort}");
+if (settings.Cluster.ServesTwin)
+{
+    app.MapGrpcService<IngestService>().RequireHost($"*:{settings.GrpcPort}");
+    app.MapGrpcService<DeploymentsService>().RequireHost($"*:{settings.GrpcPort}");
+}
 app.MapGrpcHealthChecksService().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcReflectionService().RequireHost($"*:{settings.GrpcPort}");
 app.MapTokenSimMetrics(settings);
+app.MapTokenSimDashboard(settings);                 // the Orleans Dashboard, only with --dashboard PATH
 app.Run();
 return 0;

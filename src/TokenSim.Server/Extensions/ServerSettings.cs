@@ -21,6 +21,10 @@ public sealed record ServerSettings
     /// batch written before it is acknowledged. Null: in-memory storage, which dies with the process.
     /// </summary>
     public string? Redis { get; init; }
+    /// <summary>Role, membership table, addresses, failure detection (<see cref="ClusterSettings"/>).</summary>
+    public ClusterSettings Cluster { get; init; } = new();
+    /// <summary>Log format and the Orleans Dashboard (<see cref="ObservabilitySettings"/>).</summary>
+    public ObservabilitySettings Observability { get; init; } = new();
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -31,7 +35,7 @@ public sealed record ServerSettings
         ["--api-key"] = "TokenSim:ApiKey",
         ["--lateness"] = "TokenSim:Lateness",
         ["--redis"] = "TokenSim:Redis",
-    };
+    }.Concat(ClusterSettings.Flags).Concat(ObservabilitySettings.Flags).ToDictionary();
 
     public static ServerSettings From(IConfiguration config)
     {
@@ -58,6 +62,8 @@ public sealed record ServerSettings
             ApiKey = string.IsNullOrEmpty(key) ? null : key,
             LatenessSeconds = latenessSeconds,
             Redis = string.IsNullOrWhiteSpace(redis) ? null : redis,
+            Cluster = ClusterSettings.From(Get),
+            Observability = ObservabilitySettings.From(Get),
         };
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Twin.Abstractions;
 using TokenSim.Twin.Hosting;
@@ -7,6 +8,12 @@ using TokenSim.Twin.Shadow;
 namespace TokenSim.Twin.Grains;
 
 /// <summary>One engine replica: drops repeats, then applies events in production-time order to its shadow.</summary>
+/// <remarks>
+/// Placed by a hash of its key over the silos: replica grains carry the simulation's CPU, and a deployment's
+/// replicas are activated in one burst, which load-based placement (statistics published every few seconds) would
+/// put on one silo.
+/// </remarks>
+[HashBasedPlacement]
 public sealed class ReplicaTwinGrain(
     [PersistentState("replica", TwinOptions.StorageName)] IPersistentState<ReplicaTwinState> state,
     IOptions<TwinOptions> options) : Grain, IReplicaTwinGrain
