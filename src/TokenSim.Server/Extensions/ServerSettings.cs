@@ -25,6 +25,8 @@ public sealed record ServerSettings
     public ClusterSettings Cluster { get; init; } = new();
     /// <summary>Log format and the Orleans Dashboard (<see cref="ObservabilitySettings"/>).</summary>
     public ObservabilitySettings Observability { get; init; } = new();
+    /// <summary>Orleans' Kubernetes hosting for a silo in a pod (<see cref="KubernetesHostingExtensions"/>).</summary>
+    public bool KubernetesHosting { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -35,6 +37,7 @@ public sealed record ServerSettings
         ["--api-key"] = "TokenSim:ApiKey",
         ["--lateness"] = "TokenSim:Lateness",
         ["--redis"] = "TokenSim:Redis",
+        ["--kubernetes-hosting"] = "TokenSim:KubernetesHosting",
     }.Concat(ClusterSettings.Flags).Concat(ObservabilitySettings.Flags).ToDictionary();
 
     public static ServerSettings From(IConfiguration config)
@@ -64,7 +67,9 @@ public sealed record ServerSettings
             Redis = string.IsNullOrWhiteSpace(redis) ? null : redis,
             Cluster = ClusterSettings.From(Get),
             Observability = ObservabilitySettings.From(Get),
+            KubernetesHosting = KubernetesHostingExtensions.Enabled(Get("KubernetesHosting", "TOKENSIM_KUBERNETES_HOSTING")),
         };
+        if (settings.KubernetesHosting) KubernetesHostingExtensions.Check(settings);
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");
         return settings;
