@@ -15,7 +15,8 @@ internal static class HelmChart
     public static string ValidatorDir => Path.Combine(TestData.RepoRoot, ".ci", "k8s-validate");
     public static string? MissingValidator =>
         OpsTool.Find("node") is null ? "node is not on PATH (apt-get install nodejs): the Kubernetes schema validation needs it."
-        : !Directory.Exists(Path.Combine(ValidatorDir, "node_modules", "kubernetes-models")) ? "kubernetes-models is not installed (.ci/run runs npm ci --prefix .ci/k8s-validate)."
+        : !Directory.Exists(Path.Combine(ValidatorDir, "node_modules", "kubernetes-models")) || !Directory.Exists(Path.Combine(ValidatorDir, "node_modules", "@kubernetes", "client-node"))
+            ? "the validator's packages are not installed (.ci/run runs npm ci --prefix .ci/k8s-validate)."
         : null;
 
     /// <summary>The values files the tests render: the chart's defaults (null) and each file under ci/.</summary>
