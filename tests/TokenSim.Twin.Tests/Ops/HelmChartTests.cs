@@ -131,6 +131,28 @@ public sealed partial class HelmChartTests
         Assert.Equal(2, objects.Count(o => Kind(o) == "PodDisruptionBudget"));
     }
 
+    /// <summary>The escape hatches reach the pods: a config file mounted at /etc/tokensim, an extra port on the
+    /// container and the API Service, an extra variable.</summary>
+    [SkippableFact]
+    public async Task Extras_FilesPortsAndVariablesReachThePods()
+    {
+        Skip.If(Helm is null, MissingHelm);
+        var (code, rendered, stderr) = await TemplateAsync("extras-values.yaml");
+        Assert.True(code == 0, stderr);
+        var objects = Objects(rendered);
+        var files = (YamlMappingNode)Single(objects, "ConfigMap", "twin-tokensim-files")["data"];
+        Assert.Equal("deployments: []", Str(files, "deployments.yaml").Split('\n')[1]);
+        var silo = Single(objects, "Deployment", "twin-tokensim-silo");
+        var container = Containers(silo).Single();
+        Assert.Contains(((YamlSequenceNode)container["volumeMounts"]).Cast<YamlMappingNode>(), m => Str(m, "name") == "files" && Str(m, "mountPath") == "/etc/tokensim");
+        Assert.Contains(((YamlSequenceNode)PodSpec(silo)["volumes"]).Cast<YamlMappingNode>(),
+            v => Str(v, "name") == "files" && Str((YamlMappingNode)v["configMap"], "name") == "twin-tokensim-files");
+        Assert.Contains(((YamlSequenceNode)container["ports"]).Cast<YamlMappingNode>(), p => Str(p, "name") == "kv-events" && Str(p, "containerPort") == "5557");
+        var service = (YamlMappingNode)Single(objects, "Service", "twin-tokensim")["spec"];
+        Assert.Contains(((YamlSequenceNode)service["ports"]).Cast<YamlMappingNode>(), p => Str(p, "name") == "kv-events" && Str(p, "targetPort") == "kv-events");
+        Assert.Equal("deployment.environment=staging", Env(container)["OTEL_RESOURCE_ATTRIBUTES"]);
+    }
+
     [SkippableTheory]
     [InlineData("shape=separate", "shape: separate needs cluster.provider: redis")]
     [InlineData("silo.replicas=3", "silo.replicas > 1 needs cluster.provider: redis")]
@@ -156,7 +178,7 @@ public sealed partial class HelmChartTests
         Skip.If(Helm is null, MissingHelm);
         var read = Directory.GetFiles(Path.Combine(TestData.RepoRoot, "src", "TokenSim.Server"), "*.cs", SearchOption.AllDirectories)
             .SelectMany(f => QuotedVariable().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)).ToHashSet();
-        string[] others = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "POD_NAME", "POD_NAMESPACE", "POD_IP"];
+        string[] others = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "POD_NAME", "POD_NAMESPACE", "POD_IP"];
         int seen = 0;
         foreach (var values in ValuesFiles().Select(v => (string?)v[0]))
         {
