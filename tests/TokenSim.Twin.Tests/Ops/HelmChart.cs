@@ -32,6 +32,17 @@ internal static class HelmChart
     public static Task<(int Code, string Stdout, string Stderr)> TemplateAsync(string? valuesFile, params string[] sets) =>
         OpsTool.RunAsync(Helm!, ["template", "twin", OpsTool.Chart, "--namespace", "llm", .. ValuesArgs(valuesFile, sets)]);
 
+    /// <summary>The objects of a successful <c>helm template</c>.</summary>
+    public static async Task<List<YamlMappingNode>> RenderAsync(string? valuesFile, params string[] sets)
+    {
+        var (code, rendered, stderr) = await TemplateAsync(valuesFile, sets);
+        Assert.True(code == 0, $"helm template {valuesFile} exited {code}: {stderr}");
+        return Objects(rendered);
+    }
+
+    public static YamlMappingNode PodLabels(YamlMappingNode deployment) =>
+        (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)deployment["spec"])["template"])["metadata"])["labels"];
+
     public static List<YamlMappingNode> Objects(string rendered)
     {
         var yaml = new YamlStream();

@@ -72,9 +72,7 @@ public sealed partial class HelmChartTests
     public async Task Default_OneSiloWithTheFrontEndInside()
     {
         Skip.If(Helm is null, MissingHelm);
-        var (code, rendered, stderr) = await TemplateAsync(null);
-        Assert.True(code == 0, stderr);
-        var objects = Objects(rendered);
+        var objects = await RenderAsync(null);
         Assert.Equal(["Deployment/twin-tokensim-silo", "PodDisruptionBudget/twin-tokensim-silo", "Role/twin-tokensim-orleans", "RoleBinding/twin-tokensim-orleans", "Service/twin-tokensim", "ServiceAccount/twin-tokensim"],
             objects.Select(o => $"{Kind(o)}/{Name(o)}").Order(StringComparer.Ordinal));
         var silo = Single(objects, "Deployment", "twin-tokensim-silo");
@@ -86,7 +84,7 @@ public sealed partial class HelmChartTests
         Assert.False(env.ContainsKey("TOKENSIM_CLUSTER_REDIS"));
         Assert.False(env.ContainsKey("TOKENSIM_REDIS"));
         // The API Service reaches the silo pods, whose template carries the front-end label and Orleans' pod labels.
-        var labels = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)silo["spec"])["template"])["metadata"])["labels"];
+        var labels = PodLabels(silo);
         Assert.Equal("true", Str(labels, "tokensim.dev/frontend"));
         Assert.Equal("tokensim", Str(labels, "orleans/serviceId"));
         var service = (YamlMappingNode)Single(objects, "Service", "twin-tokensim")["spec"];
@@ -102,9 +100,7 @@ public sealed partial class HelmChartTests
     public async Task Clustered_SilosAndSeparateFrontEndsMeetInRedis()
     {
         Skip.If(Helm is null, MissingHelm);
-        var (code, rendered, stderr) = await TemplateAsync("clustered-values.yaml");
-        Assert.True(code == 0, stderr);
-        var objects = Objects(rendered);
+        var objects = await RenderAsync("clustered-values.yaml");
         var silo = Single(objects, "Deployment", "twin-tokensim-silo");
         var frontend = Single(objects, "Deployment", "twin-tokensim-frontend");
         Assert.Equal("3", Str((YamlMappingNode)silo["spec"], "replicas"));
@@ -123,7 +119,7 @@ public sealed partial class HelmChartTests
         Assert.False(frontEnv.ContainsKey("TOKENSIM_REDIS"));   // grain storage is the silos' business
         Assert.Equal("false", Str(PodSpec(frontend), "automountServiceAccountToken"));
         // The API Service selects the front ends only (the silos lack the front-end label); the ServiceMonitor scrapes both.
-        var labels = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)silo["spec"])["template"])["metadata"])["labels"];
+        var labels = PodLabels(silo);
         Assert.False(labels.Children.ContainsKey("tokensim.dev/frontend"));
         Single(objects, "Service", "twin-tokensim-silo");
         var monitor = (YamlMappingNode)Single(objects, "ServiceMonitor", "twin-tokensim")["spec"];
@@ -137,9 +133,7 @@ public sealed partial class HelmChartTests
     public async Task Extras_FilesPortsAndVariablesReachThePods()
     {
         Skip.If(Helm is null, MissingHelm);
-        var (code, rendered, stderr) = await TemplateAsync("extras-values.yaml");
-        Assert.True(code == 0, stderr);
-        var objects = Objects(rendered);
+        var objects = await RenderAsync("extras-values.yaml");
         var files = (YamlMappingNode)Single(objects, "ConfigMap", "twin-tokensim-files")["data"];
         Assert.Equal("deployments: []", Str(files, "deployments.yaml").Split('\n')[1]);
         var silo = Single(objects, "Deployment", "twin-tokensim-silo");
@@ -182,9 +176,7 @@ public sealed partial class HelmChartTests
         int seen = 0;
         foreach (var values in ValuesFiles().Select(v => (string?)v[0]))
         {
-            var (code, rendered, stderr) = await TemplateAsync(values);
-            Assert.True(code == 0, stderr);
-            foreach (var d in Objects(rendered).Where(o => Kind(o) == "Deployment"))
+            foreach (var d in (await RenderAsync(values)).Where(o => Kind(o) == "Deployment"))
                 foreach (var name in Containers(d).SelectMany(c => Env(c).Keys))
                 {
                     seen++;

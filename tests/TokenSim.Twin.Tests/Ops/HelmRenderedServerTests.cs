@@ -34,16 +34,14 @@ public sealed class HelmRenderedServerTests
 
     private static async Task<Dictionary<string, string>> ServeWithRenderedEnvAsync(string? values, Dictionary<string, string> secrets)
     {
-        var (code, rendered, stderr) = await TemplateAsync(values);
-        Assert.True(code == 0, stderr);
-        var rendered_env = Env(Containers(Single(Objects(rendered), "Deployment", "twin-tokensim-silo")).Single());
+        var renderedEnv = Env(Containers(Single(await RenderAsync(values), "Deployment", "twin-tokensim-silo")).Single());
         int grpc = ServerProcess.FreePort(), http = ServerProcess.FreePort();
         var pod = new Dictionary<string, string>
         {
             ["field:metadata.name"] = "twin-tokensim-silo-0", ["field:metadata.namespace"] = "llm", ["field:status.podIP"] = "127.0.0.1",
         };
         var env = new Dictionary<string, string>();
-        foreach (var (name, value) in rendered_env)
+        foreach (var (name, value) in renderedEnv)
             env[name] = value.StartsWith("secret:", StringComparison.Ordinal) ? secrets[value["secret:".Length..]]
                 : value.StartsWith("field:", StringComparison.Ordinal) ? pod[value]
                 : value.Replace("$(POD_IP)", pod["field:status.podIP"]);
@@ -102,9 +100,9 @@ public sealed class HelmRenderedServerTests
                 },
             });
             Assert.Equal(Outcome.Applied, ack.Outcomes.Single().Outcome);
-            using var http_client = new HttpClient();
-            Assert.Contains("tokensim_events_ingested_total{deployment=\"helm\",type=\"request_arrived\",outcome=\"applied\"} 1", await http_client.GetStringAsync($"http://127.0.0.1:{http}/metrics"));
-            return rendered_env;
+            using var httpClient = new HttpClient();
+            Assert.Contains("tokensim_events_ingested_total{deployment=\"helm\",type=\"request_arrived\",outcome=\"applied\"} 1", await httpClient.GetStringAsync($"http://127.0.0.1:{http}/metrics"));
+            return renderedEnv;
         }
         finally
         {
