@@ -53,6 +53,98 @@ public sealed class RedisPersistenceTests
         }
     }
 
+    /// <summary>
+    /// Two replicas' request lifecycles (Poisson-ish arrivals at 8 req/s each, prompts 200–1200, outputs 20–120
+    /// tokens at about 30 ms a token), as batches of 25 events in time order.
+    /// </summary>
+    private static List<IngestBatchRequest> Stream(string deployment)
+    {
+        var rng = new Random(7);
+        var events = new List<(double T, Event E)>();
+        for (int replica = 0; replica < 2; replica++)
+        {
+            double t = 0.01;
+            for (int i = 0; i < 60; i++)
+            {
+                t += -Math.Log(1 - rng.NextDouble()) / 8;
+                string id = $"r{replica}-{i}";
+                int prompt = rng.Next(200, 1200), output = rng.Next(20, 120);
+                double first = t + 0.05 + prompt * 0.0001, done = first + output * 0.03;
+                Event At(string suffix, double when)
+                {
+                    var e = New($"{id}/{suffix}", when);
+                    e.Deployment = deployment;
+                    e.Replica = replica;
+                    return e;
+                }
+                var a = At("a", t);
+                a.RequestArrived = new RequestArrived { RequestId = id, PromptTokens = prompt, MaxTokens = 200 };
+                var f = At("f", first);
+                f.FirstToken = new FirstToken { RequestId = id };
+                var d = At("d", done);
+                d.RequestFinished = new RequestFinished { RequestId = id, OutputTokens = output };
+                events.AddRange([(t, a), (first, f), (done, d)]);
+            }
+        }
+        return events.OrderBy(e => e.T).Select(e => e.E).Chunk(25).Select(c => new IngestBatchRequest { Events = { c } }).ToList();
+    }
+
+    [SkippableFact]
+    public async Task KilledMidStream_RetryIsDuplicate_NothingAcknowledgedLost_PredictionsAsIfNeverKilled()
+    {
+        Skip.If(RedisServer.Executable is null, RedisServer.Missing);
+        using var redis = await RedisServer.StartAsync();
+        var stream = Stream("persisted");
+        int cut = stream.Count / 2;
+        var first = new RedisServerProcess(redis.Connection);
+        try
+        {
+            await first.InitializeAsync();
+            await new Deployments.DeploymentsClient(first.Channel).RegisterDeploymentAsync(new RegisterDeploymentRequest { Spec = Spec });
+            var ingest = new Ingest.IngestClient(first.Channel);
+            for (int b = 0; b < cut; b++)
+                Assert.Equal(stream[b].Events.Count, (await ingest.IngestBatchAsync(stream[b])).Applied);
+        }
+        finally
+        {
+            await first.DisposeAsync(); // killed between acknowledged batches: nothing written on deactivation
+        }
+
+        var second = new RedisServerProcess(redis.Connection);
+        try
+        {
+            await second.InitializeAsync();
+            var ingest = new Ingest.IngestClient(second.Channel);
+            var deployments = new Deployments.DeploymentsClient(second.Channel);
+            // A client that never saw its last acknowledgement retries: every event was applied already.
+            var retry = await ingest.IngestBatchAsync(stream[cut - 1]);
+            Assert.Equal((0, stream[cut - 1].Events.Count), (retry.Applied, retry.Duplicate));
+            for (int b = cut; b < stream.Count; b++)
+                Assert.Equal(stream[b].Events.Count, (await ingest.IngestBatchAsync(stream[b])).Applied);
+            var restarted = await deployments.GetAccuracyAsync(new GetAccuracyRequest { Deployment = "persisted" });
+
+            // The same stream into a deployment that was never interrupted, on the same server.
+            var reference = Spec.Clone();
+            reference.Name = "reference";
+            await deployments.RegisterDeploymentAsync(new RegisterDeploymentRequest { Spec = reference });
+            foreach (var batch in Stream("reference"))
+                Assert.Equal(batch.Events.Count, (await ingest.IngestBatchAsync(batch)).Applied);
+            var uninterrupted = await deployments.GetAccuracyAsync(new GetAccuracyRequest { Deployment = "reference" });
+
+            Assert.Equal(120, restarted.Requests.Count);
+            Assert.All(restarted.Requests, r => Assert.True(r.HasObservedE2ES && r.HasPredictedTtftS && r.HasPredictedE2ES, r.RequestId));
+            // The simulation was restored with the records: every prediction, before and after the kill, is the one
+            // the uninterrupted twin made, and so are the replicas' tracked series.
+            Assert.Equal(uninterrupted.Requests, restarted.Requests);
+            Assert.Equal(uninterrupted.Replicas, restarted.Replicas);
+            Assert.Equal(120, restarted.Totals.RequestsClosed);
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+    }
+
     private static readonly DeploymentSpec Spec = new()
     {
         Name = "persisted", Model = "llama-3.1-8b", Hardware = "a100-80g", Replicas = 2, PerfModel = "roofline",

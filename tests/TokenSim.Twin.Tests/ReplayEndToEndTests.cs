@@ -34,6 +34,11 @@ public sealed class ReplayEndToEndTests(ServerProcess server) : IClassFixture<Se
             Assert.InRange(root.GetProperty("ttft_s").GetProperty("per_request_abs_error_pct").GetProperty("p50").GetDouble(), 0, 10);
             var running = root.GetProperty("series").GetProperty("running");
             Assert.InRange(running.GetProperty("simulated_mean").GetDouble() - running.GetProperty("measured_mean").GetDouble(), -5, 5);
+            // The run's KV% is 0 throughout, i.e. not recorded: reported as such, never as 0, beside the simulated series.
+            var kv = root.GetProperty("series").GetProperty("kv_cache_pct");
+            Assert.Equal(JsonValueKind.Null, kv.GetProperty("measured_mean").ValueKind);
+            Assert.Equal("not recorded", kv.GetProperty("measured").GetString());
+            Assert.InRange(kv.GetProperty("simulated_mean").GetDouble(), 1, 100);
         }
         finally
         {
@@ -56,6 +61,22 @@ public sealed class ReplayCommandErrorTests
         await p.StandardOutput.ReadToEndAsync();
         await p.WaitForExitAsync();
         return (p.ExitCode, (await stderr).Trim());
+    }
+
+    [Fact]
+    public async Task Workload_WithoutRate_IsRefused()
+    {
+        var (code, err) = await Replay("--server", "http://127.0.0.1:1", "--workload", Path.Combine(TestData.RepoRoot, "data", "traces", "azure2023", "AzureLLMInferenceTrace_conv.csv"));
+        Assert.Equal(1, code);
+        Assert.Equal("error: --workload needs --rate, a positive number of requests per second (got none).", err);
+    }
+
+    [Fact]
+    public async Task RunAndWorkload_Together_AreRefused()
+    {
+        var (code, err) = await Replay("--server", "http://127.0.0.1:1", "--run", TestData.RunDir, "--workload", "x.csv", "--rate", "1");
+        Assert.Equal(1, code);
+        Assert.Equal("error: give exactly one of --run (a measured vLLM run) and --workload (a trace, with --rate).", err);
     }
 
     [Fact]

@@ -28,7 +28,11 @@ public class ServerProcess : IAsyncLifetime
 
     public int GrpcPort { get; } = FreePort();
     public int MetricsPort { get; } = FreePort();
+    public int SiloPort { get; } = FreePort();
+    public int GatewayPort { get; } = FreePort();
     public GrpcChannel Channel { get; private set; } = null!;
+    /// <summary>Environment variables set for the server process (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     public static int FreePort()
@@ -53,11 +57,12 @@ public class ServerProcess : IAsyncLifetime
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        string[] args = [BuiltDll("TokenSim.Server"), "--grpc-port", $"{GrpcPort}", "--metrics-port", $"{MetricsPort}", "--silo-port", $"{FreePort()}", "--gateway-port", $"{FreePort()}", "--lateness", "1", .. _extraArgs];
+        string[] args = [BuiltDll("TokenSim.Server"), "--grpc-port", $"{GrpcPort}", "--metrics-port", $"{MetricsPort}", "--silo-port", $"{SiloPort}", "--gateway-port", $"{GatewayPort}", "--lateness", "1", .. _extraArgs];
         foreach (var a in args)
             psi.ArgumentList.Add(a);
         if (_apiKey is not null) psi.Environment["TOKENSIM_API_KEY"] = _apiKey;
         else psi.Environment.Remove("TOKENSIM_API_KEY");
+        foreach (var (name, value) in Environment) psi.Environment[name] = value;
         _process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start.");
         _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
@@ -103,11 +108,15 @@ public class ServerProcess : IAsyncLifetime
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
+        _process = null;   // disposing twice (a test that killed it, then its cleanup) is fine
     }
 }
 
 /// <summary>A server whose twin persists to the Redis at <paramref name="redis"/>.</summary>
 public sealed class RedisServerProcess(string redis) : ServerProcess(null, "--redis", redis);
+
+/// <summary>A server with any further flags (a cluster member: <c>--role</c>, <c>--cluster-redis</c>, …).</summary>
+public sealed class FlaggedServerProcess(params string[] args) : ServerProcess(null, args);
 
 /// <summary>A server that requires the API key <see cref="Key"/>.</summary>
 public sealed class KeyedServerProcess() : ServerProcess(Key)

@@ -4,7 +4,9 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Spectre.Console;
 using TokenSim.Contracts.V1;
+using TokenSim.Core.Entities;
 using TokenSim.Core.Validation;
+using TokenSim.Core.Workload;
 
 namespace TokenSim.Cli.Commands;
 
@@ -18,15 +20,22 @@ internal static class ReplayCommand
     public static Command Create()
     {
         var server = new Option<string>("--server") { Description = "The twin server's gRPC address, e.g. http://127.0.0.1:7100.", Required = true };
-        var run = new Option<string>("--run") { Description = "Folder of a measured vLLM run: meta.json, requests.jsonl, timeseries.csv.", Required = true };
+        var run = new Option<string?>("--run") { Description = "Folder of a measured vLLM run: meta.json, requests.jsonl, timeseries.csv." };
+        var workload = new Option<string?>("--workload") { Description = "Instead of --run: a plain trace file (the CSV/JSONL formats simulate --workload reads) for a load test; its lengths arrive as a Poisson process at --rate, and production is TokenSim simulating the deployment with the twin's perf model." };
+        var rate = new Option<double?>("--rate") { Description = "With --workload: arrivals per second over the whole deployment." };
+        var replicas = new Option<int>("--replicas") { Description = "With --workload: engine replicas; requests are dealt round-robin (default 1).", DefaultValueFactory = _ => 1 };
+        var model = new Option<string>("--model") { Description = "With --workload: the deployment's model (default llama-3.1-8b).", DefaultValueFactory = _ => "llama-3.1-8b" };
+        var hardware = new Option<string>("--hardware") { Description = "With --workload: the deployment's GPU (default RTXPRO6000).", DefaultValueFactory = _ => "RTXPRO6000" };
+        var requests = new Option<int?>("--requests") { Description = "With --workload: use only the first N rows that fit the context." };
+        var seed = new Option<int>("--seed") { Description = "With --workload: seed of the Poisson arrivals (default 0).", DefaultValueFactory = _ => 0 };
         var speed = new Option<double>("--speed") { Description = "Stream at this many times real time (default 1).", DefaultValueFactory = _ => 1 };
         var deployment = new Option<string?>("--deployment") { Description = "Register the run under this deployment name (default replay-<run folder>-<time>)." };
         var perf = new Option<string>("--perf-model") { Description = "The twin's execution-time model: auto (a profile in the server's data/ for this GPU and model, else roofline), roofline or profile:DIR on the server.", DefaultValueFactory = _ => "auto" };
         var apiKey = new Option<string?>("--api-key") { Description = "Sent as x-api-key (default: TOKENSIM_API_KEY)." };
         var json = new Option<string?>("--json") { Description = "Write predicted (at arrival) and observed per metric as JSON, in the shape of validate vllm-bench --json." };
-        var cmd = new Command("replay", "Stream a measured vLLM run into a twin server as the live events its deployment would have sent, then print the twin's accuracy (predicted at arrival vs observed TTFT, TPOT, E2E).")
+        var cmd = new Command("replay", "Stream a measured vLLM run (--run), or a plain trace as a load test (--workload, --rate), into a twin server as the live events its deployment would have sent, then print the twin's accuracy (predicted at arrival vs observed TTFT, TPOT, E2E).")
         {
-            server, run, speed, deployment, perf, apiKey, json,
+            server, run, workload, rate, replicas, model, hardware, requests, seed, speed, deployment, perf, apiKey, json,
         };
         cmd.SetAction(async (parse, cancellation) =>
         {
@@ -34,10 +43,24 @@ internal static class ReplayCommand
             if (!(x > 0) || double.IsInfinity(x)) throw new ArgumentException($"--speed must be a positive number (got {x}).");
             if (!Uri.TryCreate(parse.GetValue(server), UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
                 throw new ArgumentException($"--server must be an http:// or https:// address (got '{parse.GetValue(server)}').");
-            var measured = VllmBenchRun.Read(parse.GetValue(run)!);
-            string name = parse.GetValue(deployment) ?? DefaultName(measured.Directory);
             string? key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TOKENSIM_API_KEY");
-            var report = await ExecuteAsync(address, measured, name, parse.GetValue(perf)!, x, key, cancellation);
+            ReplayReport report;
+            if ((parse.GetValue(run) is null) == (parse.GetValue(workload) is null))
+                throw new ArgumentException("give exactly one of --run (a measured vLLM run) and --workload (a trace, with --rate).");
+            if (parse.GetValue(workload) is { } file)
+            {
+                if (parse.GetValue(rate) is not { } r || !(r > 0) || double.IsInfinity(r)) throw new ArgumentException($"--workload needs --rate, a positive number of requests per second (got {parse.GetValue(rate)?.ToString() ?? "none"}).");
+                if (parse.GetValue(replicas) < 1) throw new ArgumentException($"--replicas must be at least 1 (got {parse.GetValue(replicas)}).");
+                if (parse.GetValue(requests) is < 1) throw new ArgumentException($"--requests must be at least 1 (got {parse.GetValue(requests)}).");
+                var trace = TraceReader.ReadFile(file);
+                var load = new TraceLoad(trace, parse.GetValue(model)!, parse.GetValue(hardware)!, parse.GetValue(replicas), r, parse.GetValue(seed), parse.GetValue(requests));
+                report = await ExecuteAsync(address, load, parse.GetValue(deployment) ?? DefaultName(file), parse.GetValue(perf)!, x, key, cancellation);
+            }
+            else
+            {
+                var measured = VllmBenchRun.Read(parse.GetValue(run)!);
+                report = await ExecuteAsync(address, measured, parse.GetValue(deployment) ?? DefaultName(measured.Directory), parse.GetValue(perf)!, x, key, cancellation);
+            }
             report.Print(AnsiConsole.Console);
             if (parse.GetValue(json) is { } path) report.WriteJson(path);
             return 0;
@@ -51,18 +74,38 @@ internal static class ReplayCommand
         return $"replay-{folder}-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}";
     }
 
-    public static async Task<ReplayReport> ExecuteAsync(Uri address, VllmBenchRun run, string name, string perfModel, double speed, string? apiKey, CancellationToken cancellation)
+    public static Task<ReplayReport> ExecuteAsync(Uri address, VllmBenchRun run, string name, string perfModel, double speed, string? apiKey, CancellationToken cancellation) =>
+        ExecuteAsync(address, run.Directory, RunEventStream.Deployment(run, name, perfModel), _ => RunEventStream.From(run, name, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).Events, speed, apiKey, cancellation);
+
+    /// <summary>A plain trace's load test: lengths in file order, Poisson arrivals, production simulated by TokenSim.</summary>
+    public sealed record TraceLoad(TokenSim.Core.Workload.Trace Trace, string Model, string Hardware, int Replicas, double Rate, int Seed, int? Requests);
+
+    public static Task<ReplayReport> ExecuteAsync(Uri address, TraceLoad load, string name, string perfModel, double speed, string? apiKey, CancellationToken cancellation)
+    {
+        var spec = ReplicaSpec.Create(ModelCatalog.Resolve(load.Model), HardwareCatalog.Resolve(load.Hardware), new EngineConfig());
+        return ExecuteAsync(address, load.Trace.Source, TraceEventStream.Deployment(spec, load.Model, load.Hardware, load.Replicas, name, perfModel), info =>
+        {
+            // Production runs the twin's own execution-time model when this machine has it (the server's data folder).
+            string production = info.ResolvedPerfModel.StartsWith("profile:", StringComparison.Ordinal) && !Directory.Exists(info.ResolvedPerfModel["profile:".Length..]) ? "roofline" : info.ResolvedPerfModel;
+            var events = TraceEventStream.From(load.Trace, spec, production, load.Replicas, load.Rate, load.Seed, load.Requests, name, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, out var note);
+            if (note is not null) Console.Error.WriteLine($"note: {note}");
+            Console.Error.WriteLine($"load test: {events.Count(e => e.Event.PayloadCase == Event.PayloadOneofCase.RequestArrived)} requests at {load.Rate:G} req/s over {load.Replicas} replica(s), {events.Count} events; production simulated with {production}");
+            return events;
+        }, speed, apiKey, cancellation);
+    }
+
+    private static async Task<ReplayReport> ExecuteAsync(Uri address, string source, DeploymentSpec spec, Func<DeploymentInfo, IReadOnlyList<(double Offset, Event Event)>> stream, double speed, string? apiKey, CancellationToken cancellation)
     {
         using var channel = GrpcChannel.ForAddress(address);
         var headers = new Metadata();
         if (apiKey is not null) headers.Add("x-api-key", apiKey);
         var deployments = new Deployments.DeploymentsClient(channel);
-        var info = await deployments.RegisterDeploymentAsync(new RegisterDeploymentRequest { Spec = RunEventStream.Deployment(run, name, perfModel) }, headers, cancellationToken: cancellation);
-        var stream = RunEventStream.From(run, name, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+        var info = await deployments.RegisterDeploymentAsync(new RegisterDeploymentRequest { Spec = spec }, headers, cancellationToken: cancellation);
+        string name = spec.Name;
         var ingest = new Ingest.IngestClient(channel);
         using var call = ingest.IngestStream(headers, cancellationToken: cancellation);
         var clock = Stopwatch.StartNew();
-        var events = stream.Events;
+        var events = stream(info);
         for (int i = 0; i < events.Count;)
         {
             var due = TimeSpan.FromSeconds(events[i].Offset / speed);
@@ -81,6 +124,6 @@ internal static class ReplayCommand
             throw new InvalidDataException($"the twin did not apply {ack.Invalid} invalid and {ack.Late} late events of {events.Count}; first: {first.EventId}: {first.Reason}");
         }
         var accuracy = await deployments.GetAccuracyAsync(new GetAccuracyRequest { Deployment = name }, headers, cancellationToken: cancellation);
-        return ReplayReport.From(run.Directory, info, accuracy);
+        return ReplayReport.From(source, info, accuracy);
     }
 }

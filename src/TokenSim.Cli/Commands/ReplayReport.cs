@@ -8,8 +8,18 @@ namespace TokenSim.Cli.Commands;
 /// <summary>The twin's accuracy over a replayed run: its predictions, frozen at arrival, against what was observed.</summary>
 internal sealed record ReplayReport(string Run, string Deployment, DeploymentInfo Info, int Requests, int Predicted, MetricComparison Ttft, MetricComparison Tpot, MetricComparison E2e, IReadOnlyList<ReplicaTracking> Replicas)
 {
+    /// <summary>Closed requests whose records the twin evicted: the comparisons then come from its streaming totals.</summary>
+    public long Evicted { get; init; }
+
     public static ReplayReport From(string run, DeploymentInfo info, AccuracyReport accuracy)
     {
+        if (accuracy.Totals is { RecordsEvicted: > 0 } totals)
+        {
+            // The kept records are a recent subset: the totals cover every closed request (quantiles within 1%).
+            MetricComparison FromTotals(string name, MetricAccuracy m) => new(name, Summary(m.Observed), Summary(m.Predicted), m.AbsErrorMeanPct, m.AbsErrorP50Pct, m.AbsErrorP90Pct);
+            return new ReplayReport(run, accuracy.Deployment, info, (int)(totals.RequestsClosed + accuracy.Requests.Count(r => !r.HasObservedE2ES)), (int)totals.E2E.Count,
+                FromTotals("TTFT", totals.Ttft), FromTotals("TPOT", totals.Tpot), FromTotals("E2E", totals.E2E), accuracy.Replicas) { Evicted = totals.RecordsEvicted };
+        }
         MetricComparison Of(string name, Func<RequestAccuracy, (bool, double)> observed, Func<RequestAccuracy, (bool, double)> predicted)
         {
             var measured = new List<double>();
@@ -31,6 +41,8 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
             accuracy.Replicas);
     }
 
+    private static Stats Summary(DistributionSummary d) => new(d.Mean, d.P50, d.P90, d.P99);
+
     public void Print(IAnsiConsole console)
     {
         if (Console.IsOutputRedirected) console.Profile.Width = 200;
@@ -49,9 +61,15 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
             t.AddRow($"[bold]{m.Name} error[/]", Pct(e.Mean), Pct(e.P50), Pct(e.P99), $"{m.PerRequestMapePct:F1}%");
         }
         console.Write(t);
+        if (Evicted > 0) console.MarkupLine($"{Evicted:N0} closed requests' records were evicted by the twin's record bound: figures from its streaming totals");
         foreach (var r in Replicas)
-            console.MarkupLine($"replica {r.Replica}: {r.Snapshots} engine snapshots; running observed mean {r.ObservedRunningMean:F1}, simulated {r.SimulatedRunningMean:F1}; waiting observed mean {r.ObservedWaitingMean:F1}, simulated {r.SimulatedWaitingMean:F1}");
+            console.MarkupLine($"replica {r.Replica}: {r.Snapshots} engine snapshots; running observed mean {r.ObservedRunningMean:F1}, simulated {r.SimulatedRunningMean:F1}; waiting observed mean {r.ObservedWaitingMean:F1}, simulated {r.SimulatedWaitingMean:F1}; {Kv(r)}");
     }
+
+    /// <summary>KV use, observed only where the engine reported it: a run that did not record it says so, never 0%.</summary>
+    private static string Kv(ReplicaTracking r) => r.HasObservedKvUsageMean
+        ? $"KV use observed mean {100 * r.ObservedKvUsageMean:F1}%, simulated {100 * r.SimulatedKvUsageMeanAtObserved:F1}% (over the {r.KvSnapshots} snapshots that reported it)"
+        : $"KV use observed not recorded, simulated mean {100 * r.SimulatedKvUsageMean:F1}%";
 
     private static string F(double x) => x.ToString(x >= 100 ? "F1" : "F3", System.Globalization.CultureInfo.InvariantCulture);
     private static string Pct(double x) => $"{x:+0.0;-0.0;0.0}%";
@@ -68,6 +86,7 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
         w.WriteNumber("requests", Requests);
         w.WriteNumber("predicted", Predicted);
         w.WriteNumber("kv_blocks", Info.KvBlocks);
+        if (Evicted > 0) w.WriteNumber("records_evicted", Evicted);
         ValidateBenchCommand.WriteComparisons(w, Ttft, Tpot, E2e);
         w.WriteStartObject("series");
         foreach (var (name, obs, sim) in new (string, Func<ReplicaTracking, double>, Func<ReplicaTracking, double>)[]
@@ -81,7 +100,35 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
             w.WriteNumber("simulated_mean", tracked.Sum(sim));
             w.WriteEndObject();
         }
+        WriteKv(w);
         w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>kv_cache_pct</c>, the replicas' mean KV use in percent: <c>measured_mean</c> over the snapshots that reported
+    /// it and <c>simulated_mean</c> at those same snapshots; when none did, <c>measured_mean</c> is null,
+    /// <c>measured</c> says "not recorded" and <c>simulated_mean</c> is over every snapshot.
+    /// </summary>
+    private void WriteKv(Utf8JsonWriter w)
+    {
+        var tracked = Replicas.Where(r => r.Snapshots > 0).ToList();
+        if (tracked.Count == 0) return;
+        var reported = tracked.Where(r => r.HasObservedKvUsageMean).ToList();
+        w.WriteStartObject("kv_cache_pct");
+        if (reported.Count > 0)
+        {
+            w.WriteNumber("points", reported.Sum(r => r.KvSnapshots));
+            w.WriteNumber("measured_mean", 100 * reported.Average(r => r.ObservedKvUsageMean));
+            w.WriteNumber("simulated_mean", 100 * reported.Average(r => r.SimulatedKvUsageMeanAtObserved));
+        }
+        else
+        {
+            w.WriteNumber("points", tracked.Sum(r => r.Snapshots));
+            w.WriteNull("measured_mean");
+            w.WriteString("measured", "not recorded");
+            w.WriteNumber("simulated_mean", 100 * tracked.Average(r => r.SimulatedKvUsageMean));
+        }
         w.WriteEndObject();
     }
 }

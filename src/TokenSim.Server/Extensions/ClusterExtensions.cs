@@ -26,6 +26,7 @@ public static class ClusterExtensions
             o.ProbeTimeout = TimeSpan.FromSeconds(c.ProbeTimeoutSeconds);
             o.NumMissedProbesLimit = c.MissedProbes;
         });
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(c.ResponseTimeoutSeconds));
         return silo;
     }
 
@@ -42,6 +43,7 @@ public static class ClusterExtensions
             client.Configure<ClusterOptions>(o => { o.ClusterId = c.ClusterId; o.ServiceId = c.ServiceId; });
         }
         else client.UseLocalhostClustering(s.GatewayPort, c.ServiceId, c.ClusterId);
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(c.ResponseTimeoutSeconds));
         return client;
     }
 }

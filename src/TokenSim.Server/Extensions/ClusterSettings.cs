@@ -26,6 +26,11 @@ public sealed record ClusterSettings
     public double ProbeTimeoutSeconds { get; init; } = 5;
     /// <summary>Orleans' <c>ClusterMembershipOptions.NumMissedProbesLimit</c>: missed probes before a silo votes another dead.</summary>
     public int MissedProbes { get; init; } = 3;
+    /// <summary>
+    /// Orleans' <c>ResponseTimeout</c> (silos and front ends): how long a grain call may go unanswered. A call in
+    /// flight through a silo that is killed gets no answer, so this is how long it takes to fail (UNAVAILABLE).
+    /// </summary>
+    public double ResponseTimeoutSeconds { get; init; } = 30;
 
     public bool HostsSilo => Role != ServerRole.Frontend;
     public bool ServesTwin => Role != ServerRole.Silo;
@@ -40,6 +45,7 @@ public sealed record ClusterSettings
         ["--bind"] = "TokenSim:Bind",
         ["--probe-timeout"] = "TokenSim:ProbeTimeout",
         ["--missed-probes"] = "TokenSim:MissedProbes",
+        ["--response-timeout"] = "TokenSim:ResponseTimeout",
     };
 
     public static ClusterSettings From(Func<string, string, string?> get)
@@ -48,6 +54,7 @@ public sealed record ClusterSettings
         var redis = get("ClusterRedis", "TOKENSIM_CLUSTER_REDIS");
         var probe = get("ProbeTimeout", "TOKENSIM_PROBE_TIMEOUT");
         var missed = get("MissedProbes", "TOKENSIM_MISSED_PROBES");
+        var response = get("ResponseTimeout", "TOKENSIM_RESPONSE_TIMEOUT");
         var s = new ClusterSettings
         {
             Role = role switch
@@ -68,6 +75,9 @@ public sealed record ClusterSettings
             MissedProbes = missed is null ? 3
                 : int.TryParse(missed, out int m) && m is >= 1 and <= 100 ? m
                 : throw new ArgumentException($"--missed-probes / TOKENSIM_MISSED_PROBES must be a whole number from 1 to 100 (got '{missed}')."),
+            ResponseTimeoutSeconds = response is null ? 30
+                : double.TryParse(response, CultureInfo.InvariantCulture, out double rt) && rt >= 1 && rt <= 3600 ? rt
+                : throw new ArgumentException($"--response-timeout / TOKENSIM_RESPONSE_TIMEOUT must be a number of seconds from 1 to 3600 (got '{response}')."),
         };
         if (s.ClusterRedis is null && s.Role == ServerRole.Silo && !IPAddress.IsLoopback(s.AdvertiseIp))
             throw new ArgumentException("--advertise-ip: localhost clustering keeps a silo on loopback; give --cluster-redis for silos on other machines.");

@@ -13,6 +13,7 @@ public static class GrpcExtensions
         {
             o.MaxReceiveMessageSize = MaxReceiveMessageBytes;
             o.Interceptors.Add<ApiKeyInterceptor>();
+            o.Interceptors.Add<ClusterErrorInterceptor>();   // a silo lost mid-call: UNAVAILABLE, which clients retry
         });
         builder.Services.AddGrpcHealthChecks().AddCheck("twin", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         builder.Services.AddGrpcReflection();

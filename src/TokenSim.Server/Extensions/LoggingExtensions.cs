@@ -12,6 +12,7 @@ public static class LoggingExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);   // Orleans placement logs every resilience-pipeline run at information
         if (settings.Observability.JsonLogs)
         {
             builder.Logging.ClearProviders();

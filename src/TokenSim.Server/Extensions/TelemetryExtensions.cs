@@ -21,7 +21,8 @@ public static class TelemetryExtensions
     /// <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>, <c>_HEADERS</c>, <c>OTEL_SERVICE_NAME</c> and <c>OTEL_RESOURCE_ATTRIBUTES</c>
     /// are read by the exporter as usual). Nothing is collected otherwise. Traces: every gRPC call (ASP.NET Core's
     /// server spans, scrapes of <c>/metrics</c> left out) and every grain call, activation and storage operation
-    /// (Orleans' <c>Microsoft.Orleans.*</c> sources, propagated between silos and front ends). Metrics: ASP.NET Core's
+    /// (Orleans' <c>Microsoft.Orleans.Application</c>, <c>.Lifecycle</c> and <c>.Storage</c> sources, propagated between
+    /// silos and front ends). Metrics: ASP.NET Core's
     /// request metrics and Orleans' <c>Microsoft.Orleans</c> meter.
     /// </summary>
     public static WebApplicationBuilder AddTokenSimTelemetry(this WebApplicationBuilder builder, ServerSettings settings)
@@ -35,7 +36,9 @@ public static class TelemetryExtensions
         if (TracesConfigured)
             otel.WithTracing(t => t
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => ctx.Connection.LocalPort == settings.GrpcPort)
-                .AddSource(ActivitySources.AllActivitySourceName)
+                // Grain calls, activations and storage; not Orleans' runtime source, whose membership and timer
+                // calls would add spans every second that nobody asked about.
+                .AddSource(ActivitySources.ApplicationGrainActivitySourceName, ActivitySources.LifecycleActivitySourceName, ActivitySources.StorageActivitySourceName)
                 .AddOtlpExporter());
         if (MetricsConfigured)
             otel.WithMetrics(m => m

@@ -48,6 +48,7 @@ public sealed class DeploymentsService(IGrainFactory grains) : Deployments.Deplo
         var report = new AccuracyReport { Deployment = request.Deployment };
         report.Requests.AddRange(snapshot.Requests.Select(ProtoMapper.ToProto));
         report.Replicas.AddRange(snapshot.Replicas.Select(ProtoMapper.ToProto));
+        report.Totals = ProtoMapper.ToProto(snapshot.Totals);
         return report;
     }
 }

@@ -98,7 +98,7 @@ internal static class ProtoMapper
 
     public static Contracts.V1.RequestAccuracy ToProto(Twin.Abstractions.RequestAccuracy r)
     {
-        var p = new Contracts.V1.RequestAccuracy { Replica = r.Replica, RequestId = r.RequestId, PromptTokens = r.PromptTokens, PredictedOutputTokens = r.PredictedOutputTokens };
+        var p = new Contracts.V1.RequestAccuracy { Replica = r.Replica, RequestId = r.RequestId, PromptTokens = r.PromptTokens, PredictedOutputTokens = r.PredictedOutputTokens, ArrivalS = r.ArrivalSeconds };
         if (r.ObservedOutputTokens is { } n) p.ObservedOutputTokens = n;
         if (r.PredictedTtftSeconds is { } a) p.PredictedTtftS = a;
         if (r.PredictedTpotSeconds is { } b) p.PredictedTpotS = b;
@@ -109,10 +109,31 @@ internal static class ProtoMapper
         return p;
     }
 
-    public static ReplicaTracking ToProto(ReplicaStatus s) => new()
+    public static ReplicaTracking ToProto(ReplicaStatus s) => new ReplicaTracking
     {
         Replica = s.Replica, Snapshots = s.Snapshots,
         ObservedRunningMean = s.ObservedRunningMean, SimulatedRunningMean = s.SimulatedRunningMean,
         ObservedWaitingMean = s.ObservedWaitingMean, SimulatedWaitingMean = s.SimulatedWaitingMean,
+        KvSnapshots = s.KvSnapshots, SimulatedKvUsageMean = s.SimulatedKvUsageMean,
+    }.WithKv(s);
+
+    private static ReplicaTracking WithKv(this ReplicaTracking t, ReplicaStatus s)
+    {
+        if (s.ObservedKvUsageMean is { } o) t.ObservedKvUsageMean = o;
+        if (s.SimulatedKvUsageMeanAtObserved is { } k) t.SimulatedKvUsageMeanAtObserved = k;
+        return t;
+    }
+
+    public static Contracts.V1.AccuracyTotals ToProto(Twin.Abstractions.AccuracyTotals t) => new()
+    {
+        RequestsClosed = t.Closed, RecordsEvicted = t.Evicted, Ttft = ToProto(t.Ttft), Tpot = ToProto(t.Tpot), E2E = ToProto(t.E2e),
     };
+
+    private static MetricAccuracy ToProto(MetricTotals m) => new()
+    {
+        Count = m.Observed.Count, Observed = Summary(m.Observed), Predicted = Summary(m.Predicted),
+        AbsErrorMeanPct = m.AbsErrorPct.Mean, AbsErrorP50Pct = m.AbsErrorPct.Quantile(0.5), AbsErrorP90Pct = m.AbsErrorPct.Quantile(0.9),
+    };
+
+    private static DistributionSummary Summary(QuantileSketch s) => new() { Mean = s.Mean, P50 = s.Quantile(0.5), P90 = s.Quantile(0.9), P99 = s.Quantile(0.99) };
 }

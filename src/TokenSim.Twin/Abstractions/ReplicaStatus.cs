@@ -2,7 +2,8 @@ namespace TokenSim.Twin.Abstractions;
 
 /// <summary>
 /// A replica twin at its clock: the simulated running and waiting counts and KV use, the last engine snapshot's
-/// (null before the first), and the running means of both over the snapshots applied so far.
+/// (null before the first), and the running means of both over the snapshots applied so far (KV use observed only
+/// over the snapshots that reported it).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("TokenSim.Twin.ReplicaStatus")]
 public sealed record ReplicaStatus
@@ -20,4 +21,12 @@ public sealed record ReplicaStatus
     [Id(10)] public double SimulatedRunningMean { get; init; }
     [Id(11)] public double ObservedWaitingMean { get; init; }
     [Id(12)] public double SimulatedWaitingMean { get; init; }
+    /// <summary>Snapshots that reported KV use.</summary>
+    [Id(13)] public int KvSnapshots { get; init; }
+    /// <summary>Mean observed KV use over the snapshots that reported it; null when none did.</summary>
+    [Id(14)] public double? ObservedKvUsageMean { get; init; }
+    /// <summary>Mean simulated KV use at the snapshots that reported it; null when none did.</summary>
+    [Id(15)] public double? SimulatedKvUsageMeanAtObserved { get; init; }
+    /// <summary>Mean simulated KV use over every snapshot.</summary>
+    [Id(16)] public double SimulatedKvUsageMean { get; init; }
 }

@@ -151,6 +151,8 @@ public sealed class DeploymentTwinGrain(
         if (S.Spec is not { } spec) return null;
         var parts = await Task.WhenAll(Enumerable.Range(0, spec.Replicas).Select(i =>
             grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(spec.Name, i)).GetAccuracyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, i))));
-        return new AccuracySnapshot(parts.SelectMany(p => p.Requests).ToArray(), parts.SelectMany(p => p.Replicas).ToArray());
+        var totals = new AccuracyTotals();
+        foreach (var p in parts) totals.Merge(p.Totals);
+        return new AccuracySnapshot(parts.SelectMany(p => p.Requests).ToArray(), parts.SelectMany(p => p.Replicas).ToArray(), totals);
     }
 }

@@ -4,83 +4,78 @@ using TokenSim.Core.ExecutionTime;
 using TokenSim.Twin.Abstractions;
 using TokenSim.Twin.Hosting;
 using TokenSim.Twin.Shadow;
+using TokenSim.Twin.Storage;
 
 namespace TokenSim.Twin.Grains;
 
-/// <summary>One engine replica: drops repeats, then applies events in production-time order to its shadow.</summary>
+/// <summary>
+/// One engine replica: drops repeats, then applies events in production-time order to its shadow, and keeps each
+/// applied batch in the silo's <see cref="IReplicaStore"/> before acknowledging it.
+/// </summary>
 /// <remarks>
 /// Placed by a hash of its key over the silos: replica grains carry the simulation's CPU, and a deployment's
 /// replicas are activated in one burst, which load-based placement (statistics published every few seconds) would
 /// put on one silo.
 /// </remarks>
 [HashBasedPlacement]
-public sealed class ReplicaTwinGrain(
-    [PersistentState("replica", TwinOptions.StorageName)] IPersistentState<ReplicaTwinState> state,
-    IOptions<TwinOptions> options) : Grain, IReplicaTwinGrain
+public sealed class ReplicaTwinGrain(IOptions<TwinOptions> options, IReplicaStore store) : Grain, IReplicaTwinGrain
 {
-    private ReplicaShadow? _shadow;
-    private SeenEventWindow? _seen;
-    /// <summary>Records persisted by an earlier activation, whose simulation is gone.</summary>
-    private List<RequestAccuracy> _restored = [];
-    /// <summary>Applied events not yet written to storage.</summary>
-    private bool _dirty;
+    private ReplicaLive? _live;
 
     public static string Key(string deployment, int replica) => $"{deployment}/{replica}";
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        _seen = new SeenEventWindow(options.Value.SeenEventWindow);
-        foreach (var id in state.State.SeenEventIds) _seen.Add(id);
-        _restored = state.State.Requests;
-        return Task.CompletedTask;
-    }
-
-    private ReplicaShadow Shadow(ReplicaTwinConfig config) => _shadow ??= new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec),
-        ExecutionTimeModels.Parse(config.ResolvedPerfModel), new ShadowOptions { LatenessSeconds = options.Value.LatenessSeconds });
+    /// <summary>The live state, loaded from the store on the first call of an activation (it needs the spec to build).</summary>
+    private async Task<ReplicaLive> LiveAsync(ReplicaTwinConfig config) => _live ??= await store.LoadAsync(this.GetPrimaryKeyString(), () => new ReplicaLive(
+        new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec), ExecutionTimeModels.Parse(config.ResolvedPerfModel),
+            new ShadowOptions { LatenessSeconds = options.Value.LatenessSeconds, MaxRecords = options.Value.MaxRecords }),
+        new SeenEventWindow(options.Value.SeenEventWindow)), CancellationToken.None);
 
     public async Task<ReplicaApplyResult> ApplyAsync(ReplicaTwinConfig config, TwinEvent[] events)
     {
-        var shadow = Shadow(config);
-        var seen = _seen!;
+        var live = await LiveAsync(config);
+        var shadow = live.Shadow;
         var outcomes = new EventOutcome[events.Length];
         // Stable: events with equal timestamps keep the order they were sent in.
         var order = Enumerable.Range(0, events.Length).OrderBy(i => events[i].TimeSeconds).ToArray();
-        bool changed = false;
+        var applied = new List<TwinEvent>(events.Length);
         foreach (int i in order)
         {
             var e = events[i];
-            if (seen.Contains(e.EventId)) { outcomes[i] = EventOutcome.Duplicate; continue; }
+            if (live.Seen.Contains(e.EventId)) { outcomes[i] = EventOutcome.Duplicate; continue; }
             outcomes[i] = shadow.ApplyDeferred(e);
             if (outcomes[i].Kind != EventOutcomeKind.Applied) continue;
-            seen.Add(e.EventId);
-            changed = true;
+            live.Seen.Add(e.EventId);
+            applied.Add(e);
         }
         // One clone and one forward run predict all of the batch's arrivals; the acknowledgement waits for it.
         shadow.PredictPending();
-        if (changed)
+        var predictions = shadow.TakePredictions();
+        if (applied.Count > 0)
         {
-            if (options.Value.WriteStatePerBatch) await WriteAsync(shadow);
-            else _dirty = true;
+            try
+            {
+                await store.AppendAsync(this.GetPrimaryKeyString(), live, new ReplicaLogEntry(live.Sequence + 1, [.. applied], predictions));
+            }
+            catch
+            {
+                // Applied here but not kept: this activation is ahead of its store. The next one reloads what was kept,
+                // and the caller, not acknowledged, retries.
+                _live = null;
+                DeactivateOnIdle();
+                throw;
+            }
         }
         return new ReplicaApplyResult(outcomes, shadow.Status, shadow.TakeCompleted());
     }
 
-    private async Task WriteAsync(ReplicaShadow shadow)
-    {
-        state.State.Requests = [.. _restored, .. shadow.Requests];
-        state.State.SeenEventIds = [.. _seen!.InOrder];
-        await state.WriteStateAsync();
-        _dirty = false;
-    }
-
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_dirty && _shadow is not null) await WriteAsync(_shadow);
+        if (_live is not null) await store.ReleaseAsync(this.GetPrimaryKeyString(), _live);
     }
 
-    public Task<AccuracySnapshot> GetAccuracyAsync(ReplicaTwinConfig config)
+    public async Task<AccuracySnapshot> GetAccuracyAsync(ReplicaTwinConfig config)
     {
-        var shadow = Shadow(config);
-        return Task.FromResult(new AccuracySnapshot([.. _restored, .. shadow.Requests], [shadow.Status]));
+        var live = await LiveAsync(config);
+        return new AccuracySnapshot([.. live.Shadow.Requests], [live.Shadow.Status], live.Shadow.Totals);
     }
 }

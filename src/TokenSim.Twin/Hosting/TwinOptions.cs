@@ -12,11 +12,10 @@ public sealed class TwinOptions
     /// <summary>Event ids each replica remembers to drop repeats. Default 1,000,000.</summary>
     public int SeenEventWindow { get; set; } = 1_000_000;
     /// <summary>
-    /// Whether replica grains write their state before acknowledging each batch (so an acknowledgement means
-    /// persisted), or only when they deactivate. In-memory storage dies with the silo either way, so the embedded
-    /// default writes on deactivation only; a persistent provider should set this.
+    /// Request records each replica keeps; beyond it the oldest closed ones are evicted and only counted in the
+    /// accuracy totals. Default 100,000.
     /// </summary>
-    public bool WriteStatePerBatch { get; set; } = true;
+    public int MaxRecords { get; set; } = 100_000;
     /// <summary>
     /// The repository's <c>data</c> folder, searched for profiles when a deployment's perf model is <c>auto</c>;
     /// default: the first <c>data/profiles</c> above the server's binaries.

@@ -28,15 +28,23 @@ public sealed class ReplicaShadow
     private double? _observedKv;
     private int _snapshots;
     private double _firstArrival = double.NaN;
-    private double _obsRunningSum, _simRunningSum, _obsWaitingSum, _simWaitingSum;
+    private double _obsRunningSum, _simRunningSum, _obsWaitingSum, _simWaitingSum, _simKvSum, _obsKvSum, _simKvAtObsSum;
+    private int _kvSnapshots;
     /// <summary>
     /// The arrivals whose prediction is deferred (<see cref="ApplyDeferred"/>): a clone of the state at the first
     /// one's arrival, into which the later ones were submitted at their own arrival times.
     /// </summary>
     private PredictionGroup? _group;
+    /// <summary>Predictions frozen since the last <see cref="TakePredictions"/>: what a replica log entry records.</summary>
+    private readonly List<LoggedPrediction> _predicted = [];
+    /// <summary>Replaying a log (<see cref="Restore"/>): arrivals take their logged predictions instead of running clones.</summary>
+    private bool _restoring;
+    /// <summary>Accuracy of the closed requests whose records were evicted (<see cref="ShadowOptions.MaxRecords"/>).</summary>
+    private readonly AccuracyTotals _evicted = new();
 
     public ReplicaShadow(int replica, ReplicaSpec spec, Func<ReplicaSpec, IExecutionTimeModel> executionTime, ShadowOptions options)
     {
+        if (options.MaxRecords < 1) throw new ArgumentOutOfRangeException(nameof(options), $"MaxRecords must be at least 1 (got {options.MaxRecords}).");
         Replica = replica;
         _options = options;
         _predictor = new FinishedOutputPredictor(options.OutputPredictor, options.PredictorWindow, options.PriorOutputTokens);
@@ -49,7 +57,41 @@ public sealed class ReplicaShadow
     public FinishedOutputPredictor Predictor => _predictor;
     /// <summary>The factor the execution-time model's step times are scaled by, learned from observed TPOTs.</summary>
     public double Calibration => _model?.Scale ?? 1;
+    /// <summary>The requests whose records are kept, in arrival order: every open one and the most recent closed ones.</summary>
     public IEnumerable<RequestAccuracy> Requests => _order.Select(r => r.Record);
+
+    /// <summary>Accuracy over every closed request, evicted or kept.</summary>
+    public AccuracyTotals Totals
+    {
+        get
+        {
+            var totals = _evicted.Copy();
+            foreach (var r in _order)
+                if (r.Closed) totals.Add(r.Record);
+            return totals;
+        }
+    }
+
+    /// <summary>
+    /// Evicts the oldest closed records beyond <see cref="ShadowOptions.MaxRecords"/>, down to 15/16 of it so the
+    /// work is amortised. Runs after predictions are frozen, so an evicted record is final.
+    /// </summary>
+    private void EvictRecords()
+    {
+        int max = _options.MaxRecords;
+        if (_order.Count <= max) return;
+        int excess = _order.Count - max + max / 16;
+        _order.RemoveAll(r =>
+        {
+            if (excess == 0 || !r.Closed) return false;
+            excess--;
+            _evicted.Add(r.Record);
+            _evicted.Evicted++;
+            _requests.Remove(r.Record.RequestId);
+            _bySimId.Remove(r.Live.Id);
+            return true;
+        });
+    }
 
     /// <summary>Requests whose observation completed (finished) since the last call.</summary>
     public RequestAccuracy[] TakeCompleted()
@@ -74,6 +116,10 @@ public sealed class ReplicaShadow
                 SimulatedRunningMean = _snapshots == 0 ? 0 : _simRunningSum / _snapshots,
                 ObservedWaitingMean = _snapshots == 0 ? 0 : _obsWaitingSum / _snapshots,
                 SimulatedWaitingMean = _snapshots == 0 ? 0 : _simWaitingSum / _snapshots,
+                KvSnapshots = _kvSnapshots,
+                ObservedKvUsageMean = _kvSnapshots == 0 ? null : _obsKvSum / _kvSnapshots,
+                SimulatedKvUsageMeanAtObserved = _kvSnapshots == 0 ? null : _simKvAtObsSum / _kvSnapshots,
+                SimulatedKvUsageMean = _snapshots == 0 ? 0 : _simKvSum / _snapshots,
             };
         }
     }
@@ -163,6 +209,7 @@ public sealed class ReplicaShadow
         if (double.IsNaN(_firstArrival)) _firstArrival = t;
         _recentArrivals.Enqueue((t, e.PromptTokens, liveOutput));
         if (_recentArrivals.Count > _options.ArrivalWindow) _recentArrivals.Dequeue();
+        if (_restoring) return;
         if (_group is null)
         {
             var clone = CloneRevised(live.Id, predictedOutput);
@@ -237,6 +284,13 @@ public sealed class ReplicaShadow
         _obsWaitingSum += e.Waiting;
         _simRunningSum += replica.Running.Count;
         _simWaitingSum += replica.Waiting.Count;
+        _simKvSum += replica.Kv.Usage;
+        if (e.KvCacheUsage is { } kv)
+        {
+            _kvSnapshots++;
+            _obsKvSum += kv;
+            _simKvAtObsSum += replica.Kv.Usage;
+        }
     }
 
     /// <summary>A clone of the current state in which every unfinished request is assumed to produce the
@@ -275,11 +329,16 @@ public sealed class ReplicaShadow
 
     /// <summary>
     /// Runs the pending arrivals' clone forward until each of them finishes (one run for all) and freezes their
-    /// TTFT, TPOT and E2E. Steady arrivals are assumed after the last of them, as its own prediction would have.
+    /// TTFT, TPOT and E2E. Steady arrivals are assumed after the last of them, as its own prediction would have. Then
+    /// evicts closed records beyond the bound (<see cref="ShadowOptions.MaxRecords"/>): the grain calls it once a batch.
     /// </summary>
     public void PredictPending()
     {
-        if (_group is not { } group) return;
+        if (_group is not { } group)
+        {
+            EvictRecords();
+            return;
+        }
         _group = null;
         var clone = group.Clone;
         var watch = new TargetWatch(group.Targets);
@@ -311,11 +370,55 @@ public sealed class ReplicaShadow
             if (_model is not null) _model.Scale = scale;
         }
         foreach (var (tracked, done) in watch.Finished)
+        {
             tracked.Record = tracked.Record with
             {
                 PredictedTtftSeconds = done.EngineTtftSeconds, PredictedTpotSeconds = done.Generated > 1 ? done.TpotSeconds : null,
                 PredictedE2eSeconds = done.EngineE2eSeconds,
             };
+            _predicted.Add(LoggedPrediction.Of(tracked.Record));
+        }
+        EvictRecords();
+    }
+
+    /// <summary>The predictions frozen since the last call, for the replica's log.</summary>
+    public LoggedPrediction[] TakePredictions()
+    {
+        var made = _predicted.ToArray();
+        _predicted.Clear();
+        return made;
+    }
+
+    /// <summary>
+    /// Re-applies one logged batch: its events, in the order they were applied, advance the lockstep simulation, the
+    /// output predictor and the calibration exactly as they did (the simulation is deterministic and predictions never
+    /// touch it), and its arrivals take the predictions logged for them instead of running clones forward.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An event is not applied again: the log does not belong to this replica's spec.</exception>
+    public void Restore(IReadOnlyList<TwinEvent> events, IReadOnlyList<LoggedPrediction> predictions)
+    {
+        _restoring = true;
+        try
+        {
+            foreach (var e in events)
+                if (ApplyDeferred(e) is { Kind: not EventOutcomeKind.Applied } outcome)
+                    throw new InvalidDataException($"Replica {Replica}'s log holds event '{e.EventId}' that does not apply again ({outcome.Kind}: {outcome.Reason}).");
+        }
+        finally
+        {
+            _restoring = false;
+        }
+        foreach (var p in predictions)
+        {
+            if (!_requests.TryGetValue(p.RequestId, out var r)) continue; // evicted since (the record bound)
+            r.Record = r.Record with
+            {
+                PredictedOutputTokens = p.OutputTokens, PredictedTtftSeconds = p.TtftSeconds, PredictedTpotSeconds = p.TpotSeconds, PredictedE2eSeconds = p.E2eSeconds,
+            };
+        }
+        EvictRecords();
+        // Completions were reported (as metrics) when the events were first applied.
+        _completed.Clear();
     }
 
     private void Revise(Simulator clone, Request r, long simId, int predictedOutput)

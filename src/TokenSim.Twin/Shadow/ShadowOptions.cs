@@ -38,4 +38,10 @@ public sealed record ShadowOptions
     /// forward run (<see cref="ReplicaShadow.ApplyDeferred"/>): the most a prediction's state can lag its arrival.
     /// </summary>
     public double PredictionGroupSeconds { get; init; } = 0.5;
+    /// <summary>
+    /// Request records kept (<see cref="ReplicaShadow.Requests"/>); beyond it the oldest closed (finished or aborted)
+    /// ones are evicted, their accuracy kept in <see cref="ReplicaShadow.Totals"/>. Open requests are never evicted.
+    /// Default 100,000.
+    /// </summary>
+    public int MaxRecords { get; init; } = 100_000;
 }

@@ -1,0 +1,51 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Orleans.Networking.Shared;
+using Orleans.Runtime.Messaging;
+using Orleans.Storage;
+using TokenSim.Twin.Storage;
+
+namespace TokenSim.Server.Grpc;
+
+/// <summary>
+/// Turns the cluster's transient failures into UNAVAILABLE, the status gRPC clients retry: a silo that died or is not
+/// yet declared dead, a gateway connection lost, a grain call that timed out, a storage write that lost a race with a
+/// newer activation (Orleans' grain storage, or a replica's event log). Nothing of such a call was acknowledged, and a retry of it is safe (events already applied come
+/// back DUPLICATE). Anything else stays what it was.
+/// </summary>
+public sealed class ClusterErrorInterceptor(ILogger<ClusterErrorInterceptor> log) : Interceptor
+{
+    public static bool IsTransient(Exception e) => e is OrleansMessageRejectionException or ConnectionFailedException
+        or SocketConnectionException or TimeoutException or InconsistentStateException or ReplicaLogConflictException;
+
+    private RpcException Unavailable(Exception e, ServerCallContext context)
+    {
+        log.LogWarning("{Method}: the cluster failed the call ({Error}: {Message}); answered UNAVAILABLE for the client to retry",
+            context.Method, e.GetType().Name, e.Message);
+        return new RpcException(new Status(StatusCode.Unavailable, $"the twin's cluster could not complete the call, retry it: {e.GetType().Name}: {e.Message}"));
+    }
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try { return await continuation(request, context); }
+        catch (Exception e) when (IsTransient(e)) { throw Unavailable(e, context); }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try { return await continuation(requestStream, context); }
+        catch (Exception e) when (IsTransient(e)) { throw Unavailable(e, context); }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try { await continuation(request, responseStream, context); }
+        catch (Exception e) when (IsTransient(e)) { throw Unavailable(e, context); }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try { await continuation(requestStream, responseStream, context); }
+        catch (Exception e) when (IsTransient(e)) { throw Unavailable(e, context); }
+    }
+}
