@@ -21,6 +21,7 @@ builder.AddTokenSimLogging(settings);                // warnings from the framew
 builder.AddTokenSimTelemetry(settings);             // OpenTelemetry over OTLP, only when OTEL_EXPORTER_OTLP_* endpoints are set
 builder.AddTokenSimEndpoints(settings);             // gRPC (HTTP/2 only) and /metrics (HTTP/1.1) on 127.0.0.1
 builder.AddTokenSimTwin(settings);                  // --role: a silo (localhost or Redis clustering) or an Orleans client
+builder.AddTokenSimKubernetesHosting(settings);     // --kubernetes-hosting: Orleans' Kubernetes hosting for a silo in a pod
 builder.AddTokenSimMetrics();                       // prometheus-net metrics, exact names
 builder.AddTokenSimGrpc(settings);                  // services, API key, health, reflection
 builder.AddTokenSimPlanning();                      // capacity plans and what-if simulations over the silo's plan workers

@@ -27,6 +27,8 @@ public sealed record ServerSettings
     public ObservabilitySettings Observability { get; init; } = new();
     /// <summary>The sources file (<c>--sources</c>, <c>TOKENSIM_SOURCES</c>): scrape targets, span rules, deployments to register (docs/vllm.md).</summary>
     public string? Sources { get; init; }
+    /// <summary>Orleans' Kubernetes hosting for a silo in a pod (<see cref="KubernetesHostingExtensions"/>).</summary>
+    public bool KubernetesHosting { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -40,6 +42,7 @@ public sealed record ServerSettings
         ["--sources"] = "TokenSim:Sources",
         ["--proxy"] = "TokenSim:Proxy",
         ["--proxy-port"] = "TokenSim:ProxyPort",
+        ["--kubernetes-hosting"] = "TokenSim:KubernetesHosting",
     }.Concat(ClusterSettings.Flags).Concat(ObservabilitySettings.Flags).ToDictionary();
 
     public static ServerSettings From(IConfiguration config)
@@ -71,7 +74,9 @@ public sealed record ServerSettings
             Cluster = ClusterSettings.From(Get),
             Observability = ObservabilitySettings.From(Get),
             Sources = string.IsNullOrWhiteSpace(sources) ? null : sources,
+            KubernetesHosting = KubernetesHostingExtensions.Enabled(Get("KubernetesHosting", "TOKENSIM_KUBERNETES_HOSTING")),
         };
+        if (settings.KubernetesHosting) KubernetesHostingExtensions.Check(settings);
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");
         return settings;

@@ -6,15 +6,19 @@ using TokenSim.Server.Extensions;
 
 namespace TokenSim.Server.Grpc;
 
-/// <summary>When the server has an API key, every call must carry it in <c>x-api-key</c>; else UNAUTHENTICATED.</summary>
+/// <summary>
+/// When the server has an API key, every call must carry it in <c>x-api-key</c>; else UNAUTHENTICATED. gRPC health
+/// checks are the exception: Kubernetes' gRPC probes cannot send headers, and health says nothing about the twin.
+/// </summary>
 public sealed class ApiKeyInterceptor(ServerSettings settings) : Interceptor
 {
     public const string Header = "x-api-key";
+    private const string HealthService = "/grpc.health.v1.Health/";
     private readonly byte[]? _key = settings.ApiKey is { } k ? Encoding.UTF8.GetBytes(k) : null;
 
     private void Check(ServerCallContext context)
     {
-        if (_key is null) return;
+        if (_key is null || context.Method.StartsWith(HealthService, StringComparison.Ordinal)) return;
         var given = context.RequestHeaders.GetValue(Header);
         // Constant time: the comparison must not tell an attacker how much of a guess was right.
         if (given is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), _key))

@@ -1,0 +1,35 @@
+namespace TokenSim.Server.Extensions;
+
+public static class KubernetesHostingExtensions
+{
+    /// <summary>
+    /// With <c>--kubernetes-hosting true</c> (<c>TOKENSIM_KUBERNETES_HOSTING</c>) a silo uses Orleans' Kubernetes
+    /// hosting (Microsoft.Orleans.Hosting.Kubernetes): its silo name is its pod's name (<c>POD_NAME</c>), it labels its
+    /// pod with the cluster and service ids, and the silos watch the cluster's pods (<c>POD_NAMESPACE</c>) through the
+    /// Kubernetes API, declaring a silo dead as soon as its pod is deleted instead of after missed probes, and deleting
+    /// the pod of a silo the cluster declared dead. The pod's ServiceAccount needs get, list, watch, patch and delete
+    /// on pods (helm/tokensim creates that Role). The advertised address stays <c>--advertise-ip</c> (the pod IP).
+    /// </summary>
+    public static WebApplicationBuilder AddTokenSimKubernetesHosting(this WebApplicationBuilder builder, ServerSettings settings)
+    {
+        // UseOrleans again configures the silo AddTokenSimTwin built (Orleans reuses one silo builder per host).
+        if (settings.KubernetesHosting) builder.UseOrleans(silo => silo.UseKubernetesHosting());
+        return builder;
+    }
+
+    public static bool Enabled(string? text) => text switch
+    {
+        null or "" or "false" or "0" => false,
+        "true" or "1" => true,
+        _ => throw new ArgumentException($"--kubernetes-hosting / TOKENSIM_KUBERNETES_HOSTING must be true or false (got '{text}')."),
+    };
+
+    /// <summary>Refuses Kubernetes hosting where it cannot work: a front end (no silo) or a process outside a pod.</summary>
+    public static void Check(ServerSettings settings)
+    {
+        if (!settings.Cluster.HostsSilo)
+            throw new ArgumentException("--kubernetes-hosting applies to silos (--role both or silo): a front end has no silo to host.");
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")))
+            throw new ArgumentException("--kubernetes-hosting: this process is not in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set), so Orleans cannot reach the Kubernetes API.");
+    }
+}
