@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using TokenSim.Contracts.V1;
@@ -12,7 +14,7 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeSeconds(1_780_000_000);
 
-    /// <summary>Two replicas, each sent 5 requests/s for 12 s and an engine snapshot every second.</summary>
+    /// <summary>Two replicas, each sent 5 requests/s for 12 s and an engine snapshot every second (replica 1's with KV use).</summary>
     private async Task<Forecasting.ForecastingClient> DeploymentAsync(string name)
     {
         var spec = new DeploymentSpec
@@ -35,6 +37,7 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
             {
                 var e = New($"{replica}/s{s}", replica, s + 0.01);
                 e.EngineSnapshot = new EngineSnapshot { Running = Math.Min(s, 3), Waiting = 0 };
+                if (replica == 1) e.EngineSnapshot.KvCacheUsage = 0.01 * s;
                 events.Add(e);
             }
         }
@@ -122,7 +125,8 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
         Assert.True(scores.Issued >= 1);
         var running5 = Assert.Single(scores.Scores, s => s.Metric == "running" && s.HorizonS == 5);
         Assert.True(running5.Points >= 1);
-        Assert.DoesNotContain(scores.Scores, s => s.Metric == "kv");
+        // KV use is scored where the engine reports it (replica 1) and only there.
+        Assert.True(Assert.Single(scores.Scores, s => s.Metric == "kv" && s.HorizonS == 5).Points < running5.Points);
         string[] wanted =
         [
             "tokensim_forecast_running_requests{deployment=\"fc-gauges\",replica=\"1\",horizon=\"60\",stat=\"p90\"}",
@@ -130,6 +134,7 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
             "tokensim_forecast_kv_usage_ratio{deployment=\"fc-gauges\",replica=\"0\",horizon=\"30\",stat=\"p50\"}",
             "tokensim_forecast_kv_exhausted_ratio{deployment=\"fc-gauges\",replica=\"0\"}",
             "tokensim_forecast_mean_abs_error_requests{deployment=\"fc-gauges\",metric=\"running\",horizon=\"5\",forecast=\"naive\"}",
+            "tokensim_forecast_kv_mean_abs_error_ratio{deployment=\"fc-gauges\",horizon=\"5\",forecast=\"twin\"}",
             "tokensim_forecast_refreshes_total{deployment=\"fc-gauges\",outcome=\"ok\"}",
         ];
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -142,5 +147,34 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
         }
         Assert.All(wanted, w => Assert.Contains(w, text));
         Assert.DoesNotContain("outcome=\"failed\"", text);
+    }
+
+    [Fact]
+    public async Task Cli_PrintsTheTable_AndWritesTheJson()
+    {
+        await DeploymentAsync("fc-cli");
+        var json = Path.Combine(Path.GetTempPath(), $"tokensim-forecast-{Guid.NewGuid():N}.json");
+        try
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { ServerProcess.BuiltDll("TokenSim.Cli"), "forecast", "--server", $"http://127.0.0.1:{server.GrpcPort}", "--deployment", "fc-cli", "--horizon", "4", "--step", "2", "--traffic", "2", "--seeds", "2", "--json", json })
+                psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 0, $"forecast exited {p.ExitCode}: {await stderr}\n{await stdout}");
+            var text = await stdout;
+            Assert.Contains("forecast of fc-cli: 4 s ahead in steps of 2 s, 2 seeds, traffic x2, 2 replicas", text);
+            Assert.Contains("waiting p90", text);
+            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+            Assert.Equal(2, doc.RootElement.GetProperty("steps").GetArrayLength());
+            Assert.Equal(2, doc.RootElement.GetProperty("replicas").GetArrayLength());
+            Assert.Equal(2.0, doc.RootElement.GetProperty("traffic_multiplier").GetDouble());
+        }
+        finally
+        {
+            File.Delete(json);
+        }
     }
 }

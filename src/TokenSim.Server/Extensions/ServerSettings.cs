@@ -26,7 +26,7 @@ public sealed record ServerSettings
     public double ForecastIntervalSeconds { get; init; } = 5;
     /// <summary>Production seconds between the forecasts each replica scores against later snapshots; 0 = none. Default 1.</summary>
     public double ForecastScoreIntervalSeconds { get; init; } = 1;
-    /// <summary>The share of one core the silo's scored forecasts may take (a wall-time token bucket); beyond it they are skipped. Default 0.25.</summary>
+    /// <summary>The share of one core the silo's scored forecasts may take (CPU time, a token bucket); beyond it they are skipped. Default 0.25.</summary>
     public double ForecastScoreBudget { get; init; } = 0.25;
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>

@@ -28,7 +28,7 @@ public sealed class TwinOptions
     /// </summary>
     public double ForecastScoreIntervalSeconds { get; set; } = 1;
     /// <summary>
-    /// The share of one core's wall time the silo's scored forecasts may take, all replicas together
+    /// The share of one core the silo's scored forecasts may take (CPU time), all replicas together
     /// (<see cref="Shadow.ForecastBudget"/>); a forecast due beyond it is skipped. Default 0.25.
     /// </summary>
     public double ForecastScoreBudget { get; set; } = 0.25;

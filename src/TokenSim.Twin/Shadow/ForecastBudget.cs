@@ -3,11 +3,13 @@ using System.Diagnostics;
 namespace TokenSim.Twin.Shadow;
 
 /// <summary>
-/// The wall time scored forecasts may take, shared by every replica of a silo: a token bucket that fills at
-/// <see cref="CoreShare"/> seconds per second (a share of one core) up to <see cref="BurstSeconds"/>. A forecast
-/// starts only while the bucket holds time and its duration is taken out after, so over any stretch scoring uses at
-/// most about that share of a core plus the burst. An idle server (a replay at 20x) fills the bucket between
-/// forecasts and skips none; one saturated by ingest skips what it cannot afford instead of slowing ingest.
+/// The CPU time scored forecasts may take, shared by every replica of a silo: a token bucket that fills at
+/// <see cref="CoreShare"/> seconds per wall second (a share of one core) up to <see cref="BurstSeconds"/>. A forecast
+/// starts only while the bucket holds time and the CPU time it took (<see cref="ThreadCpuClock"/>) is taken out
+/// after, so over any stretch scoring uses at most about that share of a core plus the burst. A server with room (a
+/// replay at 20x) fills the bucket between forecasts and skips none; one saturated by ingest skips what it cannot
+/// afford instead of slowing ingest. CPU rather than wall time, so a machine busy with other processes does not make
+/// forecasts look dearer than they are.
 /// </summary>
 /// <remarks>Thread-safe: replica grains run on several threads.</remarks>
 public sealed class ForecastBudget
@@ -40,7 +42,7 @@ public sealed class ForecastBudget
         }
     }
 
-    /// <summary>Takes a finished forecast's wall time out of the bucket.</summary>
+    /// <summary>Takes a finished forecast's CPU time out of the bucket.</summary>
     public void Spend(double seconds)
     {
         lock (_lock) _tokens -= seconds;

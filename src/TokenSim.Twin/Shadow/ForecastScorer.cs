@@ -7,7 +7,7 @@ namespace TokenSim.Twin.Shadow;
 /// <see cref="IntervalSeconds"/> of production time, it forecasts each horizon ahead from the twin's state and holds
 /// the forecast's expected value (the mean over its seeds) with the snapshot's values (the naive forecast). When a later snapshot reaches a forecast's target time, the snapshot nearest that time is the
 /// observation both are scored against. KV use is scored only where the engine reports it. A
-/// <see cref="ForecastBudget"/> bounds the wall time scoring takes from ingest.
+/// <see cref="ForecastBudget"/> bounds the CPU time scoring takes from ingest.
 /// </summary>
 public sealed class ForecastScorer
 {
@@ -34,7 +34,7 @@ public sealed class ForecastScorer
     public double[] Horizons { get; }
     public int Seeds { get; }
     public double Step { get; }
-    /// <summary>The wall time the forecasts may take (shared with other replicas); null = no limit.</summary>
+    /// <summary>The CPU time the forecasts may take (shared with other replicas); null = no limit.</summary>
     public ForecastBudget? Budget { get; }
     /// <summary>Forecasts issued so far.</summary>
     public long Issued { get; private set; }
@@ -65,9 +65,9 @@ public sealed class ForecastScorer
         if (Budget is not null && !Budget.TryStart()) { Skipped++; return; }
         _lastIssue = time;
         Issued++;
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        double started = ThreadCpuClock.Seconds();
         var result = forecast(new ForecastSpec { HorizonSeconds = Horizons[^1], StepSeconds = Step, Seeds = Seeds });
-        Budget?.Spend(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        Budget?.Spend(ThreadCpuClock.Seconds() - started);
         Steps += result.SimulatedSteps;
         foreach (double h in Horizons)
         {

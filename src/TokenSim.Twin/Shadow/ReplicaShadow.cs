@@ -254,7 +254,7 @@ public sealed class ReplicaShadow
 
     /// <summary>The production-clock forecast scores so far (empty when scoring is off).</summary>
     public ForecastScore[] ForecastScores => _scorer?.Scores ?? [];
-    /// <summary>Scored forecasts issued, and those skipped because their wall-time budget was spent.</summary>
+    /// <summary>Scored forecasts issued, and those skipped because their CPU budget was spent.</summary>
     public (long Issued, long Skipped) ForecastsScored => _scorer is null ? (0, 0) : (_scorer.Issued, _scorer.Skipped);
 
     /// <summary>Forks the live state into one simulation per seed and runs each forward (<see cref="ReplicaForecaster"/>).</summary>

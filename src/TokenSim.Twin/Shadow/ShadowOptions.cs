@@ -50,7 +50,7 @@ public sealed record ShadowOptions
     /// <summary>Seeds each scored forecast runs (its median is scored). Default 3.</summary>
     public int ForecastScoreSeeds { get; init; } = 3;
     /// <summary>
-    /// The wall time scored forecasts may take, shared with the silo's other replicas; a forecast due while it is
+    /// The CPU time scored forecasts may take, shared with the silo's other replicas; a forecast due while it is
     /// spent is skipped. Null (default): no limit, so the same events always score the same forecasts.
     /// </summary>
     public ForecastBudget? ForecastScoreBudget { get; init; }
