@@ -22,7 +22,7 @@ public sealed class ForecastMetrics
     public const string RefreshDuration = "tokensim_forecast_refresh_duration_seconds";
     public const string ErrorRequests = "tokensim_forecast_mean_abs_error_requests";
     public const string ErrorKv = "tokensim_forecast_kv_mean_abs_error_ratio";
-    public const string Scored = "tokensim_forecast_scored_total";
+    public const string Scored = "tokensim_forecast_scored_forecasts";
 
     private readonly Gauge _running, _waiting, _kv, _ttft, _tpot, _exhausted, _exhaustedProbability, _error, _errorKv, _scored;
     private readonly Counter _refreshes;
@@ -44,7 +44,7 @@ public sealed class ForecastMetrics
             new HistogramConfiguration { LabelNames = ["deployment"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         _error = f.CreateGauge(ErrorRequests, "Mean absolute error of the production-clock forecasts of running or waiting requests at a horizon: the twin's (forecast=twin) or the naive stays-as-now (forecast=naive).", "deployment", "metric", "horizon", "forecast");
         _errorKv = f.CreateGauge(ErrorKv, "Mean absolute error of the production-clock forecasts of KV use (a fraction): twin or naive.", "deployment", "horizon", "forecast");
-        _scored = f.CreateGauge(Scored, "Production-clock forecasts scored so far at each horizon (per metric; a gauge, since it is read from the twin).", "deployment", "metric", "horizon");
+        _scored = f.CreateGauge(Scored, "Production-clock forecasts scored so far at each horizon, per metric (read from the twin at each refresh; restarts with the replica grains).", "deployment", "metric", "horizon");
     }
 
     private static string S(double x) => x.ToString(CultureInfo.InvariantCulture);
