@@ -10,5 +10,6 @@ var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vL
     EmulateCommand.Create(),
     ReplayCommand.Create(),
     PlanCommand.Create(),
+    ForecastCommand.Create(),
 };
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -25,6 +25,7 @@ builder.AddTokenSimKubernetesHosting(settings);     // --kubernetes-hosting: Orl
 builder.AddTokenSimMetrics();                       // prometheus-net metrics, exact names
 builder.AddTokenSimGrpc(settings);                  // services, API key, health, reflection
 builder.AddTokenSimPlanning();                      // capacity plans and what-if simulations over the silo's plan workers
+builder.AddTokenSimForecasts(settings);             // forecast metrics, refresh loop, production-clock scoring
 var app = builder.Build();
 if (settings.Cluster.ServesTwin)
 {
@@ -40,6 +41,7 @@ if (settings.Cluster.ServesTwin)
     app.MapTokenSimSources(settings);
     app.MapTokenSimGateway();
     app.MapTokenSimPlanning(settings);
+    app.MapTokenSimForecasts(settings);
 }
 app.Run();
 return 0;

@@ -6,19 +6,19 @@ using TokenSim.Core.Validation;
 namespace TokenSim.Cli.Commands;
 
 /// <summary>The twin's accuracy over a replayed run: its predictions, frozen at arrival, against what was observed.</summary>
-internal sealed record ReplayReport(string Run, string Deployment, DeploymentInfo Info, int Requests, int Predicted, MetricComparison Ttft, MetricComparison Tpot, MetricComparison E2e, IReadOnlyList<ReplicaTracking> Replicas)
+internal sealed record ReplayReport(string Run, string Deployment, DeploymentInfo Info, int Requests, int Predicted, MetricComparison Ttft, MetricComparison Tpot, MetricComparison E2e, IReadOnlyList<ReplicaTracking> Replicas, ForecastScores? Forecasts = null)
 {
     /// <summary>Closed requests whose records the twin evicted: the comparisons then come from its streaming totals.</summary>
     public long Evicted { get; init; }
 
-    public static ReplayReport From(string run, DeploymentInfo info, AccuracyReport accuracy)
+    public static ReplayReport From(string run, DeploymentInfo info, AccuracyReport accuracy, ForecastScores? forecasts = null)
     {
         if (accuracy.Totals is { RecordsEvicted: > 0 } totals)
         {
             // The kept records are a recent subset: the totals cover every closed request (quantiles within 1%).
             MetricComparison FromTotals(string name, MetricAccuracy m) => new(name, Summary(m.Observed), Summary(m.Predicted), m.AbsErrorMeanPct, m.AbsErrorP50Pct, m.AbsErrorP90Pct);
             return new ReplayReport(run, accuracy.Deployment, info, (int)(totals.RequestsClosed + accuracy.Requests.Count(r => !r.HasObservedE2ES)), (int)totals.E2E.Count,
-                FromTotals("TTFT", totals.Ttft), FromTotals("TPOT", totals.Tpot), FromTotals("E2E", totals.E2E), accuracy.Replicas) { Evicted = totals.RecordsEvicted };
+                FromTotals("TTFT", totals.Ttft), FromTotals("TPOT", totals.Tpot), FromTotals("E2E", totals.E2E), accuracy.Replicas, forecasts) { Evicted = totals.RecordsEvicted };
         }
         MetricComparison Of(string name, Func<RequestAccuracy, (bool, double)> observed, Func<RequestAccuracy, (bool, double)> predicted)
         {
@@ -38,7 +38,7 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
             Of("TTFT", r => (r.HasObservedTtftS, r.ObservedTtftS), r => (r.HasPredictedTtftS, r.PredictedTtftS)),
             Of("TPOT", r => (r.HasObservedTpotS, r.ObservedTpotS), r => (r.HasPredictedTpotS, r.PredictedTpotS)),
             Of("E2E", r => (r.HasObservedE2ES, r.ObservedE2ES), r => (r.HasPredictedE2ES, r.PredictedE2ES)),
-            accuracy.Replicas);
+            accuracy.Replicas, forecasts);
     }
 
     private static Stats Summary(DistributionSummary d) => new(d.Mean, d.P50, d.P90, d.P99);
@@ -64,6 +64,7 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
         if (Evicted > 0) console.MarkupLine($"{Evicted:N0} closed requests' records were evicted by the twin's record bound: figures from its streaming totals");
         foreach (var r in Replicas)
             console.MarkupLine($"replica {r.Replica}: {r.Snapshots} engine snapshots; running observed mean {r.ObservedRunningMean:F1}, simulated {r.SimulatedRunningMean:F1}; waiting observed mean {r.ObservedWaitingMean:F1}, simulated {r.SimulatedWaitingMean:F1}; {Kv(r)}");
+        if (Forecasts is not null) ReplayForecastScores.Print(console, Forecasts);
     }
 
     /// <summary>KV use, observed only where the engine reported it: a run that did not record it says so, never 0%.</summary>
@@ -102,6 +103,7 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
         }
         WriteKv(w);
         w.WriteEndObject();
+        if (Forecasts is not null) ReplayForecastScores.WriteJson(w, Forecasts);
         w.WriteEndObject();
     }
 

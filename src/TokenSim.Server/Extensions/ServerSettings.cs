@@ -2,7 +2,8 @@ namespace TokenSim.Server.Extensions;
 
 /// <summary>
 /// The server's ports and API key. Each comes from its flag (<c>--grpc-port</c>, <c>--metrics-port</c>,
-/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>), else its environment
+/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>, <c>--forecast-interval</c>,
+/// <c>--forecast-score-interval</c>, <c>--forecast-score-budget</c>), else its environment
 /// variable (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>, <c>TOKENSIM_REDIS</c>),
 /// else the default: gRPC on 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key,
 /// 10 s lateness, in-memory grain storage.
@@ -29,6 +30,12 @@ public sealed record ServerSettings
     public string? Sources { get; init; }
     /// <summary>Orleans' Kubernetes hosting for a silo in a pod (<see cref="KubernetesHostingExtensions"/>).</summary>
     public bool KubernetesHosting { get; init; }
+    /// <summary>Wall seconds between the forecasts the server refreshes and exports on its own; 0 = none. Default 5.</summary>
+    public double ForecastIntervalSeconds { get; init; } = 5;
+    /// <summary>Production seconds between the forecasts each replica scores against later snapshots; 0 = none. Default 1.</summary>
+    public double ForecastScoreIntervalSeconds { get; init; } = 1;
+    /// <summary>The share of one core the silo's scored forecasts may take (CPU time, a token bucket); beyond it they are skipped. Default 0.25.</summary>
+    public double ForecastScoreBudget { get; init; } = 0.25;
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -43,6 +50,9 @@ public sealed record ServerSettings
         ["--proxy"] = "TokenSim:Proxy",
         ["--proxy-port"] = "TokenSim:ProxyPort",
         ["--kubernetes-hosting"] = "TokenSim:KubernetesHosting",
+        ["--forecast-interval"] = "TokenSim:ForecastInterval",
+        ["--forecast-score-interval"] = "TokenSim:ForecastScoreInterval",
+        ["--forecast-score-budget"] = "TokenSim:ForecastScoreBudget",
     }.Concat(ClusterSettings.Flags).Concat(ObservabilitySettings.Flags).ToDictionary();
 
     public static ServerSettings From(IConfiguration config)
@@ -59,6 +69,13 @@ public sealed record ServerSettings
         double latenessSeconds = 10;
         if (lateness is not null && !(double.TryParse(lateness, System.Globalization.CultureInfo.InvariantCulture, out latenessSeconds) && latenessSeconds >= 0))
             throw new ArgumentException($"--lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got '{lateness}').");
+        double Seconds(string key, string flag, string env, double fallback, string what = "a number of seconds")
+        {
+            var text = Get(key, env);
+            if (text is null) return fallback;
+            return double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double s) && s >= 0 && double.IsFinite(s) ? s
+                : throw new ArgumentException($"{flag} / {env} must be {what}, 0 or more (got '{text}').");
+        }
         var key = Get("ApiKey", "TOKENSIM_API_KEY");
         var redis = Get("Redis", "TOKENSIM_REDIS");
         var sources = Get("Sources", "TOKENSIM_SOURCES");
@@ -75,6 +92,9 @@ public sealed record ServerSettings
             Observability = ObservabilitySettings.From(Get),
             Sources = string.IsNullOrWhiteSpace(sources) ? null : sources,
             KubernetesHosting = KubernetesHostingExtensions.Enabled(Get("KubernetesHosting", "TOKENSIM_KUBERNETES_HOSTING")),
+            ForecastIntervalSeconds = Seconds("ForecastInterval", "--forecast-interval", "TOKENSIM_FORECAST_INTERVAL", 5),
+            ForecastScoreIntervalSeconds = Seconds("ForecastScoreInterval", "--forecast-score-interval", "TOKENSIM_FORECAST_SCORE_INTERVAL", 1),
+            ForecastScoreBudget = Seconds("ForecastScoreBudget", "--forecast-score-budget", "TOKENSIM_FORECAST_SCORE_BUDGET", 0.25, "a share of one core"),
         };
         if (settings.KubernetesHosting) KubernetesHostingExtensions.Check(settings);
         if (settings.GrpcPort == settings.MetricsPort)

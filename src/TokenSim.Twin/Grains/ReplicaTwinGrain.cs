@@ -18,7 +18,7 @@ namespace TokenSim.Twin.Grains;
 /// put on one silo.
 /// </remarks>
 [HashBasedPlacement]
-public sealed class ReplicaTwinGrain(IOptions<TwinOptions> options, IReplicaStore store) : Grain, IReplicaTwinGrain
+public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IReplicaStore store) : Grain, IReplicaTwinGrain
 {
     private ReplicaLive? _live;
 
@@ -32,7 +32,7 @@ public sealed class ReplicaTwinGrain(IOptions<TwinOptions> options, IReplicaStor
     {
         _live ??= await store.LoadAsync(this.GetPrimaryKeyString(), () => new ReplicaLive(
             new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec), ExecutionTimeModels.Parse(config.ResolvedPerfModel),
-                new ShadowOptions { LatenessSeconds = options.Value.LatenessSeconds, MaxRecords = options.Value.MaxRecords }) { Mirror = _mirror },
+                options.Value.ShadowOptions()) { Mirror = _mirror },
             new SeenEventWindow(options.Value.SeenEventWindow)), CancellationToken.None);
         _live.Shadow.OriginUnixSeconds = config.OriginUnixSeconds;
         return _live;
