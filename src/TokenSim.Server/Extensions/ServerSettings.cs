@@ -2,7 +2,7 @@ namespace TokenSim.Server.Extensions;
 
 /// <summary>
 /// The server's ports and API key. Each comes from its flag (<c>--grpc-port</c>, <c>--metrics-port</c>,
-/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>), else its environment
+/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>, <c>--max-records</c>), else its environment
 /// variable (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>, <c>TOKENSIM_REDIS</c>),
 /// else the default: gRPC on 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key,
 /// 10 s lateness, in-memory grain storage.
@@ -21,6 +21,8 @@ public sealed record ServerSettings
     /// batch written before it is acknowledged. Null: in-memory storage, which dies with the process.
     /// </summary>
     public string? Redis { get; init; }
+    /// <summary>Request records each replica keeps (<c>--max-records</c>, <c>TOKENSIM_MAX_RECORDS</c>); default 100,000.</summary>
+    public int MaxRecords { get; init; } = 100_000;
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -31,6 +33,7 @@ public sealed record ServerSettings
         ["--api-key"] = "TokenSim:ApiKey",
         ["--lateness"] = "TokenSim:Lateness",
         ["--redis"] = "TokenSim:Redis",
+        ["--max-records"] = "TokenSim:MaxRecords",
     };
 
     public static ServerSettings From(IConfiguration config)
@@ -49,6 +52,10 @@ public sealed record ServerSettings
             throw new ArgumentException($"--lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got '{lateness}').");
         var key = Get("ApiKey", "TOKENSIM_API_KEY");
         var redis = Get("Redis", "TOKENSIM_REDIS");
+        var records = Get("MaxRecords", "TOKENSIM_MAX_RECORDS");
+        int maxRecords = 100_000;
+        if (records is not null && !(int.TryParse(records, System.Globalization.CultureInfo.InvariantCulture, out maxRecords) && maxRecords >= 1))
+            throw new ArgumentException($"--max-records / TOKENSIM_MAX_RECORDS must be a whole number of records, 1 or more (got '{records}').");
         var settings = new ServerSettings
         {
             GrpcPort = Port("GrpcPort", "--grpc-port", "TOKENSIM_GRPC_PORT", 7100),
@@ -58,6 +65,7 @@ public sealed record ServerSettings
             ApiKey = string.IsNullOrEmpty(key) ? null : key,
             LatenessSeconds = latenessSeconds,
             Redis = string.IsNullOrWhiteSpace(redis) ? null : redis,
+            MaxRecords = maxRecords,
         };
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");

@@ -14,8 +14,13 @@ public static class TwinExtensions
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, new IPEndPoint(IPAddress.Loopback, settings.SiloPort));
-            if (settings.Redis is { } redis) silo.AddTokenSimTwinRedis(redis, o => o.LatenessSeconds = settings.LatenessSeconds);
-            else silo.AddTokenSimTwin(o => o.LatenessSeconds = settings.LatenessSeconds);
+            void Configure(TwinOptions o)
+            {
+                o.LatenessSeconds = settings.LatenessSeconds;
+                o.MaxRecords = settings.MaxRecords;
+            }
+            if (settings.Redis is { } redis) silo.AddTokenSimTwinRedis(redis, Configure);
+            else silo.AddTokenSimTwin(Configure);
         });
         return builder;
     }
