@@ -100,10 +100,11 @@ public sealed class ReplicaLogReplayTests
         var batches = Batches();
         var unbounded = NewLive();
         var bounded = NewLive(maxRecords: 64);
+        var log = new List<ReplicaLogEntry>();
         foreach (var batch in batches)
         {
             Apply(unbounded, batch);
-            Apply(bounded, batch);
+            log.Add(Apply(bounded, batch));
             // Open requests are never evicted (at the burst's peak more than 64 are open); closed ones are, oldest first.
             Assert.InRange(bounded.Shadow.Requests.Count(r => r.ObservedE2eSeconds is not null), 0, 64);
         }
@@ -132,6 +133,13 @@ public sealed class ReplicaLogReplayTests
         // The unbounded replica's totals agree.
         Assert.Equal(unbounded.Shadow.Totals.Tpot.Observed.Sum, totals.Tpot.Observed.Sum, 9);
         Assert.Equal(0, unbounded.Shadow.Totals.Evicted);
+
+        // Evictions happen at batch ends only, so a bounded replica restored from its log keeps the same records.
+        var restored = NewLive(maxRecords: 64);
+        foreach (var entry in log) restored.Replay(entry);
+        Assert.Equal(kept, restored.Shadow.Requests);
+        var again = restored.Shadow.Totals;
+        Assert.Equal((totals.Closed, totals.Evicted, totals.E2e.AbsErrorPct.Sum), (again.Closed, again.Evicted, again.E2e.AbsErrorPct.Sum));
     }
 
     [Fact]

@@ -9,6 +9,7 @@ public sealed class ServerSettingsTests
     [InlineData("--grpc-port", "99999", "error: --grpc-port / TOKENSIM_GRPC_PORT must be a TCP port from 1 to 65535 (got '99999').")]
     [InlineData("--lateness", "soon", "error: --lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got 'soon').")]
     [InlineData("--sources", "/nonexistent/sources.yaml", "error: --sources: the file '/nonexistent/sources.yaml' does not exist.")]
+    [InlineData("--max-records", "0", "error: --max-records / TOKENSIM_MAX_RECORDS must be a whole number of records, 1 or more (got '0').")]
     [InlineData("--metrics-port", "7100", "error: --grpc-port and --metrics-port must differ (both 7100): gRPC is HTTP/2-only, metrics HTTP/1.1.")]
     public async Task BadFlag_ExitsWithTheProblem(string flag, string value, string expected)
     {

@@ -2,7 +2,7 @@ namespace TokenSim.Server.Extensions;
 
 /// <summary>
 /// The server's ports and API key. Each comes from its flag (<c>--grpc-port</c>, <c>--metrics-port</c>,
-/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>, <c>--forecast-interval</c>,
+/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>, <c>--max-records</c>, <c>--forecast-interval</c>,
 /// <c>--forecast-score-interval</c>, <c>--forecast-score-budget</c>), else its environment
 /// variable (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>, <c>TOKENSIM_REDIS</c>),
 /// else the default: gRPC on 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key,
@@ -36,6 +36,8 @@ public sealed record ServerSettings
     public double ForecastScoreIntervalSeconds { get; init; } = 1;
     /// <summary>The share of one core the silo's scored forecasts may take (CPU time, a token bucket); beyond it they are skipped. Default 0.25.</summary>
     public double ForecastScoreBudget { get; init; } = 0.25;
+    /// <summary>Request records each replica keeps (<c>--max-records</c>, <c>TOKENSIM_MAX_RECORDS</c>); default 100,000.</summary>
+    public int MaxRecords { get; init; } = 100_000;
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -53,6 +55,7 @@ public sealed record ServerSettings
         ["--forecast-interval"] = "TokenSim:ForecastInterval",
         ["--forecast-score-interval"] = "TokenSim:ForecastScoreInterval",
         ["--forecast-score-budget"] = "TokenSim:ForecastScoreBudget",
+        ["--max-records"] = "TokenSim:MaxRecords",
     }.Concat(ClusterSettings.Flags).Concat(ObservabilitySettings.Flags).ToDictionary();
 
     public static ServerSettings From(IConfiguration config)
@@ -79,6 +82,10 @@ public sealed record ServerSettings
         var key = Get("ApiKey", "TOKENSIM_API_KEY");
         var redis = Get("Redis", "TOKENSIM_REDIS");
         var sources = Get("Sources", "TOKENSIM_SOURCES");
+        var records = Get("MaxRecords", "TOKENSIM_MAX_RECORDS");
+        int maxRecords = 100_000;
+        if (records is not null && !(int.TryParse(records, System.Globalization.CultureInfo.InvariantCulture, out maxRecords) && maxRecords >= 1))
+            throw new ArgumentException($"--max-records / TOKENSIM_MAX_RECORDS must be a whole number of records, 1 or more (got '{records}').");
         var settings = new ServerSettings
         {
             GrpcPort = Port("GrpcPort", "--grpc-port", "TOKENSIM_GRPC_PORT", 7100),
@@ -95,6 +102,7 @@ public sealed record ServerSettings
             ForecastIntervalSeconds = Seconds("ForecastInterval", "--forecast-interval", "TOKENSIM_FORECAST_INTERVAL", 5),
             ForecastScoreIntervalSeconds = Seconds("ForecastScoreInterval", "--forecast-score-interval", "TOKENSIM_FORECAST_SCORE_INTERVAL", 1),
             ForecastScoreBudget = Seconds("ForecastScoreBudget", "--forecast-score-budget", "TOKENSIM_FORECAST_SCORE_BUDGET", 0.25, "a share of one core"),
+            MaxRecords = maxRecords,
         };
         if (settings.KubernetesHosting) KubernetesHostingExtensions.Check(settings);
         if (settings.GrpcPort == settings.MetricsPort)

@@ -24,8 +24,13 @@ public static class TwinExtensions
         builder.UseOrleans(silo =>
         {
             silo.UseTokenSimCluster(settings);
-            if (settings.Redis is { } redis) silo.AddTokenSimTwinRedis(redis, o => o.LatenessSeconds = settings.LatenessSeconds);
-            else silo.AddTokenSimTwin(o => o.LatenessSeconds = settings.LatenessSeconds);
+            void Configure(TwinOptions o)
+            {
+                o.LatenessSeconds = settings.LatenessSeconds;
+                o.MaxRecords = settings.MaxRecords;
+            }
+            if (settings.Redis is { } redis) silo.AddTokenSimTwinRedis(redis, Configure);
+            else silo.AddTokenSimTwin(Configure);
             if (TelemetryExtensions.TracesConfigured) silo.AddActivityPropagation();
             silo.AddTokenSimDashboard(settings);
         });

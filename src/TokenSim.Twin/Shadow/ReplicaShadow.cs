@@ -222,7 +222,7 @@ public sealed class ReplicaShadow
         }
         var live = _sim.Submit(new RequestSpec(t, e.PromptTokens, liveOutput, PrefixHashes: FoldHashes(e.PrefixBlockHashes), TokenIds: ids, ExternalCachedTokens: realHit));
         _sim.AdvanceTo(t);
-        if (_group is not null && t - _group.Start > _options.PredictionGroupSeconds) PredictPending();
+        if (_group is not null && t - _group.Start > _options.PredictionGroupSeconds) PredictGroup();
         int predictedOutput = _predictor.Predict(liveOutput);
         var tracked = new ShadowRequest(new RequestAccuracy
         {
@@ -489,11 +489,14 @@ public sealed class ReplicaShadow
     /// </summary>
     public void PredictPending()
     {
-        if (_group is not { } group)
-        {
-            EvictRecords();
-            return;
-        }
+        PredictGroup();
+        // Only here, at the end of a batch, never within one: a replica restored from its log evicts at the same points.
+        EvictRecords();
+    }
+
+    private void PredictGroup()
+    {
+        if (_group is not { } group) return;
         _group = null;
         var clone = group.Clone;
         var watch = new TargetWatch(group.Targets);
@@ -534,7 +537,6 @@ public sealed class ReplicaShadow
             };
             _predicted.Add(LoggedPrediction.Of(tracked.Record));
         }
-        EvictRecords();
     }
 
     /// <summary>The predictions frozen since the last call, for the replica's log.</summary>
@@ -566,7 +568,9 @@ public sealed class ReplicaShadow
         }
         foreach (var p in predictions)
         {
-            if (!_requests.TryGetValue(p.RequestId, out var r)) continue; // evicted since (the record bound)
+            // Records are evicted only at the end of a batch, so every request the batch predicted is still here.
+            if (!_requests.TryGetValue(p.RequestId, out var r))
+                throw new InvalidDataException($"Replica {Replica}'s log holds a prediction for request '{p.RequestId}', which its events do not leave open.");
             r.Record = r.Record with
             {
                 PredictedOutputTokens = p.OutputTokens, PredictedTtftSeconds = p.TtftSeconds, PredictedTpotSeconds = p.TpotSeconds, PredictedE2eSeconds = p.E2eSeconds,
