@@ -2,7 +2,8 @@
 # bench/ingest against a cluster on this machine: a client-only front end and SILOS silo processes meeting in a
 # throwaway redis-server (membership only; grain storage in silo memory unless --redis is passed through EXTRA).
 # usage: bench/cluster-ingest.sh SILOS [bench/ingest flags...]     e.g. bench/cluster-ingest.sh 2 --concurrency 8
-# SILOS=0 runs the embedded default (one process, --role both) instead. Needs a Release build and redis-server on PATH.
+# SILOS=0 runs the embedded default (one process, --role both) instead. EXTRA: more flags for the silos (and the
+# embedded server), FRONTEND_EXTRA for the front end, e.g. EXTRA="--response-timeout 120" FRONTEND_EXTRA="--response-timeout 120". Needs a Release build and redis-server on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 silos=${1:?number of silos (0: the embedded default)}; shift
@@ -24,7 +25,7 @@ else
     dotnet "$server" --role silo "${cluster[@]}" --grpc-port $p --metrics-port $((p + 1)) --silo-port $((p + 2)) --gateway-port $((p + 3)) ${EXTRA:-} >/dev/null 2>&1 & pids+=($!)
   done
   for i in $(seq 1 "$silos"); do wait_http $((base + 10 * i + 1)); done
-  dotnet "$server" --role frontend "${cluster[@]}" --grpc-port $base --metrics-port $((base + 1)) >/dev/null 2>&1 & pids+=($!)
+  dotnet "$server" --role frontend "${cluster[@]}" --grpc-port $base --metrics-port $((base + 1)) ${FRONTEND_EXTRA:-} >/dev/null 2>&1 & pids+=($!)
   wait_http $((base + 1))
 fi
 dotnet "$bench" --server "http://127.0.0.1:$base" "$@"
