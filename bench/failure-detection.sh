@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 repeats=${1:-3}; shift || true
 server=src/TokenSim.Server/bin/Release/net10.0/TokenSim.Server.dll
 times=()
+pids=(); redis=""
+cleanup() { kill -9 "${pids[@]}" $redis 2>/dev/null || true; }
+trap cleanup EXIT
 for rep in $(seq 1 "$repeats"); do
   base=$((20000 + RANDOM % 20000)); rport=$((base + 9))
   redis-server --port $rport --bind 127.0.0.1 --save "" --appendonly no >/dev/null & redis=$!
