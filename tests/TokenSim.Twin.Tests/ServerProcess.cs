@@ -69,7 +69,8 @@ public class ServerProcess : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // Generous: a cluster test starts three server processes, and CI machines can be starved.
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (true)
         {
             if (_process.HasExited) throw new InvalidOperationException($"The server exited with {_process.ExitCode}:\n{Log}");

@@ -6,7 +6,8 @@ namespace TokenSim.Server.Extensions;
 /// <c>--forecast-score-interval</c>, <c>--forecast-score-budget</c>), else its environment
 /// variable (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>, <c>TOKENSIM_REDIS</c>),
 /// else the default: gRPC on 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key,
-/// 10 s lateness, in-memory grain storage.
+/// 10 s lateness, in-memory grain storage. Cluster shape (<see cref="ClusterSettings"/>) and observability
+/// (<see cref="ObservabilitySettings"/>) have their own flags; docs/operations.md lists them all.
 /// </summary>
 public sealed record ServerSettings
 {
