@@ -9,5 +9,6 @@ var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vL
     SweepCommand.Create(),
     EmulateCommand.Create(),
     ReplayCommand.Create(),
+    ForecastCommand.Create(),
 };
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -19,11 +19,13 @@ builder.AddTokenSimEndpoints(settings);             // gRPC (HTTP/2 only) and /m
 builder.AddTokenSimTwin(settings);                  // the Orleans silo: localhost clustering, in-memory storage
 builder.AddTokenSimMetrics();                       // prometheus-net metrics, exact names
 builder.AddTokenSimGrpc(settings);                  // services, API key, health, reflection
+builder.AddTokenSimForecasts(settings);             // forecast metrics, refresh loop, production-clock scoring
 var app = builder.Build();
 app.MapGrpcService<IngestService>().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcService<DeploymentsService>().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcHealthChecksService().RequireHost($"*:{settings.GrpcPort}");
 app.MapGrpcReflectionService().RequireHost($"*:{settings.GrpcPort}");
+app.MapTokenSimForecasts(settings);
 app.MapTokenSimMetrics(settings);
 app.MapTokenSimSources(settings);
 app.MapTokenSimGateway();

@@ -81,6 +81,7 @@ internal static class ReplayCommand
             throw new InvalidDataException($"the twin did not apply {ack.Invalid} invalid and {ack.Late} late events of {events.Count}; first: {first.EventId}: {first.Reason}");
         }
         var accuracy = await deployments.GetAccuracyAsync(new GetAccuracyRequest { Deployment = name }, headers, cancellationToken: cancellation);
-        return ReplayReport.From(run.Directory, info, accuracy);
+        var forecasts = await new Forecasting.ForecastingClient(channel).GetForecastScoresAsync(new GetForecastScoresRequest { Deployment = name }, headers, cancellationToken: cancellation);
+        return ReplayReport.From(run.Directory, info, accuracy, forecasts);
     }
 }

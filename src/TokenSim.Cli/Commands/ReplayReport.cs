@@ -6,9 +6,9 @@ using TokenSim.Core.Validation;
 namespace TokenSim.Cli.Commands;
 
 /// <summary>The twin's accuracy over a replayed run: its predictions, frozen at arrival, against what was observed.</summary>
-internal sealed record ReplayReport(string Run, string Deployment, DeploymentInfo Info, int Requests, int Predicted, MetricComparison Ttft, MetricComparison Tpot, MetricComparison E2e, IReadOnlyList<ReplicaTracking> Replicas)
+internal sealed record ReplayReport(string Run, string Deployment, DeploymentInfo Info, int Requests, int Predicted, MetricComparison Ttft, MetricComparison Tpot, MetricComparison E2e, IReadOnlyList<ReplicaTracking> Replicas, ForecastScores? Forecasts = null)
 {
-    public static ReplayReport From(string run, DeploymentInfo info, AccuracyReport accuracy)
+    public static ReplayReport From(string run, DeploymentInfo info, AccuracyReport accuracy, ForecastScores? forecasts = null)
     {
         MetricComparison Of(string name, Func<RequestAccuracy, (bool, double)> observed, Func<RequestAccuracy, (bool, double)> predicted)
         {
@@ -28,7 +28,7 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
             Of("TTFT", r => (r.HasObservedTtftS, r.ObservedTtftS), r => (r.HasPredictedTtftS, r.PredictedTtftS)),
             Of("TPOT", r => (r.HasObservedTpotS, r.ObservedTpotS), r => (r.HasPredictedTpotS, r.PredictedTpotS)),
             Of("E2E", r => (r.HasObservedE2ES, r.ObservedE2ES), r => (r.HasPredictedE2ES, r.PredictedE2ES)),
-            accuracy.Replicas);
+            accuracy.Replicas, forecasts);
     }
 
     public void Print(IAnsiConsole console)
@@ -51,6 +51,7 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
         console.Write(t);
         foreach (var r in Replicas)
             console.MarkupLine($"replica {r.Replica}: {r.Snapshots} engine snapshots; running observed mean {r.ObservedRunningMean:F1}, simulated {r.SimulatedRunningMean:F1}; waiting observed mean {r.ObservedWaitingMean:F1}, simulated {r.SimulatedWaitingMean:F1}");
+        if (Forecasts is not null) ReplayForecastScores.Print(console, Forecasts);
     }
 
     private static string F(double x) => x.ToString(x >= 100 ? "F1" : "F3", System.Globalization.CultureInfo.InvariantCulture);
@@ -82,6 +83,7 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
             w.WriteEndObject();
         }
         w.WriteEndObject();
+        if (Forecasts is not null) ReplayForecastScores.WriteJson(w, Forecasts);
         w.WriteEndObject();
     }
 }

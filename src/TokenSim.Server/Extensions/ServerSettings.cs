@@ -2,7 +2,8 @@ namespace TokenSim.Server.Extensions;
 
 /// <summary>
 /// The server's ports and API key. Each comes from its flag (<c>--grpc-port</c>, <c>--metrics-port</c>,
-/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>), else its environment
+/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>, <c>--forecast-interval</c>,
+/// <c>--forecast-score-interval</c>, <c>--forecast-score-budget</c>), else its environment
 /// variable (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>, <c>TOKENSIM_REDIS</c>),
 /// else the default: gRPC on 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key,
 /// 10 s lateness, in-memory grain storage.
@@ -23,6 +24,12 @@ public sealed record ServerSettings
     public string? Redis { get; init; }
     /// <summary>The sources file (<c>--sources</c>, <c>TOKENSIM_SOURCES</c>): scrape targets, span rules, deployments to register (docs/vllm.md).</summary>
     public string? Sources { get; init; }
+    /// <summary>Wall seconds between the forecasts the server refreshes and exports on its own; 0 = none. Default 5.</summary>
+    public double ForecastIntervalSeconds { get; init; } = 5;
+    /// <summary>Production seconds between the forecasts each replica scores against later snapshots; 0 = none. Default 1.</summary>
+    public double ForecastScoreIntervalSeconds { get; init; } = 1;
+    /// <summary>The share of one core the silo's scored forecasts may take (a wall-time token bucket); beyond it they are skipped. Default 0.25.</summary>
+    public double ForecastScoreBudget { get; init; } = 0.25;
 
     public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
@@ -36,6 +43,9 @@ public sealed record ServerSettings
         ["--sources"] = "TokenSim:Sources",
         ["--proxy"] = "TokenSim:Proxy",
         ["--proxy-port"] = "TokenSim:ProxyPort",
+        ["--forecast-interval"] = "TokenSim:ForecastInterval",
+        ["--forecast-score-interval"] = "TokenSim:ForecastScoreInterval",
+        ["--forecast-score-budget"] = "TokenSim:ForecastScoreBudget",
     };
 
     public static ServerSettings From(IConfiguration config)
@@ -52,6 +62,13 @@ public sealed record ServerSettings
         double latenessSeconds = 10;
         if (lateness is not null && !(double.TryParse(lateness, System.Globalization.CultureInfo.InvariantCulture, out latenessSeconds) && latenessSeconds >= 0))
             throw new ArgumentException($"--lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got '{lateness}').");
+        double Seconds(string key, string flag, string env, double fallback, string what = "a number of seconds")
+        {
+            var text = Get(key, env);
+            if (text is null) return fallback;
+            return double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double s) && s >= 0 && double.IsFinite(s) ? s
+                : throw new ArgumentException($"{flag} / {env} must be {what}, 0 or more (got '{text}').");
+        }
         var key = Get("ApiKey", "TOKENSIM_API_KEY");
         var redis = Get("Redis", "TOKENSIM_REDIS");
         var sources = Get("Sources", "TOKENSIM_SOURCES");
@@ -65,6 +82,9 @@ public sealed record ServerSettings
             LatenessSeconds = latenessSeconds,
             Redis = string.IsNullOrWhiteSpace(redis) ? null : redis,
             Sources = string.IsNullOrWhiteSpace(sources) ? null : sources,
+            ForecastIntervalSeconds = Seconds("ForecastInterval", "--forecast-interval", "TOKENSIM_FORECAST_INTERVAL", 5),
+            ForecastScoreIntervalSeconds = Seconds("ForecastScoreInterval", "--forecast-score-interval", "TOKENSIM_FORECAST_SCORE_INTERVAL", 1),
+            ForecastScoreBudget = Seconds("ForecastScoreBudget", "--forecast-score-budget", "TOKENSIM_FORECAST_SCORE_BUDGET", 0.25, "a share of one core"),
         };
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");

@@ -8,7 +8,7 @@ using TokenSim.Twin.Shadow;
 namespace TokenSim.Twin.Grains;
 
 /// <summary>A mirrored deployment: its spec, its clock origin, and the fan-out of events to its replica grains.</summary>
-public sealed class DeploymentTwinGrain(
+public sealed partial class DeploymentTwinGrain(
     [PersistentState("deployment", TwinOptions.StorageName)] IPersistentState<DeploymentTwinState> state,
     IOptions<TwinOptions> options,
     IGrainFactory grains) : Grain, IDeploymentTwinGrain

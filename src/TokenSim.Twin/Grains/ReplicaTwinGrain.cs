@@ -7,7 +7,7 @@ using TokenSim.Twin.Shadow;
 namespace TokenSim.Twin.Grains;
 
 /// <summary>One engine replica: drops repeats, then applies events in production-time order to its shadow.</summary>
-public sealed class ReplicaTwinGrain(
+public sealed partial class ReplicaTwinGrain(
     [PersistentState("replica", TwinOptions.StorageName)] IPersistentState<ReplicaTwinState> state,
     IOptions<TwinOptions> options) : Grain, IReplicaTwinGrain
 {
@@ -34,7 +34,7 @@ public sealed class ReplicaTwinGrain(
     private ReplicaShadow Shadow(ReplicaTwinConfig config)
     {
         _shadow ??= new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec),
-            ExecutionTimeModels.Parse(config.ResolvedPerfModel), new ShadowOptions { LatenessSeconds = options.Value.LatenessSeconds }) { Mirror = _mirror };
+            ExecutionTimeModels.Parse(config.ResolvedPerfModel), options.Value.ShadowOptions()) { Mirror = _mirror };
         _shadow.OriginUnixSeconds = config.OriginUnixSeconds;
         return _shadow;
     }

@@ -22,4 +22,23 @@ public sealed class TwinOptions
     /// default: the first <c>data/profiles</c> above the server's binaries.
     /// </summary>
     public string? DataRoot { get; set; }
+    /// <summary>
+    /// Production seconds between the forecasts each replica scores against later engine snapshots; 0 = no scoring.
+    /// Default 1 (<see cref="Shadow.ShadowOptions.ForecastScoreIntervalSeconds"/>).
+    /// </summary>
+    public double ForecastScoreIntervalSeconds { get; set; } = 1;
+    /// <summary>
+    /// The share of one core's wall time the silo's scored forecasts may take, all replicas together
+    /// (<see cref="Shadow.ForecastBudget"/>); a forecast due beyond it is skipped. Default 0.25.
+    /// </summary>
+    public double ForecastScoreBudget { get; set; } = 0.25;
+    /// <summary>One bucket for the whole silo, made at the first replica's activation.</summary>
+    private Shadow.ForecastBudget? _budget;
+
+    /// <summary>The options each replica's shadow runs with.</summary>
+    public Shadow.ShadowOptions ShadowOptions() => new()
+    {
+        LatenessSeconds = LatenessSeconds, ForecastScoreIntervalSeconds = ForecastScoreIntervalSeconds,
+        ForecastScoreBudget = LazyInitializer.EnsureInitialized(ref _budget, () => new Shadow.ForecastBudget(ForecastScoreBudget)),
+    };
 }

@@ -19,6 +19,8 @@ public sealed class FinishedOutputPredictor(OutputPredictorKind kind = OutputPre
     public int? PriorTokens { get; } = priorTokens is null or >= 1 ? priorTokens : throw new ArgumentOutOfRangeException(nameof(priorTokens), "The prior output length must be at least 1 token.");
     public int Window { get; } = window >= 1 ? window : throw new ArgumentOutOfRangeException(nameof(window), "The predictor's window must hold at least 1 request.");
     public int Count => _recent.Count;
+    /// <summary>The finished requests learned from, oldest first.</summary>
+    public IEnumerable<(int Output, int MaxTokens)> Recent => _recent;
 
     /// <summary>Learns one finished request: its output length and its max_tokens (both at least 1 token).</summary>
     public void Observe(int outputTokens, int maxTokens)
@@ -43,5 +45,24 @@ public sealed class FinishedOutputPredictor(OutputPredictorKind kind = OutputPre
         }
         double expected = n > 0 ? sum / n : floor;
         return Math.Clamp((int)Math.Round(expected, MidpointRounding.AwayFromZero), floor, cap);
+    }
+
+    /// <summary>
+    /// A draw from the distribution whose mean <see cref="Predict"/> is: one of the recent finished requests longer
+    /// than <paramref name="produced"/>, scaled as <see cref="Predict"/> scales them; the prediction itself when none is.
+    /// </summary>
+    public int Sample(int maxTokens, int produced, TokenSim.Core.Randomness.SimRandom random)
+    {
+        int floor = produced + 1, cap = Math.Max(floor, maxTokens);
+        if (_recent.Count == 0) return Predict(maxTokens, produced);
+        Span<double> longer = _recent.Count <= 1024 ? stackalloc double[_recent.Count] : new double[_recent.Count];
+        int n = 0;
+        foreach (var (output, max) in _recent)
+        {
+            double x = Kind == OutputPredictorKind.Mean ? output : (double)output / max * maxTokens;
+            if (x > produced) longer[n++] = Math.Min(x, cap);
+        }
+        if (n == 0) return floor;
+        return Math.Clamp((int)Math.Round(longer[random.NextInt(0, n - 1)], MidpointRounding.AwayFromZero), floor, cap);
     }
 }

@@ -24,6 +24,8 @@ public sealed class ReplicaShadow
     private readonly Queue<(double Time, int Prompt, int MaxTokens)> _recentArrivals = new();
     private readonly FinishedOutputPredictor _predictor;
     private readonly ShadowOptions _options;
+    private readonly TrafficModel _traffic;
+    private readonly ForecastScorer? _scorer;
     private CalibratedExecutionTimeModel? _model;
     private int? _observedRunning, _observedWaiting;
     private double? _observedKv;
@@ -41,6 +43,9 @@ public sealed class ReplicaShadow
         Replica = replica;
         _options = options;
         _predictor = new FinishedOutputPredictor(options.OutputPredictor, options.PredictorWindow, options.PriorOutputTokens);
+        _traffic = new TrafficModel(options.TrafficWindowSeconds);
+        if (options.ForecastScoreIntervalSeconds > 0)
+            _scorer = new ForecastScorer(options.ForecastScoreIntervalSeconds, options.ForecastScoreHorizons, options.ForecastScoreSeeds, options.ForecastScoreBudget);
         // Seed 0: the simulation is deterministic, so the same event stream always gives the same predictions.
         _sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = 1, ExecutionTime = s => _model = new CalibratedExecutionTimeModel(executionTime(s)), Seed = 0 });
     }
@@ -183,6 +188,7 @@ public sealed class ReplicaShadow
         _order.Add(tracked);
         if (double.IsNaN(_firstArrival)) _firstArrival = t;
         _recentArrivals.Enqueue((t, e.PromptTokens, liveOutput));
+        _traffic.Observe(t, e.PromptTokens, e.MaxTokens);
         if (_recentArrivals.Count > _options.ArrivalWindow) _recentArrivals.Dequeue();
         if (_group is null)
         {
@@ -337,6 +343,54 @@ public sealed class ReplicaShadow
         _obsWaitingSum += e.Waiting;
         _simRunningSum += replica.Running.Count;
         _simWaitingSum += replica.Waiting.Count;
+        _scorer?.OnSnapshot(_sim.Now, e.Running, e.Waiting, e.KvCacheUsage, Forecast);
+    }
+
+    /// <summary>The traffic learned from recent arrivals, at the replica's clock.</summary>
+    public TrafficEstimate Traffic => _traffic.Estimate(_sim.Now) with
+    {
+        FinishedOutputTokens = _predictor.Recent.Select(r => r.Output).ToArray(), FinishedMaxTokens = _predictor.Recent.Select(r => r.MaxTokens).ToArray(),
+    };
+
+    /// <summary>The production-clock forecast scores so far (empty when scoring is off).</summary>
+    public ForecastScore[] ForecastScores => _scorer?.Scores ?? [];
+    /// <summary>Scored forecasts issued, and those skipped because their wall-time budget was spent.</summary>
+    public (long Issued, long Skipped) ForecastsScored => _scorer is null ? (0, 0) : (_scorer.Issued, _scorer.Skipped);
+
+    /// <summary>Forks the live state into one simulation per seed and runs each forward (<see cref="ReplicaForecaster"/>).</summary>
+    public ReplicaForecast Forecast(ForecastSpec spec)
+    {
+        int maxLen = _sim.Options.Replica.MaxModelLen;
+        var traffic = spec.Traffic ?? _traffic.Estimate(_sim.Now);
+        // A replica that has seen nothing finish (one a forecast adds) draws from the finishes the traffic carries.
+        var predictor = _predictor;
+        if (predictor.Count == 0 && traffic.FinishedOutputTokens.Length > 0)
+        {
+            predictor = new FinishedOutputPredictor(_options.OutputPredictor, _options.PredictorWindow, _options.PriorOutputTokens);
+            for (int i = 0; i < traffic.FinishedOutputTokens.Length; i++) predictor.Observe(traffic.FinishedOutputTokens[i], traffic.FinishedMaxTokens[i]);
+        }
+        return ReplicaForecaster.Run(Replica, _sim.Now, spec, traffic, maxLen, Fork,
+            (cap, random) => predictor.Sample(cap, 0, random), calibration: Calibration);
+    }
+
+    /// <summary>A clone of the current state in which every unfinished request produces a length drawn from the predictor's distribution given what it has produced.</summary>
+    private Simulator Fork(Core.Randomness.SimRandom random)
+    {
+        var clone = _sim.Clone();
+        foreach (var replica in clone.Replicas)
+        {
+            foreach (var r in replica.Running) Draw(r);
+            for (int i = 0; i < replica.Waiting.Count; i++) Draw(replica.Waiting[i]);
+            for (int i = 0; i < replica.Swapped.Count; i++) Draw(replica.Swapped[i]);
+        }
+        return clone;
+
+        void Draw(Request r)
+        {
+            if (!_bySimId.TryGetValue(r.Id, out var tracked)) return;
+            int cap = Math.Min(tracked.Record.MaxTokens, _sim.Options.Replica.MaxModelLen - r.PromptTokens);
+            clone.ReviseOutputTokens(r, _predictor.Sample(cap, r.Generated, random));
+        }
     }
 
     /// <summary>A clone of the current state in which every unfinished request is assumed to produce the
@@ -384,6 +438,7 @@ public sealed class ReplicaShadow
         var clone = group.Clone;
         var watch = new TargetWatch(group.Targets);
         clone.Observer = watch;
+
         var syn = group.Synthetic;
         double next = syn.Next;
         int synLeft = _options.SteadyArrivalsLimit;

@@ -38,4 +38,20 @@ public sealed record ShadowOptions
     /// forward run (<see cref="ReplicaShadow.ApplyDeferred"/>): the most a prediction's state can lag its arrival.
     /// </summary>
     public double PredictionGroupSeconds { get; init; } = 0.5;
+    /// <summary>Seconds of recent arrivals a forecast learns the arrival rate, its trend and burstiness from. Default 10.</summary>
+    public double TrafficWindowSeconds { get; init; } = 10;
+    /// <summary>
+    /// Production seconds between the forecasts the replica scores against later engine snapshots
+    /// (<see cref="ForecastScorer"/>); 0 = no scoring. Default 1.
+    /// </summary>
+    public double ForecastScoreIntervalSeconds { get; init; } = 1;
+    /// <summary>Horizons the scored forecasts look ahead, in seconds. Default 5, 10 and 20.</summary>
+    public IReadOnlyList<double> ForecastScoreHorizons { get; init; } = [5, 10, 20];
+    /// <summary>Seeds each scored forecast runs (its median is scored). Default 3.</summary>
+    public int ForecastScoreSeeds { get; init; } = 3;
+    /// <summary>
+    /// The wall time scored forecasts may take, shared with the silo's other replicas; a forecast due while it is
+    /// spent is skipped. Null (default): no limit, so the same events always score the same forecasts.
+    /// </summary>
+    public ForecastBudget? ForecastScoreBudget { get; init; }
 }

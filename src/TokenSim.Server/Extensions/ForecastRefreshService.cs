@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using TokenSim.Server.Metrics;
+using TokenSim.Twin.Abstractions;
+
+namespace TokenSim.Server.Extensions;
+
+/// <summary>
+/// Every <see cref="ServerSettings.ForecastIntervalSeconds"/> of wall time, forecasts each active deployment
+/// (<see cref="Horizons"/> ahead, <see cref="Seeds"/> seeds) and exports it with its forecast scores.
+/// </summary>
+public sealed class ForecastRefreshService(IGrainFactory grains, ForecastMetrics metrics, ServerSettings settings, ILogger<ForecastRefreshService> log) : BackgroundService
+{
+    /// <summary>The horizons exported, in seconds; one forecast samples them all (its step divides each).</summary>
+    public static readonly double[] Horizons = [10, 30, 60];
+    public const double StepSeconds = 10;
+    public const int Seeds = 4;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (settings.ForecastIntervalSeconds <= 0) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.ForecastIntervalSeconds));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            foreach (var name in await ActiveDeploymentsAsync())
+            {
+                if (stoppingToken.IsCancellationRequested) return;
+                await RefreshAsync(name);
+            }
+        }
+    }
+
+    /// <summary>Deployments whose grain is active in the cluster: the ones receiving events (idle ones deactivate).</summary>
+    private async Task<IEnumerable<string>> ActiveDeploymentsAsync()
+    {
+        var type = grains.GetGrain<IDeploymentTwinGrain>("-").GetGrainId().Type;
+        var active = await grains.GetGrain<IManagementGrain>(0).GetActiveGrains(type);
+        return active.Select(id => id.Key.ToString()!).Order(StringComparer.Ordinal);
+    }
+
+    public async Task RefreshAsync(string deployment)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var grain = grains.GetGrain<IDeploymentForecastGrain>(deployment);
+            var spec = new ForecastSpec { HorizonSeconds = Horizons[^1], StepSeconds = StepSeconds, Seeds = Seeds };
+            if (await grain.ForecastAsync(spec, 0) is not { } forecast) return;
+            metrics.Forecast(forecast, Horizons, clock.Elapsed.TotalSeconds);
+            if (await grain.GetForecastScoresAsync() is { } scores) metrics.Scores(deployment, scores);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One deployment's failure must not stop the others' refreshes; it is counted and logged, not hidden.
+            metrics.RefreshFailed(deployment);
+            log.LogWarning(e, "Refreshing the forecast of deployment {Deployment} failed", deployment);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Grpc.Core;
+using TokenSim.Contracts.V1;
+using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Shadow;
+
+namespace TokenSim.Server.Grpc;
+
+/// <summary>Forecasts a mirrored deployment from its live state, and reports how the twin's scored forecasts did.</summary>
+public sealed class ForecastingService(IGrainFactory grains) : Forecasting.ForecastingBase
+{
+    public const int DefaultSeeds = 8;
+
+    public override async Task<ForecastReply> Forecast(ForecastRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrEmpty(request.Deployment)) RpcErrors.ThrowInvalidArgument("deployment is missing");
+        var spec = SpecOf(request);
+        if (spec.Problem() is { } problem) RpcErrors.ThrowInvalidArgument(problem);
+        var clock = Stopwatch.StartNew();
+        DeploymentForecast? forecast;
+        try
+        {
+            forecast = await grains.GetGrain<IDeploymentForecastGrain>(request.Deployment).ForecastAsync(spec, request.ReplicaDelta);
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        if (forecast is null) RpcErrors.ThrowNotFound(request.Deployment);
+        return ToProto(forecast, clock.Elapsed.TotalSeconds);
+    }
+
+    public override async Task<ForecastScores> GetForecastScores(GetForecastScoresRequest request, ServerCallContext context)
+    {
+        var report = string.IsNullOrEmpty(request.Deployment) ? null : await grains.GetGrain<IDeploymentForecastGrain>(request.Deployment).GetForecastScoresAsync();
+        if (report is null) RpcErrors.ThrowNotFound(request.Deployment);
+        var reply = new ForecastScores { Deployment = request.Deployment, Issued = report.Issued, Skipped = report.Skipped };
+        reply.Scores.AddRange(report.Scores.Select(s => new Contracts.V1.ForecastScore
+        {
+            Metric = s.Metric, HorizonS = s.HorizonSeconds, Points = s.Points, Mae = s.Points == 0 ? 0 : s.Mae, NaiveMae = s.Points == 0 ? 0 : s.NaiveMae,
+        }));
+        return reply;
+    }
+
+    /// <summary>The request with its defaults filled in; checked by <see cref="ForecastSpec.Problem"/>.</summary>
+    public static ForecastSpec SpecOf(ForecastRequest r) => new()
+    {
+        HorizonSeconds = r.HorizonS,
+        StepSeconds = r.HasStepS ? r.StepS : r.HorizonS > 0 ? Math.Min(1, r.HorizonS) : 1,
+        TrafficMultiplier = r.HasTrafficMultiplier ? r.TrafficMultiplier : 1,
+        Seeds = r.HasSeeds ? r.Seeds : DefaultSeeds,
+    };
+
+    public static ForecastReply ToProto(DeploymentForecast f, double wallSeconds)
+    {
+        var reply = new ForecastReply
+        {
+            Deployment = f.Deployment, HorizonS = f.Spec.HorizonSeconds, StepS = f.Spec.StepSeconds, TrafficMultiplier = f.Spec.TrafficMultiplier,
+            ReplicaDelta = f.ReplicaDelta, Seeds = f.Spec.Seeds, SimulatedSteps = f.Replicas.Sum(r => r.SimulatedSteps), WallS = wallSeconds,
+        };
+        reply.Steps.AddRange(ForecastSummary.Of(f.Replicas, f.Spec.StepSeconds).Select(ToProto));
+        foreach (var r in f.Replicas)
+        {
+            var (probability, median) = ForecastSummary.KvExhaustion(r);
+            var t = r.Traffic;
+            var replica = new ReplicaForecastReply
+            {
+                Replica = r.Replica, Added = r.Added, ClockS = r.ClockSeconds, KvExhaustedProbability = probability, Calibration = r.Calibration,
+                Traffic = new LearnedTraffic
+                {
+                    RatePerS = t.RatePerSecond, TrendPerS2 = t.TrendPerSecond2, InterArrivalCv = t.InterArrivalCv, ElapsedS = t.ElapsedSeconds,
+                    MeanPromptTokens = t.PromptTokens.Length == 0 ? 0 : t.PromptTokens.Average(), MeanMaxTokens = t.MaxTokens.Length == 0 ? 0 : t.MaxTokens.Average(),
+                },
+            };
+            if (median is { } m) replica.KvExhaustedInS = m;
+            replica.Steps.AddRange(ForecastSummary.Of(r).Select(ToProto));
+            reply.Replicas.Add(replica);
+        }
+        return reply;
+    }
+
+    private static ForecastStep ToProto(ForecastStepSummary s) => new()
+    {
+        AheadS = s.AheadSeconds, Running = ToProto(s.Running), Waiting = ToProto(s.Waiting), KvUsage = ToProto(s.KvUsage),
+        Ttft = ToProto(s.Ttft), Tpot = ToProto(s.Tpot),
+    };
+
+    private static Spread ToProto(SeedSpread s) => new() { Expected = s.Expected, P50 = s.P50, P90 = s.P90 };
+
+    private static LatencyPercentiles ToProto(LatencySpread l)
+    {
+        var p = new LatencyPercentiles { Requests = l.Requests };
+        if (l.P50 is { } p50) p.P50S = p50;
+        if (l.P90 is { } p90) p.P90S = p90;
+        return p;
+    }
+}

@@ -1,0 +1,18 @@
+namespace TokenSim.Twin.Abstractions;
+
+/// <summary>
+/// How well forecasts of one metric (<c>running</c>, <c>waiting</c> or <c>kv</c>) at one horizon did: over
+/// <see cref="Points"/> forecasts whose target time was observed, the mean absolute error of the forecast and of the
+/// naive forecast (the value observed when the forecast was made, assumed to stay).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("TokenSim.Twin.ForecastScore")]
+public sealed record ForecastScore(
+    [property: Id(0)] string Metric,
+    [property: Id(1)] double HorizonSeconds,
+    [property: Id(2)] long Points,
+    [property: Id(3)] double AbsErrorSum,
+    [property: Id(4)] double NaiveAbsErrorSum)
+{
+    public double Mae => Points == 0 ? double.NaN : AbsErrorSum / Points;
+    public double NaiveMae => Points == 0 ? double.NaN : NaiveAbsErrorSum / Points;
+}

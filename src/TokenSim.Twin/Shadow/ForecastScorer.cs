@@ -1,0 +1,91 @@
+using TokenSim.Twin.Abstractions;
+
+namespace TokenSim.Twin.Shadow;
+
+/// <summary>
+/// Scores a replica's forecasts on the production clock: at an engine snapshot, at most once per
+/// <see cref="IntervalSeconds"/> of production time, it forecasts each horizon ahead from the twin's state and holds
+/// the forecast's expected value (the mean over its seeds) with the snapshot's values (the naive forecast). When a later snapshot reaches a forecast's target time, the snapshot nearest that time is the
+/// observation both are scored against. KV use is scored only where the engine reports it. A
+/// <see cref="ForecastBudget"/> bounds the wall time scoring takes from ingest.
+/// </summary>
+public sealed class ForecastScorer
+{
+    private readonly List<Pending> _pending = [];
+    private readonly Dictionary<(string Metric, double Horizon), (long N, double Err, double Naive)> _scores = [];
+    private Snapshot? _previous;
+    private double _lastIssue = double.NegativeInfinity;
+
+    public ForecastScorer(double intervalSeconds, IReadOnlyList<double> horizons, int seeds, ForecastBudget? budget = null)
+    {
+        Budget = budget;
+        if (!(intervalSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(intervalSeconds), "The scoring interval must be positive.");
+        if (horizons.Count == 0 || horizons.Any(h => !(h > 0))) throw new ArgumentException("Scoring needs at least one horizon, each positive.", nameof(horizons));
+        IntervalSeconds = intervalSeconds;
+        Horizons = horizons.Distinct().Order().ToArray();
+        Seeds = seeds;
+        // One run samples every horizon: its step divides them all (to the millisecond).
+        long g = 0;
+        foreach (double h in Horizons) g = Gcd(g, (long)Math.Round(h * 1000));
+        Step = Math.Max(g, 1) / 1000.0;
+    }
+
+    public double IntervalSeconds { get; }
+    public double[] Horizons { get; }
+    public int Seeds { get; }
+    public double Step { get; }
+    /// <summary>The wall time the forecasts may take (shared with other replicas); null = no limit.</summary>
+    public ForecastBudget? Budget { get; }
+    /// <summary>Forecasts issued so far.</summary>
+    public long Issued { get; private set; }
+    /// <summary>Forecasts due but skipped because the budget was spent.</summary>
+    public long Skipped { get; private set; }
+    /// <summary>Engine steps the scored forecasts simulated.</summary>
+    public long Steps { get; private set; }
+
+    public ForecastScore[] Scores => _scores.OrderBy(kv => kv.Key.Metric).ThenBy(kv => kv.Key.Horizon)
+        .Select(kv => new ForecastScore(kv.Key.Metric, kv.Key.Horizon, kv.Value.N, kv.Value.Err, kv.Value.Naive)).ToArray();
+
+    /// <summary>An engine snapshot observed at production time <paramref name="time"/>, after the twin reached it.</summary>
+    public void OnSnapshot(double time, int running, int waiting, double? kv, Func<ForecastSpec, ReplicaForecast> forecast)
+    {
+        var now = new Snapshot(time, running, waiting, kv);
+        for (int i = _pending.Count - 1; i >= 0; i--)
+        {
+            var p = _pending[i];
+            if (p.Target > time) continue;
+            _pending.RemoveAt(i);
+            var observed = _previous is { } prev && prev.Time > p.Issued && p.Target - prev.Time < time - p.Target ? prev : now;
+            Score("running", p.Horizon, p.Running, p.Naive.Running, observed.Running);
+            Score("waiting", p.Horizon, p.Waiting, p.Naive.Waiting, observed.Waiting);
+            if (p.Kv is { } f && p.Naive.Kv is { } n && observed.Kv is { } o) Score("kv", p.Horizon, f, n, o);
+        }
+        _previous = now;
+        if (time - _lastIssue < IntervalSeconds - 1e-9) return;
+        if (Budget is not null && !Budget.TryStart()) { Skipped++; return; }
+        _lastIssue = time;
+        Issued++;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = forecast(new ForecastSpec { HorizonSeconds = Horizons[^1], StepSeconds = Step, Seeds = Seeds });
+        Budget?.Spend(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        Steps += result.SimulatedSteps;
+        foreach (double h in Horizons)
+        {
+            int k = (int)Math.Round(h / Step) - 1;
+            _pending.Add(new Pending(time, h, time + h, Mean(result.Running, k), Mean(result.Waiting, k), kv is null ? null : Mean(result.KvUsage, k), now));
+        }
+    }
+
+    private void Score(string metric, double horizon, double forecast, double naive, double observed)
+    {
+        _scores.TryGetValue((metric, horizon), out var s);
+        _scores[(metric, horizon)] = (s.N + 1, s.Err + Math.Abs(forecast - observed), s.Naive + Math.Abs(naive - observed));
+    }
+
+    private static double Mean(float[][] bySeed, int step) => bySeed.Average(v => (double)v[step]);
+
+    private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
+
+    private readonly record struct Snapshot(double Time, int Running, int Waiting, double? Kv);
+    private readonly record struct Pending(double Issued, double Horizon, double Target, double Running, double Waiting, double? Kv, Snapshot Naive);
+}

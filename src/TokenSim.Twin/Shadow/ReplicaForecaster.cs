@@ -1,0 +1,124 @@
+using TokenSim.Core.Randomness;
+using TokenSim.Core.Simulation;
+using TokenSim.Twin.Abstractions;
+using Request = TokenSim.Core.Simulation.Request;
+
+namespace TokenSim.Twin.Shadow;
+
+/// <summary>
+/// Runs a replica's forecast: per seed, a fork of the live simulation (in-flight requests with output lengths drawn
+/// from the learned distribution) driven by arrivals drawn from the learned traffic, sampled at every step.
+/// </summary>
+/// <remarks>
+/// How long traffic goes on is unknown. Each seed draws it from the Copernican prior the predictions already assume
+/// (<see cref="ArrivalsHorizon.Elapsed"/>): traffic seen for T seconds lasts another L with P(L &gt; x) = T / (T + x),
+/// median T. Seeds take stratified quantiles of it, so a few seeds span it evenly; a long-running deployment (large T)
+/// is in effect forecast at steady traffic.
+/// </remarks>
+public static class ReplicaForecaster
+{
+    /// <param name="fork">A fresh copy of the replica's simulation with in-flight output lengths drawn with the given random stream.</param>
+    /// <param name="outputOf">Draws an output length for a new request with the given cap.</param>
+    public static ReplicaForecast Run(int replica, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
+        Func<SimRandom, Simulator> fork, Func<int, SimRandom, int> outputOf, bool added = false, double calibration = 1)
+    {
+        int steps = spec.Steps, seeds = spec.Seeds;
+        var running = new float[seeds][];
+        var waiting = new float[seeds][];
+        var kv = new float[seeds][];
+        var ttft = new List<double>[steps];
+        var tpot = new List<double>[steps];
+        for (int k = 0; k < steps; k++) { ttft[k] = []; tpot[k] = []; }
+        var exhausted = new double[seeds];
+        long work = 0;
+        for (int s = 0; s < seeds; s++)
+        {
+            var random = new SimRandom((ulong)(s + 1) * 0x9E3779B97F4A7C15UL);
+            var sim = fork(random);
+            double lifetime = Lifetime(traffic.ElapsedSeconds, (s + 0.5) / seeds);
+            SubmitArrivals(sim, clock, spec, traffic, lifetime, maxModelLen, outputOf, random);
+            var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot);
+            sim.Observer = watch;
+            running[s] = new float[steps];
+            waiting[s] = new float[steps];
+            kv[s] = new float[steps];
+            var r = sim.Replicas[0];
+            long before = r.Steps;
+            for (int k = 0; k < steps; k++)
+            {
+                sim.AdvanceTo(clock + Math.Min((k + 1) * spec.StepSeconds, spec.HorizonSeconds));
+                running[s][k] = r.Running.Count;
+                waiting[s][k] = r.Waiting.Count + r.Swapped.Count;
+                kv[s][k] = (float)r.Kv.Usage;
+                if (r.Kv.FreeBlocks == 0) watch.Exhaust(sim.Now);
+            }
+            sim.Observer = null;
+            work += r.Steps - before;
+            exhausted[s] = watch.ExhaustedAt - clock;
+        }
+        return new ReplicaForecast
+        {
+            Replica = replica, Added = added, ClockSeconds = clock, StepSeconds = spec.StepSeconds, Traffic = traffic,
+            Running = running, Waiting = waiting, KvUsage = kv, KvExhaustedSeconds = exhausted, Calibration = calibration, SimulatedSteps = work,
+            TtftSeconds = ttft.Select(l => l.ToArray()).ToArray(), TpotSeconds = tpot.Select(l => l.ToArray()).ToArray(),
+        };
+    }
+
+    /// <summary>Quantile <paramref name="u"/> of the remaining lifetime of traffic seen for <paramref name="elapsed"/> seconds.</summary>
+    public static double Lifetime(double elapsed, double u) => elapsed <= 0 ? 0 : elapsed * (1 / (1 - u) - 1);
+
+    /// <summary>
+    /// Arrivals of a renewal process whose gaps are gamma with the learned coefficient of variation, run in
+    /// operational time so the rate can follow its trend; prompt and max_tokens from a recent request.
+    /// </summary>
+    private static void SubmitArrivals(Simulator sim, double clock, ForecastSpec spec, TrafficEstimate traffic, double lifetime, int maxModelLen,
+        Func<int, SimRandom, int> outputOf, SimRandom random)
+    {
+        if (traffic.PromptTokens.Length == 0 || spec.TrafficMultiplier <= 0) return;
+        double end = Math.Min(spec.HorizonSeconds, lifetime);
+        double shape = 1 / (traffic.InterArrivalCv * traffic.InterArrivalCv);
+        double x = 0;
+        // The process is stationary: the first gap is drawn like any other, from the forecast's start.
+        while (true)
+        {
+            double rate = traffic.RateAt(x) * spec.TrafficMultiplier;
+            if (!(rate > 0)) break;
+            x += random.NextGamma(shape, 1 / shape) / rate;
+            if (x > end) break;
+            int i = random.NextInt(0, traffic.PromptTokens.Length - 1);
+            int prompt = Math.Min(traffic.PromptTokens[i], maxModelLen - 1);
+            int cap = Math.Max(1, Math.Min(traffic.MaxTokens[i], maxModelLen - prompt));
+            sim.Submit(new RequestSpec(clock + x, prompt, outputOf(cap, random)));
+        }
+    }
+
+    private sealed class Watch(Simulator sim, double clock, double step, int steps, List<double>[] ttft, List<double>[] tpot) : ISimulationObserver
+    {
+        public double ExhaustedAt { get; private set; } = double.NaN;
+
+        private int Bin(double now) => Math.Clamp((int)Math.Ceiling((now - clock) / step - 1e-9) - 1, 0, steps - 1);
+
+        public void Exhaust(double now)
+        {
+            if (double.IsNaN(ExhaustedAt)) ExhaustedAt = now;
+        }
+
+        public void OnToken(Request r, double now)
+        {
+            if (r.Generated == 1) ttft[Bin(now)].Add(now - r.ArrivalTime);
+        }
+
+        public void OnFinished(Request r, double now)
+        {
+            if (r.Generated > 1) tpot[Bin(now)].Add(r.TpotSeconds);
+        }
+
+        // vLLM preempts only when a running request cannot get a block: the cache is full.
+        public void OnPreempted(Request r, double now) => Exhaust(now);
+
+        public void OnStep(int replica, in BatchShape shape, double start, double seconds)
+        {
+            if (sim.Replicas[replica].Kv.FreeBlocks == 0) Exhaust(start);
+        }
+    }
+}

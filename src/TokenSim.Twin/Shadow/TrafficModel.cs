@@ -1,0 +1,86 @@
+using TokenSim.Twin.Abstractions;
+
+namespace TokenSim.Twin.Shadow;
+
+/// <summary>
+/// Learns a replica's traffic from its arrivals for forecasts: rate and trend over a recent window, burstiness, and
+/// the prompt and max_tokens lengths of recent requests.
+/// </summary>
+/// <remarks>
+/// The rate is the window's mean unless a straight line through its per-bin counts has a slope beyond two standard
+/// errors of Poisson counts; then it is that line's value now, so a burst that stops (or a ramp) shows within a few
+/// seconds instead of lingering in the window's mean.
+/// </remarks>
+public sealed class TrafficModel(double windowSeconds = 10, int lengthWindow = 256)
+{
+    private const int Bins = 10;
+    private readonly Queue<double> _times = new();
+    private readonly Queue<(int Prompt, int MaxTokens)> _lengths = new();
+    private double _first = double.NaN;
+
+    public double WindowSeconds { get; } = windowSeconds > 0 ? windowSeconds : throw new ArgumentOutOfRangeException(nameof(windowSeconds), "The traffic window must be positive.");
+    public int LengthWindow { get; } = lengthWindow >= 1 ? lengthWindow : throw new ArgumentOutOfRangeException(nameof(lengthWindow), "The length window must hold at least 1 request.");
+
+    /// <summary>One arrival at production time <paramref name="time"/> (non-decreasing).</summary>
+    public void Observe(double time, int promptTokens, int maxTokens)
+    {
+        if (double.IsNaN(_first)) _first = time;
+        _times.Enqueue(time);
+        _lengths.Enqueue((promptTokens, maxTokens));
+        if (_lengths.Count > LengthWindow) _lengths.Dequeue();
+        while (_times.Count > 0 && _times.Peek() < time - WindowSeconds) _times.Dequeue();
+    }
+
+    public TrafficEstimate Estimate(double now)
+    {
+        if (double.IsNaN(_first)) return TrafficEstimate.None;
+        double elapsed = Math.Max(0, now - _first);
+        // A young stream is judged over what there is of it, not diluted by a window it has not lived through.
+        double window = Math.Min(WindowSeconds, elapsed);
+        double start = now - window;
+        var inWindow = _times.Where(t => t > start && t <= now).ToArray();
+        double rate = 0, trend = 0, cv = 1;
+        if (window > 0 && inWindow.Length > 0)
+        {
+            rate = inWindow.Length / window;
+            (rate, trend) = Trend(inWindow, start, window, rate);
+            cv = Cv(inWindow);
+        }
+        return new TrafficEstimate
+        {
+            RatePerSecond = rate, TrendPerSecond2 = trend, WindowSeconds = window, InterArrivalCv = cv, ElapsedSeconds = elapsed,
+            PromptTokens = _lengths.Select(l => l.Prompt).ToArray(), MaxTokens = _lengths.Select(l => l.MaxTokens).ToArray(),
+        };
+    }
+
+    /// <summary>The least-squares line through per-bin rates, kept when its slope exceeds two Poisson standard errors.</summary>
+    private static (double Rate, double Trend) Trend(double[] times, double start, double window, double mean)
+    {
+        double width = window / Bins;
+        var counts = new double[Bins];
+        foreach (double t in times) counts[Math.Clamp((int)((t - start) / width), 0, Bins - 1)]++;
+        double xMean = window / 2, sxx = 0, sxy = 0;
+        for (int j = 0; j < Bins; j++)
+        {
+            double x = (j + 0.5) * width - xMean;
+            sxx += x * x;
+            sxy += x * (counts[j] / width - mean);
+        }
+        double slope = sxy / sxx;
+        // A bin's count is Poisson with mean n / Bins, so its rate has variance mean / width.
+        double se = Math.Sqrt(mean / width / sxx);
+        if (Math.Abs(slope) <= 2 * se) return (mean, 0);
+        return (Math.Max(0, mean + slope * window / 2), slope);
+    }
+
+    private static double Cv(double[] times)
+    {
+        if (times.Length < 4) return 1;
+        var gaps = new double[times.Length - 1];
+        for (int i = 1; i < times.Length; i++) gaps[i - 1] = times[i] - times[i - 1];
+        double m = gaps.Average();
+        if (!(m > 0)) return 1;
+        double v = gaps.Sum(g => (g - m) * (g - m)) / (gaps.Length - 1);
+        return Math.Clamp(Math.Sqrt(v) / m, 0.2, 5);
+    }
+}
