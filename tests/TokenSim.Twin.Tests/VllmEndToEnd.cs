@@ -84,7 +84,8 @@ public sealed partial class VllmEndToEnd : IAsyncDisposable
         acc = await client.GetAccuracyAsync(new GetAccuracyRequest { Deployment = "prod" });
         string metrics = await _server.MetricsTextAsync();
         _metrics = string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("tokensim_otlp") || l.StartsWith("tokensim_source") || l.StartsWith("tokensim_events_ingested") || l.StartsWith("tokensim_gateway_untracked")));
-        return E2eReport.From(ok.Length, ok.Count(x => x), acc, metrics, samples, seconds, rate);
+        var forecasts = await new Forecasting.ForecastingClient(_server.Channel).GetForecastScoresAsync(new GetForecastScoresRequest { Deployment = "prod" });
+        return E2eReport.From(ok.Length, ok.Count(x => x), acc, metrics, samples, seconds, rate) with { Forecasts = forecasts };
     }
 
     private string Target(int i) => $$"""
@@ -209,6 +210,8 @@ public sealed partial record E2eReport
     public int RealPrefixHits { get; init; }
     /// <summary>Mean |simulated − observed| per metric over the samples (running and waiting in requests, KV as a fraction), and the observed mean.</summary>
     public Dictionary<string, (double MeanAbsDiff, double ObservedMean, double SimulatedMean, int Samples)> Tracking { get; init; } = [];
+    /// <summary>The twin's forecasts of running, waiting and KV scored against later scrapes, and the naive forecast's.</summary>
+    public ForecastScores? Forecasts { get; init; }
 
     public static E2eReport From(int sent, int ok, AccuracyReport acc, string metrics, List<TrackingSample> samples, double seconds, double rate)
     {
@@ -256,6 +259,11 @@ public sealed partial record E2eReport
         ttft_vs_gateway = new { scored = TtftScored, median_abs_error = TtftMedianAbsError, p90_abs_error = TtftP90AbsError, mean_signed_error = TtftMeanSignedError },
         ttft_vs_span_engine = new { scored = EngineTtftScored, median_abs_error = EngineTtftMedianAbsError, p90_abs_error = EngineTtftP90AbsError, mean_signed_error = EngineTtftMeanSignedError },
         e2e_median_abs_error = E2eMedianAbsError,
+        forecasts = Forecasts is null ? null : new
+        {
+            issued = Forecasts.Issued, skipped = Forecasts.Skipped,
+            scores = Forecasts.Scores.Select(f => new { metric = f.Metric, horizon_s = f.HorizonS, points = f.Points, mae = f.Mae, naive_mae = f.NaiveMae }),
+        },
         tracking = Tracking.ToDictionary(kv => kv.Key, kv => new { mean_abs_diff = kv.Value.MeanAbsDiff, observed_mean = kv.Value.ObservedMean, simulated_mean = kv.Value.SimulatedMean, samples = kv.Value.Samples }),
     }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 }
