@@ -125,6 +125,10 @@ public sealed class KeyedServerProcess() : ServerProcess(Key)
     public const string Key = "s3cret-key";
 }
 
-/// <summary>A server with a sources file and, when <paramref name="proxyPort"/> is given, the OpenAI gateway on it.</summary>
-public sealed class SourcedServerProcess(string sourcesFile, int? proxyPort = null)
-    : ServerProcess(null, proxyPort is { } p ? ["--sources", sourcesFile, "--proxy", "true", "--proxy-port", $"{p}"] : ["--sources", sourcesFile]);
+/// <summary>
+/// A server with a sources file and, when <paramref name="proxyPort"/> is given, the OpenAI gateway on it; the lateness
+/// bound is <paramref name="lateness"/> seconds (the last --lateness given wins).
+/// </summary>
+public sealed class SourcedServerProcess(string sourcesFile, int? proxyPort = null, double lateness = 1)
+    : ServerProcess(null, [.. proxyPort is { } p ? new[] { "--sources", sourcesFile, "--proxy", "true", "--proxy-port", $"{p}" } : ["--sources", sourcesFile],
+        "--lateness", lateness.ToString(System.Globalization.CultureInfo.InvariantCulture)]);

@@ -24,6 +24,9 @@ public static class VllmExtensions
         builder.Services.AddHostedService<KvEventSources>();
         var gateway = GatewaySettings.From(builder.Configuration, sources, settings.Sources);
         if (gateway is null) return builder;
+        // A line per proxied request (and per grain placement) would bury what matters.
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddSingleton(gateway);
         int port = gateway.Port;
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1));

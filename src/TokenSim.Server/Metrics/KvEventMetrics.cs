@@ -19,9 +19,10 @@ public sealed class KvEventMetrics
     public const string Restarts = "tokensim_kv_event_restarts_total";
     public const string Events = "tokensim_kv_events_total";
     public const string DeliveryFailures = "tokensim_kv_event_delivery_failures_total";
+    public const string Delivered = "tokensim_kv_event_batches_delivered_total";
     public const string MirrorBlocks = "tokensim_kv_mirror_blocks";
 
-    private readonly Counter _batches, _rejected, _lost, _seqs, _restarts, _events, _failures;
+    private readonly Counter _batches, _rejected, _lost, _seqs, _restarts, _events, _failures, _delivered;
     private readonly Gauge _unaccounted, _blocks;
     private readonly List<(string Deployment, string Replica, KvSourceStats Stats)> _sources = [];
 
@@ -37,6 +38,7 @@ public sealed class KvEventMetrics
         _restarts = f.CreateCounter(Restarts, "Publisher restarts seen (the sequence went back to 0; the mirror was reset).", labels);
         _events = f.CreateCounter(Events, "KV events in applied batches, by type (BlockStored, BlockRemoved, AllBlocksCleared).", [.. labels, "type"]);
         _failures = f.CreateCounter(DeliveryFailures, "Decoded batches whose call to the replica's mirror failed (logged).", labels);
+        _delivered = f.CreateCounter(Delivered, "Batches applied to the replica grain's mirror (after ordering and decoding).", labels);
         _blocks = f.CreateGauge(MirrorBlocks, "Distinct block hashes in a replica's mirror of its real prefix cache.", labels);
         registry.AddBeforeCollectCallback(Collect);
     }
@@ -71,6 +73,7 @@ public sealed class KvEventMetrics
                 _events.WithLabels(d, r, "BlockRemoved").IncTo(s.EventsRemoved);
                 _events.WithLabels(d, r, "AllBlocksCleared").IncTo(s.EventsCleared);
                 _failures.WithLabels(d, r).IncTo(s.DeliveryFailures);
+                _delivered.WithLabels(d, r).IncTo(s.Delivered);
             }
     }
 }
