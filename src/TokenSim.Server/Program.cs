@@ -24,7 +24,7 @@ builder.AddTokenSimTwin(settings);                  // --role: a silo (localhost
 builder.AddTokenSimKubernetesHosting(settings);     // --kubernetes-hosting: Orleans' Kubernetes hosting for a silo in a pod
 builder.AddTokenSimMetrics();                       // prometheus-net metrics, exact names
 builder.AddTokenSimGrpc(settings);                  // services, API key, health, reflection
-builder.AddTokenSimPlanning();                      // capacity plans and what-if simulations over the silo's plan workers
+builder.AddTokenSimPlanning(settings);              // capacity plans and what-if simulations over the silo's plan workers
 builder.AddTokenSimForecasts(settings);             // forecast metrics, refresh loop, production-clock scoring
 var app = builder.Build();
 if (settings.Cluster.ServesTwin)
