@@ -7,10 +7,11 @@ namespace TokenSim.Server.Extensions;
 
 public static class PlanningExtensions
 {
-    /// <summary>The plan workers in this silo, their metrics on the server's <c>/metrics</c>, and the Planning service.</summary>
+    /// <summary>The plan workers in this silo, their metrics and the last plan's answer on the server's <c>/metrics</c>, and the Planning service.</summary>
     public static WebApplicationBuilder AddTokenSimPlanning(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(sp => new PlanMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
+        builder.Services.AddSingleton<PlanAnswerMetrics>();
         builder.UseOrleans(silo => silo.AddTokenSimPlanning());
         return builder;
     }

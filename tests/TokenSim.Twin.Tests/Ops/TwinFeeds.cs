@@ -81,4 +81,70 @@ internal static class TwinFeeds
             }
         }
     }
+
+    /// <summary>
+    /// A replica with a KV cache of 64 blocks (1,024 tokens) given a 500-token prompt with 400 tokens to generate
+    /// every 2 s, so the server's refreshed forecasts have it exhausted (the forecast dashboard's time to exhaustion
+    /// and the TokenSimKvExhaustionForecast alert's operand have real series).
+    /// </summary>
+    public static async Task KvPressureAsync(ServerProcess server, CancellationToken stop)
+    {
+        const string deployment = "ops-kv-pressure";
+        await new Deployments.DeploymentsClient(server.Channel).RegisterDeploymentAsync(new RegisterDeploymentRequest
+        {
+            Spec = new DeploymentSpec
+            {
+                Name = deployment, Model = "llama-3.1-8b", Hardware = "a100-80g", Replicas = 1, PerfModel = "roofline",
+                Engine = new EngineSettings { KvBlocks = 64, MaxModelLen = 1000 },
+            },
+        }, cancellationToken: stop);
+        var ingest = new Ingest.IngestClient(server.Channel);
+        for (int i = 0; !stop.IsCancellationRequested; i++)
+        {
+            var arrived = new Event { EventId = $"kv{i}", Deployment = deployment, Replica = 0, ProducedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
+            arrived.RequestArrived = new RequestArrived { RequestId = $"kv{i}", PromptTokens = 500, MaxTokens = 400 };
+            var answer = await ingest.IngestBatchAsync(new IngestBatchRequest { Events = { arrived } });
+            Assert.Equal(Outcome.Applied, answer.Outcomes.Single().Outcome);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>tokensim emulate --replicas 2</c> on the ports <see cref="OpsServerProcess"/>' sources file names, exporting
+    /// its request spans to the twin's OTLP/gRPC port and publishing KV events, under a steady load of requests sharing
+    /// a prefix (so blocks are stored and evicted) from two clients per replica, until cancelled.
+    /// </summary>
+    public static async Task EmulateAsync(ServerProcess server, CancellationToken stop)
+    {
+        string kv = $"{{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:{OpsServerProcess.KvPort}\",\"replay_endpoint\":\"tcp://*:{OpsServerProcess.KvPort + 2}\",\"topic\":\"kv-events\"}}";
+        await using var emulator = await EmulatorProcess.StartOnAsync(OpsServerProcess.EmulatorPort, 2,
+            "--otlp-traces-endpoint", $"grpc://127.0.0.1:{server.GrpcPort}", "--kv-events-config", kv);
+        using var http = new HttpClient();
+        async Task Client(int replica, int client)
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                // A 512-token prefix shared by every request, then 64 tokens of its own.
+                var prompt = string.Join(", ", Enumerable.Range(1, 512).Concat(Enumerable.Range(1000 + 64 * (i * 4 + client), 64)));
+                using var body = new StringContent($"{{\"prompt\": [{prompt}], \"max_tokens\": 48, \"ignore_eos\": true}}", System.Text.Encoding.UTF8, "application/json");
+                try
+                {
+                    using var answer = await http.PostAsync($"http://127.0.0.1:{OpsServerProcess.EmulatorPort + replica}/v1/completions", body, stop);
+                    Assert.True(answer.IsSuccessStatusCode, $"emulate replica {replica}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(CancellationToken.None)}\n{emulator.Log}");
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+        await Task.WhenAll(Client(0, 0), Client(0, 1), Client(1, 0), Client(1, 1));
+    }
 }
