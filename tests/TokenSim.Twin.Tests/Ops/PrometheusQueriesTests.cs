@@ -25,7 +25,8 @@ public sealed class PrometheusQueriesTests(OpsServerProcess server) : IClassFixt
             new Dictionary<string, string> { ["tokensim-rules.yml"] = rules.Replace("interval: 30s", "interval: 5s") });
 
         using var stop = new CancellationTokenSource(Feed);
-        var feeds = new[] { TwinFeeds.ReplayLoopAsync(server, stop.Token), TwinFeeds.LostEventsAsync(server, stop.Token), TwinFeeds.KvPressureAsync(server, stop.Token), TwinFeeds.EmulateAsync(server, stop.Token) };
+        var feeds = new[] { TwinFeeds.ReplayLoopAsync(server, stop.Token), TwinFeeds.LostEventsAsync(server, stop.Token), TwinFeeds.KvPressureAsync(server, stop.Token), TwinFeeds.EmulateAsync(server, stop.Token),
+            TwinFeeds.PlanAsync(server, stop.Token) };
         foreach (var feed in feeds)
             _ = feed.ContinueWith(_ => stop.Cancel(), TaskContinuationOptions.OnlyOnFaulted);   // one failed feed stops the others
         await Task.WhenAll(feeds);   // and fails the test here with its own error

@@ -83,9 +83,10 @@ internal static class TwinFeeds
     }
 
     /// <summary>
-    /// A replica with a KV cache of 64 blocks (1,024 tokens) given a 500-token prompt with 400 tokens to generate
-    /// every 2 s, so the server's refreshed forecasts have it exhausted (the forecast dashboard's time to exhaustion
-    /// and the TokenSimKvExhaustionForecast alert's operand have real series).
+    /// A replica with a KV cache of 64 blocks (1,024 tokens) given a 100-token prompt with 800 tokens to generate
+    /// every second: each is admitted with 7 blocks and grows to 57, so the running requests soon need more blocks
+    /// than there are and the scheduler preempts; the server's refreshed forecasts have the cache exhausted (the
+    /// forecast dashboard's time to exhaustion and the TokenSimKvExhaustionForecast alert's operand have real series).
     /// </summary>
     public static async Task KvPressureAsync(ServerProcess server, CancellationToken stop)
     {
@@ -102,12 +103,12 @@ internal static class TwinFeeds
         for (int i = 0; !stop.IsCancellationRequested; i++)
         {
             var arrived = new Event { EventId = $"kv{i}", Deployment = deployment, Replica = 0, ProducedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
-            arrived.RequestArrived = new RequestArrived { RequestId = $"kv{i}", PromptTokens = 500, MaxTokens = 400 };
+            arrived.RequestArrived = new RequestArrived { RequestId = $"kv{i}", PromptTokens = 100, MaxTokens = 800 };
             var answer = await ingest.IngestBatchAsync(new IngestBatchRequest { Events = { arrived } });
             Assert.Equal(Outcome.Applied, answer.Outcomes.Single().Outcome);
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(2), stop);
+                await Task.Delay(TimeSpan.FromSeconds(1), stop);
             }
             catch (OperationCanceledException)
             {
@@ -146,5 +147,41 @@ internal static class TwinFeeds
             }
         }
         await Task.WhenAll(Client(0, 0), Client(0, 1), Client(1, 0), Client(1, 1));
+    }
+
+    /// <summary>
+    /// Every 30 s a small capacity plan through the server (Llama-3.1-8B at 2 requests/s of 256 prompt and 64 output
+    /// tokens for 20 s, on an A100-80GB, TP 1, 1 or 2 replicas): one replica is plenty, so the answer is 1 replica at
+    /// the one GPU's price, which the capacity dashboard's gauges then show.
+    /// </summary>
+    public static async Task PlanAsync(ServerProcess server, CancellationToken stop)
+    {
+        var planning = new TokenSim.Contracts.V1.Planning.PlanningClient(server.Channel);
+        while (!stop.IsCancellationRequested)
+        {
+            var request = new TokenSim.Contracts.V1.PlanRequest
+            {
+                Base = { ["model"] = "llama-3.1-8b", ["max-model-len"] = "4096", ["perf-model"] = "roofline", ["seed"] = "1" },
+                Traffic = new TokenSim.Contracts.V1.Traffic { Rate = new TokenSim.Contracts.V1.RateTraffic { Rate = 2, DurationS = 20, Lengths = "input=256,output=64" } },
+                Slo = new TokenSim.Contracts.V1.Slo { Percentile = 0.9, TtftS = 2, TpotS = 0.2 },
+                Candidates = new TokenSim.Contracts.V1.CandidateSpace { Hardware = { "a100-80g" }, TensorParallel = { 1 }, Scheduler = { "vllm-v1" }, MinReplicas = 1, MaxReplicas = 2, CostPerGpuHour = { ["a100-80g"] = 1.8 } },
+            };
+            TokenSim.Contracts.V1.PlanResult? result = null;
+            try
+            {
+                using var call = planning.Plan(request, cancellationToken: stop);
+                while (await call.ResponseStream.MoveNext(stop))
+                    if (call.ResponseStream.Current.Result is { } r) result = r;
+                Assert.NotNull(result);
+                Assert.True(result.Found, result.ToString());
+                Assert.Equal(("a100-80g", 1, 1), (result.Best.Hardware, result.Best.TensorParallel, result.Best.Replicas));
+                Assert.Equal(1.8, result.Best.CostPerHour, 9);
+                await Task.Delay(TimeSpan.FromSeconds(30), stop);
+            }
+            catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Cancelled })
+            {
+                return;
+            }
+        }
     }
 }
