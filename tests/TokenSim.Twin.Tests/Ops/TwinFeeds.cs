@@ -176,6 +176,7 @@ internal static class TwinFeeds
                 Assert.True(result.Found, result.ToString());
                 Assert.Equal(("a100-80g", 1, 1), (result.Best.Hardware, result.Best.TensorParallel, result.Best.Replicas));
                 Assert.Equal(1.8, result.Best.CostPerHour, 9);
+                Assert.Contains("tokensim_plan_last_cost_per_hour{answer=\"best\",hardware=\"a100-80g\",tensor_parallel=\"1\",scheduler=\"vllm-v1\"} 1.8\n", await server.MetricsTextAsync());
                 await Task.Delay(TimeSpan.FromSeconds(30), stop);
             }
             catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Cancelled })
