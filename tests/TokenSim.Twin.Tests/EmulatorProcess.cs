@@ -44,9 +44,11 @@ public sealed class EmulatorProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<EmulatorProcess> StartAsync(int replicas, params string[] extra)
+    public static Task<EmulatorProcess> StartAsync(int replicas, params string[] extra) => StartOnAsync(FreePorts(replicas), replicas, extra);
+
+    /// <summary>Started on <paramref name="port"/> (replica i on port + i), for a sources file written before it starts.</summary>
+    public static async Task<EmulatorProcess> StartOnAsync(int port, int replicas, params string[] extra)
     {
-        int port = FreePorts(replicas);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetTempPath() };
         string[] args = [ServerProcess.BuiltDll("TokenSim.Cli"), "emulate", "--model", "llama-3.1-8b", "--hardware", "a100-80g", "--replicas", $"{replicas}", "--port", $"{port}", .. extra];
         foreach (var a in args)

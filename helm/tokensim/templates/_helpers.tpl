@@ -63,6 +63,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and (eq .Values.grainStorage.provider "redis") (not (or .Values.grainStorage.redis.connectionString .Values.grainStorage.redis.existingSecret)) }}
 {{- fail "grainStorage.provider: redis needs grainStorage.redis.connectionString or grainStorage.redis.existingSecret" }}
 {{- end }}
+{{- if and .Values.twin.sourcesFile (not (hasKey .Values.configFiles .Values.twin.sourcesFile)) }}
+{{- fail (printf "twin.sourcesFile %q is not a key of configFiles (the files mounted at /etc/tokensim)" .Values.twin.sourcesFile) }}
+{{- end }}
+{{- if and .Values.twin.proxy (not .Values.twin.sourcesFile) }}
+{{- fail "twin.proxy needs twin.sourcesFile: the gateway fronts the sources file's openai URLs" }}
+{{- end }}
 {{- end }}
 
 {{/* A variable from an inline value (kept in the chart's Secret) or from an existing Secret. */}}
@@ -114,6 +120,22 @@ ports, listen address, membership, lateness, key, logs, telemetry. The role come
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}
 {{- end }}
+{{- with .Values.twin.sourcesFile }}
+- name: TOKENSIM_SOURCES
+  value: {{ printf "/etc/tokensim/%s" . | quote }}
+{{- end }}
+{{- if .Values.twin.proxy }}
+- name: TOKENSIM_PROXY
+  value: "true"
+- name: TOKENSIM_PROXY_PORT
+  value: {{ .Values.ports.proxy | quote }}
+{{- end }}
+- name: TOKENSIM_FORECAST_INTERVAL
+  value: {{ .Values.twin.forecast.intervalSeconds | quote }}
+- name: TOKENSIM_FORECAST_SCORE_INTERVAL
+  value: {{ .Values.twin.forecast.scoreIntervalSeconds | quote }}
+- name: TOKENSIM_FORECAST_SCORE_BUDGET
+  value: {{ .Values.twin.forecast.scoreBudget | quote }}
 {{- end }}
 
 {{- define "tokensim.probes" -}}

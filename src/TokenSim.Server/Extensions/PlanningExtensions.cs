@@ -8,12 +8,13 @@ namespace TokenSim.Server.Extensions;
 public static class PlanningExtensions
 {
     /// <summary>
-    /// The plan workers in this silo, their metrics on the server's <c>/metrics</c>, and the Planning service. A front
+    /// The plan workers in this silo, their metrics on the server's <c>/metrics</c>, and the last plan's answer, and the Planning service. A front
     /// end (<c>--role frontend</c>) hosts no silo: its plans run on the cluster's workers.
     /// </summary>
     public static WebApplicationBuilder AddTokenSimPlanning(this WebApplicationBuilder builder, ServerSettings settings)
     {
         builder.Services.AddSingleton(sp => new PlanMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
+        builder.Services.AddSingleton<PlanAnswerMetrics>();
         if (settings.Cluster.HostsSilo) builder.UseOrleans(silo => silo.AddTokenSimPlanning());
         return builder;
     }

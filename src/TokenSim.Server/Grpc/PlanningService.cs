@@ -13,7 +13,7 @@ using Traffic = TokenSim.Planning.Traffic;
 namespace TokenSim.Server.Grpc;
 
 /// <summary>Capacity plans fanned out over the cluster's plan workers, and single what-if simulations.</summary>
-public sealed class PlanningService(IGrainFactory grains) : Contracts.V1.Planning.PlanningBase
+public sealed class PlanningService(IGrainFactory grains, TokenSim.Server.Metrics.PlanAnswerMetrics answers) : Contracts.V1.Planning.PlanningBase
 {
     public override async Task Plan(PlanRequest request, IServerStreamWriter<PlanUpdate> responseStream, ServerCallContext context)
     {
@@ -46,7 +46,9 @@ public sealed class PlanningService(IGrainFactory grains) : Contracts.V1.Plannin
             updates.Writer.TryComplete();
             throw new RpcException(new Status(StatusCode.Cancelled, "the plan was cancelled; its simulations were stopped"));
         }
-        updates.Writer.TryWrite(new PlanUpdate { Result = PlanMapper.ToProto(result) });
+        var answer = PlanMapper.ToProto(result);
+        answers.Answered(answer, DateTimeOffset.UtcNow);
+        updates.Writer.TryWrite(new PlanUpdate { Result = answer });
         updates.Writer.TryComplete();
         await writer;
     }

@@ -145,6 +145,12 @@ public sealed partial class HelmChartTests
         var service = (YamlMappingNode)Single(objects, "Service", "twin-tokensim")["spec"];
         Assert.Contains(((YamlSequenceNode)service["ports"]).Cast<YamlMappingNode>(), p => Str(p, "name") == "kv-events" && Str(p, "targetPort") == "kv-events");
         Assert.Equal("deployment.environment=staging", Env(container)["OTEL_RESOURCE_ATTRIBUTES"]);
+        // The sources file by name, and the gateway on its port in the pod and on the API Service.
+        Assert.Equal("/etc/tokensim/sources.yaml", Env(container)["TOKENSIM_SOURCES"]);
+        Assert.Equal(("true", "7102"), (Env(container)["TOKENSIM_PROXY"], Env(container)["TOKENSIM_PROXY_PORT"]));
+        Assert.Equal("5", Env(container)["TOKENSIM_FORECAST_INTERVAL"]);
+        Assert.Contains(((YamlSequenceNode)container["ports"]).Cast<YamlMappingNode>(), p => Str(p, "name") == "openai" && Str(p, "containerPort") == "7102");
+        Assert.Contains(((YamlSequenceNode)service["ports"]).Cast<YamlMappingNode>(), p => Str(p, "name") == "openai" && Str(p, "port") == "7102" && Str(p, "targetPort") == "openai");
     }
 
     [SkippableTheory]
@@ -153,6 +159,8 @@ public sealed partial class HelmChartTests
     [InlineData("cluster.provider=redis", "cluster.provider: redis needs cluster.redis.connectionString or cluster.redis.existingSecret")]
     [InlineData("shape=sideways", "at '/shape': value must be one of 'embedded', 'separate'")]
     [InlineData("cluster.provider=postgresql", "at '/cluster/provider': value must be one of 'none', 'redis'")]
+    [InlineData("twin.proxy=true", "twin.proxy needs twin.sourcesFile")]
+    [InlineData("twin.sourcesFile=sources.yaml", "twin.sourcesFile \"sources.yaml\" is not a key of configFiles")]
     public async Task Template_RefusesValuesThatCannotWork(string set, string reason)
     {
         Skip.If(Helm is null, MissingHelm);

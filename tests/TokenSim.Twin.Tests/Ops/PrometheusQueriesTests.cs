@@ -8,7 +8,7 @@ namespace TokenSim.Twin.Tests.Ops;
 /// PromQL expression in dashboards/*.json and tokensim-rules.yml is evaluated through Prometheus' HTTP API and must
 /// parse and return data, and every rule must evaluate without error.
 /// </summary>
-public sealed class PrometheusQueriesTests(ServerProcess server) : IClassFixture<ServerProcess>
+public sealed class PrometheusQueriesTests(OpsServerProcess server) : IClassFixture<OpsServerProcess>
 {
     /// <summary>Longer than a 1 s scrape's $__rate_interval (1 min) and enough samples for the rules' 5 and 10 min windows.</summary>
     private static readonly TimeSpan Feed = TimeSpan.FromSeconds(130);
@@ -25,7 +25,8 @@ public sealed class PrometheusQueriesTests(ServerProcess server) : IClassFixture
             new Dictionary<string, string> { ["tokensim-rules.yml"] = rules.Replace("interval: 30s", "interval: 5s") });
 
         using var stop = new CancellationTokenSource(Feed);
-        var feeds = new[] { TwinFeeds.ReplayLoopAsync(server, stop.Token), TwinFeeds.LostEventsAsync(server, stop.Token) };
+        var feeds = new[] { TwinFeeds.ReplayLoopAsync(server, stop.Token), TwinFeeds.LostEventsAsync(server, stop.Token), TwinFeeds.KvPressureAsync(server, stop.Token), TwinFeeds.EmulateAsync(server, stop.Token),
+            TwinFeeds.PlanAsync(server, stop.Token) };
         foreach (var feed in feeds)
             _ = feed.ContinueWith(_ => stop.Cancel(), TaskContinuationOptions.OnlyOnFaulted);   // one failed feed stops the others
         await Task.WhenAll(feeds);   // and fails the test here with its own error
