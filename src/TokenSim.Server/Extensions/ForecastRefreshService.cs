@@ -21,7 +21,19 @@ public sealed class ForecastRefreshService(IGrainFactory grains, ForecastMetrics
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.ForecastIntervalSeconds));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            foreach (var name in await ActiveDeploymentsAsync())
+            IEnumerable<string> active;
+            try
+            {
+                active = await ActiveDeploymentsAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Listing asks every silo; while one is dead (until membership declares it) the call fails. An
+                // exception out of a BackgroundService stops the host, so a silo's failure would take a front end down.
+                log.LogWarning(e, "Listing the active deployments for the forecast refresh failed; retrying at the next tick");
+                continue;
+            }
+            foreach (var name in active)
             {
                 if (stoppingToken.IsCancellationRequested) return;
                 await RefreshAsync(name);
