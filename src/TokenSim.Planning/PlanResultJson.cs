@@ -67,8 +67,8 @@ public static class PlanResultJson
         Number(w, "ttft_at_percentile_s", r.TtftAtPercentile);
         Number(w, "tpot_at_percentile_s", r.TpotAtPercentile);
         w.WriteNumber("attainment", r.Attainment);
-        Distribution(w, "ttft_s", r.Ttft);
-        Distribution(w, "tpot_s", r.Tpot);
+        SimulationReport.WriteDistribution(w, "ttft_s", r.Ttft);
+        SimulationReport.WriteDistribution(w, "tpot_s", r.Tpot);
         w.WriteNumber("requests", r.Requests);
         w.WriteNumber("rejected", r.Rejected);
         w.WriteNumber("output_tokens_per_s", r.OutputTokensPerSecond);
@@ -85,14 +85,4 @@ public static class PlanResultJson
         else w.WriteNull(name);
     }
 
-    private static void Distribution(Utf8JsonWriter w, string name, Distribution d)
-    {
-        w.WriteStartObject(name);
-        w.WriteNumber("mean", d.Mean);
-        w.WriteNumber("p50", d.P50);
-        w.WriteNumber("p90", d.P90);
-        w.WriteNumber("p99", d.P99);
-        w.WriteNumber("max", d.Max);
-        w.WriteEndObject();
-    }
 }

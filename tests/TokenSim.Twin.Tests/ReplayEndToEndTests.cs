@@ -12,38 +12,23 @@ public sealed class ReplayEndToEndTests(ServerProcess server) : IClassFixture<Se
     [Fact]
     public async Task Replay_MeasuredRunAt20x_MeanTtftAndTpotWithinFivePercent()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"tokensim-replay-{Guid.NewGuid():N}.json");
-        try
-        {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { ServerProcess.BuiltDll("TokenSim.Cli"), "replay", "--server", $"http://127.0.0.1:{server.GrpcPort}", "--run", TestData.RunDir, "--speed", "20", "--deployment", "e2e", "--json", json })
-                psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync();
-            Assert.True(p.ExitCode == 0, $"replay exited {p.ExitCode}: {await stderr}\n{await stdout}");
-            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
-            var root = doc.RootElement;
-            Assert.Equal(300, root.GetProperty("requests").GetInt32());
-            Assert.Equal(300, root.GetProperty("predicted").GetInt32());
-            Assert.Contains("RTXPRO6000", root.GetProperty("perf_model").GetString());
-            double Err(string m, string s = "mean") => root.GetProperty(m).GetProperty("error_pct").GetProperty(s).GetDouble();
-            Assert.InRange(Err("ttft_s"), -5, 5);
-            Assert.InRange(Err("tpot_s"), -5, 5);
-            Assert.InRange(root.GetProperty("ttft_s").GetProperty("per_request_abs_error_pct").GetProperty("p50").GetDouble(), 0, 10);
-            var running = root.GetProperty("series").GetProperty("running");
-            Assert.InRange(running.GetProperty("simulated_mean").GetDouble() - running.GetProperty("measured_mean").GetDouble(), -5, 5);
-            // The run's KV% is 0 throughout, i.e. not recorded: reported as such, never as 0, beside the simulated series.
-            var kv = root.GetProperty("series").GetProperty("kv_cache_pct");
-            Assert.Equal(JsonValueKind.Null, kv.GetProperty("measured_mean").ValueKind);
-            Assert.Equal("not recorded", kv.GetProperty("measured").GetString());
-            Assert.InRange(kv.GetProperty("simulated_mean").GetDouble(), 1, 100);
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        var (_, json) = await ReplayRun.MeasuredRunAsync(server, "e2e");
+        using var doc = json;
+        var root = doc.RootElement;
+        Assert.Equal(300, root.GetProperty("requests").GetInt32());
+        Assert.Equal(300, root.GetProperty("predicted").GetInt32());
+        Assert.Contains("RTXPRO6000", root.GetProperty("perf_model").GetString());
+        double Err(string m, string s = "mean") => root.GetProperty(m).GetProperty("error_pct").GetProperty(s).GetDouble();
+        Assert.InRange(Err("ttft_s"), -5, 5);
+        Assert.InRange(Err("tpot_s"), -5, 5);
+        Assert.InRange(root.GetProperty("ttft_s").GetProperty("per_request_abs_error_pct").GetProperty("p50").GetDouble(), 0, 10);
+        var running = root.GetProperty("series").GetProperty("running");
+        Assert.InRange(running.GetProperty("simulated_mean").GetDouble() - running.GetProperty("measured_mean").GetDouble(), -5, 5);
+        // The run's KV% is 0 throughout, i.e. not recorded: reported as such, never as 0, beside the simulated series.
+        var kv = root.GetProperty("series").GetProperty("kv_cache_pct");
+        Assert.Equal(JsonValueKind.Null, kv.GetProperty("measured_mean").ValueKind);
+        Assert.Equal("not recorded", kv.GetProperty("measured").GetString());
+        Assert.InRange(kv.GetProperty("simulated_mean").GetDouble(), 1, 100);
     }
 }
 

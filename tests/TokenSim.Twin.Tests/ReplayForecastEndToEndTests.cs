@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace TokenSim.Twin.Tests;
@@ -13,33 +12,18 @@ public sealed class ReplayForecastEndToEndTests(ServerProcess server) : IClassFi
     [Fact]
     public async Task Replay_MeasuredRunAt20x_ForecastsBeatPersistence()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"tokensim-replay-forecast-{Guid.NewGuid():N}.json");
-        try
-        {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { ServerProcess.BuiltDll("TokenSim.Cli"), "replay", "--server", $"http://127.0.0.1:{server.GrpcPort}", "--run", TestData.RunDir, "--speed", "20", "--deployment", "e2e-forecast", "--json", json })
-                psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync();
-            Assert.True(p.ExitCode == 0, $"replay exited {p.ExitCode}: {await stderr}\n{await stdout}");
-            Assert.Contains("forecasts scored on the production clock", await stdout);
-            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
-            var forecast = doc.RootElement.GetProperty("forecast");
-            Assert.False(forecast.TryGetProperty("kv", out _));
-            foreach (var metric in new[] { "running", "waiting" })
-                foreach (var h in new[] { "h5", "h10", "h20" })
-                {
-                    var s = forecast.GetProperty(metric).GetProperty(h);
-                    double mae = s.GetProperty("mae").GetDouble(), naive = s.GetProperty("naive_mae").GetDouble();
-                    Assert.True(s.GetProperty("points").GetInt64() >= 30, $"{metric} {h}: {s.GetProperty("points")} points");
-                    Assert.True(mae < naive, $"{metric} {h}: MAE {mae:F2} is not below naive {naive:F2}");
-                }
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        var (stdout, json) = await ReplayRun.MeasuredRunAsync(server, "e2e-forecast");
+        using var doc = json;
+        Assert.Contains("forecasts scored on the production clock", stdout);
+        var forecast = doc.RootElement.GetProperty("forecast");
+        Assert.False(forecast.TryGetProperty("kv", out _));
+        foreach (var metric in new[] { "running", "waiting" })
+            foreach (var h in new[] { "h5", "h10", "h20" })
+            {
+                var s = forecast.GetProperty(metric).GetProperty(h);
+                double mae = s.GetProperty("mae").GetDouble(), naive = s.GetProperty("naive_mae").GetDouble();
+                Assert.True(s.GetProperty("points").GetInt64() >= 30, $"{metric} {h}: {s.GetProperty("points")} points");
+                Assert.True(mae < naive, $"{metric} {h}: MAE {mae:F2} is not below naive {naive:F2}");
+            }
     }
 }

@@ -114,7 +114,8 @@ public sealed record SimulationReport
         w.WriteEndObject();
     }
 
-    private static void WriteDistribution(Utf8JsonWriter w, string name, Distribution d)
+    /// <summary>A distribution as <c>simulate --json</c> writes it; the planner's JSON uses the same shape.</summary>
+    public static void WriteDistribution(Utf8JsonWriter w, string name, Distribution d)
     {
         w.WriteStartObject(name);
         w.WriteNumber("mean", d.Mean);
