@@ -54,6 +54,31 @@ public sealed class ReplicaShadowSpanTests
     }
 
     [Fact]
+    public void SpansOfUnseenRequests_FallUnderTheRecordsBound_AndTheTotalsKeepEveryOne()
+    {
+        var shadow = new ReplicaShadow(0,
+            DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 1000, MaxModelLen = 4096 }),
+            _ => new FixedStepModel(), new ShadowOptions { LatenessSeconds = 1, MaxRecords = 100 });
+        // 1,000 spans in batches of 10 (the grain evicts at the end of each batch): a span-only ingest never grows past
+        // the bound plus one batch.
+        for (int b = 0; b < 100; b++)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                int n = b * 10 + i;
+                Assert.Equal(EventOutcome.Applied, shadow.ApplyDeferred(Span($"chatcmpl-{n}", n, 200, 11, 0.5)));
+            }
+            shadow.PredictPending();
+            Assert.True(shadow.Requests.Count() <= 100, $"{shadow.Requests.Count()} records kept after batch {b}");
+        }
+        // Evicted down to 15/16 of the bound at a time; the newest are kept.
+        Assert.Equal("chatcmpl-999", shadow.Requests.Last().RequestId);
+        var totals = shadow.Totals;
+        Assert.Equal(1000, totals.Closed);
+        Assert.Equal(1000 - shadow.Requests.Count(), totals.Evicted);
+    }
+
+    [Fact]
     public void SpanOfAGatewayKnownRequest_FinishesIt_MatchingWithoutVllmsPrefix()
     {
         var shadow = NewShadow();

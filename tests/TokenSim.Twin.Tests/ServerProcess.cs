@@ -127,8 +127,8 @@ public sealed class KeyedServerProcess() : ServerProcess(Key)
 
 /// <summary>
 /// A server with a sources file and, when <paramref name="proxyPort"/> is given, the OpenAI gateway on it; the lateness
-/// bound is <paramref name="lateness"/> seconds (the last --lateness given wins).
+/// bound is <paramref name="lateness"/> seconds (the last --lateness given wins); <paramref name="extra"/> flags follow.
 /// </summary>
-public sealed class SourcedServerProcess(string sourcesFile, int? proxyPort = null, double lateness = 1)
+public sealed class SourcedServerProcess(string sourcesFile, int? proxyPort = null, double lateness = 1, params string[] extra)
     : ServerProcess(null, [.. proxyPort is { } p ? new[] { "--sources", sourcesFile, "--proxy", "true", "--proxy-port", $"{p}" } : ["--sources", sourcesFile],
-        "--lateness", lateness.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        "--lateness", lateness.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra]);

@@ -10,6 +10,7 @@ public sealed class ServerSettingsTests
     [InlineData("--lateness", "soon", "error: --lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got 'soon').")]
     [InlineData("--sources", "/nonexistent/sources.yaml", "error: --sources: the file '/nonexistent/sources.yaml' does not exist.")]
     [InlineData("--max-records", "0", "error: --max-records / TOKENSIM_MAX_RECORDS must be a whole number of records, 1 or more (got '0').")]
+    [InlineData("--forecast-score-horizons", "10,soon", "error: --forecast-score-horizons / TOKENSIM_FORECAST_SCORE_HORIZONS must be positive seconds separated by commas, e.g. 10,30,60 (got '10,soon': 'soon' is not).")]
     [InlineData("--role", "worker", "error: --role / TOKENSIM_ROLE must be both, silo or frontend (got 'worker').")]
     [InlineData("--probe-timeout", "0", "error: --probe-timeout / TOKENSIM_PROBE_TIMEOUT must be a number of seconds above 0, at most 600 (got '0').")]
     [InlineData("--advertise-ip", "silo-a", "error: --advertise-ip / TOKENSIM_ADVERTISE_IP must be an IP address such as 10.0.0.5 or 0.0.0.0 (got 'silo-a').")]

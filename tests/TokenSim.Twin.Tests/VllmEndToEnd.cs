@@ -44,7 +44,8 @@ public sealed partial class VllmEndToEnd : IAsyncDisposable
             {{Target(0)}}
             {{Target(1)}}
             """);
-        _server = new SourcedServerProcess(_sources, _proxy, lateness: 10);
+        // Forecasts scored at the issue's horizons; each costs three times a 20 s one, so a larger share of a core.
+        _server = new SourcedServerProcess(_sources, _proxy, 10, "--forecast-score-horizons", "10,30,60", "--forecast-score-budget", "0.5");
         await _server.InitializeAsync();
         Start("emulate", "--model", "llama-3.1-8b", "--hardware", Hardware, "--replicas", "2", "--port", $"{_api}", "--seed", $"{seed}",
             "--otlp-traces-endpoint", $"grpc://127.0.0.1:{_server.GrpcPort}",
@@ -262,7 +263,7 @@ public sealed partial record E2eReport
         forecasts = Forecasts is null ? null : new
         {
             issued = Forecasts.Issued, skipped = Forecasts.Skipped,
-            scores = Forecasts.Scores.Select(f => new { metric = f.Metric, horizon_s = f.HorizonS, points = f.Points, mae = f.Mae, naive_mae = f.NaiveMae }),
+            scores = Forecasts.Scores.Select(f => new { metric = f.Metric, horizon_s = f.HorizonS, points = f.Points, mae = f.Mae, naive_mae = f.NaiveMae, bias = f.Bias }),
         },
         tracking = Tracking.ToDictionary(kv => kv.Key, kv => new { mean_abs_diff = kv.Value.MeanAbsDiff, observed_mean = kv.Value.ObservedMean, simulated_mean = kv.Value.SimulatedMean, samples = kv.Value.Samples }),
     }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });

@@ -7,6 +7,7 @@ namespace TokenSim.Twin.Tests;
 /// <c>tokensim emulate --replicas 2</c>, the twin fed only by the gateway, spans, scrapes and KV events.
 /// <c>bench/vllm_e2e.sh</c> runs the same for longer (TOKENSIM_E2E_SECONDS) and keeps the report.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class VllmEndToEndTests(ITestOutputHelper output)
 {
     [SkippableFact]
@@ -39,15 +40,25 @@ public sealed class VllmEndToEndTests(ITestOutputHelper output)
         Assert.Equal(report.KvSequenceNumbers, report.KvApplied + report.KvReplayed + report.KvRejected + report.KvLost);
         Assert.Equal(0, report.KvLost + report.KvRejected);
         Assert.Equal(report.Sent, report.TtftScored);
-        Assert.Equal(report.Sent, report.EngineTtftScored);
-        // Predicted at arrival against the engine's TTFT as its span reports it (first token − queued). Against the
-        // client's view through the gateway the error also holds the HTTP hops and this shared machine's scheduling
-        // delays, which the twin does not model: reported, not bounded here.
-        Assert.True(report.EngineTtftMedianAbsError < 0.10, $"median |TTFT error| against the span {report.EngineTtftMedianAbsError:P1}");
+        // Predicted at the gateway's arrival, scored against the TTFT the gateway saw (its arrival to the first token
+        // it passed on): the issue's target. It holds the wait for the step in flight, which the twin simulates, and
+        // the HTTP hops and this shared machine's scheduling delays, which it does not.
+        Assert.True(report.TtftMedianAbsError < 0.10, $"median |TTFT error| against the gateway {report.TtftMedianAbsError:P1}");
         // The twin's simulated state tracks the scraped one. Each sample sets the last scrape (up to a second old)
         // against the simulation now, so requests that start or end in between count as differences.
         Assert.True(report.Tracking["running_requests"].MeanAbsDiff < 1.5, $"running: {report.Tracking["running_requests"]}");
         Assert.True(report.Tracking["waiting_requests"].MeanAbsDiff < 1.0, $"waiting: {report.Tracking["waiting_requests"]}");
         Assert.True(report.Tracking["kv_usage_ratio"].MeanAbsDiff < 0.02, $"KV: {report.Tracking["kv_usage_ratio"]}");
     }
+}
+
+/// <summary>
+/// Tests that time production in real time against the twin's predictions: run after the assembly's parallel tests,
+/// alone, so the client's view of a TTFT holds the engine's time and the HTTP hops, not other tests' load on a
+/// 2-core machine.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection
+{
+    public const string Name = "alone";
 }

@@ -28,14 +28,15 @@ internal static class ReplayForecastScores
         t.AddColumn(new TableColumn("points").RightAligned());
         t.AddColumn(new TableColumn("MAE").RightAligned());
         t.AddColumn(new TableColumn("naive MAE").RightAligned());
+        t.AddColumn(new TableColumn("bias").RightAligned());
         foreach (var s in scored)
-            t.AddRow(s.Metric, $"{s.HorizonS:G} s", s.Points.ToString(CultureInfo.InvariantCulture), F(s.Mae, s.Metric), F(s.NaiveMae, s.Metric));
+            t.AddRow(s.Metric, $"{s.HorizonS:G} s", s.Points.ToString(CultureInfo.InvariantCulture), F(s.Mae, s.Metric), F(s.NaiveMae, s.Metric), (s.Bias >= 0 ? "+" : "") + F(s.Bias, s.Metric));
         console.Write(t);
     }
 
     private static string F(double x, string metric) => x.ToString(metric == "kv" ? "F4" : "F2", CultureInfo.InvariantCulture);
 
-    /// <summary><c>forecast.{metric}.h{H}.{mae,naive_mae,points}</c>; a metric the run did not observe (KV% unrecorded) is absent.</summary>
+    /// <summary><c>forecast.{metric}.h{H}.{mae,naive_mae,bias,points}</c>; a metric the run did not observe (KV% unrecorded) is absent.</summary>
     public static void WriteJson(Utf8JsonWriter w, ForecastScores scores)
     {
         w.WriteStartObject("forecast");
@@ -50,6 +51,7 @@ internal static class ReplayForecastScores
                 w.WriteNumber("points", s.Points);
                 w.WriteNumber("mae", s.Mae);
                 w.WriteNumber("naive_mae", s.NaiveMae);
+                w.WriteNumber("bias", s.Bias);
                 w.WriteEndObject();
             }
             w.WriteEndObject();

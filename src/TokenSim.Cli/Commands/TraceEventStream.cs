@@ -83,8 +83,9 @@ internal static class TraceEventStream
         public void OnArrived(Request r, double now)
         {
             var e = create($"{ids[r]}/arrived", replica, now);
-            // max_tokens is the output length, as vLLM's benchmark client sends it.
-            e.RequestArrived = new RequestArrived { RequestId = ids[r], PromptTokens = r.PromptTokens, MaxTokens = r.OutputTokens };
+            // max_tokens is the output length, as vLLM's benchmark client sends it. The time is the arrival, before the
+            // engine queues it at a step boundary: what the first-token and finish events are measured from.
+            e.RequestArrived = new RequestArrived { RequestId = ids[r], PromptTokens = r.PromptTokens, MaxTokens = r.OutputTokens, FrontendArrival = true };
             events.Add((now, 0, e));
         }
 

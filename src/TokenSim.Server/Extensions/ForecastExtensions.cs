@@ -18,6 +18,7 @@ public static class ForecastExtensions
         {
             o.ForecastScoreIntervalSeconds = settings.ForecastScoreIntervalSeconds;
             o.ForecastScoreBudget = settings.ForecastScoreBudget;
+            o.ForecastScoreHorizons = settings.ForecastScoreHorizons;
         });
         return builder;
     }

@@ -3,7 +3,7 @@ namespace TokenSim.Server.Extensions;
 /// <summary>
 /// The server's ports and API key. Each comes from its flag (<c>--grpc-port</c>, <c>--metrics-port</c>,
 /// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>, <c>--max-records</c>, <c>--forecast-interval</c>,
-/// <c>--forecast-score-interval</c>, <c>--forecast-score-budget</c>), else its environment
+/// <c>--forecast-score-interval</c>, <c>--forecast-score-budget</c>, <c>--forecast-score-horizons</c>), else its environment
 /// variable (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>, <c>TOKENSIM_REDIS</c>),
 /// else the default: gRPC on 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key,
 /// 10 s lateness, in-memory grain storage. Cluster shape (<see cref="ClusterSettings"/>) and observability
@@ -37,6 +37,8 @@ public sealed record ServerSettings
     public double ForecastScoreIntervalSeconds { get; init; } = 1;
     /// <summary>The share of one core the silo's scored forecasts may take (CPU time, a token bucket); beyond it they are skipped. Default 0.25.</summary>
     public double ForecastScoreBudget { get; init; } = 0.25;
+    /// <summary>Horizons, in seconds, each scored forecast looks ahead (<c>--forecast-score-horizons 10,30,60</c>). Default 5, 10, 20.</summary>
+    public IReadOnlyList<double> ForecastScoreHorizons { get; init; } = [5, 10, 20];
     /// <summary>Request records each replica keeps (<c>--max-records</c>, <c>TOKENSIM_MAX_RECORDS</c>); default 100,000.</summary>
     public int MaxRecords { get; init; } = 100_000;
 
@@ -56,6 +58,7 @@ public sealed record ServerSettings
         ["--forecast-interval"] = "TokenSim:ForecastInterval",
         ["--forecast-score-interval"] = "TokenSim:ForecastScoreInterval",
         ["--forecast-score-budget"] = "TokenSim:ForecastScoreBudget",
+        ["--forecast-score-horizons"] = "TokenSim:ForecastScoreHorizons",
         ["--max-records"] = "TokenSim:MaxRecords",
     }.Concat(ClusterSettings.Flags).Concat(ObservabilitySettings.Flags).ToDictionary();
 
@@ -87,6 +90,7 @@ public sealed record ServerSettings
         int maxRecords = 100_000;
         if (records is not null && !(int.TryParse(records, System.Globalization.CultureInfo.InvariantCulture, out maxRecords) && maxRecords >= 1))
             throw new ArgumentException($"--max-records / TOKENSIM_MAX_RECORDS must be a whole number of records, 1 or more (got '{records}').");
+        var horizons = Get("ForecastScoreHorizons", "TOKENSIM_FORECAST_SCORE_HORIZONS");
         var settings = new ServerSettings
         {
             GrpcPort = Port("GrpcPort", "--grpc-port", "TOKENSIM_GRPC_PORT", 7100),
@@ -103,11 +107,23 @@ public sealed record ServerSettings
             ForecastIntervalSeconds = Seconds("ForecastInterval", "--forecast-interval", "TOKENSIM_FORECAST_INTERVAL", 5),
             ForecastScoreIntervalSeconds = Seconds("ForecastScoreInterval", "--forecast-score-interval", "TOKENSIM_FORECAST_SCORE_INTERVAL", 1),
             ForecastScoreBudget = Seconds("ForecastScoreBudget", "--forecast-score-budget", "TOKENSIM_FORECAST_SCORE_BUDGET", 0.25, "a share of one core"),
+            ForecastScoreHorizons = horizons is null ? [5, 10, 20] : Horizons(horizons),
             MaxRecords = maxRecords,
         };
         if (settings.KubernetesHosting) KubernetesHostingExtensions.Check(settings);
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");
         return settings;
+    }
+
+    /// <summary>A comma-separated list of positive seconds, e.g. <c>10,30,60</c>.</summary>
+    private static double[] Horizons(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!(double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i]) && values[i] > 0 && double.IsFinite(values[i])))
+                throw new ArgumentException($"--forecast-score-horizons / TOKENSIM_FORECAST_SCORE_HORIZONS must be positive seconds separated by commas, e.g. 10,30,60 (got '{text}': '{parts[i]}' is not).");
+        return values;
     }
 }

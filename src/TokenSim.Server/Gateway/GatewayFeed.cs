@@ -40,7 +40,7 @@ internal sealed class GatewayFeed(GatewaySettings gateway, IngestService ingest,
             int? asked = Int(root, "max_tokens") ?? Int(root, "max_completion_tokens") ?? (r.Chat ? null : 16);
             int rest = t.MaxModelLen is { } len ? len - t.Count : int.MaxValue;
             int maxTokens = Math.Max(1, Math.Min(asked ?? rest, rest));
-            var arrived = new RequestArrived { RequestId = r.RequestId, PromptTokens = t.Count, MaxTokens = maxTokens == int.MaxValue ? 16 : maxTokens };
+            var arrived = new RequestArrived { RequestId = r.RequestId, PromptTokens = t.Count, MaxTokens = maxTokens == int.MaxValue ? 16 : maxTokens, FrontendArrival = true };
             if (t.Tokens.Length == t.Count) arrived.PromptTokenIds.AddRange(t.Tokens);
             r.Known = await SendAsync(r, "arrived", r.ArrivedAt, e => e.RequestArrived = arrived);
         }

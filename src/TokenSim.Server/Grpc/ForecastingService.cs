@@ -37,7 +37,7 @@ public sealed class ForecastingService(IGrainFactory grains) : Forecasting.Forec
         var reply = new ForecastScores { Deployment = request.Deployment, Issued = report.Issued, Skipped = report.Skipped };
         reply.Scores.AddRange(report.Scores.Select(s => new Contracts.V1.ForecastScore
         {
-            Metric = s.Metric, HorizonS = s.HorizonSeconds, Points = s.Points, Mae = s.Points == 0 ? 0 : s.Mae, NaiveMae = s.Points == 0 ? 0 : s.NaiveMae,
+            Metric = s.Metric, HorizonS = s.HorizonSeconds, Points = s.Points, Mae = s.Points == 0 ? 0 : s.Mae, NaiveMae = s.Points == 0 ? 0 : s.NaiveMae, Bias = s.Points == 0 ? 0 : s.Bias,
         }));
         return reply;
     }

@@ -19,6 +19,7 @@ internal static class ProtoMapper
                 Kind = TwinEventKind.RequestArrived, RequestId = e.RequestArrived.RequestId, PromptTokens = e.RequestArrived.PromptTokens,
                 MaxTokens = e.RequestArrived.MaxTokens, PrefixBlockHashes = e.RequestArrived.PrefixBlockHashes.Count > 0 ? [.. e.RequestArrived.PrefixBlockHashes] : null,
                 PromptTokenIds = e.RequestArrived.PromptTokenIds.Count > 0 ? [.. e.RequestArrived.PromptTokenIds] : null,
+                FrontendArrival = e.RequestArrived.FrontendArrival,
             },
             Event.PayloadOneofCase.RequestScheduled => baseEvent with { Kind = TwinEventKind.RequestScheduled, RequestId = e.RequestScheduled.RequestId },
             Event.PayloadOneofCase.FirstToken => baseEvent with { Kind = TwinEventKind.FirstToken, RequestId = e.FirstToken.RequestId },

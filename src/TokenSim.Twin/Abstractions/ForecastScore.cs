@@ -3,7 +3,8 @@ namespace TokenSim.Twin.Abstractions;
 /// <summary>
 /// How well forecasts of one metric (<c>running</c>, <c>waiting</c> or <c>kv</c>) at one horizon did: over
 /// <see cref="Points"/> forecasts whose target time was observed, the mean absolute error of the forecast and of the
-/// naive forecast (the value observed when the forecast was made, assumed to stay).
+/// naive forecast (the value observed when the forecast was made, assumed to stay), and the forecast's mean signed
+/// error (forecast − observed: above 0, it expects more than comes).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("TokenSim.Twin.ForecastScore")]
 public sealed record ForecastScore(
@@ -11,8 +12,10 @@ public sealed record ForecastScore(
     [property: Id(1)] double HorizonSeconds,
     [property: Id(2)] long Points,
     [property: Id(3)] double AbsErrorSum,
-    [property: Id(4)] double NaiveAbsErrorSum)
+    [property: Id(4)] double NaiveAbsErrorSum,
+    [property: Id(5)] double SignedErrorSum = 0)
 {
+    public double Bias => Points == 0 ? double.NaN : SignedErrorSum / Points;
     public double Mae => Points == 0 ? double.NaN : AbsErrorSum / Points;
     public double NaiveMae => Points == 0 ? double.NaN : NaiveAbsErrorSum / Points;
 }

@@ -22,6 +22,12 @@ public sealed record TrafficEstimate
     /// <summary>Recently finished requests' output lengths and their max_tokens, for a replica that has seen none (one a forecast adds).</summary>
     [Id(7)] public int[] FinishedOutputTokens { get; init; } = [];
     [Id(8)] public int[] FinishedMaxTokens { get; init; } = [];
+    /// <summary>
+    /// Of each of <see cref="PromptTokens"/>, the tokens the prefix cache held when the engine admitted it (0 before
+    /// admission); empty when the replica does not know. A drawn arrival is cached as much as the request it copies:
+    /// shared system prompts and conversation history keep hitting in the future as they did.
+    /// </summary>
+    [Id(9)] public int[] CachedPromptTokens { get; init; } = [];
 
     public static readonly TrafficEstimate None = new();
 

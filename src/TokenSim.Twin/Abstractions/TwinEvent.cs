@@ -36,4 +36,9 @@ public sealed record TwinEvent
     [Id(17)] public double? DecodeSeconds { get; init; }
     /// <summary>The prompt's token ids (arrivals), for the mirrored real prefix cache; null when not sent.</summary>
     [Id(18)] public int[]? PromptTokenIds { get; init; }
+    /// <summary>
+    /// Arrivals: the time is when a frontend received the request (a gateway, vLLM's API server), not the engine's
+    /// queued time, so predicted TTFT and E2E run from it and include the wait for the step in flight.
+    /// </summary>
+    [Id(19)] public bool FrontendArrival { get; init; }
 }

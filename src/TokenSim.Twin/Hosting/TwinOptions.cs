@@ -31,13 +31,15 @@ public sealed class TwinOptions
     /// (<see cref="Shadow.ForecastBudget"/>); a forecast due beyond it is skipped. Default 0.25.
     /// </summary>
     public double ForecastScoreBudget { get; set; } = 0.25;
+    /// <summary>Horizons the scored forecasts look ahead, in seconds. Default 5, 10 and 20.</summary>
+    public IReadOnlyList<double> ForecastScoreHorizons { get; set; } = [5, 10, 20];
     /// <summary>One bucket for the whole silo, made at the first replica's activation.</summary>
     private Shadow.ForecastBudget? _budget;
 
     /// <summary>The options each replica's shadow runs with.</summary>
     public Shadow.ShadowOptions ShadowOptions() => new()
     {
-        LatenessSeconds = LatenessSeconds, MaxRecords = MaxRecords, ForecastScoreIntervalSeconds = ForecastScoreIntervalSeconds,
+        LatenessSeconds = LatenessSeconds, MaxRecords = MaxRecords, ForecastScoreIntervalSeconds = ForecastScoreIntervalSeconds, ForecastScoreHorizons = ForecastScoreHorizons,
         ForecastScoreBudget = LazyInitializer.EnsureInitialized(ref _budget, () => new Shadow.ForecastBudget(ForecastScoreBudget)),
     };
 }

@@ -5,14 +5,15 @@ namespace TokenSim.Twin.Shadow;
 /// <summary>
 /// Scores a replica's forecasts on the production clock: at an engine snapshot, at most once per
 /// <see cref="IntervalSeconds"/> of production time, it forecasts each horizon ahead from the twin's state and holds
-/// the forecast's expected value (the mean over its seeds) with the snapshot's values (the naive forecast). When a later snapshot reaches a forecast's target time, the snapshot nearest that time is the
+/// the forecast's expected value (the mean over its seeds, which hedges between seeds whose traffic lasts and seeds
+/// whose traffic ends; docs/forecast.md) with the snapshot's values (the naive forecast). When a later snapshot reaches a forecast's target time, the snapshot nearest that time is the
 /// observation both are scored against. KV use is scored only where the engine reports it. A
 /// <see cref="ForecastBudget"/> bounds the CPU time scoring takes from ingest.
 /// </summary>
 public sealed class ForecastScorer
 {
     private readonly List<Pending> _pending = [];
-    private readonly Dictionary<(string Metric, double Horizon), (long N, double Err, double Naive)> _scores = [];
+    private readonly Dictionary<(string Metric, double Horizon), (long N, double Err, double Naive, double Signed)> _scores = [];
     private Snapshot? _previous;
     private double _lastIssue = double.NegativeInfinity;
 
@@ -44,7 +45,7 @@ public sealed class ForecastScorer
     public long Steps { get; private set; }
 
     public ForecastScore[] Scores => _scores.OrderBy(kv => kv.Key.Metric).ThenBy(kv => kv.Key.Horizon)
-        .Select(kv => new ForecastScore(kv.Key.Metric, kv.Key.Horizon, kv.Value.N, kv.Value.Err, kv.Value.Naive)).ToArray();
+        .Select(kv => new ForecastScore(kv.Key.Metric, kv.Key.Horizon, kv.Value.N, kv.Value.Err, kv.Value.Naive, kv.Value.Signed)).ToArray();
 
     /// <summary>An engine snapshot observed at production time <paramref name="time"/>, after the twin reached it.</summary>
     public void OnSnapshot(double time, int running, int waiting, double? kv, Func<ForecastSpec, ReplicaForecast> forecast)
@@ -79,7 +80,7 @@ public sealed class ForecastScorer
     private void Score(string metric, double horizon, double forecast, double naive, double observed)
     {
         _scores.TryGetValue((metric, horizon), out var s);
-        _scores[(metric, horizon)] = (s.N + 1, s.Err + Math.Abs(forecast - observed), s.Naive + Math.Abs(naive - observed));
+        _scores[(metric, horizon)] = (s.N + 1, s.Err + Math.Abs(forecast - observed), s.Naive + Math.Abs(naive - observed), s.Signed + forecast - observed);
     }
 
     private static double Mean(float[][] bySeed, int step) => bySeed.Average(v => (double)v[step]);

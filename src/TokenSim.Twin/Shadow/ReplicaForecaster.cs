@@ -19,8 +19,10 @@ public static class ReplicaForecaster
 {
     /// <param name="fork">A fresh copy of the replica's simulation with in-flight output lengths drawn with the given random stream.</param>
     /// <param name="outputOf">Draws an output length for a new request with the given cap.</param>
+    /// <param name="sources">The live requests behind <paramref name="traffic"/>'s lengths, index for index, whose
+    /// prompts a drawn arrival copies (<see cref="TrafficModel.Sources"/>); null for traffic spread over replicas.</param>
     public static ReplicaForecast Run(int replica, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
-        Func<SimRandom, Simulator> fork, Func<int, SimRandom, int> outputOf, bool added = false, double calibration = 1)
+        Func<SimRandom, Simulator> fork, Func<int, SimRandom, int> outputOf, bool added = false, double calibration = 1, IReadOnlyList<Request?>? sources = null)
     {
         int steps = spec.Steps, seeds = spec.Seeds;
         var running = new float[seeds][];
@@ -36,7 +38,7 @@ public static class ReplicaForecaster
             var random = new SimRandom((ulong)(s + 1) * 0x9E3779B97F4A7C15UL);
             var sim = fork(random);
             double lifetime = Lifetime(traffic.ElapsedSeconds, (s + 0.5) / seeds);
-            SubmitArrivals(sim, clock, spec, traffic, lifetime, maxModelLen, outputOf, random);
+            SubmitArrivals(sim, clock, spec, traffic, lifetime, maxModelLen, outputOf, random, sources);
             var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot);
             sim.Observer = watch;
             running[s] = new float[steps];
@@ -69,10 +71,15 @@ public static class ReplicaForecaster
 
     /// <summary>
     /// Arrivals of a renewal process whose gaps are gamma with the learned coefficient of variation, run in
-    /// operational time so the rate can follow its trend; prompt and max_tokens from a recent request.
+    /// operational time so the rate can follow its trend; prompt, max_tokens and prefix hit from a recent request. The
+    /// hit is given as a real cache's would be (<see cref="RequestSpec.ExternalCachedTokens"/>), so the copy hits
+    /// exactly that much and no more, although the copied request's own blocks may still be cached. With the copied
+    /// request's token ids or block hashes the hit lands on the blocks the cache holds for that prefix, shared as in
+    /// production (a system prompt is held once, whatever the number of requests using it); without them, on blocks
+    /// of its own.
     /// </summary>
     private static void SubmitArrivals(Simulator sim, double clock, ForecastSpec spec, TrafficEstimate traffic, double lifetime, int maxModelLen,
-        Func<int, SimRandom, int> outputOf, SimRandom random)
+        Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources)
     {
         if (traffic.PromptTokens.Length == 0 || spec.TrafficMultiplier <= 0) return;
         double end = Math.Min(spec.HorizonSeconds, lifetime);
@@ -88,7 +95,13 @@ public static class ReplicaForecaster
             int i = random.NextInt(0, traffic.PromptTokens.Length - 1);
             int prompt = Math.Min(traffic.PromptTokens[i], maxModelLen - 1);
             int cap = Math.Max(1, Math.Min(traffic.MaxTokens[i], maxModelLen - prompt));
-            sim.Submit(new RequestSpec(clock + x, prompt, outputOf(cap, random)));
+            int cached = i < traffic.CachedPromptTokens.Length ? Math.Min(traffic.CachedPromptTokens[i], prompt - 1) : 0;
+            int output = outputOf(cap, random);
+            var source = sources is not null && i < sources.Count ? sources[i] : null;
+            sim.Submit(cached <= 0 ? new RequestSpec(clock + x, prompt, output)
+                : source is { TokenIds: not null } or { PrefixHashes: not null }
+                    ? new RequestSpec(clock + x, prompt, output, PrefixHashes: source.PrefixHashes, TokenIds: source.TokenIds, ExternalCachedTokens: cached)
+                    : new RequestSpec(clock + x, prompt, output, PrefixHashes: [random.NextInt(int.MinValue, int.MaxValue)], ExternalCachedTokens: cached));
         }
     }
 

@@ -228,13 +228,14 @@ public sealed class ReplicaShadow
         {
             Replica = Replica, RequestId = e.RequestId!, PromptTokens = e.PromptTokens, MaxTokens = e.MaxTokens,
             ArrivalSeconds = e.TimeSeconds, PredictedOutputTokens = predictedOutput, RealCachedPromptTokens = realHit,
-        }, live);
+        }, live) { FrontendArrival = e.FrontendArrival };
         _requests[e.RequestId!] = tracked;
         _bySimId[live.Id] = tracked;
         _order.Add(tracked);
         if (double.IsNaN(_firstArrival)) _firstArrival = t;
         _recentArrivals.Enqueue((t, e.PromptTokens, liveOutput));
-        _traffic.Observe(t, e.PromptTokens, e.MaxTokens);
+        // Its prefix hit, once the live simulation admitted it: the mirrored real cache's, or the simulated cache's.
+        _traffic.Observe(t, e.PromptTokens, e.MaxTokens, live);
         if (_recentArrivals.Count > _options.ArrivalWindow) _recentArrivals.Dequeue();
         if (_restoring) return;
         if (_group is null)
@@ -417,6 +418,8 @@ public sealed class ReplicaShadow
     {
         int maxLen = _sim.Options.Replica.MaxModelLen;
         var traffic = spec.Traffic ?? _traffic.Estimate(_sim.Now);
+        // The replica's own traffic copies its recent requests' cached prefixes; a spread one only their hit sizes.
+        var sources = spec.Traffic is null ? _traffic.Sources() : null;
         // A replica that has seen nothing finish (one a forecast adds) draws from the finishes the traffic carries.
         var predictor = _predictor;
         if (predictor.Count == 0 && traffic.FinishedOutputTokens.Length > 0)
@@ -425,7 +428,7 @@ public sealed class ReplicaShadow
             for (int i = 0; i < traffic.FinishedOutputTokens.Length; i++) predictor.Observe(traffic.FinishedOutputTokens[i], traffic.FinishedMaxTokens[i]);
         }
         return ReplicaForecaster.Run(Replica, _sim.Now, spec, traffic, maxLen, Fork,
-            (cap, random) => predictor.Sample(cap, 0, random), calibration: Calibration);
+            (cap, random) => predictor.Sample(cap, 0, random), calibration: Calibration, sources: sources);
     }
 
     /// <summary>A clone of the current state in which every unfinished request produces a length drawn from the predictor's distribution given what it has produced.</summary>
@@ -530,10 +533,13 @@ public sealed class ReplicaShadow
         }
         foreach (var (tracked, done) in watch.Finished)
         {
+            // A frontend's arrival is measured from before the engine queued the request (it waits for the step in
+            // flight); an engine's queued time from the simulated queueing, which the engine stamps at a step boundary.
+            bool frontend = tracked.FrontendArrival;
             tracked.Record = tracked.Record with
             {
-                PredictedTtftSeconds = done.EngineTtftSeconds, PredictedTpotSeconds = done.Generated > 1 ? done.TpotSeconds : null,
-                PredictedE2eSeconds = done.EngineE2eSeconds,
+                PredictedTtftSeconds = frontend ? done.TtftSeconds : done.EngineTtftSeconds, PredictedTpotSeconds = done.Generated > 1 ? done.TpotSeconds : null,
+                PredictedE2eSeconds = frontend ? done.E2eSeconds : done.EngineE2eSeconds,
             };
             _predicted.Add(LoggedPrediction.Of(tracked.Record));
         }

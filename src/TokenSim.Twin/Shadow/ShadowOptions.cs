@@ -53,7 +53,7 @@ public sealed record ShadowOptions
     public double ForecastScoreIntervalSeconds { get; init; } = 1;
     /// <summary>Horizons the scored forecasts look ahead, in seconds. Default 5, 10 and 20.</summary>
     public IReadOnlyList<double> ForecastScoreHorizons { get; init; } = [5, 10, 20];
-    /// <summary>Seeds each scored forecast runs (its median is scored). Default 3.</summary>
+    /// <summary>Seeds each scored forecast runs (their mean is scored). Default 3.</summary>
     public int ForecastScoreSeeds { get; init; } = 3;
     /// <summary>
     /// The CPU time scored forecasts may take, shared with the silo's other replicas; a forecast due while it is

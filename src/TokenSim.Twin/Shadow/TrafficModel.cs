@@ -1,10 +1,11 @@
 using TokenSim.Twin.Abstractions;
+using Request = TokenSim.Core.Simulation.Request;
 
 namespace TokenSim.Twin.Shadow;
 
 /// <summary>
 /// Learns a replica's traffic from its arrivals for forecasts: rate and trend over a recent window, burstiness, and
-/// the prompt and max_tokens lengths of recent requests.
+/// the prompt and max_tokens lengths of recent requests, and how much of each prompt the prefix cache held.
 /// </summary>
 /// <remarks>
 /// The rate is the window's mean unless a straight line through its per-bin counts has a slope beyond two standard
@@ -15,18 +16,21 @@ public sealed class TrafficModel(double windowSeconds = 10, int lengthWindow = 2
 {
     private const int Bins = 10;
     private readonly Queue<double> _times = new();
-    private readonly Queue<(int Prompt, int MaxTokens)> _lengths = new();
+    private readonly Queue<(int Prompt, int MaxTokens, Request? Live)> _lengths = new();
     private double _first = double.NaN;
 
     public double WindowSeconds { get; } = windowSeconds > 0 ? windowSeconds : throw new ArgumentOutOfRangeException(nameof(windowSeconds), "The traffic window must be positive.");
     public int LengthWindow { get; } = lengthWindow >= 1 ? lengthWindow : throw new ArgumentOutOfRangeException(nameof(lengthWindow), "The length window must hold at least 1 request.");
 
-    /// <summary>One arrival at production time <paramref name="time"/> (non-decreasing).</summary>
-    public void Observe(double time, int promptTokens, int maxTokens)
+    /// <summary>
+    /// One arrival at production time <paramref name="time"/> (non-decreasing); <paramref name="live"/>, the live
+    /// simulation's request, tells once the engine admitted it how many of its prompt tokens the prefix cache held.
+    /// </summary>
+    public void Observe(double time, int promptTokens, int maxTokens, Request? live = null)
     {
         if (double.IsNaN(_first)) _first = time;
         _times.Enqueue(time);
-        _lengths.Enqueue((promptTokens, maxTokens));
+        _lengths.Enqueue((promptTokens, maxTokens, live));
         if (_lengths.Count > LengthWindow) _lengths.Dequeue();
         while (_times.Count > 0 && _times.Peek() < time - WindowSeconds) _times.Dequeue();
     }
@@ -50,8 +54,17 @@ public sealed class TrafficModel(double windowSeconds = 10, int lengthWindow = 2
         {
             RatePerSecond = rate, TrendPerSecond2 = trend, WindowSeconds = window, InterArrivalCv = cv, ElapsedSeconds = elapsed,
             PromptTokens = _lengths.Select(l => l.Prompt).ToArray(), MaxTokens = _lengths.Select(l => l.MaxTokens).ToArray(),
+            CachedPromptTokens = _lengths.Any(l => l.Live is not null) ? _lengths.Select(l => Cached(l.Live)).ToArray() : [],
         };
     }
+
+    /// <summary>
+    /// The live requests behind <see cref="Estimate"/>'s lengths, index for index (null where unknown), for a forecast
+    /// of this replica to copy their prompts' cached prefixes from.
+    /// </summary>
+    public Request?[] Sources() => _lengths.Select(l => l.Live).ToArray();
+
+    private static int Cached(Request? live) => live is null || double.IsNaN(live.ScheduledTime) ? 0 : live.CachedPromptTokens;
 
     /// <summary>The least-squares line through per-bin rates, kept when its slope exceeds two Poisson standard errors.</summary>
     private static (double Rate, double Trend) Trend(double[] times, double start, double window, double mean)

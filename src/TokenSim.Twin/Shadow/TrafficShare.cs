@@ -19,6 +19,8 @@ public static class TrafficShare
         double cv = rate > 0 ? learned.Sum(t => t.InterArrivalCv * t.RatePerSecond) / rate : 1;
         var prompts = new List<int>();
         var maxTokens = new List<int>();
+        var cached = new List<int>();
+        bool anyCached = learned.Any(t => t.CachedPromptTokens.Length > 0);
         // Round-robin over replicas so a cap keeps each replica's share of the lengths.
         for (int i = 0; prompts.Count < MaxLengths; i++)
         {
@@ -29,6 +31,7 @@ public static class TrafficShare
                 any = true;
                 prompts.Add(t.PromptTokens[t.PromptTokens.Length - 1 - i]);
                 maxTokens.Add(t.MaxTokens[t.MaxTokens.Length - 1 - i]);
+                if (anyCached) cached.Add(t.CachedPromptTokens.Length == t.PromptTokens.Length ? t.CachedPromptTokens[t.PromptTokens.Length - 1 - i] : 0);
             }
             if (!any) break;
         }
@@ -37,7 +40,7 @@ public static class TrafficShare
             RatePerSecond = rate / replicas, TrendPerSecond2 = learned.Sum(t => t.TrendPerSecond2) / replicas,
             WindowSeconds = learned.Count == 0 ? 0 : learned.Max(t => t.WindowSeconds), InterArrivalCv = cv,
             ElapsedSeconds = learned.Count == 0 ? 0 : learned.Max(t => t.ElapsedSeconds),
-            PromptTokens = [.. prompts], MaxTokens = [.. maxTokens],
+            PromptTokens = [.. prompts], MaxTokens = [.. maxTokens], CachedPromptTokens = [.. cached],
             FinishedOutputTokens = learned.SelectMany(t => t.FinishedOutputTokens).TakeLast(MaxLengths).ToArray(),
             FinishedMaxTokens = learned.SelectMany(t => t.FinishedMaxTokens).TakeLast(MaxLengths).ToArray(),
         };
