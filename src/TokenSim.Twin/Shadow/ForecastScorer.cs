@@ -5,8 +5,7 @@ namespace TokenSim.Twin.Shadow;
 /// <summary>
 /// Scores a replica's forecasts on the production clock: at an engine snapshot, at most once per
 /// <see cref="IntervalSeconds"/> of production time, it forecasts each horizon ahead from the twin's state and holds
-/// the forecast's expected value (the mean over its seeds, which hedges between seeds whose traffic lasts and seeds
-/// whose traffic ends; docs/forecast.md) with the snapshot's values (the naive forecast). When a later snapshot reaches a forecast's target time, the snapshot nearest that time is the
+/// the forecast's expected value (the mean over its seeds) with the snapshot's values (the naive forecast). When a later snapshot reaches a forecast's target time, the snapshot nearest that time is the
 /// observation both are scored against. KV use is scored only where the engine reports it. A
 /// <see cref="ForecastBudget"/> bounds the CPU time scoring takes from ingest.
 /// </summary>
