@@ -11,7 +11,8 @@ namespace TokenSim.Twin.Grains;
 public sealed partial class DeploymentTwinGrain(
     [PersistentState("deployment", TwinOptions.StorageName)] IPersistentState<DeploymentTwinState> state,
     IOptions<TwinOptions> options,
-    IGrainFactory grains) : Grain, IDeploymentTwinGrain
+    IGrainFactory grains,
+    Storage.IReplicaStore store) : Grain, IDeploymentTwinGrain
 {
     public const int MaxEventIdLength = 128;
 
@@ -38,6 +39,9 @@ public sealed partial class DeploymentTwinGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // In-memory storage dies with the silo, and at shutdown its own grains are deactivating too: a last write
+        // there is lost either way and fails. Durable storage gets the last event count.
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !store.Durable) return;
         if (S.Spec is not null && S.EventsApplied != _written) await state.WriteStateAsync();
     }
 
