@@ -30,6 +30,7 @@ public sealed class EmulatorProcess : IAsyncDisposable
             {
                 for (int i = 1; i < count; i++)
                 {
+                    if (!ServerProcess.Reserve(p + i)) throw new SocketException((int)SocketError.AddressAlreadyInUse);
                     var l = new TcpListener(IPAddress.Loopback, p + i);
                     l.Start();
                     held.Add(l);

@@ -35,11 +35,35 @@ public class ServerProcess : IAsyncLifetime
     public Dictionary<string, string> Environment { get; } = [];
     public string Log { get { lock (_log) return _log.ToString(); } }
 
+    /// <summary>
+    /// A port free now, below Linux's ephemeral range (32768 up), so no outgoing connection of this machine takes it as
+    /// its local port before the server binds it, and never one this test process handed out before: parallel tests
+    /// asking for ports at the same moment get different ones. (The OS's own "port 0" choice is from the ephemeral range
+    /// and can repeat at once.)
+    /// </summary>
     public static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        for (int attempt = 0; ; attempt++)
+        {
+            int port = Random.Shared.Next(20_000, 32_000);
+            lock (HandedOut)
+                if (!HandedOut.Add(port)) continue;
+            try
+            {
+                using var l = new TcpListener(IPAddress.Loopback, port);
+                l.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 1000) { }
+        }
+    }
+
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>Marks <paramref name="port"/> as handed out (a port next to one <see cref="FreePort"/> gave).</summary>
+    public static bool Reserve(int port)
+    {
+        lock (HandedOut) return HandedOut.Add(port);
     }
 
     /// <summary>A build output of this test run's configuration (Debug or Release).</summary>

@@ -19,7 +19,7 @@ public sealed partial class VllmEndToEnd : IAsyncDisposable
     private readonly List<Process> _processes = [];
     private readonly StringBuilder _log = new();
     private readonly string _sources = Path.Combine(Path.GetTempPath(), $"tokensim-e2e-{Guid.NewGuid():N}.yaml");
-    private readonly int _api = ServerProcess.FreePort(), _kv = ServerProcess.FreePort(), _replay = ServerProcess.FreePort(), _proxy = ServerProcess.FreePort();
+    private readonly int _api = EmulatorProcess.FreePorts(2), _kv = EmulatorProcess.FreePorts(2), _replay = EmulatorProcess.FreePorts(2), _proxy = ServerProcess.FreePort();
     private ServerProcess? _server;
     /// <summary>
     /// An A40: a 1,000-token prefill takes about 0.15 s, so a TTFT is long against the HTTP hops and the scheduling
@@ -34,7 +34,6 @@ public sealed partial class VllmEndToEnd : IAsyncDisposable
     public async Task<E2eReport> RunAsync(double seconds, double rate, int seed = 1)
     {
         // Replica i of the emulator: API on _api + i, KV events on _kv + i, replay on _replay + i (vLLM's rule per rank).
-        // Ports next to the free ones might be taken; the run fails loudly then.
         await File.WriteAllTextAsync(_sources, $$"""
             scrape: {interval_s: 1}
             deployments:
