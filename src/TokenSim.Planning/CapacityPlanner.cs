@@ -35,14 +35,14 @@ public static class CapacityPlanner
             CandidateResult r;
             try { r = await executor.EvaluateAsync(c, space.CostPerHour(c), cancellation); }
             finally { gate.Release(); }
-            PlanProgress p;
             lock (sync)
             {
                 simulated++;
                 if (r.MeetsSlo) best = PlanResult.Cheapest(best is null ? [r] : [best, r]);
-                p = new PlanProgress(simulated, space.Count, r, best, wall.Elapsed.TotalSeconds);
+                // Reported under the lock: concurrent simulations must report in the order they were counted, or a
+                // stream of progress reads 8 simulated before 7.
+                progress?.Report(new PlanProgress(simulated, space.Count, r, best, wall.Elapsed.TotalSeconds));
             }
-            progress?.Report(p);
             return r;
         }
 

@@ -16,18 +16,12 @@ public sealed class ForecastPrefixTests
 {
     private const int Blocks = 5000, SharedTokens = 960, OwnTokens = 64;
 
-    private sealed class FixedStepModel : IExecutionTimeModel
-    {
-        public string Name => "fixed";
-        public double StepSeconds(in BatchShape shape) => 0.010;
-    }
-
     [Fact]
     public void DrawnArrivals_HitTheSharedPrefix_AndHoldItsBlocksOnce()
     {
         var shadow = new ReplicaShadow(0,
             DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = Blocks, MaxModelLen = 4096, MaxNumSeqs = 4 }),
-            _ => new FixedStepModel(), new ShadowOptions());
+            _ => new FixedStepModel(0.010), new ShadowOptions());
         for (int i = 0; i < 1200; i++)
         {
             var ids = new int[SharedTokens + OwnTokens];

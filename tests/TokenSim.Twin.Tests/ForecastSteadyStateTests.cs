@@ -15,17 +15,11 @@ public sealed class ForecastSteadyStateTests
 {
     private const double Step = 0.010, Rate = 20, Capacity = 4 / (11 * Step), History = 300;
 
-    private sealed class FixedStepModel : IExecutionTimeModel
-    {
-        public string Name => "fixed";
-        public double StepSeconds(in BatchShape shape) => Step;
-    }
-
     private static ReplicaShadow Steady()
     {
         var shadow = new ReplicaShadow(0,
             DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 5000, MaxModelLen = 4096, MaxNumSeqs = 4 }),
-            _ => new FixedStepModel(), new ShadowOptions());
+            _ => new FixedStepModel(Step), new ShadowOptions());
         int n = (int)(History * Rate);
         for (int i = 0; i < n; i++)
         {

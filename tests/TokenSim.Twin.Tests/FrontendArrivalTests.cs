@@ -12,17 +12,12 @@ namespace TokenSim.Twin.Tests;
 /// </summary>
 public sealed class FrontendArrivalTests
 {
-    private sealed class FixedStepModel : IExecutionTimeModel
-    {
-        public string Name => "fixed";
-        public double StepSeconds(in BatchShape shape) => 0.010;
-    }
 
     private static RequestAccuracy[] Predict(bool frontend)
     {
         var shadow = new ReplicaShadow(0,
             DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 1000, MaxModelLen = 4096 }),
-            _ => new FixedStepModel(), new ShadowOptions { LatenessSeconds = 1 });
+            _ => new FixedStepModel(0.010), new ShadowOptions { LatenessSeconds = 1 });
         TwinEvent Arrived(string id, double t) => new()
         {
             EventId = id, Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestArrived, RequestId = id, PromptTokens = 100, MaxTokens = 20,

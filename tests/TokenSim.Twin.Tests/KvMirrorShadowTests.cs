@@ -13,11 +13,6 @@ namespace TokenSim.Twin.Tests;
 /// </summary>
 public sealed class KvMirrorShadowTests
 {
-    private sealed class FixedStepModel : IExecutionTimeModel
-    {
-        public string Name => "fixed";
-        public double StepSeconds(in BatchShape shape) => 0.010;
-    }
 
     private static readonly int[] Prompt = [.. Enumerable.Range(0, 5000)];
 
@@ -26,7 +21,7 @@ public sealed class KvMirrorShadowTests
         {
             Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 2000, MaxModelLen = 8192, MaxNumBatchedTokens = 2048, EnablePrefixCaching = true,
         }),
-        _ => new FixedStepModel(), new ShadowOptions()) { Mirror = mirror, OriginUnixSeconds = 1000 };
+        _ => new FixedStepModel(0.010), new ShadowOptions()) { Mirror = mirror, OriginUnixSeconds = 1000 };
 
     /// <summary>The real engine stored the prompt's first 256 blocks at Unix time <paramref name="at"/>, in one chain.</summary>
     private static KvCacheMirror MirrorHolding(double at)

@@ -12,15 +12,10 @@ namespace TokenSim.Twin.Tests;
 /// </summary>
 public sealed class ReplicaShadowSpanTests
 {
-    private sealed class FixedStepModel : IExecutionTimeModel
-    {
-        public string Name => "fixed";
-        public double StepSeconds(in BatchShape shape) => 0.010;
-    }
 
     private static ReplicaShadow NewShadow() => new(0,
         DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 1000, MaxModelLen = 4096 }),
-        _ => new FixedStepModel(), new ShadowOptions { LatenessSeconds = 1 });
+        _ => new FixedStepModel(0.010), new ShadowOptions { LatenessSeconds = 1 });
 
     private static TwinEvent Arrived(string id, double t, int prompt, int maxTokens) =>
         new() { EventId = id + "/a", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestArrived, RequestId = id, PromptTokens = prompt, MaxTokens = maxTokens };
@@ -58,7 +53,7 @@ public sealed class ReplicaShadowSpanTests
     {
         var shadow = new ReplicaShadow(0,
             DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 1000, MaxModelLen = 4096 }),
-            _ => new FixedStepModel(), new ShadowOptions { LatenessSeconds = 1, MaxRecords = 100 });
+            _ => new FixedStepModel(0.010), new ShadowOptions { LatenessSeconds = 1, MaxRecords = 100 });
         // 1,000 spans in batches of 10 (the grain evicts at the end of each batch): a span-only ingest never grows past
         // the bound plus one batch.
         for (int b = 0; b < 100; b++)

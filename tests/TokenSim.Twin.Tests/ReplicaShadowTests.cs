@@ -10,15 +10,9 @@ public sealed class ReplicaShadowTests
 {
     private const double Step = 0.010;
 
-    private sealed class FixedStepModel : IExecutionTimeModel
-    {
-        public string Name => "fixed";
-        public double StepSeconds(in BatchShape shape) => Step;
-    }
-
     private static ReplicaShadow NewShadow(ShadowOptions? options = null) => new(0,
         DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 1000, MaxModelLen = 4096 }),
-        _ => new FixedStepModel(), options ?? new ShadowOptions());
+        _ => new FixedStepModel(Step), options ?? new ShadowOptions());
 
     private static TwinEvent Arrived(string id, double t, int prompt, int maxTokens) =>
         new() { EventId = id + "/a", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestArrived, RequestId = id, PromptTokens = prompt, MaxTokens = maxTokens };

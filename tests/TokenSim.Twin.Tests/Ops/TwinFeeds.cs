@@ -39,6 +39,31 @@ internal static class TwinFeeds
         }
     }
 
+    /// <summary>A one-replica Llama-3.1-8B deployment on an A100 with the roofline and the given KV cache and context.</summary>
+    private static async Task RegisterAsync(ServerProcess server, string deployment, int kvBlocks, int maxModelLen, CancellationToken stop) =>
+        await new Deployments.DeploymentsClient(server.Channel).RegisterDeploymentAsync(new RegisterDeploymentRequest
+        {
+            Spec = new DeploymentSpec
+            {
+                Name = deployment, Model = "llama-3.1-8b", Hardware = "a100-80g", Replicas = 1, PerfModel = "roofline",
+                Engine = new EngineSettings { KvBlocks = kvBlocks, MaxModelLen = maxModelLen },
+            },
+        }, cancellationToken: stop);
+
+    /// <summary>Waits <paramref name="delay"/>; false once the feed is cancelled.</summary>
+    private static async Task<bool> PauseAsync(TimeSpan delay, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(delay, stop);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Every 5 s a batch such as a faulty producer sends: an arrival, an event too far behind its replica's clock
     /// (late) and a first token for a request never seen (invalid), so the dashboards' and alerts' loss queries have
@@ -47,14 +72,7 @@ internal static class TwinFeeds
     public static async Task LostEventsAsync(ServerProcess server, CancellationToken stop)
     {
         const string deployment = "ops-lossy";
-        await new Deployments.DeploymentsClient(server.Channel).RegisterDeploymentAsync(new RegisterDeploymentRequest
-        {
-            Spec = new DeploymentSpec
-            {
-                Name = deployment, Model = "llama-3.1-8b", Hardware = "a100-80g", Replicas = 1, PerfModel = "roofline",
-                Engine = new EngineSettings { KvBlocks = 2000, MaxModelLen = 4096 },
-            },
-        }, cancellationToken: stop);
+        await RegisterAsync(server, deployment, kvBlocks: 2000, maxModelLen: 4096, stop);
         var ingest = new Ingest.IngestClient(server.Channel);
         var t0 = DateTimeOffset.UtcNow;
         Event At(string id, double t) => new() { EventId = id, Deployment = deployment, Replica = 0, ProducedAt = Timestamp.FromDateTimeOffset(t0.AddSeconds(t)) };
@@ -71,14 +89,7 @@ internal static class TwinFeeds
             var first = await ingest.IngestBatchAsync(new IngestBatchRequest { Events = { arrived } });
             var second = await ingest.IngestBatchAsync(new IngestBatchRequest { Events = { late, unknown } });
             Assert.Equal([Outcome.Applied, Outcome.Late, Outcome.Invalid], first.Outcomes.Concat(second.Outcomes).Select(o => o.Outcome));
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(5), stop);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            if (!await PauseAsync(TimeSpan.FromSeconds(5), stop)) return;
         }
     }
 
@@ -91,14 +102,7 @@ internal static class TwinFeeds
     public static async Task KvPressureAsync(ServerProcess server, CancellationToken stop)
     {
         const string deployment = "ops-kv-pressure";
-        await new Deployments.DeploymentsClient(server.Channel).RegisterDeploymentAsync(new RegisterDeploymentRequest
-        {
-            Spec = new DeploymentSpec
-            {
-                Name = deployment, Model = "llama-3.1-8b", Hardware = "a100-80g", Replicas = 1, PerfModel = "roofline",
-                Engine = new EngineSettings { KvBlocks = 64, MaxModelLen = 1000 },
-            },
-        }, cancellationToken: stop);
+        await RegisterAsync(server, deployment, kvBlocks: 64, maxModelLen: 1000, stop);
         var ingest = new Ingest.IngestClient(server.Channel);
         for (int i = 0; !stop.IsCancellationRequested; i++)
         {
@@ -106,14 +110,7 @@ internal static class TwinFeeds
             arrived.RequestArrived = new RequestArrived { RequestId = $"kv{i}", PromptTokens = 100, MaxTokens = 800 };
             var answer = await ingest.IngestBatchAsync(new IngestBatchRequest { Events = { arrived } });
             Assert.Equal(Outcome.Applied, answer.Outcomes.Single().Outcome);
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), stop);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            if (!await PauseAsync(TimeSpan.FromSeconds(1), stop)) return;
         }
     }
 
