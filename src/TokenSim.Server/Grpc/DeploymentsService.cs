@@ -24,6 +24,11 @@ public sealed class DeploymentsService(IGrainFactory grains) : Deployments.Deplo
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
         }
+        catch (FormatException e)
+        {
+            // A profile or catalog file on the server that cannot be read: the request was fine, the server's data is not.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
+        }
         catch (FileNotFoundException e)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));

@@ -51,7 +51,7 @@ public sealed partial class DeploymentTwinGrain(
         var replica = DeploymentSpecs.Build(spec);
         if (S.Spec is not null && S.EventsApplied > 0 && S.Spec != spec)
             throw new InvalidOperationException($"Deployment '{spec.Name}' has applied {S.EventsApplied} events under its current spec; register the new spec under a new name.");
-        string resolved = new PerfModelResolver(options.Value.DataRoot).Resolve(spec.PerfModel, replica.Model, replica.Hardware);
+        string resolved = new PerfModelResolver(options.Value.DataRoot).Resolve(spec.PerfModel, replica.Model, replica.Hardware, replica.TensorParallel);
         // Building one simulator checks what only the simulator knows: the scheduler name and the perf model's files.
         _ = new Simulator(new SimulationOptions { Replica = replica, ExecutionTime = ExecutionTimeModels.Parse(resolved) });
         S.Spec = spec;

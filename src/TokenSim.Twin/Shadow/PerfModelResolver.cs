@@ -5,20 +5,21 @@ namespace TokenSim.Twin.Shadow;
 /// <summary>
 /// Resolves a deployment's <c>perf_model</c>. <c>auto</c> picks the measured profile shipped in the repository's
 /// <c>data/profiles/llmservingsim/perf/&lt;GPU&gt;/&lt;org&gt;/&lt;model&gt;/&lt;dtype&gt;</c> for this GPU and model
-/// when there is one, because it predicts step times far better than the roofline; otherwise the roofline.
+/// when there is one with a folder for the deployment's TP degree, because it predicts step times far better than the
+/// roofline; otherwise the roofline.
 /// </summary>
 public sealed class PerfModelResolver(string? dataRoot)
 {
     /// <summary>The data folder searched, or null when none was found (then <c>auto</c> is always the roofline).</summary>
     public string? DataRoot { get; } = dataRoot;
 
-    public string Resolve(string perfModel, ModelSpec model, HardwareSpec hardware)
+    public string Resolve(string perfModel, ModelSpec model, HardwareSpec hardware, int tensorParallel = 1)
     {
         if (!string.IsNullOrWhiteSpace(perfModel) && !perfModel.Equals("auto", StringComparison.OrdinalIgnoreCase)) return perfModel;
-        return FindProfile(model, hardware) is { } dir ? $"profile:{dir}" : "roofline";
+        return FindProfile(model, hardware, tensorParallel) is { } dir ? $"profile:{dir}" : "roofline";
     }
 
-    private string? FindProfile(ModelSpec model, HardwareSpec hardware)
+    private string? FindProfile(ModelSpec model, HardwareSpec hardware, int tensorParallel)
     {
         if (DataRoot is null || model.HuggingFaceId is not { } hfId) return null;
         var perf = Path.Combine(DataRoot, "profiles", "llmservingsim", "perf");
@@ -28,7 +29,7 @@ public sealed class PerfModelResolver(string? dataRoot)
         {
             if (!HardwareCatalog.TryGet(Path.GetFileName(gpuDir), out var gpu) || gpu.Name != hardware.Name) continue;
             var dir = Path.Combine(gpuDir, hfId, dtype);
-            if (Directory.Exists(dir)) return dir;
+            if (Directory.Exists(Path.Combine(dir, $"tp{tensorParallel}"))) return dir;
         }
         return null;
     }

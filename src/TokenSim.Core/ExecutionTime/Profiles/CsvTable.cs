@@ -36,6 +36,8 @@ public sealed class CsvTable
             if (cells.Length < header.Length) throw new WorkloadFormatException(path, line, header[cells.Length], $"missing (the row has {cells.Length} columns, the header {header.Length})");
             rows.Add((line, cells));
         }
+        // A table with a header and nothing under it is a truncated copy, not a profile with nothing to say.
+        if (rows.Count == 0) throw new WorkloadFormatException(path, 2, null, "the table has no rows");
         return new CsvTable(path, header, rows);
     }
 

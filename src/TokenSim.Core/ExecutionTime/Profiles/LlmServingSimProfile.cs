@@ -58,7 +58,7 @@ public sealed class LlmServingSimProfile : IOperatorProfile
         int c = att.Column("prefill_chunk"), kp = att.Column("kv_prefill"), n = att.Column("n_decode"), kd = att.Column("kv_decode"), t = att.Column("time_us");
         // Axis order: the last axis is the one leave-one-out interpolates along within a slice; decode KV length
         // is the smoothest (attention time is affine in KV read), so it goes last.
-        var attention = new GridInterpolator("attention.csv", ["prefill_chunk", "kv_prefill", "n_decode", "kv_decode"],
+        var attention = ProfileReader.Grid("attention.csv", ["prefill_chunk", "kv_prefill", "n_decode", "kv_decode"],
             att.Rows.Select(r => (new[] { att.Number(r.Line, r.Cells, c), att.Number(r.Line, r.Cells, kp), att.Number(r.Line, r.Cells, n), att.Number(r.Line, r.Cells, kd) },
                 att.Time(r.Line, r.Cells, t) * 1e-6)));
         GridInterpolator? moe = null;
@@ -67,13 +67,13 @@ public sealed class LlmServingSimProfile : IOperatorProfile
         {
             var m = CsvTable.Read(moePath);
             int mt = m.Column("tokens"), me = m.Column("activated_experts"), mu = m.Column("time_us");
-            moe = new GridInterpolator("moe.csv", ["tokens", "activated_experts"],
+            moe = ProfileReader.Grid("moe.csv", ["tokens", "activated_experts"],
                 m.Rows.Select(r => (new[] { m.Number(r.Line, r.Cells, mt), m.Number(r.Line, r.Cells, me) }, m.Time(r.Line, r.Cells, mu) * 1e-6)));
         }
         foreach (var required in new[] { "qkv_proj", "o_proj", "layernorm" })
-            if (!dense.ContainsKey(required)) throw new FormatException($"{Path.Combine(folder, "dense.csv")}: no rows for operator '{required}'.");
+            if (!dense.ContainsKey(required)) throw new ProfileFormatException(Path.Combine(folder, "dense.csv"), "layer", $"no rows for operator '{required}'");
         foreach (var required in new[] { "lm_head", "sampler" })
-            if (!perSeq.ContainsKey(required)) throw new FormatException($"{Path.Combine(folder, "per_sequence.csv")}: no rows for '{required}'.");
+            if (!perSeq.ContainsKey(required)) throw new ProfileFormatException(Path.Combine(folder, "per_sequence.csv"), "layer", $"no rows for '{required}'");
         return new LlmServingSimProfile(folder, tp, dense, attention, perSeq, moe);
     }
 
@@ -83,7 +83,7 @@ public sealed class LlmServingSimProfile : IOperatorProfile
         int name = table.Column(nameColumn), size = table.Column(sizeColumn), time = table.Column("time_us");
         return table.Rows
             .GroupBy(r => table.Text(r.Line, r.Cells, name))
-            .ToDictionary(g => g.Key, g => new GridInterpolator($"{Path.GetFileName(path)}:{g.Key}", [sizeColumn],
+            .ToDictionary(g => g.Key, g => ProfileReader.Grid($"{Path.GetFileName(path)}:{g.Key}", [sizeColumn],
                 g.Select(r => (new[] { table.Number(r.Line, r.Cells, size) }, table.Time(r.Line, r.Cells, time) * 1e-6))));
     }
 }

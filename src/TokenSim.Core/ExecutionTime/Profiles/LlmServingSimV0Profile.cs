@@ -43,7 +43,7 @@ public sealed class LlmServingSimV0Profile : IOperatorProfile
             layers[g.Key] = grid;
             tables.Add(new ProfileTable(path, grid.Name, grid));
         }
-        if (layers.Count == 0) throw new FormatException($"{path}: no rows.");
+        if (layers.Count == 0) throw new ProfileFormatException(path, null, "no rows");
         VidurProfile? attention = null;
         var attentionPath = Path.Combine(dir, "attention.csv");
         if (File.Exists(attentionPath))

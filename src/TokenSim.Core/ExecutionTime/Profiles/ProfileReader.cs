@@ -32,7 +32,11 @@ public static class ProfileReader
                 continue;
             }
             foreach (var file in Directory.EnumerateFiles(dir, "*.csv").Order(StringComparer.Ordinal))
+            {
+                // An empty table in a profile tree is a truncated copy: say so rather than pass over it.
+                if (new FileInfo(file).Length == 0) throw new WorkloadFormatException(file, 1, null, "the file is empty");
                 if (Kind(file) is not null) found.Add(ReadFile(file));
+            }
         }
         return found.Count > 0 ? found
             : throw new ArgumentException($"{path}: no operator profile found (expected Vidur mlp.csv/attention.csv/all_reduce.csv/send_recv.csv, LLMServingSim dense.csv or layers.csv, or AIConfigurator *_perf.csv).");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace TokenSim.Core.ExecutionTime.Profiles;
@@ -9,6 +10,10 @@ namespace TokenSim.Core.ExecutionTime.Profiles;
 /// ("skew rate"), big KV length and prefill KV (<c>skew_fit.csv</c>), falling back to the profile's fitted default
 /// (<c>meta.yaml</c> <c>skew_fit.per_tp.N.alpha_default</c>). Bucket edges come from <c>meta.yaml</c>.
 /// </summary>
+/// <remarks>
+/// A profile may have been taken without the skew pass (<c>skew_fit: enabled: false</c>, as the RTX 4090 profile was):
+/// then there is no fit, whatever files lie beside it, and decodes cost t(mean KV).
+/// </remarks>
 public sealed class SkewFit
 {
     private readonly Dictionary<(int Pc, string N, string Rate, string KvBig, string Kp), double> _alpha = [];
@@ -23,25 +28,32 @@ public sealed class SkewFit
 
     public double AlphaDefault { get; }
 
-    /// <summary>Reads the fit for <paramref name="tp"/> from a profile's dtype folder; null when it has none.</summary>
+    /// <summary>
+    /// Reads the fit for <paramref name="tp"/> from a profile's dtype folder; null when the profile has none (no
+    /// <c>meta.yaml</c>, no <c>skew_fit</c> section, the section disabled, or no <c>tp&lt;N&gt;/skew_fit.csv</c>).
+    /// A fit that is declared but malformed is a <see cref="ProfileFormatException"/> naming the file and key.
+    /// </summary>
     public static SkewFit? Read(string dtypeFolder, int tp)
     {
         string meta = Path.Combine(dtypeFolder, "meta.yaml"), table = Path.Combine(dtypeFolder, $"tp{tp}", "skew_fit.csv");
         if (!File.Exists(meta) || !File.Exists(table)) return null;
-        var yaml = new YamlStream();
-        using (var reader = new StreamReader(meta)) yaml.Load(reader);
-        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
-        if (!root.Children.TryGetValue("skew_fit", out var fitNode) || fitNode is not YamlMappingNode fit) return null;
-        var axes = (YamlMappingNode)fit["bucket_axes"];
+        var root = LoadRoot(meta);
+        if (root is null || !root.Children.TryGetValue("skew_fit", out var fitNode)) return null;
+        if (fitNode is not YamlMappingNode fit) throw new ProfileFormatException(meta, "skew_fit", "is not a mapping");
+        if (fit.Children.TryGetValue("enabled", out var enabled) && !Bool(meta, "skew_fit.enabled", enabled)) return null;
+        var axes = Mapping(meta, fit, "bucket_axes", "skew_fit");
         (double[], string[]) Axis(string bins, string labels)
         {
-            var b = ((YamlSequenceNode)axes[bins]).Select(x => double.Parse(((YamlScalarNode)x).Value!, CultureInfo.InvariantCulture)).ToArray();
-            var l = ((YamlSequenceNode)axes[labels]).Select(x => ((YamlScalarNode)x).Value!).ToArray();
-            if (l.Length != b.Length - 1) throw new FormatException($"{meta}: skew_fit.bucket_axes.{labels} needs one label per bin of {bins}.");
+            var b = Sequence(meta, axes, bins, "skew_fit.bucket_axes").Select(x => Number(meta, $"skew_fit.bucket_axes.{bins}", x)).ToArray();
+            var l = Sequence(meta, axes, labels, "skew_fit.bucket_axes").Select(x => Scalar(meta, $"skew_fit.bucket_axes.{labels}", x)).ToArray();
+            if (b.Length < 2 || l.Length != b.Length - 1)
+                throw new ProfileFormatException(meta, $"skew_fit.bucket_axes.{labels}", $"needs one label per bin of {bins} ({l.Length} labels, {b.Length} edges)");
             return (b, l);
         }
-        var perTp = (YamlMappingNode)((YamlMappingNode)fit["per_tp"])[tp.ToString(CultureInfo.InvariantCulture)];
-        double alphaDefault = double.Parse(((YamlScalarNode)perTp["alpha_default"]).Value!, CultureInfo.InvariantCulture);
+        var perTp = Mapping(meta, Mapping(meta, fit, "per_tp", "skew_fit"), tp.ToString(CultureInfo.InvariantCulture), "skew_fit.per_tp");
+        string alphaKey = $"skew_fit.per_tp.{tp}.alpha_default";
+        double alphaDefault = perTp.Children.TryGetValue("alpha_default", out var a0) ? Number(meta, alphaKey, a0)
+            : throw new ProfileFormatException(meta, alphaKey, "is missing");
         var csv = CsvTable.Read(table);
         int pc = csv.Column("pc"), n = csv.Column("n_label"), sr = csv.Column("skew_rate_label"), kb = csv.Column("kv_big_label"), kp = csv.Column("kp_label"), a = csv.Column("alpha");
         var fitTable = new SkewFit(alphaDefault, Axis("n_bins", "n_labels"), Axis("skew_rate_bins", "skew_rate_labels"), Axis("kv_big_bins", "kv_big_labels"), Axis("kp_bins", "kp_labels"),
@@ -66,4 +78,45 @@ public sealed class SkewFit
             if (x > axis.Edges[i] && x <= axis.Edges[i + 1]) return axis.Labels[i];
         return x <= axis.Edges[0] ? axis.Labels[0] : axis.Labels[^1];
     }
+
+    private static YamlMappingNode? LoadRoot(string meta)
+    {
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(meta);
+            yaml.Load(reader);
+        }
+        catch (YamlException e)
+        {
+            throw new ProfileFormatException(meta, null, $"not valid YAML at line {e.Start.Line}: {e.Message}");
+        }
+        if (yaml.Documents.Count == 0) return null;
+        return yaml.Documents[0].RootNode as YamlMappingNode ?? throw new ProfileFormatException(meta, null, "the document is not a mapping");
+    }
+
+    private static YamlMappingNode Mapping(string meta, YamlMappingNode parent, string key, string path) =>
+        !parent.Children.TryGetValue(key, out var node) ? throw new ProfileFormatException(meta, $"{path}.{key}", "is missing")
+        : node as YamlMappingNode ?? throw new ProfileFormatException(meta, $"{path}.{key}", "is not a mapping");
+
+    private static YamlSequenceNode Sequence(string meta, YamlMappingNode parent, string key, string path) =>
+        !parent.Children.TryGetValue(key, out var node) ? throw new ProfileFormatException(meta, $"{path}.{key}", "is missing")
+        : node as YamlSequenceNode ?? throw new ProfileFormatException(meta, $"{path}.{key}", "is not a list");
+
+    private static string Scalar(string meta, string field, YamlNode node) =>
+        (node as YamlScalarNode)?.Value ?? throw new ProfileFormatException(meta, field, "holds something that is not a plain value");
+
+    private static double Number(string meta, string field, YamlNode node)
+    {
+        var raw = Scalar(meta, field, node);
+        return double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v
+            : throw new ProfileFormatException(meta, field, $"'{raw}' is not a number");
+    }
+
+    private static bool Bool(string meta, string field, YamlNode node) => Scalar(meta, field, node).ToLowerInvariant() switch
+    {
+        "true" or "yes" or "on" => true,
+        "false" or "no" or "off" => false,
+        var raw => throw new ProfileFormatException(meta, field, $"'{raw}' is not true or false"),
+    };
 }
