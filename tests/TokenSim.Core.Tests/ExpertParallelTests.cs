@@ -55,7 +55,8 @@ public class ExpertParallelTests
         // Both first tokens come out of the same (long) first step.
         Assert.Equal(a.FirstTokenTime, b.FirstTokenTime);
         var roof = new RooflineExecutionTimeModel(spec);
-        BatchShape Prefill(int n) => new() { Tokens = n, GroupTokens = 2010, Sequences = 1, Sampled = 1, PrefillCount = 1, PrefillTokens = n, PrefillAttentionPairs = n * (n + 1) / 2.0, PrefillContext = n };
+        // 2,000 tokens fit no CUDA graph, so the ranks are not padded: the group runs 2,010 tokens and its largest rank 2,000.
+        BatchShape Prefill(int n) => new() { Tokens = n, GroupTokens = 2010, GroupMaxTokens = 2000, Sequences = 1, Sampled = 1, PrefillCount = 1, PrefillTokens = n, PrefillAttentionPairs = n * (n + 1) / 2.0, PrefillContext = n };
         // The group's first step lasts as long as its slower rank, each rank's experts serving all 2,010 tokens.
         Assert.Equal(Math.Max(roof.StepSeconds(Prefill(2000)), roof.StepSeconds(Prefill(10))), b.FirstTokenTime, 12);
         Assert.True(b.FirstTokenTime > roof.StepSeconds(Prefill(10) with { GroupTokens = 10 }), "the short rank waited for the long one");

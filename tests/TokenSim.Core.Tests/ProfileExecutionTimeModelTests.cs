@@ -49,9 +49,12 @@ public class ProfileExecutionTimeModelTests
     [Fact]
     public void Tp2_ReadsItsOwnTables_AndAddsAllReduce()
     {
-        var tp2 = new ProfileExecutionTimeModel(Spec(2), LlmServingSimProfile.Read(Dir, 2));
+        var noComm = new TokenSim.Core.ExecutionTime.Communication.NcclCostModel(new LinkSpec("nvlink", 1e18, 0), 9.0, true,
+            TokenSim.Core.ExecutionTime.Communication.CommCalibration.Unfitted);
+        var tp2 = new ProfileExecutionTimeModel(Spec(2), LlmServingSimProfile.Read(Dir, 2), communication: noComm);
         var tp1 = new ProfileExecutionTimeModel(Spec(1), LlmServingSimProfile.Read(Dir, 1));
-        Assert.True(tp2.DenseSeconds(1024) < tp1.DenseSeconds(1024), "half the weights per GPU");
+        Assert.True(tp2.DenseSeconds(1024) < tp1.DenseSeconds(1024) - 32 * 2 * 10e-6, "half the weights per GPU, whatever the link costs");
+        Assert.True(new ProfileExecutionTimeModel(Spec(2), LlmServingSimProfile.Read(Dir, 2)).DenseSeconds(1024) > tp2.DenseSeconds(1024), "the all-reduces cost something");
         Assert.Throws<ArgumentException>(() => LlmServingSimProfile.Read(Dir, 4));
     }
 

@@ -35,7 +35,7 @@ public class ProfileLoadingTests
     public void ValidateOps_ReadsEveryTableOfEveryFormat()
     {
         var profiles = ProfileReader.Read(Profiles);
-        Assert.Equal(["aiconfigurator", "llmservingsim", "llmservingsim-v0", "vidur"], profiles.Select(p => p.Format).Distinct().Order());
+        Assert.Equal(["aiconfigurator", "llmservingsim", "llmservingsim-v0", "nccl-tests", "vidur"], profiles.Select(p => p.Format).Distinct().Order());
         foreach (var p in profiles)
         {
             var results = OpsValidation.Validate(p, roofline: null);

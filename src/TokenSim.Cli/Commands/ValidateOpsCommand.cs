@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using TokenSim.Core.Entities;
+using TokenSim.Core.ExecutionTime.Communication;
 using TokenSim.Core.ExecutionTime.Profiles;
 
 namespace TokenSim.Cli.Commands;
@@ -34,6 +35,7 @@ internal static class ValidateOpsCommand
             var given = parse.GetValue(hardware);
             var givenModel = parse.GetValue(model);
             var results = new List<OpsTableResult>();
+            var comm = new List<CommTable>();
             var console = AnsiConsole.Console;
             if (Console.IsOutputRedirected) console.Profile.Width = 200;
             foreach (var p in ProfileReader.Read(path))
@@ -45,9 +47,13 @@ internal static class ValidateOpsCommand
                 var m = givenModel is not null ? ModelCatalog.Resolve(givenModel) : ProfileReader.InferModel(p.Source);
                 var tables = OpsValidation.Validate(p, new OperatorRoofline(hw, hwName, m));
                 results.AddRange(tables);
+                comm.AddRange(CommTables.From(p));
                 Print(console, p, hw, m, tables);
             }
-            if (parse.GetValue(json) is { } file) WriteJson(file, results);
+            var commResults = CommValidation.LeaveOneGpuOut(comm);
+            var fitted = comm.Count > 0 ? CommCalibrationFit.Fit(comm) : null;
+            if (commResults.Count > 0) PrintComm(console, commResults, fitted!);
+            if (parse.GetValue(json) is { } file) WriteJson(file, results, commResults, fitted);
             return 0;
         });
         return cmd;
@@ -76,15 +82,57 @@ internal static class ValidateOpsCommand
         ];
     }
 
+    private static void PrintComm(IAnsiConsole console, IReadOnlyList<CommTableResult> results, CommCalibration fitted)
+    {
+        var t = new Table().Border(TableBorder.Rounded)
+            .Title("collective models (NCCL's cost model, vLLM's custom all-reduce): MAPE with constants fitted without the table's GPU, and with all");
+        t.AddColumn("table");
+        t.AddColumn("GPU");
+        t.AddColumn("path");
+        foreach (var c in new[] { "points", "left-out MAPE %", "in-sample MAPE %" }) t.AddColumn(new TableColumn(c).RightAligned());
+        foreach (var r in results)
+            t.AddRow(Markup.Escape($"{Path.GetFileName(Path.GetDirectoryName(r.File))}/{r.Name}"), Markup.Escape(r.Gpu), r.Path,
+                r.Points.ToString(CultureInfo.InvariantCulture), F(r.MapePct), F(r.InSampleMapePct));
+        console.Write(t);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"fitted on all: NCCL per call {fitted.NcclCallSeconds * 1e6:F2} µs; efficiency NVLink {fitted.NvLinkEfficiency:F3}, PCIe P2P {fitted.PcieP2pEfficiency:F3}, PCIe SHM {fitted.PcieShmEfficiency:F3}, network {fitted.NetworkEfficiency:F3}; custom all-reduce floor {fitted.CustomAllReduceFloorSeconds * 1e6:F2} µs, NVLink efficiency {fitted.CustomAllReduceNvLinkEfficiency:F3}"));
+    }
+
     private static string F(double x) => x.ToString("F2", CultureInfo.InvariantCulture);
 
-    private static void WriteJson(string path, IReadOnlyList<OpsTableResult> results)
+    private static void WriteJson(string path, IReadOnlyList<OpsTableResult> results, IReadOnlyList<CommTableResult> comm, CommCalibration? fitted)
     {
         using var f = File.Create(path);
         using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         Write(w, "tables", results);
         Write(w, "files", OpsValidation.ByFile(results));
+        w.WriteStartArray("communication");
+        foreach (var r in comm)
+        {
+            w.WriteStartObject();
+            w.WriteString("file", r.File);
+            w.WriteString("name", r.Name);
+            w.WriteString("gpu", r.Gpu);
+            w.WriteString("path", r.Path);
+            w.WriteNumber("points", r.Points);
+            w.WriteNumber("left_out_mape_pct", Math.Round(r.MapePct, 4));
+            w.WriteNumber("in_sample_mape_pct", Math.Round(r.InSampleMapePct, 4));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (fitted is not null)
+        {
+            w.WriteStartObject("communication_calibration");
+            w.WriteNumber("nccl_call_s", fitted.NcclCallSeconds);
+            w.WriteNumber("nvlink_efficiency", fitted.NvLinkEfficiency);
+            w.WriteNumber("pcie_p2p_efficiency", fitted.PcieP2pEfficiency);
+            w.WriteNumber("pcie_shm_efficiency", fitted.PcieShmEfficiency);
+            w.WriteNumber("network_efficiency", fitted.NetworkEfficiency);
+            w.WriteNumber("custom_allreduce_floor_s", fitted.CustomAllReduceFloorSeconds);
+            w.WriteNumber("custom_allreduce_nvlink_efficiency", fitted.CustomAllReduceNvLinkEfficiency);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

@@ -78,6 +78,8 @@ public static class HardwareCatalog
                 case "memory_bytes": dto.MemoryBytes = (long)Number(v, source, key); break;
                 case "memory_bandwidth_bytes_per_s": dto.MemoryBandwidthBytesPerS = Number(v, source, key); break;
                 case "gpus_per_node": dto.GpusPerNode = (int)Number(v, source, key); break;
+                case "compute_capability": dto.ComputeCapability = Number(v, source, key); break;
+                case "peer_to_peer": dto.PeerToPeer = Bool(v, source, key); break;
                 case "flops":
                     foreach (var (fk, fv) in Map(v, source, key).Children) dto.Flops[((YamlScalarNode)fk).Value ?? ""] = Number(fv, source, $"flops.{fk}");
                     break;
@@ -115,6 +117,13 @@ public static class HardwareCatalog
         double.TryParse(Text(node, source, field), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
             ? d : throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a number (got '{Text(node, source, field)}').");
 
+    private static bool Bool(YamlNode node, string source, string field) => Text(node, source, field).ToLowerInvariant() switch
+    {
+        "true" or "yes" => true,
+        "false" or "no" => false,
+        var raw => throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be true or false (got '{raw}')."),
+    };
+
     private static YamlMappingNode Map(YamlNode node, string source, string field) =>
         node as YamlMappingNode ?? throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a mapping.");
 
@@ -144,6 +153,8 @@ public static class HardwareCatalog
         public LinkDto? Pcie { get; set; }
         public LinkDto? InterNode { get; set; }
         public int GpusPerNode { get; set; } = 8;
+        public double ComputeCapability { get; set; }
+        public bool PeerToPeer { get; set; } = true;
         public List<string> Sources { get; set; } = [];
 
         public HardwareSpec ToSpec(string source, int index)
@@ -168,6 +179,8 @@ public static class HardwareCatalog
                 Pcie = pcie,
                 InterNode = InterNode?.ToSpec("network", 1e-5),
                 GpusPerNode = GpusPerNode,
+                ComputeCapability = ComputeCapability,
+                PeerToPeer = PeerToPeer,
             };
         }
     }

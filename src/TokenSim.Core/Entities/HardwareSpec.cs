@@ -20,6 +20,16 @@ public sealed record HardwareSpec
     public LinkSpec? Pcie { get; init; }
     public LinkSpec? InterNode { get; init; }
     public int GpusPerNode { get; init; } = 8;
+    /// <summary>
+    /// CUDA compute capability (8.0 A100, 9.0 H100, 12.0 RTX PRO 6000); 0 when not an NVIDIA GPU. NCCL's protocol
+    /// limits and ring speeds, and vLLM's choice of kernels, depend on it.
+    /// </summary>
+    public double ComputeCapability { get; init; }
+    /// <summary>
+    /// Whether two of these GPUs can read and write each other's memory directly (CUDA peer-to-peer). GeForce drivers
+    /// refuse it, so NCCL stages GPU-to-GPU traffic through host memory and vLLM's custom all-reduce is off.
+    /// </summary>
+    public bool PeerToPeer { get; init; } = true;
 
     /// <summary>Peak FLOP/s for <paramref name="dtype"/>; fp16 and bf16 stand in for each other, and 8-bit falls back to 16-bit.</summary>
     public double PeakFlops(string dtype)

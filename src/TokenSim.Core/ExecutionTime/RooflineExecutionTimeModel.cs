@@ -1,4 +1,5 @@
 using TokenSim.Core.Entities;
+using TokenSim.Core.ExecutionTime.Communication;
 using TokenSim.Core.Simulation;
 
 namespace TokenSim.Core.ExecutionTime;
@@ -7,7 +8,7 @@ namespace TokenSim.Core.ExecutionTime;
 /// A roofline model of one step of a decoder-only transformer under tensor and pipeline parallelism. Per layer:
 /// the QKV, O and MLP GEMMs (MoE: the activated experts' GEMMs, loading the expected number of distinct experts),
 /// prefill and decode attention (FLOPs over causal query×key pairs; bytes of KV read), norms, rotary embedding,
-/// activation and residual adds (memory-bound), and two ring all-reduces over the TP link. Then the LM head over
+/// activation and residual adds (memory-bound), and two all-reduces (<see cref="ICollectiveModel"/>). Then the LM head over
 /// one row per scheduled request, pipeline hand-offs between stages, and a per-step CPU overhead. Token-count-only terms are
 /// precomputed per token count, so a step costs a table lookup plus the attention terms.
 /// </summary>
@@ -19,12 +20,14 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     private readonly int _tp;
     private readonly int _pp;
     private readonly int _ep;
-    private readonly LinkSpec _tpLink;
+    private readonly int _dp;
+    private readonly ICollectiveModel _comm;
     private readonly double _kvBytesPerTokenLayer;
     private readonly double[] _denseByTokens;
     private readonly CudaGraphPadding _graphs;
+    private readonly HostCost _host;
 
-    public RooflineExecutionTimeModel(ReplicaSpec spec, RooflineParameters? parameters = null)
+    public RooflineExecutionTimeModel(ReplicaSpec spec, RooflineParameters? parameters = null, ICollectiveModel? communication = null)
     {
         _m = spec.Model;
         _p = parameters ?? new RooflineParameters();
@@ -32,15 +35,21 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         _tp = spec.TensorParallel;
         _pp = spec.PipelineParallel;
         _ep = spec.ExpertParallelSize;
-        _tpLink = TpLink(spec.Hardware, _tp);
+        _dp = spec.DataParallel;
+        _comm = communication ?? VllmCollectives.For(spec);
         _kvBytesPerTokenLayer = _m.KvBytesPerTokenPerLayer(_tp, DTypes.Bytes(spec.KvCacheDType));
         _graphs = CudaGraphPadding.For(spec);
+        // Per layer eagerly: QKV, rotary, KV-cache write, attention, O, two fused add+norms, gate/up, activation, down
+        // (MoE: router, top-k, the two grouped GEMMs); per step: embedding, final norm, LM head, sampler.
+        _host = new HostCost(_graphs, _m.NumLayers, _m.NumLayers * 10 + 4, spec.AsyncScheduling);
         int tableSize = Math.Max(spec.MaxNumBatchedTokens, 1) + 1;
         _denseByTokens = new double[tableSize];
         for (int t = 1; t < tableSize; t++) _denseByTokens[t] = DenseSeconds(t);
     }
 
     public string Name => "roofline";
+    /// <summary>Where collective times come from.</summary>
+    public string Communication => _comm.Name;
     public RooflineParameters Parameters => _p;
 
     /// <summary>The link TP traffic crosses: NVLink/PCIe within a node, the network beyond it.</summary>
@@ -53,11 +62,11 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
         double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
         // Expert parallelism: the experts here serve the whole DP group's tokens, which arrive and leave by all-to-all.
-        if (_ep > 1) layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + _k.AllToAll(s.Tokens, _m.ExpertsPerToken, _m.HiddenSize, _ep, _tpLink));
+        if (_ep > 1) layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_comm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
         // vLLM computes logits at the last position of every scheduled request, partial prefills included.
         double lmHead = _k.Gemm(s.Sequences, (double)_m.VocabSize / _tp, _m.HiddenSize);
-        double pipeline = (_pp - 1) * _k.SendRecv((double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, _tpLink);
-        return dense + layers + lmHead + pipeline + _p.StepOverheadSeconds;
+        double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
+        return _host.Combine(dense + layers + lmHead + pipeline, s) + _p.StepOverheadSeconds;
     }
 
     /// <summary>Everything that depends only on the step's token count, summed over all layers.</summary>
@@ -69,16 +78,17 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         double h = _m.HiddenSize, hd = _m.HeadDim, b = _m.DTypeBytes;
         double qkv = _k.Gemm(t, (_m.NumHeads + 2.0 * _m.NumKvHeads) * hd / _tp, h);
         double o = _k.Gemm(t, h, _m.NumHeads * hd / _tp);
-        double mlp = _m.IsMoe ? (_ep > 1 ? 0 : MoeSeconds(t)) : _k.Gemm(t, 2.0 * _m.IntermediateSize / _tp, h) + _k.Gemm(t, h, (double)_m.IntermediateSize / _tp);
+        double mlp = _m.IsMoe ? (_ep > 1 ? 0 : MoeLayerSeconds(t)) : _k.Gemm(t, 2.0 * _m.IntermediateSize / _tp, h) + _k.Gemm(t, h, (double)_m.IntermediateSize / _tp);
         double width = _m.IsMoe ? (double)_m.ExpertWidth * _m.ExpertsPerToken / _tp : (double)_m.IntermediateSize / _tp;
         // Two RMSNorms and two residual adds (read+write hidden), rotary on Q and K, SiLU-and-mul (read 2·I, write I).
         double elementBytes = t * b * (h * 4 * 2 + 2 * (_m.NumHeads + _m.NumKvHeads) * hd / _tp + 3 * width);
         double elementwise = _k.Elementwise(elementBytes) + 4 * _p.KernelLatencySeconds;
-        double allReduce = 2 * _k.AllReduce(t * h * b, _tp, _tpLink);
+        double allReduce = 2 * _comm.Seconds(CollectiveOp.AllReduce, t * h * b, _tp, t <= _graphs.MaxCaptureSize);
         return qkv + o + mlp + elementwise + allReduce;
     }
 
-    private double MoeSeconds(double tokens)
+    /// <summary>One MoE layer on one GPU holding every expert (split over TP): the router, and the activated experts' GEMMs.</summary>
+    public double MoeLayerSeconds(double tokens)
     {
         double h = _m.HiddenSize, w = _m.ExpertWidth, e = _m.NumExperts, k = _m.ExpertsPerToken, b = _m.DTypeBytes;
         double router = _k.Gemm(tokens, e, h);

@@ -13,6 +13,11 @@ public struct BatchShape
     public int Tokens;
     /// <summary>Tokens across the step's whole DP group, which its MoE layers process together; equals <see cref="Tokens"/> without DP.</summary>
     public int GroupTokens;
+    /// <summary>
+    /// The largest rank's token count in the step's DP group as its MoE collectives see it (after vLLM's DP padding);
+    /// equals <see cref="Tokens"/> without DP.
+    /// </summary>
+    public int GroupMaxTokens;
     public int Sequences;
     public int Sampled;
     public int DecodeCount;
@@ -83,7 +88,7 @@ public sealed class Batch
 
     public BatchShape Shape()
     {
-        var s = new BatchShape { Sequences = Count, GroupTokens = TotalTokens };
+        var s = new BatchShape { Sequences = Count, GroupTokens = TotalTokens, GroupMaxTokens = TotalTokens };
         for (int i = 0; i < Count; i++)
         {
             ref readonly var e = ref _entries[i];

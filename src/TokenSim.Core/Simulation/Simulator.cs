@@ -23,6 +23,8 @@ public sealed class Simulator
     private readonly ReplicaState[] _replicas;
     private readonly IReplicaScheduler[] _schedulers;
     private readonly IExecutionTimeModel[] _exec;
+    /// <summary>The CUDA-graph sizes of a DP group's ranks (all alike), for vLLM's padding across the group.</summary>
+    private CudaGraphPadding? _groupGraphs;
     private readonly IGlobalScheduler _router;
     /// <summary>The replicas new requests are routed to: all of them, or the prefill pool when disaggregated.</summary>
     private readonly ReplicaState[] _entry;
@@ -335,16 +337,38 @@ public sealed class Simulator
 
     /// <summary>
     /// Runs a DP group's step. Their MoE layers see the whole group's tokens, so each rank's time is computed with the
-    /// group's token count, and the step lasts as long as the slowest rank: the others wait at the all-to-all.
+    /// group's token count, and the step lasts as long as the slowest rank: the others wait at the dispatch.
     /// </summary>
+    /// <remarks>
+    /// The group's token count is vLLM's (<c>coordinate_batch_across_dp</c>): a rank with nothing to run still runs a
+    /// one-token dummy forward, and when every rank's batch fits a CUDA graph all of them are padded to the graph
+    /// size of the largest, dummy included; otherwise each keeps its own count.
+    /// </remarks>
     private void LaunchGroup(int[] members)
     {
-        int groupTokens = 0;
-        foreach (int i in members) groupTokens += _replicas[i].Batch.TotalTokens;
-        if (groupTokens == 0)
+        int realTokens = 0, maxTokens = 0;
+        foreach (int i in members)
+        {
+            int t = _replicas[i].Batch.TotalTokens;
+            realTokens += t;
+            maxTokens = Math.Max(maxTokens, Math.Max(t, 1));
+        }
+        if (realTokens == 0)
         {
             foreach (int i in members) _replicas[i].Busy = _replicas[i].Stepping = false;
             return;
+        }
+        _groupGraphs ??= CudaGraphPadding.For(_replicas[members[0]].Spec);
+        int groupMax, groupTokens = 0;
+        if (maxTokens <= _groupGraphs.MaxCaptureSize)
+        {
+            groupMax = _groupGraphs.Pad(maxTokens);
+            groupTokens = groupMax * members.Length;
+        }
+        else
+        {
+            groupMax = maxTokens;
+            foreach (int i in members) groupTokens += Math.Max(_replicas[i].Batch.TotalTokens, 1);
         }
         double dt = 0;
         foreach (int i in members)
@@ -353,6 +377,7 @@ public sealed class Simulator
             if (m.Batch.Count == 0) continue;
             var shape = m.Batch.Shape();
             shape.GroupTokens = groupTokens;
+            shape.GroupMaxTokens = groupMax;
             dt = Math.Max(dt, _exec[i].StepSeconds(shape) + CopySeconds(m));
         }
         foreach (int i in members)

@@ -34,17 +34,6 @@ public sealed class PerfModelResolver(string? dataRoot)
         return null;
     }
 
-    /// <summary>
-    /// The repository's <c>data</c> folder above <paramref name="start"/> (a build output folder such as
-    /// <c>src/TokenSim.Server/bin/Release/net10.0</c>), so the default holds from any working directory; null if none.
-    /// </summary>
-    public static string? FindDataRoot(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "data", "profiles");
-            if (Directory.Exists(candidate)) return Path.Combine(dir.FullName, "data");
-        }
-        return null;
-    }
+    /// <summary>The repository's <c>data</c> folder above <paramref name="start"/>; null if none (<see cref="DataFolder.Find"/>).</summary>
+    public static string? FindDataRoot(string start) => DataFolder.Find(start);
 }

@@ -31,6 +31,11 @@ public static class ProfileReader
                 found.Add(LlmServingSimV0Profile.Read(dir));
                 continue;
             }
+            if (NcclTestsProfile.Detect(dir))
+            {
+                found.Add(NcclTestsProfile.Read(dir));
+                continue;
+            }
             foreach (var file in Directory.EnumerateFiles(dir, "*.csv").Order(StringComparer.Ordinal))
             {
                 // An empty table in a profile tree is a truncated copy: say so rather than pass over it.
@@ -39,7 +44,7 @@ public static class ProfileReader
             }
         }
         return found.Count > 0 ? found
-            : throw new ArgumentException($"{path}: no operator profile found (expected Vidur mlp.csv/attention.csv/all_reduce.csv/send_recv.csv, LLMServingSim dense.csv or layers.csv, or AIConfigurator *_perf.csv).");
+            : throw new ArgumentException($"{path}: no operator profile found (expected Vidur mlp.csv/attention.csv/all_reduce.csv/send_recv.csv, LLMServingSim dense.csv or layers.csv, AIConfigurator *_perf.csv, or nccl-tests *_perf.txt with meta.yaml).");
     }
 
     /// <summary>Reads one table file, recognised by its header.</summary>
