@@ -63,7 +63,7 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         // Kernels a step launches: each per-layer operator (the RMSNorm twice), attention, and the per-step ones.
         int perLayer = profile.Dense.Keys.Count(k => !PerStep.Contains(k)) + 1 + (profile.Dense.ContainsKey("layernorm") ? 1 : 0);
         KernelsPerStep = _m.NumLayers * perLayer + profile.Dense.Keys.Count(PerStep.Contains) + profile.PerSequence.Count;
-        _denseByTokens = new double[Math.Max(spec.MaxNumBatchedTokens, 1) + 1];
+        _denseByTokens = new double[Math.Clamp(spec.MaxNumBatchedTokens, 1, RooflineExecutionTimeModel.DenseTableTokens) + 1];
         for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
     }
 

@@ -35,10 +35,14 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         _tpLink = TpLink(spec.Hardware, _tp);
         _kvBytesPerTokenLayer = _m.KvBytesPerTokenPerLayer(_tp, DTypes.Bytes(spec.KvCacheDType));
         _graphs = CudaGraphPadding.For(spec);
-        int tableSize = Math.Max(spec.MaxNumBatchedTokens, 1) + 1;
+        // Steps beyond the table are computed when they occur: a table of every possible step would be huge for big budgets.
+        int tableSize = Math.Clamp(spec.MaxNumBatchedTokens, 1, DenseTableTokens) + 1;
         _denseByTokens = new double[tableSize];
         for (int t = 1; t < tableSize; t++) _denseByTokens[t] = DenseSeconds(t);
     }
+
+    /// <summary>Step sizes whose dense-layer time is tabulated at construction; larger ones are computed per step.</summary>
+    internal const int DenseTableTokens = 65_536;
 
     public string Name => "roofline";
     public RooflineParameters Parameters => _p;
