@@ -12,4 +12,14 @@ var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vL
     PlanCommand.Create(),
     ForecastCommand.Create(),
 };
-return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+return CliErrors.Run(() =>
+{
+    var parse = root.Parse(args);
+    // One line per problem, naming the flag, instead of System.CommandLine's message followed by the whole help.
+    if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+    {
+        foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {TerminalText.Escape(ParseErrors.Describe(error))}");
+        return 1;
+    }
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+});

@@ -71,7 +71,9 @@ public sealed class EmulateCommandTests
     }
 
     [Theory]
-    [InlineData("--replicas", "0", "--replicas must be at least 1")]
+    [InlineData("--replicas", "0", "--replicas must be 1 to 1,024 (got 0).")]
+    [InlineData("--replicas", "100000", "--replicas must be 1 to 1,024 (got 100,000).")]
+    [InlineData("--max-num-seqs", "1073741824", "--max-num-seqs must be at most 1,048,576 (got 1,073,741,824).")]
     [InlineData("--speed", "0", "--speed must be positive")]
     [InlineData("--output-lengths", "nonsense-file.csv", "nonsense-file.csv")]
     [InlineData("--dp", "2", "use --replicas 2")]

@@ -52,8 +52,8 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
     {
         var client = await DeploymentAsync("fc-plain");
         var f = await client.ForecastAsync(new ForecastRequest { Deployment = "fc-plain", HorizonS = 5, StepS = 0.5, Seeds = 3 });
-        Assert.Equal(10, f.Steps.Count);
-        Assert.Equal(5, f.Steps[^1].AheadS, 9);
+        Assert.Equal(10, f.StepTotals.Count);
+        Assert.Equal(5, f.StepTotals[^1].AheadS, 9);
         Assert.Equal([0, 1], f.Replicas.Select(r => r.Replica));
         Assert.All(f.Replicas, r =>
         {
@@ -65,8 +65,8 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
         });
         // The deployment's totals add the replicas' running requests seed by seed, so their means add up.
         for (int k = 0; k < 10; k++)
-            Assert.Equal(f.Replicas.Sum(r => r.Steps[k].Running.Expected), f.Steps[k].Running.Expected, 6);
-        Assert.All(f.Steps, s => Assert.True(s.Running.P90 >= s.Running.P50));
+            Assert.Equal(f.Replicas.Sum(r => r.Steps[k].Running.Expected), f.StepTotals[k].Running.Expected, 6);
+        Assert.All(f.StepTotals, s => Assert.True(s.Running.P90 >= s.Running.P50));
         Assert.True(f.SimulatedSteps > 0);
     }
 
@@ -168,7 +168,7 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
             Assert.Contains("forecast of fc-cli: 4 s ahead in steps of 2 s, 2 seeds, traffic x2, 2 replicas", text);
             Assert.Contains("waiting p90", text);
             using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
-            Assert.Equal(2, doc.RootElement.GetProperty("steps").GetArrayLength());
+            Assert.Equal(2, doc.RootElement.GetProperty("step_totals").GetArrayLength());
             Assert.Equal(2, doc.RootElement.GetProperty("replicas").GetArrayLength());
             Assert.Equal(2.0, doc.RootElement.GetProperty("traffic_multiplier").GetDouble());
         }

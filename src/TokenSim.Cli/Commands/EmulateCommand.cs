@@ -34,7 +34,7 @@ internal static class EmulateCommand
             var spec = ReplicaSpec.Create(ModelCatalog.Resolve(s.Model), HardwareCatalog.Resolve(s.Hardware), s.ToEngineConfig());
             string model = parse.GetValue(name) ?? spec.Model.HuggingFaceId ?? spec.Model.Name;
             int n = parse.GetValue(replicas);
-            if (n < 1) throw new ArgumentException($"--replicas must be at least 1 (got {n}).");
+            if (n is < 1 or > EngineLimits.MaxReplicas) throw new ArgumentException($"--replicas must be 1 to {EngineLimits.MaxReplicas:N0} (got {n:N0}).");
             if (!(parse.GetValue(speed) > 0)) throw new ArgumentException($"--speed must be positive (got {parse.GetValue(speed)}).");
             int basePort = parse.GetValue(port);
             if (basePort < 0 || basePort + n - 1 > 65535) throw new ArgumentException($"--port {basePort} with {n} replicas runs past port 65535.");

@@ -60,7 +60,7 @@ internal static class ForecastCommand
         t.AddColumn(new TableColumn("ahead (s)").RightAligned());
         foreach (var c in new[] { "running", "running p90", "waiting", "waiting p90", "KV %", "KV % p90", "TTFT p50 (s)", "TTFT p90 (s)", "TPOT p50 (ms)", "TPOT p90 (ms)" })
             t.AddColumn(new TableColumn(c).RightAligned());
-        foreach (var s in f.Steps)
+        foreach (var s in f.StepTotals)
             t.AddRow(G(s.AheadS), F1(s.Running.Expected), F1(s.Running.P90), F1(s.Waiting.Expected), F1(s.Waiting.P90), F1(s.KvUsage.Expected * 100), F1(s.KvUsage.P90 * 100),
                 s.Ttft.HasP50S ? F3(s.Ttft.P50S) : "-", s.Ttft.HasP90S ? F3(s.Ttft.P90S) : "-",
                 s.Tpot.HasP50S ? F1(s.Tpot.P50S * 1000) : "-", s.Tpot.HasP90S ? F1(s.Tpot.P90S * 1000) : "-");

@@ -14,7 +14,13 @@ internal static class SimulateCommand
         cmd.SetAction(parse =>
         {
             var s = options.Read(parse);
-            if (s.TimeseriesInterval <= 0) throw new ArgumentException($"--timeseries-interval must be positive (got {s.TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
+            s.CheckLimits();
+            // Before the run, not after it: a run of minutes should not end unable to write its results.
+            OutputPaths.CheckFile("--json", s.Json);
+            OutputPaths.CheckFile("--requests-csv", s.RequestsCsv);
+            OutputPaths.CheckFile("--timeseries-csv", s.TimeseriesCsv);
+            OutputPaths.CheckFile("--trace", s.Trace);
+            OutputPaths.CheckFolder("--plots", s.Plots);
             return SimulationRun.Execute(s);
         });
         return cmd;

@@ -24,9 +24,9 @@ internal static class SimulationRun
         var console = AnsiConsole.Console;
         // Redirected output (logs, CI) would otherwise wrap at 80 columns mid-sentence.
         if (Console.IsOutputRedirected) console.Profile.Width = 200;
-        console.MarkupLine($"[bold]{Markup.Escape(model.Name)}[/] on {s.Replicas} × {Markup.Escape(hardware.Name)} (TP {spec.TensorParallel}, PP {spec.PipelineParallel}{(spec.DataParallel > 1 ? $", DP {spec.DataParallel}" : "")}{(spec.ExpertParallelSize > 1 ? $", EP {spec.ExpertParallelSize}" : "")}){(s.DecodeReplicas > 0 ? $" prefill + {s.DecodeReplicas} decode replicas" : "")}, scheduler {Markup.Escape(spec.Scheduler)}, {spec.NumGpuBlocks:N0} KV blocks of {spec.BlockSize} tokens per replica{(spec.Memory.BlocksGiven ? " (given)" : $" (derived: {spec.Memory.KvBytes / 1e9:F2} GB for KV)")}");
-        console.MarkupLine($"workload: {Markup.Escape(workload.Description)}");
-        foreach (var note in workload.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
+        console.MarkupLine($"[bold]{Markup.Escape(TerminalText.Escape(model.Name))}[/] on {s.Replicas} × {Markup.Escape(TerminalText.Escape(hardware.Name))} (TP {spec.TensorParallel}, PP {spec.PipelineParallel}{(spec.DataParallel > 1 ? $", DP {spec.DataParallel}" : "")}{(spec.ExpertParallelSize > 1 ? $", EP {spec.ExpertParallelSize}" : "")}){(s.DecodeReplicas > 0 ? $" prefill + {s.DecodeReplicas} decode replicas" : "")}, scheduler {Markup.Escape(spec.Scheduler)}, {spec.NumGpuBlocks:N0} KV blocks of {spec.BlockSize} tokens per replica{(spec.Memory.BlocksGiven ? " (given)" : $" (derived: {spec.Memory.KvBytes / 1e9:F2} GB for KV)")}");
+        console.MarkupLine($"workload: {Markup.Escape(TerminalText.Escape(workload.Description))}");
+        foreach (var note in workload.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(TerminalText.Escape(note))}");
 
         RunWithProgress(sim, workload.Source.Count, console);
         csv?.Dispose();
@@ -42,7 +42,7 @@ internal static class SimulationRun
         if (s.Plots is not null)
         {
             foreach (var file in PlotWriter.Write(s.Plots, sim.Metrics, sim.Replicas.Count, $"{model.Name} on {s.Replicas} × {hardware.Name}, {spec.Scheduler}"))
-                console.MarkupLine($"plot: {Markup.Escape(file)}");
+                console.MarkupLine($"plot: {Markup.Escape(TerminalText.Escape(file))}");
         }
         return 0;
     }

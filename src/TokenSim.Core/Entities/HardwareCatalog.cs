@@ -36,6 +36,9 @@ public static class HardwareCatalog
     {
         if (TryGet(nameOrPath, out var spec)) return spec;
         if (File.Exists(nameOrPath)) return ReadFile(nameOrPath)[0];
+        // GPU names hold no slash and no extension: this was meant as a file.
+        if (nameOrPath.Contains('/') || nameOrPath.Contains('\\') || nameOrPath.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || nameOrPath.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"--hardware {nameOrPath}: no such file (a GPU YAML file in the schema of data/hardware/gpus.yaml, or a catalog name: {string.Join(", ", Names)}).");
         throw new ArgumentException($"Unknown hardware '{nameOrPath}'. Known: {string.Join(", ", Names)}; or give a path to a YAML file in the schema of data/hardware/gpus.yaml.");
     }
 

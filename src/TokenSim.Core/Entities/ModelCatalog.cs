@@ -54,6 +54,9 @@ public static class ModelCatalog
         if (File.Exists(nameOrPath)) return HuggingFaceConfigReader.ReadFile(nameOrPath);
         if (Directory.Exists(nameOrPath) && File.Exists(Path.Combine(nameOrPath, "config.json")))
             return HuggingFaceConfigReader.ReadFile(Path.Combine(nameOrPath, "config.json"), Path.GetFileName(Path.GetFullPath(nameOrPath).TrimEnd('/')));
+        // Hugging Face ids hold a slash too (meta-llama/Llama-3.1-8B), but not a .json ending or a leading ./ or /.
+        if (nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || Path.IsPathRooted(nameOrPath) || nameOrPath.StartsWith("./", StringComparison.Ordinal) || nameOrPath.StartsWith("../", StringComparison.Ordinal))
+            throw new ArgumentException($"--model {nameOrPath}: no such file or folder (a Hugging Face config.json, or a folder holding one).");
         throw new ArgumentException($"Unknown model '{nameOrPath}'. Known: {string.Join(", ", Names)}; or give a path to a Hugging Face config.json.");
     }
 }

@@ -53,7 +53,7 @@ public sealed record ReplicaSpec
         if (cfg.PipelineParallel > model.NumLayers) throw new ArgumentException($"--pp {cfg.PipelineParallel} exceeds the model's {model.NumLayers} layers.");
         if (model.NumHeads % cfg.TensorParallel != 0) throw new ArgumentException($"--tp {cfg.TensorParallel} does not divide {model.Name}'s {model.NumHeads} attention heads.");
         if (cfg.BlockSize < 1) throw new ArgumentException($"--block-size must be positive (got {cfg.BlockSize}).");
-        if (cfg.GpuMemoryUtilization is <= 0 or > 1) throw new ArgumentException($"--gpu-memory-utilization must be in (0, 1] (got {cfg.GpuMemoryUtilization}).");
+        if (!(cfg.GpuMemoryUtilization > 0 && cfg.GpuMemoryUtilization <= 1)) throw new ArgumentException($"--gpu-memory-utilization must be in (0, 1] (got {cfg.GpuMemoryUtilization}).");
 
         int maxModelLen = cfg.MaxModelLen ?? model.MaxPositionEmbeddings;
         if (maxModelLen < 1) throw new ArgumentException($"--max-model-len must be positive (got {maxModelLen}).");
@@ -63,12 +63,14 @@ public sealed record ReplicaSpec
         if (cfg.MaxNumSeqs is null) seqs = Math.Min(seqs, tokens);
         if (seqs < 1) throw new ArgumentException($"--max-num-seqs must be at least 1 (got {seqs}).");
         if (tokens < 1) throw new ArgumentException($"--max-num-batched-tokens must be at least 1 (got {tokens}).");
+        if (seqs > EngineLimits.MaxNumSeqs) throw new ArgumentException($"--max-num-seqs must be at most {EngineLimits.MaxNumSeqs:N0} (got {seqs:N0}).");
+        if (tokens > EngineLimits.MaxNumBatchedTokens) throw new ArgumentException($"--max-num-batched-tokens must be at most {EngineLimits.MaxNumBatchedTokens:N0} (got {tokens:N0}).");
 
         string kvDType = DTypes.Normalize(cfg.KvCacheDType ?? model.DType);
         int tp = cfg.TensorParallel, pp = cfg.PipelineParallel;
         long total = hw.MemoryBytes;
         long requested = (long)Math.Ceiling(total * cfg.GpuMemoryUtilization);
-        if (cfg.DataParallel < 1) throw new ArgumentException($"data_parallel_size must be at least 1 (got {cfg.DataParallel}).");
+        if (cfg.DataParallel is < 1 or > EngineLimits.MaxEngineRanks) throw new ArgumentException($"--dp (data_parallel_size) must be 1 to {EngineLimits.MaxEngineRanks:N0} (got {cfg.DataParallel:N0}).");
         int ep = cfg.ExpertParallel && model.IsMoe ? tp * cfg.DataParallel : 1;
         if (ep > 1 && model.NumExperts % ep != 0) throw new ArgumentException($"Expert parallelism over {ep} GPUs does not divide {model.Name}'s {model.NumExperts} experts.");
         long weights = model.WeightBytesPerGpu(tp, pp, ep);
@@ -81,6 +83,7 @@ public sealed record ReplicaSpec
         if (cfg.KvBlocks is { } given)
         {
             if (given < 2) throw new ArgumentException($"--kv-blocks must be at least 2 (one is vLLM's null block); got {given}.");
+            if (given > EngineLimits.MaxKvBlocks) throw new ArgumentException($"--kv-blocks must be at most {EngineLimits.MaxKvBlocks:N0} (got {given:N0}).");
             blocks = given;
         }
         else

@@ -15,7 +15,7 @@ public sealed class CudaGraphPadding
 
     public CudaGraphPadding(int maxNumSeqs, int maxNumBatchedTokens, bool enforceEager = false)
     {
-        MaxCaptureSize = enforceEager ? 0 : Math.Min(Math.Min(2 * maxNumSeqs, 512), maxNumBatchedTokens);
+        MaxCaptureSize = enforceEager ? 0 : (int)Math.Min(Math.Min(2L * maxNumSeqs, 512), maxNumBatchedTokens);
         var sizes = new List<int>();
         foreach (int s in new[] { 1, 2, 4 }) if (s <= MaxCaptureSize) sizes.Add(s);
         for (int s = 8; s < 256 && s <= MaxCaptureSize; s += 8) sizes.Add(s);

@@ -73,7 +73,7 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         KernelsPerStep = _m.NumLayers * perLayer + profile.Dense.Keys.Count(PerStep.Contains) + profile.PerSequence.Count;
         // Launched eagerly, a step also writes each layer's new K and V into the cache (a kernel the profile times inside attention).
         _host = new HostCost(_graphs, _m.NumLayers, KernelsPerStep + _m.NumLayers, spec.AsyncScheduling);
-        _denseByTokens = new double[Math.Max(spec.MaxNumBatchedTokens, 1) + 1];
+        _denseByTokens = new double[Math.Clamp(spec.MaxNumBatchedTokens, 1, RooflineExecutionTimeModel.DenseTableTokens) + 1];
         for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
     }
 

@@ -42,10 +42,14 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         // Per layer eagerly: QKV, rotary, KV-cache write, attention, O, two fused add+norms, gate/up, activation, down
         // (MoE: router, top-k, the two grouped GEMMs); per step: embedding, final norm, LM head, sampler.
         _host = new HostCost(_graphs, _m.NumLayers, _m.NumLayers * 10 + 4, spec.AsyncScheduling);
-        int tableSize = Math.Max(spec.MaxNumBatchedTokens, 1) + 1;
+        // Steps beyond the table are computed when they occur: a table of every possible step would be huge for big budgets.
+        int tableSize = Math.Clamp(spec.MaxNumBatchedTokens, 1, DenseTableTokens) + 1;
         _denseByTokens = new double[tableSize];
         for (int t = 1; t < tableSize; t++) _denseByTokens[t] = DenseSeconds(t);
     }
+
+    /// <summary>Step sizes whose dense-layer time is tabulated at construction; larger ones are computed per step.</summary>
+    internal const int DenseTableTokens = 65_536;
 
     public string Name => "roofline";
     /// <summary>Where collective times come from.</summary>

@@ -132,6 +132,21 @@ public sealed class SimulateSettings
         }
     }
 
+    /// <summary>
+    /// Refuses the values no simulation is built from (the rest are checked where they are used:
+    /// <see cref="ReplicaSpec.Create"/>, the <see cref="Simulator"/>), naming the flag. Cheap: callers check before
+    /// they run anything.
+    /// </summary>
+    public void CheckLimits()
+    {
+        if (Replicas is < 1 or > EngineLimits.MaxReplicas) throw new ArgumentException($"--replicas must be 1 to {EngineLimits.MaxReplicas:N0} (got {Replicas:N0}).");
+        if (DecodeReplicas is < 0 or > EngineLimits.MaxReplicas) throw new ArgumentException($"--decode-replicas must be 0 to {EngineLimits.MaxReplicas:N0} (got {DecodeReplicas:N0}).");
+        if (SwapSpaceGib is { } gib && !(gib >= 0 && gib <= EngineLimits.MaxSwapSpaceGib))
+            throw new ArgumentException($"--swap-space-gib must be 0 to {EngineLimits.MaxSwapSpaceGib:N0} (got {gib.ToString(CultureInfo.InvariantCulture)}).");
+        if (!(TimeseriesInterval >= EngineLimits.MinTimeseriesIntervalSeconds && double.IsFinite(TimeseriesInterval)))
+            throw new ArgumentException($"--timeseries-interval must be at least {EngineLimits.MinTimeseriesIntervalSeconds.ToString(CultureInfo.InvariantCulture)} s (got {TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
+    }
+
     /// <summary>Builds the simulator these settings describe, with its workload attached.</summary>
     public (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(double timeSeriesInterval = 0) => Build(null, timeSeriesInterval);
 
@@ -141,6 +156,7 @@ public sealed class SimulateSettings
     /// </summary>
     public (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(WorkloadSpec.Built? workload, double timeSeriesInterval = 0)
     {
+        CheckLimits();
         foreach (var plugin in Plugins) TokenSim.Core.Plugins.PluginLoader.Load(plugin);
         var model = ModelCatalog.Resolve(Model);
         var hardware = HardwareCatalog.Resolve(Hardware);

@@ -44,15 +44,18 @@ public sealed class Simulator
     {
         Options = options;
         var spec = options.Replica;
-        if (options.Replicas < 1) throw new ArgumentException($"--replicas must be at least 1 (got {options.Replicas}).");
-        if (options.DecodeReplicas < 0) throw new ArgumentException($"--decode-replicas must not be negative (got {options.DecodeReplicas}).");
+        if (options.Replicas is < 1 or > Entities.EngineLimits.MaxReplicas) throw new ArgumentException($"--replicas must be 1 to {Entities.EngineLimits.MaxReplicas:N0} (got {options.Replicas:N0}).");
+        if (options.DecodeReplicas is < 0 or > Entities.EngineLimits.MaxReplicas) throw new ArgumentException($"--decode-replicas must be 0 to {Entities.EngineLimits.MaxReplicas:N0} (got {options.DecodeReplicas:N0}).");
         var execFactory = options.ExecutionTime ?? (s => new RooflineExecutionTimeModel(s));
         var exec = execFactory(spec);
         var decodeSpec = options.DecodeReplica ?? spec;
         var decodeExec = ReferenceEquals(decodeSpec, spec) ? exec : execFactory(decodeSpec);
         // Each replica is DP ranks of engines; every rank is a ReplicaState of its own.
+        long ranks = (long)options.Replicas * spec.DataParallel + (long)options.DecodeReplicas * decodeSpec.DataParallel;
+        if (ranks > Entities.EngineLimits.MaxEngineRanks)
+            throw new ArgumentException($"--replicas, --decode-replicas and --dp make {ranks:N0} engine ranks ((replicas + decode replicas) × dp); at most {Entities.EngineLimits.MaxEngineRanks:N0}.");
         int prefillRanks = options.Replicas * spec.DataParallel;
-        int total = prefillRanks + options.DecodeReplicas * decodeSpec.DataParallel;
+        int total = (int)ranks;
         _replicas = new ReplicaState[total];
         _schedulers = new IReplicaScheduler[total];
         _exec = new IExecutionTimeModel[total];

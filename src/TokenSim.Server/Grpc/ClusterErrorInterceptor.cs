@@ -10,13 +10,16 @@ namespace TokenSim.Server.Grpc;
 /// <summary>
 /// Turns the cluster's transient failures into UNAVAILABLE, the status gRPC clients retry: a silo that died or is not
 /// yet declared dead, a gateway connection lost, a grain call that timed out, a storage write that lost a race with a
-/// newer activation (Orleans' grain storage, or a replica's event log). Nothing of such a call was acknowledged, and a retry of it is safe (events already applied come
+/// newer activation (Orleans' grain storage, or a replica's event log), a storage that failed (Redis killed or
+/// restarting). Nothing of such a call was acknowledged, and a retry of it is safe (events already applied come
 /// back DUPLICATE). Anything else stays what it was.
 /// </summary>
 public sealed class ClusterErrorInterceptor(ILogger<ClusterErrorInterceptor> log) : Interceptor
 {
     public static bool IsTransient(Exception e) => e is OrleansMessageRejectionException or ConnectionFailedException
-        or SocketConnectionException or TimeoutException or InconsistentStateException or ReplicaLogConflictException;
+        or SocketConnectionException or TimeoutException or InconsistentStateException or ReplicaLogConflictException
+        // Storage faults: the replica store's, and Orleans' Redis grain storage's (the deployment grains' state).
+        or ReplicaStoreUnavailableException or Orleans.Persistence.Redis.RedisStorageException;
 
     private RpcException Unavailable(Exception e, ServerCallContext context)
     {

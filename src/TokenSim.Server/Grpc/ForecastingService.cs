@@ -58,7 +58,7 @@ public sealed class ForecastingService(IGrainFactory grains) : Forecasting.Forec
             Deployment = f.Deployment, HorizonS = f.Spec.HorizonSeconds, StepS = f.Spec.StepSeconds, TrafficMultiplier = f.Spec.TrafficMultiplier,
             ReplicaDelta = f.ReplicaDelta, Seeds = f.Spec.Seeds, SimulatedSteps = f.Replicas.Sum(r => r.SimulatedSteps), WallS = wallSeconds,
         };
-        reply.Steps.AddRange(ForecastSummary.Of(f.Replicas, f.Spec.StepSeconds).Select(ToProto));
+        reply.StepTotals.AddRange(ForecastSummary.Of(f.Replicas, f.Spec.StepSeconds).Select(ToProto));
         foreach (var r in f.Replicas)
         {
             var (probability, median) = ForecastSummary.KvExhaustion(r);

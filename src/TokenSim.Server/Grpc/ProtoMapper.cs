@@ -10,6 +10,7 @@ internal static class ProtoMapper
     public static (TwinEvent? Event, string? Problem) FromProto(Event e)
     {
         if (e.ProducedAt is null) return (null, "produced_at is missing");
+        if (ProductionTime.CheckProtobuf(e.ProducedAt.Seconds, e.ProducedAt.Nanos) is { } outside) return (null, outside);
         double t = e.ProducedAt.Seconds + e.ProducedAt.Nanos / 1e9;
         var baseEvent = new TwinEvent { EventId = e.EventId, Replica = e.Replica, TimeSeconds = t, Kind = TwinEventKind.EngineSnapshot };
         TwinEvent? twin = e.PayloadCase switch
@@ -64,7 +65,7 @@ internal static class ProtoMapper
     {
         Name = s.Name, Model = s.Model, Hardware = s.Hardware,
         TensorParallel = s.TensorParallel == 0 ? 1 : s.TensorParallel,
-        Replicas = s.Replicas == 0 ? 1 : s.Replicas,
+        Replicas = s.Replicas,
         MaxNumSeqs = s.Engine?.HasMaxNumSeqs == true ? s.Engine.MaxNumSeqs : null,
         MaxNumBatchedTokens = s.Engine?.HasMaxNumBatchedTokens == true ? s.Engine.MaxNumBatchedTokens : null,
         BlockSize = s.Engine?.HasBlockSize == true ? s.Engine.BlockSize : null,

@@ -12,7 +12,8 @@ public sealed partial class DeploymentTwinGrain(
     [PersistentState("deployment", TwinOptions.StorageName)] IPersistentState<DeploymentTwinState> state,
     IOptions<TwinOptions> options,
     IGrainFactory grains,
-    Storage.IReplicaStore store) : Grain, IDeploymentTwinGrain
+    Storage.IReplicaStore store,
+    TimeProvider clock) : Grain, IDeploymentTwinGrain
 {
     public const int MaxEventIdLength = 128;
 
@@ -110,10 +111,11 @@ public sealed partial class DeploymentTwinGrain(
         var outcomes = new EventOutcome[events.Length];
         var byReplica = new SortedDictionary<int, List<int>>();
         double? earliest = null;
+        double now = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         for (int i = 0; i < events.Length; i++)
         {
             var e = events[i];
-            if (Check(e, spec) is { } problem) { outcomes[i] = EventOutcome.Invalid(problem); continue; }
+            if ((Check(e, spec) ?? ProductionTime.CheckWindow(e.TimeSeconds, S.ClockUnixSeconds, now, options.Value.MaxAheadSeconds, spec.Name)) is { } problem) { outcomes[i] = EventOutcome.Invalid(problem); continue; }
             if (!byReplica.TryGetValue(e.Replica, out var list)) byReplica[e.Replica] = list = [];
             list.Add(i);
             earliest = Math.Min(earliest ?? e.TimeSeconds, e.TimeSeconds);
@@ -138,7 +140,13 @@ public sealed partial class DeploymentTwinGrain(
             var result = results[r++];
             for (int k = 0; k < indices.Count; k++) outcomes[indices[k]] = result.Outcomes[k];
         }
-        int applied = outcomes.Count(o => o.Kind == EventOutcomeKind.Applied);
+        int applied = 0;
+        for (int i = 0; i < events.Length; i++)
+        {
+            if (outcomes[i].Kind != EventOutcomeKind.Applied) continue;
+            applied++;
+            S.ClockUnixSeconds = Math.Max(S.ClockUnixSeconds ?? double.MinValue, events[i].TimeSeconds);
+        }
         if (applied > 0)
         {
             bool first = S.EventsApplied == 0;
@@ -170,7 +178,6 @@ public sealed partial class DeploymentTwinGrain(
     {
         if (string.IsNullOrEmpty(e.EventId) || e.EventId.Length > MaxEventIdLength) return $"event_id must be 1 to {MaxEventIdLength} characters";
         if (e.Replica < 0 || e.Replica >= spec.Replicas) return $"replica {e.Replica} is outside 0..{spec.Replicas - 1} of deployment '{spec.Name}'";
-        if (!double.IsFinite(e.TimeSeconds) || e.TimeSeconds <= 0) return "produced_at is missing";
         return null;
     }
 

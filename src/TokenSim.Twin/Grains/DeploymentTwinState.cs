@@ -12,4 +12,6 @@ public sealed class DeploymentTwinState
     /// <summary>Unix seconds of the first event applied: the deployment's clock origin.</summary>
     [Id(3)] public double? OriginUnixSeconds { get; set; }
     [Id(4)] public long EventsApplied { get; set; }
+    /// <summary>Unix seconds of the latest production time applied: where the accepted window is anchored.</summary>
+    [Id(5)] public double? ClockUnixSeconds { get; set; }
 }

@@ -9,6 +9,12 @@ public sealed class TwinOptions
 
     /// <summary>Seconds an event may lag its replica's clock and still be applied; older ones are late. Default 10.</summary>
     public double LatenessSeconds { get; set; } = 10;
+    /// <summary>
+    /// Seconds an event's production time may lie ahead of the later of its deployment's clock and the silo's wall
+    /// clock; further ahead it is INVALID (<see cref="Abstractions.ProductionTime"/>). Default 300, the usual bound
+    /// on clock skew between hosts (Kerberos').
+    /// </summary>
+    public double MaxAheadSeconds { get; set; } = 300;
     /// <summary>Event ids each replica remembers to drop repeats. Default 1,000,000.</summary>
     public int SeenEventWindow { get; set; } = 1_000_000;
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 using TokenSim.Twin.Shadow;
 using TokenSim.Twin.Storage;
@@ -36,6 +37,8 @@ public static class TwinSiloBuilderExtensions
 
     private static ISiloBuilder AddTwinOptions(this ISiloBuilder silo, Action<TwinOptions>? configure)
     {
+        // The deployment grains bound production times by the wall clock (ProductionTime); tests may replace it.
+        silo.Services.TryAddSingleton(TimeProvider.System);
         var options = silo.Services.AddOptions<TwinOptions>();
         if (configure is not null) options.Configure(configure);
         options.PostConfigure(o => o.DataRoot ??= PerfModelResolver.FindDataRoot(AppContext.BaseDirectory));

@@ -7,7 +7,7 @@ namespace TokenSim.Twin.Shadow;
 /// <summary>Checks a deployment spec and builds the simulator's replica from it.</summary>
 public static partial class DeploymentSpecs
 {
-    public const int MaxReplicas = 1024;
+    public const int MaxReplicas = EngineLimits.MaxReplicas;
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$")]
     private static partial Regex NamePattern();

@@ -196,6 +196,11 @@ public sealed class ReplicaShadow
             int maxLen = _sim.Options.Replica.MaxModelLen;
             if (e.PromptTokens >= maxLen) return $"request_arrived.prompt_tokens {e.PromptTokens} leaves no room for output in the model's {maxLen}-token context";
             if (e.PromptTokenIds is { } ids && ids.Length != e.PromptTokens) return $"request_arrived.prompt_token_ids has {ids.Length} ids for {e.PromptTokens} prompt_tokens";
+            // A hash per KV block the prompt fills: more cannot describe this prompt, and each one costs the simulation work.
+            int block = _sim.Options.Replica.BlockSize;
+            long maxHashes = ((long)e.PromptTokens + block - 1) / block;
+            if (e.PrefixBlockHashes is { } hashes && hashes.Length > maxHashes)
+                return $"request_arrived.prefix_block_hashes has {hashes.Length} hashes; a {e.PromptTokens}-token prompt fills at most {maxHashes} blocks of {block} tokens";
             return null;
         }
         if (known is null) return $"unknown request '{e.RequestId}' on replica {Replica} (no request_arrived applied for it)";

@@ -22,6 +22,3 @@ public interface IReplicaStore
     /// <summary>The grain deactivates: the last chance to keep <paramref name="live"/>.</summary>
     Task ReleaseAsync(string key, ReplicaLive live);
 }
-
-/// <summary>Another activation of the same replica wrote its log: this one's state is stale and must be reloaded.</summary>
-public sealed class ReplicaLogConflictException(string message) : Exception(message);

@@ -35,6 +35,29 @@ public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<R
 
     public async Task<ReplicaLive> LoadAsync(string key, Func<ReplicaLive> create, CancellationToken cancellation)
     {
+        try
+        {
+            return await ReadAsync(key, create, cancellation);
+        }
+        catch (RedisException e)
+        {
+            throw Unavailable(key, "read", e);
+        }
+    }
+
+    /// <summary>
+    /// A Redis failure as the fault it is for a caller: the store is unavailable, retry later. Logged here with its
+    /// stack; the exception that travels to the front end carries only its type and message, because Orleans cannot
+    /// serialize StackExchange.Redis's exception types.
+    /// </summary>
+    private ReplicaStoreUnavailableException Unavailable(string key, string what, Exception e)
+    {
+        log.LogWarning(e, "Replica {Replica}: Redis could not be {What}; the call is answered UNAVAILABLE", key, what);
+        return new($"replica '{key}': Redis could not be {what} ({e.GetType().Name}: {e.Message})");
+    }
+
+    private async Task<ReplicaLive> ReadAsync(string key, Func<ReplicaLive> create, CancellationToken cancellation)
+    {
         var db = redis.GetDatabase();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long events = 0;
@@ -62,7 +85,15 @@ public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<R
     public async Task AppendAsync(string key, ReplicaLive live, ReplicaLogEntry entry)
     {
         var bytes = serializer.SerializeToArray(entry);
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(AppendScript, [LogKey(key), SequenceKey(key)], [live.Sequence, entry.Sequence, bytes]);
+        RedisResult result;
+        try
+        {
+            result = await redis.GetDatabase().ScriptEvaluateAsync(AppendScript, [LogKey(key), SequenceKey(key)], [live.Sequence, entry.Sequence, bytes]);
+        }
+        catch (RedisException e)
+        {
+            throw Unavailable(key, "written", e);
+        }
         if (!result.IsNull)
             throw new ReplicaLogConflictException($"Replica '{key}' was written by another activation (its log is at entry {result}, this activation at {live.Sequence}); it reloads on its next call.");
         live.Sequence = entry.Sequence;
