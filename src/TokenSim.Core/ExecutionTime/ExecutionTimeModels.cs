@@ -44,7 +44,10 @@ public static class ExecutionTimeModels
             if (LlmServingSimProfile.Detect(dir))
                 return spec => new ProfileExecutionTimeModel(spec, LlmServingSimProfile.Read(dir, spec.TensorParallel),
                     skew ? SkewFit.Read(File.Exists(Path.Combine(dir, "dense.csv")) ? Path.GetDirectoryName(Path.GetFullPath(dir).TrimEnd('/'))! : dir, spec.TensorParallel) : null);
-            throw new ArgumentException($"--perf-model: '{dir}' holds no profile TokenSim can compose into step times (expected LLMServingSim dense.csv + attention.csv + per_sequence.csv, or tp<N>/ folders of them).");
+            var layerProfiles = ProfileReader.Read(dir);
+            if (!layerProfiles.Any(p => LayerOperatorTables.From(p) is not null))
+                throw new ArgumentException($"--perf-model: '{dir}' holds no profile TokenSim can compose into step times (expected LLMServingSim dense.csv + attention.csv + per_sequence.csv or tp<N>/ folders of them, LLMServingSim v0 layers.csv, or Vidur mlp.csv).");
+            return spec => LayerProfileFor(dir, layerProfiles, spec);
         }
         if (perfModel.StartsWith("roofline:calibrate=", StringComparison.OrdinalIgnoreCase))
         {
@@ -62,4 +65,33 @@ public static class ExecutionTimeModels
         var factory = Registry[perfModel];
         return spec => factory(spec);
     }
+
+    /// <summary>
+    /// The per-layer operator profile under <paramref name="dir"/> measured for <paramref name="spec"/>'s model (Vidur
+    /// records the shape; a v0 folder names the model) at a TP degree it covers, with a Vidur-format attention table
+    /// of the same shape and TP beside it if there is one.
+    /// </summary>
+    private static LayerProfileExecutionTimeModel LayerProfileFor(string dir, IReadOnlyList<IOperatorProfile> profiles, ReplicaSpec spec)
+    {
+        var m = spec.Model;
+        bool SameShape(ModelSpec? shape) => shape is not null && shape.HiddenSize == m.HiddenSize && shape.NumHeads == m.NumHeads && shape.NumKvHeads == m.NumKvHeads;
+        bool Covers(IOperatorProfile p) => p switch
+        {
+            VidurProfile v => v.Kind == "mlp" && SameShape(v.Shape) && v.Shape!.IntermediateSize == m.IntermediateSize
+                && v.Tables[0].Interpolator.Points.Any(x => (int)x.Key[0] == spec.TensorParallel),
+            LlmServingSimV0Profile v0 => ProfileReader.InferModel(v0.Source)?.Name == m.Name && v0.TensorParallel == spec.TensorParallel,
+            _ => false,
+        };
+        var layer = profiles.FirstOrDefault(Covers) ?? throw new ArgumentException(
+            $"--perf-model: '{dir}' has no per-layer profile of {m.Name} at TP {spec.TensorParallel} (has: {string.Join(", ", profiles.Where(p => LayerOperatorTables.From(p) is not null).Select(Describe))}).");
+        var attention = profiles.OfType<VidurProfile>().FirstOrDefault(v => v.Kind == "attention" && SameShape(v.Shape) && v.TensorParallel == spec.TensorParallel);
+        return new LayerProfileExecutionTimeModel(spec, LayerOperatorTables.From(layer, attention)!);
+    }
+
+    private static string Describe(IOperatorProfile p) => p switch
+    {
+        VidurProfile { Shape: { } s } v => $"{Path.GetFileName(Path.GetDirectoryName(v.Source))} (hidden {s.HiddenSize}, {s.NumHeads} heads)",
+        LlmServingSimV0Profile v0 => $"{ProfileReader.InferModel(v0.Source)?.Name ?? "?"} TP {v0.TensorParallel}",
+        _ => p.Source,
+    };
 }
