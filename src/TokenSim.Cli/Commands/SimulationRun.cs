@@ -25,6 +25,8 @@ internal static class SimulationRun
         // Redirected output (logs, CI) would otherwise wrap at 80 columns mid-sentence.
         if (Console.IsOutputRedirected) console.Profile.Width = 200;
         console.MarkupLine($"[bold]{Markup.Escape(TerminalText.Escape(model.Name))}[/] on {s.Replicas} × {Markup.Escape(TerminalText.Escape(hardware.Name))} (TP {spec.TensorParallel}, PP {spec.PipelineParallel}{(spec.DataParallel > 1 ? $", DP {spec.DataParallel}" : "")}{(spec.ExpertParallelSize > 1 ? $", EP {spec.ExpertParallelSize}" : "")}){(s.DecodeReplicas > 0 ? $" prefill + {s.DecodeReplicas} decode replicas" : "")}, scheduler {Markup.Escape(spec.Scheduler)}, {spec.NumGpuBlocks:N0} KV blocks of {spec.BlockSize} tokens per replica{(spec.Memory.BlocksGiven ? " (given)" : $" (derived: {spec.Memory.KvBytes / 1e9:F2} GB for KV)")}");
+        // Written as is: a long list of operators must stay on one line for whoever greps the header.
+        Console.WriteLine(TerminalText.Escape(PerfModelLine.Of(sim.ExecutionTimeOf(0), spec)));
         console.MarkupLine($"workload: {Markup.Escape(TerminalText.Escape(workload.Description))}");
         foreach (var note in workload.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(TerminalText.Escape(note))}");
 

@@ -113,6 +113,9 @@ public sealed class Simulator
     public SimRandom Random { get; }
     public SimulationMetrics Metrics { get; }
     public IReadOnlyList<ReplicaState> Replicas => _replicas;
+
+    /// <summary>The execution-time model replica <paramref name="replica"/> steps with (run headers name it).</summary>
+    public IExecutionTimeModel ExecutionTimeOf(int replica) => _exec[replica];
     public IWorkloadSource? Workload => _source;
     public int PendingEvents => _events.Count;
     /// <summary>Time of the next event, or null when nothing is scheduled.</summary>
