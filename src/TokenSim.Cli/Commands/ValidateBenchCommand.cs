@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
+using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Validation;
 
 namespace TokenSim.Cli.Commands;
@@ -18,16 +19,25 @@ internal static class ValidateBenchCommand
         var json = new Option<string?>("--json") { Description = "Write measured, simulated and error per metric as JSON." };
         var requestsCsv = new Option<string?>("--requests-csv") { Description = "Write each request's measured and simulated queue, TTFT, TPOT and E2E." };
         var seriesCsv = new Option<string?>("--series-csv") { Description = "Write the measured and simulated engine series per tick." };
+        var calibrateOn = new Option<double?>("--calibrate-on")
+        {
+            Description = "Fit a step correction (kernel-time scale, per-prefill-step cost) on the requests arriving in the first fraction F of the run, and score only the rest, uncalibrated beside calibrated.",
+        };
         var cmd = new Command("vllm-bench", "Replay a measured vLLM run (each request at its measured queued time) and compare TTFT, TPOT, E2E and the engine's time series.")
         {
-            run, workload, perf, kvBlocks, prefix, json, requestsCsv, seriesCsv,
+            run, workload, perf, kvBlocks, prefix, json, requestsCsv, seriesCsv, calibrateOn,
         };
         cmd.SetAction(parse =>
         {
             var measured = VllmBenchRun.Read(parse.GetValue(run)!);
-            var v = BenchValidation.Execute(measured, parse.GetValue(perf) ?? "roofline", parse.GetValue(workload), parse.GetValue(kvBlocks), parse.GetValue(prefix));
+            var perfModel = parse.GetValue(perf) ?? "roofline";
+            BenchValidation Replay(StepCorrection? c) =>
+                BenchValidation.Execute(measured, perfModel, parse.GetValue(workload), parse.GetValue(kvBlocks), parse.GetValue(prefix), c);
+            var v = Replay(null);
+            var calibration = parse.GetValue(calibrateOn) is { } fraction ? BenchCalibration.Run(v, c => Replay(c), fraction) : null;
             Print(AnsiConsole.Console, v);
-            if (parse.GetValue(json) is { } path) WriteJson(path, v);
+            if (calibration is not null) PrintCalibration(AnsiConsole.Console, calibration);
+            if (parse.GetValue(json) is { } path) WriteJson(path, v, calibration);
             if (parse.GetValue(requestsCsv) is { } csv) WriteRequests(csv, v);
             if (parse.GetValue(seriesCsv) is { } series) WriteSeries(series, v);
             return 0;
@@ -66,10 +76,21 @@ internal static class ValidateBenchCommand
         console.MarkupLine($"simulated preemptions {v.Report.Preemptions}, KV use max {v.Report.KvUsageMax:P1}, prefix cache hit rate {v.Report.PrefixCacheHitRate:P1}");
     }
 
+    private static void PrintCalibration(IAnsiConsole console, BenchCalibration c)
+    {
+        console.MarkupLine($"calibration: fitted on the {c.FittedOn} requests arriving in the first {c.Fraction:P0} of the run: kernel scale {c.Correction.KernelScale:F3}, per-prefill-step cost {c.Correction.PrefillStepSeconds * 1e3:F1} ms; scored on the other {c.Scored}");
+        var t = new Table().Border(TableBorder.Rounded);
+        t.AddColumn("scored requests");
+        foreach (var h in new[] { "uncalibrated mean", "p50", "calibrated mean", "p50" }) t.AddColumn(new TableColumn(h).RightAligned());
+        foreach (var (u, k) in new[] { (c.Ttft, c.CalibratedTtft), (c.Tpot, c.CalibratedTpot), (c.E2e, c.CalibratedE2e) })
+            t.AddRow($"{u.Name} error", Pct(u.ErrorPct.Mean), Pct(u.ErrorPct.P50), Pct(k.ErrorPct.Mean), Pct(k.ErrorPct.P50));
+        console.Write(t);
+    }
+
     private static string F(double x) => x.ToString(x >= 100 ? "F1" : "F3", System.Globalization.CultureInfo.InvariantCulture);
     private static string Pct(double x) => $"{x:+0.0;-0.0;0.0}%";
 
-    private static void WriteJson(string path, BenchValidation v)
+    private static void WriteJson(string path, BenchValidation v, BenchCalibration? calibration)
     {
         using var f = File.Create(path);
         using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
@@ -79,7 +100,23 @@ internal static class ValidateBenchCommand
         w.WriteNumber("requests", v.Run.Requests.Count);
         w.WriteNumber("kv_blocks", v.Spec.NumGpuBlocks);
         w.WriteBoolean("kv_blocks_given", v.Spec.Memory.BlocksGiven);
-        WriteComparisons(w, v.Ttft, v.Tpot, v.E2e);
+        if (calibration is null) WriteComparisons(w, v.Ttft, v.Tpot, v.E2e);
+        else
+        {
+            // Calibrating: the headline is the uncalibrated simulation over the requests the fit did not see.
+            w.WriteNumber("scored_requests", calibration.Scored);
+            WriteComparisons(w, calibration.Ttft, calibration.Tpot, calibration.E2e);
+            w.WriteStartObject("calibration");
+            w.WriteNumber("fraction", calibration.Fraction);
+            w.WriteNumber("fitted_on_requests", calibration.FittedOn);
+            w.WriteNumber("kernel_scale", calibration.Correction.KernelScale);
+            w.WriteNumber("prefill_step_s", calibration.Correction.PrefillStepSeconds);
+            WriteComparisons(w, calibration.CalibratedTtft, calibration.CalibratedTpot, calibration.CalibratedE2e);
+            w.WriteEndObject();
+            w.WriteStartObject("all_requests");
+            WriteComparisons(w, v.Ttft, v.Tpot, v.E2e);
+            w.WriteEndObject();
+        }
         w.WriteStartObject("series");
         foreach (var s in v.Series)
         {

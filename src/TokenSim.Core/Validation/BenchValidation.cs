@@ -31,7 +31,8 @@ public sealed record BenchValidation
     /// <summary>Per measured tick: the measured values and the simulated ones at the same instant (running, waiting, KV %, prompt and generation throughput).</summary>
     public required IReadOnlyList<(MeasuredTick Measured, MeasuredTick Simulated)> Ticks { get; init; }
 
-    public static BenchValidation Execute(VllmBenchRun run, string perfModel, string? workloadFile, int? kvBlocksOverride, bool? prefixCaching = null)
+    public static BenchValidation Execute(VllmBenchRun run, string perfModel, string? workloadFile, int? kvBlocksOverride, bool? prefixCaching = null,
+        StepCorrection? correction = null)
     {
         var model = ModelCatalog.Resolve(run.ModelId);
         var hw = HardwareCatalog.Resolve(run.HardwareName);
@@ -51,7 +52,8 @@ public sealed record BenchValidation
             notes.Add($"--kv-blocks {forced}: max_model_len capped at the {cap:N0} tokens the cache holds");
         }
         var spec = ReplicaSpec.Create(model, hw, engine);
-        var execFactory = ExecutionTimeModels.Parse(perfModel);
+        var modelFactory = ExecutionTimeModels.Parse(perfModel);
+        Func<ReplicaSpec, IExecutionTimeModel> execFactory = correction is null ? modelFactory : s => new CorrectedExecutionTimeModel(modelFactory(s), correction);
 
         int[]?[] tokenIds = new int[]?[run.Requests.Count];
         if (workloadFile is not null)
