@@ -45,8 +45,8 @@ public static class ExecutionTimeModels
                 return spec => new ProfileExecutionTimeModel(spec, LlmServingSimProfile.Read(dir, spec.TensorParallel),
                     skew ? SkewFit.Read(File.Exists(Path.Combine(dir, "dense.csv")) ? Path.GetDirectoryName(Path.GetFullPath(dir).TrimEnd('/'))! : dir, spec.TensorParallel) : null);
             var layerProfiles = ProfileReader.Read(dir);
-            if (!layerProfiles.Any(p => LayerOperatorTables.From(p) is not null))
-                throw new ArgumentException($"--perf-model: '{dir}' holds no profile TokenSim can compose into step times (expected LLMServingSim dense.csv + attention.csv + per_sequence.csv or tp<N>/ folders of them, LLMServingSim v0 layers.csv, or Vidur mlp.csv).");
+            if (!layerProfiles.Any(p => LayerOperatorTables.From(p) is not null || p is AIConfiguratorProfile { Kind: "gemm" }))
+                throw new ArgumentException($"--perf-model: '{dir}' holds no profile TokenSim can compose into step times (expected LLMServingSim dense.csv + attention.csv + per_sequence.csv or tp<N>/ folders of them, LLMServingSim v0 layers.csv, Vidur mlp.csv, or AIConfigurator gemm_perf.csv).");
             return spec => LayerProfileFor(dir, layerProfiles, spec);
         }
         if (perfModel.StartsWith("roofline:calibrate=", StringComparison.OrdinalIgnoreCase))
@@ -82,10 +82,23 @@ public static class ExecutionTimeModels
             LlmServingSimV0Profile v0 => ProfileReader.InferModel(v0.Source)?.Name == m.Name && v0.TensorParallel == spec.TensorParallel,
             _ => false,
         };
-        var layer = profiles.FirstOrDefault(Covers) ?? throw new ArgumentException(
+        var measuredOn = profiles.Select(p => ProfileReader.InferHardware(p.Source, out string? _)).FirstOrDefault(h => h is not null);
+        if (measuredOn is not null && measuredOn.Name != spec.Hardware.Name)
+            throw new ArgumentException($"--perf-model: '{dir}' was measured on {measuredOn.Name}; the replica runs on {spec.Hardware.Name}.");
+        if (profiles.FirstOrDefault(Covers) is { } layer)
+        {
+            var attention = profiles.OfType<VidurProfile>().FirstOrDefault(v => v.Kind == "attention" && SameShape(v.Shape) && v.TensorParallel == spec.TensorParallel);
+            return new LayerProfileExecutionTimeModel(spec, LayerOperatorTables.From(layer, attention)!);
+        }
+        // AIConfigurator's tables are by operator shape, not by model: any dense model's projections are in them.
+        if (profiles.OfType<AIConfiguratorProfile>().FirstOrDefault(p => p.Kind == "gemm") is { } gemm)
+        {
+            var context = profiles.OfType<AIConfiguratorProfile>().FirstOrDefault(p => p.Kind == "context_attention");
+            var generation = profiles.OfType<AIConfiguratorProfile>().FirstOrDefault(p => p.Kind == "generation_attention");
+            return new LayerProfileExecutionTimeModel(spec, LayerOperatorTables.FromShapes(dir, gemm, m, spec.TensorParallel, context, generation));
+        }
+        throw new ArgumentException(
             $"--perf-model: '{dir}' has no per-layer profile of {m.Name} at TP {spec.TensorParallel} (has: {string.Join(", ", profiles.Where(p => LayerOperatorTables.From(p) is not null).Select(Describe))}).");
-        var attention = profiles.OfType<VidurProfile>().FirstOrDefault(v => v.Kind == "attention" && SameShape(v.Shape) && v.TensorParallel == spec.TensorParallel);
-        return new LayerProfileExecutionTimeModel(spec, LayerOperatorTables.From(layer, attention)!);
     }
 
     private static string Describe(IOperatorProfile p) => p switch

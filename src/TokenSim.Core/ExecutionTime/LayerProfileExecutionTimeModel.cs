@@ -7,9 +7,9 @@ namespace TokenSim.Core.ExecutionTime;
 
 /// <summary>
 /// Step time from per-layer operator tables that time each operator alone by token count and TP degree (Vidur's
-/// <c>mlp.csv</c>, LLMServingSim's v0 <c>layers.csv</c>): every operator a table holds is read from it, and what the
-/// profile does not time comes from the roofline: attention (unless a Vidur-format <c>attention.csv</c> lies
-/// beside the tables), expert layers, the LM head and final norm where absent, and residual adds in an engine that
+/// <c>mlp.csv</c>, LLMServingSim's v0 <c>layers.csv</c>, AIConfigurator's GEMMs by shape): every operator a table
+/// holds is read from it, and what the profile does not time comes from the roofline: attention (unless measured
+/// attention tables come with them), expert layers, the LM head and final norm where absent, and residual adds in an engine that
 /// does not fuse them. Collectives, CUDA-graph padding and host launches are as in
 /// <see cref="ProfileExecutionTimeModel"/>; <see cref="Sources"/> says which part came from where.
 /// </summary>
@@ -86,7 +86,7 @@ public sealed class LayerProfileExecutionTimeModel : IExecutionTimeModel
         for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
     }
 
-    public string Name => $"profile:{_tables.Source.Source}";
+    public string Name => $"profile:{_tables.Origin}";
     public RooflineParameters Parameters { get; }
     /// <summary>Which operators came from the measured tables and which from the roofline, for run headers.</summary>
     public string Sources { get; }
@@ -113,24 +113,7 @@ public sealed class LayerProfileExecutionTimeModel : IExecutionTimeModel
         return _m.NumLayers * layer + _embedding(tokens) + _finalNorm(tokens);
     }
 
-    /// <summary>
-    /// One layer's attention: from Vidur-format tables where the profile has them (the prefill chunks as one chunk of
-    /// their total tokens after the KV length that conserves causal query×key pairs; the decodes at their mean KV
-    /// length), else the roofline's.
-    /// </summary>
-    public double AttentionSecondsPerLayer(in BatchShape s)
-    {
-        if (_tables.Attention is not { } a) return _roofline.AttentionSecondsPerLayer(s);
-        var prefill = a.Tables[0].Interpolator;
-        var decode = a.Tables[1].Interpolator;
-        double t = 0;
-        if (s.PrefillTokens > 0)
-        {
-            double chunk = s.PrefillTokens;
-            double kv = Math.Max(0, (s.PrefillAttentionPairs - 0.5 * chunk * (chunk + 1)) / chunk);
-            t += prefill.Evaluate(1, chunk, kv);
-        }
-        if (s.DecodeCount > 0) t += decode.Evaluate(s.DecodeCount, (double)s.DecodeContext / s.DecodeCount);
-        return t;
-    }
+    /// <summary>One layer's attention: from the profile's measured tables where it has them, else the roofline's.</summary>
+    public double AttentionSecondsPerLayer(in BatchShape s) =>
+        _tables.Attention is { } a ? a.SecondsPerLayer(s) : _roofline.AttentionSecondsPerLayer(s);
 }

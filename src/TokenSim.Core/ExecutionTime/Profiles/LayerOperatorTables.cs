@@ -1,9 +1,12 @@
+using TokenSim.Core.Entities;
+
 namespace TokenSim.Core.ExecutionTime.Profiles;
 
 /// <summary>
 /// A decoder layer's operators by (TP degree, tokens) from a per-operator profile that records no mixed-batch
-/// attention: Vidur's <c>mlp.csv</c> or LLMServingSim's v0 <c>layers.csv</c>, named in Vidur's spelling. An operator
-/// the profile lacks is absent, and the model that reads these tables fills it in.
+/// attention: Vidur's <c>mlp.csv</c>, LLMServingSim's v0 <c>layers.csv</c>, or AIConfigurator's GEMMs by shape
+/// for a given model, named in Vidur's spelling. An operator the profile lacks is absent, and the model that reads
+/// these tables fills it in.
 /// </summary>
 public sealed class LayerOperatorTables
 {
@@ -13,17 +16,20 @@ public sealed class LayerOperatorTables
 
     private readonly Dictionary<string, Func<double, double, double>> _ops;
 
-    private LayerOperatorTables(IOperatorProfile source, Dictionary<string, Func<double, double, double>> ops, VidurProfile? attention, bool fusedResidualAdd)
+    private LayerOperatorTables(IOperatorProfile source, Dictionary<string, Func<double, double, double>> ops, IAttentionTable? attention, bool fusedResidualAdd, string? origin = null)
     {
         Source = source;
+        Origin = origin ?? source.Source;
         _ops = ops;
         Attention = attention;
         FusedResidualAdd = fusedResidualAdd;
     }
 
     public IOperatorProfile Source { get; }
-    /// <summary>A Vidur-format attention table beside the layer tables (prefill by batch, chunk, KV; decode by batch, KV), if any.</summary>
-    public VidurProfile? Attention { get; }
+    /// <summary>Where the tables were read from, for run headers.</summary>
+    public string Origin { get; }
+    /// <summary>Measured attention beside the layer tables, if any.</summary>
+    public IAttentionTable? Attention { get; }
     /// <summary>Whether the engine profiled fuses the residual add into the RMSNorm (vLLM's <c>fused_add_rms_norm</c>), so no add runs apart.</summary>
     public bool FusedResidualAdd { get; }
     public IEnumerable<string> Operators => _ops.Keys;
@@ -44,7 +50,7 @@ public sealed class LayerOperatorTables
                     var grid = t.Interpolator;
                     ops[t.Name[(t.Name.IndexOf(':') + 1)..]] = (tp, tokens) => grid.Evaluate(tp, tokens);
                 }
-                return new LayerOperatorTables(v, ops, attention, fusedResidualAdd: false);
+                return new LayerOperatorTables(v, ops, attention is null ? null : new VidurAttentionTable(attention), fusedResidualAdd: false);
             }
             case LlmServingSimV0Profile v0:
             {
@@ -64,10 +70,39 @@ public sealed class LayerOperatorTables
                 var ops = new Dictionary<string, Func<double, double, double>>(StringComparer.Ordinal);
                 foreach (var (op, names) in map)
                     if (Op(names) is { } f) ops[op] = f;
-                return new LayerOperatorTables(v0, ops, v0.Attention ?? attention, fusedResidualAdd: true);
+                return (v0.Attention ?? attention) is { } a
+                    ? new LayerOperatorTables(v0, ops, new VidurAttentionTable(a), fusedResidualAdd: true)
+                    : new LayerOperatorTables(v0, ops, null, fusedResidualAdd: true);
             }
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A dense model's projections from AIConfigurator's GEMMs by shape (bf16, <c>gemm_perf.csv</c> by n, k, m; a
+    /// shape between grid points interpolates linearly, as GEMM time is close to linear in n and k), and its attention
+    /// from the context and generation tables when given. vLLM fuses the residual adds.
+    /// </summary>
+    public static LayerOperatorTables FromShapes(string origin, AIConfiguratorProfile gemm, ModelSpec m, int tp, AIConfiguratorProfile? context, AIConfiguratorProfile? generation)
+    {
+        var g = (gemm.Tables.FirstOrDefault(t => t.Name.EndsWith(":bfloat16", StringComparison.Ordinal)) ?? gemm.Tables[0]).Interpolator;
+        double h = m.HiddenSize, d = m.HeadDim, H = m.NumHeads, Hkv = m.NumKvHeads, I = m.IntermediateSize;
+        Func<double, double, double> Gemm(Func<double, double> n, Func<double, double> k) => (tpDeg, tokens) => g.Evaluate(n(tpDeg), k(tpDeg), tokens);
+        var ops = new Dictionary<string, Func<double, double, double>>(StringComparer.Ordinal)
+        {
+            ["attn_pre_proj"] = Gemm(t => (H + 2 * Hkv) * d / t, _ => h),
+            ["attn_post_proj"] = Gemm(_ => h, t => H * d / t),
+            ["lm_head"] = Gemm(t => m.VocabSize / t, _ => h),
+        };
+        if (!m.IsMoe)
+        {
+            ops["mlp_up_proj"] = Gemm(t => 2 * I / t, _ => h);
+            ops["mlp_down_proj"] = Gemm(_ => h, t => I / t);
+        }
+        IAttentionTable? attention = context is not null && generation is not null
+            ? new AIConfiguratorAttentionTable(context, generation, Math.Max(1, m.NumHeads / tp), Math.Max(1, m.NumKvHeads / tp), m.HeadDim)
+            : null;
+        return new LayerOperatorTables(gemm, ops, attention, fusedResidualAdd: true, origin);
     }
 }
