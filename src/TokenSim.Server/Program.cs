@@ -1,20 +1,34 @@
 using TokenSim.Server.Extensions;
 using TokenSim.Server.Grpc;
 
-var builder = WebApplication.CreateBuilder(args);
+if (ServerCommandLine.WantsHelp(args))
+{
+    Console.Out.Write(ServerOptions.HelpText());     // every flag, its TOKENSIM_* variable and default, from ServerOptions
+    return 0;
+}
+// The arguments are this server's flags only: the host does not read them too (no --urls, --environment by the back door).
+var builder = WebApplication.CreateBuilder();
 ServerSettings settings;
 try
 {
-    settings = builder.AddTokenSimSettings(args);   // ports and API key: flags, then TOKENSIM_* variables, then defaults
+    // Settings: the --config file, then TOKENSIM_* variables, then flags; each checked against ServerOptions.
+    settings = builder.AddTokenSimSettings(ServerCommandLine.Load(args, Environment.GetEnvironmentVariable));
     if (settings.Cluster.ServesTwin)
     {
         builder.AddTokenSimSources(settings);       // vLLM's own telemetry: OTLP spans, /metrics scrapes (--sources FILE)
         builder.AddTokenSimVllm(settings);          // KV events per replica (--sources FILE); the OpenAI gateway (--proxy true)
     }
+    await ServerStartup.CheckAsync(settings);       // ports free, Redis answering: else one line naming the setting
+}
+catch (ServerUsageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
+    if (Environment.GetEnvironmentVariable("TOKENSIM_DEBUG") is not null) Console.Error.WriteLine(e);
     return 1;
 }
 builder.AddTokenSimLogging(settings);                // warnings from the frameworks; --log-format json for collectors
@@ -43,5 +57,13 @@ if (settings.Cluster.ServesTwin)
     app.MapTokenSimPlanning(settings);
     app.MapTokenSimForecasts(settings);
 }
-app.Run();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception e) when (Environment.GetEnvironmentVariable("TOKENSIM_DEBUG") is null)
+{
+    Console.Error.WriteLine($"error: {ServerStartup.Describe(e, settings)} (run with TOKENSIM_DEBUG=1 for the stack trace)");
+    return 1;
+}
 return 0;

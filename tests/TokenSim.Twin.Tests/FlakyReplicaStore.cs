@@ -32,8 +32,14 @@ public sealed class FlakyReplicaStore : IReplicaStore
             if (!_logs.TryGetValue(key, out var log)) _logs[key] = log = [];
             log.Add(entry);
         }
-        live.Sequence = entry.Sequence;
+        live.Logged(entry);
         return Task.CompletedTask;
+    }
+
+    public Task<long> EventsHeldAsync(string key)
+    {
+        if (Down) throw new ReplicaStoreUnavailableException($"replica '{key}': the store is down (test)");
+        lock (_logs) return Task.FromResult(_logs.TryGetValue(key, out var log) ? log.Sum(e => (long)e.Events.Length) : 0L);
     }
 
     public Task ReleaseAsync(string key, ReplicaLive live) => Task.CompletedTask;

@@ -8,24 +8,11 @@ namespace TokenSim.Server.Extensions;
 /// </summary>
 public sealed record GatewaySettings(string Deployment, IReadOnlyDictionary<int, Uri> Replicas, int Port)
 {
-    public const int DefaultPort = 7102;
-
     /// <summary>Null when the gateway is off; throws <see cref="ArgumentException"/> naming the flag or file at fault.</summary>
-    public static GatewaySettings? From(IConfiguration config, SourcesConfig sources, string? sourcesPath)
+    public static GatewaySettings? From(ServerSettings settings, SourcesConfig sources, string? sourcesPath)
     {
-        string? Get(string key, string env) => config[$"TokenSim:{key}"] ?? Environment.GetEnvironmentVariable(env);
-        var proxy = Get("Proxy", "TOKENSIM_PROXY");
-        bool on = proxy?.ToLowerInvariant() switch
-        {
-            null or "" or "false" => false,
-            "true" => true,
-            _ => throw new ArgumentException($"--proxy / TOKENSIM_PROXY must be true or false (got '{proxy}')."),
-        };
-        var portText = Get("ProxyPort", "TOKENSIM_PROXY_PORT");
-        int port = DefaultPort;
-        if (portText is not null && !(int.TryParse(portText, out port) && port is > 0 and < 65536))
-            throw new ArgumentException($"--proxy-port / TOKENSIM_PROXY_PORT must be a TCP port from 1 to 65535 (got '{portText}').");
-        if (!on) return null;
+        if (!settings.Proxy) return null;
+        int port = settings.ProxyPort;
         var fronted = sources.Deployments.Where(d => d.Targets.Any(t => t.OpenAi is not null)).ToList();
         var deployment = sources.GatewayDeployment is { } name
             ? sources.Deployments.FirstOrDefault(d => d.Name == name) ?? throw new ArgumentException($"{sourcesPath}: gateway.deployment '{name}' is not one of its deployments.")

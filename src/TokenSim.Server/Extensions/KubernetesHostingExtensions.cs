@@ -17,13 +17,6 @@ public static class KubernetesHostingExtensions
         return builder;
     }
 
-    public static bool Enabled(string? text) => text switch
-    {
-        null or "" or "false" or "0" => false,
-        "true" or "1" => true,
-        _ => throw new ArgumentException($"--kubernetes-hosting / TOKENSIM_KUBERNETES_HOSTING must be true or false (got '{text}')."),
-    };
-
     /// <summary>Refuses Kubernetes hosting where it cannot work: a front end (no silo) or a process outside a pod.</summary>
     public static void Check(ServerSettings settings)
     {

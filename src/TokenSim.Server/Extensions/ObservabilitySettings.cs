@@ -11,28 +11,9 @@ public sealed record ObservabilitySettings
     /// <summary>The path the Orleans Dashboard is served under on the HTTP port (e.g. <c>/dashboard</c>); null: off.</summary>
     public string? DashboardPath { get; init; }
 
-    public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
+    public static ObservabilitySettings From(IConfiguration config) => new()
     {
-        ["--log-format"] = "TokenSim:LogFormat",
-        ["--dashboard"] = "TokenSim:Dashboard",
+        JsonLogs = ServerOptions.LogFormat.Get<bool>(config),
+        DashboardPath = ServerOptions.Dashboard.Get<string?>(config) is { Length: > 0 } path ? path : null,
     };
-
-    public static ObservabilitySettings From(Func<string, string, string?> get)
-    {
-        var format = get("LogFormat", "TOKENSIM_LOG_FORMAT");
-        var dashboard = get("Dashboard", "TOKENSIM_DASHBOARD");
-        if (dashboard is not null && !(dashboard.StartsWith('/') && dashboard.Length > 1 && !dashboard.EndsWith('/')
-                                       && Uri.IsWellFormedUriString(dashboard, UriKind.Relative) && dashboard != "/metrics" && !dashboard.StartsWith("/metrics/", StringComparison.Ordinal)))
-            throw new ArgumentException($"--dashboard / TOKENSIM_DASHBOARD must be a path such as /dashboard: leading '/', no trailing '/', not /metrics (got '{dashboard}').");
-        return new ObservabilitySettings
-        {
-            JsonLogs = format switch
-            {
-                null or "simple" => false,
-                "json" => true,
-                _ => throw new ArgumentException($"--log-format / TOKENSIM_LOG_FORMAT must be simple or json (got '{format}')."),
-            },
-            DashboardPath = string.IsNullOrEmpty(dashboard) ? null : dashboard,
-        };
-    }
 }

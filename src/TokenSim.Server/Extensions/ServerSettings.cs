@@ -1,13 +1,10 @@
 namespace TokenSim.Server.Extensions;
 
 /// <summary>
-/// The server's ports and API key. Each comes from its flag (<c>--grpc-port</c>, <c>--metrics-port</c>,
-/// <c>--silo-port</c>, <c>--gateway-port</c>, <c>--api-key</c>, <c>--lateness</c>, <c>--redis</c>, <c>--max-records</c>, <c>--forecast-interval</c>,
-/// <c>--forecast-score-interval</c>, <c>--forecast-score-budget</c>, <c>--forecast-score-horizons</c>), else its environment
-/// variable (<c>TOKENSIM_GRPC_PORT</c>, …, <c>TOKENSIM_API_KEY</c>, <c>TOKENSIM_LATENESS</c>, <c>TOKENSIM_REDIS</c>),
-/// else the default: gRPC on 127.0.0.1:7100, metrics on 127.0.0.1:7101, Orleans silo 11111 and gateway 30000, no key,
-/// 10 s lateness, in-memory grain storage. Cluster shape (<see cref="ClusterSettings"/>) and observability
-/// (<see cref="ObservabilitySettings"/>) have their own flags; docs/operations.md lists them all.
+/// The server's settings as typed values. Each setting is described once in <see cref="ServerOptions"/> (flag,
+/// <c>TOKENSIM_*</c> variable, config file key, default, rule); the property initialisers below only give a value to
+/// settings built in code and must agree with that table. Cluster shape (<see cref="ClusterSettings"/>) and
+/// observability (<see cref="ObservabilitySettings"/>) are grouped apart; docs/operations.md lists them all.
 /// </summary>
 public sealed record ServerSettings
 {
@@ -42,88 +39,38 @@ public sealed record ServerSettings
     /// <summary>Request records each replica keeps (<c>--max-records</c>, <c>TOKENSIM_MAX_RECORDS</c>); default 100,000.</summary>
     public int MaxRecords { get; init; } = 100_000;
 
-    public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
-    {
-        ["--grpc-port"] = "TokenSim:GrpcPort",
-        ["--metrics-port"] = "TokenSim:MetricsPort",
-        ["--silo-port"] = "TokenSim:SiloPort",
-        ["--gateway-port"] = "TokenSim:GatewayPort",
-        ["--api-key"] = "TokenSim:ApiKey",
-        ["--lateness"] = "TokenSim:Lateness",
-        ["--redis"] = "TokenSim:Redis",
-        ["--sources"] = "TokenSim:Sources",
-        ["--proxy"] = "TokenSim:Proxy",
-        ["--proxy-port"] = "TokenSim:ProxyPort",
-        ["--kubernetes-hosting"] = "TokenSim:KubernetesHosting",
-        ["--forecast-interval"] = "TokenSim:ForecastInterval",
-        ["--forecast-score-interval"] = "TokenSim:ForecastScoreInterval",
-        ["--forecast-score-budget"] = "TokenSim:ForecastScoreBudget",
-        ["--forecast-score-horizons"] = "TokenSim:ForecastScoreHorizons",
-        ["--max-records"] = "TokenSim:MaxRecords",
-    }.Concat(ClusterSettings.Flags).Concat(ObservabilitySettings.Flags).ToDictionary();
+    /// <summary>Whether the OpenAI gateway runs (<c>--proxy</c>); it needs a sources file (<see cref="GatewaySettings"/>).</summary>
+    public bool Proxy { get; init; }
+    public int ProxyPort { get; init; } = 7102;
 
+    /// <summary>The settings from <paramref name="config"/>, whose <c>TokenSim:*</c> values <see cref="ServerCommandLine"/> checked; defaults from <see cref="ServerOptions"/>.</summary>
     public static ServerSettings From(IConfiguration config)
     {
-        string? Get(string key, string env) => config[$"TokenSim:{key}"] ?? Environment.GetEnvironmentVariable(env);
-        int Port(string key, string flag, string env, int fallback)
-        {
-            var text = Get(key, env);
-            if (text is null) return fallback;
-            return int.TryParse(text, out int p) && p is > 0 and < 65536 ? p
-                : throw new ArgumentException($"{flag} / {env} must be a TCP port from 1 to 65535 (got '{text}').");
-        }
-        var lateness = Get("Lateness", "TOKENSIM_LATENESS");
-        double latenessSeconds = 10;
-        if (lateness is not null && !(double.TryParse(lateness, System.Globalization.CultureInfo.InvariantCulture, out latenessSeconds) && latenessSeconds >= 0))
-            throw new ArgumentException($"--lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got '{lateness}').");
-        double Seconds(string key, string flag, string env, double fallback, string what = "a number of seconds")
-        {
-            var text = Get(key, env);
-            if (text is null) return fallback;
-            return double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double s) && s >= 0 && double.IsFinite(s) ? s
-                : throw new ArgumentException($"{flag} / {env} must be {what}, 0 or more (got '{text}').");
-        }
-        var key = Get("ApiKey", "TOKENSIM_API_KEY");
-        var redis = Get("Redis", "TOKENSIM_REDIS");
-        var sources = Get("Sources", "TOKENSIM_SOURCES");
-        var records = Get("MaxRecords", "TOKENSIM_MAX_RECORDS");
-        int maxRecords = 100_000;
-        if (records is not null && !(int.TryParse(records, System.Globalization.CultureInfo.InvariantCulture, out maxRecords) && maxRecords >= 1))
-            throw new ArgumentException($"--max-records / TOKENSIM_MAX_RECORDS must be a whole number of records, 1 or more (got '{records}').");
-        var horizons = Get("ForecastScoreHorizons", "TOKENSIM_FORECAST_SCORE_HORIZONS");
+        string? Text(ServerOption o) => o.Get<string?>(config) is { } t && !string.IsNullOrWhiteSpace(t) ? t : null;
         var settings = new ServerSettings
         {
-            GrpcPort = Port("GrpcPort", "--grpc-port", "TOKENSIM_GRPC_PORT", 7100),
-            MetricsPort = Port("MetricsPort", "--metrics-port", "TOKENSIM_METRICS_PORT", 7101),
-            SiloPort = Port("SiloPort", "--silo-port", "TOKENSIM_SILO_PORT", 11111),
-            GatewayPort = Port("GatewayPort", "--gateway-port", "TOKENSIM_GATEWAY_PORT", 30000),
-            ApiKey = string.IsNullOrEmpty(key) ? null : key,
-            LatenessSeconds = latenessSeconds,
-            Redis = string.IsNullOrWhiteSpace(redis) ? null : redis,
-            Cluster = ClusterSettings.From(Get),
-            Observability = ObservabilitySettings.From(Get),
-            Sources = string.IsNullOrWhiteSpace(sources) ? null : sources,
-            KubernetesHosting = KubernetesHostingExtensions.Enabled(Get("KubernetesHosting", "TOKENSIM_KUBERNETES_HOSTING")),
-            ForecastIntervalSeconds = Seconds("ForecastInterval", "--forecast-interval", "TOKENSIM_FORECAST_INTERVAL", 5),
-            ForecastScoreIntervalSeconds = Seconds("ForecastScoreInterval", "--forecast-score-interval", "TOKENSIM_FORECAST_SCORE_INTERVAL", 1),
-            ForecastScoreBudget = Seconds("ForecastScoreBudget", "--forecast-score-budget", "TOKENSIM_FORECAST_SCORE_BUDGET", 0.25, "a share of one core"),
-            ForecastScoreHorizons = horizons is null ? [5, 10, 20] : Horizons(horizons),
-            MaxRecords = maxRecords,
+            GrpcPort = ServerOptions.GrpcPort.Get<int>(config),
+            MetricsPort = ServerOptions.MetricsPort.Get<int>(config),
+            SiloPort = ServerOptions.SiloPort.Get<int>(config),
+            GatewayPort = ServerOptions.GatewayPort.Get<int>(config),
+            ApiKey = ServerOptions.ApiKey.Get<string?>(config) is { Length: > 0 } key ? key : null,
+            LatenessSeconds = ServerOptions.Lateness.Get<double>(config),
+            Redis = Text(ServerOptions.Redis),
+            Cluster = ClusterSettings.From(config),
+            Observability = ObservabilitySettings.From(config),
+            Sources = Text(ServerOptions.Sources),
+            KubernetesHosting = ServerOptions.KubernetesHosting.Get<bool>(config),
+            ForecastIntervalSeconds = ServerOptions.ForecastInterval.Get<double>(config),
+            ForecastScoreIntervalSeconds = ServerOptions.ForecastScoreInterval.Get<double>(config),
+            ForecastScoreBudget = ServerOptions.ForecastScoreBudget.Get<double>(config),
+            ForecastScoreHorizons = ServerOptions.ForecastScoreHorizons.Get<double[]>(config),
+            MaxRecords = ServerOptions.MaxRecords.Get<int>(config),
+            Proxy = ServerOptions.Proxy.Get<bool>(config),
+            ProxyPort = ServerOptions.ProxyPort.Get<int>(config),
         };
         if (settings.KubernetesHosting) KubernetesHostingExtensions.Check(settings);
         if (settings.GrpcPort == settings.MetricsPort)
             throw new ArgumentException($"--grpc-port and --metrics-port must differ (both {settings.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.");
         return settings;
-    }
-
-    /// <summary>A comma-separated list of positive seconds, e.g. <c>10,30,60</c>.</summary>
-    private static double[] Horizons(string text)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var values = new double[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!(double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i]) && values[i] > 0 && double.IsFinite(values[i])))
-                throw new ArgumentException($"--forecast-score-horizons / TOKENSIM_FORECAST_SCORE_HORIZONS must be positive seconds separated by commas, e.g. 10,30,60 (got '{text}': '{parts[i]}' is not).");
-        return values;
     }
 }

@@ -22,7 +22,7 @@ public static class VllmExtensions
         var sources = settings.Sources is { } path ? SourcesFile.Load(path) : SourcesConfig.Empty;
         builder.Services.AddSingleton(sp => new KvEventMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
         builder.Services.AddHostedService<KvEventSources>();
-        var gateway = GatewaySettings.From(builder.Configuration, sources, settings.Sources);
+        var gateway = GatewaySettings.From(settings, sources, settings.Sources);
         if (gateway is null) return builder;
         // A line per proxied request (and per grain placement) would bury what matters.
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);

@@ -24,6 +24,8 @@ public sealed partial class DeploymentTwinGrain(
     private static readonly TimeSpan CountWriteInterval = TimeSpan.FromSeconds(1);
     private readonly System.Diagnostics.Stopwatch _lastWrite = System.Diagnostics.Stopwatch.StartNew();
     private long _written;
+    /// <summary>The count taken from the replicas' stores, once per activation; every call awaits it first.</summary>
+    private Task? _counted;
 
     private async Task WriteStateAsync()
     {
@@ -38,6 +40,32 @@ public sealed partial class DeploymentTwinGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The persisted count lags by up to <see cref="CountWriteInterval"/> (and a killed silo never writes its last),
+    /// while each replica's store holds every event it acknowledged: a new activation takes its count from them. A
+    /// failed read (store down) is retried by the next call instead of leaving the count behind.
+    /// </summary>
+    private async Task CountedAsync()
+    {
+        var task = _counted ??= CountFromReplicasAsync();
+        try
+        {
+            await task;
+        }
+        catch
+        {
+            if (ReferenceEquals(_counted, task)) _counted = null;
+            throw;
+        }
+    }
+
+    private async Task CountFromReplicasAsync()
+    {
+        if (S.Spec is not { } spec) return;
+        var held = await Task.WhenAll(Enumerable.Range(0, spec.Replicas).Select(i => store.EventsHeldAsync(ReplicaTwinGrain.Key(spec.Name, i))));
+        S.EventsApplied = held.Sum();
+    }
+
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // In-memory storage dies with the silo, and at shutdown its own grains are deactivating too: a last write
@@ -50,6 +78,7 @@ public sealed partial class DeploymentTwinGrain(
     {
         if (spec.Name != this.GetPrimaryKeyString()) throw new ArgumentException($"spec.name '{spec.Name}' does not match the deployment '{this.GetPrimaryKeyString()}' being registered.");
         var replica = DeploymentSpecs.Build(spec);
+        await CountedAsync();
         if (S.Spec is not null && S.EventsApplied > 0 && S.Spec != spec)
             throw new InvalidOperationException($"Deployment '{spec.Name}' has applied {S.EventsApplied} events under its current spec; register the new spec under a new name.");
         string resolved = new PerfModelResolver(options.Value.DataRoot).Resolve(spec.PerfModel, replica.Model, replica.Hardware, replica.TensorParallel);
@@ -62,7 +91,11 @@ public sealed partial class DeploymentTwinGrain(
         return Summary();
     }
 
-    public Task<DeploymentSummary?> GetAsync() => Task.FromResult(S.Spec is null ? null : Summary());
+    public async Task<DeploymentSummary?> GetAsync()
+    {
+        await CountedAsync();
+        return S.Spec is null ? null : Summary();
+    }
 
     private DeploymentSummary Summary() => new(S.Spec!, S.ResolvedPerfModel, S.KvBlocks, S.EventsApplied);
 
@@ -106,6 +139,7 @@ public sealed partial class DeploymentTwinGrain(
 
     private async Task ApplyRoundAsync(PendingBatch[] round)
     {
+        await CountedAsync();
         var spec = S.Spec!;
         var events = round.Length == 1 ? round[0].Events : round.SelectMany(p => p.Events).ToArray();
         var outcomes = new EventOutcome[events.Length];

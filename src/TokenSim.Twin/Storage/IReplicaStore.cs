@@ -19,6 +19,12 @@ public interface IReplicaStore
     /// </summary>
     Task AppendAsync(string key, ReplicaLive live, ReplicaLogEntry entry);
 
+    /// <summary>
+    /// How many events the replica <paramref name="key"/> has kept: every event it acknowledged as applied, summed over
+    /// its logged batches (0 when nothing is stored). Read without activating the replica.
+    /// </summary>
+    Task<long> EventsHeldAsync(string key);
+
     /// <summary>The grain deactivates: the last chance to keep <paramref name="live"/>.</summary>
     Task ReleaseAsync(string key, ReplicaLive live);
 }

@@ -10,6 +10,8 @@ namespace TokenSim.Twin.Storage;
 public sealed class InMemoryReplicaStore : IReplicaStore
 {
     private readonly ConcurrentDictionary<string, ReplicaLive> _parked = new(StringComparer.Ordinal);
+    /// <summary>Events applied per replica, kept apart from the live states so an active replica is counted too.</summary>
+    private readonly ConcurrentDictionary<string, long> _held = new(StringComparer.Ordinal);
 
     public bool Durable => false;
 
@@ -18,9 +20,12 @@ public sealed class InMemoryReplicaStore : IReplicaStore
 
     public Task AppendAsync(string key, ReplicaLive live, ReplicaLogEntry entry)
     {
-        live.Sequence = entry.Sequence;
+        live.Logged(entry);
+        _held.AddOrUpdate(key, entry.Events.Length, (_, n) => n + entry.Events.Length);
         return Task.CompletedTask;
     }
+
+    public Task<long> EventsHeldAsync(string key) => Task.FromResult(_held.GetValueOrDefault(key));
 
     public Task ReleaseAsync(string key, ReplicaLive live)
     {

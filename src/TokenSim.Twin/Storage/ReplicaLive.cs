@@ -12,6 +12,15 @@ public sealed class ReplicaLive(ReplicaShadow shadow, SeenEventWindow seen)
     public SeenEventWindow Seen { get; } = seen;
     /// <summary>The last logged batch's <see cref="ReplicaLogEntry.Sequence"/>; 0 before the first.</summary>
     public long Sequence { get; set; }
+    /// <summary>Events in the logged batches: what <see cref="IReplicaStore.EventsHeldAsync"/> answers for this replica.</summary>
+    public long EventsHeld { get; private set; }
+
+    /// <summary>The store kept <paramref name="entry"/>: it is now the last logged batch.</summary>
+    public void Logged(ReplicaLogEntry entry)
+    {
+        Sequence = entry.Sequence;
+        EventsHeld += entry.Events.Length;
+    }
 
     /// <summary>Re-applies a logged batch (see <see cref="ReplicaShadow.Restore"/>) and remembers its event ids.</summary>
     public void Replay(ReplicaLogEntry entry)
@@ -20,6 +29,6 @@ public sealed class ReplicaLive(ReplicaShadow shadow, SeenEventWindow seen)
             throw new InvalidDataException($"Replica log entry {entry.Sequence} follows entry {Sequence}: the log has a gap or a repeat.");
         Shadow.Restore(entry.Events, entry.Predictions);
         foreach (var e in entry.Events) Seen.Add(e.EventId);
-        Sequence = entry.Sequence;
+        Logged(entry);
     }
 }
