@@ -59,5 +59,19 @@ internal static class TestSupport
         }
     }
 
+    /// <summary>
+    /// Twenty requests of growing prompts, 50 ms apart, through one replica stepped by <paramref name="exec"/>:
+    /// enough for prefill, decode and mixed steps. Checks every one finished and a step took between 1 ms and 1 s
+    /// (a unit slip, µs read as s, fails here).
+    /// </summary>
+    public static void RunTwenty(ReplicaSpec spec, Func<ReplicaSpec, IExecutionTimeModel> exec)
+    {
+        var sim = new Simulator(new SimulationOptions { Replica = spec, ExecutionTime = exec });
+        for (int i = 0; i < 20; i++) sim.Submit(new RequestSpec(i * 0.05, 100 + 37 * i, 20));
+        sim.Run();
+        Assert.Equal(20, sim.Metrics.Completed);
+        Assert.InRange(sim.Metrics.Tpot.Mean, 1e-3, 1.0);
+    }
+
     public static string DataFile(params string[] parts) => Path.Combine([RepoRoot, "data", .. parts]);
 }

@@ -1,4 +1,5 @@
 using TokenSim.Core.ExecutionTime;
+using TokenSim.Core.Metrics;
 
 namespace TokenSim.Core.Validation;
 
@@ -44,9 +45,9 @@ public sealed record BenchCalibration
         if (fitted == 0 || fitted == requests.Count)
             throw new ArgumentException($"--calibrate-on {fraction}: {fitted} of {requests.Count} requests arrive in that part of the run; both parts need some.");
 
-        double TpotRatio(BenchValidation v) => Median(v.Pairs.Where(p => Fits(p.Measured) && p.Measured.Tpot is > 0 && p.Simulated.TpotSeconds > 0)
+        double TpotRatio(BenchValidation v) => RobustStats.Median(v.Pairs.Where(p => Fits(p.Measured) && p.Measured.Tpot is > 0 && p.Simulated.TpotSeconds > 0)
             .Select(p => p.Measured.Tpot!.Value / p.Simulated.TpotSeconds)) ?? 1;
-        double TtftLoss(BenchValidation v) => Median(v.Pairs.Where(p => Fits(p.Measured) && p.Measured.Ttft > 0 && p.Simulated.EngineTtftSeconds > 0)
+        double TtftLoss(BenchValidation v) => RobustStats.Median(v.Pairs.Where(p => Fits(p.Measured) && p.Measured.Ttft > 0 && p.Simulated.EngineTtftSeconds > 0)
             .Select(p => Math.Abs(Math.Log(p.Simulated.EngineTtftSeconds / p.Measured.Ttft)))) ?? 0;
 
         var c = StepCorrection.None;
@@ -85,12 +86,5 @@ public sealed record BenchCalibration
         return (MetricComparison.Of("TTFT", pairs.Select(p => p.Measured.Ttft).ToList(), pairs.Select(p => p.Simulated.EngineTtftSeconds).ToList()),
             MetricComparison.Of("TPOT", tpot.Select(p => p.Measured.Tpot!.Value).ToList(), tpot.Select(p => p.Simulated.TpotSeconds).ToList()),
             MetricComparison.Of("E2E", pairs.Select(p => p.Measured.E2e).ToList(), pairs.Select(p => p.Simulated.EngineE2eSeconds).ToList()));
-    }
-
-    private static double? Median(IEnumerable<double> values)
-    {
-        var v = values.Where(double.IsFinite).Order().ToArray();
-        if (v.Length == 0) return null;
-        return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
     }
 }

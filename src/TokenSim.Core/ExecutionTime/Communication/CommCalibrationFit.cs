@@ -1,3 +1,4 @@
+using TokenSim.Core.Metrics;
 namespace TokenSim.Core.ExecutionTime.Communication;
 
 /// <summary>
@@ -67,12 +68,5 @@ public static class CommCalibrationFit
 
     /// <summary>The median over tables of each table's median <paramref name="value"/> on its points passing <paramref name="where"/>.</summary>
     private static double? Vote(IEnumerable<CommTable> tables, Func<CommTable, CommPoint, bool> where, Func<CommTable, CommPoint, double> value) =>
-        Median(tables.Select(t => Median(t.Points.Where(p => where(t, p)).Select(p => value(t, p)))).OfType<double>());
-
-    private static double? Median(IEnumerable<double> values)
-    {
-        var v = values.Where(double.IsFinite).Order().ToArray();
-        if (v.Length == 0) return null;
-        return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
-    }
+        RobustStats.Median(tables.Select(t => RobustStats.Median(t.Points.Where(p => where(t, p)).Select(p => value(t, p)))).OfType<double>());
 }
