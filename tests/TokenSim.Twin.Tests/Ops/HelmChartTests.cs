@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 using static TokenSim.Twin.Tests.Ops.HelmChart;
@@ -170,9 +171,9 @@ public sealed partial class HelmChartTests
     }
 
     /// <summary>
-    /// Every TOKENSIM_* variable the chart sets, for every values file, is one TokenSim.Server reads (a string literal
-    /// in its source); the other variables are OpenTelemetry's standard ones and the pod facts Orleans' Kubernetes
-    /// hosting reads.
+    /// Every TOKENSIM_* variable the chart sets, for every values file, is one TokenSim.Server reads: a setting its
+    /// <c>--help</c> lists, or a string literal in its source; the other variables are OpenTelemetry's standard ones
+    /// and the pod facts Orleans' Kubernetes hosting reads.
     /// </summary>
     [SkippableFact]
     public async Task RenderedVariables_AreOnlyOnesTheServerReads()
@@ -180,6 +181,17 @@ public sealed partial class HelmChartTests
         Skip.If(Helm is null, MissingHelm);
         var read = Directory.GetFiles(Path.Combine(TestData.RepoRoot, "src", "TokenSim.Server"), "*.cs", SearchOption.AllDirectories)
             .SelectMany(f => QuotedVariable().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)).ToHashSet();
+        var help = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        help.ArgumentList.Add(ServerProcess.BuiltDll("TokenSim.Server"));
+        help.ArgumentList.Add("--help");
+        using (var p = Process.Start(help)!)
+        {
+            var text = await p.StandardOutput.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.Equal(0, p.ExitCode);
+            read.UnionWith(HelpVariable().Matches(text).Select(m => m.Groups[1].Value));
+        }
+        Assert.Contains("TOKENSIM_ROLE", read);
         string[] others = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "POD_NAME", "POD_NAMESPACE", "POD_IP"];
         int seen = 0;
         foreach (var values in ValuesFiles().Select(v => (string?)v[0]))
@@ -197,4 +209,7 @@ public sealed partial class HelmChartTests
 
     [GeneratedRegex("\"(TOKENSIM_[A-Z0-9_]+)\"")]
     private static partial Regex QuotedVariable();
+
+    [GeneratedRegex("\\[(TOKENSIM_[A-Z0-9_]+)\\]")]
+    private static partial Regex HelpVariable();
 }
