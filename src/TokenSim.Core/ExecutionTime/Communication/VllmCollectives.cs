@@ -12,23 +12,31 @@ public sealed class VllmCollectives : ICollectiveModel
 {
     private readonly CustomAllReduceModel _custom;
     private readonly NcclCostModel _nccl;
-    private readonly MeasuredCollectives? _measured;
+    private readonly Lazy<MeasuredCollectives?> _measured;
+    private readonly HardwareSpec _hardware;
 
     public VllmCollectives(HardwareSpec hardware, LinkSpec link, CommCalibration? calibration = null, MeasuredCollectives? measured = null)
+        : this(hardware, link, calibration, new Lazy<MeasuredCollectives?>(measured))
     {
+    }
+
+    /// <summary>Reads the measured tables only when a collective is first timed: a TP 1 replica never needs them.</summary>
+    private VllmCollectives(HardwareSpec hardware, LinkSpec link, CommCalibration? calibration, Lazy<MeasuredCollectives?> measured)
+    {
+        _hardware = hardware;
         _custom = new CustomAllReduceModel(hardware, link, calibration);
         // Off a GPU's own board (across nodes) there is no peer-to-peer; within one, the catalog says.
         bool p2p = hardware.PeerToPeer && LinkClasses.Of(link) != LinkClass.Network;
         _nccl = new NcclCostModel(link, hardware.ComputeCapability, p2p, calibration);
         _measured = measured;
-        Name = (measured is null ? "" : $"measured:{hardware.Name} else ") + _nccl.Name + (hardware.PeerToPeer ? " + vllm-custom-allreduce" : "");
     }
 
     /// <summary>vLLM's collectives for <paramref name="spec"/>'s TP link, measured where its GPU has tables in the data folder.</summary>
     public static VllmCollectives For(ReplicaSpec spec) =>
-        new(spec.Hardware, RooflineExecutionTimeModel.TpLink(spec.Hardware, spec.TensorParallel), measured: MeasuredCollectives.For(spec.Hardware));
+        new(spec.Hardware, RooflineExecutionTimeModel.TpLink(spec.Hardware, spec.TensorParallel), null,
+            new Lazy<MeasuredCollectives?>(() => MeasuredCollectives.For(spec.Hardware)));
 
-    public string Name { get; }
+    public string Name => (_measured.Value is null ? "" : $"measured:{_hardware.Name} else ") + _nccl.Name + (_hardware.PeerToPeer ? " + vllm-custom-allreduce" : "");
 
     public double Seconds(CollectiveOp op, double bytes, int ranks, bool graphed = true)
     {
@@ -37,10 +45,10 @@ public sealed class VllmCollectives : ICollectiveModel
         {
             // The eager table times the whole Python call in a loop; inside a forward pass the launch overlaps the GPU,
             // so eager calls cost the graphed kernel plus the copy into the shared buffer.
-            if (_measured?.Seconds(CommPath.CustomGraph, op, bytes, ranks) is { } measured)
+            if (_measured.Value?.Seconds(CommPath.CustomGraph, op, bytes, ranks) is { } measured)
                 return measured + (graphed ? 0 : _custom.Seconds(bytes, ranks, false) - _custom.Seconds(bytes, ranks, true));
             return _custom.Seconds(bytes, ranks, graphed);
         }
-        return _measured?.Seconds(CommPath.Nccl, op, bytes, ranks) ?? _nccl.Seconds(op, bytes, ranks, graphed);
+        return _measured.Value?.Seconds(CommPath.Nccl, op, bytes, ranks) ?? _nccl.Seconds(op, bytes, ranks, graphed);
     }
 }
