@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using TokenSim.Twin.Tests.Ops;
+
+namespace TokenSim.Twin.Tests;
+
+/// <summary>
+/// The Python client (clients/python) against a real server: runs its pytest suite with <c>TOKENSIM_SERVER</c> set to
+/// this fixture's gRPC port. The suite registers a deployment, ingests events and checks each outcome, forecasts,
+/// plans from the live window, simulates, checks the server's errors, retries UNAVAILABLE against an in-process fake,
+/// checks the committed stubs against the protos and builds the wheel offline. Every test of the suite must pass;
+/// none may skip. The suite imports the package from its source tree, so nothing is installed.
+/// </summary>
+public sealed class PythonClientTests(ServerProcess server) : IClassFixture<ServerProcess>
+{
+    private static string ClientDir => Path.Combine(TestData.RepoRoot, "clients", "python");
+
+    [SkippableFact]
+    public async Task PytestSuite_AgainstTheServer_EveryTestPasses()
+    {
+        Skip.If(PythonGrpc.Path is null, PythonGrpc.Missing);
+        foreach (var (tool, package) in new[] { ("protoc", "protobuf-compiler"), ("grpc_python_plugin", "protobuf-compiler-grpc") })
+            Skip.If(OpsTool.Find(tool) is null, OpsTool.Missing(tool, $"Debian package {package}"));
+
+        int expected = Directory.EnumerateFiles(Path.Combine(ClientDir, "tests"), "test_*.py")
+            .Sum(f => Regex.Matches(File.ReadAllText(f), @"^def test_", RegexOptions.Multiline).Count);
+        Assert.True(expected >= 10, $"found only {expected} pytest tests under {ClientDir}/tests");
+
+        var psi = new ProcessStartInfo(PythonGrpc.Path!)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = TestData.RepoRoot,
+        };
+        foreach (var a in new[] { "-m", "pytest", "clients/python/tests", "-q", "-rs", "-p", "no:cacheprovider" })
+            psi.ArgumentList.Add(a);
+        psi.Environment["TOKENSIM_SERVER"] = $"127.0.0.1:{server.GrpcPort}";
+        psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        psi.Environment.Remove("TOKENSIM_API_KEY");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        try { await p.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { p.Kill(entireProcessTree: true); throw new TimeoutException($"pytest ran over 10 minutes:\n{await stdout}"); }
+        string output = await stdout + await stderr;
+
+        Assert.True(p.ExitCode == 0, $"pytest exited {p.ExitCode}:\n{output}\nserver log:\n{server.Log}");
+        var summary = Regex.Match(output, @"^(\d+) passed(?:, [^\n]*)? in [\d.]+s", RegexOptions.Multiline);
+        Assert.True(summary.Success, output);
+        Assert.Equal(expected, int.Parse(summary.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain("skipped", output);
+        Assert.DoesNotContain("failed", output);
+    }
+}
