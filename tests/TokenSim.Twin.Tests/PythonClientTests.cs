@@ -5,13 +5,13 @@ using TokenSim.Twin.Tests.Ops;
 namespace TokenSim.Twin.Tests;
 
 /// <summary>
-/// The Python client (clients/python) against a real server: runs its pytest suite with <c>TOKENSIM_SERVER</c> set to
-/// this fixture's gRPC port. The suite registers a deployment, ingests events and checks each outcome, forecasts,
+/// The Python client (clients/python) against real servers: runs its pytest suite with <c>TOKENSIM_SERVER</c> set to
+/// a server's gRPC port and <c>TOKENSIM_KEYED_SERVER</c> (and its key) to one that requires an API key. The suite registers a deployment, ingests events and checks each outcome, forecasts,
 /// plans from the live window, simulates, checks the server's errors, retries UNAVAILABLE against an in-process fake,
 /// checks the committed stubs against the protos and builds the wheel offline. Every test of the suite must pass;
 /// none may skip. The suite imports the package from its source tree, so nothing is installed.
 /// </summary>
-public sealed class PythonClientTests(ServerProcess server) : IClassFixture<ServerProcess>
+public sealed class PythonClientTests(ServerProcess server, KeyedServerProcess keyed) : IClassFixture<ServerProcess>, IClassFixture<KeyedServerProcess>
 {
     private static string ClientDir => Path.Combine(TestData.RepoRoot, "clients", "python");
 
@@ -34,6 +34,8 @@ public sealed class PythonClientTests(ServerProcess server) : IClassFixture<Serv
         foreach (var a in new[] { "-m", "pytest", "clients/python/tests", "-q", "-rs", "-p", "no:cacheprovider" })
             psi.ArgumentList.Add(a);
         psi.Environment["TOKENSIM_SERVER"] = $"127.0.0.1:{server.GrpcPort}";
+        psi.Environment["TOKENSIM_KEYED_SERVER"] = $"127.0.0.1:{keyed.GrpcPort}";
+        psi.Environment["TOKENSIM_KEYED_SERVER_KEY"] = KeyedServerProcess.Key;
         psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         psi.Environment.Remove("TOKENSIM_API_KEY");
         using var p = Process.Start(psi)!;

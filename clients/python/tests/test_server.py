@@ -120,3 +120,20 @@ def test_server_errors_are_clear_and_not_retried(client):
     with pytest.raises(TokenSimError) as e:
         client.forecast("no-such-deployment", 5)
     assert e.value.code == grpc.StatusCode.NOT_FOUND
+
+
+def test_api_key_is_sent_and_a_missing_or_wrong_key_is_not_retried(keyed_server, monkeypatch):
+    target, key = keyed_server
+    monkeypatch.delenv("TOKENSIM_API_KEY", raising=False)
+    for wrong in (None, "not-the-key"):
+        with TokenSimClient(target, api_key=wrong, sleep=lambda s: None) as c:
+            with pytest.raises(TokenSimError) as e:
+                c.get_deployment("anything")
+        assert e.value.code == grpc.StatusCode.UNAUTHENTICATED and e.value.attempts == 1
+        assert "x-api-key" in e.value.details
+    with TokenSimClient(target, api_key=key) as c:
+        name = f"py-key-{uuid.uuid4().hex[:8]}"
+        assert c.register_deployment(name, model="llama-3.1-8b", hardware="a100-80g").spec.name == name
+        monkeypatch.setenv("TOKENSIM_API_KEY", key)
+    with TokenSimClient(target) as c:   # the key from TOKENSIM_API_KEY
+        assert c.get_deployment(name).spec.replicas == 1
