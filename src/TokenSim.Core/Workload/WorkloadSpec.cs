@@ -4,7 +4,7 @@ using TokenSim.Core.Entities;
 namespace TokenSim.Core.Workload;
 
 /// <summary>
-/// Parses a <c>--workload</c> value into a source: a trace file replayed as-is, or a generator —
+/// Parses a <c>--workload</c> value into a source: a trace file replayed as-is (streamed, <see cref="TraceFileWorkloadSource"/>), or a generator —
 /// <c>poisson:rate=R,n=N[,lengths=FILE|input=..,output=..]</c>, <c>gamma:rate=R,cv=C,n=N,...</c>,
 /// <c>burst:n=N,input=I,output=O</c>, <c>closed:concurrency=C,n=N,input=I,output=O</c>. Lengths are
 /// <c>N</c>, <c>LOW..HIGH</c> or <c>zipf(S,MAX)</c>; <c>lengths=</c> takes a trace file or the built-in
@@ -25,14 +25,14 @@ public static class WorkloadSpec
         string kind = colon > 0 ? spec[..colon].Trim().ToLowerInvariant() : "";
         if (kind is not ("poisson" or "gamma" or "burst" or "closed"))
         {
-            var trace = TraceReader.ReadFile(spec);
+            // Two passes in bounded memory: a scan for the count, the notes and the Azure origin, then the replay.
+            var trace = TraceReader.Scan(spec, maxModelLen);
             if (!trace.HasArrivals)
                 throw new ArgumentException($"{spec}: this {trace.Format} trace has no arrival times; use it for lengths, e.g. poisson:rate=2,n=1000,lengths={spec}.");
-            int over = trace.Requests.Count(r => r.PromptTokens + r.OutputTokens > maxModelLen || r.PromptTokens < 1 || r.OutputTokens < 1);
-            var notes = over > 0
-                ? new[] { $"{over:N0} of {trace.Requests.Count:N0} requests do not fit max_model_len {maxModelLen:N0} (or ask for under 1 token) and will be rejected, as vLLM answers 400" }
+            var notes = trace.NotFitting > 0
+                ? new[] { $"{trace.NotFitting:N0} of {trace.Requests:N0} requests do not fit max_model_len {maxModelLen:N0} (or ask for under 1 token) and will be rejected, as vLLM answers 400" }
                 : [];
-            return new Built(new TraceWorkloadSource(trace.Requests), $"{trace.Format} trace {Path.GetFileName(spec)} ({trace.Requests.Count:N0} requests)", notes);
+            return new Built(new TraceFileWorkloadSource(trace), $"{trace.Format} trace {Path.GetFileName(spec)} ({trace.Requests:N0} requests)", notes);
         }
 
         var args = ParseArgs(spec[(colon + 1)..], spec);
