@@ -165,6 +165,33 @@ public class TraceFileWorkloadSourceTests
     }
 
     [Fact]
+    public void OutOfOrderBeyondTheWindow_IsFoundByTheFirstPass_BeforeASimulation()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tokensim-order-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, "arrived_at,num_prefill_tokens,num_decode_tokens\n1.0,10,1\n2.0,20,1\n3.0,30,1\n4.0,40,1\n0.25,5,1\n");
+        var late = Path.Combine(Path.GetTempPath(), $"tokensim-late-{Guid.NewGuid():N}.csv");
+        File.WriteAllLines(late, ["arrived_at,num_prefill_tokens,num_decode_tokens",
+            .. Enumerable.Range(1, 70_000).Select(i => string.Create(Inv, $"{i * 0.01:0.##},10,1")), "0.5,10,1"]);
+        try
+        {
+            var e = Assert.Throws<WorkloadFormatException>(() => TraceReader.Scan(path, 4096, reorderWindow: 2));
+            Assert.Equal(6, e.Line);
+            Assert.Contains("arrives at 0.25 s, before 2 s (line 3)", e.Message);
+            Assert.Equal(new[] { 5, 10, 20, 30, 40 }, Drain(WorkloadSpec.Build(path, 4096).Source).Select(r => r.PromptTokens));
+
+            var far = Assert.Throws<WorkloadFormatException>(() => WorkloadSpec.Build(late, 4096));
+            Assert.Equal(70_002, far.Line);
+            Assert.Contains("arrives at 0.5 s, before 44.64 s (line 4465)", far.Message);
+            Assert.Contains("more than 65,536 rows out of arrival order", far.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(late);
+        }
+    }
+
+    [Fact]
     public void Clone_ContinuesFromTheSameRequest()
     {
         var path = Write("mooncake", 500);

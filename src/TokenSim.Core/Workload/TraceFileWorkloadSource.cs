@@ -12,7 +12,8 @@ namespace TokenSim.Core.Workload;
 /// <remarks>
 /// A min-heap of up to <see cref="ReorderWindow"/> rows, keyed by (arrival, row), reorders a file that is
 /// nearly sorted; a row earlier than a request already handed to the simulator throws
-/// <see cref="WorkloadFormatException"/> naming the file, the line and both timestamps. <see cref="Clone"/> reopens
+/// <see cref="WorkloadFormatException"/> naming the file, the line and both timestamps (<see cref="TraceReader.Scan"/>
+/// finds such a row first, before the simulation starts). <see cref="Clone"/> reopens
 /// the file and reads forward to the same place (time linear in the rows already read).
 /// </remarks>
 public sealed class TraceFileWorkloadSource : IWorkloadSource, IDisposable
@@ -80,12 +81,15 @@ public sealed class TraceFileWorkloadSource : IWorkloadSource, IDisposable
         _reader = null;
     }
 
-    private void ThrowOutOfOrder(double arrival, int line)
+    private void ThrowOutOfOrder(double arrival, int line) =>
+        throw OutOfOrder(_summary.Source, line, _reader!.ArrivalField, arrival, _lastArrival, _lastLine, ReorderWindow);
+
+    /// <summary>The error for a row that arrives before a request already replayed (shared with <see cref="TraceReader.Scan"/>).</summary>
+    internal static WorkloadFormatException OutOfOrder(string source, int line, string field, double arrival, double lastArrival, int lastLine, int window)
     {
-        var reader = _reader!;
-        string S(double seconds) => seconds.ToString("0.######", CultureInfo.InvariantCulture);
-        throw new WorkloadFormatException(_summary.Source, line, reader.ArrivalField,
-            $"arrives at {S(arrival)} s, before {S(_lastArrival)} s (line {_lastLine}), a request already replayed: the file is more than " +
-            $"{ReorderWindow:N0} rows out of arrival order; sort it by arrival time");
+        static string S(double seconds) => seconds.ToString("0.######", CultureInfo.InvariantCulture);
+        return new WorkloadFormatException(source, line, field,
+            $"arrives at {S(arrival)} s, before {S(lastArrival)} s (line {lastLine}), a request already replayed: the file is more than " +
+            $"{window:N0} rows out of arrival order; sort it by arrival time");
     }
 }

@@ -30,16 +30,27 @@ public static class TraceReader
 
     /// <summary>
     /// A first pass over a trace file that keeps no row: its format, row count, the Azure time origin and how many
-    /// requests cannot fit <paramref name="maxModelLen"/> (or ask for under one token). Bad rows throw here, before a
-    /// simulation starts.
+    /// requests cannot fit <paramref name="maxModelLen"/> (or ask for under one token). Bad rows, and rows more than
+    /// <paramref name="reorderWindow"/> rows out of arrival order, throw here, before a simulation starts.
     /// </summary>
-    public static TraceSummary Scan(string path, int maxModelLen)
+    public static TraceSummary Scan(string path, int maxModelLen, int reorderWindow = TraceFileWorkloadSource.DefaultReorderWindow)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(reorderWindow, 1);
         using var reader = TraceRowReader.OpenFile(path);
         long count = 0, notFitting = 0;
-        double earliest = double.PositiveInfinity;
+        double earliest = double.PositiveInfinity, lastArrival = double.NegativeInfinity;
+        int lastLine = 0;
+        // The replay's reorder heap, arrival times and lines only: the same rows fail here as would fail there.
+        var heap = new PriorityQueue<(double Arrival, int Line), (double Arrival, long Row)>();
         while (reader.TryRead(out var r))
         {
+            if (reader.HasArrivals)
+            {
+                if (r.ArrivalTime < lastArrival)
+                    throw TraceFileWorkloadSource.OutOfOrder(path, reader.Line, reader.ArrivalField, r.ArrivalTime, lastArrival, lastLine, reorderWindow);
+                heap.Enqueue((r.ArrivalTime, reader.Line), (r.ArrivalTime, count));
+                if (heap.Count > reorderWindow) (lastArrival, lastLine) = heap.Dequeue();
+            }
             count++;
             if (r.ArrivalTime < earliest) earliest = r.ArrivalTime;
             if (r.PromptTokens + r.OutputTokens > maxModelLen || r.PromptTokens < 1 || r.OutputTokens < 1) notFitting++;
