@@ -191,6 +191,30 @@ public class TraceFileWorkloadSourceTests
         }
     }
 
+    [Theory]
+    [InlineData("azure", true)]
+    [InlineData("mooncake", false)]
+    public void LengthsFromAFile_AreReadRowByRow_AsTheInMemoryPathReadsThem(string format, bool gzip)
+    {
+        var path = Write(format, 20_000, gzip);
+        try
+        {
+            var (rows, _, note) = TraceReader.ReadFile(path).LengthsFitting(4096);
+            var (sampler, description, notes) = WorkloadSpec.TraceLengths(path, 4096);
+            Assert.Equal(rows.Length, sampler.Rows);
+            Assert.Equal(note, Assert.Single(notes));
+            Assert.Contains($"({rows.Length:N0} rows)", description);
+            var a = new SimRandom(3);
+            var b = new SimRandom(3);
+            var fromMemory = new LengthSampler.FromTrace(rows);
+            for (int i = 0; i < 1000; i++) Assert.Equal(fromMemory.Sample(a), sampler.Sample(b));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void Clone_ContinuesFromTheSameRequest()
     {

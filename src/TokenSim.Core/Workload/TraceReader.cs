@@ -59,6 +59,15 @@ public static class TraceReader
         return new TraceSummary(path, format, reader.HasArrivals, count, notFitting, format == TraceFormat.Azure && count > 0 ? earliest : 0);
     }
 
+    /// <summary>The rows of a trace one at a time, in file order, for a caller that keeps only what it needs.</summary>
+    public static IEnumerable<RequestSpec> Rows(TraceRowReader reader)
+    {
+        using (reader)
+        {
+            while (reader.TryRead(out var r)) yield return r;
+        }
+    }
+
     private static void Shift(List<RequestSpec> list, double origin)
     {
         if (origin == 0) return;

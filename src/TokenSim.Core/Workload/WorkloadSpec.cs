@@ -108,16 +108,18 @@ public static class WorkloadSpec
 
     private static (LengthSampler, string) FromTrace(string file, int maxModelLen, List<string> notes)
     {
-        var trace = file.ToLowerInvariant() switch
+        // Lengths are read a row at a time; only the fitting (prompt, output) pairs are kept, since draws come from all of them.
+        var reader = file.ToLowerInvariant() switch
         {
-            "azure-conv" => TraceReader.Read(EmbeddedData.Open("traces/azure-conv.csv"), "AzureLLMInferenceTrace_conv.csv"),
-            "azure-code" => TraceReader.Read(EmbeddedData.Open("traces/azure-code.csv"), "AzureLLMInferenceTrace_code.csv"),
-            _ => TraceReader.ReadFile(file),
+            "azure-conv" => new TraceRowReader(EmbeddedData.Open("traces/azure-conv.csv"), "AzureLLMInferenceTrace_conv.csv"),
+            "azure-code" => new TraceRowReader(EmbeddedData.Open("traces/azure-code.csv"), "AzureLLMInferenceTrace_code.csv"),
+            _ => TraceRowReader.OpenFile(file),
         };
-        var (rows, _, note) = trace.LengthsFitting(maxModelLen);
+        string source = reader.Source;
+        var (rows, _, note) = Trace.LengthsFitting(TraceReader.Rows(reader), source, maxModelLen);
         if (note is not null) notes.Add(note);
         if (rows.Length == 0) throw new ArgumentException($"No row of {file} fits max_model_len {maxModelLen}.");
-        return (new LengthSampler.FromTrace(rows), $"from {Path.GetFileName(trace.Source)} ({rows.Length:N0} rows)");
+        return (new LengthSampler.FromTrace(rows), $"from {Path.GetFileName(source)} ({rows.Length:N0} rows)");
     }
 
     private static Dictionary<string, string> ParseArgs(string text, string spec)
