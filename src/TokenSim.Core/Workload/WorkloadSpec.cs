@@ -4,7 +4,7 @@ using TokenSim.Core.Entities;
 namespace TokenSim.Core.Workload;
 
 /// <summary>
-/// Parses a <c>--workload</c> value into a source: a trace file replayed as-is, or a generator —
+/// Parses a <c>--workload</c> value into a source: a trace file replayed as-is (streamed, <see cref="TraceFileWorkloadSource"/>), or a generator —
 /// <c>poisson:rate=R,n=N[,lengths=FILE|input=..,output=..]</c>, <c>gamma:rate=R,cv=C,n=N,...</c>,
 /// <c>burst:n=N,input=I,output=O</c>, <c>closed:concurrency=C,n=N,input=I,output=O</c>. Lengths are
 /// <c>N</c>, <c>LOW..HIGH</c> or <c>zipf(S,MAX)</c>; <c>lengths=</c> takes a trace file or the built-in
@@ -25,14 +25,14 @@ public static class WorkloadSpec
         string kind = colon > 0 ? spec[..colon].Trim().ToLowerInvariant() : "";
         if (kind is not ("poisson" or "gamma" or "burst" or "closed"))
         {
-            var trace = TraceReader.ReadFile(spec);
+            // Two passes in bounded memory: a scan for the count, the notes and the Azure origin, then the replay.
+            var trace = TraceReader.Scan(spec, maxModelLen);
             if (!trace.HasArrivals)
                 throw new ArgumentException($"{spec}: this {trace.Format} trace has no arrival times; use it for lengths, e.g. poisson:rate=2,n=1000,lengths={spec}.");
-            int over = trace.Requests.Count(r => r.PromptTokens + r.OutputTokens > maxModelLen || r.PromptTokens < 1 || r.OutputTokens < 1);
-            var notes = over > 0
-                ? new[] { $"{over:N0} of {trace.Requests.Count:N0} requests do not fit max_model_len {maxModelLen:N0} (or ask for under 1 token) and will be rejected, as vLLM answers 400" }
+            var notes = trace.NotFitting > 0
+                ? new[] { $"{trace.NotFitting:N0} of {trace.Requests:N0} requests do not fit max_model_len {maxModelLen:N0} (or ask for under 1 token) and will be rejected, as vLLM answers 400" }
                 : [];
-            return new Built(new TraceWorkloadSource(trace.Requests), $"{trace.Format} trace {Path.GetFileName(spec)} ({trace.Requests.Count:N0} requests)", notes);
+            return new Built(new TraceFileWorkloadSource(trace), $"{trace.Format} trace {Path.GetFileName(spec)} ({trace.Requests:N0} requests)", notes);
         }
 
         var args = ParseArgs(spec[(colon + 1)..], spec);
@@ -108,16 +108,18 @@ public static class WorkloadSpec
 
     private static (LengthSampler, string) FromTrace(string file, int maxModelLen, List<string> notes)
     {
-        var trace = file.ToLowerInvariant() switch
+        // Lengths are read a row at a time; only the fitting (prompt, output) pairs are kept, since draws come from all of them.
+        var reader = file.ToLowerInvariant() switch
         {
-            "azure-conv" => TraceReader.Read(EmbeddedData.Open("traces/azure-conv.csv"), "AzureLLMInferenceTrace_conv.csv"),
-            "azure-code" => TraceReader.Read(EmbeddedData.Open("traces/azure-code.csv"), "AzureLLMInferenceTrace_code.csv"),
-            _ => TraceReader.ReadFile(file),
+            "azure-conv" => new TraceRowReader(EmbeddedData.Open("traces/azure-conv.csv"), "AzureLLMInferenceTrace_conv.csv"),
+            "azure-code" => new TraceRowReader(EmbeddedData.Open("traces/azure-code.csv"), "AzureLLMInferenceTrace_code.csv"),
+            _ => TraceRowReader.OpenFile(file),
         };
-        var (rows, _, note) = trace.LengthsFitting(maxModelLen);
+        string source = reader.Source;
+        var (rows, _, note) = Trace.LengthsFitting(TraceReader.Rows(reader), source, maxModelLen);
         if (note is not null) notes.Add(note);
         if (rows.Length == 0) throw new ArgumentException($"No row of {file} fits max_model_len {maxModelLen}.");
-        return (new LengthSampler.FromTrace(rows), $"from {Path.GetFileName(trace.Source)} ({rows.Length:N0} rows)");
+        return (new LengthSampler.FromTrace(rows), $"from {Path.GetFileName(source)} ({rows.Length:N0} rows)");
     }
 
     private static Dictionary<string, string> ParseArgs(string text, string spec)
