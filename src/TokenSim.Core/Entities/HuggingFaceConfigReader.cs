@@ -16,7 +16,8 @@ public static class HuggingFaceConfigReader
     {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(stream); }
-        catch (JsonException e) { throw new FormatException($"{source}: line {e.LineNumber + 1}: not valid JSON: {e.Message}", e); }
+        // System.Text.Json quotes the rest of the document after a bad literal, line breaks included: keep the error one line.
+        catch (JsonException e) { throw new FormatException($"{source}: line {e.LineNumber + 1}: not valid JSON: {e.Message.ReplaceLineEndings(" ")}", e); }
         using (doc)
         {
             var root = doc.RootElement;
