@@ -36,8 +36,8 @@ internal static class YamlConfig
         {
             throw new FormatException($"{path}:{e.Start.Line}: {e.Message}", e);
         }
-        // YamlDotNet's scanner throws this, with no position, on some malformed input (a lone CR inside a flow mapping).
-        catch (InvalidOperationException e)
+        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             throw new FormatException($"{path}: not valid YAML ({e.Message})", e);
         }

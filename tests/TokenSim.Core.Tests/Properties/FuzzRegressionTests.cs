@@ -49,6 +49,43 @@ public class FuzzRegressionTests : IDisposable
     }
 
     [Fact]
+    public void LlmServingSimMeta_LoneCarriageReturnInFlowMapping_IsAFormatErrorNamingTheFile()
+    {
+        // The same YamlDotNet failure through the skew fit's meta.yaml (the corpus profile with its meta.yaml broken).
+        var corpus = Path.Combine(TestSupport.RepoRoot, "tests", "TokenSim.Core.Tests", "Corpus", "profiles", "llmservingsim", "bf16");
+        foreach (var f in Directory.EnumerateFiles(corpus, "*.csv", SearchOption.AllDirectories))
+            Write(Path.Combine("bf16", Path.GetRelativePath(corpus, f)), File.ReadAllText(f));
+        var meta = Write("bf16/meta.yaml", "skew_fit: {enabled: tr\rue}\n");
+        var e = Assert.Throws<ProfileFormatException>(() => SkewFit.Read(Path.Combine(_dir, "bf16"), tp: 1));
+        Assert.StartsWith($"{meta}: not valid YAML (", e.Message);
+    }
+
+    [Fact]
+    public void LlmServingSimMeta_StrayColonKey_IsAFormatErrorNamingTheFile()
+    {
+        // YamlDotNet threw ArgumentException ("The current event is of an unsupported type") on the corpus meta.yaml
+        // with a line's indentation turned into an empty key.
+        var corpus = Path.Combine(TestSupport.RepoRoot, "tests", "TokenSim.Core.Tests", "Corpus", "profiles", "llmservingsim", "bf16");
+        foreach (var f in Directory.EnumerateFiles(corpus, "*.csv", SearchOption.AllDirectories))
+            Write(Path.Combine("bf16", Path.GetRelativePath(corpus, f)), File.ReadAllText(f));
+        var text = File.ReadAllText(Path.Combine(corpus, "meta.yaml"));
+        Assert.Contains("\n    num_hidden_layers: 1", text);
+        var meta = Write("bf16/meta.yaml", text.Replace("\n    num_hidden_layers: 1", "\n   : num_hidden_layers: 1"));
+        var e = Assert.Throws<ProfileFormatException>(() => SkewFit.Read(Path.Combine(_dir, "bf16"), tp: 1));
+        Assert.StartsWith($"{meta}: not valid YAML (", e.Message);
+    }
+
+    [Fact]
+    public void ModelConfig_InvalidUtf8InTheDtype_IsAFormatErrorNamingTheField()
+    {
+        // JsonDocument checks UTF-8 only when a string is read: GetString threw InvalidOperationException.
+        var path = Path.Combine(_dir, "config.json");
+        File.WriteAllBytes(path, [.. "{\"hidden_size\": 64, \"num_attention_heads\": 4, \"num_hidden_layers\": 2, \"torch_dtype\": \"bf"u8, 0xEC, .. "\"}"u8]);
+        var e = Assert.Throws<FormatException>(() => HuggingFaceConfigReader.ReadFile(path));
+        Assert.StartsWith($"{path}: field 'torch_dtype' is not valid UTF-8 (", e.Message);
+    }
+
+    [Fact]
     public void ModelConfig_BadLiteralBeforeMoreLines_IsAOneLineFormatError()
     {
         // System.Text.Json's message quoted the rest of the file, line breaks and all.

@@ -91,8 +91,8 @@ public sealed class SkewFit
         {
             throw new ProfileFormatException(meta, null, $"not valid YAML at line {e.Start.Line}: {e.Message}");
         }
-        // YamlDotNet's scanner throws this, with no position, on some malformed input (a lone CR inside a flow mapping).
-        catch (InvalidOperationException e)
+        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             throw new ProfileFormatException(meta, null, $"not valid YAML ({e.Message})");
         }
