@@ -50,4 +50,13 @@ public sealed class SourcesFileTests
         var e = Assert.Throws<ArgumentException>(() => SourcesFile.Load(path));
         Assert.Equal(path + expected, e.Message);
     }
+
+    [Fact]
+    public void Load_LoneCarriageReturnInAFlowMapping_IsAnArgumentExceptionNamingTheFile()
+    {
+        // YamlDotNet's scanner throws InvalidOperationException here (found by the catalog readers' property tests).
+        var path = Write("scrape: {interval_s: 1\r5}\n");
+        var e = Assert.Throws<ArgumentException>(() => SourcesFile.Load(path));
+        Assert.StartsWith($"{path}: not valid YAML (", e.Message);
+    }
 }

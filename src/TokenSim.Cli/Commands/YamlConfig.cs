@@ -36,6 +36,11 @@ internal static class YamlConfig
         {
             throw new FormatException($"{path}:{e.Start.Line}: {e.Message}", e);
         }
+        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new FormatException($"{path}: not valid YAML ({e.Message})", e);
+        }
         if (yaml.Documents.Count == 0) return null;
         return yaml.Documents[0].RootNode as YamlMappingNode ?? throw new FormatException($"{path}: the config must be a mapping of option: value.");
     }

@@ -55,6 +55,8 @@ public static class HardwareCatalog
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
         catch (YamlException e) { throw new FormatException($"{source}: line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e); }
+        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException) { throw new FormatException($"{source}: not valid YAML ({e.Message})", e); }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new FormatException($"{source}: no GPUs defined (expected 'gpus:' list or a single GPU mapping).");
         // A file may hold a list under 'gpus:' or a single GPU at the top level.

@@ -16,7 +16,8 @@ public static class HuggingFaceConfigReader
     {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(stream); }
-        catch (JsonException e) { throw new FormatException($"{source}: line {e.LineNumber + 1}: not valid JSON: {e.Message}", e); }
+        // System.Text.Json quotes the rest of the document after a bad literal, line breaks included: keep the error one line.
+        catch (JsonException e) { throw new FormatException($"{source}: line {e.LineNumber + 1}: not valid JSON: {e.Message.ReplaceLineEndings(" ")}", e); }
         using (doc)
         {
             var root = doc.RootElement;
@@ -27,7 +28,7 @@ public static class HuggingFaceConfigReader
             int heads = Req("num_attention_heads");
             int layers = Req("num_hidden_layers");
             int experts = GetInt(root, "num_local_experts") ?? GetInt(root, "num_experts") ?? GetInt(root, "n_routed_experts") ?? 0;
-            string dtype = GetString(root, "torch_dtype") ?? GetString(root, "dtype") ?? "bfloat16";
+            string dtype = GetString(root, "torch_dtype", source) ?? GetString(root, "dtype", source) ?? "bfloat16";
             if (hidden <= 0 || heads <= 0 || layers <= 0) throw new FormatException($"{source}: hidden_size, num_attention_heads and num_hidden_layers must be positive.");
             return new ModelSpec
             {
@@ -53,6 +54,11 @@ public static class HuggingFaceConfigReader
     private static int? GetInt(JsonElement root, string field) =>
         root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
 
-    private static string? GetString(JsonElement root, string field) =>
-        root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? GetString(JsonElement root, string field, string source)
+    {
+        if (!root.TryGetProperty(field, out var v) || v.ValueKind != JsonValueKind.String) return null;
+        // JsonDocument checks a string's UTF-8 only when it is read.
+        try { return v.GetString(); }
+        catch (InvalidOperationException e) { throw new FormatException($"{source}: field '{field}' is not valid UTF-8 ({e.Message})", e); }
+    }
 }

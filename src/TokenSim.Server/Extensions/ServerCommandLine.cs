@@ -77,6 +77,11 @@ public static class ServerCommandLine
         {
             throw new ArgumentException($"{path}:{e.Start.Line}: {e.Message}", e);
         }
+        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new ArgumentException($"{path}: not valid YAML ({e.Message})", e);
+        }
         var settings = new List<(ServerOption, (string, long))>();
         if (yaml.Documents.Count == 0) return settings;
         if (yaml.Documents[0].RootNode is not YamlMappingNode root)

@@ -21,6 +21,11 @@ public static class SourcesFile
         {
             throw new ArgumentException($"{path}:{e.Start.Line}: {e.Message}", e);
         }
+        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new ArgumentException($"{path}: not valid YAML ({e.Message})", e);
+        }
         if (yaml.Documents.Count == 0) return SourcesConfig.Empty;
         var root = yaml.Documents[0].RootNode as YamlMappingNode ?? throw new ArgumentException($"{path}: the sources file must be a mapping.");
         return new Reader(path).Config(root);

@@ -42,7 +42,8 @@ public static class KvEventDecoder
             check.Skip();
             if (!check.End) return Fail(KvRejectReason.Msgpack, $"{payload.Length - check.Consumed} bytes follow the first msgpack value", out reason, out detail);
         }
-        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException)
+        // MessagePack's Skip throws ArgumentOutOfRangeException on a map or array header counting more than the payload could hold.
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or ArgumentOutOfRangeException)
         {
             return Fail(KvRejectReason.Msgpack, $"not well-formed msgpack ({e.Message})", out reason, out detail);
         }
@@ -71,7 +72,7 @@ public static class KvEventDecoder
             for (int i = 2; i < n; i++) r.Skip(); // data_parallel_rank and anything later
             return new KvMirrorBatch(seq, ts, events);
         }
-        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or OverflowException or InvalidOperationException)
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or OverflowException or InvalidOperationException or ArgumentOutOfRangeException)
         {
             // Well-formed msgpack (checked above) whose values have the wrong types for a batch.
             return Fail(KvRejectReason.Event, $"a field has the wrong type ({e.Message})", out reason, out detail);

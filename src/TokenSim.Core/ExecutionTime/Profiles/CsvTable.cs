@@ -36,6 +36,9 @@ public sealed class CsvTable
             if (cells.Length < header.Length) throw new WorkloadFormatException(path, line, header[cells.Length], $"missing (the row has {cells.Length} columns, the header {header.Length})");
             rows.Add((line, cells));
         }
+        // A column named twice would make every lookup of it ambiguous.
+        var twice = header.GroupBy(h => h, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null) throw new WorkloadFormatException(path, 1, twice.Key, "appears twice in the header");
         // A table with a header and nothing under it is a truncated copy, not a profile with nothing to say.
         if (rows.Count == 0) throw new WorkloadFormatException(path, 2, null, "the table has no rows");
         return new CsvTable(path, header, rows);

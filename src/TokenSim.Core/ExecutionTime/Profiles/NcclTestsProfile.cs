@@ -50,6 +50,11 @@ public sealed class NcclTestsProfile : IOperatorProfile
         {
             throw new ProfileFormatException(meta, null, $"not valid YAML at line {e.Start.Line}: {e.Message}");
         }
+        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new ProfileFormatException(meta, null, $"not valid YAML ({e.Message})");
+        }
         var root = yaml.Documents.Count > 0 ? yaml.Documents[0].RootNode as YamlMappingNode : null;
         if (root is null) throw new ProfileFormatException(meta, null, "the document is not a mapping");
         string Text(YamlMappingNode map, string key, string path) => map.Children.TryGetValue(key, out var n) && n is YamlScalarNode s && s.Value is { } v ? v

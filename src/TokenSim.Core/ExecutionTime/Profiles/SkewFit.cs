@@ -91,6 +91,11 @@ public sealed class SkewFit
         {
             throw new ProfileFormatException(meta, null, $"not valid YAML at line {e.Start.Line}: {e.Message}");
         }
+        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new ProfileFormatException(meta, null, $"not valid YAML ({e.Message})");
+        }
         if (yaml.Documents.Count == 0) return null;
         return yaml.Documents[0].RootNode as YamlMappingNode ?? throw new ProfileFormatException(meta, null, "the document is not a mapping");
     }
