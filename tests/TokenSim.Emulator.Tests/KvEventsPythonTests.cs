@@ -12,10 +12,10 @@ public class KvEventsPythonTests
     [SkippableFact]
     public async Task PythonSubscriber_SeesContiguousChainedBatches_AndReplaysThem()
     {
-        Skip.If(PythonZmq.Path is null, PythonZmq.Missing);
+        Skip.If(PythonWith.Zmq.Path is null, PythonWith.Zmq.Missing);
         await using var s = await KvEventsScenario.Start(replicaIndex: 1);
         string script = Path.Combine(AppContext.BaseDirectory, "kv_events_subscriber.py");
-        using var py = Process.Start(new ProcessStartInfo(PythonZmq.Path!,
+        using var py = Process.Start(new ProcessStartInfo(PythonWith.Zmq.Path!,
             $"\"{script}\" --pub tcp://127.0.0.1:{s.PubPort} --replay tcp://127.0.0.1:{s.ReplayPort} --topic {KvEventsScenario.Topic}")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,

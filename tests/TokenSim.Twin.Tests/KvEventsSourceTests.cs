@@ -18,7 +18,7 @@ public class KvEventsSourceTests
     [SkippableFact]
     public async Task PythonPublisher_GapsDuplicatesMalformedAndRestart_AreAllAccounted()
     {
-        Skip.If(PythonZmq.Path is null, PythonZmq.Missing);
+        Skip.If(PythonWith.Zmq.Path is null, PythonWith.Zmq.Missing);
         int pubPort = ServerProcess.FreePort(), replayPort = ServerProcess.FreePort();
         var mirror = new KvCacheMirror();
         var log = new List<string>();
@@ -28,7 +28,7 @@ public class KvEventsSourceTests
             line => { lock (log) log.Add(line); });
         await sub.Started;
         string script = Path.Combine(AppContext.BaseDirectory, "kv_events_publisher.py");
-        using var py = Process.Start(new ProcessStartInfo(PythonZmq.Path!, $"\"{script}\" --pub tcp://127.0.0.1:{pubPort} --replay tcp://127.0.0.1:{replayPort}")
+        using var py = Process.Start(new ProcessStartInfo(PythonWith.Zmq.Path!, $"\"{script}\" --pub tcp://127.0.0.1:{pubPort} --replay tcp://127.0.0.1:{replayPort}")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
         })!;

@@ -20,7 +20,7 @@ public sealed class PythonClientTests(ServerProcess server, KeyedServerProcess k
     [SkippableFact]
     public async Task PytestSuite_AgainstTheServer_EveryTestPasses()
     {
-        Skip.If(PythonGrpc.Path is null, PythonGrpc.Missing);
+        Skip.If(PythonWith.Grpc.Path is null, PythonWith.Grpc.Missing);
         foreach (var (tool, package) in new[] { ("protoc", "protobuf-compiler"), ("grpc_python_plugin", "protobuf-compiler-grpc") })
             Skip.If(OpsTool.Find(tool) is null, OpsTool.Missing(tool, $"Debian package {package}"));
 
@@ -28,7 +28,7 @@ public sealed class PythonClientTests(ServerProcess server, KeyedServerProcess k
             .Sum(f => Regex.Matches(File.ReadAllText(f), @"^def test_", RegexOptions.Multiline).Count);
         Assert.True(expected >= 10, $"found only {expected} pytest tests under {ClientDir}/tests");
 
-        var psi = new ProcessStartInfo(PythonGrpc.Path!)
+        var psi = new ProcessStartInfo(PythonWith.Grpc.Path!)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = TestData.RepoRoot,
