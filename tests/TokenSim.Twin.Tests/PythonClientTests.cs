@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using TokenSim.Emulator.Tests;
 using TokenSim.Twin.Tests.Ops;
 using Xunit.Abstractions;
 
