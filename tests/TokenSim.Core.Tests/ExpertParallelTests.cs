@@ -13,16 +13,20 @@ public class ExpertParallelTests
         TestSupport.Spec(new EngineConfig { DataParallel = dp, ExpertParallel = ep, MaxModelLen = 32768, AsyncScheduling = false }, "qwen3-30b-a3b", hw);
 
     [Fact]
-    public void AllToAll_ByHand()
+    public void DispatchAndCombine_ByHand()
     {
-        // 100 tokens × top-8 × 2,048 hidden × 2 bytes = 3.2768 MB per GPU; over EP 4, 3/4 of it leaves the GPU;
-        // dispatch and combine, each one latency plus bytes / (bandwidth × link efficiency).
-        var hw = HardwareCatalog.Resolve("h100-sxm");
-        var k = new RooflineKernels(hw, "bf16", new RooflineParameters());
-        var link = hw.IntraNodeLink;
-        double expected = 2 * (link.LatencySeconds + 100.0 * 8 * 2048 * 2 * 0.75 / (link.BandwidthBytesPerSecond * 0.8));
-        Assert.Equal(expected, k.AllToAll(100, 8, 2048, 4, link), 15);
-        Assert.Equal(0, k.AllToAll(100, 8, 2048, 1, link));
+        // vLLM's allgather_reducescatter on DP 2 + EP: ranks of 100 and 40 tokens run no CUDA graph, so each share is
+        // padded to the larger: 2 × 100 rows. The all-gather moves each row's 2,048 bf16 values plus 8 top-k weights
+        // (fp32) and ids (int32); the reduce-scatter the rows alone. One row per token each way, not per token-expert pair.
+        var spec = Qwen(2, true, "rtx-pro-6000");
+        var m = spec.Model;
+        var nccl = new TokenSim.Core.ExecutionTime.Communication.NcclCostModel(spec.Hardware.IntraNodeLink, spec.Hardware.ComputeCapability, peerToPeer: false);
+        var shape = new BatchShape { Tokens = 100, GroupTokens = 140, GroupMaxTokens = 100 };
+        double rows = 2 * 100;
+        double expected = nccl.Seconds(TokenSim.Core.ExecutionTime.Communication.CollectiveOp.AllGather, rows * (2048 * 2 + 8 * 8), 2)
+            + nccl.Seconds(TokenSim.Core.ExecutionTime.Communication.CollectiveOp.ReduceScatter, rows * 2048 * 2, 2);
+        Assert.Equal(expected, TokenSim.Core.ExecutionTime.Communication.MoeCollectives.Seconds(nccl, m, 2, shape, graphed: false), 15);
+        Assert.Equal(0, TokenSim.Core.ExecutionTime.Communication.MoeCollectives.Seconds(nccl, m, 1, shape, graphed: false));
     }
 
     [Fact]

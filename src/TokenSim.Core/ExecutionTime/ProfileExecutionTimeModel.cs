@@ -30,7 +30,6 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
 
     private readonly LlmServingSimProfile _profile;
     private readonly ModelSpec _m;
-    private readonly RooflineKernels _k;
     private readonly ICollectiveModel _comm;
     private readonly int _tp, _pp, _ep, _dp;
     /// <summary>The roofline's expert layers, for an MoE model whose profile has no <c>moe.csv</c> at this TP degree.</summary>
@@ -56,7 +55,6 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         _ep = spec.ExpertParallelSize;
         _dp = spec.DataParallel;
         Parameters = parameters ?? new RooflineParameters { StepOverheadSeconds = 0 };
-        _k = new RooflineKernels(spec.Hardware, _m.DType, Parameters);
         _comm = communication ?? VllmCollectives.For(spec);
         if (_m.IsMoe && profile.Moe is null) _moeFallback = new RooflineExecutionTimeModel(spec, communication: _comm);
         _graphs = CudaGraphPadding.For(spec);

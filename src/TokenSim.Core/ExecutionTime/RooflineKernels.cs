@@ -40,13 +40,6 @@ public sealed class RooflineKernels(HardwareSpec hardware, string dtype, Rooflin
     public double AllReduce(double bytes, int gpus, LinkSpec link) => gpus <= 1 ? 0 :
         link.LatencySeconds + 2.0 * (gpus - 1) / gpus * bytes / (link.BandwidthBytesPerSecond * parameters.LinkEfficiency);
 
-    /// <summary>
-    /// MoE dispatch and combine under expert parallelism over <paramref name="ep"/> GPUs: each GPU sends its
-    /// <paramref name="tokens"/> × top-k hidden vectors, of which (ep−1)/ep leave the GPU, twice.
-    /// </summary>
-    public double AllToAll(double tokens, int topK, int hidden, int ep, LinkSpec link) => ep <= 1 ? 0 :
-        2 * (link.LatencySeconds + tokens * topK * hidden * _bytes * (ep - 1.0) / ep / (link.BandwidthBytesPerSecond * parameters.LinkEfficiency));
-
     /// <summary>A point-to-point send of <paramref name="bytes"/> (pipeline hand-off).</summary>
     public double SendRecv(double bytes, LinkSpec link) =>
         link.LatencySeconds + bytes / (link.BandwidthBytesPerSecond * parameters.LinkEfficiency);

@@ -26,7 +26,7 @@ public sealed class ReplicaShadow
     private readonly ShadowOptions _options;
     private readonly TrafficModel _traffic;
     private readonly ForecastScorer? _scorer;
-    private CalibratedExecutionTimeModel? _model;
+    private CorrectedExecutionTimeModel? _model;
     private int? _observedRunning, _observedWaiting;
     private double? _observedKv;
     private int _snapshots;
@@ -55,14 +55,14 @@ public sealed class ReplicaShadow
         if (options.ForecastScoreIntervalSeconds > 0)
             _scorer = new ForecastScorer(options.ForecastScoreIntervalSeconds, options.ForecastScoreHorizons, options.ForecastScoreSeeds, options.ForecastScoreBudget);
         // Seed 0: the simulation is deterministic, so the same event stream always gives the same predictions.
-        _sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = 1, ExecutionTime = s => _model = new CalibratedExecutionTimeModel(executionTime(s)), Seed = 0 });
+        _sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = 1, ExecutionTime = s => _model = new CorrectedExecutionTimeModel(executionTime(s)), Seed = 0 });
     }
 
     public int Replica { get; }
     public double Now => _sim.Now;
     public FinishedOutputPredictor Predictor => _predictor;
     /// <summary>The factor the execution-time model's step times are scaled by, learned from observed TPOTs.</summary>
-    public double Calibration => _model?.Scale ?? 1;
+    public double Calibration => _model?.Correction.KernelScale ?? 1;
     /// <summary>The requests whose records are kept, in arrival order: every open one and the most recent closed ones.</summary>
     public IEnumerable<RequestAccuracy> Requests => _order.Select(r => r.Record);
     /// <summary>
@@ -246,7 +246,7 @@ public sealed class ReplicaShadow
         if (_group is null)
         {
             var clone = CloneRevised(live.Id, predictedOutput);
-            _group = new PredictionGroup(clone, t, _model?.Scale ?? 1);
+            _group = new PredictionGroup(clone, t, _model?.Correction ?? StepCorrection.None);
             _group.Targets.Add(live.Id, tracked);
         }
         else
@@ -374,7 +374,7 @@ public sealed class ReplicaShadow
         double simulated = live.TpotSeconds;
         if (!(simulated > 0)) return;
         double ratio = Math.Clamp(observed / simulated, 0.5, 2);
-        _model.Scale *= Math.Exp(_options.CalibrationGain * Math.Log(ratio));
+        _model.Correction = _model.Correction with { KernelScale = _model.Correction.KernelScale * Math.Exp(_options.CalibrationGain * Math.Log(ratio)) };
     }
 
     private void Abort(TwinEvent e)
@@ -513,10 +513,10 @@ public sealed class ReplicaShadow
         var syn = group.Synthetic;
         double next = syn.Next;
         int synLeft = _options.SteadyArrivalsLimit;
-        // The clone shares the execution-time model: run it at the scale the group's clone was taken with, not one
-        // learned from finishes applied since.
-        double scale = _model?.Scale ?? 1;
-        if (_model is not null) _model.Scale = group.Scale;
+        // The clone shares the execution-time model: run it at the correction the group's clone was taken with, not
+        // one learned from finishes applied since.
+        var learned = _model?.Correction ?? StepCorrection.None;
+        if (_model is not null) _model.Correction = group.Correction;
         try
         {
             // Bounded so a pathological state cannot hang the grain; a request unfinished by then gets no prediction.
@@ -534,7 +534,7 @@ public sealed class ReplicaShadow
         }
         finally
         {
-            if (_model is not null) _model.Scale = scale;
+            if (_model is not null) _model.Correction = learned;
         }
         foreach (var (tracked, done) in watch.Finished)
         {
@@ -620,11 +620,12 @@ public sealed class ReplicaShadow
         }
     }
 
-    private sealed class PredictionGroup(Simulator clone, double start, double scale)
+    private sealed class PredictionGroup(Simulator clone, double start, StepCorrection correction)
     {
         public Simulator Clone { get; } = clone;
         public double Start { get; } = start;
-        public double Scale { get; } = scale;
+        /// <summary>The step correction learned when the clone was taken: the group runs at it, not at one learned since.</summary>
+        public StepCorrection Correction { get; } = correction;
         /// <summary>Clone request id to the request it predicts.</summary>
         public Dictionary<long, ShadowRequest> Targets { get; } = [];
         public SyntheticArrivals Synthetic { get; set; }
