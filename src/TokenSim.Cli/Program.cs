@@ -15,10 +15,11 @@ var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vL
 return CliErrors.Run(() =>
 {
     var parse = root.Parse(args);
-    // One line per problem, naming the flag, instead of System.CommandLine's message followed by the whole help.
+    // One line on stderr naming the flag (and the closest known one), instead of System.CommandLine's messages
+    // followed by the whole help on stdout.
     if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
     {
-        foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {TerminalText.Escape(ParseErrors.Describe(error))}");
+        Console.Error.WriteLine($"error: {TerminalText.Escape(ParseErrors.Summarize(parse))}");
         return 1;
     }
     return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
