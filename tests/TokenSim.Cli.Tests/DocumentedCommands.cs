@@ -24,7 +24,7 @@ public sealed record DocumentedCommand(string File, int Line, string Text, strin
         foreach (var path in files)
         {
             string rel = Path.GetRelativePath(root, path);
-            var lines = File.ReadAllLines(path);
+            var lines = System.IO.File.ReadAllLines(path);
             bool inShell = false, inFence = false;
             for (int i = 0; i < lines.Length; i++)
             {

@@ -24,7 +24,7 @@ public sealed class ToolPackageTests
     public void Pack_ThenToolInstall_GivesATokensimCommand()
     {
         // bin/<Configuration>/net10.0/: pack the CLI as built for this run.
-        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+        string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var dir = Directory.CreateTempSubdirectory("tokensim-tool-").FullName;
         try
         {
