@@ -8,6 +8,8 @@ namespace TokenSim.Core.Simulation;
 /// <summary>
 /// Every <c>simulate</c> setting, as read from a YAML <c>--config</c> file and then overridden by flags. The CLI, the
 /// capacity planner and the server's <c>Simulate</c> build their simulators from it, so a run means the same everywhere.
+/// Each property's name, help, default shown and known values are in <see cref="SimulateSettingTable"/>, which the
+/// flags, the config keys and <see cref="Set"/> all come from.
 /// </summary>
 public sealed class SimulateSettings
 {
