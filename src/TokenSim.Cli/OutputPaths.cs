@@ -47,4 +47,11 @@ internal static class OutputPaths
             throw new ArgumentException($"{flag} {path}: cannot be written: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// A path a config file names, resolved against the config file's folder (as a relative include would be), so
+    /// the run writes beside its config wherever it is started from; an absolute path stays as it is.
+    /// </summary>
+    public static string BesideConfig(string configPath, string path) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, path);
 }

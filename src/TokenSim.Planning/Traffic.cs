@@ -41,7 +41,9 @@ public sealed record Traffic(RequestSpec[] Requests, string Description)
             if (r.PromptTokens < 1 || r.OutputTokens < 1 || !double.IsFinite(r.ArrivalTime))
                 throw new ArgumentException($"traffic request {i} (arrival {r.ArrivalTime}) needs a finite arrival time and at least 1 prompt and 1 output token (got {r.PromptTokens} and {r.OutputTokens}).");
         }
-        return new Traffic([.. list], $"{list.Count:N0} requests, {description}");
+        // A client's description of the traffic it drew already starts with its count: say it once.
+        string count = $"{list.Count:N0} requests";
+        return new Traffic([.. list], description.StartsWith(count, StringComparison.Ordinal) ? description : $"{count}, {description}");
     }
 
     /// <summary>

@@ -5,10 +5,14 @@ namespace TokenSim.Cli.Tests;
 /// <summary>Runs the built <c>tokensim</c> as a separate process, the way a user does.</summary>
 internal static class CliProcess
 {
-    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => RunIn(null, args);
+
+    /// <summary>Runs it in <paramref name="workingDirectory"/> (null: this process's), as a user in that folder would.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunIn(string? workingDirectory, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "TokenSim.Cli.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

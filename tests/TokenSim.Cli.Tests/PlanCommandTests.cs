@@ -64,11 +64,27 @@ public class PlanCommandTests
     }
 
     [Fact]
-    public void NeitherServerNorOffline_IsRefused()
+    public void ServerAndOffline_IsRefused()
     {
-        var (code, _, stderr) = CliProcess.Run("plan", "--config", "x.yaml");
+        var (code, stdout, stderr) = CliProcess.Run("plan", "--config", "x.yaml", "--offline", "--server", "http://127.0.0.1:7100");
         Assert.Equal(1, code);
-        Assert.Contains("give exactly one of --server URL and --offline", stderr);
+        Assert.Equal("error: give one of --server URL and --offline, not both.", stderr.Trim());
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public void NoServer_PlansInThisProcess_WithANote_AndSaysTheRequestCountOnce()
+    {
+        var cfg = CliProcess.Temp("yaml");
+        File.WriteAllText(cfg, Good);
+        var (code, stdout, stderr) = CliProcess.Run("plan", "--config", cfg);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.StartsWith("note: no --server given: planning in this process (as --offline)", stderr);
+        Assert.Contains("in this process", stdout);
+        Assert.Contains("cheapest meeting the SLOs:", stdout);
+        var traffic = Assert.Single(stdout.Split('\n'), l => l.StartsWith("traffic: ", StringComparison.Ordinal));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(traffic, @"[\d,]+ requests"));
+        File.Delete(cfg);
     }
 
     [Fact]

@@ -44,4 +44,38 @@ public class SweepCommandTests
         Assert.Contains($"{cfg}:3: 'max-num-seqs: lots' must be an integer", stderr);
         File.Delete(cfg);
     }
+
+    [Fact]
+    public void RelativeOutputPaths_AreBesideTheConfig_NotInTheWorkingDirectory()
+    {
+        var dir = Directory.CreateTempSubdirectory("tokensim-sweep-rel-").FullName;
+        var cfg = Path.Combine(dir, "sweep.yaml");
+        File.WriteAllText(cfg, """
+            base: {model: llama-2-7b, workload: "burst:n=4,input=64,output=4"}
+            grid:
+              replicas: [1, 2]
+            output: results/out.csv
+            """);
+        Directory.CreateDirectory(Path.Combine(dir, "results"));
+        var (code, stdout, stderr) = CliProcess.Run("sweep", "--config", cfg);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "results", "out.csv")).Length);
+        Assert.True(File.Exists(Path.Combine(dir, "results", "out.png")));
+        Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "results", "out.csv")));
+        Assert.Contains(Path.Combine(dir, "results", "out.csv"), stdout);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void OutputInAMissingFolder_IsRefusedBeforeTheRun_NamingTheConfig()
+    {
+        var dir = Directory.CreateTempSubdirectory("tokensim-sweep-bad-").FullName;
+        var cfg = Path.Combine(dir, "sweep.yaml");
+        File.WriteAllText(cfg, "base: {workload: \"burst:n=4,input=64,output=4\"}\ngrid: {replicas: [1]}\noutput: nowhere/out.csv\n");
+        var (code, stdout, stderr) = CliProcess.Run("sweep", "--config", cfg);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {cfg}: output {Path.Combine(dir, "nowhere", "out.csv")}: the folder", stderr);
+        Assert.DoesNotContain("points in", stdout);
+        Directory.Delete(dir, true);
+    }
 }

@@ -24,8 +24,7 @@ internal static class EmulateCommand
         var kvFormat = new Option<KvEventFormat>("--kv-events-format") { Description = "KV event layout: array (vLLM ≤ 0.19, positional) or map (later vLLM, named fields). Default array.", DefaultValueFactory = _ => KvEventFormat.Array };
         var otlp = new OtlpTracesOption();
         var cmd = new Command("emulate", "Serve the OpenAI API and vLLM's /metrics, timed in real time by the simulator: a vLLM without a GPU.") { port, host, speed, replicas, name, lengths, otlp.Endpoint, kvEvents, kvFormat };
-        options.AddTo(cmd, run: false);
-        cmd.Options.Add(options.Seed);
+        options.AddTo(cmd, run: false, also: "seed");
         cmd.SetAction(async (parse, cancel) =>
         {
             var s = options.Read(parse);

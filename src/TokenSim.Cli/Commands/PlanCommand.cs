@@ -5,7 +5,7 @@ using TokenSim.Planning;
 namespace TokenSim.Cli.Commands;
 
 /// <summary>
-/// <c>tokensim plan --config FILE (--server URL | --offline)</c>: the cheapest candidate that meets the SLOs on the
+/// <c>tokensim plan --config FILE [--server URL | --offline]</c> (in this process unless a server is named): the cheapest candidate that meets the SLOs on the
 /// traffic, found by simulation (bisection over replica counts), and the cost–latency frontier.
 /// </summary>
 internal static class PlanCommand
@@ -14,7 +14,7 @@ internal static class PlanCommand
     {
         var config = new Option<string>("--config") { Description = "Plan YAML: base (simulate options), traffic, slo, candidates, cost_per_gpu_hour (examples/plan-llama8b.yaml).", Required = true };
         var server = new Option<string?>("--server") { Description = "A twin server's gRPC address (e.g. http://127.0.0.1:7100): its silos run the simulations." };
-        var offline = new Option<bool>("--offline") { Description = "Plan in this process, on all cores, without a server." };
+        var offline = new Option<bool>("--offline") { Description = "Plan in this process, on all cores, without a server (the default when --server is not given)." };
         var json = new Option<string?>("--json") { Description = "Write the answer, the frontier and every simulated candidate as JSON." };
         var exhaustive = new Option<bool>("--exhaustive") { Description = "Simulate every candidate instead of bisecting replica counts (to check the search)." };
         var parallel = new Option<int?>("--parallel") { Description = "With --offline: simulations at once (default: all cores)." };
@@ -27,7 +27,10 @@ internal static class PlanCommand
         {
             string? url = parse.GetValue(server);
             bool local = parse.GetValue(offline);
-            if (local == (url is not null)) throw new ArgumentException("give exactly one of --server URL and --offline.");
+            if (local && url is not null) throw new ArgumentException("give one of --server URL and --offline, not both.");
+            // Without a server there is nothing to connect to: plan here, and say so, rather than refuse.
+            if (url is null && !local)
+                Console.Error.WriteLine("note: no --server given: planning in this process (as --offline); --server URL runs the simulations on a twin's silos.");
             Uri? address = null;
             if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out address) || address.Scheme is not ("http" or "https")))
                 throw new ArgumentException($"--server must be an http:// or https:// address (got '{url}').");

@@ -9,7 +9,11 @@ internal static class PlanReport
 {
     public static void Print(IAnsiConsole console, PlanResult r)
     {
-        console.MarkupLine($"traffic: {Markup.Escape(r.TrafficDescription)} ({r.TrafficRequests:N0} requests over {r.TrafficDurationSeconds:F0} s)");
+        // Descriptions of drawn traffic start with their request count; a live window's does not.
+        string count = $"{r.TrafficRequests:N0} requests";
+        string span = r.TrafficDescription.StartsWith(count, StringComparison.Ordinal)
+            ? $"over {r.TrafficDurationSeconds:F0} s" : $"{count} over {r.TrafficDurationSeconds:F0} s";
+        console.MarkupLine($"traffic: {Markup.Escape(r.TrafficDescription)} ({span})");
         console.MarkupLine($"SLOs: {Markup.Escape(r.Slo.Describe())}");
         console.MarkupLine($"search: {r.Considered:N0} configurations considered, {r.SimulatedCount:N0} simulated, {r.Infeasible:N0} cannot run, " +
             $"{r.Considered - r.SimulatedCount - r.Infeasible:N0} decided by {(r.Exhaustive ? "-" : "bisection")}; {r.WallSeconds:F1} s");

@@ -15,7 +15,6 @@ internal static class SimulationRun
         var wall = Stopwatch.StartNew();
         var (sim, spec, workload) = Build(s, s.TimeseriesCsv is null && s.Plots is null ? 0 : s.TimeseriesInterval);
         var model = spec.Model;
-        var hardware = spec.Hardware;
         RequestCsvWriter? csv = s.RequestsCsv is null ? null : new RequestCsvWriter(s.RequestsCsv);
         ChromeTraceWriter? trace = s.Trace is null ? null : new ChromeTraceWriter(s.Trace);
         var observers = new ISimulationObserver?[] { csv, trace }.OfType<ISimulationObserver>().ToArray();
@@ -24,7 +23,8 @@ internal static class SimulationRun
         var console = AnsiConsole.Console;
         // Redirected output (logs, CI) would otherwise wrap at 80 columns mid-sentence.
         if (Console.IsOutputRedirected) console.Profile.Width = 200;
-        console.MarkupLine($"[bold]{Markup.Escape(TerminalText.Escape(model.Name))}[/] on {s.Replicas} × {Markup.Escape(TerminalText.Escape(hardware.Name))} (TP {spec.TensorParallel}, PP {spec.PipelineParallel}{(spec.DataParallel > 1 ? $", DP {spec.DataParallel}" : "")}{(spec.ExpertParallelSize > 1 ? $", EP {spec.ExpertParallelSize}" : "")}){(s.DecodeReplicas > 0 ? $" prefill + {s.DecodeReplicas} decode replicas" : "")}, scheduler {Markup.Escape(spec.Scheduler)}, {spec.NumGpuBlocks:N0} KV blocks of {spec.BlockSize} tokens per replica{(spec.Memory.BlocksGiven ? " (given)" : $" (derived: {spec.Memory.KvBytes / 1e9:F2} GB for KV)")}");
+        string deployment = DeploymentHeader.Describe(sim, spec, s);
+        console.MarkupLine($"[bold]{Markup.Escape(TerminalText.Escape(model.Name))}[/] on {Markup.Escape(deployment)}, scheduler {Markup.Escape(spec.Scheduler)}, {spec.NumGpuBlocks:N0} KV blocks of {spec.BlockSize} tokens per replica{(spec.Memory.BlocksGiven ? " (given)" : $" (derived: {spec.Memory.KvBytes / 1e9:F2} GB for KV)")}");
         // Written as is: a long list of operators must stay on one line for whoever greps the header.
         Console.WriteLine(TerminalText.Escape(PerfModelLine.Of(sim.ExecutionTimeOf(0), spec)));
         console.MarkupLine($"workload: {Markup.Escape(TerminalText.Escape(workload.Description))}");
@@ -43,7 +43,7 @@ internal static class SimulationRun
         if (s.TimeseriesCsv is not null) TimeSeriesCsv.Write(s.TimeseriesCsv, sim.Metrics.TimeSeries);
         if (s.Plots is not null)
         {
-            foreach (var file in PlotWriter.Write(s.Plots, sim.Metrics, sim.Replicas.Count, $"{model.Name} on {s.Replicas} × {hardware.Name}, {spec.Scheduler}"))
+            foreach (var file in PlotWriter.Write(s.Plots, sim.Metrics, sim.Replicas.Count, $"{model.Name} on {deployment}, {spec.Scheduler}"))
                 console.MarkupLine($"plot: {Markup.Escape(TerminalText.Escape(file))}");
         }
         return 0;

@@ -18,7 +18,15 @@ internal static class SweepCommand
         var config = new Option<string>("--config") { Description = "Sweep YAML: base (simulate options), grid (option: [values]), slo, cost_per_gpu_hour, output, plot.", Required = true };
         var parallel = new Option<int?>("--parallel") { Description = "Simulations at once (default: all cores)." };
         var cmd = new Command("sweep", "Simulate a grid of configurations in parallel and write CSV plus a Pareto plot.") { config, parallel };
-        cmd.SetAction(parse => Run(SweepConfig.Read(parse.GetValue(config)!), parse.GetValue(parallel) ?? Environment.ProcessorCount));
+        cmd.SetAction(parse =>
+        {
+            var cfg = SweepConfig.Read(parse.GetValue(config)!);
+            // output and plot are the config's, so they name files beside it, not in whatever folder the run starts in.
+            cfg = cfg with { Output = OutputPaths.BesideConfig(cfg.Path, cfg.Output), Plot = OutputPaths.BesideConfig(cfg.Path, cfg.Plot) };
+            OutputPaths.CheckFile($"{cfg.Path}: output", cfg.Output);
+            OutputPaths.CheckFile($"{cfg.Path}: plot", cfg.Plot);
+            return Run(cfg, parse.GetValue(parallel) ?? Environment.ProcessorCount);
+        });
         return cmd;
     }
 

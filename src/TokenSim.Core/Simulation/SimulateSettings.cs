@@ -8,6 +8,8 @@ namespace TokenSim.Core.Simulation;
 /// <summary>
 /// Every <c>simulate</c> setting, as read from a YAML <c>--config</c> file and then overridden by flags. The CLI, the
 /// capacity planner and the server's <c>Simulate</c> build their simulators from it, so a run means the same everywhere.
+/// Each property's name, help, default shown and known values are in <see cref="SimulateSettingTable"/>, which the
+/// flags, the config keys and <see cref="Set"/> all come from.
 /// </summary>
 public sealed class SimulateSettings
 {
@@ -74,62 +76,18 @@ public sealed class SimulateSettings
 
     /// <summary>
     /// Sets one option by its name (<c>max-num-seqs</c> or <c>max_num_seqs</c>), as a <c>--config</c> file or a
-    /// <c>Simulate</c> request gives it; <paramref name="where"/> prefixes errors (a file and line, or a field).
+    /// <c>Simulate</c> request gives it, through its <see cref="SimulateSettingTable"/> entry; <paramref name="where"/>
+    /// prefixes errors (a file and line, or a field).
     /// </summary>
     public void Set(string name, string raw, string where)
     {
-        string key = name.Replace('_', '-').ToLowerInvariant();
+        if (SimulateSettingTable.Find(name) is not { } setting)
         {
-            int Int() => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw Bad("an integer");
-            bool Bool() => bool.TryParse(raw, out var b) ? b : throw Bad("true or false");
-            double Dbl() => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw Bad("a number");
-            FormatException Bad(string what) => new($"{where}: '{key}: {raw}' must be {what}.");
-            switch (key)
-            {
-                case "model": Model = raw; break;
-                case "hardware": Hardware = raw; break;
-                case "tp": Tp = Int(); break;
-                case "pp": Pp = Int(); break;
-                case "replicas": Replicas = Int(); break;
-                case "scheduler": Scheduler = raw; break;
-                case "router": Router = raw; break;
-                case "max-num-seqs": MaxNumSeqs = Int(); break;
-                case "max-num-batched-tokens": MaxNumBatchedTokens = Int(); break;
-                case "max-model-len": MaxModelLen = Int(); break;
-                case "block-size": BlockSize = Int(); break;
-                case "gpu-memory-utilization": GpuMemoryUtilization = Dbl(); break;
-                case "kv-blocks": KvBlocks = Int(); break;
-                case "perf-model": PerfModel = raw; break;
-                case "preemption": Preemption = raw; break;
-                case "swap-target": SwapTarget = raw; break;
-                case "swap-space-gib": SwapSpaceGib = Dbl(); break;
-                case "chunk-size": ChunkSize = Int(); break;
-                case "length-predictor": LengthPredictor = raw; break;
-                case "prefix-caching": PrefixCaching = Bool(); break;
-                case "async-scheduling": AsyncScheduling = Bool(); break;
-                case "enforce-eager": EnforceEager = Bool(); break;
-                case "workload": Workload = raw; break;
-                case "seed": Seed = ulong.TryParse(raw, out var seed) ? seed : throw Bad("a non-negative integer"); break;
-                case "json": Json = raw; break;
-                case "requests-csv": RequestsCsv = raw; break;
-                case "timeseries-csv": TimeseriesCsv = raw; break;
-                case "trace": Trace = raw; break;
-                case "plots": Plots = raw; break;
-                case "kv-cache-manager": KvCacheManager = raw; break;
-                case "plugin": Plugins.Add(raw); break;
-                case "decode-replicas": DecodeReplicas = Int(); break;
-                case "dp": Dp = Int(); break;
-                case "watermark": Watermark = Dbl(); break;
-                case "cpu-cache-blocks": CpuCacheBlocks = Int(); break;
-                case "prefix-eviction": PrefixEviction = raw; break;
-                case "enable-expert-parallel": ExpertParallel = Bool(); break;
-                case "decode-hardware": DecodeHardware = raw; break;
-                case "decode-tp": DecodeTp = Int(); break;
-                case "kv-transfer-link": KvTransferLink = raw; break;
-                case "timeseries-interval": TimeseriesInterval = Dbl(); break;
-                default: throw new FormatException($"{where}: unknown option '{key}'.");
-            }
+            string key = SimulateSettingTable.Key(name);
+            string hint = ClosestName.Of(key, SimulateSettingTable.All.Select(s => s.Name)) is { } near ? $" Did you mean '{near}'?" : "";
+            throw new FormatException($"{where}: unknown option '{key}'.{hint}");
         }
+        setting.Apply(this, raw, where);
     }
 
     /// <summary>
