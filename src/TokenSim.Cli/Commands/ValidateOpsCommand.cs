@@ -28,7 +28,7 @@ internal static class ValidateOpsCommand
         var perfModel = new Option<string>("--perf-model") { Description = "roofline (default), or gpu: also score the operator-level GPU model (docs/hardware.md).", DefaultValueFactory = _ => "roofline" };
         var fitOn = new Option<string?>("--fit-on")
         {
-            Description = "With --perf-model gpu: fit its constants on this GPU's tables only (those under --profile, else under the nearest 'profiles' folder above it) and predict every other GPU with them; default: the shipped constants (fitted on a100).",
+            Description = "With --perf-model gpu: fit its constants on this GPU's tables only (its GEMM and attention tables under the nearest 'profiles' folder at or above --profile, else under --profile) and predict every other GPU with them; default: the shipped constants (fitted on a100).",
         };
         var cmd = new Command("ops", "Leave-one-out error of the profile model on each measured operator table, and the roofline's (and GPU model's) error on the same points.")
         {
@@ -82,13 +82,9 @@ internal static class ValidateOpsCommand
         var m = givenModel is null ? null : ModelCatalog.Resolve(givenModel);
         if (fitOn is null) return new GpuOpsScorer(new GpuModelParameters(), CommCalibration.Default, hw, m);
         var fitGpu = HardwareCatalog.Resolve(fitOn);
-        var source = profiles;
+        // Every table of the fit GPU under data/profiles, whichever folder is being scored, so each run fits the same constants.
+        var source = ProfilesRoot(path) is { } root ? ProfileReader.Read(root) : profiles;
         var tables = GpuModelFit.TablesOf(source, fitGpu);
-        if (tables.Count == 0 && ProfilesRoot(path) is { } root)
-        {
-            source = ProfileReader.Read(root);
-            tables = GpuModelFit.TablesOf(source, fitGpu);
-        }
         var fitted = GpuModelFit.Fit(tables);
         var fitComm = source.SelectMany(CommTables.From).Where(c => c.Gpu == fitGpu.Name).ToList();
         var comm = fitComm.Count > 0 ? CommCalibrationFit.Fit(fitComm, CommCalibration.Default) : CommCalibration.Default;

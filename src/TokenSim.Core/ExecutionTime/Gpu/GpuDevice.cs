@@ -43,4 +43,7 @@ public sealed class GpuDevice
     /// of the L2, so a kernel of few blocks (a small decode, a one-token norm) cannot reach DRAM's rate.
     /// </summary>
     public double StreamBytesPerSecond(double activeSms) => Math.Min(DramBytesPerSecond, Math.Max(1, Math.Min(activeSms, Sms)) * L2BytesPerSecondPerSm);
+
+    /// <summary>Bandwidth for data already in the L2: the busy SMs' share of it, at the same achieved fraction as DRAM.</summary>
+    public double L2StreamBytesPerSecond(double activeSms) => Math.Max(1, Math.Min(activeSms, Sms)) * L2BytesPerSecondPerSm * Parameters.MemoryEfficiency;
 }

@@ -24,9 +24,22 @@ public static class GpuModelFit
             // Collectives have their own fit (docs/communication.md); only compute kernels constrain these constants.
             if (Communication.CommTables.From(p).Any()) continue;
             foreach (var t in p.Tables)
-                if (probe.MapePct(p, t, out _) is not null) tables.Add((p, t));
+                if (IsLibraryKernel(t.Name) && probe.MapePct(p, t, out _) is not null) tables.Add((p, t));
         }
         return tables;
+    }
+
+    /// <summary>
+    /// GEMM and attention tables: cuBLAS and FlashAttention kernels, the same code whichever profiler timed them.
+    /// Norms, rotary, activation and embedding are left out of the fit: each profiler times its own implementation
+    /// (Vidur's PyTorch ops move their bytes at a third of the rate vLLM's fused CUDA kernels do), so they would fit
+    /// the profiler, not the GPU.
+    /// </summary>
+    public static bool IsLibraryKernel(string table)
+    {
+        string op = table.Contains(':') ? table[(table.IndexOf(':') + 1)..] : table;
+        return TileQuantizedTable.IsGemm(op) || op is "attn" or "attn_prefill" or "attn_decode" or "attention.csv"
+            || table.StartsWith("gemm_perf", StringComparison.Ordinal) || table.Contains("attention_perf", StringComparison.Ordinal);
     }
 
     public static GpuModelParameters Fit(IReadOnlyList<(IOperatorProfile Profile, ProfileTable Table)> tables)

@@ -129,7 +129,12 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
         var k = Kernels(model!.DType);
         double tp = l.TensorParallel, b = model.DTypeBytes, vocab = model.VocabSize;
         if (op == "attention.csv")
-            return x => Attention(k, model, tp, x[0], x[1], x[2], x[3], b);
+        {
+            if (k is RooflineKernels) return x => Attention(k, model, tp, x[0], x[1], x[2], x[3], b);
+            // LLMServingSim times vLLM's attention layer, which writes the step's new K and V into the cache first.
+            double kvRow = 2.0 * Math.Max(1, model.NumKvHeads / tp) * model.HeadDim * b;
+            return x => Attention(k, model, tp, x[0], x[1], x[2], x[3], b) + k.Elementwise((x[0] + x[2]) * 2 * kvRow, x[0] + x[2]);
+        }
         // The sampler reads each row's fp32 logits over this rank's share of the vocabulary.
         if (op == "sampler") return x => k.Elementwise(x[0] * vocab / tp * 4, x[0]);
         return Dense(k, model, op, tpAxis: false, fixedTp: l.TensorParallel);
