@@ -29,6 +29,28 @@ public class ValidateOpsCommandTests
     }
 
     [Fact]
+    public void GpuModel_FittedOnA100_ScoresAnotherGpuBesideTheRoofline_InEveryTableAndFile()
+    {
+        var json = CliProcess.Temp("json");
+        var (code, stdout, stderr) = CliProcess.Run("validate", "ops",
+            "--profile", CliProcess.RepoFile("data", "profiles", "vidur", "profiling", "compute", "a40", "meta-llama", "Llama-2-7b-hf", "mlp.csv"),
+            "--perf-model", "gpu", "--fit-on", "a100", "--json", json);
+        Assert.True(code == 0, stderr);
+        // The fit reads A100's tables from data/profiles even though the folder scored holds only A40's.
+        Assert.Contains("GPU model fitted on a100-80g", stdout);
+        Assert.Contains("gpu MAPE %", stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        foreach (var list in new[] { "tables", "files" })
+            foreach (var t in doc.RootElement.GetProperty(list).EnumerateArray())
+            {
+                Assert.Equal(JsonValueKind.Number, t.GetProperty("roofline_mape_pct").ValueKind);
+                Assert.Equal(JsonValueKind.Number, t.GetProperty("gpu_mape_pct").ValueKind);
+                Assert.False(t.TryGetProperty("gpu_note", out _)); // A40 was left out of the fit
+            }
+        File.Delete(json);
+    }
+
+    [Fact]
     public void GpuNotInCatalog_SaysSoInTheRooflineColumn()
     {
         var (code, stdout, stderr) = CliProcess.Run("validate", "ops",

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Spectre.Console;
 using TokenSim.Core.Entities;
 using TokenSim.Core.ExecutionTime.Communication;
+using TokenSim.Core.ExecutionTime.Gpu;
 using TokenSim.Core.ExecutionTime.Profiles;
 
 namespace TokenSim.Cli.Commands;
@@ -23,10 +24,15 @@ internal static class ValidateOpsCommand
         };
         var model = new Option<string?>("--model") { Description = "The profiled model, for the roofline (default: inferred from the path, e.g. meta-llama/Llama-3.1-8B)." };
         var hardware = new Option<string?>("--hardware") { Description = "The profiled GPU, for the roofline (default: inferred from the path, e.g. a100, h100_dgx, RTXPRO6000)." };
-        var json = new Option<string?>("--json") { Description = "Write {tables:[{file,name,points,interior,loo_mape_pct,loo_max_pct,roofline_mape_pct}], files:[…]}." };
-        var cmd = new Command("ops", "Leave-one-out error of the profile model on each measured operator table, and the roofline's error on the same points.")
+        var json = new Option<string?>("--json") { Description = "Write {tables:[{file,name,points,interior,loo_mape_pct,loo_max_pct,roofline_mape_pct,gpu_mape_pct}], files:[…]}." };
+        var perfModel = new Option<string>("--perf-model") { Description = "roofline (default), or gpu: also score the operator-level GPU model (docs/hardware.md).", DefaultValueFactory = _ => "roofline" };
+        var fitOn = new Option<string?>("--fit-on")
         {
-            profile, model, hardware, json,
+            Description = "With --perf-model gpu: fit its constants on this GPU's tables only (its GEMM and attention tables under the nearest 'profiles' folder at or above --profile, else under --profile) and predict every other GPU with them; default: the shipped constants (fitted on a100).",
+        };
+        var cmd = new Command("ops", "Leave-one-out error of the profile model on each measured operator table, and the roofline's (and GPU model's) error on the same points.")
+        {
+            profile, model, hardware, json, perfModel, fitOn,
         };
         cmd.SetAction(parse =>
         {
@@ -37,15 +43,22 @@ internal static class ValidateOpsCommand
             var results = new List<OpsTableResult>();
             var comm = new List<CommTable>();
             var console = AnsiConsole.Console;
-            if (Console.IsOutputRedirected) console.Profile.Width = 200;
-            foreach (var p in ProfileReader.Read(path))
+            if (Console.IsOutputRedirected) console.Profile.Width = 220;
+            var profiles = ProfileReader.Read(path);
+            var gpu = parse.GetValue(perfModel)!.Trim().ToLowerInvariant() switch
+            {
+                "roofline" => parse.GetValue(fitOn) is null ? null : throw new ArgumentException("--fit-on needs --perf-model gpu."),
+                "gpu" => GpuScorer(console, path, profiles, parse.GetValue(fitOn), given, givenModel),
+                var other => throw new ArgumentException($"--perf-model: validate ops scores 'roofline' or 'gpu' (got '{other}')."),
+            };
+            foreach (var p in profiles)
             {
                 HardwareSpec? hw;
                 string? hwName = given;
                 if (given is not null) hw = HardwareCatalog.Resolve(given);
                 else hw = ProfileReader.InferHardware(p.Source, out hwName);
                 var m = givenModel is not null ? ModelCatalog.Resolve(givenModel) : ProfileReader.InferModel(p.Source);
-                var tables = OpsValidation.Validate(p, new OperatorRoofline(hw, hwName, m));
+                var tables = OpsValidation.Validate(p, new OperatorRoofline(hw, hwName, m), gpu);
                 results.AddRange(tables);
                 comm.AddRange(CommTables.From(p));
                 Print(console, p, hw, m, tables);
@@ -59,12 +72,41 @@ internal static class ValidateOpsCommand
         return cmd;
     }
 
+    /// <summary>
+    /// The GPU model's scorer: the shipped constants, or constants fitted on <paramref name="fitOn"/>'s tables alone
+    /// (the compute tables for the kernels, that GPU's collective tables for the communication models).
+    /// </summary>
+    private static GpuOpsScorer GpuScorer(IAnsiConsole console, string path, IReadOnlyList<IOperatorProfile> profiles, string? fitOn, string? given, string? givenModel)
+    {
+        var hw = given is null ? null : HardwareCatalog.Resolve(given);
+        var m = givenModel is null ? null : ModelCatalog.Resolve(givenModel);
+        if (fitOn is null) return new GpuOpsScorer(new GpuModelParameters(), CommCalibration.Default, hw, m);
+        var fitGpu = HardwareCatalog.Resolve(fitOn);
+        // Every table of the fit GPU under data/profiles, whichever folder is being scored, so each run fits the same constants.
+        var source = ProfilesRoot(path) is { } root ? ProfileReader.Read(root) : profiles;
+        var tables = GpuModelFit.TablesOf(source, fitGpu);
+        var fitted = GpuModelFit.Fit(tables);
+        var fitComm = source.SelectMany(CommTables.From).Where(c => c.Gpu == fitGpu.Name).ToList();
+        var comm = fitComm.Count > 0 ? CommCalibrationFit.Fit(fitComm, CommCalibration.Default) : CommCalibration.Default;
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"GPU model fitted on {fitGpu.Name} ({tables.Count} compute tables, {fitComm.Count} collective tables): {string.Join(", ", fitted.Values.Select(v => $"{v.Name} {v.Value:F2}"))}; tables of {fitGpu.Name} are marked 'fit', every other GPU is out of sample."));
+        return new GpuOpsScorer(fitted, comm, hw, m, fitGpu.Name);
+    }
+
+    /// <summary>The nearest folder named <c>profiles</c> at or above <paramref name="path"/> (data/profiles), where the fit GPU's tables are looked for.</summary>
+    private static string? ProfilesRoot(string path)
+    {
+        for (var d = new DirectoryInfo(Path.GetFullPath(path)); d is not null; d = d.Parent)
+            if (d.Name == "profiles") return d.FullName;
+        return null;
+    }
+
     private static void Print(IAnsiConsole console, IOperatorProfile p, HardwareSpec? hw, ModelSpec? m, IReadOnlyList<OpsTableResult> tables)
     {
         var t = new Table().Border(TableBorder.Rounded)
             .Title(Markup.Escape($"{p.Source} ({p.Format}; GPU {hw?.Name ?? "?"}{(m is null ? "" : $", model {m.Name}")})"));
         t.AddColumn("table");
-        foreach (var c in new[] { "points", "interior", "LOO MAPE %", "LOO max %", "roofline MAPE %" }) t.AddColumn(new TableColumn(c).RightAligned());
+        foreach (var c in new[] { "points", "interior", "LOO MAPE %", "LOO max %", "roofline MAPE %", "gpu MAPE %" }) t.AddColumn(new TableColumn(c).RightAligned());
         foreach (var r in tables) t.AddRow(Row(r, bold: false));
         if (tables.Count > 1)
             foreach (var f in OpsValidation.ByFile(tables)) t.AddRow(Row(f with { Name = $"{f.Name} (all)" }, bold: true));
@@ -79,6 +121,7 @@ internal static class ValidateOpsCommand
             B(Markup.Escape(r.Name)), r.Points.ToString("N0", CultureInfo.InvariantCulture), r.Interior.ToString("N0", CultureInfo.InvariantCulture),
             B(F(r.LooMapePct)), F(r.LooMaxPct),
             r.RooflineMapePct is { } x ? F(x) : Markup.Escape($"n/a: {r.RooflineNote}"),
+            r.GpuMapePct is { } g ? F(g) + (r.GpuNote is null ? "" : $" ({r.GpuNote})") : r.GpuNote is null ? "" : Markup.Escape($"n/a: {r.GpuNote}"),
         ];
     }
 
@@ -151,6 +194,8 @@ internal static class ValidateOpsCommand
             if (r.RooflineMapePct is { } x) w.WriteNumber("roofline_mape_pct", Math.Round(x, 4));
             else w.WriteNull("roofline_mape_pct");
             if (r.RooflineNote is not null) w.WriteString("roofline_note", r.RooflineNote);
+            if (r.GpuMapePct is { } g) w.WriteNumber("gpu_mape_pct", Math.Round(g, 4));
+            if (r.GpuNote is not null) w.WriteString("gpu_note", r.GpuNote);
             w.WriteEndObject();
         }
         w.WriteEndArray();

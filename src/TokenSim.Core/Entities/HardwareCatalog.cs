@@ -91,6 +91,7 @@ public static class HardwareCatalog
                 case "intra_node_link": dto.IntraNodeLink = Link(v, source, key); break;
                 case "pcie": dto.Pcie = Link(v, source, key); break;
                 case "inter_node": dto.InterNode = Link(v, source, key); break;
+                case "microarchitecture": dto.Micro = Micro(v, source, key); break;
                 default: throw new FormatException($"{source}: line {k.Start.Line}: unknown field '{key}'.");
             }
         }
@@ -114,6 +115,35 @@ public static class HardwareCatalog
         }
         return link;
     }
+
+    private static GpuMicroarchitecture Micro(YamlNode node, string source, string field)
+    {
+        var values = new Dictionary<string, double>();
+        foreach (var (k, v) in Map(node, source, field).Children)
+        {
+            string key = ((YamlScalarNode)k).Value ?? "";
+            if (key == "sources") { Seq(v, source, $"{field}.sources"); continue; }
+            if (Array.IndexOf(MicroFields, key) < 0) throw new FormatException($"{source}: line {k.Start.Line}: unknown field '{field}.{key}'.");
+            values[key] = Number(v, source, $"{field}.{key}");
+        }
+        double Need(string key) => values.TryGetValue(key, out var x) && x > 0 ? x
+            : throw new FormatException($"{source}: line {node.Start.Line}: field '{field}.{key}' must be a positive number.");
+        return new GpuMicroarchitecture
+        {
+            SmCount = (int)Need("sm_count"),
+            BoostClockHz = Need("boost_clock_hz"),
+            BaseClockHz = values.GetValueOrDefault("base_clock_hz"),
+            L2Bytes = (long)Need("l2_bytes"),
+            L2BandwidthBytesPerSecond = Need("l2_bandwidth_bytes_per_s"),
+            SharedMemoryPerSmBytes = (int)Need("shared_memory_per_sm_bytes"),
+            RegistersPerSm = (int)Need("registers_per_sm"),
+            KernelLaunchSeconds = Need("kernel_launch_s"),
+            NvLinkLinks = (int)values.GetValueOrDefault("nvlink_links"),
+        };
+    }
+
+    private static readonly string[] MicroFields =
+        ["sm_count", "boost_clock_hz", "base_clock_hz", "l2_bytes", "l2_bandwidth_bytes_per_s", "shared_memory_per_sm_bytes", "registers_per_sm", "kernel_launch_s", "nvlink_links"];
 
     private static string Text(YamlNode node, string source, string field) =>
         node is YamlScalarNode s ? s.Value ?? "" : throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a single value.");
@@ -161,6 +191,7 @@ public static class HardwareCatalog
         public double ComputeCapability { get; set; }
         public bool PeerToPeer { get; set; } = true;
         public List<string> Sources { get; set; } = [];
+        public GpuMicroarchitecture? Micro { get; set; }
 
         public HardwareSpec ToSpec(string source, int index)
         {
@@ -186,6 +217,7 @@ public static class HardwareCatalog
                 GpusPerNode = GpusPerNode,
                 ComputeCapability = ComputeCapability,
                 PeerToPeer = PeerToPeer,
+                Microarchitecture = Micro,
             };
         }
     }

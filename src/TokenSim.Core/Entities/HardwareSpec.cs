@@ -30,6 +30,8 @@ public sealed record HardwareSpec
     /// refuse it, so NCCL stages GPU-to-GPU traffic through host memory and vLLM's custom all-reduce is off.
     /// </summary>
     public bool PeerToPeer { get; init; } = true;
+    /// <summary>SMs, clocks, caches and launch latency for the operator-level GPU model; null when the file gives none.</summary>
+    public GpuMicroarchitecture? Microarchitecture { get; init; }
 
     /// <summary>Peak FLOP/s for <paramref name="dtype"/>; fp16 and bf16 stand in for each other, and 8-bit falls back to 16-bit.</summary>
     public double PeakFlops(string dtype)

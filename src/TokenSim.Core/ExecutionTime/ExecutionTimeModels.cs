@@ -10,6 +10,8 @@ public static class ExecutionTimeModels
     public static readonly PluginRegistry<IExecutionTimeModel, ReplicaSpec> Registry = new("execution-time model")
     {
         ["roofline"] = spec => new RooflineExecutionTimeModel(spec),
+        // The operator-level model of the GPU's microarchitecture (docs/hardware.md), constants fitted on A100's tables.
+        ["gpu"] = spec => new Gpu.GpuExecutionTimeModel(spec),
     };
 
     /// <summary>The GPU a profile was measured on, from the <c>&lt;GPU&gt;</c> folder of LLMServingSim's layout (…/perf/&lt;GPU&gt;/&lt;org&gt;/&lt;model&gt;/&lt;dtype&gt;).</summary>

@@ -8,7 +8,7 @@ namespace TokenSim.Core.ExecutionTime;
 /// <see cref="RooflineExecutionTimeModel"/> composes them into a step; operator-level validation compares each
 /// against measured kernel tables.
 /// </summary>
-public sealed class RooflineKernels(HardwareSpec hardware, string dtype, RooflineParameters parameters)
+public sealed class RooflineKernels(HardwareSpec hardware, string dtype, RooflineParameters parameters) : IOperatorKernels
 {
     private readonly double _flops = hardware.PeakFlops(dtype);
     private readonly double _bw = hardware.MemoryBandwidthBytesPerSecond;
@@ -27,6 +27,18 @@ public sealed class RooflineKernels(HardwareSpec hardware, string dtype, Rooflin
 
     /// <summary>A memory-bound kernel (norm, activation, rotary, residual add) moving <paramref name="bytes"/>.</summary>
     public double Elementwise(double bytes) => bytes / (_bw * parameters.MemoryEfficiency) + parameters.KernelLatencySeconds;
+
+    /// <inheritdoc/>
+    public double Elementwise(double bytes, double rows) => Elementwise(bytes);
+
+    /// <summary>Attention from its causal query×key FLOPs and the KV, Q and O bytes it moves.</summary>
+    public double Attention(in AttentionShape s)
+    {
+        double flops = 4 * s.QueryHeads * s.HeadDim * s.Pairs;
+        double kvBytes = 2 * s.KvHeads * s.HeadDim * s.KvBytes * (s.DecodeContext + s.PrefillKvRead);
+        double qoBytes = 2 * (s.PrefillTokens + s.Decodes) * s.QueryHeads * s.HeadDim * s.ActivationBytes;
+        return Attention(flops, kvBytes + qoBytes);
+    }
 
     /// <summary>Attention with <paramref name="flops"/> of QK and PV work reading <paramref name="bytes"/> (KV plus Q and O).</summary>
     public double Attention(double flops, double bytes) =>

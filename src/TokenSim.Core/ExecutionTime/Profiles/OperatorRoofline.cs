@@ -11,7 +11,12 @@ namespace TokenSim.Core.ExecutionTime.Profiles;
 /// <param name="hardwareName">What the path or the user called the GPU, for the "n/a" reason.</param>
 /// <param name="model">The model, for profiles that do not record its shape (LLMServingSim); null if unknown.</param>
 /// <param name="parameters">Roofline efficiencies; the defaults when null.</param>
-public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareName, ModelSpec? model, RooflineParameters? parameters = null)
+/// <param name="kernels">
+/// The kernel model for a dtype on <paramref name="hardware"/>; the roofline (<see cref="RooflineKernels"/>) when
+/// null. The GPU model (<see cref="Gpu.GpuKernels"/>) is scored through the same operator mapping.
+/// </param>
+public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareName, ModelSpec? model, RooflineParameters? parameters = null,
+    Func<HardwareSpec, string, IOperatorKernels>? kernels = null)
 {
     private readonly RooflineParameters _p = parameters ?? new RooflineParameters();
 
@@ -31,7 +36,7 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
             {
                 VidurProfile v when v.Kind == "mlp" => Dense(Kernels("fp16"), v.Shape!, op, tpAxis: true),
                 VidurProfile v when v.Kind == "attention" => VidurAttention(v, op),
-                VidurProfile v => Network(Kernels("fp16"), v.Kind, hardware),
+                VidurProfile v => Network(new RooflineKernels(hardware, "fp16", _p), v.Kind, hardware),
                 LlmServingSimProfile l when model is not null => LlmServingSim(l, op),
                 LlmServingSimV0Profile v0 when v0.Attention is not null && table.Name.StartsWith("attention.csv", StringComparison.Ordinal) =>
                     VidurAttention(v0.Attention, op),
@@ -50,12 +55,20 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
         }
     }
 
-    private RooflineKernels Kernels(string dtype) => new(hardware!, dtype, _p);
+    private IOperatorKernels Kernels(string dtype) => kernels is null ? new RooflineKernels(hardware!, dtype, _p) : kernels(hardware!, dtype);
+
+    /// <summary>
+    /// <paramref name="count"/> prefills of one shape. The roofline's published figures time them as that many
+    /// kernels; the GPU model runs them as one kernel, as the measured benchmarks do (more CTAs, fewer idle SMs).
+    /// </summary>
+    private static double Batched(IOperatorKernels k, ModelSpec m, double tp, double count, double chunk, double kv, double b) =>
+        k is RooflineKernels ? count * Attention(k, m, tp, chunk, kv, 0, 0, b)
+            : k.Attention(AttentionShape.Of(m.NumHeads / tp, m.NumKvHeads / tp, m.HeadDim, b, b, count, chunk, kv, 0, 0));
 
     /// <summary>Per-layer operators by name (Vidur's, LLMServingSim's and LLMServingSim v0's spellings); keys end in (…, tokens), TP first.</summary>
-    private Func<double[], double>? Dense(RooflineKernels k, ModelSpec m, string op, bool tpAxis, int fixedTp = 1)
+    private Func<double[], double>? Dense(IOperatorKernels k, ModelSpec m, string op, bool tpAxis, int fixedTp = 1)
     {
-        double h = m.HiddenSize, d = m.HeadDim, b = DTypes.Bytes(k.Parameters is null ? "fp16" : m.DType), inter = m.IntermediateSize;
+        double h = m.HiddenSize, d = m.HeadDim, b = DTypes.Bytes(m.DType), inter = m.IntermediateSize;
         double H = m.NumHeads, Hkv = m.NumKvHeads, vocab = m.VocabSize;
         double Tp(double[] x) => tpAxis ? x[0] : fixedTp;
         Func<double[], double> T = x => x[^1];
@@ -70,27 +83,20 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
             "mlp_down_proj" or "down_proj" => x => k.Gemm(T(x), h, inter / Tp(x)),
             "lm_head" => x => k.Gemm(T(x), vocab / Tp(x), h),
             // Memory-bound kernels: bytes read plus written. vLLM's fused add+RMSNorm reads and writes the residual too.
-            "input_layernorm" or "post_attention_layernorm" or "post_layernorm" or "emb" or "embedding" => x => k.Elementwise(2 * T(x) * h * b),
-            "layernorm" or "final_layernorm" => x => k.Elementwise(4 * T(x) * h * b),
-            "attn_rope" or "rotary_emb" or "rope" => x => k.Elementwise(2 * T(x) * (H + Hkv) * d / Tp(x) * b),
-            "mlp_act" or "act_fn" => x => k.Elementwise(3 * T(x) * inter / Tp(x) * b),
-            "add" => x => k.Elementwise(3 * T(x) * h * b),
+            "input_layernorm" or "post_attention_layernorm" or "post_layernorm" or "emb" or "embedding" => x => k.Elementwise(2 * T(x) * h * b, T(x)),
+            "layernorm" or "final_layernorm" => x => k.Elementwise(4 * T(x) * h * b, T(x)),
+            "attn_rope" or "rotary_emb" or "rope" => x => k.Elementwise(2 * T(x) * (H + Hkv) * d / Tp(x) * b, T(x)),
+            "mlp_act" or "act_fn" => x => k.Elementwise(3 * T(x) * inter / Tp(x) * b, T(x)),
+            "add" => x => k.Elementwise(3 * T(x) * h * b, T(x)),
             "attn" => x => Attention(k, m, Tp(x), T(x), 0, 0, 0, b),
             "gate" when m.IsMoe => x => k.Gemm(T(x), m.NumExperts, h),
             _ => null,
         };
     }
 
-    /// <summary>One layer's attention on one rank: causal query×key FLOPs, KV bytes read, Q and O moved (as <see cref="RooflineExecutionTimeModel.AttentionSecondsPerLayer"/>).</summary>
-    private static double Attention(RooflineKernels k, ModelSpec m, double tp, double chunk, double kvPrefill, double decodes, double kvDecode, double b)
-    {
-        double headsPerRank = m.NumHeads / tp, kvHeads = Math.Max(1, m.NumKvHeads / tp), d = m.HeadDim;
-        double pairs = chunk * kvPrefill + chunk * (chunk + 1) / 2, decodeContext = decodes * kvDecode;
-        double flops = 4 * headsPerRank * d * (pairs + decodeContext);
-        double kvBytes = 2 * kvHeads * d * b * (decodeContext + kvPrefill + chunk);
-        double qoBytes = 2 * (chunk + decodes) * headsPerRank * d * b;
-        return k.Attention(flops, kvBytes + qoBytes);
-    }
+    /// <summary>One layer's attention on one rank: one chunk after <paramref name="kvPrefill"/> cached tokens and <paramref name="decodes"/> decodes at <paramref name="kvDecode"/>.</summary>
+    private static double Attention(IOperatorKernels k, ModelSpec m, double tp, double chunk, double kvPrefill, double decodes, double kvDecode, double b) =>
+        k.Attention(AttentionShape.Of(m.NumHeads / tp, m.NumKvHeads / tp, m.HeadDim, b, b, 1, chunk, kvPrefill, decodes, kvDecode));
 
     private Func<double[], double>? VidurAttention(VidurProfile v, string op)
     {
@@ -100,7 +106,7 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
         return op switch
         {
             // (batch, chunk, kv): batch prefills of one chunk each after kv cached tokens.
-            "attn_prefill" => x => x[0] * Attention(k, m, tp, x[1], x[2], 0, 0, 2),
+            "attn_prefill" => x => Batched(k, m, tp, x[0], x[1], x[2], 2),
             "attn_decode" => x => Attention(k, m, tp, 0, 0, x[0], x[1], 2),
             _ => null,
         };
@@ -123,9 +129,14 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
         var k = Kernels(model!.DType);
         double tp = l.TensorParallel, b = model.DTypeBytes, vocab = model.VocabSize;
         if (op == "attention.csv")
-            return x => Attention(k, model, tp, x[0], x[1], x[2], x[3], b);
+        {
+            if (k is RooflineKernels) return x => Attention(k, model, tp, x[0], x[1], x[2], x[3], b);
+            // LLMServingSim times vLLM's attention layer, which writes the step's new K and V into the cache first.
+            double kvRow = 2.0 * Math.Max(1, model.NumKvHeads / tp) * model.HeadDim * b;
+            return x => Attention(k, model, tp, x[0], x[1], x[2], x[3], b) + k.Elementwise((x[0] + x[2]) * 2 * kvRow, x[0] + x[2]);
+        }
         // The sampler reads each row's fp32 logits over this rank's share of the vocabulary.
-        if (op == "sampler") return x => k.Elementwise(x[0] * vocab / tp * 4);
+        if (op == "sampler") return x => k.Elementwise(x[0] * vocab / tp * 4, x[0]);
         return Dense(k, model, op, tpAxis: false, fixedTp: l.TensorParallel);
     }
 
@@ -137,19 +148,20 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
         var k = Kernels(attention ? parts[0] : parts[^1]);
         double b = DTypes.Bytes(attention ? parts[1] : parts[^1]);
         var link = hardware!.IntraNodeLink;
+        var roofline = a.Kind is "nccl" or "custom_allreduce" ? new RooflineKernels(hardware, parts[^1], _p) : null; // collectives: the scorer of the GPU model takes them from Communication/
         switch (a.Kind)
         {
             case "gemm": return x => k.Gemm(x[2], x[0], x[1]);
             case "context_attention":
-                return x => x[3] * Attention(k, Heads(x), 1, x[4], 0, 0, 0, b);
+                return x => Batched(k, Heads(x), 1, x[3], x[4], 0, b);
             case "generation_attention":
                 return x => Attention(k, Heads(x), 1, 0, 0, x[3], x[4] + x[5], b);
             case "custom_allreduce":
-                return x => k.AllReduce(x[1] * b, (int)x[0], link);
+                return x => roofline!.AllReduce(x[1] * b, (int)x[0], link);
             case "nccl":
                 return parts[0] switch
                 {
-                    "all_reduce" => x => k.AllReduce(x[1] * b, (int)x[0], link),
+                    "all_reduce" => x => roofline!.AllReduce(x[1] * b, (int)x[0], link),
                     // Ring all-gather and reduce-scatter move (p−1)/p of the data over each link, half an all-reduce.
                     "all_gather" or "reduce_scatter" => x => link.LatencySeconds + (x[0] - 1) / x[0] * x[1] * b / (link.BandwidthBytesPerSecond * _p.LinkEfficiency),
                     _ => null,

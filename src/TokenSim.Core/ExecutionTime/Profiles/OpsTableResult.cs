@@ -9,5 +9,7 @@ namespace TokenSim.Core.ExecutionTime.Profiles;
 /// <param name="LooMaxPct">The largest of those errors, in percent.</param>
 /// <param name="RooflineMapePct">Mean absolute percentage error of the roofline over all points; null when there is no roofline.</param>
 /// <param name="RooflineNote">Why there is no roofline figure, when there is none.</param>
+/// <param name="GpuMapePct">Mean absolute percentage error of the operator-level GPU model over all points; null when not asked for or not possible.</param>
+/// <param name="GpuNote">Why there is no GPU-model figure, or that the table's GPU was in the fit ("fit").</param>
 public sealed record OpsTableResult(string File, string Name, int Points, int Interior, double LooMapePct, double LooMaxPct,
-    double? RooflineMapePct, string? RooflineNote);
+    double? RooflineMapePct, string? RooflineNote, double? GpuMapePct = null, string? GpuNote = null);

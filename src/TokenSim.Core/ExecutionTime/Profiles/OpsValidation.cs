@@ -8,7 +8,8 @@ namespace TokenSim.Core.ExecutionTime.Profiles;
 public static class OpsValidation
 {
     /// <summary>One result per table of <paramref name="profile"/>, in the profile's order.</summary>
-    public static IReadOnlyList<OpsTableResult> Validate(IOperatorProfile profile, OperatorRoofline? roofline)
+    /// <param name="gpu">The operator-level GPU model's scorer (<c>--perf-model gpu</c>); no GPU column when null.</param>
+    public static IReadOnlyList<OpsTableResult> Validate(IOperatorProfile profile, OperatorRoofline? roofline, Gpu.GpuOpsScorer? gpu = null)
     {
         var results = new List<OpsTableResult>();
         foreach (var table in profile.Tables)
@@ -33,8 +34,10 @@ public static class OpsValidation
                 rooflineMape = rs / table.Interpolator.Points.Count;
                 note = null;
             }
+            string? gpuNote = null;
+            double? gpuMape = gpu?.MapePct(profile, table, out gpuNote);
             results.Add(new OpsTableResult(table.File, table.Name, table.Interpolator.Points.Count, interior,
-                interior > 0 ? sum / interior : 0, max, rooflineMape, note));
+                interior > 0 ? sum / interior : 0, max, rooflineMape, note, gpuMape, gpuNote));
         }
         return results;
     }
@@ -49,9 +52,13 @@ public static class OpsValidation
             int interior = g.Sum(t => t.Interior);
             var withRoofline = g.Where(t => t.RooflineMapePct is not null).ToList();
             int rooflinePoints = withRoofline.Sum(t => t.Points);
+            var withGpu = g.Where(t => t.GpuMapePct is not null).ToList();
+            int gpuPoints = withGpu.Sum(t => t.Points);
             return new OpsTableResult(g.Key, Path.GetFileName(g.Key), g.Sum(t => t.Points), interior,
                 interior > 0 ? g.Sum(t => t.LooMapePct * t.Interior) / interior : 0, g.Max(t => t.LooMaxPct),
                 rooflinePoints > 0 ? withRoofline.Sum(t => t.RooflineMapePct!.Value * t.Points) / rooflinePoints : null,
-                rooflinePoints > 0 ? null : g.First().RooflineNote);
+                rooflinePoints > 0 ? null : g.First().RooflineNote,
+                gpuPoints > 0 ? withGpu.Sum(t => t.GpuMapePct!.Value * t.Points) / gpuPoints : null,
+                gpuPoints > 0 ? withGpu.First().GpuNote : g.First().GpuNote);
         }).ToList();
 }

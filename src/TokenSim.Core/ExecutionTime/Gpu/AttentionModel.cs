@@ -1,0 +1,78 @@
+namespace TokenSim.Core.ExecutionTime.Gpu;
+
+/// <summary>
+/// One attention kernel as FlashAttention runs it over a paged KV cache (vLLM's V1 FlashAttention backend: one
+/// varlen launch for the whole batch).
+/// <list type="bullet">
+/// <item><b>Prefill</b>: one block per (query head, query tile of a chunk). A block walks the key tiles up to its
+/// diagonal; the tile on the diagonal is computed whole, so causal masking wastes about half a tile per query row.
+/// Blocks are list-scheduled over the SMs: the kernel takes the longer of the average SM's share and the longest
+/// block (a short prompt leaves SMs idle).</item>
+/// <item><b>Decode alone</b>: FlashDecoding. Each sequence's KV is split so that the blocks fill the SMs, the query
+/// heads of a GQA group share a 64-row tile, and the time is the KV bytes over the bandwidth the busy SMs can pull,
+/// plus a second kernel that combines the splits.</item>
+/// <item><b>Mixed</b>: with a prefill in the batch the kernel is the prefill kernel, so every decode's single query
+/// row occupies a whole query tile per head (unless FlashAttention-3 packs the GQA group) and no KV split is
+/// made. That is why a mixed step costs far more than its parts: 128 decodes at KV 1,024 run 128 tiles of
+/// tensor-core work per head for one useful row.</item>
+/// </list>
+/// Compute and memory overlap inside a kernel, so it costs the larger of the two plus the launch floor.
+/// </summary>
+public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
+{
+    public double Seconds(in AttentionShape s)
+    {
+        if (s.PrefillTokens <= 0 && s.Decodes <= 0) return 0;
+        bool mixedKernel = s.PrefillTokens > 0;
+        double d = s.HeadDim, group = Math.Max(1, s.QueryHeads / s.KvHeads);
+        double flopsPerSm = gpu.SmFlops * gpu.Parameters.AttentionEfficiency;
+
+        // Prefill blocks: query tiles per chunk (a partial last tile per chunk), each (query head) a block.
+        double br = tiles.QueryRows, bc = tiles.KeyColumns;
+        double prefillBlocks = 0, prefillFlops = 0, longestBlock = 0;
+        if (mixedKernel)
+        {
+            double meanChunk = s.PrefillTokens / s.PrefillChunks;
+            prefillBlocks = s.QueryHeads * s.PrefillChunks * Math.Ceiling(meanChunk / br);
+            // Causal pairs plus the masked half of each diagonal tile, on every query head.
+            prefillFlops = 4 * d * s.QueryHeads * (s.PrefillPairs + s.PrefillTokens * br / 2);
+            longestBlock = 4 * d * br * (s.PrefillKvRead / s.PrefillChunks);
+        }
+
+        double decodeBlocks = 0, decodeFlops = 0, splits = 1;
+        if (s.Decodes > 0)
+        {
+            double meanKv = s.DecodeContext / s.Decodes;
+            if (mixedKernel)
+            {
+                // Each decode row fills a query tile: per query head, or per GQA group where FlashAttention-3 packs it.
+                double rowsOwners = tiles.PacksGqa ? s.KvHeads : s.QueryHeads;
+                double rowsPerTile = tiles.PacksGqa ? Math.Max(br, group) : br;
+                decodeBlocks = s.Decodes * rowsOwners;
+                decodeFlops = 4 * d * rowsPerTile * s.DecodeContext * rowsOwners;
+                longestBlock = Math.Max(longestBlock, 4 * d * rowsPerTile * meanKv);
+            }
+            else
+            {
+                double rows = Math.Max(FlashAttentionTiles.DecodeRows, group);
+                double owners = s.Decodes * s.KvHeads;
+                // FlashDecoding's split count: enough blocks for every SM, no more than one split per key tile.
+                splits = Math.Clamp(Math.Ceiling(gpu.Sms / owners), 1, Math.Min(FlashAttentionTiles.MaxSplits, Math.Max(1, Math.Ceiling(meanKv / bc))));
+                decodeBlocks = owners * splits;
+                decodeFlops = 4 * d * rows * s.DecodeContext * s.KvHeads;
+                longestBlock = 4 * d * rows * meanKv / splits;
+            }
+        }
+
+        double blocks = prefillBlocks + decodeBlocks;
+        double compute = Math.Max((prefillFlops + decodeFlops) / gpu.Sms, longestBlock) / flopsPerSm;
+        // DRAM: the KV each sequence reads (once: a GQA group's heads and a chunk's query tiles share it in L2), Q and O.
+        double kvBytes = 2 * s.KvHeads * d * s.KvBytes * (s.DecodeContext + s.PrefillKvRead);
+        double qoBytes = 2 * (s.PrefillTokens + s.Decodes) * s.QueryHeads * d * s.ActivationBytes;
+        double memory = (kvBytes + qoBytes) / gpu.StreamBytesPerSecond(blocks);
+        double seconds = Math.Max(compute, memory) + gpu.LaunchSeconds;
+        // The split-KV combine: reads every split's FP32 partial output and log-sum-exp, writes the output.
+        if (splits > 1) seconds += gpu.LaunchSeconds + s.Decodes * s.QueryHeads * d * (4 * splits + s.ActivationBytes) / gpu.DramBytesPerSecond;
+        return seconds;
+    }
+}

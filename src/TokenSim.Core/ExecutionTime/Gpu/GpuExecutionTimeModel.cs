@@ -1,0 +1,109 @@
+using TokenSim.Core.Entities;
+using TokenSim.Core.ExecutionTime.Communication;
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.ExecutionTime.Gpu;
+
+/// <summary>
+/// <c>--perf-model gpu</c>: one engine step from the GPU's microarchitecture, kernel by kernel as vLLM launches them.
+/// Per layer: QKV, rotary, KV-cache write, attention (<see cref="AttentionModel"/>), O, two fused add+RMSNorms,
+/// gate/up, SiLU-and-mul, down (MoE: router and the grouped expert GEMMs), and two TP all-reduces; per step:
+/// embedding, final norm, LM head over one row per scheduled request, the sampler. Collectives come from vLLM's path
+/// (<see cref="VllmCollectives"/>), host launches from <see cref="HostCost"/>, as in the profile model. Each kernel
+/// carries its own launch floor, so no separate per-kernel gap or per-step overhead is added.
+/// </summary>
+public sealed class GpuExecutionTimeModel : IExecutionTimeModel
+{
+    private readonly ModelSpec _m;
+    private readonly GpuKernels _k;
+    private readonly int _tp, _pp, _ep, _dp;
+    private readonly ICollectiveModel _comm;
+    private readonly CudaGraphPadding _graphs;
+    private readonly HostCost _host;
+    private readonly double[] _denseByTokens;
+    private readonly double _kvBytes;
+
+    public GpuExecutionTimeModel(ReplicaSpec spec, GpuModelParameters? parameters = null, ICollectiveModel? communication = null)
+    {
+        _m = spec.Model;
+        Parameters = parameters ?? new GpuModelParameters();
+        _k = new GpuKernels(spec.Hardware, _m.DType, Parameters, spec.KvCacheDType);
+        _kvBytes = DTypes.Bytes(spec.KvCacheDType);
+        _tp = spec.TensorParallel;
+        _pp = spec.PipelineParallel;
+        _ep = spec.ExpertParallelSize;
+        _dp = spec.DataParallel;
+        _comm = communication ?? VllmCollectives.For(spec);
+        _graphs = CudaGraphPadding.For(spec);
+        _host = new HostCost(_graphs, _m.NumLayers, _m.NumLayers * 10 + 4, spec.AsyncScheduling);
+        _denseByTokens = new double[Math.Clamp(spec.MaxNumBatchedTokens, 1, RooflineExecutionTimeModel.DenseTableTokens) + 1];
+        for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
+    }
+
+    public string Name => "gpu";
+    public GpuModelParameters Parameters { get; }
+    public string Communication => _comm.Name;
+    public GpuKernels Kernels => _k;
+
+    public double StepSeconds(in BatchShape s)
+    {
+        if (s.Tokens <= 0) return 0;
+        int tokens = _graphs.Pad(s.Tokens); // graphed layers run the padded count; attention sees the real batch
+        double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
+        double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
+        if (_ep > 1 && s.GroupTokens > 0)
+            layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_comm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
+        double h = _m.HiddenSize, vocab = (double)_m.VocabSize / _tp;
+        // vLLM computes logits at the last position of every scheduled request; the sampler reads them as FP32.
+        double perStep = _k.Elementwise(2 * tokens * h * _m.DTypeBytes, tokens) // embedding gather
+            + _k.Elementwise(4 * tokens * h * _m.DTypeBytes, tokens)            // final norm
+            + _k.Gemm(s.Sequences, vocab, h)                                     // LM head
+            + _k.Elementwise(s.Sequences * vocab * 4, s.Sequences);              // sampler
+        double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * h * _m.DTypeBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
+        return _host.Combine(dense + layers + perStep + pipeline, s);
+    }
+
+    /// <summary>All layers' token-count-only kernels and TP all-reduces.</summary>
+    public double DenseSeconds(int tokens) => _m.NumLayers * DenseLayerSeconds(tokens);
+
+    public double DenseLayerSeconds(double t)
+    {
+        double h = _m.HiddenSize, hd = _m.HeadDim, b = _m.DTypeBytes, H = _m.NumHeads, Hkv = _m.NumKvHeads;
+        double qkv = _k.Gemm(t, (H + 2 * Hkv) * hd / _tp, h);
+        double o = _k.Gemm(t, h, H * hd / _tp);
+        double kvPerRank = _m.KvHeadsPerRank(_tp);
+        double rotary = _k.Elementwise(2 * t * (H / _tp + kvPerRank) * hd * b, t);
+        double cacheWrite = _k.Elementwise(t * 2 * kvPerRank * hd * (b + _kvBytes), t);
+        double norms = 2 * _k.Elementwise(4 * t * h * b, t); // fused residual add + RMSNorm: read and write x and the residual
+        double mlp;
+        if (!_m.IsMoe)
+        {
+            double i = (double)_m.IntermediateSize / _tp;
+            mlp = _k.Gemm(t, 2 * i, h) + _k.Elementwise(3 * t * i * b, t) + _k.Gemm(t, h, i);
+        }
+        else mlp = _ep > 1 ? 0 : MoeLayerSeconds(t);
+        double allReduce = 2 * _comm.Seconds(CollectiveOp.AllReduce, t * h * b, _tp, t <= _graphs.MaxCaptureSize);
+        return qkv + o + rotary + cacheWrite + norms + mlp + allReduce;
+    }
+
+    /// <summary>One MoE layer with every expert on this GPU (split over TP): router, top-k, and the two grouped GEMMs over the experts the tokens touch.</summary>
+    public double MoeLayerSeconds(double tokens) => MoeSeconds(tokens, tokens, _m.NumExperts, _tp);
+
+    /// <summary>One GPU's share under EP: E/EP whole experts serving the group's tokens routed to them.</summary>
+    public double ExpertParallelMoeSeconds(double groupTokens) => MoeSeconds(groupTokens / _ep, groupTokens, (double)_m.NumExperts / _ep, 1);
+
+    private double MoeSeconds(double routerTokens, double groupTokens, double localExperts, int tp)
+    {
+        double h = _m.HiddenSize, w = (double)_m.ExpertWidth / tp, e = _m.NumExperts, k = _m.ExpertsPerToken;
+        // The expected distinct experts a group of tokens touches, each token picking k of e.
+        double active = localExperts * (1 - Math.Pow(1 - k / e, groupTokens));
+        double rows = groupTokens * k * (localExperts / e) / Math.Max(1, active);
+        double router = _k.Gemm(routerTokens, e, h) + _k.Elementwise(routerTokens * e * 4, routerTokens);
+        return router + _k.Grouped(active, rows, 2 * w, h) + _k.Elementwise(3 * rows * active * w * _m.DTypeBytes, rows * active)
+            + _k.Grouped(active, rows, h, w);
+    }
+
+    public double AttentionSecondsPerLayer(in BatchShape s) => _k.Attention(new AttentionShape(
+        (double)_m.NumHeads / _tp, _m.KvHeadsPerRank(_tp), _m.HeadDim, _m.DTypeBytes, _kvBytes,
+        s.PrefillCount, s.PrefillTokens, s.PrefillAttentionPairs, s.PrefillContext, s.DecodeCount, s.DecodeContext));
+}

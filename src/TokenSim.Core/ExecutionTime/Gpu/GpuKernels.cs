@@ -1,0 +1,48 @@
+using TokenSim.Core.Entities;
+
+namespace TokenSim.Core.ExecutionTime.Gpu;
+
+/// <summary>
+/// The operator-level GPU model's kernels at one dtype: GEMMs by tile and wave (<see cref="GemmModel"/>), attention
+/// by FlashAttention's tiles (<see cref="AttentionModel"/>), memory-bound kernels with their launch floor
+/// (<see cref="ElementwiseModel"/>). Attention reads its KV cache at <paramref name="kvDType"/>: FP8 weights
+/// change the GEMMs, not the KV bytes attention streams.
+/// </summary>
+public sealed class GpuKernels : IOperatorKernels
+{
+    private readonly GemmModel _gemm;
+    private readonly AttentionModel _attention;
+    private readonly ElementwiseModel _elementwise;
+
+    public GpuKernels(HardwareSpec hardware, string dtype, GpuModelParameters? parameters = null, string? kvDType = null)
+    {
+        var p = parameters ?? new GpuModelParameters();
+        Device = new GpuDevice(hardware, dtype, p);
+        // Attention's matmuls run at the KV cache's precision where the GPU has tensor cores for it, else at 16-bit.
+        var attentionDevice = new GpuDevice(hardware, DTypes.Bytes(kvDType ?? dtype) >= 2 ? kvDType ?? dtype : "bf16", p);
+        _gemm = new GemmModel(Device);
+        _attention = new AttentionModel(attentionDevice, FlashAttentionTiles.For(hardware.ComputeCapability));
+        // Memory-bound kernels move 16-bit activations whatever the weights' dtype.
+        _elementwise = new ElementwiseModel(attentionDevice);
+    }
+
+    public GpuDevice Device { get; }
+    public GemmModel GemmModel => _gemm;
+
+    public double Gemm(double m, double n, double k) => _gemm.Seconds(m, n, k);
+
+    public double Elementwise(double bytes, double rows) => _elementwise.Seconds(bytes, rows);
+
+    public double Attention(in AttentionShape shape) => _attention.Seconds(shape);
+
+    /// <summary>
+    /// A grouped expert GEMM (fused MoE): <paramref name="experts"/> GEMMs of <paramref name="rowsPerExpert"/> rows in
+    /// one launch, so the blocks of all experts share the waves.
+    /// </summary>
+    public double Grouped(double experts, double rowsPerExpert, double n, double k)
+    {
+        if (experts <= 0 || rowsPerExpert <= 0) return 0;
+        // One launch whose blocks are the experts' tiles side by side: the GEMM of all experts' columns at once.
+        return _gemm.Seconds(rowsPerExpert, experts * n, k);
+    }
+}
