@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using TokenSim.Server.Extensions;
 using TokenSim.Server.Grpc;
 
@@ -37,6 +38,7 @@ builder.AddTokenSimEndpoints(settings);             // gRPC (HTTP/2 only) and /m
 builder.AddTokenSimTwin(settings);                  // --role: a silo (localhost or Redis clustering) or an Orleans client
 builder.AddTokenSimKubernetesHosting(settings);     // --kubernetes-hosting: Orleans' Kubernetes hosting for a silo in a pod
 builder.AddTokenSimMetrics();                       // prometheus-net metrics, exact names
+builder.Services.TryAddSingleton(TimeProvider.System);   // the one clock the services read (tests can give a FakeTimeProvider)
 builder.AddTokenSimGrpc(settings);                  // services, API key, health, reflection
 builder.AddTokenSimPlanning(settings);              // capacity plans and what-if simulations over the silo's plan workers
 builder.AddTokenSimForecasts(settings);             // forecast metrics, refresh loop, production-clock scoring
