@@ -1,10 +1,11 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using TokenSim.Server.Demo;
 using TokenSim.Server.Extensions;
 using TokenSim.Server.Grpc;
 
 if (ServerCommandLine.WantsHelp(args))
 {
-    Console.Out.Write(ServerOptions.HelpText());     // every flag, its TOKENSIM_* variable and default, from ServerOptions
+    Console.Out.Write(ServerHelp.Text());             // every flag, its TOKENSIM_* variable and default, from ServerOptions
     return 0;
 }
 // The arguments are this server's flags only: the host does not read them too (no --urls, --environment by the back door).
@@ -12,8 +13,9 @@ var builder = WebApplication.CreateBuilder();
 ServerSettings settings;
 try
 {
-    // Settings: the --config file, then TOKENSIM_* variables, then flags; each checked against ServerOptions.
-    settings = builder.AddTokenSimSettings(ServerCommandLine.Load(args, Environment.GetEnvironmentVariable));
+    // Settings: the --config file, then TOKENSIM_* variables, then flags, as configuration sources; IOptions<ServerSettings> validated now and at start.
+    settings = builder.AddTokenSimSettings(args, Environment.GetEnvironmentVariable);
+    if (settings.Demo) settings = await builder.AddTokenSimDemoAsync(settings);   // an emulated production, its sources file, a steady load
     if (settings.Cluster.ServesTwin)
     {
         builder.AddTokenSimSources(settings);       // vLLM's own telemetry: OTLP spans, /metrics scrapes (--sources FILE)
