@@ -22,4 +22,6 @@ public sealed record EmulatorOptions
     public OutputLengthModel? OutputLengths { get; init; }
     /// <summary>vLLM's <c>--kv-events-config</c>; null = no KV events.</summary>
     public KvEventsConfig? KvEvents { get; init; }
+    /// <summary>The wall clock the engine is paced by and stamps with; tests may give a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -13,8 +13,8 @@ public static class EmulatorServer
     public static (WebApplication App, RealTimeEngine Engine) Build(EmulatorOptions o, params ISimulationObserver[] observers)
     {
         var sim = new Simulator(new SimulationOptions { Replica = o.Spec, Seed = o.Seed, ExecutionTime = ExecutionTimeModels.Parse(o.PerfModel) });
-        var kvEvents = o.KvEvents is { } kc ? new KvEventCollector(new KvEventPublisher(kc, o.ReplicaIndex)) : null;
-        var engine = new RealTimeEngine(sim, o.Speed, new VllmMetrics(o.ModelName, 0, o.Spec.MaxModelLen), kvEvents is null ? observers : [.. observers, kvEvents]);
+        var kvEvents = o.KvEvents is { } kc ? new KvEventCollector(new KvEventPublisher(kc, o.ReplicaIndex, o.Time)) : null;
+        var engine = new RealTimeEngine(sim, o.Speed, new VllmMetrics(o.ModelName, 0, o.Spec.MaxModelLen, o.Time), o.Time, kvEvents is null ? observers : [.. observers, kvEvents]);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://{o.Host}:{o.Port}");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TokenSim.Core.Memory;
 using TokenSim.Core.Simulation;
 
@@ -66,7 +65,7 @@ public sealed class KvEventCollector(KvEventPublisher publisher) : IKvEventListe
     {
         long due = 0;
         if (_engine is { } e && double.IsFinite(dueSimTime))
-            due = Stopwatch.GetTimestamp() + (long)((e.WallAt(dueSimTime) - e.WallNow) * Stopwatch.Frequency);
+            due = e.Time.GetTimestamp() + (long)((e.WallAt(dueSimTime) - e.WallNow) * e.Time.TimestampFrequency);
         publisher.Enqueue(due, [.. _pending]);
         _pending.Clear();
     }

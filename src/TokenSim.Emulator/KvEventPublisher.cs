@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using NetMQ;
 using NetMQ.Sockets;
 
@@ -25,12 +24,15 @@ public sealed class KvEventPublisher : IDisposable
     private readonly BlockingCollection<(long Due, KvEvent[] Events)> _queue;
     private readonly Queue<(long Seq, byte[] Payload)> _buffer = new();
     private readonly Thread _thread;
+    private readonly TimeProvider _time;
     private long _seq;
     private long _dropped;
     private volatile bool _stopping;
 
-    public KvEventPublisher(KvEventsConfig config, int dataParallelRank)
+    /// <param name="time">The clock of the due timestamps (the engine's) and of each batch's stamp.</param>
+    public KvEventPublisher(KvEventsConfig config, int dataParallelRank, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _config = config;
         _rank = dataParallelRank;
         _topic = System.Text.Encoding.UTF8.GetBytes(config.Topic);
@@ -68,7 +70,7 @@ public sealed class KvEventPublisher : IDisposable
     public long Published => Interlocked.Read(ref _seq);
 
     /// <summary>
-    /// Queues a step's events for the moment <paramref name="dueTimestamp"/> (a <see cref="Stopwatch"/> timestamp).
+    /// Queues a step's events for the moment <paramref name="dueTimestamp"/> (a timestamp of the engine's <see cref="TimeProvider"/>).
     /// Never blocks: past <c>max_queue_size</c> waiting batches the batch is dropped, with a warning.
     /// </summary>
     public void Enqueue(long dueTimestamp, KvEvent[] events)
@@ -90,10 +92,10 @@ public sealed class KvEventPublisher : IDisposable
                 else if (_queue.IsCompleted) break;
                 else continue;
             }
-            long wait = head.Value.Due - Stopwatch.GetTimestamp();
+            long wait = head.Value.Due - _time.GetTimestamp();
             if (wait > 0 && !_stopping)
             {
-                Thread.Sleep(TimeSpan.FromSeconds(Math.Min(0.005, (double)wait / Stopwatch.Frequency)));
+                Thread.Sleep(TimeSpan.FromSeconds(Math.Min(0.005, (double)wait / _time.TimestampFrequency)));
                 continue;
             }
             Send(head.Value.Events);
@@ -103,7 +105,7 @@ public sealed class KvEventPublisher : IDisposable
 
     private void Send(KvEvent[] events)
     {
-        double ts = (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds; // time.time(), as vLLM stamps a batch
+        double ts = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).TotalSeconds; // time.time(), as vLLM stamps a batch
         byte[] payload = KvEventEncoder.Encode(ts, events, _rank, _config.Format);
         long seq = _seq;
         var seqBytes = new byte[8];

@@ -101,7 +101,7 @@ public static class OpenAiEndpoints
             ctx.Response.Headers["X-TokenSim-Arrival"] = request.ArrivalTime.ToString("R", CultureInfo.InvariantCulture);
             try
             {
-                var chunks = new SseChunks(id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), o.ModelName, chat);
+                var chunks = new SseChunks(id, engine.Time.GetUtcNow().ToUnixTimeSeconds(), o.ModelName, chat);
                 if (stream) await Stream(ctx, engine, request, chunks, usage);
                 else await Whole(ctx, request, chunks);
             }

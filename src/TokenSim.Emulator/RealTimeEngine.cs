@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using TokenSim.Core.Metrics;
 using TokenSim.Core.Simulation;
@@ -16,9 +15,9 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
 {
     private readonly Simulator _sim;
     private readonly object _lock = new();
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _started;
     /// <summary>The wall-clock moment the engine's clock started: simulated time t falls at StartedAt + WallAt(t).</summary>
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; }
     private readonly AutoResetEvent _signal = new(false);
     private readonly Thread _loop;
     private readonly Dictionary<long, (Request Request, RequestStream Stream)> _live = [];
@@ -27,7 +26,14 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     private volatile bool _stop;
 
     public RealTimeEngine(Simulator sim, double speed, VllmMetrics metrics, params ISimulationObserver[] observers)
+        : this(sim, speed, metrics, TimeProvider.System, observers) { }
+
+    /// <param name="time">The wall clock the engine paces itself by, and everything it stamps reads.</param>
+    public RealTimeEngine(Simulator sim, double speed, VllmMetrics metrics, TimeProvider time, params ISimulationObserver[] observers)
     {
+        Time = time;
+        _started = time.GetTimestamp();
+        StartedAt = time.GetUtcNow();
         if (!(speed > 0)) throw new ArgumentException($"--speed must be positive (got {speed.ToString(CultureInfo.InvariantCulture)}).");
         _sim = sim;
         Speed = speed;
@@ -39,16 +45,17 @@ public sealed class RealTimeEngine : ISimulationObserver, IDisposable
     }
 
     public double Speed { get; }
+    public TimeProvider Time { get; }
     public VllmMetrics Metrics { get; }
     public Core.Entities.ReplicaSpec Spec => _sim.Options.Replica;
 
     /// <summary>Simulated seconds since the engine started.</summary>
-    public double SimNow => _clock.Elapsed.TotalSeconds * Speed;
+    public double SimNow => WallNow * Speed;
 
     /// <summary>Wall-clock seconds since the engine started at which simulated time <paramref name="simTime"/> falls due.</summary>
     public double WallAt(double simTime) => simTime / Speed;
 
-    public double WallNow => _clock.Elapsed.TotalSeconds;
+    public double WallNow => Time.GetElapsedTime(_started).TotalSeconds;
 
     /// <summary>
     /// Enters a request into the simulation now. <paramref name="tokenIds"/> (the prompt's) let prefix caching find

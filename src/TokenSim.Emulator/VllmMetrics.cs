@@ -21,7 +21,7 @@ public sealed class VllmMetrics
     public static readonly string[] FinishReasons = ["stop", "length", "abort", "error", "repetition"];
 
     private readonly string _labels, _engine;
-    private readonly double _created = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+    private readonly double _created;
     private readonly PromHistogram _ttft = new(TtftBuckets), _itl = new(ItlBuckets), _tpot = new(ItlBuckets);
     private readonly PromHistogram _e2e = new(RequestBuckets), _queue = new(RequestBuckets), _inference = new(RequestBuckets), _prefill = new(RequestBuckets), _decode = new(RequestBuckets);
     private readonly PromHistogram _iteration = new(IterationBuckets), _n = new(NBuckets);
@@ -32,8 +32,10 @@ public sealed class VllmMetrics
     private double _batchTime = double.NaN;
     private long _batchTokens;
 
-    public VllmMetrics(string modelName, int engine, int maxModelLen)
+    /// <param name="time">The clock of the counters' <c>_created</c> stamp (default: the system's).</param>
+    public VllmMetrics(string modelName, int engine, int maxModelLen, TimeProvider? time = null)
     {
+        _created = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         _engine = engine.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _labels = $"engine=\"{_engine}\",model_name=\"{Escape(modelName)}\"";
         var tokens = Buckets125(maxModelLen);

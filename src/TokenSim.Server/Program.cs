@@ -1,9 +1,11 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TokenSim.Server.Demo;
 using TokenSim.Server.Extensions;
 using TokenSim.Server.Grpc;
 
 if (ServerCommandLine.WantsHelp(args))
 {
-    Console.Out.Write(ServerOptions.HelpText());     // every flag, its TOKENSIM_* variable and default, from ServerOptions
+    Console.Out.Write(ServerHelp.Text());             // every flag, its TOKENSIM_* variable and default, from ServerOptions
     return 0;
 }
 // The arguments are this server's flags only: the host does not read them too (no --urls, --environment by the back door).
@@ -11,8 +13,9 @@ var builder = WebApplication.CreateBuilder();
 ServerSettings settings;
 try
 {
-    // Settings: the --config file, then TOKENSIM_* variables, then flags; each checked against ServerOptions.
-    settings = builder.AddTokenSimSettings(ServerCommandLine.Load(args, Environment.GetEnvironmentVariable));
+    // Settings: the --config file, then TOKENSIM_* variables, then flags, as configuration sources; IOptions<ServerSettings> validated now and at start.
+    settings = builder.AddTokenSimSettings(args, Environment.GetEnvironmentVariable);
+    if (settings.Demo) settings = await builder.AddTokenSimDemoAsync(settings);   // an emulated production, its sources file, a steady load
     if (settings.Cluster.ServesTwin)
     {
         builder.AddTokenSimSources(settings);       // vLLM's own telemetry: OTLP spans, /metrics scrapes (--sources FILE)
@@ -37,6 +40,7 @@ builder.AddTokenSimEndpoints(settings);             // gRPC (HTTP/2 only) and /m
 builder.AddTokenSimTwin(settings);                  // --role: a silo (localhost or Redis clustering) or an Orleans client
 builder.AddTokenSimKubernetesHosting(settings);     // --kubernetes-hosting: Orleans' Kubernetes hosting for a silo in a pod
 builder.AddTokenSimMetrics();                       // prometheus-net metrics, exact names
+builder.Services.TryAddSingleton(TimeProvider.System);   // the one clock the services read (tests can give a FakeTimeProvider)
 builder.AddTokenSimGrpc(settings);                  // services, API key, health, reflection
 builder.AddTokenSimPlanning(settings);              // capacity plans and what-if simulations over the silo's plan workers
 builder.AddTokenSimForecasts(settings);             // forecast metrics, refresh loop, production-clock scoring

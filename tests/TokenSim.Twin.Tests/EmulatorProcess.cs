@@ -59,22 +59,17 @@ public sealed class EmulatorProcess : IAsyncDisposable
         e._process.ErrorDataReceived += (_, d) => { lock (e._log) e._log.AppendLine(d.Data); };
         e._process.BeginOutputReadLine();
         e._process.BeginErrorReadLine();
-        using var http = new HttpClient();
+        // emulate prints its "emulating …" line only once every replica listens: wait for that, not for health answers.
         var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!e.Log.Contains("emulating ", StringComparison.Ordinal))
+        {
+            if (e._process.HasExited) throw new InvalidOperationException($"emulate exited with {e._process.ExitCode}:\n{e.Log}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"emulate was not ready within 90 s:\n{e.Log}");
+            await Task.Delay(100);
+        }
+        using var http = new HttpClient();
         for (int i = 0; i < replicas; i++)
-            while (true)
-            {
-                if (e._process.HasExited) throw new InvalidOperationException($"emulate exited with {e._process.ExitCode}:\n{e.Log}");
-                try
-                {
-                    (await http.GetAsync($"http://127.0.0.1:{port + i}/health")).EnsureSuccessStatusCode();
-                    break;
-                }
-                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(200);
-                }
-            }
+            (await http.GetAsync($"http://127.0.0.1:{port + i}/health")).EnsureSuccessStatusCode();
         return e;
     }
 

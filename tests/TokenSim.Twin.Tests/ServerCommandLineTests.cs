@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using TokenSim.Server.Extensions;
 
 namespace TokenSim.Twin.Tests;
@@ -11,8 +13,7 @@ public sealed class ServerCommandLineTests : IDisposable
     public void Dispose() => File.Delete(_file);
 
     private static ServerSettings Settings(string[] args, Dictionary<string, string> env) =>
-        ServerSettings.From(new ConfigurationBuilder().AddInMemoryCollection(
-            ServerCommandLine.Load(args, name => env.GetValueOrDefault(name)).Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value))).Build());
+        ServerSettings.From(new ConfigurationBuilder().AddTokenSimServer(args, name => env.GetValueOrDefault(name)).Build());
 
     [Fact]
     public void NothingGiven_EveryDefaultFromTheTable()
@@ -42,6 +43,33 @@ public sealed class ServerCommandLineTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => Settings([], new() { ["TOKENSIM_MISSED_PROBES"] = "0" }));
         Assert.Equal("--missed-probes / TOKENSIM_MISSED_PROBES must be a whole number from 1 to 100 (got '0').", e.Message);
         Assert.Null(Settings([], new() { ["TOKENSIM_REDIS"] = "", ["TOKENSIM_API_KEY"] = "" }).Redis);
+    }
+
+    [Fact]
+    public void BadValueInTheFile_IsAnError_EvenWhereAFlagOverridesIt()
+    {
+        File.WriteAllText(_file, "grpc-port: 7200\nlateness: soon\n");
+        var e = Assert.Throws<ArgumentException>(() => Settings(["--config", _file, "--lateness", "4"], []));
+        Assert.Equal($"{_file}:2: lateness must be a number of seconds, 0 or more (got 'soon').", e.Message);
+    }
+
+    [Fact]
+    public void Demo_IsASwitch_AndTakesAnExplicitValue()
+    {
+        Assert.True(Settings(["--demo", "--grpc-port", "7200"], []).Demo);
+        Assert.False(Settings(["--demo=false"], []).Demo);
+        Assert.True(Settings([], new() { ["TOKENSIM_DEMO"] = "true" }).Demo);
+    }
+
+    [Fact]
+    public async Task Options_AreValidatedWhenTheHostStarts()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddTokenSimServer(["--grpc-port", "7300", "--metrics-port", "7300"], _ => null);
+        builder.Services.AddTokenSimServerOptions();
+        using var host = builder.Build();
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Equal("--grpc-port and --metrics-port must differ (both 7300): gRPC is HTTP/2-only, metrics HTTP/1.1.", e.Message);
     }
 
     [Theory]

@@ -94,7 +94,7 @@ public sealed class ServerSettingsTests
         }
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    internal static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in (string[])[ServerProcess.BuiltDll("TokenSim.Server"), .. args]) psi.ArgumentList.Add(a);

@@ -40,14 +40,14 @@ internal static class EmulateCommand
             using var spans = otlp.Read(parse);
             var kvConfig = parse.GetValue(kvEvents) is { } kvJson ? KvEventsConfig.Parse(kvJson) : null;
             if (kvConfig is not null) kvConfig = kvConfig with { Format = parse.GetValue(kvFormat) };
-            var servers = Enumerable.Range(0, n)
-                .Select(i => EmulatorServer.Build(new EmulatorOptions
+            var replicaOptions = Enumerable.Range(0, n)
+                .Select(i => new EmulatorOptions
                 {
-                    Spec = spec, ModelName = model, Host = parse.GetValue(host)!, Port = parse.GetValue(port) + i, Speed = parse.GetValue(speed),
+                    Spec = spec, ModelName = model, Host = parse.GetValue(host)!, Port = basePort + i, Speed = parse.GetValue(speed),
                     PerfModel = s.PerfModel, Seed = s.Seed + (ulong)i, ReplicaIndex = i, ReplicaName = $"replica-{i}",
                     OutputLengths = parse.GetValue(lengths) is { } l ? OutputLengthModel.Parse(l, spec.MaxModelLen, s.Seed + 1000 + (ulong)i) : null,
                     KvEvents = kvConfig,
-                }, spans.For($"replica-{i}")))
+                })
                 .ToList();
             // Hundreds of streams release their tokens at the same step end: keep enough pool threads ready that a
             // burst of arrivals and releases is not queued behind the pool's slow thread injection.
@@ -55,19 +55,14 @@ internal static class EmulateCommand
             ThreadPool.GetMinThreads(out int workers, out int io);
             ThreadPool.SetMinThreads(Math.Max(workers, 4 * Environment.ProcessorCount), Math.Max(io, 4 * Environment.ProcessorCount));
             await EmulatorWarmUp.RunAsync(new EmulatorOptions { Spec = spec, ModelName = model, PerfModel = s.PerfModel });
-            foreach (var (app, _) in servers) await app.StartAsync(cancel);
+            // The line below is the ready signal: it is printed only once every replica listens (EmulatorFleet).
+            await using var fleet = await EmulatorFleet.StartAsync(replicaOptions, i => spans.For($"replica-{i}"), cancel);
             AnsiConsole.MarkupLine($"emulating [bold]{Markup.Escape(model)}[/] on {Markup.Escape(spec.Hardware.Name)} (TP {spec.TensorParallel}, {spec.Scheduler}, {spec.NumGpuBlocks:N0} KV blocks) at {parse.GetValue(speed)}× real time: " +
-                string.Join(", ", servers.Select((_, i) => $"http://{parse.GetValue(host)}:{parse.GetValue(port) + i}")));
-            // Each server's host takes SIGTERM/SIGINT for itself (it stops instead of letting the process die), so
-            // wait for any of them to begin stopping, as well as for the command's own cancellation.
-            using var stopping = CancellationTokenSource.CreateLinkedTokenSource([cancel, .. servers.Select(x => x.App.Lifetime.ApplicationStopping)]);
+                string.Join(", ", replicaOptions.Select(o => $"http://{o.Host}:{o.Port}")));
+            // Wait for any replica's host to begin stopping (each takes SIGTERM/SIGINT for itself), or the command's own cancellation.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancel, fleet.Stopping);
             try { await Task.Delay(Timeout.Infinite, stopping.Token); }
             catch (OperationCanceledException) { }
-            foreach (var (app, engine) in servers)
-            {
-                await app.StopAsync(CancellationToken.None);
-                engine.Dispose();
-            }
             return 0;
         });
         return cmd;

@@ -32,23 +32,4 @@ public sealed record ClusterSettings
 
     public bool HostsSilo => Role != ServerRole.Frontend;
     public bool ServesTwin => Role != ServerRole.Silo;
-
-    public static ClusterSettings From(IConfiguration config)
-    {
-        var s = new ClusterSettings
-        {
-            Role = ServerOptions.Role.Get<ServerRole>(config),
-            ClusterRedis = ServerOptions.ClusterRedis.Get<string?>(config) is { } redis && !string.IsNullOrWhiteSpace(redis) ? redis : null,
-            ClusterId = ServerOptions.ClusterId.Get<string>(config),
-            ServiceId = ServerOptions.ServiceId.Get<string>(config),
-            AdvertiseIp = ServerOptions.AdvertiseIp.Get<IPAddress>(config),
-            Bind = ServerOptions.Bind.Get<IPAddress>(config),
-            ProbeTimeoutSeconds = ServerOptions.ProbeTimeout.Get<double>(config),
-            MissedProbes = ServerOptions.MissedProbes.Get<int>(config),
-            ResponseTimeoutSeconds = ServerOptions.ResponseTimeout.Get<double>(config),
-        };
-        if (s.ClusterRedis is null && s.Role == ServerRole.Silo && !IPAddress.IsLoopback(s.AdvertiseIp))
-            throw new ArgumentException("--advertise-ip: localhost clustering keeps a silo on loopback; give --cluster-redis for silos on other machines.");
-        return s;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TokenSim.Server.Metrics;
 using TokenSim.Twin.Abstractions;
 
@@ -8,7 +7,7 @@ namespace TokenSim.Server.Extensions;
 /// Every <see cref="ServerSettings.ForecastIntervalSeconds"/> of wall time, forecasts each active deployment
 /// (<see cref="Horizons"/> ahead, <see cref="Seeds"/> seeds) and exports it with its forecast scores.
 /// </summary>
-public sealed class ForecastRefreshService(IGrainFactory grains, ForecastMetrics metrics, ServerSettings settings, ILogger<ForecastRefreshService> log) : BackgroundService
+public sealed partial class ForecastRefreshService(IGrainFactory grains, ForecastMetrics metrics, ServerSettings settings, TimeProvider time, ILogger<ForecastRefreshService> log) : BackgroundService
 {
     /// <summary>The horizons exported, in seconds; one forecast samples them all (its step divides each).</summary>
     public static readonly double[] Horizons = [10, 30, 60];
@@ -18,7 +17,7 @@ public sealed class ForecastRefreshService(IGrainFactory grains, ForecastMetrics
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (settings.ForecastIntervalSeconds <= 0) return;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.ForecastIntervalSeconds));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.ForecastIntervalSeconds), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             IEnumerable<string> active;
@@ -30,7 +29,7 @@ public sealed class ForecastRefreshService(IGrainFactory grains, ForecastMetrics
             {
                 // Listing asks every silo; while one is dead (until membership declares it) the call fails. An
                 // exception out of a BackgroundService stops the host, so a silo's failure would take a front end down.
-                log.LogWarning(e, "Listing the active deployments for the forecast refresh failed; retrying at the next tick");
+                LogListingFailed(log, e);
                 continue;
             }
             foreach (var name in active)
@@ -51,20 +50,26 @@ public sealed class ForecastRefreshService(IGrainFactory grains, ForecastMetrics
 
     public async Task RefreshAsync(string deployment)
     {
-        var clock = Stopwatch.StartNew();
+        long started = time.GetTimestamp();
         try
         {
             var grain = grains.GetGrain<IDeploymentForecastGrain>(deployment);
             var spec = new ForecastSpec { HorizonSeconds = Horizons[^1], StepSeconds = StepSeconds, Seeds = Seeds };
             if (await grain.ForecastAsync(spec, 0) is not { } forecast) return;
-            metrics.Forecast(forecast, Horizons, clock.Elapsed.TotalSeconds);
+            metrics.Forecast(forecast, Horizons, time.GetElapsedTime(started).TotalSeconds);
             if (await grain.GetForecastScoresAsync() is { } scores) metrics.Scores(deployment, scores);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // One deployment's failure must not stop the others' refreshes; it is counted and logged, not hidden.
             metrics.RefreshFailed(deployment);
-            log.LogWarning(e, "Refreshing the forecast of deployment {Deployment} failed", deployment);
+            LogRefreshFailed(log, e, deployment);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing the active deployments for the forecast refresh failed; retrying at the next tick")]
+    private static partial void LogListingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the forecast of deployment {Deployment} failed")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception, string deployment);
 }

@@ -17,12 +17,13 @@ public static class KubernetesHostingExtensions
         return builder;
     }
 
-    /// <summary>Refuses Kubernetes hosting where it cannot work: a front end (no silo) or a process outside a pod.</summary>
-    public static void Check(ServerSettings settings)
+    /// <summary>Why Kubernetes hosting cannot work here (a front end has no silo; a process outside a pod), or null.</summary>
+    public static string? Problem(ServerSettings settings)
     {
         if (!settings.Cluster.HostsSilo)
-            throw new ArgumentException("--kubernetes-hosting applies to silos (--role both or silo): a front end has no silo to host.");
+            return "--kubernetes-hosting applies to silos (--role both or silo): a front end has no silo to host.";
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")))
-            throw new ArgumentException("--kubernetes-hosting: this process is not in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set), so Orleans cannot reach the Kubernetes API.");
+            return "--kubernetes-hosting: this process is not in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set), so Orleans cannot reach the Kubernetes API.";
+        return null;
     }
 }

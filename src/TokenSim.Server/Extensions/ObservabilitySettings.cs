@@ -10,10 +10,4 @@ public sealed record ObservabilitySettings
     public bool JsonLogs { get; init; }
     /// <summary>The path the Orleans Dashboard is served under on the HTTP port (e.g. <c>/dashboard</c>); null: off.</summary>
     public string? DashboardPath { get; init; }
-
-    public static ObservabilitySettings From(IConfiguration config) => new()
-    {
-        JsonLogs = ServerOptions.LogFormat.Get<bool>(config),
-        DashboardPath = ServerOptions.Dashboard.Get<string?>(config) is { Length: > 0 } path ? path : null,
-    };
 }

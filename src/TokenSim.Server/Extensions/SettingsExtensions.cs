@@ -5,15 +5,27 @@ namespace TokenSim.Server.Extensions;
 public static class SettingsExtensions
 {
     /// <summary>
-    /// Puts the checked <paramref name="values"/> (<see cref="ServerCommandLine.Load"/>) into the host's configuration
-    /// and registers the <see cref="ServerSettings"/> built from them, also as <c>IOptions&lt;ServerSettings&gt;</c>.
+    /// <c>IOptions&lt;ServerSettings&gt;</c> from the configuration: filled by <see cref="ServerSettingsBinder"/>,
+    /// checked by <see cref="ServerSettingsValidator"/> when first read and again when the host starts.
     /// </summary>
-    public static ServerSettings AddTokenSimSettings(this WebApplicationBuilder builder, IReadOnlyDictionary<string, string> values)
+    public static IServiceCollection AddTokenSimServerOptions(this IServiceCollection services)
     {
-        builder.Configuration.AddInMemoryCollection(values.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value)));
-        var settings = ServerSettings.From(builder.Configuration);
-        builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(Options.Create(settings));
-        return settings;
+        services.AddSingleton<IConfigureOptions<ServerSettings>, ServerSettingsBinder>();
+        services.AddSingleton<IValidateOptions<ServerSettings>, ServerSettingsValidator>();
+        services.AddOptions<ServerSettings>().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ServerSettings>>().Value);
+        return services;
+    }
+
+    /// <summary>
+    /// The server's configuration sources (<see cref="ServerCommandLine"/>) in the host's configuration, its options
+    /// registered, and the validated settings the rest of the host is built from. Throws
+    /// <see cref="ServerUsageException"/> for a wrong command line and <see cref="ArgumentException"/> for a bad value.
+    /// </summary>
+    public static ServerSettings AddTokenSimSettings(this WebApplicationBuilder builder, string[] args, Func<string, string?> environment)
+    {
+        builder.Configuration.AddTokenSimServer(args, environment);
+        builder.Services.AddTokenSimServerOptions();
+        return ServerSettings.From(builder.Configuration);
     }
 }

@@ -12,7 +12,7 @@ namespace TokenSim.Server.Gateway;
 /// to the twin; and watches the response go by (never changing a byte) for its first byte and its end.
 /// Everything else passes through untouched.
 /// </summary>
-internal sealed class GatewayMiddleware(GatewayFeed feed, Metrics.GatewayMetrics metrics)
+internal sealed class GatewayMiddleware(GatewayFeed feed, Metrics.GatewayMetrics metrics, TimeProvider time)
 {
     /// <summary>Largest request body read for the twin; a larger one is forwarded but not reported.</summary>
     private const int MaxBodyBytes = 16 * 1024 * 1024;
@@ -28,8 +28,8 @@ internal sealed class GatewayMiddleware(GatewayFeed feed, Metrics.GatewayMetrics
             await next();
             return;
         }
-        var arrivedAt = DateTime.UtcNow;
-        long start = Stopwatch.GetTimestamp();
+        var arrivedAt = time.GetUtcNow().UtcDateTime;
+        long start = time.GetTimestamp();
         string id = req.Headers["X-Request-Id"].FirstOrDefault() is { Length: > 0 } given ? given : Guid.NewGuid().ToString("N");
         req.Headers["X-Request-Id"] = id;
         if (string.IsNullOrEmpty(req.Headers["traceparent"].FirstOrDefault()))
@@ -44,8 +44,8 @@ internal sealed class GatewayMiddleware(GatewayFeed feed, Metrics.GatewayMetrics
         var original = ctx.Response.Body;
         var observed = new ObservedResponseStream(original, () =>
         {
-            metrics.ObserveFirstByte(feed.Deployment, Stopwatch.GetElapsedTime(start).TotalSeconds);
-            if (tracked is { Stream: true }) feed.FirstToken(tracked, DateTime.UtcNow);
+            metrics.ObserveFirstByte(feed.Deployment, time.GetElapsedTime(start).TotalSeconds);
+            if (tracked is { Stream: true }) feed.FirstToken(tracked, time.GetUtcNow().UtcDateTime);
         });
         ctx.Response.Body = observed;
         try
@@ -55,7 +55,7 @@ internal sealed class GatewayMiddleware(GatewayFeed feed, Metrics.GatewayMetrics
         finally
         {
             ctx.Response.Body = original;
-            var endedAt = DateTime.UtcNow;
+            var endedAt = time.GetUtcNow().UtcDateTime;
             int code = ctx.Response.StatusCode;
             metrics.Forwarded(feed.Deployment, replica, code);
             if (tracked is not null)

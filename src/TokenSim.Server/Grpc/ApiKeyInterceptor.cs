@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using TokenSim.Server.Extensions;
@@ -7,22 +5,19 @@ using TokenSim.Server.Extensions;
 namespace TokenSim.Server.Grpc;
 
 /// <summary>
-/// When the server has an API key, every call must carry it in <c>x-api-key</c>; else UNAUTHENTICATED. gRPC health
+/// When the server has an API key, every call must carry it in <c>x-api-key</c> (<see cref="ApiKeyCheck"/>); else UNAUTHENTICATED. gRPC health
 /// checks are the exception: Kubernetes' gRPC probes cannot send headers, and health says nothing about the twin.
 /// </summary>
 public sealed class ApiKeyInterceptor(ServerSettings settings) : Interceptor
 {
-    public const string Header = "x-api-key";
+    public const string Header = ApiKeyCheck.Header;
     private const string HealthService = "/grpc.health.v1.Health/";
-    private readonly byte[]? _key = settings.ApiKey is { } k ? Encoding.UTF8.GetBytes(k) : null;
 
     private void Check(ServerCallContext context)
     {
-        if (_key is null || context.Method.StartsWith(HealthService, StringComparison.Ordinal)) return;
-        var given = context.RequestHeaders.GetValue(Header);
-        // Constant time: the comparison must not tell an attacker how much of a guess was right.
-        if (given is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), _key))
-            throw new RpcException(new Status(StatusCode.Unauthenticated, given is null ? $"this server requires an API key in the '{Header}' header" : $"the API key in '{Header}' is not valid"));
+        if (context.Method.StartsWith(HealthService, StringComparison.Ordinal)) return;
+        if (ApiKeyCheck.Refusal(settings.ApiKey, context.RequestHeaders.GetValue(Header)) is { } refusal)
+            throw new RpcException(new Status(StatusCode.Unauthenticated, refusal));
     }
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)

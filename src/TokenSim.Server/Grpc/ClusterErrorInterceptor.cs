@@ -14,7 +14,7 @@ namespace TokenSim.Server.Grpc;
 /// restarting). Nothing of such a call was acknowledged, and a retry of it is safe (events already applied come
 /// back DUPLICATE). Anything else stays what it was.
 /// </summary>
-public sealed class ClusterErrorInterceptor(ILogger<ClusterErrorInterceptor> log) : Interceptor
+public sealed partial class ClusterErrorInterceptor(ILogger<ClusterErrorInterceptor> log) : Interceptor
 {
     public static bool IsTransient(Exception e) => e is OrleansMessageRejectionException or ConnectionFailedException
         or SocketConnectionException or TimeoutException or InconsistentStateException or ReplicaLogConflictException
@@ -23,8 +23,7 @@ public sealed class ClusterErrorInterceptor(ILogger<ClusterErrorInterceptor> log
 
     private RpcException Unavailable(Exception e, ServerCallContext context)
     {
-        log.LogWarning("{Method}: the cluster failed the call ({Error}: {Message}); answered UNAVAILABLE for the client to retry",
-            context.Method, e.GetType().Name, e.Message);
+        LogUnavailable(log, context.Method, e.GetType().Name, e.Message);
         return new RpcException(new Status(StatusCode.Unavailable, $"the twin's cluster could not complete the call, retry it: {e.GetType().Name}: {e.Message}"));
     }
 
@@ -51,4 +50,7 @@ public sealed class ClusterErrorInterceptor(ILogger<ClusterErrorInterceptor> log
         try { await continuation(requestStream, responseStream, context); }
         catch (Exception e) when (IsTransient(e)) { throw Unavailable(e, context); }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method}: the cluster failed the call ({Error}: {Message}); answered UNAVAILABLE for the client to retry")]
+    private static partial void LogUnavailable(ILogger logger, string method, string error, string message);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Grpc.Core;
 using TokenSim.Contracts.V1;
 using TokenSim.Twin.Abstractions;
@@ -7,7 +6,7 @@ using TokenSim.Twin.Shadow;
 namespace TokenSim.Server.Grpc;
 
 /// <summary>Forecasts a mirrored deployment from its live state, and reports how the twin's scored forecasts did.</summary>
-public sealed class ForecastingService(IGrainFactory grains) : Forecasting.ForecastingBase
+public sealed class ForecastingService(IGrainFactory grains, TimeProvider time) : Forecasting.ForecastingBase
 {
     public const int DefaultSeeds = 8;
 
@@ -16,7 +15,7 @@ public sealed class ForecastingService(IGrainFactory grains) : Forecasting.Forec
         if (string.IsNullOrEmpty(request.Deployment)) RpcErrors.ThrowInvalidArgument("deployment is missing");
         var spec = SpecOf(request);
         if (spec.Problem() is { } problem) RpcErrors.ThrowInvalidArgument(problem);
-        var clock = Stopwatch.StartNew();
+        long started = time.GetTimestamp();
         DeploymentForecast? forecast;
         try
         {
@@ -27,7 +26,7 @@ public sealed class ForecastingService(IGrainFactory grains) : Forecasting.Forec
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
         }
         if (forecast is null) RpcErrors.ThrowNotFound(request.Deployment);
-        return ToProto(forecast, clock.Elapsed.TotalSeconds);
+        return ToProto(forecast, time.GetElapsedTime(started).TotalSeconds);
     }
 
     public override async Task<ForecastScores> GetForecastScores(GetForecastScoresRequest request, ServerCallContext context)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
 using TokenSim.Contracts.V1;
@@ -13,7 +12,7 @@ using Traffic = TokenSim.Planning.Traffic;
 namespace TokenSim.Server.Grpc;
 
 /// <summary>Capacity plans fanned out over the cluster's plan workers, and single what-if simulations.</summary>
-public sealed class PlanningService(IGrainFactory grains, TokenSim.Server.Metrics.PlanAnswerMetrics answers) : Contracts.V1.Planning.PlanningBase
+public sealed class PlanningService(IGrainFactory grains, TokenSim.Server.Metrics.PlanAnswerMetrics answers, TimeProvider time) : Contracts.V1.Planning.PlanningBase
 {
     public override async Task Plan(PlanRequest request, IServerStreamWriter<PlanUpdate> responseStream, ServerCallContext context)
     {
@@ -47,7 +46,7 @@ public sealed class PlanningService(IGrainFactory grains, TokenSim.Server.Metric
             throw new RpcException(new Status(StatusCode.Cancelled, "the plan was cancelled; its simulations were stopped"));
         }
         var answer = PlanMapper.ToProto(result);
-        answers.Answered(answer, DateTimeOffset.UtcNow);
+        answers.Answered(answer, time.GetUtcNow());
         updates.Writer.TryWrite(new PlanUpdate { Result = answer });
         updates.Writer.TryComplete();
         await writer;
@@ -109,7 +108,7 @@ public sealed class PlanningService(IGrainFactory grains, TokenSim.Server.Metric
         }
         return await Task.Run(() =>
         {
-            var wall = Stopwatch.StartNew();
+            long started = time.GetTimestamp();
             Simulator sim;
             WorkloadSpec.Built built;
             try
@@ -122,7 +121,7 @@ public sealed class PlanningService(IGrainFactory grains, TokenSim.Server.Metric
             }
             sim.Run(context.CancellationToken);
             using var json = new MemoryStream();
-            SimulationReport.From(sim, wall.Elapsed.TotalSeconds).WriteJson(json);
+            SimulationReport.From(sim, time.GetElapsedTime(started).TotalSeconds).WriteJson(json);
             var reply = new SimulateReply { SummaryJson = System.Text.Encoding.UTF8.GetString(json.ToArray()), WorkloadDescription = built.Description };
             reply.Notes.AddRange(built.Notes);
             return reply;

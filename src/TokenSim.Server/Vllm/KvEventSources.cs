@@ -10,7 +10,7 @@ namespace TokenSim.Server.Vllm;
 /// One KV-event subscriber per replica whose sources-file target has <c>kv_events</c>, started with the server: each
 /// hands its ordered batches to the replica grain's mirror.
 /// </summary>
-internal sealed class KvEventSources(SourcesConfig sources, IGrainFactory grains, KvEventMetrics metrics, ILogger<KvEventSources> log) : IHostedService
+internal sealed partial class KvEventSources(SourcesConfig sources, IGrainFactory grains, KvEventMetrics metrics, ILogger<KvEventSources> log) : IHostedService
 {
     private readonly List<KvEventSubscriber> _subscribers = [];
 
@@ -25,11 +25,11 @@ internal sealed class KvEventSources(SourcesConfig sources, IGrainFactory grains
             var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(name, index));
             var sub = new KvEventSubscriber(options,
                 async batches => metrics.SetMirror(name, index, await grain.ApplyKvEventsAsync(batches)),
-                line => log.LogWarning("{Deployment}/{Replica}: {Line}", name, index, line),
+                line => LogSubscriber(log, name, index, line),
                 metrics.Track(name, index));
             _subscribers.Add(sub);
             await sub.Started;
-            log.LogInformation("{Deployment}/{Replica}: KV events from {Endpoint} ({Mode}), replay {Replay}", name, index, options.Endpoint, options.Bind ? "bound" : "connected", options.ReplayEndpoint ?? "none");
+            LogSubscribed(log, name, index, options.Endpoint, options.Bind ? "bound" : "connected", options.ReplayEndpoint ?? "none");
         }
     }
 
@@ -38,4 +38,10 @@ internal sealed class KvEventSources(SourcesConfig sources, IGrainFactory grains
         foreach (var s in _subscribers) await s.DisposeAsync();
         _subscribers.Clear();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Deployment}/{Replica}: {Line}")]
+    private static partial void LogSubscriber(ILogger logger, string deployment, int replica, string line);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Deployment}/{Replica}: KV events from {Endpoint} ({Mode}), replay {Replay}")]
+    private static partial void LogSubscribed(ILogger logger, string deployment, int replica, string endpoint, string mode, string replay);
 }

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Security.Cryptography;
-using System.Text;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using TokenSim.Server.Extensions;
@@ -31,19 +29,14 @@ public static class OtlpEndpoints
         return app;
     }
 
-    private static bool KeyOk(HttpContext ctx, ServerSettings settings)
-    {
-        if (settings.ApiKey is not { } key) return true;
-        string? given = ctx.Request.Headers[ApiKeyInterceptor.Header];
-        return given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key));
-    }
+    private static string? KeyRefusal(HttpContext ctx, ServerSettings settings) => ApiKeyCheck.Refusal(settings.ApiKey, ctx.Request.Headers[ApiKeyCheck.Header]);
 
     private static async Task HttpAsync(HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics, ServerSettings settings)
     {
         var clock = Stopwatch.StartNew();
-        if (!KeyOk(ctx, settings))
+        if (KeyRefusal(ctx, settings) is { } refusal)
         {
-            await HttpError(ctx, 401, 16, ctx.Request.Headers[ApiKeyInterceptor.Header].Count == 0 ? $"this server requires an API key in the '{ApiKeyInterceptor.Header}' header" : $"the API key in '{ApiKeyInterceptor.Header}' is not valid");
+            await HttpError(ctx, 401, 16, refusal);
             return;
         }
         string type = ctx.Request.ContentType?.Split(';')[0].Trim() ?? "";
@@ -84,9 +77,9 @@ public static class OtlpEndpoints
     {
         var clock = Stopwatch.StartNew();
         ctx.Response.ContentType = "application/grpc";
-        if (!KeyOk(ctx, settings))
+        if (KeyRefusal(ctx, settings) is { } refusal)
         {
-            GrpcStatus(ctx, 16, ctx.Request.Headers[ApiKeyInterceptor.Header].Count == 0 ? $"this server requires an API key in the '{ApiKeyInterceptor.Header}' header" : $"the API key in '{ApiKeyInterceptor.Header}' is not valid");
+            GrpcStatus(ctx, 16, refusal);
             return;
         }
         var body = await ReadAsync(ctx.Request.Body);
