@@ -28,6 +28,7 @@ internal sealed class SimulateOptions
     public readonly Option<bool?> Prefix = new Option<bool?>("--prefix-caching") { Description = "vLLM prefix caching (true/false). Default: on for vllm-v1, off for vllm-v0." };
     public readonly Option<bool?> AsyncSched = new Option<bool?>("--async-scheduling") { Description = "vLLM async scheduling (true/false). Default: on for vllm-v1 (vLLM 0.19)." };
     public readonly Option<bool> Eager = new Option<bool>("--enforce-eager") { Description = "No CUDA graphs (vLLM --enforce-eager): no token padding." };
+    public readonly Option<bool> ExactSteps = new Option<bool>("--exact-steps") { Description = "Process every engine step as its own event instead of advancing runs of decode steps in one go (same results, slower; the reference the skip is tested against)." };
     public readonly Option<string?> Preemption = new Option<string?>("--preemption") { Description = "recompute (default, vLLM V1), swap (vLLM V0: copy KV out and back) or swap-lazy (copy out only when the blocks are needed)." };
     public readonly Option<string?> SwapTarget = new Option<string?>("--swap-target") { Description = "Where swapped KV goes: cpu (over PCIe, default) or remote (a peer GPU over NVLink/network)." };
     public readonly Option<double?> SwapSpace = new Option<double?>("--swap-space-gib") { Description = "Swap space per GPU in GiB (default 4, vLLM V0's swap_space)." };
@@ -98,6 +99,7 @@ internal sealed class SimulateOptions
         cmd.Options.Add(CpuCache);
         cmd.Options.Add(Eviction);
         if (run) cmd.Options.Add(Interval);
+        if (run) cmd.Options.Add(ExactSteps);
     }
 
     /// <summary>Settings from the config file (if any), then every flag given on the command line.</summary>
@@ -122,6 +124,7 @@ internal sealed class SimulateOptions
         if (parse.GetValue(Prefix) is { } p2) s.PrefixCaching = p2;
         if (parse.GetValue(AsyncSched) is { } p3) s.AsyncScheduling = p3;
         if (parse.GetValue(Eager)) s.EnforceEager = true;
+        if (parse.GetValue(ExactSteps)) s.ExactSteps = true;
         if (parse.GetValue(Preemption) is { } q1) s.Preemption = q1;
         if (parse.GetValue(SwapTarget) is { } q2) s.SwapTarget = q2;
         if (parse.GetValue(SwapSpace) is { } q3) s.SwapSpaceGib = q3;

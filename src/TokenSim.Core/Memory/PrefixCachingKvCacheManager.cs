@@ -316,6 +316,9 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         FreeBlocks--;
     }
 
+    /// <summary>Until any block has an identity, a request's blocks are a count, taken and returned as in the paged manager.</summary>
+    bool IKvCacheManager.GrowsByCount(Request r) => !_exact;
+
     public IKvCacheManager Clone() => new PrefixCachingKvCacheManager(this);
 
     private PrefixCachingKvCacheManager(PrefixCachingKvCacheManager s)

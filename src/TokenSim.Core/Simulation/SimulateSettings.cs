@@ -30,6 +30,8 @@ public sealed class SimulateSettings
     public bool? PrefixCaching { get; set; }
     public bool? AsyncScheduling { get; set; }
     public bool EnforceEager { get; set; }
+    /// <summary>Every engine step as its own event (<see cref="SimulationOptions.ExactSteps"/>).</summary>
+    public bool ExactSteps { get; set; }
     public string Preemption { get; set; } = "recompute";
     public string SwapTarget { get; set; } = "cpu";
     public double? SwapSpaceGib { get; set; }
@@ -108,6 +110,7 @@ public sealed class SimulateSettings
                 case "prefix-caching": PrefixCaching = Bool(); break;
                 case "async-scheduling": AsyncScheduling = Bool(); break;
                 case "enforce-eager": EnforceEager = Bool(); break;
+                case "exact-steps": ExactSteps = Bool(); break;
                 case "workload": Workload = raw; break;
                 case "seed": Seed = ulong.TryParse(raw, out var seed) ? seed : throw Bad("a non-negative integer"); break;
                 case "json": Json = raw; break;
@@ -181,7 +184,7 @@ public sealed class SimulateSettings
             Replica = spec, Replicas = Replicas, Router = Router, Seed = Seed,
             DecodeReplicas = DecodeReplicas, DecodeReplica = decodeSpec, KvTransferLink = link,
             ExecutionTime = ExecutionTimeModels.Parse(PerfModel),
-            TimeSeriesIntervalSeconds = timeSeriesInterval,
+            TimeSeriesIntervalSeconds = timeSeriesInterval, ExactSteps = ExactSteps,
         });
         sim.AttachWorkload(workload.Source);
         return (sim, spec, workload);

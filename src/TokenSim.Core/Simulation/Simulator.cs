@@ -23,6 +23,16 @@ namespace TokenSim.Core.Simulation;
 public sealed class Simulator
 {
     private readonly PriorityQueue<SimEvent, EventKey> _events = new();
+    /// <summary>
+    /// Arrivals, apart from the other events, so a replica skipping decode steps knows the next moment the router
+    /// may look at it (<see cref="DecodeRun"/>). Both queues share one sequence, so their merged order is the one
+    /// queue's.
+    /// </summary>
+    private readonly PriorityQueue<SimEvent, EventKey> _arrivals = new();
+    /// <summary>The last event time a skip may reach (inclusive): +∞ in <see cref="Run"/>, the target in <see cref="AdvanceTo"/>, NaN (no skipping) otherwise.</summary>
+    private double _skipLimit = double.NaN;
+    /// <summary>Step ends booked for decode runs that were cut short (by sequence number): skipped when they come up.</summary>
+    private readonly HashSet<long> _cancelled = [];
     private readonly ReplicaState[] _replicas;
     private readonly IReplicaScheduler[] _schedulers;
     /// <summary>
@@ -33,6 +43,8 @@ public sealed class Simulator
     private readonly IExecutionTimeModel[] _exec;
     /// <summary>For each rank, how it steps; the ranks of a lockstep group share one.</summary>
     private readonly ReplicaStepping[] _stepping;
+    /// <summary>The stepping of serially stepping ranks, which owns their decode runs.</summary>
+    private SerialStepping _serial = null!;
     /// <summary>For each replica (engine rank), the ranks it steps in lockstep with, itself included.</summary>
     private readonly int[][] _group;
     private readonly IGlobalScheduler _router;
@@ -80,6 +92,9 @@ public sealed class Simulator
         _router = source._router.Clone();
         foreach (var (ev, key) in source._events.UnorderedItems)
             _events.Enqueue(ev.Request is null ? ev : ev with { Request = Map(ev.Request) }, key);
+        _cancelled = [.. source._cancelled];
+        foreach (var (ev, key) in source._arrivals.UnorderedItems)
+            _arrivals.Enqueue(ev with { Request = Map(ev.Request!) }, key);
         _seq = source._seq;
         _nextId = source._nextId;
         _source = source._source?.Clone();
@@ -106,10 +121,13 @@ public sealed class Simulator
     public IExecutionTimeModel ExecutionTimeOf(int replica) => _exec[replica];
     public IWorkloadSource? Workload => _source;
     /// <summary>Time of the next event, or null when nothing is scheduled.</summary>
-    public double? NextEventTime => _events.TryPeek(out _, out var k) ? k.Time : null;
+    public double? NextEventTime => TryPeekNext(out var k) ? k.Time : null;
 
     /// <summary>Per-request callbacks (not carried over by <see cref="Clone"/>).</summary>
     public ISimulationObserver? Observer { get; set; }
+
+    /// <summary>Engine steps advanced inside decode runs rather than as events of their own (tests and benchmarks check the skip happens).</summary>
+    internal long SkippedSteps { get; set; }
 
     /// <summary>Replicas that take new requests (the prefill pool's ranks come first when disaggregated).</summary>
     internal int EntryCount => _entry.Length;
@@ -117,7 +135,7 @@ public sealed class Simulator
     private ReplicaStepping[] BuildStepping()
     {
         var stepping = new ReplicaStepping[_replicas.Length];
-        var serial = new SerialStepping(this);
+        var serial = _serial = new SerialStepping(this);
         for (int i = 0; i < stepping.Length; i++)
         {
             var g = _group[i];
@@ -146,7 +164,7 @@ public sealed class Simulator
     {
         if (spec.ArrivalTime < Now) throw new ArgumentException($"Cannot submit a request at t={spec.ArrivalTime} s: the simulation is already at t={Now} s.");
         var r = NewRequest(spec);
-        _events.Enqueue(new SimEvent(EventKind.Arrival, -1, r), new EventKey(spec.ArrivalTime, EventKind.Arrival, _seq++));
+        _arrivals.Enqueue(new SimEvent(EventKind.Arrival, -1, r), new EventKey(spec.ArrivalTime, EventKind.Arrival, _seq++));
         return r;
     }
 
@@ -212,11 +230,36 @@ public sealed class Simulator
         _sourcePending = Submit(spec);
     }
 
-    /// <summary>Processes the next event; false when there is none.</summary>
+    /// <summary>Processes the next event; false when there is none. A single step never skips decode steps.</summary>
     public bool Step()
     {
-        if (!_events.TryDequeue(out var ev, out var key)) return false;
-        if (Metrics.TimeSeriesInterval > 0) SampleUntil(key.Time);
+        _skipLimit = double.NaN;
+        return Next();
+    }
+
+    private bool TryPeekNext(out EventKey key)
+    {
+        bool any;
+        while ((any = _events.TryPeek(out _, out key)) && key.Kind == EventKind.StepEnd && _cancelled.Count > 0 && _cancelled.Remove(key.Seq))
+            _events.Dequeue();
+        if (_arrivals.TryPeek(out _, out var a) && (!any || a.CompareTo(key) < 0))
+        {
+            key = a;
+            return true;
+        }
+        return any;
+    }
+
+    private bool Next()
+    {
+        if (!TryPeekNext(out var key)) return false;
+        var ev = key.Kind == EventKind.Arrival && _arrivals.TryPeek(out _, out var a) && a == key ? _arrivals.Dequeue() : _events.Dequeue();
+        if (Metrics.TimeSeriesInterval > 0 && key.Time >= _nextSample)
+        {
+            // A sample reads every replica: decode runs (all of them before the sample) are applied first.
+            SettleAll(double.PositiveInfinity);
+            SampleUntil(key.Time);
+        }
         Now = key.Time;
         switch (ev.Kind)
         {
@@ -234,7 +277,11 @@ public sealed class Simulator
     /// <summary>Processes every event up to and including <paramref name="time"/>, then sets the clock to it.</summary>
     public void AdvanceTo(double time)
     {
-        while (_events.TryPeek(out _, out var k) && k.Time <= time) Step();
+        _skipLimit = time;
+        while (TryPeekNext(out var k) && k.Time <= time) Next();
+        _skipLimit = double.NaN;
+        // Decode runs end by the target; the driver reads the state next.
+        SettleAll(double.PositiveInfinity);
         if (time > Now)
         {
             if (Metrics.TimeSeriesInterval > 0) SampleUntil(time);
@@ -246,14 +293,34 @@ public sealed class Simulator
     public void Run(CancellationToken cancellation = default)
     {
         int n = 0;
-        while (Step())
+        _skipLimit = double.PositiveInfinity;
+        try
         {
-            if ((++n & 0xFFFF) == 0) cancellation.ThrowIfCancellationRequested();
+            while (Next())
+            {
+                if ((++n & 0xFFFF) == 0) cancellation.ThrowIfCancellationRequested();
+            }
+        }
+        finally
+        {
+            _skipLimit = double.NaN;
+            SettleAll(double.PositiveInfinity);
         }
     }
 
     /// <summary>An independent copy of the whole simulation (state, clock, random stream, metrics, workload).</summary>
-    public Simulator Clone() => new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance));
+    public Simulator Clone()
+    {
+        SettleAll(Now);
+        return new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance));
+    }
+
+    /// <summary>Applies every pending decode run's steps that ended before <paramref name="time"/> (<see cref="DecodeRun"/>).</summary>
+    private void SettleAll(double time)
+    {
+        foreach (var r in _replicas)
+            if (ReferenceEquals(_stepping[r.Index], _serial)) _serial.Settle(r, time);
+    }
 
     private void HandleArrival(Request r)
     {
@@ -276,8 +343,11 @@ public sealed class Simulator
             PullSource();
             return;
         }
+        // Routing may read what decode runs change; the chosen replica is read and changed below in any case.
+        if (_router.ReadsDecodeProgress) SettleAll(Now);
         int idx = _router.Route(r, _entry);
         var replica = _replicas[idx];
+        _serial.Settle(replica, Now);
         r.Replica = idx;
         r.Status = RequestStatus.Waiting;
         r.QueuedTime = replica.Busy ? Math.Max(Now, replica.StepEnd) : Now;
@@ -291,10 +361,37 @@ public sealed class Simulator
     /// <summary>Applies the outputs of <paramref name="replica"/>'s step that just ended (<see cref="StepOutputs"/>).</summary>
     internal void ApplyOutputs(ReplicaState replica) => _outputs.Apply(replica);
 
+    /// <summary>
+    /// How far a replica may run decode steps in one go from now (<see cref="DecodeRun"/>): NaN when it must step one
+    /// event at a time (a single <see cref="Step"/>, <c>--exact-steps</c>, an observer that wants every step, P/D
+    /// hand-offs, a workload whose arrivals depend on finishes), else the limit a run's step ends may reach (the target
+    /// of <see cref="AdvanceTo"/>, inclusive) and a horizon they must stay before: the next time-series sample, and,
+    /// when the router reads decode progress, the next arrival. Other arrivals settle the replica they are routed to.
+    /// </summary>
+    internal (double Limit, double Horizon) SkipWindow()
+    {
+        if (double.IsNaN(_skipLimit) || Options.ExactSteps || Observer is { WantsEveryStep: true }
+            || Options.Disaggregated || _source is not (null or TraceFileWorkloadSource or GeneratedWorkloadSource))
+            return (double.NaN, double.NaN);
+        // A router that reads decode progress settles every replica at each arrival: runs stop there.
+        double next = _router.ReadsDecodeProgress && _arrivals.TryPeek(out _, out var a) ? a.Time : double.PositiveInfinity;
+        // A time-series sample reads every replica when the first event at or after it is taken: like an arrival.
+        if (Metrics.TimeSeriesInterval > 0) next = Math.Min(next, _nextSample);
+        return (_skipLimit, next);
+    }
+
     internal IReplicaScheduler SchedulerOf(ReplicaState replica) => _schedulers[replica.Index];
 
-    internal void BookStepEnd(int replica, double time) =>
-        _events.Enqueue(new SimEvent(EventKind.StepEnd, replica, null), new EventKey(time, EventKind.StepEnd, _seq++));
+    /// <summary>Books a step end of <paramref name="replica"/> at <paramref name="time"/>; returns its sequence number.</summary>
+    internal long BookStepEnd(int replica, double time)
+    {
+        long seq = _seq++;
+        _events.Enqueue(new SimEvent(EventKind.StepEnd, replica, null), new EventKey(time, EventKind.StepEnd, seq));
+        return seq;
+    }
+
+    /// <summary>Withdraws a booked step end (a decode run cut short books the next step's end instead).</summary>
+    internal void CancelStepEnd(long seq) => _cancelled.Add(seq);
 
     internal void BookTransferDone(int replica, Request r, double time) =>
         _events.Enqueue(new SimEvent(EventKind.TransferDone, replica, r), new EventKey(time, EventKind.TransferDone, _seq++));

@@ -7,6 +7,8 @@ namespace TokenSim.Core.Simulation.Stepping;
 /// </summary>
 internal sealed class SerialStepping(Simulator sim) : ReplicaStepping(sim)
 {
+    private readonly DecodeRun _run = new(sim);
+
     public override void Start(ReplicaState replica)
     {
         replica.Now = Sim.Now;
@@ -19,11 +21,14 @@ internal sealed class SerialStepping(Simulator sim) : ReplicaStepping(sim)
             return;
         }
         Launch(replica);
+        Sim.BookStepEnd(replica.Index, replica.StepEnd);
         if (replica.Spec.AsyncScheduling) Sim.SchedulerOf(replica).Schedule(replica, replica.Ahead);
     }
 
     public override void End(ReplicaState replica)
     {
+        // The step ending now may be the one after a decode run: the run's steps come first.
+        _run.Finish(replica);
         Sim.ApplyOutputs(replica);
         if (replica.Spec.AsyncScheduling && replica.Ahead.Count > 0)
         {
@@ -32,6 +37,8 @@ internal sealed class SerialStepping(Simulator sim) : ReplicaStepping(sim)
             replica.PromoteAhead();
             Launch(replica);
             Sim.SchedulerOf(replica).Schedule(replica, replica.Ahead);
+            // Steps in which nothing can change go by in one go; the step end after them is booked.
+            _run.StartAndBook(replica);
             return;
         }
         replica.Batch.Clear();
@@ -39,13 +46,15 @@ internal sealed class SerialStepping(Simulator sim) : ReplicaStepping(sim)
         Start(replica);
     }
 
-    /// <summary>Starts <see cref="ReplicaState.Batch"/> on the GPU now and books its end.</summary>
+    /// <summary>Brings <paramref name="replica"/>'s pending decode run, if any, to <paramref name="time"/> (<see cref="DecodeRun.Settle"/>).</summary>
+    public void Settle(ReplicaState replica, double time) => _run.Settle(replica, time);
+
+    /// <summary>Starts <see cref="ReplicaState.Batch"/> on the GPU now; the caller books its end.</summary>
     private void Launch(ReplicaState replica)
     {
         var shape = replica.Batch.Shape();
         double dt = Sim.ExecutionTimeOf(replica.Index).StepSeconds(shape) + CopySeconds(replica);
         Record(replica, shape, Sim.Now, dt);
         replica.Busy = true;
-        Sim.BookStepEnd(replica.Index, Sim.Now + dt);
     }
 }
