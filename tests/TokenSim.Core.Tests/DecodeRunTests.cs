@@ -180,6 +180,21 @@ public class DecodeRunTests
     }
 
     [Fact]
+    public void RunEventsInBatches_SameAsExactRun()
+    {
+        var s = Settings("poisson:rate=8,n=200");
+        var (exact, _, _) = Copy(s, exactSteps: true).Build();
+        var (batches, _, _) = Copy(s, exactSteps: false).Build();
+        var a = Collect(exact);
+        var b = Collect(batches);
+        exact.Run();
+        while (batches.RunEvents(97)) { }
+        AssertSameRequests(a, b);
+        AssertSameMetrics(exact, batches);
+        Assert.True(batches.SkippedSteps > 0);
+    }
+
+    [Fact]
     public void SingleSteps_NeverSkip()
     {
         var (sim, _, _) = Settings("poisson:rate=8,n=50").Build();

@@ -308,6 +308,26 @@ public sealed class Simulator
         }
     }
 
+    /// <summary>
+    /// Processes up to <paramref name="events"/> events as <see cref="Run"/> does (decode runs included, so a step
+    /// inside a run is not an event), for drivers that show progress between batches; false when none is left.
+    /// </summary>
+    public bool RunEvents(int events)
+    {
+        _skipLimit = double.PositiveInfinity;
+        try
+        {
+            for (int i = 0; i < events; i++)
+                if (!Next()) return false;
+            return true;
+        }
+        finally
+        {
+            _skipLimit = double.NaN;
+            SettleAll(double.PositiveInfinity);
+        }
+    }
+
     /// <summary>An independent copy of the whole simulation (state, clock, random stream, metrics, workload).</summary>
     public Simulator Clone()
     {
