@@ -179,16 +179,21 @@ public class DecodeRunTests
         Assert.Equal(every.Metrics.Itl.Count, finishes.Metrics.Itl.Count);
     }
 
-    [Fact]
-    public void RunEventsInBatches_SameAsExactRun()
+    [Theory]
+    [InlineData(1, 97)]
+    [InlineData(4, 13)]
+    [InlineData(16, 5)]
+    public void RunEventsInBatches_SameAsExactRun(int replicas, int events)
     {
-        var s = Settings("poisson:rate=8,n=200");
+        // Runs reach past the last event of a batch; the next batch's arrivals must still find each replica on time.
+        var s = Settings($"poisson:rate={2 * replicas},n=300");
+        s.Replicas = replicas;
         var (exact, _, _) = Copy(s, exactSteps: true).Build();
         var (batches, _, _) = Copy(s, exactSteps: false).Build();
         var a = Collect(exact);
         var b = Collect(batches);
         exact.Run();
-        while (batches.RunEvents(97)) { }
+        while (batches.RunEvents(events)) { }
         AssertSameRequests(a, b);
         AssertSameMetrics(exact, batches);
         Assert.True(batches.SkippedSteps > 0);

@@ -257,7 +257,7 @@ public sealed class Simulator
         if (Metrics.TimeSeriesInterval > 0 && key.Time >= _nextSample)
         {
             // A sample reads every replica: decode runs (all of them before the sample) are applied first.
-            SettleAll(double.PositiveInfinity);
+            SettleAll(key.Time);
             SampleUntil(key.Time);
         }
         Now = key.Time;
@@ -280,7 +280,7 @@ public sealed class Simulator
         _skipLimit = time;
         while (TryPeekNext(out var k) && k.Time <= time) Next();
         _skipLimit = double.NaN;
-        // Decode runs end by the target; the driver reads the state next.
+        // Decode runs end by the target (a step ending at it included): the driver reads the state next.
         SettleAll(double.PositiveInfinity);
         if (time > Now)
         {
@@ -303,8 +303,9 @@ public sealed class Simulator
         }
         finally
         {
+            // Runs may reach past the last event taken: they are settled to now, the rest booked as events.
             _skipLimit = double.NaN;
-            SettleAll(double.PositiveInfinity);
+            SettleAll(Now);
         }
     }
 
@@ -323,8 +324,9 @@ public sealed class Simulator
         }
         finally
         {
+            // Runs may reach past the last event taken: they are settled to now, the rest booked as events.
             _skipLimit = double.NaN;
-            SettleAll(double.PositiveInfinity);
+            SettleAll(Now);
         }
     }
 
