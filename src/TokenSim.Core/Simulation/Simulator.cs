@@ -22,17 +22,9 @@ namespace TokenSim.Core.Simulation;
 /// </remarks>
 public sealed class Simulator
 {
-    private readonly PriorityQueue<SimEvent, EventKey> _events = new();
-    /// <summary>
-    /// Arrivals, apart from the other events, so a replica skipping decode steps knows the next moment the router
-    /// may look at it (<see cref="DecodeRun"/>). Both queues share one sequence, so their merged order is the one
-    /// queue's.
-    /// </summary>
-    private readonly PriorityQueue<SimEvent, EventKey> _arrivals = new();
+    private readonly EventQueue _events;
     /// <summary>The last event time a skip may reach (inclusive): +∞ in <see cref="Run"/>, the target in <see cref="AdvanceTo"/>, NaN (no skipping) otherwise.</summary>
     private double _skipLimit = double.NaN;
-    /// <summary>Step ends booked for decode runs that were cut short (by sequence number): skipped when they come up.</summary>
-    private readonly HashSet<long> _cancelled = [];
     private readonly ReplicaState[] _replicas;
     private readonly IReplicaScheduler[] _schedulers;
     /// <summary>
@@ -52,7 +44,6 @@ public sealed class Simulator
     private readonly ReplicaState[] _entry;
     private readonly KvHandoff _handoff;
     private readonly StepOutputs _outputs;
-    private long _seq;
     private long _nextId;
     private IWorkloadSource? _source;
     private Request? _sourcePending;
@@ -61,6 +52,7 @@ public sealed class Simulator
     public Simulator(SimulationOptions options)
     {
         Options = options;
+        _events = new EventQueue();
         var layout = RankLayout.Build(options);
         _replicas = layout.Replicas;
         _schedulers = layout.Schedulers;
@@ -90,12 +82,7 @@ public sealed class Simulator
         _schedulers = source._schedulers.Select(s => s.Clone()).ToArray();
         _exec = source._exec;
         _router = source._router.Clone();
-        foreach (var (ev, key) in source._events.UnorderedItems)
-            _events.Enqueue(ev.Request is null ? ev : ev with { Request = Map(ev.Request) }, key);
-        _cancelled = [.. source._cancelled];
-        foreach (var (ev, key) in source._arrivals.UnorderedItems)
-            _arrivals.Enqueue(ev with { Request = Map(ev.Request!) }, key);
-        _seq = source._seq;
+        _events = new EventQueue(source._events, Map);
         _nextId = source._nextId;
         _source = source._source?.Clone();
         _sourcePending = source._sourcePending is null ? null : Map(source._sourcePending);
@@ -121,7 +108,7 @@ public sealed class Simulator
     public IExecutionTimeModel ExecutionTimeOf(int replica) => _exec[replica];
     public IWorkloadSource? Workload => _source;
     /// <summary>Time of the next event, or null when nothing is scheduled.</summary>
-    public double? NextEventTime => TryPeekNext(out var k) ? k.Time : null;
+    public double? NextEventTime => _events.TryPeek(out var k) ? k.Time : null;
 
     /// <summary>Per-request callbacks (not carried over by <see cref="Clone"/>).</summary>
     public ISimulationObserver? Observer { get; set; }
@@ -164,7 +151,7 @@ public sealed class Simulator
     {
         if (spec.ArrivalTime < Now) throw new ArgumentException($"Cannot submit a request at t={spec.ArrivalTime} s: the simulation is already at t={Now} s.");
         var r = NewRequest(spec);
-        _arrivals.Enqueue(new SimEvent(EventKind.Arrival, -1, r), new EventKey(spec.ArrivalTime, EventKind.Arrival, _seq++));
+        _events.Enqueue(EventKind.Arrival, spec.ArrivalTime, -1, r);
         return r;
     }
 
@@ -237,23 +224,10 @@ public sealed class Simulator
         return Next();
     }
 
-    private bool TryPeekNext(out EventKey key)
-    {
-        bool any;
-        while ((any = _events.TryPeek(out _, out key)) && key.Kind == EventKind.StepEnd && _cancelled.Count > 0 && _cancelled.Remove(key.Seq))
-            _events.Dequeue();
-        if (_arrivals.TryPeek(out _, out var a) && (!any || a.CompareTo(key) < 0))
-        {
-            key = a;
-            return true;
-        }
-        return any;
-    }
-
     private bool Next()
     {
-        if (!TryPeekNext(out var key)) return false;
-        var ev = key.Kind == EventKind.Arrival && _arrivals.TryPeek(out _, out var a) && a == key ? _arrivals.Dequeue() : _events.Dequeue();
+        if (!_events.TryPeek(out var key)) return false;
+        var ev = _events.Dequeue(key);
         if (Metrics.TimeSeriesInterval > 0 && key.Time >= _nextSample)
         {
             // A sample reads every replica: decode runs (all of them before the sample) are applied first.
@@ -278,7 +252,7 @@ public sealed class Simulator
     public void AdvanceTo(double time)
     {
         _skipLimit = time;
-        while (TryPeekNext(out var k) && k.Time <= time) Next();
+        while (_events.TryPeek(out var k) && k.Time <= time) Next();
         _skipLimit = double.NaN;
         // Decode runs end by the target (a step ending at it included): the driver reads the state next.
         SettleAll(double.PositiveInfinity);
@@ -396,7 +370,7 @@ public sealed class Simulator
             || Options.Disaggregated || _source is not (null or TraceFileWorkloadSource or GeneratedWorkloadSource))
             return (double.NaN, double.NaN);
         // A router that reads decode progress settles every replica at each arrival: runs stop there.
-        double next = _router.ReadsDecodeProgress && _arrivals.TryPeek(out _, out var a) ? a.Time : double.PositiveInfinity;
+        double next = _router.ReadsDecodeProgress ? _events.NextArrivalTime : double.PositiveInfinity;
         // A time-series sample reads every replica when the first event at or after it is taken: like an arrival.
         if (Metrics.TimeSeriesInterval > 0) next = Math.Min(next, _nextSample);
         return (_skipLimit, next);
@@ -405,18 +379,13 @@ public sealed class Simulator
     internal IReplicaScheduler SchedulerOf(ReplicaState replica) => _schedulers[replica.Index];
 
     /// <summary>Books a step end of <paramref name="replica"/> at <paramref name="time"/>; returns its sequence number.</summary>
-    internal long BookStepEnd(int replica, double time)
-    {
-        long seq = _seq++;
-        _events.Enqueue(new SimEvent(EventKind.StepEnd, replica, null), new EventKey(time, EventKind.StepEnd, seq));
-        return seq;
-    }
+    internal long BookStepEnd(int replica, double time) => _events.Enqueue(EventKind.StepEnd, time, replica, null);
 
     /// <summary>Withdraws a booked step end (a decode run cut short books the next step's end instead).</summary>
-    internal void CancelStepEnd(long seq) => _cancelled.Add(seq);
+    internal void CancelStepEnd(long seq) => _events.Cancel(seq);
 
     internal void BookTransferDone(int replica, Request r, double time) =>
-        _events.Enqueue(new SimEvent(EventKind.TransferDone, replica, r), new EventKey(time, EventKind.TransferDone, _seq++));
+        _events.Enqueue(EventKind.TransferDone, time, replica, r);
 
     internal void ScheduleInto(ReplicaState replica, Batch batch)
     {
@@ -450,7 +419,7 @@ public sealed class Simulator
         if (!canStart) return;
         replica.Busy = true;
         replica.WakePending = true;
-        _events.Enqueue(new SimEvent(EventKind.Wake, replica.Index, null), new EventKey(Now, EventKind.Wake, _seq++));
+        _events.Enqueue(EventKind.Wake, Now, replica.Index, null);
     }
 
     private void SampleUntil(double time)
