@@ -74,10 +74,5 @@ internal static class SimulationRun
             });
     }
 
-    private static bool StepMany(Simulator sim, int events)
-    {
-        for (int i = 0; i < events; i++)
-            if (!sim.Step()) return false;
-        return true;
-    }
+    private static bool StepMany(Simulator sim, int events) => sim.RunEvents(events);
 }

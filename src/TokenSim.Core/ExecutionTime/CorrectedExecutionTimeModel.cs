@@ -3,7 +3,11 @@ using TokenSim.Core.Simulation;
 namespace TokenSim.Core.ExecutionTime;
 
 /// <summary>An execution-time model with a <see cref="StepCorrection"/> applied to every step.</summary>
-/// <remarks>The correction is replaced between runs, never during one, so clones that share the model stay deterministic.</remarks>
+/// <remarks>
+/// The one mutable model: its owner may replace <see cref="Correction"/> between steps (the twin calibrates it live).
+/// Simulators and their clones share the instance, so every one of them sees a new correction from its next step on;
+/// an owner that wants a clone to run on another correction sets it around that clone's run and restores it after.
+/// </remarks>
 public sealed class CorrectedExecutionTimeModel(IExecutionTimeModel inner, StepCorrection? correction = null) : IExecutionTimeModel
 {
     public IExecutionTimeModel Inner { get; } = inner;

@@ -43,5 +43,11 @@ public interface IKvCacheManager
     long PrefixQueryTokens => 0;
     long PrefixHitTokens => 0;
 
+    /// <summary>
+    /// Whether growing <paramref name="r"/> only moves counts (no block identities, hashes or events), so that a run of
+    /// decode steps may grow it in one go and get the same state (<c>DecodeRun</c>). False unless a manager says so.
+    /// </summary>
+    internal bool GrowsByCount(Request r) => false;
+
     IKvCacheManager Clone();
 }

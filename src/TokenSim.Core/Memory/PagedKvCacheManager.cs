@@ -32,5 +32,7 @@ public sealed class PagedKvCacheManager(int totalBlocks, int blockSize) : IKvCac
         if (FreeBlocks > TotalBlocks) throw new InvalidOperationException($"KV accounting broke: {FreeBlocks} free of {TotalBlocks} after freeing {r}.");
     }
 
+    bool IKvCacheManager.GrowsByCount(Request r) => true;
+
     public IKvCacheManager Clone() => new PagedKvCacheManager(TotalBlocks, BlockSize) { FreeBlocks = FreeBlocks };
 }

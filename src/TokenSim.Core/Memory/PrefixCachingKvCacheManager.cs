@@ -19,27 +19,17 @@ namespace TokenSim.Core.Memory;
 /// </remarks>
 public sealed class PrefixCachingKvCacheManager : IKvCacheManager
 {
-    private const int MooncakeBlockTokens = 512;
     private int[] _ref;
+    /// <summary>Each block's hash, 0 while it has none.</summary>
     private long[] _hash;
-    private int[] _prev, _next;
-    private bool[] _inFree;
-    private int _head = -1, _tail = -1;
+    private readonly FreeBlockQueue _free;
     private Dictionary<long, int> _cached;
     private Request? _pending;
     private bool _exact;
     private Stack<int> _anonymous = new();
     private readonly List<int> _pendingHits = [];
 
-    private readonly PrefixEviction _eviction;
-    private SortedSet<(long Key, int Block)> _ordered = [];
-    private Stack<int> _uncachedFree = new();
-    private long[] _key = [];
-    private int[] _hits = [];
-    private long _seq;
-    private readonly int _cpuCapacity;
-    private LinkedList<long> _cpuLru = new();
-    private Dictionary<long, LinkedListNode<long>> _cpu = [];
+    private readonly HostBlockTier _cpu;
     private int _pendingCpuHits;
     /// <summary>Hits of the pending request that the mirrored real cache holds and this one does not: fresh blocks, not computed.</summary>
     private int _pendingExternalHits;
@@ -51,21 +41,13 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     /// the block was cached, or LFU by how often it was hit. The latter two reuse uncached free blocks before any cached one.</param>
     public PrefixCachingKvCacheManager(int totalBlocks, int blockSize, int cpuBlocks = 0, PrefixEviction eviction = PrefixEviction.Lru)
     {
-        _cpuCapacity = cpuBlocks;
-        _eviction = eviction;
-        if (eviction != PrefixEviction.Lru)
-        {
-            _key = new long[totalBlocks];
-            _hits = new int[totalBlocks];
-        }
+        _cpu = new HostBlockTier(cpuBlocks);
+        _free = new FreeBlockQueue(eviction, totalBlocks);
         if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize));
         BlockSize = blockSize;
         TotalBlocks = totalBlocks;
         _ref = new int[totalBlocks];
         _hash = new long[totalBlocks];
-        _prev = new int[totalBlocks];
-        _next = new int[totalBlocks];
-        _inFree = new bool[totalBlocks];
         _cached = [];
         FreeBlocks = totalBlocks;
     }
@@ -80,10 +62,8 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
             // A clone taken before any block had an identity carries no per-block arrays (see the clone constructor).
             _ref = new int[TotalBlocks];
             _hash = new long[TotalBlocks];
-            _prev = new int[TotalBlocks];
-            _next = new int[TotalBlocks];
-            _inFree = new bool[TotalBlocks];
         }
+        _free.EnsureCapacity(TotalBlocks);
         int free = FreeBlocks;
         FreeBlocks = 0;
         for (int b = 0; b < free; b++) Append(b);
@@ -145,7 +125,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         }
         // The prefix may go on in the host tier: those blocks come back over PCIe.
         _pendingCpuHits = 0;
-        while (_cpuCapacity > 0 && i < maxBlocks && _cpu.ContainsKey(HashOf(r, i))) { _pendingCpuHits++; i++; }
+        while (_cpu.Capacity > 0 && i < maxBlocks && _cpu.Contains(HashOf(r, i))) { _pendingCpuHits++; i++; }
         return (_pendingHits.Count + _pendingCpuHits) * BlockSize;
     }
 
@@ -197,7 +177,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
             foreach (int b in _pendingHits)
             {
                 if (_ref[b]++ == 0) Remove(b);
-                if (_eviction == PrefixEviction.Lfu) _hits[b]++;
+                _free.OnHit(b);
                 blocks.Add(b);
             }
             r.BlocksHeld += hits;
@@ -218,8 +198,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
     /// <summary>Pops the least recently freed block, evicting the hash it carried, and gives it one reference.</summary>
     private int TakeHead()
     {
-        int b = _eviction == PrefixEviction.Lru ? _head
-            : _uncachedFree.Count > 0 ? _uncachedFree.Peek() : _ordered.Min.Block;
+        int b = _free.Next;
         Remove(b);
         if (_hash[b] != 0)
         {
@@ -227,25 +206,12 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
             {
                 _cached.Remove(_hash[b]);
                 Listener?.OnBlockRemoved(_hash[b]);
-                OffloadToCpu(_hash[b]);
+                _cpu.Offload(_hash[b]);
             }
             _hash[b] = 0;
         }
         _ref[b] = 1;
         return b;
-    }
-
-    /// <summary>Keeps an evicted block's hash in the host tier, most recent last, dropping the oldest when full.</summary>
-    private void OffloadToCpu(long hash)
-    {
-        if (_cpuCapacity == 0) return;
-        if (_cpu.TryGetValue(hash, out var node)) _cpuLru.Remove(node);
-        _cpu[hash] = _cpuLru.AddLast(hash);
-        if (_cpu.Count > _cpuCapacity)
-        {
-            _cpu.Remove(_cpuLru.First!.Value);
-            _cpuLru.RemoveFirst();
-        }
     }
 
     /// <summary>Registers <paramref name="r"/>'s full blocks up to <paramref name="fullBlocks"/> so later requests can hit them.</summary>
@@ -260,8 +226,7 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
             if (_hash[b] == 0 && _cached.TryAdd(h, b))
             {
                 _hash[b] = h;
-                if (_eviction == PrefixEviction.Fifo) _key[b] = ++_seq; // cached order
-                if (_eviction == PrefixEviction.Lfu) _hits[b] = 0;
+                _free.OnCached(b);
                 if (run < 0) run = i;
             }
             else if (run >= 0)
@@ -301,17 +266,11 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
             for (int b = 0; b < TotalBlocks; b++)
             {
                 if (_hash[b] == 0) continue;
-                if (_eviction != PrefixEviction.Lru)
-                {
-                    // Free cached blocks sit in the ordered set; uncached ones belong on the stack.
-                    _ordered.Remove((_key[b], b));
-                    _uncachedFree.Push(b);
-                }
+                _free.Uncache(b);
                 _hash[b] = 0;
             }
         _cached.Clear();
         _cpu.Clear();
-        _cpuLru.Clear();
         Listener?.OnAllBlocksCleared();
         return true;
     }
@@ -343,133 +302,42 @@ public sealed class PrefixCachingKvCacheManager : IKvCacheManager
         if (ReferenceEquals(r, _pending)) { _pending = null; _pendingHits.Clear(); _pendingExternalHits = 0; }
     }
 
-    /// <summary>The chained hash of block <paramref name="i"/> of <paramref name="r"/>, extending its hash array as needed.</summary>
-    private long HashOf(Request r, int i)
-    {
-        var hashes = r.BlockHashes;
-        if (hashes is null || hashes.Length <= i)
-        {
-            Array.Resize(ref hashes, Math.Max(i + 1, Math.Max(8, (hashes?.Length ?? 0) * 2)));
-            r.BlockHashes = hashes;
-        }
-        for (int j = r.HashedBlocks; j <= i; j++)
-        {
-            long parent = j == 0 ? 0x5EED_0F_B10C_0001L : hashes[j - 1];
-            hashes[j] = Mix(parent, BlockContent(r, j));
-        }
-        if (i >= r.HashedBlocks) r.HashedBlocks = i + 1;
-        return hashes[i];
-    }
-
-    private long BlockContent(Request r, int j)
-    {
-        int end = (j + 1) * BlockSize;
-        if (end <= r.PromptTokens)
-        {
-            if (r.TokenIds is { } ids && end <= ids.Length)
-            {
-                long h = 0x1234_5678_9ABC_DEF1L;
-                for (int t = j * BlockSize; t < end; t++) h = Mix(h, ids[t]);
-                return h;
-            }
-            if (r.PrefixHashes is { } ph)
-            {
-                int k = j * BlockSize / MooncakeBlockTokens;
-                if (k < ph.Length) return Mix(Mix(0x4D00_0000_0000_0000L, ph[k]), j * BlockSize % MooncakeBlockTokens);
-            }
-        }
-        // Generated tokens, or a prompt with no ids: unique to this request.
-        return Mix(Mix(0x7A17_0000_0000_0000L, r.Id), j);
-    }
-
-    /// <summary>A 64-bit mix (splitmix64 finaliser over a combined value); never returns 0, which marks "no hash".</summary>
-    private static long Mix(long a, long b)
-    {
-        ulong z = (ulong)a * 0x9E3779B97F4A7C15UL ^ (ulong)b;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (long)(z | 1);
-    }
+    private long HashOf(Request r, int i) => PrefixBlockHasher.HashOf(r, i, BlockSize);
 
     private void Append(int b)
     {
-        if (_eviction != PrefixEviction.Lru)
-        {
-            if (_hash[b] == 0) _uncachedFree.Push(b);
-            else
-            {
-                if (_eviction == PrefixEviction.Lfu) _key[b] = ((long)_hits[b] << 40) | (++_seq & ((1L << 40) - 1));
-                _ordered.Add((_key[b], b));
-            }
-            _inFree[b] = true;
-            FreeBlocks++;
-            return;
-        }
-        _prev[b] = _tail;
-        _next[b] = -1;
-        if (_tail >= 0) _next[_tail] = b; else _head = b;
-        _tail = b;
-        _inFree[b] = true;
+        _free.Append(b, _hash[b]);
         FreeBlocks++;
     }
 
     private void Remove(int b)
     {
-        if (!_inFree[b]) throw new InvalidOperationException($"Block {b} is not free.");
-        if (_eviction != PrefixEviction.Lru)
-        {
-            if (_hash[b] == 0) _uncachedFree.Pop(); // only ever taken from the top
-            else _ordered.Remove((_key[b], b));
-            _inFree[b] = false;
-            FreeBlocks--;
-            return;
-        }
-        if (_prev[b] >= 0) _next[_prev[b]] = _next[b]; else _head = _next[b];
-        if (_next[b] >= 0) _prev[_next[b]] = _prev[b]; else _tail = _prev[b];
-        _inFree[b] = false;
+        _free.Remove(b, _hash[b]);
         FreeBlocks--;
     }
 
-    public IKvCacheManager Clone() => new PrefixCachingKvCacheManager(0, BlockSize, this);
+    /// <summary>Until any block has an identity, a request's blocks are a count, taken and returned as in the paged manager.</summary>
+    bool IKvCacheManager.GrowsByCount(Request r) => !_exact;
 
-    private PrefixCachingKvCacheManager(int _, int blockSize, PrefixCachingKvCacheManager s)
+    public IKvCacheManager Clone() => new PrefixCachingKvCacheManager(this);
+
+    private PrefixCachingKvCacheManager(PrefixCachingKvCacheManager s)
     {
-        BlockSize = blockSize;
+        BlockSize = s.BlockSize;
         TotalBlocks = s.TotalBlocks;
         FreeBlocks = s.FreeBlocks;
         // Until a hashable request comes, a count is all the manager needs: a clone of a hash-free manager (the twin
         // takes one per prediction) copies no per-block arrays and allocates them if it ever needs identities.
         _ref = s._exact ? (int[])s._ref.Clone() : [];
         _hash = s._exact ? (long[])s._hash.Clone() : [];
-        _prev = s._exact ? (int[])s._prev.Clone() : [];
-        _next = s._exact ? (int[])s._next.Clone() : [];
-        _inFree = s._exact ? (bool[])s._inFree.Clone() : [];
-        _head = s._head;
-        _tail = s._tail;
+        _free = s._free.Clone();
         _exact = s._exact;
-        _anonymous = CopyStack(s._anonymous);
+        _anonymous = FreeBlockQueue.CopyStack(s._anonymous);
         _cached = new Dictionary<long, int>(s._cached);
         PrefixQueryTokens = s.PrefixQueryTokens;
         PrefixHitTokens = s.PrefixHitTokens;
         CpuHitTokens = s.CpuHitTokens;
-        _cpuCapacity = s._cpuCapacity;
-        _eviction = s._eviction;
-        _ordered = new SortedSet<(long, int)>(s._ordered);
-        _uncachedFree = CopyStack(s._uncachedFree);
-        _key = (long[])s._key.Clone();
-        _hits = (int[])s._hits.Clone();
-        _seq = s._seq;
-        _cpuLru = new LinkedList<long>(s._cpuLru);
-        for (var n = _cpuLru.First; n is not null; n = n.Next) _cpu[n.Value] = n;
+        _cpu = s._cpu.Clone();
         _fetched = s._fetched;
-    }
-
-    /// <summary>The same stack: ToArray lists it top first, and the constructor pushes in order, so reverse first.</summary>
-    private static Stack<int> CopyStack(Stack<int> s)
-    {
-        var items = s.ToArray();
-        Array.Reverse(items);
-        return new Stack<int>(items);
     }
 }

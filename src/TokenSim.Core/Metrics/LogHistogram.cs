@@ -26,6 +26,23 @@ public sealed class LogHistogram
     public double Max { get; private set; } = double.NegativeInfinity;
     public double Mean => Count == 0 ? 0 : Sum / Count;
 
+    /// <summary>Adds <paramref name="count"/> copies of <paramref name="value"/>: the same state as that many <see cref="Add(double)"/> calls, one bucket lookup.</summary>
+    public void Add(double value, int count)
+    {
+        if (count <= 0) return;
+        if (count == 1 || value <= 0)
+        {
+            for (int i = 0; i < count; i++) Add(value);
+            return;
+        }
+        Add(value);
+        for (int i = 1; i < count; i++) Sum += value;
+        Count += count - 1;
+        long idx = (BitConverter.DoubleToInt64Bits(value) >> (52 - SubBits)) - BaseBits;
+        if (idx < 0) idx = 0; else if (idx >= Buckets) idx = Buckets - 1;
+        _counts[idx - _first] += count - 1;
+    }
+
     public void Add(double value)
     {
         Count++;
@@ -57,12 +74,6 @@ public sealed class LogHistogram
         if (_counts.Length > 0) Array.Copy(_counts, 0, grown, _first - start, _counts.Length);
         _counts = grown;
         _first = start;
-    }
-
-    /// <summary>Adds <paramref name="count"/> copies of <paramref name="value"/>.</summary>
-    public void Add(double value, int count)
-    {
-        for (int i = 0; i < count; i++) Add(value);
     }
 
     /// <summary>Nearest-rank quantile (q in [0,1]); the bucket's midpoint, clamped to the exact min and max.</summary>

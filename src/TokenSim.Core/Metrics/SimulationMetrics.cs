@@ -56,6 +56,23 @@ public sealed class SimulationMetrics
         Steps++;
         BatchSize.Add(shape.Sequences);
         BatchTokens.Add(shape.Tokens);
+        RecordStepTime(seconds, kvUsage);
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> decode steps of <paramref name="sequences"/> one-token sequences, as many
+    /// <see cref="RecordStep"/> calls would book them; their times follow through <see cref="RecordStepTime"/>.
+    /// </summary>
+    internal void RecordDecodeSteps(int sequences, int steps)
+    {
+        Steps += steps;
+        BatchSize.Add(sequences, steps);
+        BatchTokens.Add(sequences, steps);
+    }
+
+    /// <summary>The time and KV use of one step whose shape <see cref="RecordDecodeSteps"/> booked.</summary>
+    internal void RecordStepTime(double seconds, double kvUsage)
+    {
         StepSeconds.Add(seconds);
         BusySeconds += seconds;
         KvUsageIntegral += kvUsage * seconds;

@@ -10,6 +10,8 @@ public sealed class SloCounter(double? ttftSeconds, double? tpotSeconds, double?
 {
     public long Good { get; private set; }
     public long Finished { get; private set; }
+    /// <summary>It reads finished requests only, so decode steps may go by in runs.</summary>
+    public bool WantsEveryStep => false;
 
     public void OnFinished(Request r, double now)
     {

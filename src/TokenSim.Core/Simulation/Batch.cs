@@ -124,6 +124,12 @@ public sealed class Batch
         return s;
     }
 
+    /// <summary>Every sequence <paramref name="steps"/> decode steps further on: the same step, later in the run (<c>DecodeRun</c>).</summary>
+    internal void ShiftContexts(int steps)
+    {
+        for (int i = 0; i < Count; i++) _entries[i] = _entries[i] with { ContextBefore = _entries[i].ContextBefore + steps };
+    }
+
     internal void CopyFrom(Batch other, Func<Request, Request> map)
     {
         Clear();

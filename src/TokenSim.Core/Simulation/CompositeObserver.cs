@@ -12,4 +12,5 @@ public sealed class CompositeObserver(params ISimulationObserver[] observers) : 
     public void OnAborted(Request r, double now) { foreach (var o in observers) o.OnAborted(r, now); }
     public void OnFinished(Request r, double now) { foreach (var o in observers) o.OnFinished(r, now); }
     public void OnStep(int replica, in BatchShape shape, double start, double seconds) { foreach (var o in observers) o.OnStep(replica, shape, start, seconds); }
+    public bool WantsEveryStep { get; } = observers.Any(o => o.WantsEveryStep);
 }

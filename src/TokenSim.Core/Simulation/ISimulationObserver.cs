@@ -19,4 +19,11 @@ public interface ISimulationObserver
     void OnAborted(Request r, double now) { }
     /// <summary>Replica <paramref name="replica"/> starts a step of shape <paramref name="shape"/> lasting <paramref name="seconds"/>.</summary>
     void OnStep(int replica, in BatchShape shape, double start, double seconds) { }
+
+    /// <summary>
+    /// True (the default) when the observer needs <see cref="OnToken"/> and <see cref="OnStep"/> for every step as it
+    /// happens: the simulator then steps one event at a time. An observer that only counts arrivals, admissions,
+    /// preemptions and finishes answers false, and runs of decode steps go by in one go without those two callbacks.
+    /// </summary>
+    bool WantsEveryStep => true;
 }

@@ -73,6 +73,8 @@ public static class SimulateSettingTable
             s => s.CpuCacheBlocks, (s, v) => s.CpuCacheBlocks = v),
         Text("prefix-eviction", "Prefix-cache eviction order.", s => s.PrefixEviction, (s, v) => s.PrefixEviction = v, known: () => ["lru", "fifo", "lfu"]),
         Double("timeseries-interval", "Sampling period of --timeseries-csv and --plots in simulated seconds.", s => s.TimeseriesInterval, (s, v) => s.TimeseriesInterval = v, Run),
+        Bool("exact-steps", "Process every engine step as its own event instead of advancing runs of decode steps in one go (same results, slower; the reference the skip is tested against).",
+            s => s.ExactSteps, (s, v) => s.ExactSteps = v, Run),
     ];
 
     private static readonly Dictionary<string, SimulateSetting> ByName = All.ToDictionary(s => s.Name, StringComparer.Ordinal);

@@ -32,6 +32,8 @@ public sealed class SimulateSettings
     public bool? PrefixCaching { get; set; }
     public bool? AsyncScheduling { get; set; }
     public bool EnforceEager { get; set; }
+    /// <summary>Every engine step as its own event (<see cref="SimulationOptions.ExactSteps"/>).</summary>
+    public bool ExactSteps { get; set; }
     public string Preemption { get; set; } = "recompute";
     public string SwapTarget { get; set; } = "cpu";
     public double? SwapSpaceGib { get; set; }
@@ -139,7 +141,7 @@ public sealed class SimulateSettings
             Replica = spec, Replicas = Replicas, Router = Router, Seed = Seed,
             DecodeReplicas = DecodeReplicas, DecodeReplica = decodeSpec, KvTransferLink = link,
             ExecutionTime = ExecutionTimeModels.Parse(PerfModel),
-            TimeSeriesIntervalSeconds = timeSeriesInterval,
+            TimeSeriesIntervalSeconds = timeSeriesInterval, ExactSteps = ExactSteps,
         });
         sim.AttachWorkload(workload.Source);
         return (sim, spec, workload);

@@ -24,4 +24,9 @@ public sealed record SimulationOptions
     public bool Disaggregated => DecodeReplicas > 0;
     /// <summary>Sampling period of the per-replica time series in simulated seconds; 0 = off.</summary>
     public double TimeSeriesIntervalSeconds { get; init; }
+    /// <summary>
+    /// Processes every engine step as an event of its own (<c>--exact-steps</c>), instead of advancing runs of decode
+    /// steps in which nothing can change in one go. The results are the same; this is the reference the skip is tested against.
+    /// </summary>
+    public bool ExactSteps { get; init; }
 }

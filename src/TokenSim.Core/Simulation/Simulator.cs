@@ -3,6 +3,7 @@ using TokenSim.Core.Metrics;
 using TokenSim.Core.Randomness;
 using TokenSim.Core.Scheduling.Global;
 using TokenSim.Core.Scheduling.Replica;
+using TokenSim.Core.Simulation.Stepping;
 using TokenSim.Core.Workload;
 
 namespace TokenSim.Core.Simulation;
@@ -15,67 +16,55 @@ namespace TokenSim.Core.Simulation;
 /// </summary>
 /// <remarks>
 /// Events are ordered by (time, kind, sequence); with the same options, seed and inputs a run is bit-identical,
-/// and so is a clone continued with the same inputs. Not thread-safe: one driver at a time.
+/// and so is a clone continued with the same inputs. Not thread-safe: one driver at a time. How each replica steps
+/// (one batch at a time, pipeline stages, an MoE lockstep group) lives in <see cref="ReplicaStepping"/>'s
+/// subclasses, and the P/D hand-off in <see cref="KvHandoff"/>.
 /// </remarks>
 public sealed class Simulator
 {
-    private readonly PriorityQueue<SimEvent, EventKey> _events = new();
+    private readonly EventQueue _events;
+    /// <summary>The last event time a skip may reach (inclusive): +∞ in <see cref="Run"/>, the target in <see cref="AdvanceTo"/>, NaN (no skipping) otherwise.</summary>
+    private double _skipLimit = double.NaN;
     private readonly ReplicaState[] _replicas;
     private readonly IReplicaScheduler[] _schedulers;
+    /// <summary>
+    /// Each rank's execution-time model. One instance serves every rank of a pool and every clone: a model is a
+    /// function of the batch shape, except that a <see cref="CorrectedExecutionTimeModel"/>'s correction may be
+    /// replaced by its owner between steps (the twin calibrates it live), and then every clone sees the new one.
+    /// </summary>
     private readonly IExecutionTimeModel[] _exec;
-    /// <summary>The CUDA-graph sizes of a DP group's ranks (all alike), for vLLM's padding across the group.</summary>
-    private CudaGraphPadding? _groupGraphs;
+    /// <summary>For each rank, how it steps; the ranks of a lockstep group share one.</summary>
+    private readonly ReplicaStepping[] _stepping;
+    /// <summary>The stepping of serially stepping ranks, which owns their decode runs.</summary>
+    private SerialStepping _serial = null!;
+    /// <summary>For each replica (engine rank), the ranks it steps in lockstep with, itself included.</summary>
+    private readonly int[][] _group;
     private readonly IGlobalScheduler _router;
     /// <summary>The replicas new requests are routed to: all of them, or the prefill pool when disaggregated.</summary>
     private readonly ReplicaState[] _entry;
-    private readonly List<Request> _handoffScratch = [];
-    private readonly Stack<Batch> _batchPool = new();
-    /// <summary>For each replica (engine rank), the ranks it steps in lockstep with, itself included.</summary>
-    private readonly int[][] _group;
-    private readonly List<Request> _finishedScratch = [];
-    private long _seq;
+    private readonly KvHandoff _handoff;
+    private readonly StepOutputs _outputs;
     private long _nextId;
     private IWorkloadSource? _source;
     private Request? _sourcePending;
     private double _nextSample;
-    private ISimulationObserver? _observer;
 
     public Simulator(SimulationOptions options)
     {
         Options = options;
-        var spec = options.Replica;
-        if (options.Replicas is < 1 or > Entities.EngineLimits.MaxReplicas) throw new ArgumentException($"--replicas must be 1 to {Entities.EngineLimits.MaxReplicas:N0} (got {options.Replicas:N0}).");
-        if (options.DecodeReplicas is < 0 or > Entities.EngineLimits.MaxReplicas) throw new ArgumentException($"--decode-replicas must be 0 to {Entities.EngineLimits.MaxReplicas:N0} (got {options.DecodeReplicas:N0}).");
-        var execFactory = options.ExecutionTime ?? (s => new RooflineExecutionTimeModel(s));
-        var exec = execFactory(spec);
-        var decodeSpec = options.DecodeReplica ?? spec;
-        var decodeExec = ReferenceEquals(decodeSpec, spec) ? exec : execFactory(decodeSpec);
-        // Each replica is DP ranks of engines; every rank is a ReplicaState of its own.
-        long ranks = (long)options.Replicas * spec.DataParallel + (long)options.DecodeReplicas * decodeSpec.DataParallel;
-        if (ranks > Entities.EngineLimits.MaxEngineRanks)
-            throw new ArgumentException($"--replicas, --decode-replicas and --dp make {ranks:N0} engine ranks ((replicas + decode replicas) × dp); at most {Entities.EngineLimits.MaxEngineRanks:N0}.");
-        int prefillRanks = options.Replicas * spec.DataParallel;
-        int total = (int)ranks;
-        _replicas = new ReplicaState[total];
-        _schedulers = new IReplicaScheduler[total];
-        _exec = new IExecutionTimeModel[total];
-        _group = new int[total][];
-        for (int i = 0; i < total; i++)
-        {
-            bool decode = i >= prefillRanks;
-            var s = decode ? decodeSpec : spec;
-            var role = !options.Disaggregated ? ReplicaRole.Mixed : decode ? ReplicaRole.Decode : ReplicaRole.Prefill;
-            _replicas[i] = new ReplicaState(i, s, Memory.KvCacheManagers.For(s), role);
-            _schedulers[i] = ReplicaSchedulers.Registry.Create(s.Scheduler, s);
-            _exec[i] = decode ? decodeExec : exec; // stateless and immutable: shared
-            // MoE DP ranks exchange tokens in every MoE layer, so they step together; dense DP ranks are independent.
-            int dp = s.DataParallel, first = decode ? prefillRanks + (i - prefillRanks) / dp * dp : i / dp * dp;
-            _group[i] = dp > 1 && s.Model.IsMoe ? Enumerable.Range(first, dp).ToArray() : [i];
-        }
-        _entry = _replicas[..prefillRanks];
-        _router = GlobalSchedulers.Registry.Create(options.Router, new RouterContext(prefillRanks, options.Seed));
+        _events = new EventQueue();
+        var layout = RankLayout.Build(options);
+        _replicas = layout.Replicas;
+        _schedulers = layout.Schedulers;
+        _exec = layout.ExecutionTime;
+        _group = layout.Groups;
+        _entry = _replicas[..layout.EntryRanks];
+        _router = GlobalSchedulers.Registry.Create(options.Router, new RouterContext(layout.EntryRanks, options.Seed));
         Random = new SimRandom(options.Seed);
         Metrics = new SimulationMetrics { TimeSeriesInterval = options.TimeSeriesIntervalSeconds };
+        _stepping = BuildStepping();
+        _handoff = new KvHandoff(this);
+        _outputs = new StepOutputs(this, _handoff);
         WireReplicas();
     }
 
@@ -93,9 +82,7 @@ public sealed class Simulator
         _schedulers = source._schedulers.Select(s => s.Clone()).ToArray();
         _exec = source._exec;
         _router = source._router.Clone();
-        foreach (var (ev, key) in source._events.UnorderedItems)
-            _events.Enqueue(ev.Request is null ? ev : ev with { Request = Map(ev.Request) }, key);
-        _seq = source._seq;
+        _events = new EventQueue(source._events, Map);
         _nextId = source._nextId;
         _source = source._source?.Clone();
         _sourcePending = source._sourcePending is null ? null : Map(source._sourcePending);
@@ -103,6 +90,9 @@ public sealed class Simulator
         Now = source.Now;
         Random = source.Random.Clone();
         Metrics = source.Metrics.Clone();
+        _stepping = BuildStepping();
+        _handoff = new KvHandoff(this);
+        _outputs = new StepOutputs(this, _handoff);
         WireReplicas();
     }
 
@@ -117,16 +107,30 @@ public sealed class Simulator
     /// <summary>The execution-time model replica <paramref name="replica"/> steps with (run headers name it).</summary>
     public IExecutionTimeModel ExecutionTimeOf(int replica) => _exec[replica];
     public IWorkloadSource? Workload => _source;
-    public int PendingEvents => _events.Count;
     /// <summary>Time of the next event, or null when nothing is scheduled.</summary>
-    public double? NextEventTime => _events.TryPeek(out _, out var k) ? k.Time : null;
-    public bool IsIdle => _events.Count == 0;
+    public double? NextEventTime => _events.TryPeek(out var k) ? k.Time : null;
 
     /// <summary>Per-request callbacks (not carried over by <see cref="Clone"/>).</summary>
-    public ISimulationObserver? Observer
+    public ISimulationObserver? Observer { get; set; }
+
+    /// <summary>Engine steps advanced inside decode runs rather than as events of their own (tests and benchmarks check the skip happens).</summary>
+    internal long SkippedSteps { get; set; }
+
+    /// <summary>Replicas that take new requests (the prefill pool's ranks come first when disaggregated).</summary>
+    internal int EntryCount => _entry.Length;
+
+    private ReplicaStepping[] BuildStepping()
     {
-        get => _observer;
-        set => _observer = value;
+        var stepping = new ReplicaStepping[_replicas.Length];
+        var serial = _serial = new SerialStepping(this);
+        for (int i = 0; i < stepping.Length; i++)
+        {
+            var g = _group[i];
+            if (g.Length > 1) stepping[i] = g[0] == i ? new LockstepGroupStepping(this, g) : stepping[g[0]];
+            else if (_replicas[i].Spec.PipelineParallel > 1) stepping[i] = new PipelineStepping(this);
+            else stepping[i] = serial;
+        }
+        return stepping;
     }
 
     private void WireReplicas()
@@ -136,9 +140,9 @@ public sealed class Simulator
             r.OnPreempted = req =>
             {
                 Metrics.Preemptions++;
-                _observer?.OnPreempted(req, Now);
+                Observer?.OnPreempted(req, Now);
             };
-            r.OnFirstScheduled = req => _observer?.OnScheduled(req, Now);
+            r.OnFirstScheduled = req => Observer?.OnScheduled(req, Now);
         }
     }
 
@@ -147,7 +151,7 @@ public sealed class Simulator
     {
         if (spec.ArrivalTime < Now) throw new ArgumentException($"Cannot submit a request at t={spec.ArrivalTime} s: the simulation is already at t={Now} s.");
         var r = NewRequest(spec);
-        _events.Enqueue(new SimEvent(EventKind.Arrival, -1, r), new EventKey(spec.ArrivalTime, EventKind.Arrival, _seq++));
+        _events.Enqueue(EventKind.Arrival, spec.ArrivalTime, -1, r);
         return r;
     }
 
@@ -165,14 +169,14 @@ public sealed class Simulator
                 _replicas[r.Replica].Remove(r);
                 break;
             case RequestStatus.Transferring:
-                // Its KV is still on the prefill replica until the transfer lands; HandleTransferDone frees it then.
+                // Its KV is still on the prefill replica until the transfer lands; the hand-off frees it then.
                 break;
         }
         bool pending = r.Status == RequestStatus.Pending;
         r.Status = RequestStatus.Aborted;
         r.FinishTime = Now;
         Metrics.Aborted++;
-        if (!pending) _observer?.OnAborted(r, Now);
+        if (!pending) Observer?.OnAborted(r, Now);
         // A slot or blocks came free: an idle replica may now admit what waits.
         if (r.Replica >= 0) RequestWake(_replicas[r.Replica]);
         return true;
@@ -205,7 +209,7 @@ public sealed class Simulator
         Priority = s.Priority, PrefixHashes = s.PrefixHashes, TokenIds = s.TokenIds, ExternalCachedTokens = s.ExternalCachedTokens,
     };
 
-    private void PullSource()
+    internal void PullSource()
     {
         if (_source is null || _sourcePending is not null) return;
         if (!_source.TryNext(Now, Random, out var spec)) return;
@@ -213,20 +217,32 @@ public sealed class Simulator
         _sourcePending = Submit(spec);
     }
 
-    /// <summary>Processes the next event; false when there is none.</summary>
+    /// <summary>Processes the next event; false when there is none. A single step never skips decode steps.</summary>
     public bool Step()
     {
-        if (!_events.TryDequeue(out var ev, out var key)) return false;
-        if (Metrics.TimeSeriesInterval > 0) SampleUntil(key.Time);
+        _skipLimit = double.NaN;
+        return Next();
+    }
+
+    private bool Next()
+    {
+        if (!_events.TryPeek(out var key)) return false;
+        var ev = _events.Dequeue(key);
+        if (Metrics.TimeSeriesInterval > 0 && key.Time >= _nextSample)
+        {
+            // A sample reads every replica: decode runs (all of them before the sample) are applied first.
+            SettleAll(key.Time);
+            SampleUntil(key.Time);
+        }
         Now = key.Time;
         switch (ev.Kind)
         {
             case EventKind.Arrival: HandleArrival(ev.Request!); break;
-            case EventKind.StepEnd: HandleStepEnd(_replicas[ev.Replica]); break;
-            case EventKind.TransferDone: HandleTransferDone(ev.Request!); break;
+            case EventKind.StepEnd: _stepping[ev.Replica].End(_replicas[ev.Replica]); break;
+            case EventKind.TransferDone: _handoff.Land(ev.Request!); break;
             default:
                 _replicas[ev.Replica].WakePending = false;
-                StartStep(_replicas[ev.Replica]);
+                _stepping[ev.Replica].Start(_replicas[ev.Replica]);
                 break;
         }
         return true;
@@ -235,7 +251,11 @@ public sealed class Simulator
     /// <summary>Processes every event up to and including <paramref name="time"/>, then sets the clock to it.</summary>
     public void AdvanceTo(double time)
     {
-        while (_events.TryPeek(out _, out var k) && k.Time <= time) Step();
+        _skipLimit = time;
+        while (_events.TryPeek(out var k) && k.Time <= time) Next();
+        _skipLimit = double.NaN;
+        // Decode runs end by the target (a step ending at it included): the driver reads the state next.
+        SettleAll(double.PositiveInfinity);
         if (time > Now)
         {
             if (Metrics.TimeSeriesInterval > 0) SampleUntil(time);
@@ -247,14 +267,56 @@ public sealed class Simulator
     public void Run(CancellationToken cancellation = default)
     {
         int n = 0;
-        while (Step())
+        _skipLimit = double.PositiveInfinity;
+        try
         {
-            if ((++n & 0xFFFF) == 0) cancellation.ThrowIfCancellationRequested();
+            while (Next())
+            {
+                if ((++n & 0xFFFF) == 0) cancellation.ThrowIfCancellationRequested();
+            }
+        }
+        finally
+        {
+            // Runs may reach past the last event taken: they are settled to now, the rest booked as events.
+            _skipLimit = double.NaN;
+            SettleAll(Now);
+        }
+    }
+
+    /// <summary>
+    /// Processes up to <paramref name="events"/> events as <see cref="Run"/> does (decode runs included, so a step
+    /// inside a run is not an event), for drivers that show progress between batches; false when none is left.
+    /// </summary>
+    public bool RunEvents(int events)
+    {
+        _skipLimit = double.PositiveInfinity;
+        try
+        {
+            for (int i = 0; i < events; i++)
+                if (!Next()) return false;
+            return true;
+        }
+        finally
+        {
+            // Runs may reach past the last event taken: they are settled to now, the rest booked as events.
+            _skipLimit = double.NaN;
+            SettleAll(Now);
         }
     }
 
     /// <summary>An independent copy of the whole simulation (state, clock, random stream, metrics, workload).</summary>
-    public Simulator Clone() => new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance));
+    public Simulator Clone()
+    {
+        SettleAll(Now);
+        return new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance));
+    }
+
+    /// <summary>Applies every pending decode run's steps that ended before <paramref name="time"/> (<see cref="DecodeRun"/>).</summary>
+    private void SettleAll(double time)
+    {
+        foreach (var r in _replicas)
+            if (ReferenceEquals(_stepping[r.Index], _serial)) _serial.Settle(r, time);
+    }
 
     private void HandleArrival(Request r)
     {
@@ -271,52 +333,61 @@ public sealed class Simulator
         {
             r.Status = RequestStatus.Rejected;
             Metrics.Rejected++;
-            _observer?.OnRejected(r, Now, r.PromptTokens < 1 || r.OutputTokens < 1
+            Observer?.OnRejected(r, Now, r.PromptTokens < 1 || r.OutputTokens < 1
                 ? "prompt and output must each be at least 1 token"
                 : $"this model's maximum context length is {maxLen} tokens; the request asks for {r.PromptTokens + r.OutputTokens} ({r.PromptTokens} prompt + {r.OutputTokens} output)");
             PullSource();
             return;
         }
+        // Routing may read what decode runs change; the chosen replica is read and changed below in any case.
+        if (_router.ReadsDecodeProgress) SettleAll(Now);
         int idx = _router.Route(r, _entry);
         var replica = _replicas[idx];
+        _serial.Settle(replica, Now);
         r.Replica = idx;
         r.Status = RequestStatus.Waiting;
         r.QueuedTime = replica.Busy ? Math.Max(Now, replica.StepEnd) : Now;
         replica.Waiting.PushBack(r);
         Metrics.PromptTokens += r.PromptTokens;
-        _observer?.OnArrived(r, Now);
+        Observer?.OnArrived(r, Now);
         RequestWake(replica);
         PullSource();
     }
 
-    /// <summary>Schedules and starts a step on an idle replica; with async scheduling, also schedules the step after it.</summary>
-    private void StartStep(ReplicaState replica)
+    /// <summary>Applies the outputs of <paramref name="replica"/>'s step that just ended (<see cref="StepOutputs"/>).</summary>
+    internal void ApplyOutputs(ReplicaState replica) => _outputs.Apply(replica);
+
+    /// <summary>
+    /// How far a replica may run decode steps in one go from now (<see cref="DecodeRun"/>): NaN when it must step one
+    /// event at a time (a single <see cref="Step"/>, <c>--exact-steps</c>, an observer that wants every step, P/D
+    /// hand-offs, a workload whose arrivals depend on finishes), else the limit a run's step ends may reach (the target
+    /// of <see cref="AdvanceTo"/>, inclusive) and a horizon they must stay before: the next time-series sample, and,
+    /// when the router reads decode progress, the next arrival. Other arrivals settle the replica they are routed to.
+    /// </summary>
+    internal (double Limit, double Horizon) SkipWindow()
     {
-        if (_group[replica.Index].Length > 1)
-        {
-            // Another rank's wake-up already started the group's step: this rank joins the next one.
-            if (!_replicas[_group[replica.Index][0]].Stepping) StartGroup(_group[replica.Index]);
-            return;
-        }
-        if (replica.Spec.PipelineParallel > 1)
-        {
-            FillPipeline(replica);
-            return;
-        }
-        replica.Now = Now;
-        var batch = replica.Batch;
-        batch.Clear();
-        ScheduleInto(replica, batch);
-        if (batch.Count == 0)
-        {
-            replica.Busy = false;
-            return;
-        }
-        Launch(replica);
-        if (replica.Spec.AsyncScheduling) _schedulers[replica.Index].Schedule(replica, replica.Ahead);
+        if (double.IsNaN(_skipLimit) || Options.ExactSteps || Observer is { WantsEveryStep: true }
+            || Options.Disaggregated || _source is not (null or TraceFileWorkloadSource or GeneratedWorkloadSource))
+            return (double.NaN, double.NaN);
+        // A router that reads decode progress settles every replica at each arrival: runs stop there.
+        double next = _router.ReadsDecodeProgress ? _events.NextArrivalTime : double.PositiveInfinity;
+        // A time-series sample reads every replica when the first event at or after it is taken: like an arrival.
+        if (Metrics.TimeSeriesInterval > 0) next = Math.Min(next, _nextSample);
+        return (_skipLimit, next);
     }
 
-    private void ScheduleInto(ReplicaState replica, Batch batch)
+    internal IReplicaScheduler SchedulerOf(ReplicaState replica) => _schedulers[replica.Index];
+
+    /// <summary>Books a step end of <paramref name="replica"/> at <paramref name="time"/>; returns its sequence number.</summary>
+    internal long BookStepEnd(int replica, double time) => _events.Enqueue(EventKind.StepEnd, time, replica, null);
+
+    /// <summary>Withdraws a booked step end (a decode run cut short books the next step's end instead).</summary>
+    internal void CancelStepEnd(long seq) => _events.Cancel(seq);
+
+    internal void BookTransferDone(int replica, Request r, double time) =>
+        _events.Enqueue(EventKind.TransferDone, time, replica, r);
+
+    internal void ScheduleInto(ReplicaState replica, Batch batch)
     {
         // A schedule that only preempted (a request evicting itself with nothing else scheduled) leaves work behind:
         // vLLM's busy loop simply schedules again, so do the same, once per request that could still be evicted.
@@ -328,313 +399,19 @@ public sealed class Simulator
         }
     }
 
-    /// <summary>Schedules every rank of a lockstep DP group and starts them together.</summary>
-    private void StartGroup(int[] members)
+    /// <summary>A request is done: counted, reported, and its closed-loop client told (the caller pulls the next arrival).</summary>
+    internal void Finished(Request r)
     {
-        foreach (int i in members)
-        {
-            var m = _replicas[i];
-            m.Now = Now;
-            m.Batch.Clear();
-            ScheduleInto(m, m.Batch);
-        }
-        LaunchGroup(members);
-    }
-
-    /// <summary>
-    /// Runs a DP group's step. Their MoE layers see the whole group's tokens, so each rank's time is computed with the
-    /// group's token count, and the step lasts as long as the slowest rank: the others wait at the dispatch.
-    /// </summary>
-    /// <remarks>
-    /// The group's token count is vLLM's (<c>coordinate_batch_across_dp</c>): a rank with nothing to run still runs a
-    /// one-token dummy forward, and when every rank's batch fits a CUDA graph all of them are padded to the graph
-    /// size of the largest, dummy included; otherwise each keeps its own count.
-    /// </remarks>
-    private void LaunchGroup(int[] members)
-    {
-        int realTokens = 0, maxTokens = 0;
-        foreach (int i in members)
-        {
-            int t = _replicas[i].Batch.TotalTokens;
-            realTokens += t;
-            maxTokens = Math.Max(maxTokens, Math.Max(t, 1));
-        }
-        if (realTokens == 0)
-        {
-            foreach (int i in members) _replicas[i].Busy = _replicas[i].Stepping = false;
-            return;
-        }
-        _groupGraphs ??= CudaGraphPadding.For(_replicas[members[0]].Spec);
-        int groupMax, groupTokens = 0;
-        if (maxTokens <= _groupGraphs.MaxCaptureSize)
-        {
-            groupMax = _groupGraphs.Pad(maxTokens);
-            groupTokens = groupMax * members.Length;
-        }
-        else
-        {
-            groupMax = maxTokens;
-            foreach (int i in members) groupTokens += Math.Max(_replicas[i].Batch.TotalTokens, 1);
-        }
-        double dt = 0;
-        foreach (int i in members)
-        {
-            var m = _replicas[i];
-            if (m.Batch.Count == 0) continue;
-            var shape = m.Batch.Shape();
-            shape.GroupTokens = groupTokens;
-            shape.GroupMaxTokens = groupMax;
-            dt = Math.Max(dt, _exec[i].StepSeconds(shape) + CopySeconds(m));
-        }
-        foreach (int i in members)
-        {
-            var m = _replicas[i];
-            if (m.Batch.Count > 0)
-            {
-                var shape = m.Batch.Shape();
-                Metrics.RecordStep(shape, dt, m.Kv.Usage);
-                _observer?.OnStep(i, shape, Now, dt);
-                m.Steps++;
-            }
-            m.Busy = true;
-            m.Stepping = true;
-            m.StepStart = Now;
-            m.StepEnd = Now + dt;
-        }
-        _events.Enqueue(new SimEvent(EventKind.StepEnd, members[0], null), new EventKey(Now + dt, EventKind.StepEnd, _seq++));
-        if (_replicas[members[0]].Spec.AsyncScheduling)
-            foreach (int i in members) _schedulers[i].Schedule(_replicas[i], _replicas[i].Ahead);
-    }
-
-    private void HandleGroupStepEnd(int[] members)
-    {
-        foreach (int i in members) _replicas[i].Stepping = false;
-        foreach (int i in members) ApplyOutputs(_replicas[i]);
-        bool ahead = false;
-        foreach (int i in members) ahead |= _replicas[i].Ahead.Count > 0;
-        foreach (int i in members)
-        {
-            var m = _replicas[i];
-            m.Now = Now;
-            if (ahead) m.PromoteAhead();
-            else m.Batch.Clear();
-            // A rank with nothing scheduled ahead schedules now, so new work joins the group's next step.
-            if (m.Batch.Count == 0) ScheduleInto(m, m.Batch);
-        }
-        LaunchGroup(members);
-    }
-
-    /// <summary>Starts <see cref="ReplicaState.Batch"/> on the GPU now and books its end.</summary>
-    private void Launch(ReplicaState replica)
-    {
-        var batch = replica.Batch;
-        var shape = batch.Shape();
-        double dt = _exec[replica.Index].StepSeconds(shape) + CopySeconds(replica);
-        Metrics.RecordStep(shape, dt, replica.Kv.Usage);
-        _observer?.OnStep(replica.Index, shape, Now, dt);
-        replica.Busy = true;
-        replica.Steps++;
-        replica.StepStart = Now;
-        replica.StepEnd = Now + dt;
-        _events.Enqueue(new SimEvent(EventKind.StepEnd, replica.Index, null), new EventKey(Now + dt, EventKind.StepEnd, _seq++));
-    }
-
-    /// <summary>
-    /// KV copies this step's scheduling issued, which run before its forward pass: swaps in and out (vLLM V0's cache
-    /// ops) and prefix blocks fetched from the host tier.
-    /// </summary>
-    private static double CopySeconds(ReplicaState replica)
-    {
-        double seconds = 0;
-        if (replica.Kv.TakeFetchedBlocks() is > 0 and var fetched)
-        {
-            var pcie = replica.Spec.Hardware.Pcie ?? replica.Spec.Hardware.IntraNodeLink;
-            seconds += pcie.LatencySeconds + (double)fetched * replica.Spec.Memory.BlockBytes / pcie.BandwidthBytesPerSecond;
-        }
-        if (replica.PendingSwapBytes > 0 && replica.Spec.SwapLink is { } link)
-        {
-            seconds += link.LatencySeconds + replica.PendingSwapBytes / link.BandwidthBytesPerSecond;
-            replica.PendingSwapBytes = 0;
-        }
-        return seconds;
-    }
-
-    /// <summary>
-    /// Pipeline parallelism, as vLLM runs it with one batch in flight per stage. New steps are scheduled while
-    /// earlier ones are still in the pipeline, as long as fewer than PP are in flight. A step enters the first stage
-    /// once the previous one has left it (a stage lasts a PP-th of the step) and comes out a whole step later.
-    /// A request is never in two steps at once.
-    /// </summary>
-    private void FillPipeline(ReplicaState replica)
-    {
-        replica.Now = Now;
-        int pp = replica.Spec.PipelineParallel;
-        while (replica.Pipeline.Count < pp)
-        {
-            var batch = _batchPool.Count > 0 ? _batchPool.Pop() : new Batch();
-            batch.Clear();
-            ScheduleInto(replica, batch);
-            if (batch.Count == 0)
-            {
-                _batchPool.Push(batch);
-                break;
-            }
-            var shape = batch.Shape();
-            double dt = _exec[replica.Index].StepSeconds(shape) + CopySeconds(replica);
-            double start = Math.Max(Now, replica.StageFreeAt);
-            replica.StageFreeAt = start + dt / pp;
-            Metrics.RecordStep(shape, dt, replica.Kv.Usage);
-            _observer?.OnStep(replica.Index, shape, start, dt);
-            replica.Steps++;
-            replica.StepStart = start;
-            replica.StepEnd = start + dt;
-            replica.Pipeline.Add((batch, start + dt));
-            _events.Enqueue(new SimEvent(EventKind.StepEnd, replica.Index, null), new EventKey(start + dt, EventKind.StepEnd, _seq++));
-        }
-        replica.Busy = replica.Pipeline.Count > 0;
-    }
-
-    private void HandleStepEnd(ReplicaState replica)
-    {
-        if (_group[replica.Index].Length > 1)
-        {
-            HandleGroupStepEnd(_group[replica.Index]);
-            return;
-        }
-        if (replica.Spec.PipelineParallel > 1)
-        {
-            // Stages keep order: the step that finishes is the oldest in flight.
-            var (done, _) = replica.Pipeline[0];
-            replica.Pipeline.RemoveAt(0);
-            var previous = replica.SwapBatch(done);
-            ApplyOutputs(replica);
-            _batchPool.Push(replica.SwapBatch(previous));
-            FillPipeline(replica);
-            return;
-        }
-        ApplyOutputs(replica);
-        if (replica.Spec.AsyncScheduling && replica.Ahead.Count > 0)
-        {
-            // The step scheduled one ahead starts now; the next one is scheduled while it runs (vLLM's batch queue).
-            replica.Now = Now;
-            replica.PromoteAhead();
-            Launch(replica);
-            _schedulers[replica.Index].Schedule(replica, replica.Ahead);
-            return;
-        }
-        replica.Batch.Clear();
-        replica.Busy = false;
-        StartStep(replica);
-    }
-
-    /// <summary>Applies a finished step: tokens sampled, requests finished or handed off to the decode pool.</summary>
-    private void ApplyOutputs(ReplicaState replica)
-    {
-        var finished = _finishedScratch;
-        foreach (ref readonly var e in replica.Batch.Entries)
-        {
-            var r = e.Request;
-            r.InFlight--;
-            // A request preempted after this step was scheduled lost its KV: its output here is void.
-            if (e.Epoch != r.Epoch) continue;
-            if (_observer is not null && (e.Tokens > 1 || !e.Samples)) _observer.OnPrefillChunk(r, e.Tokens, Now);
-            if (!e.Samples) continue;
-            replica.TokensGenerated++;
-            r.Placeholders--;
-            r.Generated++;
-            if (replica.Role == ReplicaRole.Prefill)
-            {
-                HandOff(replica, r);
-                continue;
-            }
-            if (r.Generated == 1)
-            {
-                r.FirstTokenTime = Now;
-                replica.PromptTokensServed += r.PromptTokens;
-            }
-            else Metrics.Itl.Add(Now - r.LastTokenTime);
-            r.LastTokenTime = Now;
-            _observer?.OnToken(r, Now);
-            if (r.Generated >= r.OutputTokens)
-            {
-                r.FinishTime = Now;
-                r.Status = RequestStatus.Finished;
-                replica.Kv.Free(r);
-                finished.Add(r);
-            }
-        }
-        if (finished.Count > 0 || _handoffScratch.Count > 0)
-        {
-            _handoffScratch.Clear();
-            var running = replica.Running;
-            int w = 0;
-            for (int i = 0; i < running.Count; i++)
-                if (running[i].Status is not (RequestStatus.Finished or RequestStatus.Transferring)) running[w++] = running[i];
-            running.RemoveRange(w, running.Count - w);
-            foreach (var r in finished)
-            {
-                Metrics.RecordFinished(r);
-                _observer?.OnFinished(r, Now);
-                _source?.OnFinished(Now);
-            }
-            finished.Clear();
-            PullSource();
-        }
-    }
-
-    /// <summary>
-    /// A prefill replica sampled a request's first token. The request leaves its batch, and its prompt KV (one
-    /// rank's share per GPU, all ranks in parallel) crosses the transfer link. The token reaches the client only when
-    /// the KV lands and the decode replica takes over, as in vLLM's and llm-d's P/D disaggregation, so the transfer
-    /// shows in TTFT.
-    /// </summary>
-    private void HandOff(ReplicaState replica, Request r)
-    {
-        r.Status = RequestStatus.Transferring;
-        r.Epoch++; // a decode step already scheduled for it here is void
-        r.Placeholders = 0;
-        r.TransferredTokens = Math.Min(r.NumComputed, r.NumTokens - 1); // the prompt; the new token has no KV yet
-        _handoffScratch.Add(r);
-        var link = Options.KvTransferLink ?? replica.Spec.Hardware.InterNode ?? replica.Spec.Hardware.IntraNodeLink;
-        double bytes = (double)r.TransferredTokens * replica.Spec.Memory.BlockBytes / replica.Spec.BlockSize;
-        double seconds = link.LatencySeconds + bytes / link.BandwidthBytesPerSecond;
-        Metrics.KvTransfer.Add(seconds);
-        _events.Enqueue(new SimEvent(EventKind.TransferDone, replica.Index, r), new EventKey(Now + seconds, EventKind.TransferDone, _seq++));
-    }
-
-    private void HandleTransferDone(Request r)
-    {
-        _replicas[r.Replica].Kv.Free(r);
-        if (r.Status == RequestStatus.Aborted) return;
-        r.FirstTokenTime = Now;
-        r.LastTokenTime = Now;
-        _observer?.OnToken(r, Now);
-        if (r.Generated >= r.OutputTokens)
-        {
-            r.FinishTime = Now;
-            r.Status = RequestStatus.Finished;
-            Metrics.RecordFinished(r);
-            _observer?.OnFinished(r, Now);
-            _source?.OnFinished(Now);
-            PullSource();
-            return;
-        }
-        // The decode pool's least-loaded replica takes it.
-        ReplicaState target = _replicas[_entry.Length];
-        for (int i = _entry.Length + 1; i < _replicas.Length; i++)
-            if (_replicas[i].Outstanding < target.Outstanding) target = _replicas[i];
-        r.Replica = target.Index;
-        r.NumComputed = 0;
-        r.Status = RequestStatus.Waiting;
-        target.Waiting.PushBack(r);
-        RequestWake(target);
+        Metrics.RecordFinished(r);
+        Observer?.OnFinished(r, Now);
+        _source?.OnFinished(Now);
     }
 
     /// <summary>
     /// Wakes a replica that can start a step now: an idle one, or, with pipeline parallelism, one whose pipeline
     /// has a free slot. The wake-up sorts after every arrival at this instant, so they join the same step.
     /// </summary>
-    private void RequestWake(ReplicaState replica)
+    internal void RequestWake(ReplicaState replica)
     {
         bool canStart = replica.Spec.PipelineParallel > 1
             ? replica.Pipeline.Count < replica.Spec.PipelineParallel && !replica.WakePending
@@ -642,7 +419,7 @@ public sealed class Simulator
         if (!canStart) return;
         replica.Busy = true;
         replica.WakePending = true;
-        _events.Enqueue(new SimEvent(EventKind.Wake, replica.Index, null), new EventKey(Now, EventKind.Wake, _seq++));
+        _events.Enqueue(EventKind.Wake, Now, replica.Index, null);
     }
 
     private void SampleUntil(double time)

@@ -164,5 +164,6 @@ public sealed record BenchValidation
     private sealed class FinishCollector(Action<Request> onFinished) : ISimulationObserver
     {
         public void OnFinished(Request r, double now) => onFinished(r);
+        public bool WantsEveryStep => false;
     }
 }

@@ -7,6 +7,9 @@ public sealed class LeastOutstandingGlobalScheduler : IGlobalScheduler
 {
     public string Name => "least-outstanding";
 
+    /// <summary>Queue lengths only, which decode steps do not change.</summary>
+    public bool ReadsDecodeProgress => false;
+
     public int Route(Request request, IReadOnlyList<ReplicaState> replicas)
     {
         int best = 0;

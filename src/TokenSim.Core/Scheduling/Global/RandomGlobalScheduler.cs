@@ -14,6 +14,9 @@ public sealed class RandomGlobalScheduler : IGlobalScheduler
 
     public string Name => "random";
 
+    /// <summary>It reads no replica.</summary>
+    public bool ReadsDecodeProgress => false;
+
     public int Route(Request request, IReadOnlyList<ReplicaState> replicas) => _random.NextInt(0, replicas.Count - 1);
 
     public IGlobalScheduler Clone() => new RandomGlobalScheduler(_random.Clone());

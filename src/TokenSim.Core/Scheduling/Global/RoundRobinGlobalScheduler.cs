@@ -9,6 +9,9 @@ public sealed class RoundRobinGlobalScheduler : IGlobalScheduler
 
     public string Name => "round-robin";
 
+    /// <summary>It reads no replica.</summary>
+    public bool ReadsDecodeProgress => false;
+
     public int Route(Request request, IReadOnlyList<ReplicaState> replicas) => (int)(_next++ % replicas.Count);
 
     public IGlobalScheduler Clone() => new RoundRobinGlobalScheduler { _next = _next };

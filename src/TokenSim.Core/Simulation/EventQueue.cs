@@ -1,0 +1,61 @@
+namespace TokenSim.Core.Simulation;
+
+/// <summary>
+/// The simulator's pending events, ordered by (time, kind, sequence) so ties break the same way every run.
+/// Arrivals are kept apart from the other events, so a replica in a decode run can see the next moment a router
+/// may look at it; both share one sequence, so the merged order is that of a single queue. Step ends withdrawn by
+/// a decode run cut short are skipped when they come up.
+/// </summary>
+internal sealed class EventQueue
+{
+    private readonly PriorityQueue<SimEvent, EventKey> _events = new();
+    private readonly PriorityQueue<SimEvent, EventKey> _arrivals = new();
+    private readonly HashSet<long> _cancelled = [];
+    private long _seq;
+
+    public EventQueue() { }
+
+    /// <summary>A copy with every request mapped to its clone.</summary>
+    public EventQueue(EventQueue source, Func<Request, Request> map)
+    {
+        foreach (var (ev, key) in source._events.UnorderedItems)
+            _events.Enqueue(ev.Request is null ? ev : ev with { Request = map(ev.Request) }, key);
+        foreach (var (ev, key) in source._arrivals.UnorderedItems)
+            _arrivals.Enqueue(ev with { Request = map(ev.Request!) }, key);
+        _cancelled = [.. source._cancelled];
+        _seq = source._seq;
+    }
+
+    /// <summary>Queues an event of <paramref name="kind"/> at <paramref name="time"/>; returns its sequence number.</summary>
+    public long Enqueue(EventKind kind, double time, int replica, Request? request)
+    {
+        long seq = _seq++;
+        var queue = kind == EventKind.Arrival ? _arrivals : _events;
+        queue.Enqueue(new SimEvent(kind, replica, request), new EventKey(time, kind, seq));
+        return seq;
+    }
+
+    /// <summary>Withdraws the step end booked with sequence number <paramref name="seq"/>.</summary>
+    public void Cancel(long seq) => _cancelled.Add(seq);
+
+    /// <summary>Time of the next arrival, or +∞.</summary>
+    public double NextArrivalTime => _arrivals.TryPeek(out _, out var a) ? a.Time : double.PositiveInfinity;
+
+    /// <summary>The next event's key; false when none is left.</summary>
+    public bool TryPeek(out EventKey key)
+    {
+        bool any;
+        while ((any = _events.TryPeek(out _, out key)) && key.Kind == EventKind.StepEnd && _cancelled.Count > 0 && _cancelled.Remove(key.Seq))
+            _events.Dequeue();
+        if (_arrivals.TryPeek(out _, out var a) && (!any || a.CompareTo(key) < 0))
+        {
+            key = a;
+            return true;
+        }
+        return any;
+    }
+
+    /// <summary>Takes the event <see cref="TryPeek"/> just returned <paramref name="key"/> for.</summary>
+    public SimEvent Dequeue(in EventKey key) =>
+        key.Kind == EventKind.Arrival && _arrivals.TryPeek(out _, out var a) && a == key ? _arrivals.Dequeue() : _events.Dequeue();
+}
