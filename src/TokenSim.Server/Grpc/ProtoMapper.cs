@@ -6,12 +6,14 @@ namespace TokenSim.Server.Grpc;
 /// <summary>Converts between the public contract's messages and the twin's records.</summary>
 internal static class ProtoMapper
 {
-    /// <summary>The event as the twin applies it, or why it cannot be (a missing payload or timestamp).</summary>
+    /// <summary>
+    /// The event as the twin applies it, or why the contract's message cannot be one (no payload, a timestamp outside
+    /// protobuf's range). A missing timestamp becomes NaN, which <see cref="TwinEventRules"/> refuses with the rest.
+    /// </summary>
     public static (TwinEvent? Event, string? Problem) FromProto(Event e)
     {
-        if (e.ProducedAt is null) return (null, "produced_at is missing");
-        if (ProductionTime.CheckProtobuf(e.ProducedAt.Seconds, e.ProducedAt.Nanos) is { } outside) return (null, outside);
-        double t = e.ProducedAt.Seconds + e.ProducedAt.Nanos / 1e9;
+        if (e.ProducedAt is { } at && ProductionTime.CheckProtobuf(at.Seconds, at.Nanos) is { } outside) return (null, outside);
+        double t = e.ProducedAt is { } time ? time.Seconds + time.Nanos / 1e9 : double.NaN;
         var baseEvent = new TwinEvent { EventId = e.EventId, Replica = e.Replica, TimeSeconds = t, Kind = TwinEventKind.EngineSnapshot };
         TwinEvent? twin = e.PayloadCase switch
         {

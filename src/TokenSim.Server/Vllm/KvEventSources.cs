@@ -1,7 +1,6 @@
 using TokenSim.Server.Sources;
 using TokenSim.Server.Metrics;
 using TokenSim.Twin.Abstractions;
-using TokenSim.Twin.Grains;
 using TokenSim.Twin.Kv;
 
 namespace TokenSim.Server.Vllm;
@@ -10,7 +9,7 @@ namespace TokenSim.Server.Vllm;
 /// One KV-event subscriber per replica whose sources-file target has <c>kv_events</c>, started with the server: each
 /// hands its ordered batches to the replica grain's mirror.
 /// </summary>
-internal sealed class KvEventSources(SourcesConfig sources, IGrainFactory grains, KvEventMetrics metrics, ILogger<KvEventSources> log) : IHostedService
+internal sealed partial class KvEventSources(SourcesConfig sources, IGrainFactory grains, KvEventMetrics metrics, ILogger<KvEventSources> log) : IHostedService
 {
     private readonly List<KvEventSubscriber> _subscribers = [];
 
@@ -22,14 +21,14 @@ internal sealed class KvEventSources(SourcesConfig sources, IGrainFactory grains
             if (target.KvEvents is not { } options) continue;
             string name = deployment.Name;
             int index = target.Replica;
-            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(name, index));
+            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaGrainKey.Of(name, index));
             var sub = new KvEventSubscriber(options,
                 async batches => metrics.SetMirror(name, index, await grain.ApplyKvEventsAsync(batches)),
-                line => log.LogWarning("{Deployment}/{Replica}: {Line}", name, index, line),
+                line => LogProblem(name, index, line),
                 metrics.Track(name, index));
             _subscribers.Add(sub);
             await sub.Started;
-            log.LogInformation("{Deployment}/{Replica}: KV events from {Endpoint} ({Mode}), replay {Replay}", name, index, options.Endpoint, options.Bind ? "bound" : "connected", options.ReplayEndpoint ?? "none");
+            LogStarted(name, index, options.Endpoint, options.Bind ? "bound" : "connected", options.ReplayEndpoint ?? "none");
         }
     }
 
@@ -38,4 +37,10 @@ internal sealed class KvEventSources(SourcesConfig sources, IGrainFactory grains
         foreach (var s in _subscribers) await s.DisposeAsync();
         _subscribers.Clear();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Deployment}/{Replica}: {Line}")]
+    private partial void LogProblem(string deployment, int replica, string line);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Deployment}/{Replica}: KV events from {Endpoint} ({Mode}), replay {Replay}")]
+    private partial void LogStarted(string deployment, int replica, string endpoint, string mode, string replay);
 }

@@ -22,8 +22,6 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
 {
     private ReplicaLive? _live;
 
-    public static string Key(string deployment, int replica) => $"{deployment}/{replica}";
-
     /// <summary>The real prefix cache as the replica's KV events describe it (not persisted: the events rebuild it).</summary>
     private readonly Kv.KvCacheMirror _mirror = new();
 
