@@ -64,31 +64,19 @@ public sealed class TwinSink(IGrainFactory grains, TokenSimMetrics metrics)
     }
 
     /// <summary>
-    /// Counted per (type, outcome) rather than per event: a span export holds hundreds of events of one type, and an
-    /// outcome has four kinds.
+    /// Counted per (type, outcome) rather than per event: a span export holds hundreds of events of one type, and a
+    /// batch holds few types.
     /// </summary>
     private void CountEvents(string deployment, TwinEvent[] events, EventOutcome[] outcomes)
     {
-        Span<int> counts = stackalloc int[Kinds * Outcomes];
-        for (int i = 0; i < events.Length; i++) counts[(int)events[i].Kind * Outcomes + (int)outcomes[i].Kind]++;
-        for (int k = 0; k < counts.Length; k++)
-            if (counts[k] > 0) metrics.CountEvent(deployment, TypeLabel((TwinEventKind)(k / Outcomes)), (EventOutcomeKind)(k % Outcomes), counts[k]);
+        var counts = new List<(string Type, EventOutcomeKind Outcome, int Count)>();
+        for (int i = 0; i < events.Length; i++)
+        {
+            var key = (events[i].PayloadName, outcomes[i].Kind);
+            int k = counts.FindIndex(c => (c.Type, c.Outcome) == key);
+            if (k < 0) counts.Add((key.PayloadName, key.Kind, 1));
+            else counts[k] = counts[k] with { Count = counts[k].Count + 1 };
+        }
+        foreach (var (type, outcome, count) in counts) metrics.CountEvent(deployment, type, outcome, count);
     }
-
-    private static readonly int Kinds = Enum.GetValues<TwinEventKind>().Length, Outcomes = Enum.GetValues<EventOutcomeKind>().Length;
-
-    /// <summary>The <c>type</c> label of <c>tokensim_events_ingested_total</c>: the contract's payload field name.</summary>
-    public static string TypeLabel(TwinEventKind kind) => kind switch
-    {
-        TwinEventKind.RequestArrived => "request_arrived",
-        TwinEventKind.RequestScheduled => "request_scheduled",
-        TwinEventKind.FirstToken => "first_token",
-        TwinEventKind.TokensProgress => "tokens_progress",
-        TwinEventKind.RequestFinished => "request_finished",
-        TwinEventKind.RequestAborted => "request_aborted",
-        TwinEventKind.RequestPreempted => "request_preempted",
-        TwinEventKind.EngineSnapshot => "engine_snapshot",
-        TwinEventKind.RequestObserved => "request_observed",
-        _ => "none",
-    };
 }

@@ -1,4 +1,5 @@
 using TokenSim.Core.Entities;
+using TokenSim.Twin.Abstractions.Events;
 
 namespace TokenSim.Twin.Abstractions;
 
@@ -28,19 +29,19 @@ public sealed class TwinEventRules(string deployment, int replicas, int maxModel
     {
         // The contract's missing timestamp arrives as NaN: no other field can say it was left out.
         if (!double.IsFinite(e.TimeSeconds)) return double.IsNaN(e.TimeSeconds) ? "produced_at is missing" : "produced_at is not a finite time";
-        return e.Kind switch
+        return e switch
         {
-            TwinEventKind.EngineSnapshot => CheckSnapshot(e),
-            _ when string.IsNullOrEmpty(e.RequestId) || e.RequestId.Length > MaxRequestIdLength => $"request_id must be 1 to {MaxRequestIdLength} characters",
-            TwinEventKind.RequestArrived => CheckArrived(e),
-            TwinEventKind.RequestObserved => CheckObserved(e),
-            TwinEventKind.RequestFinished when e.OutputTokens < 1 => $"request_finished.output_tokens must be at least 1 (got {e.OutputTokens})",
-            TwinEventKind.TokensProgress when e.OutputTokens < 1 => $"tokens_progress.output_tokens must be at least 1 (got {e.OutputTokens})",
+            EngineSnapshotTaken snapshot => CheckSnapshot(snapshot),
+            RequestEvent { RequestId: var id } when string.IsNullOrEmpty(id) || id.Length > MaxRequestIdLength => $"request_id must be 1 to {MaxRequestIdLength} characters",
+            RequestArrived arrived => CheckArrived(arrived),
+            RequestObserved observed => CheckObserved(observed),
+            RequestFinished { OutputTokens: < 1 } f => $"request_finished.output_tokens must be at least 1 (got {f.OutputTokens})",
+            TokensProduced { OutputTokens: < 1 } p => $"tokens_progress.output_tokens must be at least 1 (got {p.OutputTokens})",
             _ => null,
         };
     }
 
-    private static string? CheckSnapshot(TwinEvent e)
+    private static string? CheckSnapshot(EngineSnapshotTaken e)
     {
         if (e.Running < 0 || e.Waiting < 0) return $"engine_snapshot: running and waiting must not be negative (got {e.Running}, {e.Waiting})";
         if (e.KvCacheUsage is { } kv && !(kv >= 0 && kv <= 1)) return $"engine_snapshot.kv_cache_usage must be a fraction in [0, 1] (got {kv})";
@@ -48,7 +49,7 @@ public sealed class TwinEventRules(string deployment, int replicas, int maxModel
         return null;
     }
 
-    private string? CheckArrived(TwinEvent e)
+    private string? CheckArrived(RequestArrived e)
     {
         if (e.PromptTokens < 1) return $"request_arrived.prompt_tokens must be at least 1 (got {e.PromptTokens})";
         if (e.MaxTokens < 1) return $"request_arrived.max_tokens must be at least 1 (got {e.MaxTokens})";
@@ -61,7 +62,7 @@ public sealed class TwinEventRules(string deployment, int replicas, int maxModel
         return null;
     }
 
-    private static string? CheckObserved(TwinEvent e)
+    private static string? CheckObserved(RequestObserved e)
     {
         if (e.PromptTokens < 1) return $"request_observed.prompt_tokens must be at least 1 (got {e.PromptTokens})";
         if (e.OutputTokens < 0) return $"request_observed.output_tokens must not be negative (got {e.OutputTokens})";

@@ -166,7 +166,7 @@ public sealed partial class DeploymentTwinGrain(
         var calls = byReplica.Select(kv =>
         {
             var batch = new TwinEvent[kv.Value.Count];
-            for (int k = 0; k < batch.Length; k++) batch[k] = events[kv.Value[k]] with { TimeSeconds = events[kv.Value[k]].TimeSeconds - zero };
+            for (int k = 0; k < batch.Length; k++) batch[k] = events[kv.Value[k]];
             var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaGrainKey.Of(spec.Name, kv.Key));
             return grain.ApplyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, kv.Key, zero), batch);
         }).ToArray();

@@ -1,12 +1,15 @@
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 
 namespace TokenSim.Twin.Shadow;
 
 /// <summary>Keeping the simulation in step with production: what each applied event does to it and to the records.</summary>
 public sealed partial class ReplicaShadow
 {
-    private void Arrive(TwinEvent e, double t)
+    /// <param name="at">The event's time on the simulation's clock.</param>
+    /// <param name="t">The time it is applied at: <paramref name="at"/>, or the clock when that is later.</param>
+    private void Arrive(RequestArrived e, double at, double t)
     {
         var spec = _sim.Options.Replica;
         // The live simulation runs a request until production says it finished (or to max_tokens): its true length
@@ -15,15 +18,15 @@ public sealed partial class ReplicaShadow
         int[]? ids = e.PromptTokenIds;
         int? realHit = null;
         if (ids is not null && Mirror is { Live: true } mirror)
-            realHit = mirror.CachedLeadingBlocks(ids, spec.BlockSize, OriginUnixSeconds + e.TimeSeconds) * spec.BlockSize;
+            realHit = mirror.CachedLeadingBlocks(ids, spec.BlockSize, OriginUnixSeconds + at) * spec.BlockSize;
         var live = _sim.Submit(new RequestSpec(t, e.PromptTokens, liveOutput, PrefixHashes: FoldHashes(e.PrefixBlockHashes), TokenIds: ids, ExternalCachedTokens: realHit));
         _sim.AdvanceTo(t);
         _predictions.BeforeArrival(t);
         int predictedOutput = Predictor.Predict(liveOutput);
         var tracked = new ShadowRequest(new RequestAccuracy
         {
-            Replica = Replica, RequestId = e.RequestId!, PromptTokens = e.PromptTokens, MaxTokens = e.MaxTokens,
-            ArrivalSeconds = e.TimeSeconds, PredictedOutputTokens = predictedOutput, RealCachedPromptTokens = realHit,
+            Replica = Replica, RequestId = e.RequestId, PromptTokens = e.PromptTokens, MaxTokens = e.MaxTokens,
+            ArrivalSeconds = at, PredictedOutputTokens = predictedOutput, RealCachedPromptTokens = realHit,
         }, live) { FrontendArrival = e.FrontendArrival };
         _records.Add(tracked);
         _predictions.Observe(t, e.PromptTokens, liveOutput);
@@ -32,26 +35,26 @@ public sealed partial class ReplicaShadow
         if (!_restoring) _predictions.Add(tracked, live, t, predictedOutput);
     }
 
-    private void FirstToken(TwinEvent e)
+    private void FirstToken(FirstTokenProduced e, double at)
     {
-        var r = _records.Get(e.RequestId!);
-        r.FirstTokenSeconds = e.TimeSeconds;
-        r.Record = r.Record with { ObservedTtftSeconds = e.TimeSeconds - r.Record.ArrivalSeconds };
+        var r = _records.Get(e.RequestId);
+        r.FirstTokenSeconds = at;
+        r.Record = r.Record with { ObservedTtftSeconds = at - r.Record.ArrivalSeconds };
     }
 
-    private void Finish(TwinEvent e)
+    private void Finish(RequestFinished e, double at)
     {
-        var r = _records.Get(e.RequestId!);
+        var r = _records.Get(e.RequestId);
         int n = e.OutputTokens;
         r.FinishSeen = true;
         if (r.Closed)
         {
             // Its span closed it first: the span's engine-side figures stand, the finish fills what it lacked.
-            r.Record = r.Record with { ObservedE2eSeconds = r.Record.ObservedE2eSeconds ?? e.TimeSeconds - r.Record.ArrivalSeconds };
+            r.Record = r.Record with { ObservedE2eSeconds = r.Record.ObservedE2eSeconds ?? at - r.Record.ArrivalSeconds };
             return;
         }
-        Close(r, n, e2e: e.TimeSeconds - r.Record.ArrivalSeconds,
-            tpot: n > 1 && r.FirstTokenSeconds is { } first ? (e.TimeSeconds - first) / (n - 1) : null);
+        Close(r, n, e2e: at - r.Record.ArrivalSeconds,
+            tpot: n > 1 && r.FirstTokenSeconds is { } first ? (at - first) / (n - 1) : null);
     }
 
     /// <summary>
@@ -68,15 +71,15 @@ public sealed partial class ReplicaShadow
         _records.Complete(r.Record);
     }
 
-    private void Abort(TwinEvent e)
+    private void Abort(RequestAborted e)
     {
-        var r = _records.Get(e.RequestId!);
+        var r = _records.Get(e.RequestId);
         r.Closed = true;
         r.Record = r.Record with { Aborted = true };
         _sim.Abort(r.Live!);
     }
 
-    private void Snapshot(TwinEvent e)
+    private void Snapshot(EngineSnapshotTaken e)
     {
         _snapshots.Add(e, _sim.Replicas[0]);
         // An activation replaying its log does not re-score: that would cost a forecast per second of history.
@@ -90,17 +93,17 @@ public sealed partial class ReplicaShadow
     /// twin never saw arrive is recorded as observed, without a prediction: it ran before the twin knew of it, so its
     /// prediction cannot be frozen at its arrival, and the simulation never held it, so there is nothing to drop.
     /// </summary>
-    private void Observed(TwinEvent e)
+    private void Observed(RequestObserved e, double at)
     {
         double e2e = e.E2eSeconds!.Value;
         int n = e.OutputTokens;
         double? tpot = n > 1 && e.DecodeSeconds is { } decode ? decode / (n - 1) : null;
-        if (_records.FindSpanned(e.RequestId!) is not { } r)
+        if (_records.FindSpanned(e.RequestId) is not { } r)
         {
             var record = new RequestAccuracy
             {
-                Replica = Replica, RequestId = e.RequestId!, PromptTokens = e.PromptTokens, MaxTokens = e.MaxTokens,
-                ArrivalSeconds = e.TimeSeconds - e2e, PredictedOutputTokens = 0, ArrivalObserved = false, Spans = 1,
+                Replica = Replica, RequestId = e.RequestId, PromptTokens = e.PromptTokens, MaxTokens = e.MaxTokens,
+                ArrivalSeconds = at - e2e, PredictedOutputTokens = 0, ArrivalObserved = false, Spans = 1,
                 ObservedOutputTokens = n, ObservedTtftSeconds = e.TtftSeconds, ObservedTpotSeconds = tpot, ObservedE2eSeconds = e2e,
                 ObservedQueueSeconds = e.QueueSeconds, ObservedPrefillSeconds = e.PrefillSeconds, ObservedDecodeSeconds = e.DecodeSeconds,
             };

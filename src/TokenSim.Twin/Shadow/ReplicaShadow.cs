@@ -2,6 +2,7 @@ using TokenSim.Core.Entities;
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Kv;
 
 namespace TokenSim.Twin.Shadow;
@@ -61,7 +62,10 @@ public sealed partial class ReplicaShadow
     /// that carries its prompt's token ids hits exactly the leading blocks the real cache held when it arrived.
     /// </summary>
     public KvCacheMirror? Mirror { get; set; }
-    /// <summary>Unix seconds of the deployment's clock origin, to read the mirror as of an arrival.</summary>
+    /// <summary>
+    /// Unix seconds of the deployment's clock origin: events carry production's Unix time, and the simulation's clock
+    /// starts at this origin. Zero where the events' times are already seconds since it.
+    /// </summary>
     public double OriginUnixSeconds { get; set; }
 
     public ReplicaStatus Status => _snapshots.Status(Replica, _sim.Now, _sim.Replicas[0]);
@@ -94,27 +98,28 @@ public sealed partial class ReplicaShadow
     }
 
     /// <summary>
-    /// Applies one event that has met <see cref="TwinEventRules"/>, or says why not (late, or at odds with the state);
+    /// Applies one event that has met <see cref="TwinEventRules"/>, at its time less <see cref="OriginUnixSeconds"/>, or says why not (late, or at odds with the state);
     /// an arrival's prediction waits for <see cref="PredictPending"/> (<see cref="ArrivalPredictions"/>).
     /// </summary>
     public EventOutcome ApplyDeferred(TwinEvent e)
     {
         // A request's span comes after it finished, often later than the bound: it changes no simulated past (it
         // closes the request at the clock, or records one the simulation never held), so it is never late.
-        if (e.Kind != TwinEventKind.RequestObserved && e.TimeSeconds < _sim.Now - _options.LatenessSeconds)
-            return EventOutcome.Late($"{_sim.Now - e.TimeSeconds:F3} s behind replica {Replica}'s clock; the bound is {_options.LatenessSeconds:G} s");
+        double at = e.TimeSeconds - OriginUnixSeconds;
+        if (e is not RequestObserved && at < _sim.Now - _options.LatenessSeconds)
+            return EventOutcome.Late($"{_sim.Now - at:F3} s behind replica {Replica}'s clock; the bound is {_options.LatenessSeconds:G} s");
         if (CheckState(e) is { } problem) return EventOutcome.Invalid(problem);
         // A slightly late event is applied at the clock: the simulation cannot go back.
-        double t = Math.Max(e.TimeSeconds, _sim.Now);
+        double t = Math.Max(at, _sim.Now);
         _sim.AdvanceTo(t);
-        switch (e.Kind)
+        switch (e)
         {
-            case TwinEventKind.RequestArrived: Arrive(e, t); break;
-            case TwinEventKind.FirstToken: FirstToken(e); break;
-            case TwinEventKind.RequestFinished: Finish(e); break;
-            case TwinEventKind.RequestAborted: Abort(e); break;
-            case TwinEventKind.EngineSnapshot: Snapshot(e); break;
-            case TwinEventKind.RequestObserved: Observed(e); break;
+            case RequestArrived arrived: Arrive(arrived, at, t); break;
+            case FirstTokenProduced first: FirstToken(first, at); break;
+            case RequestFinished finished: Finish(finished, at); break;
+            case RequestAborted aborted: Abort(aborted); break;
+            case EngineSnapshotTaken snapshot: Snapshot(snapshot); break;
+            case RequestObserved observed: Observed(observed, at); break;
             default: break; // scheduled, progress, preempted: checked and counted; the simulation schedules on its own
         }
         return EventOutcome.Applied;
@@ -137,8 +142,11 @@ public sealed partial class ReplicaShadow
     /// touch it), and its arrivals take the predictions logged for them instead of running clones forward.
     /// </summary>
     /// <exception cref="InvalidDataException">An event is not applied again: the log does not belong to this replica's spec.</exception>
-    public void Restore(IReadOnlyList<TwinEvent> events, IReadOnlyList<LoggedPrediction> predictions)
+    /// <param name="originUnixSeconds">The origin the events were applied at (<see cref="OriginUnixSeconds"/>).</param>
+    public void Restore(IReadOnlyList<TwinEvent> events, IReadOnlyList<LoggedPrediction> predictions, double originUnixSeconds = 0)
     {
+        double origin = OriginUnixSeconds;
+        OriginUnixSeconds = originUnixSeconds;
         _restoring = true;
         try
         {
@@ -149,6 +157,7 @@ public sealed partial class ReplicaShadow
         finally
         {
             _restoring = false;
+            OriginUnixSeconds = origin;
         }
         foreach (var p in predictions)
         {
@@ -168,20 +177,20 @@ public sealed partial class ReplicaShadow
     /// <summary>Why the event contradicts what this replica has applied, or null.</summary>
     private string? CheckState(TwinEvent e)
     {
-        if (e.Kind == TwinEventKind.EngineSnapshot) return null;
-        if (e.Kind == TwinEventKind.RequestObserved)
+        if (e is not RequestEvent { RequestId: var id }) return null;
+        if (e is RequestObserved)
         {
-            if (_records.FindSpanned(e.RequestId!) is not { } spanned) return null;
+            if (_records.FindSpanned(id) is not { } spanned) return null;
             if (spanned.Record.Spans > 0) return $"request '{spanned.Record.RequestId}' on replica {Replica} already has its span (vLLM gives each child of an n > 1 request a span of the same id)";
             if (spanned.Record.Aborted) return $"request '{spanned.Record.RequestId}' was aborted on replica {Replica}; vLLM makes no span for an aborted request";
             return null;
         }
-        var known = _records.Find(e.RequestId!);
-        if (e.Kind == TwinEventKind.RequestArrived) return known is null ? null : $"request '{e.RequestId}' already arrived on replica {Replica}";
-        if (known is null) return $"unknown request '{e.RequestId}' on replica {Replica} (no request_arrived applied for it)";
-        bool finishAfterSpan = e.Kind == TwinEventKind.RequestFinished && known.Record.Spans > 0 && !known.FinishSeen && known.Live is not null;
-        if (known.Closed && e.Kind is not TwinEventKind.RequestPreempted && !finishAfterSpan) return $"request '{e.RequestId}' has already finished or been aborted";
-        if (e.Kind == TwinEventKind.FirstToken && known.FirstTokenSeconds is not null) return $"request '{e.RequestId}' already had its first token";
+        var known = _records.Find(id);
+        if (e is RequestArrived) return known is null ? null : $"request '{id}' already arrived on replica {Replica}";
+        if (known is null) return $"unknown request '{id}' on replica {Replica} (no request_arrived applied for it)";
+        bool finishAfterSpan = e is RequestFinished && known.Record.Spans > 0 && !known.FinishSeen && known.Live is not null;
+        if (known.Closed && e is not RequestPreempted && !finishAfterSpan) return $"request '{id}' has already finished or been aborted";
+        if (e is FirstTokenProduced && known.FirstTokenSeconds is not null) return $"request '{id}' already had its first token";
         return null;
     }
 }

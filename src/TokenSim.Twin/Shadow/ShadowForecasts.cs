@@ -1,6 +1,7 @@
 using TokenSim.Core.Simulation;
 using Request = TokenSim.Core.Simulation.Request;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 
 namespace TokenSim.Twin.Shadow;
 
@@ -19,7 +20,7 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
     public void ObserveArrival(double t, int promptTokens, int maxTokens, Request simulated) => _traffic.Observe(t, promptTokens, maxTokens, simulated);
 
     /// <summary>Scores the forecasts due at a snapshot and issues the next ones.</summary>
-    public void OnSnapshot(TwinEvent e) => _scorer?.OnSnapshot(live.Now, e.Running, e.Waiting, e.KvCacheUsage, Forecast);
+    public void OnSnapshot(EngineSnapshotTaken e) => _scorer?.OnSnapshot(live.Now, e.Running, e.Waiting, e.KvCacheUsage, Forecast);
 
     /// <summary>The traffic learned from recent arrivals, at the replica's clock.</summary>
     public TrafficEstimate Traffic => _traffic.Estimate(live.Now) with

@@ -1,5 +1,6 @@
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 
 namespace TokenSim.Twin.Shadow;
 
@@ -14,7 +15,7 @@ internal sealed class SnapshotAverages
     private int _snapshots, _kvSnapshots;
     private double _obsRunningSum, _simRunningSum, _obsWaitingSum, _simWaitingSum, _simKvSum, _obsKvSum, _simKvAtObsSum;
 
-    public void Add(TwinEvent e, ReplicaState simulated)
+    public void Add(EngineSnapshotTaken e, ReplicaState simulated)
     {
         _observedRunning = e.Running;
         _observedWaiting = e.Waiting;
