@@ -1,6 +1,7 @@
 using Orleans.Serialization;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using TokenSim.Twin.Abstractions;
 
 namespace TokenSim.Twin.Storage;
 
