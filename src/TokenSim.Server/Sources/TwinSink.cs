@@ -72,10 +72,12 @@ public sealed class TwinSink(IGrainFactory grains, TokenSimMetrics metrics)
         var counts = new List<(string Type, EventOutcomeKind Outcome, int Count)>();
         for (int i = 0; i < events.Length; i++)
         {
-            var key = (events[i].PayloadName, outcomes[i].Kind);
-            int k = counts.FindIndex(c => (c.Type, c.Outcome) == key);
-            if (k < 0) counts.Add((key.PayloadName, key.Kind, 1));
-            else counts[k] = counts[k] with { Count = counts[k].Count + 1 };
+            string type = events[i].PayloadName;
+            var outcome = outcomes[i].Kind;
+            int k = 0;
+            while (k < counts.Count && !(counts[k].Outcome == outcome && counts[k].Type == type)) k++;
+            if (k == counts.Count) counts.Add((type, outcome, 1));
+            else counts[k] = (type, outcome, counts[k].Count + 1);
         }
         foreach (var (type, outcome, count) in counts) metrics.CountEvent(deployment, type, outcome, count);
     }
