@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Hosting;
 
 // What a replica grain costs in silo memory: one silo in this process (localhost clustering, the embedded in-memory
@@ -48,12 +49,12 @@ foreach (int n in sizes)
         double t = 0.25 * j;
         for (int r = 0; r < replicas; r++)
         {
-            if (j >= 2) batch.Add(Ev(name, r, j - 2, "d", t - 0.05, TwinEventKind.RequestFinished) with { OutputTokens = 16 });
-            if (j >= 1 && j <= n) batch.Add(Ev(name, r, j - 1, "f", t - 0.05, TwinEventKind.FirstToken));
+            if (j >= 2) batch.Add(new RequestFinished { EventId = Id(name, r, j - 2, "d"), Replica = r, TimeSeconds = Origin + t - 0.05, RequestId = $"r{j - 2}", OutputTokens = 16 });
+            if (j >= 1 && j <= n) batch.Add(new FirstTokenProduced { EventId = Id(name, r, j - 1, "f"), Replica = r, TimeSeconds = Origin + t - 0.05, RequestId = $"r{j - 1}" });
             if (j < n)
             {
-                batch.Add(Ev(name, r, j, "a", t, TwinEventKind.RequestArrived) with { PromptTokens = 512, MaxTokens = 64 });
-                batch.Add(Ev(name, r, j, "s", t + 0.002, TwinEventKind.RequestScheduled));
+                batch.Add(new RequestArrived { EventId = Id(name, r, j, "a"), Replica = r, TimeSeconds = Origin + t, RequestId = $"r{j}", PromptTokens = 512, MaxTokens = 64 });
+                batch.Add(new RequestScheduled { EventId = Id(name, r, j, "s"), Replica = r, TimeSeconds = Origin + t + 0.002, RequestId = $"r{j}" });
             }
         }
         var result = await deployment.IngestAsync([.. batch]);
@@ -71,10 +72,7 @@ foreach (int n in sizes)
 await host.StopAsync();
 return 0;
 
-static TwinEvent Ev(string deployment, int replica, int request, string kind, double t, TwinEventKind type) => new()
-{
-    EventId = $"{deployment}/{replica}/{request}/{kind}", Replica = replica, TimeSeconds = Origin + t, Kind = type, RequestId = $"r{request}",
-};
+static string Id(string deployment, int replica, int request, string kind) => $"{deployment}/{replica}/{request}/{kind}";
 
 static int FreePort()
 {

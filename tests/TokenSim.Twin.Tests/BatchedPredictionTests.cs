@@ -1,6 +1,7 @@
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Shadow;
 
 namespace TokenSim.Twin.Tests;
@@ -17,11 +18,11 @@ public sealed class BatchedPredictionTests
         DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 1000, MaxModelLen = 4096, MaxNumSeqs = maxNumSeqs }),
         _ => new FixedStepModel(Step), new ShadowOptions());
 
-    private static TwinEvent Arrived(string id, double t, int prompt, int maxTokens) =>
-        new() { EventId = id + "/a", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestArrived, RequestId = id, PromptTokens = prompt, MaxTokens = maxTokens };
+    private static RequestArrived Arrived(string id, double t, int prompt, int maxTokens) =>
+        new RequestArrived { EventId = id + "/a", Replica = 0, TimeSeconds = t, RequestId = id, PromptTokens = prompt, MaxTokens = maxTokens };
 
-    private static TwinEvent Finished(string id, double t, int output) =>
-        new() { EventId = id + "/d", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestFinished, RequestId = id, OutputTokens = output };
+    private static RequestFinished Finished(string id, double t, int output) =>
+        new RequestFinished { EventId = id + "/d", Replica = 0, TimeSeconds = t, RequestId = id, OutputTokens = output };
 
     private static List<RequestAccuracy> PerRequest(ReplicaShadow shadow, IEnumerable<TwinEvent> events)
     {

@@ -2,6 +2,7 @@ using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using Request = TokenSim.Core.Simulation.Request;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Shadow;
 using Xunit.Abstractions;
 
@@ -38,16 +39,14 @@ public sealed class CalibrationTests(ITestOutputHelper output)
 
     private sealed class Recorder(List<(double, int, TwinEvent)> events, Dictionary<long, int> maxTokens) : ISimulationObserver
     {
-        private static TwinEvent New(Request r, string kind, double t, TwinEventKind k) => new() { EventId = $"{r.Id}/{kind}", Replica = 0, TimeSeconds = t, Kind = k, RequestId = $"r{r.Id}" };
-
-        public void OnArrived(Request r, double now) => events.Add((now, 0, New(r, "a", now, TwinEventKind.RequestArrived) with { PromptTokens = r.PromptTokens, MaxTokens = maxTokens[r.Id] }));
+        public void OnArrived(Request r, double now) => events.Add((now, 0, new RequestArrived { EventId = $"{r.Id}/a", Replica = 0, TimeSeconds = now, RequestId = $"r{r.Id}", PromptTokens = r.PromptTokens, MaxTokens = maxTokens[r.Id] }));
 
         public void OnToken(Request r, double now)
         {
-            if (r.Generated == 1) events.Add((now, 1, New(r, "f", now, TwinEventKind.FirstToken)));
+            if (r.Generated == 1) events.Add((now, 1, new FirstTokenProduced { EventId = $"{r.Id}/f", Replica = 0, TimeSeconds = now, RequestId = $"r{r.Id}" }));
         }
 
-        public void OnFinished(Request r, double now) => events.Add((now, 2, New(r, "d", now, TwinEventKind.RequestFinished) with { OutputTokens = r.Generated }));
+        public void OnFinished(Request r, double now) => events.Add((now, 2, new RequestFinished { EventId = $"{r.Id}/d", Replica = 0, TimeSeconds = now, RequestId = $"r{r.Id}", OutputTokens = r.Generated }));
     }
 
     private static (double Early, double Late, double Calibration) TpotErrors(List<TwinEvent> events, double gain, double factor = 0.7)

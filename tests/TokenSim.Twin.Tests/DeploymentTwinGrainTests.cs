@@ -1,4 +1,5 @@
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 
 namespace TokenSim.Twin.Tests;
 
@@ -9,8 +10,8 @@ public sealed class DeploymentTwinGrainTests(ClusterFixture fixture)
 
     private const double T0 = 1_780_000_000; // Unix seconds
 
-    private static TwinEvent Arrived(string eventId, int replica, double t, string request, int prompt = 100) =>
-        new() { EventId = eventId, Replica = replica, TimeSeconds = T0 + t, Kind = TwinEventKind.RequestArrived, RequestId = request, PromptTokens = prompt, MaxTokens = 10 };
+    private static RequestArrived Arrived(string eventId, int replica, double t, string request, int prompt = 100) =>
+        new RequestArrived { EventId = eventId, Replica = replica, TimeSeconds = T0 + t, RequestId = request, PromptTokens = prompt, MaxTokens = 10 };
 
     [Fact]
     public async Task Ingest_UnregisteredDeployment_IsNotFoundAndAppliesNothing()
@@ -111,7 +112,7 @@ public sealed class DeploymentTwinGrainTests(ClusterFixture fixture)
         [
             Arrived($"c{c}/a", c % 3, 1 + c * 0.01, $"r{c}"),
             Arrived($"c{c}/bad", 9, 1 + c * 0.01, $"x{c}"),
-            new TwinEvent { EventId = $"c{c}/d", Replica = c % 3, TimeSeconds = T0 + 1.5 + c * 0.01, Kind = TwinEventKind.RequestFinished, RequestId = $"r{c}", OutputTokens = 5 },
+            new RequestFinished { EventId = $"c{c}/d", Replica = c % 3, TimeSeconds = T0 + 1.5 + c * 0.01, RequestId = $"r{c}", OutputTokens = 5 },
         ])).ToArray();
         var results = await Task.WhenAll(calls);
         foreach (var r in results)

@@ -1,3 +1,4 @@
+using TokenSim.Twin.Abstractions;
 using TokenSim.Twin.Storage;
 
 namespace TokenSim.Twin.Tests;

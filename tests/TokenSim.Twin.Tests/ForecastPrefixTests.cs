@@ -1,6 +1,7 @@
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Shadow;
 
 namespace TokenSim.Twin.Tests;
@@ -26,9 +27,9 @@ public sealed class ForecastPrefixTests
         {
             var ids = new int[SharedTokens + OwnTokens];
             for (int k = 0; k < ids.Length; k++) ids[k] = k < SharedTokens ? k + 1 : 100_000 + i * OwnTokens + k;
-            Assert.Equal(EventOutcome.Applied, shadow.ApplyDeferred(new TwinEvent
+            Assert.Equal(EventOutcome.Applied, shadow.ApplyDeferred(new RequestArrived
             {
-                EventId = $"r{i}", Replica = 0, TimeSeconds = i / 20.0, Kind = TwinEventKind.RequestArrived, RequestId = $"r{i}",
+                EventId = $"r{i}", Replica = 0, TimeSeconds = i / 20.0, RequestId = $"r{i}",
                 PromptTokens = ids.Length, MaxTokens = 10, PromptTokenIds = ids,
             }));
             if (i % 100 == 99) shadow.PredictPending();

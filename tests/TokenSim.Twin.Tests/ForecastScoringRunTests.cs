@@ -1,6 +1,7 @@
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Validation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Shadow;
 using Xunit.Abstractions;
 
@@ -20,9 +21,9 @@ public sealed class ForecastScoringRunTests(ITestOutputHelper output)
             if (tick.Running is null || tick.Waiting is null) continue;
             double t = tick.Time - run.SeriesOffset;
             if (t < 0) continue;
-            events.Add(new TwinEvent
+            events.Add(new EngineSnapshotTaken
             {
-                EventId = FormattableString.Invariant($"snapshot/{tick.Time:R}"), Replica = 0, TimeSeconds = t, Kind = TwinEventKind.EngineSnapshot,
+                EventId = FormattableString.Invariant($"snapshot/{tick.Time:R}"), Replica = 0, TimeSeconds = t, 
                 Running = (int)tick.Running.Value, Waiting = (int)tick.Waiting.Value, KvCacheUsage = tick.KvCachePct / 100,
             });
         }

@@ -1,6 +1,7 @@
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Shadow;
 
 namespace TokenSim.Twin.Tests;
@@ -24,9 +25,9 @@ public sealed class ForecastSteadyStateTests
         for (int i = 0; i < n; i++)
         {
             string id = $"r{i}";
-            Assert.Equal(EventOutcome.Applied, shadow.ApplyDeferred(new TwinEvent
+            Assert.Equal(EventOutcome.Applied, shadow.ApplyDeferred(new RequestArrived
             {
-                EventId = id, Replica = 0, TimeSeconds = i / Rate, Kind = TwinEventKind.RequestArrived, RequestId = id, PromptTokens = 16, MaxTokens = 10,
+                EventId = id, Replica = 0, TimeSeconds = i / Rate, RequestId = id, PromptTokens = 16, MaxTokens = 10,
             }));
             if (i % 100 == 99) shadow.PredictPending();
         }

@@ -1,6 +1,7 @@
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Shadow;
 
 namespace TokenSim.Twin.Tests;
@@ -18,9 +19,9 @@ public sealed class FrontendArrivalTests
         var shadow = new ReplicaShadow(0,
             DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 1000, MaxModelLen = 4096 }),
             _ => new FixedStepModel(0.010), new ShadowOptions { LatenessSeconds = 1 });
-        TwinEvent Arrived(string id, double t) => new()
+        TwinEvent Arrived(string id, double t) => new RequestArrived
         {
-            EventId = id, Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestArrived, RequestId = id, PromptTokens = 100, MaxTokens = 20,
+            EventId = id, Replica = 0, TimeSeconds = t, RequestId = id, PromptTokens = 100, MaxTokens = 20,
             FrontendArrival = frontend,
         };
         // a reaches an idle engine at 0 and its first step runs 0–10 ms; b arrives 4 ms into that step.

@@ -1,6 +1,7 @@
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Kv;
 using TokenSim.Twin.Shadow;
 
@@ -34,9 +35,10 @@ public sealed class KvMirrorShadowTests
 
     private static RequestAccuracy Predict(ReplicaShadow shadow)
     {
-        var e = new TwinEvent
+        var e = new RequestArrived
         {
-            EventId = "a", Replica = 0, TimeSeconds = 1, Kind = TwinEventKind.RequestArrived, RequestId = "r", PromptTokens = Prompt.Length, MaxTokens = 4,
+            // Production's Unix time: 1 s after the deployment's origin.
+            EventId = "a", Replica = 0, TimeSeconds = 1001, RequestId = "r", PromptTokens = Prompt.Length, MaxTokens = 4,
             PromptTokenIds = Prompt,
         };
         Assert.Equal(EventOutcome.Applied, shadow.Apply(e));
@@ -77,9 +79,9 @@ public sealed class KvMirrorShadowTests
     public void MalformedTokenIds_AreRejected()
     {
         var shadow = NewShadow(MirrorHolding(0));
-        var e = new TwinEvent
+        var e = new RequestArrived
         {
-            EventId = "a", Replica = 0, TimeSeconds = 1, Kind = TwinEventKind.RequestArrived, RequestId = "r", PromptTokens = 10, MaxTokens = 4, PromptTokenIds = [1, 2, 3],
+            EventId = "a", Replica = 0, TimeSeconds = 1, RequestId = "r", PromptTokens = 10, MaxTokens = 4, PromptTokenIds = [1, 2, 3],
         };
         var outcome = shadow.Apply(e);
         Assert.Equal(EventOutcomeKind.Invalid, outcome.Kind);

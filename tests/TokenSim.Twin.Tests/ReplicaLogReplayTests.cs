@@ -1,6 +1,7 @@
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Validation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Shadow;
 using TokenSim.Twin.Storage;
 
@@ -28,7 +29,7 @@ public sealed class ReplicaLogReplayTests
         var events = TestData.RunEvents(VllmBenchRun.Read(TestData.RunDir));
         double end = events[^1].TimeSeconds;
         for (int k = 0; k * 0.5 < end; k++)
-            events.Add(new TwinEvent { EventId = $"snap{k}", Replica = 0, TimeSeconds = k * 0.5 + 0.25, Kind = TwinEventKind.EngineSnapshot, Running = 10, Waiting = 2, KvCacheUsage = k % 2 == 0 ? 0.4 : null });
+            events.Add(new EngineSnapshotTaken { EventId = $"snap{k}", Replica = 0, TimeSeconds = k * 0.5 + 0.25, Running = 10, Waiting = 2, KvCacheUsage = k % 2 == 0 ? 0.4 : null });
         var ordered = events.OrderBy(e => e.TimeSeconds).ToList();
         return ordered.Chunk(BatchEvents).ToList();
     }
@@ -155,7 +156,7 @@ public sealed class ReplicaLogReplayTests
         Assert.InRange(s.SimulatedKvUsageMeanAtObserved!.Value, 0.001, 1);
 
         var silent = NewLive();
-        Apply(silent, [new TwinEvent { EventId = "s", Replica = 0, TimeSeconds = 1, Kind = TwinEventKind.EngineSnapshot, Running = 0, Waiting = 0 }]);
+        Apply(silent, [new EngineSnapshotTaken { EventId = "s", Replica = 0, TimeSeconds = 1, Running = 0, Waiting = 0 }]);
         Assert.Equal((1, 0), (silent.Shadow.Status.Snapshots, silent.Shadow.Status.KvSnapshots));
         Assert.Null(silent.Shadow.Status.ObservedKvUsageMean);
         Assert.Null(silent.Shadow.Status.SimulatedKvUsageMeanAtObserved);

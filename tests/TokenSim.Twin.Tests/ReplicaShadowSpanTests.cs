@@ -1,6 +1,7 @@
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Shadow;
 
 namespace TokenSim.Twin.Tests;
@@ -17,17 +18,17 @@ public sealed class ReplicaShadowSpanTests
         DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 1000, MaxModelLen = 4096 }),
         _ => new FixedStepModel(0.010), new ShadowOptions { LatenessSeconds = 1 });
 
-    private static TwinEvent Arrived(string id, double t, int prompt, int maxTokens) =>
-        new() { EventId = id + "/a", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestArrived, RequestId = id, PromptTokens = prompt, MaxTokens = maxTokens };
+    private static RequestArrived Arrived(string id, double t, int prompt, int maxTokens) =>
+        new RequestArrived { EventId = id + "/a", Replica = 0, TimeSeconds = t, RequestId = id, PromptTokens = prompt, MaxTokens = maxTokens };
 
-    private static TwinEvent Finished(string id, double t, int output) =>
-        new() { EventId = id + "/d", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestFinished, RequestId = id, OutputTokens = output };
+    private static RequestFinished Finished(string id, double t, int output) =>
+        new RequestFinished { EventId = id + "/d", Replica = 0, TimeSeconds = t, RequestId = id, OutputTokens = output };
 
-    private static TwinEvent Snapshot(double t) => new() { EventId = $"s{t}", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.EngineSnapshot };
+    private static EngineSnapshotTaken Snapshot(double t) => new EngineSnapshotTaken { EventId = $"s{t}", Replica = 0, TimeSeconds = t };
 
-    private static TwinEvent Span(string id, double arrival, int prompt, int output, double e2e, double ttft = 0.02, double decode = 0.5, string spanId = "x") => new()
+    private static RequestObserved Span(string id, double arrival, int prompt, int output, double e2e, double ttft = 0.02, double decode = 0.5, string spanId = "x") => new RequestObserved
     {
-        EventId = "span:" + spanId + id, Replica = 0, TimeSeconds = arrival + e2e, Kind = TwinEventKind.RequestObserved, RequestId = id,
+        EventId = "span:" + spanId + id, Replica = 0, TimeSeconds = arrival + e2e, RequestId = id,
         PromptTokens = prompt, OutputTokens = output, MaxTokens = 100, E2eSeconds = e2e, TtftSeconds = ttft, QueueSeconds = 0.001, PrefillSeconds = 0.019, DecodeSeconds = decode,
     };
 
@@ -114,7 +115,7 @@ public sealed class ReplicaShadowSpanTests
         Assert.Equal("request 'n2' on replica 0 already has its span (vLLM gives each child of an n > 1 request a span of the same id)",
             shadow.Apply(Span("n2", 0, 100, 5, 0.5, spanId: "y")).Reason);
         shadow.Apply(Arrived("ab", 1, 100, 50));
-        shadow.Apply(new TwinEvent { EventId = "ab/x", Replica = 0, TimeSeconds = 1.1, Kind = TwinEventKind.RequestAborted, RequestId = "ab" });
+        shadow.Apply(new RequestAborted { EventId = "ab/x", Replica = 0, TimeSeconds = 1.1, RequestId = "ab" });
         Assert.Equal(EventOutcomeKind.Invalid, shadow.Apply(Span("ab", 1, 100, 5, 0.5)).Kind);
         Assert.Equal("request_observed.e2e must be a duration of 0 s or more (got none)",
             shadow.Apply(Span("bad", 1, 100, 5, 0.5) with { E2eSeconds = null }).Reason);

@@ -1,6 +1,7 @@
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 using TokenSim.Twin.Shadow;
 
 namespace TokenSim.Twin.Tests;
@@ -14,13 +15,13 @@ public sealed class ReplicaShadowTests
         DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 1000, MaxModelLen = 4096 }),
         _ => new FixedStepModel(Step), options ?? new ShadowOptions());
 
-    private static TwinEvent Arrived(string id, double t, int prompt, int maxTokens) =>
-        new() { EventId = id + "/a", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestArrived, RequestId = id, PromptTokens = prompt, MaxTokens = maxTokens };
+    private static RequestArrived Arrived(string id, double t, int prompt, int maxTokens) =>
+        new RequestArrived { EventId = id + "/a", Replica = 0, TimeSeconds = t, RequestId = id, PromptTokens = prompt, MaxTokens = maxTokens };
 
-    private static TwinEvent First(string id, double t) => new() { EventId = id + "/f", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.FirstToken, RequestId = id };
+    private static FirstTokenProduced First(string id, double t) => new FirstTokenProduced { EventId = id + "/f", Replica = 0, TimeSeconds = t, RequestId = id };
 
-    private static TwinEvent Finished(string id, double t, int output) =>
-        new() { EventId = id + "/d", Replica = 0, TimeSeconds = t, Kind = TwinEventKind.RequestFinished, RequestId = id, OutputTokens = output };
+    private static RequestFinished Finished(string id, double t, int output) =>
+        new RequestFinished { EventId = id + "/d", Replica = 0, TimeSeconds = t, RequestId = id, OutputTokens = output };
 
     [Fact]
     public void LoneRequest_OnIdleReplica_PredictsOnePrefillStepThenOneStepPerToken()
@@ -98,7 +99,7 @@ public sealed class ReplicaShadowTests
         var shadow = NewShadow();
         shadow.Apply(Arrived("r1", 0, 100, 50));
         shadow.Apply(Arrived("r2", 0, 100, 50));
-        Assert.Equal(EventOutcome.Applied, shadow.Apply(new TwinEvent { EventId = "s1", Replica = 0, TimeSeconds = 0.1, Kind = TwinEventKind.EngineSnapshot, Running = 3, Waiting = 1 }));
+        Assert.Equal(EventOutcome.Applied, shadow.Apply(new EngineSnapshotTaken { EventId = "s1", Replica = 0, TimeSeconds = 0.1, Running = 3, Waiting = 1 }));
         var s = shadow.Status;
         Assert.Equal(2, s.SimulatedRunning);
         Assert.Equal(0, s.SimulatedWaiting);

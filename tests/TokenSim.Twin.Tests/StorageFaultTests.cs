@@ -6,6 +6,7 @@ using Orleans.TestingHost;
 using TokenSim.Contracts.V1;
 using TokenSim.Server.Grpc;
 using TokenSim.Server.Metrics;
+using TokenSim.Server.Sources;
 using TokenSim.Twin.Abstractions;
 using TokenSim.Twin.Hosting;
 using TokenSim.Twin.Storage;
@@ -45,7 +46,8 @@ public sealed class StorageFaultTests : IAsyncLifetime
 
     private async Task<IngestAck> IngestAsync(params Event[] events)
     {
-        var service = new IngestService(_cluster.Client, new TokenSimMetrics(Prometheus.Metrics.NewCustomRegistry()));
+        var metrics = new TokenSimMetrics(Prometheus.Metrics.NewCustomRegistry());
+        var service = new IngestService(new TwinSink(_cluster.Client, metrics), metrics, TimeProvider.System);
         var interceptor = new ClusterErrorInterceptor(NullLogger<ClusterErrorInterceptor>.Instance);
         var request = new IngestBatchRequest { Events = { events } };
         return await interceptor.UnaryServerHandler(request, new FakeServerCallContext("/tokensim.v1.Ingest/IngestBatch"), (r, c) => service.IngestBatch(r, c));

@@ -1,5 +1,6 @@
 using TokenSim.Core.Validation;
 using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
 
 namespace TokenSim.Twin.Tests;
 
@@ -31,9 +32,9 @@ internal static class TestData
         foreach (var r in run.Requests)
         {
             int output = Math.Max(1, r.OutputTokens);
-            events.Add((r.QueuedTs - origin, 0, new TwinEvent { EventId = r.Id + "/arrived", Replica = 0, TimeSeconds = r.QueuedTs - origin, Kind = TwinEventKind.RequestArrived, RequestId = r.Id, PromptTokens = r.PromptTokens, MaxTokens = output }));
-            events.Add((r.FirstTokenTs - origin, 1, new TwinEvent { EventId = r.Id + "/first", Replica = 0, TimeSeconds = r.FirstTokenTs - origin, Kind = TwinEventKind.FirstToken, RequestId = r.Id }));
-            events.Add((r.LastTokenTs - origin, 2, new TwinEvent { EventId = r.Id + "/finished", Replica = 0, TimeSeconds = r.LastTokenTs - origin, Kind = TwinEventKind.RequestFinished, RequestId = r.Id, OutputTokens = output }));
+            events.Add((r.QueuedTs - origin, 0, new RequestArrived { EventId = r.Id + "/arrived", Replica = 0, TimeSeconds = r.QueuedTs - origin, RequestId = r.Id, PromptTokens = r.PromptTokens, MaxTokens = output }));
+            events.Add((r.FirstTokenTs - origin, 1, new FirstTokenProduced { EventId = r.Id + "/first", Replica = 0, TimeSeconds = r.FirstTokenTs - origin, RequestId = r.Id }));
+            events.Add((r.LastTokenTs - origin, 2, new RequestFinished { EventId = r.Id + "/finished", Replica = 0, TimeSeconds = r.LastTokenTs - origin, RequestId = r.Id, OutputTokens = output }));
         }
         return events.OrderBy(e => e.T).ThenBy(e => e.Order).Select(e => e.E).ToList();
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using TokenSim.Server.Metrics;
 using TokenSim.Server.Sources;
 using TokenSim.Server.Sources.Otlp;
@@ -29,6 +30,7 @@ public static class SourcesExtensions
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(new SpanRouter(config.SpanRules));
         builder.Services.AddSingleton<TwinSink>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SourceMetrics>();
         builder.Services.AddSingleton<BootTimeline>();
         builder.Services.AddSingleton<OtlpIngest>();

@@ -3,7 +3,7 @@ using Grpc.Core.Interceptors;
 using Orleans.Networking.Shared;
 using Orleans.Runtime.Messaging;
 using Orleans.Storage;
-using TokenSim.Twin.Storage;
+using TokenSim.Twin.Abstractions;
 
 namespace TokenSim.Server.Grpc;
 

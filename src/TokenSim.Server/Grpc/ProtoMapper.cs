@@ -1,36 +1,41 @@
 using TokenSim.Contracts.V1;
 using TokenSim.Twin.Abstractions;
+using Events = TokenSim.Twin.Abstractions.Events;
 
 namespace TokenSim.Server.Grpc;
 
 /// <summary>Converts between the public contract's messages and the twin's records.</summary>
 internal static class ProtoMapper
 {
-    /// <summary>The event as the twin applies it, or why it cannot be (a missing payload or timestamp).</summary>
+    /// <summary>
+    /// The event as the twin applies it, or why the contract's message cannot be one (no payload, a timestamp outside
+    /// protobuf's range). A missing timestamp becomes NaN, which <see cref="TwinEventRules"/> refuses with the rest.
+    /// </summary>
     public static (TwinEvent? Event, string? Problem) FromProto(Event e)
     {
-        if (e.ProducedAt is null) return (null, "produced_at is missing");
-        if (ProductionTime.CheckProtobuf(e.ProducedAt.Seconds, e.ProducedAt.Nanos) is { } outside) return (null, outside);
-        double t = e.ProducedAt.Seconds + e.ProducedAt.Nanos / 1e9;
-        var baseEvent = new TwinEvent { EventId = e.EventId, Replica = e.Replica, TimeSeconds = t, Kind = TwinEventKind.EngineSnapshot };
+        if (e.ProducedAt is { } at && ProductionTime.CheckProtobuf(at.Seconds, at.Nanos) is { } outside) return (null, outside);
+        double t = e.ProducedAt is { } time ? time.Seconds + time.Nanos / 1e9 : double.NaN;
+        string id = e.EventId;
+        int replica = e.Replica;
         TwinEvent? twin = e.PayloadCase switch
         {
-            Event.PayloadOneofCase.RequestArrived => baseEvent with
+            Event.PayloadOneofCase.RequestArrived => new Events.RequestArrived
             {
-                Kind = TwinEventKind.RequestArrived, RequestId = e.RequestArrived.RequestId, PromptTokens = e.RequestArrived.PromptTokens,
-                MaxTokens = e.RequestArrived.MaxTokens, PrefixBlockHashes = e.RequestArrived.PrefixBlockHashes.Count > 0 ? [.. e.RequestArrived.PrefixBlockHashes] : null,
+                EventId = id, Replica = replica, TimeSeconds = t, RequestId = e.RequestArrived.RequestId,
+                PromptTokens = e.RequestArrived.PromptTokens, MaxTokens = e.RequestArrived.MaxTokens,
+                PrefixBlockHashes = e.RequestArrived.PrefixBlockHashes.Count > 0 ? [.. e.RequestArrived.PrefixBlockHashes] : null,
                 PromptTokenIds = e.RequestArrived.PromptTokenIds.Count > 0 ? [.. e.RequestArrived.PromptTokenIds] : null,
                 FrontendArrival = e.RequestArrived.FrontendArrival,
             },
-            Event.PayloadOneofCase.RequestScheduled => baseEvent with { Kind = TwinEventKind.RequestScheduled, RequestId = e.RequestScheduled.RequestId },
-            Event.PayloadOneofCase.FirstToken => baseEvent with { Kind = TwinEventKind.FirstToken, RequestId = e.FirstToken.RequestId },
-            Event.PayloadOneofCase.TokensProgress => baseEvent with { Kind = TwinEventKind.TokensProgress, RequestId = e.TokensProgress.RequestId, OutputTokens = e.TokensProgress.OutputTokens },
-            Event.PayloadOneofCase.RequestFinished => baseEvent with { Kind = TwinEventKind.RequestFinished, RequestId = e.RequestFinished.RequestId, OutputTokens = e.RequestFinished.OutputTokens },
-            Event.PayloadOneofCase.RequestAborted => baseEvent with { Kind = TwinEventKind.RequestAborted, RequestId = e.RequestAborted.RequestId },
-            Event.PayloadOneofCase.RequestPreempted => baseEvent with { Kind = TwinEventKind.RequestPreempted, RequestId = e.RequestPreempted.RequestId },
-            Event.PayloadOneofCase.EngineSnapshot => baseEvent with
+            Event.PayloadOneofCase.RequestScheduled => new Events.RequestScheduled { EventId = id, Replica = replica, TimeSeconds = t, RequestId = e.RequestScheduled.RequestId },
+            Event.PayloadOneofCase.FirstToken => new Events.FirstTokenProduced { EventId = id, Replica = replica, TimeSeconds = t, RequestId = e.FirstToken.RequestId },
+            Event.PayloadOneofCase.TokensProgress => new Events.TokensProduced { EventId = id, Replica = replica, TimeSeconds = t, RequestId = e.TokensProgress.RequestId, OutputTokens = e.TokensProgress.OutputTokens },
+            Event.PayloadOneofCase.RequestFinished => new Events.RequestFinished { EventId = id, Replica = replica, TimeSeconds = t, RequestId = e.RequestFinished.RequestId, OutputTokens = e.RequestFinished.OutputTokens },
+            Event.PayloadOneofCase.RequestAborted => new Events.RequestAborted { EventId = id, Replica = replica, TimeSeconds = t, RequestId = e.RequestAborted.RequestId },
+            Event.PayloadOneofCase.RequestPreempted => new Events.RequestPreempted { EventId = id, Replica = replica, TimeSeconds = t, RequestId = e.RequestPreempted.RequestId },
+            Event.PayloadOneofCase.EngineSnapshot => new Events.EngineSnapshotTaken
             {
-                Running = e.EngineSnapshot.Running, Waiting = e.EngineSnapshot.Waiting,
+                EventId = id, Replica = replica, TimeSeconds = t, Running = e.EngineSnapshot.Running, Waiting = e.EngineSnapshot.Waiting,
                 KvCacheUsage = e.EngineSnapshot.HasKvCacheUsage ? e.EngineSnapshot.KvCacheUsage : null,
                 KvBlocksTotal = e.EngineSnapshot.HasKvBlocksTotal ? e.EngineSnapshot.KvBlocksTotal : null,
             },

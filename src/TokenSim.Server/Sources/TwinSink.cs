@@ -1,53 +1,84 @@
+using System.Collections.Concurrent;
 using TokenSim.Server.Metrics;
 using TokenSim.Twin.Abstractions;
 
 namespace TokenSim.Server.Sources;
 
 /// <summary>
-/// Hands the events a native source derived to their deployment grain, as <c>Ingest</c> does for the gRPC contract,
-/// and exports the same metrics (events by type and outcome, replica state, completed requests).
+/// The one way events enter the twin from the server, whichever source made them (the gRPC contract, the native
+/// sources, the gateway): one deployment grain call per batch of a deployment, which applies
+/// <see cref="TwinEventRules"/>, and the same metrics (events by type and outcome, replica state, completed requests).
 /// </summary>
 public sealed class TwinSink(IGrainFactory grains, TokenSimMetrics metrics)
 {
     /// <summary>Events per grain call, as the gRPC contract bounds a batch.</summary>
     public const int MaxBatch = 1000;
 
-    /// <summary>Whether the deployment is registered.</summary>
+    /// <summary>
+    /// Deployments a grain call found registered. There is no unregistering, so a name found once needs no check
+    /// before a batch that spans several deployments (<see cref="FirstUnregisteredAsync"/>).
+    /// </summary>
+    private readonly ConcurrentDictionary<string, byte> _registered = new(StringComparer.Ordinal);
+
+    /// <summary>The deployment, or null when it is not registered.</summary>
     public async Task<DeploymentSummary?> DeploymentAsync(string name) => await grains.GetGrain<IDeploymentTwinGrain>(name).GetAsync();
 
     public IDeploymentTwinGrain Grain(string name) => grains.GetGrain<IDeploymentTwinGrain>(name);
+
+    /// <summary>
+    /// The first of <paramref name="names"/> that is not registered, or null, so that nothing of a batch naming an
+    /// unknown deployment is applied. Asks only about names no call has found registered yet.
+    /// </summary>
+    public async Task<string?> FirstUnregisteredAsync(IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (_registered.ContainsKey(name)) continue;
+            if (await DeploymentAsync(name) is null) return name;
+            _registered.TryAdd(name, 0);
+        }
+        return null;
+    }
 
     /// <summary>One outcome per event, in order; null when the deployment is not registered (nothing applied).</summary>
     public async Task<EventOutcome[]?> IngestAsync(string deployment, IReadOnlyList<TwinEvent> events)
     {
         var outcomes = new EventOutcome[events.Count];
+        var grain = grains.GetGrain<IDeploymentTwinGrain>(deployment);
         for (int start = 0; start < events.Count; start += MaxBatch)
         {
-            var chunk = events.Skip(start).Take(MaxBatch).ToArray();
-            var result = await grains.GetGrain<IDeploymentTwinGrain>(deployment).IngestAsync(chunk);
-            if (!result.Found) return null;
+            var chunk = start == 0 && events.Count <= MaxBatch && events is TwinEvent[] all ? all : events.Skip(start).Take(MaxBatch).ToArray();
+            var result = await grain.IngestAsync(chunk);
+            if (!result.Found)
+            {
+                _registered.TryRemove(deployment, out _);
+                return null;
+            }
+            _registered.TryAdd(deployment, 0);
             Array.Copy(result.Outcomes, 0, outcomes, start, chunk.Length);
             foreach (var status in result.Replicas) metrics.Update(deployment, status);
             foreach (var done in result.Completed) metrics.Completed(deployment, done);
-            // Counted per (type, outcome) rather than per event: a span export holds hundreds of events of one type.
-            foreach (var g in chunk.Select((e, i) => (e.Kind, result.Outcomes[i].Kind)).GroupBy(x => x))
-                metrics.CountEvent(deployment, TypeLabel(g.Key.Item1), g.Key.Item2, g.Count());
+            CountEvents(deployment, chunk, result.Outcomes);
         }
         return outcomes;
     }
 
-    /// <summary>The <c>type</c> label of <c>tokensim_events_ingested_total</c> for an event the sources made.</summary>
-    public static string TypeLabel(TwinEventKind kind) => kind switch
+    /// <summary>
+    /// Counted per (type, outcome) rather than per event: a span export holds hundreds of events of one type, and a
+    /// batch holds few types.
+    /// </summary>
+    private void CountEvents(string deployment, TwinEvent[] events, EventOutcome[] outcomes)
     {
-        TwinEventKind.RequestArrived => "request_arrived",
-        TwinEventKind.RequestScheduled => "request_scheduled",
-        TwinEventKind.FirstToken => "first_token",
-        TwinEventKind.TokensProgress => "tokens_progress",
-        TwinEventKind.RequestFinished => "request_finished",
-        TwinEventKind.RequestAborted => "request_aborted",
-        TwinEventKind.RequestPreempted => "request_preempted",
-        TwinEventKind.EngineSnapshot => "engine_snapshot",
-        TwinEventKind.RequestObserved => "request_observed",
-        _ => "none",
-    };
+        var counts = new List<(string Type, EventOutcomeKind Outcome, int Count)>();
+        for (int i = 0; i < events.Length; i++)
+        {
+            string type = events[i].PayloadName;
+            var outcome = outcomes[i].Kind;
+            int k = 0;
+            while (k < counts.Count && !(counts[k].Outcome == outcome && counts[k].Type == type)) k++;
+            if (k == counts.Count) counts.Add((type, outcome, 1));
+            else counts[k] = (type, outcome, counts[k].Count + 1);
+        }
+        foreach (var (type, outcome, count) in counts) metrics.CountEvent(deployment, type, outcome, count);
+    }
 }

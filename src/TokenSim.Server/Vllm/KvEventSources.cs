@@ -1,7 +1,6 @@
 using TokenSim.Server.Sources;
 using TokenSim.Server.Metrics;
 using TokenSim.Twin.Abstractions;
-using TokenSim.Twin.Grains;
 using TokenSim.Twin.Kv;
 
 namespace TokenSim.Server.Vllm;
@@ -22,7 +21,7 @@ internal sealed partial class KvEventSources(SourcesConfig sources, IGrainFactor
             if (target.KvEvents is not { } options) continue;
             string name = deployment.Name;
             int index = target.Replica;
-            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(name, index));
+            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaGrainKey.Of(name, index));
             var sub = new KvEventSubscriber(options,
                 async batches => metrics.SetMirror(name, index, await grain.ApplyKvEventsAsync(batches)),
                 line => LogSubscriber(log, name, index, line),

@@ -9,7 +9,10 @@ namespace TokenSim.Twin.Abstractions;
 /// </remarks>
 public interface IReplicaTwinGrain : IGrainWithStringKey
 {
-    /// <summary>Applies <paramref name="events"/> (times in seconds since the deployment's first event).</summary>
+    /// <summary>
+    /// Applies <paramref name="events"/>, which have met <see cref="TwinEventRules"/> (times in Unix seconds; the
+    /// simulation's clock starts at <see cref="ReplicaTwinConfig.OriginUnixSeconds"/>).
+    /// </summary>
     Task<ReplicaApplyResult> ApplyAsync(ReplicaTwinConfig config, TwinEvent[] events);
 
     /// <summary>

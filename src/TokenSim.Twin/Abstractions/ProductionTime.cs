@@ -21,13 +21,12 @@ public static class ProductionTime
             : null;
 
     /// <summary>
-    /// Why <paramref name="unixSeconds"/> is outside the accepted window, or null. <paramref name="clockUnixSeconds"/>
+    /// Why <paramref name="unixSeconds"/> (a time, as <see cref="TwinEventRules"/> checks) is outside the accepted window, or null. <paramref name="clockUnixSeconds"/>
     /// is the deployment's clock (the latest production time it applied; null before its first event), and
     /// <paramref name="nowUnixSeconds"/> the silo's wall clock.
     /// </summary>
     public static string? CheckWindow(double unixSeconds, double? clockUnixSeconds, double nowUnixSeconds, double maxAheadSeconds, string deployment)
     {
-        if (double.IsNaN(unixSeconds)) return "produced_at is missing or not a finite time";
         if (unixSeconds <= 0)
             return $"produced_at {Format(unixSeconds)} is outside the accepted window: it must be after the Unix epoch, 1970-01-01T00:00:00Z";
         double anchor = Math.Max(clockUnixSeconds ?? 0, nowUnixSeconds);

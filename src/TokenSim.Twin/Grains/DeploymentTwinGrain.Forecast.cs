@@ -15,7 +15,7 @@ public sealed partial class DeploymentTwinGrain : IDeploymentForecastGrain
         int n = deployment.Replicas, m = n + replicaDelta;
         if (m is < 1 or > MaxReplicas) throw new ArgumentException($"replica_delta {replicaDelta} gives {m} replicas for deployment '{deployment.Name}' of {n}; it must leave 1 to {MaxReplicas}");
         ReplicaTwinConfig Config(int i) => new(deployment, S.ResolvedPerfModel, i);
-        IReplicaForecastGrain Replica(int i) => GrainFactory.GetGrain<IReplicaForecastGrain>(ReplicaTwinGrain.Key(deployment.Name, i));
+        IReplicaForecastGrain Replica(int i) => GrainFactory.GetGrain<IReplicaForecastGrain>(ReplicaGrainKey.Of(deployment.Name, i));
         Task<ReplicaForecast>[] calls;
         if (replicaDelta == 0) calls = Enumerable.Range(0, n).Select(i => Replica(i).ForecastAsync(Config(i), spec)).ToArray();
         else
@@ -36,7 +36,7 @@ public sealed partial class DeploymentTwinGrain : IDeploymentForecastGrain
     {
         if (S.Spec is not { } deployment) return null;
         var parts = await Task.WhenAll(Enumerable.Range(0, deployment.Replicas).Select(i =>
-            GrainFactory.GetGrain<IReplicaForecastGrain>(ReplicaTwinGrain.Key(deployment.Name, i)).GetForecastScoresAsync(new ReplicaTwinConfig(deployment, S.ResolvedPerfModel, i))));
+            GrainFactory.GetGrain<IReplicaForecastGrain>(ReplicaGrainKey.Of(deployment.Name, i)).GetForecastScoresAsync(new ReplicaTwinConfig(deployment, S.ResolvedPerfModel, i))));
         return ForecastScoreReport.Sum(parts);
     }
 }

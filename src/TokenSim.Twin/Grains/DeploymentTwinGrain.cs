@@ -15,21 +15,21 @@ public sealed partial class DeploymentTwinGrain(
     Storage.IReplicaStore store,
     TimeProvider clock) : Grain, IDeploymentTwinGrain
 {
-    public const int MaxEventIdLength = 128;
-
     private DeploymentTwinState S => state.State;
     /// <summary>Batches received while a round was being applied: the next round applies them together.</summary>
     private readonly List<PendingBatch> _queue = [];
     private bool _applying;
     private static readonly TimeSpan CountWriteInterval = TimeSpan.FromSeconds(1);
-    private readonly System.Diagnostics.Stopwatch _lastWrite = System.Diagnostics.Stopwatch.StartNew();
+    private long _lastWrite = clock.GetTimestamp();
     private long _written;
+    /// <summary>The stateless rules for the registered spec, built on first use.</summary>
+    private TwinEventRules? _rules;
     /// <summary>The count taken from the replicas' stores, once per activation; every call awaits it first.</summary>
     private Task? _counted;
 
     private async Task WriteStateAsync()
     {
-        _lastWrite.Restart();
+        _lastWrite = clock.GetTimestamp();
         await state.WriteStateAsync();
         _written = S.EventsApplied;
     }
@@ -62,7 +62,7 @@ public sealed partial class DeploymentTwinGrain(
     private async Task CountFromReplicasAsync()
     {
         if (S.Spec is not { } spec) return;
-        var held = await Task.WhenAll(Enumerable.Range(0, spec.Replicas).Select(i => store.EventsHeldAsync(ReplicaTwinGrain.Key(spec.Name, i))));
+        var held = await Task.WhenAll(Enumerable.Range(0, spec.Replicas).Select(i => store.EventsHeldAsync(ReplicaGrainKey.Of(spec.Name, i))));
         S.EventsApplied = held.Sum();
     }
 
@@ -85,6 +85,7 @@ public sealed partial class DeploymentTwinGrain(
         // Building one simulator checks what only the simulator knows: the scheduler name and the perf model's files.
         _ = new Simulator(new SimulationOptions { Replica = replica, ExecutionTime = ExecutionTimeModels.Parse(resolved) });
         S.Spec = spec;
+        _rules = TwinEventRules.For(spec, replica);
         S.ResolvedPerfModel = resolved;
         S.KvBlocks = replica.NumGpuBlocks;
         await state.WriteStateAsync();
@@ -141,6 +142,7 @@ public sealed partial class DeploymentTwinGrain(
     {
         await CountedAsync();
         var spec = S.Spec!;
+        var rules = _rules ??= TwinEventRules.For(spec, DeploymentSpecs.Build(spec));
         var events = round.Length == 1 ? round[0].Events : round.SelectMany(p => p.Events).ToArray();
         var outcomes = new EventOutcome[events.Length];
         var byReplica = new SortedDictionary<int, List<int>>();
@@ -149,7 +151,8 @@ public sealed partial class DeploymentTwinGrain(
         for (int i = 0; i < events.Length; i++)
         {
             var e = events[i];
-            if ((Check(e, spec) ?? ProductionTime.CheckWindow(e.TimeSeconds, S.ClockUnixSeconds, now, options.Value.MaxAheadSeconds, spec.Name)) is { } problem) { outcomes[i] = EventOutcome.Invalid(problem); continue; }
+            // The one place the stateless rules are applied: replica grains and shadows rely on them.
+            if ((rules.Check(e) ?? ProductionTime.CheckWindow(e.TimeSeconds, S.ClockUnixSeconds, now, options.Value.MaxAheadSeconds, spec.Name)) is { } problem) { outcomes[i] = EventOutcome.Invalid(problem); continue; }
             if (!byReplica.TryGetValue(e.Replica, out var list)) byReplica[e.Replica] = list = [];
             list.Add(i);
             earliest = Math.Min(earliest ?? e.TimeSeconds, e.TimeSeconds);
@@ -163,8 +166,8 @@ public sealed partial class DeploymentTwinGrain(
         var calls = byReplica.Select(kv =>
         {
             var batch = new TwinEvent[kv.Value.Count];
-            for (int k = 0; k < batch.Length; k++) batch[k] = events[kv.Value[k]] with { TimeSeconds = events[kv.Value[k]].TimeSeconds - zero };
-            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(spec.Name, kv.Key));
+            for (int k = 0; k < batch.Length; k++) batch[k] = events[kv.Value[k]];
+            var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaGrainKey.Of(spec.Name, kv.Key));
             return grain.ApplyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, kv.Key, zero), batch);
         }).ToArray();
         var results = await Task.WhenAll(calls);
@@ -188,7 +191,7 @@ public sealed partial class DeploymentTwinGrain(
             // The first applied events are persisted at once, so a reactivated deployment still refuses a different
             // spec. The count itself at most once a second (and on deactivation): the events are in the replicas'
             // stores already, and a write per round would add a storage round trip to every acknowledgement.
-            if (first || _lastWrite.Elapsed >= CountWriteInterval) await WriteStateAsync();
+            if (first || clock.GetElapsedTime(_lastWrite) >= CountWriteInterval) await WriteStateAsync();
         }
         var statuses = results.Select(x => x.Status).ToArray();
         var completed = results.SelectMany(x => x.Completed).ToArray();
@@ -208,18 +211,11 @@ public sealed partial class DeploymentTwinGrain(
         public TaskCompletionSource<IngestResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private static string? Check(TwinEvent e, TwinDeploymentSpec spec)
-    {
-        if (string.IsNullOrEmpty(e.EventId) || e.EventId.Length > MaxEventIdLength) return $"event_id must be 1 to {MaxEventIdLength} characters";
-        if (e.Replica < 0 || e.Replica >= spec.Replicas) return $"replica {e.Replica} is outside 0..{spec.Replicas - 1} of deployment '{spec.Name}'";
-        return null;
-    }
-
     public async Task<AccuracySnapshot?> GetAccuracyAsync()
     {
         if (S.Spec is not { } spec) return null;
         var parts = await Task.WhenAll(Enumerable.Range(0, spec.Replicas).Select(i =>
-            grains.GetGrain<IReplicaTwinGrain>(ReplicaTwinGrain.Key(spec.Name, i)).GetAccuracyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, i))));
+            grains.GetGrain<IReplicaTwinGrain>(ReplicaGrainKey.Of(spec.Name, i)).GetAccuracyAsync(new ReplicaTwinConfig(spec, S.ResolvedPerfModel, i))));
         var totals = new AccuracyTotals();
         foreach (var p in parts) totals.Merge(p.Totals);
         return new AccuracySnapshot(parts.SelectMany(p => p.Requests).ToArray(), parts.SelectMany(p => p.Replicas).ToArray(), totals);

@@ -22,8 +22,6 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
 {
     private ReplicaLive? _live;
 
-    public static string Key(string deployment, int replica) => $"{deployment}/{replica}";
-
     /// <summary>The real prefix cache as the replica's KV events describe it (not persisted: the events rebuild it).</summary>
     private readonly Kv.KvCacheMirror _mirror = new();
 
@@ -34,7 +32,6 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
             new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec), ExecutionTimeModels.Parse(config.ResolvedPerfModel),
                 options.Value.ShadowOptions()) { Mirror = _mirror },
             new SeenEventWindow(options.Value.SeenEventWindow)), CancellationToken.None);
-        _live.Shadow.OriginUnixSeconds = config.OriginUnixSeconds;
         return _live;
     }
 
@@ -48,6 +45,7 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
     {
         var live = await LiveAsync(config);
         var shadow = live.Shadow;
+        shadow.OriginUnixSeconds = config.OriginUnixSeconds;
         var outcomes = new EventOutcome[events.Length];
         // Stable: events with equal timestamps keep the order they were sent in.
         var order = Enumerable.Range(0, events.Length).OrderBy(i => events[i].TimeSeconds).ToArray();
@@ -68,7 +66,7 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
         {
             try
             {
-                await store.AppendAsync(this.GetPrimaryKeyString(), live, new ReplicaLogEntry(live.Sequence + 1, [.. applied], predictions));
+                await store.AppendAsync(this.GetPrimaryKeyString(), live, new ReplicaLogEntry(live.Sequence + 1, [.. applied], predictions, config.OriginUnixSeconds));
             }
             catch
             {

@@ -27,6 +27,7 @@ public sealed record KvSourceOptions(string Endpoint, bool Bind = false, string?
 public sealed class KvEventSubscriber : IAsyncDisposable
 {
     private readonly KvSourceOptions _options;
+    private readonly TimeProvider _time;
     private readonly Func<KvMirrorBatch[], Task> _deliver;
     private readonly Action<string> _log;
     private readonly KvEventSequencer _sequencer;
@@ -36,9 +37,10 @@ public sealed class KvEventSubscriber : IAsyncDisposable
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
 
-    public KvEventSubscriber(KvSourceOptions options, Func<KvMirrorBatch[], Task> deliver, Action<string> log, KvSourceStats? stats = null)
+    public KvEventSubscriber(KvSourceOptions options, Func<KvMirrorBatch[], Task> deliver, Action<string> log, KvSourceStats? stats = null, TimeProvider? time = null)
     {
         _options = options;
+        _time = time ?? TimeProvider.System;
         _deliver = deliver;
         _log = log;
         Stats = stats ?? new KvSourceStats();
@@ -119,11 +121,11 @@ public sealed class KvEventSubscriber : IAsyncDisposable
         var start = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(start, from);
         replay.SendMoreFrameEmpty().SendFrame(start);
-        var deadline = DateTime.UtcNow + _options.ReplayTimeout;
+        var deadline = _time.GetUtcNow() + _options.ReplayTimeout;
         NetMQMessage? m = null;
-        while (DateTime.UtcNow < deadline)
+        while (_time.GetUtcNow() < deadline)
         {
-            if (!replay.TryReceiveMultipartMessage(deadline - DateTime.UtcNow, ref m)) break;
+            if (!replay.TryReceiveMultipartMessage(deadline - _time.GetUtcNow(), ref m)) break;
             // A DEALER gets the ROUTER's empty delimiter back in front of each reply.
             int first = m.FrameCount == 3 && m[0].BufferSize == 0 ? 1 : 0;
             if (m.FrameCount - first != 2 || m[first].BufferSize != 8)

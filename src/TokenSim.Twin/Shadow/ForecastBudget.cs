@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace TokenSim.Twin.Shadow;
 
 /// <summary>
@@ -14,17 +12,21 @@ namespace TokenSim.Twin.Shadow;
 /// <remarks>Thread-safe: replica grains run on several threads.</remarks>
 public sealed class ForecastBudget
 {
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeProvider _time;
+    private readonly long _started;
     private readonly Lock _lock = new();
     private double _tokens, _last;
 
-    public ForecastBudget(double coreShare, double burstSeconds = 2)
+    /// <param name="time">The wall clock the bucket fills by; the system's unless a test steps it.</param>
+    public ForecastBudget(double coreShare, double burstSeconds = 2, TimeProvider? time = null)
     {
         if (!(coreShare >= 0) || double.IsInfinity(coreShare)) throw new ArgumentOutOfRangeException(nameof(coreShare), $"The forecast budget must be a share of a core, 0 or more (got {coreShare}).");
         if (!(burstSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(burstSeconds), "The burst must not be negative.");
         CoreShare = coreShare;
         BurstSeconds = burstSeconds;
         _tokens = burstSeconds;
+        _time = time ?? TimeProvider.System;
+        _started = _time.GetTimestamp();
     }
 
     public double CoreShare { get; }
@@ -35,7 +37,7 @@ public sealed class ForecastBudget
     {
         lock (_lock)
         {
-            double now = _clock.Elapsed.TotalSeconds;
+            double now = _time.GetElapsedTime(_started).TotalSeconds;
             _tokens = Math.Min(BurstSeconds, _tokens + CoreShare * (now - _last));
             _last = now;
             return _tokens > 0;

@@ -16,6 +16,6 @@ internal sealed class ShadowRequest(RequestAccuracy record, Request? live)
     public bool Closed { get; set; }
     /// <summary>A request_finished was applied (a span may close a request before its gateway's finish comes).</summary>
     public bool FinishSeen { get; set; }
-    /// <summary>Its arrival time is a frontend's (<see cref="TwinEvent.FrontendArrival"/>): predictions run from it, not from the simulated queueing.</summary>
+    /// <summary>Its arrival time is a frontend's (<see cref="Abstractions.Events.RequestArrived.FrontendArrival"/>): predictions run from it, not from the simulated queueing.</summary>
     public bool FrontendArrival { get; init; }
 }

@@ -1,3 +1,5 @@
+using TokenSim.Twin.Abstractions;
+
 namespace TokenSim.Twin.Storage;
 
 /// <summary>

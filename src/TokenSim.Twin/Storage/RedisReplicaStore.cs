@@ -1,6 +1,7 @@
 using Orleans.Serialization;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using TokenSim.Twin.Abstractions;
 
 namespace TokenSim.Twin.Storage;
 
@@ -15,7 +16,7 @@ namespace TokenSim.Twin.Storage;
 /// Activation reads the list and replays it (<see cref="ReplicaLive.Replay"/>), which rebuilds the simulation, the
 /// records and the seen-event window exactly.
 /// </summary>
-public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<ReplicaLogEntry> serializer, ILogger<RedisReplicaStore> log) : IReplicaStore
+public sealed partial class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<ReplicaLogEntry> serializer, ILogger<RedisReplicaStore> log, TimeProvider time) : IReplicaStore
 {
     private const int ReadChunk = 2048;
 
@@ -55,14 +56,14 @@ public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<R
     /// </summary>
     private ReplicaStoreUnavailableException Unavailable(string key, string what, Exception e)
     {
-        log.LogWarning(e, "Replica {Replica}: Redis could not be {What}; the call is answered UNAVAILABLE", key, what);
+        LogUnavailable(e, key, what);
         return new($"replica '{key}': Redis could not be {what} ({e.GetType().Name}: {e.Message})");
     }
 
     private async Task<ReplicaLive> ReadAsync(string key, Func<ReplicaLive> create, CancellationToken cancellation)
     {
         var db = redis.GetDatabase();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long started = time.GetTimestamp();
         long events = 0;
         var live = create();
         var stored = await db.StringGetAsync(SequenceKey(key));
@@ -81,7 +82,7 @@ public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<R
             }
         }
         if (live.Sequence > 0)
-            log.LogInformation("Replica {Replica} restored from Redis: {Entries} batches, {Events} events replayed in {Ms} ms", key, live.Sequence, events, clock.ElapsedMilliseconds);
+            LogRestored(key, live.Sequence, events, (long)time.GetElapsedTime(started).TotalMilliseconds);
         return live;
     }
 
@@ -133,4 +134,10 @@ public sealed class RedisReplicaStore(IConnectionMultiplexer redis, Serializer<R
     }
 
     public Task ReleaseAsync(string key, ReplicaLive live) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {Replica}: Redis could not be {What}; the call is answered UNAVAILABLE")]
+    private partial void LogUnavailable(Exception e, string replica, string what);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {Replica} restored from Redis: {Entries} batches, {Events} events replayed in {Ms} ms")]
+    private partial void LogRestored(string replica, long entries, long events, long ms);
 }

@@ -27,7 +27,7 @@ public sealed class ReplicaLive(ReplicaShadow shadow, SeenEventWindow seen)
     {
         if (entry.Sequence != Sequence + 1)
             throw new InvalidDataException($"Replica log entry {entry.Sequence} follows entry {Sequence}: the log has a gap or a repeat.");
-        Shadow.Restore(entry.Events, entry.Predictions);
+        Shadow.Restore(entry.Events, entry.Predictions, entry.OriginUnixSeconds);
         foreach (var e in entry.Events) Seen.Add(e.EventId);
         Logged(entry);
     }

@@ -5,7 +5,7 @@ using TokenSim.Twin.Abstractions;
 namespace TokenSim.Server.Sources.Otlp;
 
 /// <summary>
-/// A vLLM <c>llm_request</c> span as the twin's <see cref="TwinEventKind.RequestObserved"/> event (VLLM-TELEMETRY.md §1.3),
+/// A vLLM <c>llm_request</c> span as the twin's <see cref="Twin.Abstractions.Events.RequestObserved"/> event (VLLM-TELEMETRY.md §1.3),
 /// or the reason it cannot be one. The event is stamped at the request's finish (arrival + <c>gen_ai.latency.e2e</c>),
 /// the moment production finished it; its id is the span's, so a retried export is a duplicate, not a second request.
 /// </summary>
@@ -60,10 +60,10 @@ public static class SpanConverter
         if (problem is { } p) return (null, p);
 
         double arrival = span.StartTimeUnixNano / 1e9;
-        return (new TwinEvent
+        return (new Twin.Abstractions.Events.RequestObserved
         {
-            EventId = id, Replica = replica, TimeSeconds = arrival + e2e!.Value, Kind = TwinEventKind.RequestObserved,
-            RequestId = requestId, PromptTokens = (int)prompt, OutputTokens = (int)completion, MaxTokens = (int)maxTokens,
+            EventId = id, Replica = replica, TimeSeconds = arrival + e2e!.Value,
+            RequestId = requestId!, PromptTokens = (int)prompt, OutputTokens = (int)completion, MaxTokens = (int)maxTokens,
             E2eSeconds = e2e, TtftSeconds = ttft, QueueSeconds = queue, PrefillSeconds = prefill, DecodeSeconds = decode,
         }, null);
     }

@@ -148,10 +148,10 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
                 rejections.Add(("missing_family", $"{target.Url}: engine '{reading.Engine}' has no vllm:num_requests_running or vllm:num_requests_waiting"));
                 continue;
             }
-            events.Add(new TwinEvent
+            events.Add(new Twin.Abstractions.Events.EngineSnapshotTaken
             {
                 EventId = $"scrape:{target.Deployment}/{replica}/{ms.ToString(CultureInfo.InvariantCulture)}", Replica = replica, TimeSeconds = at,
-                Kind = TwinEventKind.EngineSnapshot, Running = running, Waiting = waiting, KvCacheUsage = reading.KvUsage, KvBlocksTotal = reading.NumGpuBlocks,
+                Running = running, Waiting = waiting, KvCacheUsage = reading.KvUsage, KvBlocksTotal = reading.NumGpuBlocks,
             });
         }
         if (events.Count > 0)

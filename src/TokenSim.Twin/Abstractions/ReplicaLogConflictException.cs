@@ -1,4 +1,4 @@
-namespace TokenSim.Twin.Storage;
+namespace TokenSim.Twin.Abstractions;
 
 /// <summary>Another activation of the same replica wrote its log: this one's state is stale and must be reloaded.</summary>
 /// <remarks>Serializable by Orleans: it travels from the replica grain to the front end, which answers UNAVAILABLE.</remarks>

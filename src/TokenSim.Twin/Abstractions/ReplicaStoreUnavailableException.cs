@@ -1,4 +1,4 @@
-namespace TokenSim.Twin.Storage;
+namespace TokenSim.Twin.Abstractions;
 
 /// <summary>
 /// The replica store could not be read or written (Redis down, restarting, out of memory, read-only): nothing of the

@@ -1,0 +1,51 @@
+using TokenSim.Core.Simulation;
+using Request = TokenSim.Core.Simulation.Request;
+using TokenSim.Twin.Abstractions;
+using TokenSim.Twin.Abstractions.Events;
+
+namespace TokenSim.Twin.Shadow;
+
+/// <summary>
+/// A shadow's forecasts: the traffic learned from its arrivals, forecasts forked from its live state
+/// (<see cref="ReplicaForecaster"/>), and their scoring against later engine snapshots when that is on.
+/// </summary>
+internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions options, FinishedOutputPredictor predictor, StepCalibration calibration, ShadowForks forks)
+{
+    private readonly TrafficModel _traffic = new(options.TrafficWindowSeconds);
+    private readonly ForecastScorer? _scorer = options.ForecastScoreIntervalSeconds > 0
+        ? new ForecastScorer(options.ForecastScoreIntervalSeconds, options.ForecastScoreHorizons, options.ForecastScoreSeeds, options.ForecastScoreBudget)
+        : null;
+
+    /// <summary>An arrival, with the simulated request whose prefix hit the traffic copies once it is admitted.</summary>
+    public void ObserveArrival(double t, int promptTokens, int maxTokens, Request simulated) => _traffic.Observe(t, promptTokens, maxTokens, simulated);
+
+    /// <summary>Scores the forecasts due at a snapshot and issues the next ones.</summary>
+    public void OnSnapshot(EngineSnapshotTaken e) => _scorer?.OnSnapshot(live.Now, e.Running, e.Waiting, e.KvCacheUsage, Forecast);
+
+    /// <summary>The traffic learned from recent arrivals, at the replica's clock.</summary>
+    public TrafficEstimate Traffic => _traffic.Estimate(live.Now) with
+    {
+        FinishedOutputTokens = predictor.Recent.Select(r => r.Output).ToArray(), FinishedMaxTokens = predictor.Recent.Select(r => r.MaxTokens).ToArray(),
+    };
+
+    public ForecastScore[] Scores => _scorer?.Scores ?? [];
+
+    public (long Issued, long Skipped) Scored => _scorer is null ? (0, 0) : (_scorer.Issued, _scorer.Skipped);
+
+    public ReplicaForecast Forecast(ForecastSpec spec)
+    {
+        int maxLen = live.Options.Replica.MaxModelLen;
+        var traffic = spec.Traffic ?? _traffic.Estimate(live.Now);
+        // The replica's own traffic copies its recent requests' cached prefixes; a spread one only their hit sizes.
+        var sources = spec.Traffic is null ? _traffic.Sources() : null;
+        // A replica that has seen nothing finish (one a forecast adds) draws from the finishes the traffic carries.
+        var lengths = predictor;
+        if (lengths.Count == 0 && traffic.FinishedOutputTokens.Length > 0)
+        {
+            lengths = new FinishedOutputPredictor(options.OutputPredictor, options.PredictorWindow, options.PriorOutputTokens);
+            for (int i = 0; i < traffic.FinishedOutputTokens.Length; i++) lengths.Observe(traffic.FinishedOutputTokens[i], traffic.FinishedMaxTokens[i]);
+        }
+        return ReplicaForecaster.Run(replica, live.Now, spec, traffic, maxLen, forks.Sampled,
+            (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources);
+    }
+}

@@ -1,0 +1,41 @@
+using TokenSim.Core.Randomness;
+using TokenSim.Core.Simulation;
+using Request = TokenSim.Core.Simulation.Request;
+
+namespace TokenSim.Twin.Shadow;
+
+/// <summary>
+/// Clones of the live simulation in which every followed, unfinished request is given an assumed output length: the
+/// live one runs each request to max_tokens, since only production's finish says how long it really is.
+/// </summary>
+internal sealed class ShadowForks(Simulator live, RequestRecords records, FinishedOutputPredictor predictor)
+{
+    /// <summary>A clone in which each request produces a length drawn from the predictor given what it has produced.</summary>
+    public Simulator Sampled(SimRandom random) =>
+        CloneRevised((r, cap) => predictor.Sample(cap, r.Generated, random));
+
+    /// <summary>A clone in which each request produces the predictor's expected length given what it has produced,
+    /// and <paramref name="simId"/> <paramref name="predictedOutput"/>.</summary>
+    public Simulator Expected(long simId, int predictedOutput) =>
+        CloneRevised((r, cap) => r.Id == simId ? predictedOutput : predictor.Predict(cap, r.Generated));
+
+    /// <param name="length">The output length of a followed request, given its cap (max_tokens within the context).</param>
+    private Simulator CloneRevised(Func<Request, int, int> length)
+    {
+        var clone = live.Clone();
+        int maxLen = live.Options.Replica.MaxModelLen;
+        foreach (var replica in clone.Replicas)
+        {
+            foreach (var r in replica.Running) Revise(r);
+            for (int i = 0; i < replica.Waiting.Count; i++) Revise(replica.Waiting[i]);
+            for (int i = 0; i < replica.Swapped.Count; i++) Revise(replica.Swapped[i]);
+        }
+        return clone;
+
+        void Revise(Request r)
+        {
+            if (records.BySimId(r.Id) is not { } tracked) return;
+            clone.ReviseOutputTokens(r, length(r, Math.Min(tracked.Record.MaxTokens, maxLen - r.PromptTokens)));
+        }
+    }
+}
