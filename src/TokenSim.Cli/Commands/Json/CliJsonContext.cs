@@ -6,4 +6,5 @@ namespace TokenSim.Cli.Commands.Json;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(BenchValidationJson))]
 [JsonSerializable(typeof(ComparisonJson))]
+[JsonSerializable(typeof(OpsValidationJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
