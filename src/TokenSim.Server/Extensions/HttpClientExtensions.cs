@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Http.Resilience;
+using Polly.Telemetry;
 using TokenSim.Server.Sources;
 
 namespace TokenSim.Server.Extensions;
@@ -28,7 +29,7 @@ public static class HttpClientExtensions
     public static IServiceCollection AddScrapeHttpClient(this IServiceCollection services, ScrapeSettings scrape)
     {
         var timeout = Max(TimeSpan.FromSeconds(scrape.Timeout), MinTimeout);
-        services.AddHttpClient(Scrape, c => c.Timeout = Timeout.InfiniteTimeSpan)
+        services.QuietRequestLogs().AddHttpClient(Scrape, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .AddStandardResilienceHandler(o =>
             {
                 o.AttemptTimeout.Timeout = timeout;
@@ -39,6 +40,12 @@ public static class HttpClientExtensions
                 o.CircuitBreaker.SamplingDuration = Max(o.CircuitBreaker.SamplingDuration, 2 * timeout);
             })
             .SelectPipelineByAuthority();
+        // A dead target fails every scrape, and the scrape loop already logs a target going down and coming back;
+        // the pipeline's per-attempt warnings (each with a stack trace) would repeat that every interval, so they go
+        // to Information, under the server's Polly filter.
+        services.Configure<TelemetryOptions>(o => o.SeverityProvider = args =>
+            args.Source.PipelineName == Scrape + "-standard" && args.Event.Severity == ResilienceEventSeverity.Warning
+                ? ResilienceEventSeverity.Information : args.Event.Severity);
         return services;
     }
 
@@ -48,11 +55,15 @@ public static class HttpClientExtensions
     /// </summary>
     public static IServiceCollection AddTokenizeHttpClient(this IServiceCollection services)
     {
-        services.AddHttpClient(Tokenize, c => c.Timeout = Timeout.InfiniteTimeSpan)
+        services.QuietRequestLogs().AddHttpClient(Tokenize, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .AddStandardResilienceHandler(o => o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(30))
             .SelectPipelineByAuthority();
         return services;
     }
+
+    /// <summary>The factory's own line per request and per response (Information) would bury the server's log.</summary>
+    private static IServiceCollection QuietRequestLogs(this IServiceCollection services) =>
+        services.AddLogging(b => b.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
