@@ -38,6 +38,9 @@ public static class HttpClientExtensions
                 o.Retry.Delay = TimeSpan.Zero;
                 // Polly asks for a sampling window of at least two attempts.
                 o.CircuitBreaker.SamplingDuration = Max(o.CircuitBreaker.SamplingDuration, 2 * timeout);
+                // Never open the circuit: a scrape is itself the health check, and skipping scrapes while a target
+                // recovers (say, as the engine starts) would leave its replica without snapshots for the break.
+                o.CircuitBreaker.MinimumThroughput = int.MaxValue;
             })
             .SelectPipelineByAuthority();
         // A dead target fails every scrape, and the scrape loop already logs a target going down and coming back;
