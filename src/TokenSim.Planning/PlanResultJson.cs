@@ -1,9 +1,14 @@
 using System.Text.Json;
 using TokenSim.Core.Metrics;
+using TokenSim.Core.Metrics.Json;
 
 namespace TokenSim.Planning;
 
-/// <summary>The <c>tokensim plan --json</c> document; the same whether the plan ran in-process or on a server.</summary>
+/// <summary>
+/// The <c>tokensim plan --json</c> document; the same whether the plan ran in-process or on a server. Written as a
+/// stream: a candidate is either an error (six keys) or a full result whose missing figures are explicit nulls, a
+/// shape a record would need two types and a converter for.
+/// </summary>
 public static class PlanResultJson
 {
     public static void Write(Stream stream, PlanResult r)
@@ -67,8 +72,8 @@ public static class PlanResultJson
         Number(w, "ttft_at_percentile_s", r.TtftAtPercentile);
         Number(w, "tpot_at_percentile_s", r.TpotAtPercentile);
         w.WriteNumber("attainment", r.Attainment);
-        SimulationReport.WriteDistribution(w, "ttft_s", r.Ttft);
-        SimulationReport.WriteDistribution(w, "tpot_s", r.Tpot);
+        WriteDistribution(w, "ttft_s", r.Ttft);
+        WriteDistribution(w, "tpot_s", r.Tpot);
         w.WriteNumber("requests", r.Requests);
         w.WriteNumber("rejected", r.Rejected);
         w.WriteNumber("output_tokens_per_s", r.OutputTokensPerSecond);
@@ -77,6 +82,13 @@ public static class PlanResultJson
         w.WriteNumber("wall_s", r.WallSeconds);
         w.WriteString("worker", r.Worker);
         w.WriteEndObject();
+    }
+
+    /// <summary>A distribution in the shape <c>simulate --json</c> writes (one record serves both).</summary>
+    private static void WriteDistribution(Utf8JsonWriter w, string name, Distribution d)
+    {
+        w.WritePropertyName(name);
+        JsonSerializer.Serialize(w, DistributionJson.From(d), CoreJsonContext.Default.DistributionJson);
     }
 
     private static void Number(Utf8JsonWriter w, string name, double? value)

@@ -119,6 +119,16 @@ public class InvariantTests
         }
         Assert.Equal(Run(3), Run(3));
         Assert.NotEqual(Run(3), Run(4));
+        // The document's keys, in order, as the scorecard and scripts read them (kv_transfer_s only for P/D runs).
+        using var doc = System.Text.Json.JsonDocument.Parse(Run(3));
+        Assert.Equal(
+            ["requests", "rejected", "makespan_s", "ttft_s", "tpot_s", "itl_s", "e2e_s", "queue_s", "throughput", "preemptions", "kv_usage",
+             "prefix_cache", "batch_size", "batch_tokens", "steps", "prompt_tokens", "output_tokens", "config", "wall_s"],
+            doc.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["mean", "p50", "p90", "p99", "max"], doc.RootElement.GetProperty("ttft_s").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["requests_per_s", "output_tokens_per_s"], doc.RootElement.GetProperty("throughput").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["model", "hardware", "replicas", "tp", "pp", "scheduler", "perf_model", "kv_blocks", "block_size", "max_num_seqs", "max_num_batched_tokens"],
+            doc.RootElement.GetProperty("config").EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]

@@ -53,6 +53,25 @@ public class TraceReaderTests
         Assert.Equal(0.046926808, trace.Requests[0].ArrivalTime, 12);
     }
 
+    [Fact]
+    public void Csv_QuotedCellsAndBlankLines_AreReadAsRfc4180()
+    {
+        // A quoted header name, quoted numbers, a CRLF row and blank lines before the header and between rows.
+        var content = "\n\"arrived_at\",num_prefill_tokens,\"num_decode_tokens\"\r\n\"0.5\", 10 ,\"20\"\n\n1.0,30,40\n";
+        var trace = TraceReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)), "quoted.csv");
+        Assert.Equal(TraceFormat.Vidur, trace.Format);
+        Assert.Equal([(0.5, 10, 20), (1.0, 30, 40)], trace.Requests.Select(r => (r.ArrivalTime, r.PromptTokens, r.OutputTokens)));
+    }
+
+    [Fact]
+    public void Csv_BadRowAfterAQuotedLineBreak_NamesTheLineItStartsOn()
+    {
+        // The second row's quoted cell spans two lines, so the bad row starts on line 5, not the fourth line read.
+        var content = "arrived_at,num_prefill_tokens,num_decode_tokens,note\n0,1,2,x\n0,1,2,\"two\nlines\"\n0,x,2,y\n";
+        var e = Assert.Throws<WorkloadFormatException>(() => TraceReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)), "multi.csv"));
+        Assert.Equal("multi.csv:5: field 'num_prefill_tokens': 'x' is not a non-negative integer token count", e.Message);
+    }
+
     [Theory]
     [InlineData("arrived_at,num_prefill_tokens,num_decode_tokens\n0.0,374,44\n1.5,abc,10\n", 3, "num_prefill_tokens", "'abc'")]
     [InlineData("arrived_at,num_prefill_tokens,num_decode_tokens\n0.0,374,44\n-2,10,10\n", 3, "arrived_at", "non-negative")]

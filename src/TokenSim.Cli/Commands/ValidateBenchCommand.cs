@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using TokenSim.Cli.Commands.Json;
 using Spectre.Console;
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Validation;
@@ -93,47 +94,7 @@ internal static class ValidateBenchCommand
     private static void WriteJson(string path, BenchValidation v, BenchCalibration? calibration)
     {
         using var f = File.Create(path);
-        using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("run", v.Run.Directory);
-        w.WriteString("perf_model", v.PerfModel);
-        w.WriteNumber("requests", v.Run.Requests.Count);
-        w.WriteNumber("kv_blocks", v.Spec.NumGpuBlocks);
-        w.WriteBoolean("kv_blocks_given", v.Spec.Memory.BlocksGiven);
-        if (calibration is null) WriteComparisons(w, v.Ttft, v.Tpot, v.E2e);
-        else
-        {
-            // Calibrating: every figure is over the requests the fit did not see, calibrated at the top as the issue's
-            // contract has it, the uncalibrated ones beside them (and over every request under all_requests).
-            w.WriteNumber("scored_requests", calibration.Scored);
-            WriteComparisons(w, calibration.CalibratedTtft, calibration.CalibratedTpot, calibration.CalibratedE2e);
-            w.WriteStartObject("calibration");
-            w.WriteNumber("fraction", calibration.Fraction);
-            w.WriteNumber("fitted_on_requests", calibration.FittedOn);
-            w.WriteNumber("kernel_scale", calibration.Correction.KernelScale);
-            w.WriteNumber("prefill_step_s", calibration.Correction.PrefillStepSeconds);
-            w.WriteEndObject();
-            w.WriteStartObject("uncalibrated");
-            WriteComparisons(w, calibration.Ttft, calibration.Tpot, calibration.E2e);
-            w.WriteEndObject();
-            w.WriteStartObject("all_requests");
-            WriteComparisons(w, v.Ttft, v.Tpot, v.E2e);
-            w.WriteEndObject();
-        }
-        w.WriteStartObject("series");
-        foreach (var s in v.Series)
-        {
-            w.WriteStartObject(s.Name);
-            w.WriteNumber("points", s.Points);
-            w.WriteNumber("measured_mean", s.MeasuredMean);
-            w.WriteNumber("simulated_mean", s.SimulatedMean);
-            w.WriteNumber("mae", s.MeanAbsoluteError);
-            w.WriteEndObject();
-        }
-        w.WriteEndObject();
-        w.WriteNumber("preemptions", v.Report.Preemptions);
-        w.WriteNumber("prefix_cache_hit_rate", v.Report.PrefixCacheHitRate);
-        w.WriteEndObject();
+        JsonSerializer.Serialize(f, BenchValidationJson.From(v, calibration), CliJsonContext.Default.BenchValidationJson);
     }
 
     private static void WriteRequests(string path, BenchValidation v)
@@ -154,31 +115,13 @@ internal static class ValidateBenchCommand
             w.WriteLine($"{F(m.Time)},{F(m.Running)},{F(s.Running)},{F(m.Waiting)},{F(s.Waiting)},{F(m.KvCachePct)},{F(s.KvCachePct)},{F(m.PromptThroughput)},{F(s.PromptThroughput)},{F(m.GenThroughput)},{F(s.GenThroughput)}");
     }
 
-    /// <summary><c>ttft_s</c>, <c>tpot_s</c> and <c>e2e_s</c> in the shape validate and replay share.</summary>
+    /// <summary><c>ttft_s</c>, <c>tpot_s</c> and <c>e2e_s</c> in the shape validate and replay share, into a document being streamed.</summary>
     internal static void WriteComparisons(Utf8JsonWriter w, MetricComparison ttft, MetricComparison tpot, MetricComparison e2e)
     {
         foreach (var (key, m) in new[] { ("ttft_s", ttft), ("tpot_s", tpot), ("e2e_s", e2e) })
         {
-            w.WriteStartObject(key);
-            WriteStats(w, "measured", m.Measured);
-            WriteStats(w, "simulated", m.Simulated);
-            WriteStats(w, "error_pct", m.ErrorPct);
-            w.WriteNumber("per_request_mape_pct", m.PerRequestMapePct);
-            w.WriteStartObject("per_request_abs_error_pct");
-            w.WriteNumber("p50", m.PerRequestAbsErrP50Pct);
-            w.WriteNumber("p90", m.PerRequestAbsErrP90Pct);
-            w.WriteEndObject();
-            w.WriteEndObject();
+            w.WritePropertyName(key);
+            JsonSerializer.Serialize(w, ComparisonJson.From(m), CliJsonContext.Default.ComparisonJson);
         }
-    }
-
-    internal static void WriteStats(Utf8JsonWriter w, string name, Stats s)
-    {
-        w.WriteStartObject(name);
-        w.WriteNumber("mean", s.Mean);
-        w.WriteNumber("p50", s.P50);
-        w.WriteNumber("p90", s.P90);
-        w.WriteNumber("p99", s.P99);
-        w.WriteEndObject();
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using TokenSim.Cli.Commands.Json;
 using Spectre.Console;
 using TokenSim.Core.Entities;
 using TokenSim.Core.ExecutionTime.Communication;
@@ -146,58 +147,6 @@ internal static class ValidateOpsCommand
     private static void WriteJson(string path, IReadOnlyList<OpsTableResult> results, IReadOnlyList<CommTableResult> comm, CommCalibration? fitted)
     {
         using var f = File.Create(path);
-        using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        Write(w, "tables", results);
-        Write(w, "files", OpsValidation.ByFile(results));
-        w.WriteStartArray("communication");
-        foreach (var r in comm)
-        {
-            w.WriteStartObject();
-            w.WriteString("file", r.File);
-            w.WriteString("name", r.Name);
-            w.WriteString("gpu", r.Gpu);
-            w.WriteString("path", r.Path);
-            w.WriteNumber("points", r.Points);
-            w.WriteNumber("left_out_mape_pct", Math.Round(r.MapePct, 4));
-            w.WriteNumber("in_sample_mape_pct", Math.Round(r.InSampleMapePct, 4));
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        if (fitted is not null)
-        {
-            w.WriteStartObject("communication_calibration");
-            w.WriteNumber("nccl_call_s", fitted.NcclCallSeconds);
-            w.WriteNumber("nvlink_efficiency", fitted.NvLinkEfficiency);
-            w.WriteNumber("pcie_p2p_efficiency", fitted.PcieP2pEfficiency);
-            w.WriteNumber("pcie_shm_efficiency", fitted.PcieShmEfficiency);
-            w.WriteNumber("network_efficiency", fitted.NetworkEfficiency);
-            w.WriteNumber("custom_allreduce_floor_s", fitted.CustomAllReduceFloorSeconds);
-            w.WriteNumber("custom_allreduce_nvlink_efficiency", fitted.CustomAllReduceNvLinkEfficiency);
-            w.WriteEndObject();
-        }
-        w.WriteEndObject();
-    }
-
-    private static void Write(Utf8JsonWriter w, string name, IEnumerable<OpsTableResult> results)
-    {
-        w.WriteStartArray(name);
-        foreach (var r in results)
-        {
-            w.WriteStartObject();
-            w.WriteString("file", r.File);
-            w.WriteString("name", r.Name);
-            w.WriteNumber("points", r.Points);
-            w.WriteNumber("interior", r.Interior);
-            w.WriteNumber("loo_mape_pct", Math.Round(r.LooMapePct, 4));
-            w.WriteNumber("loo_max_pct", Math.Round(r.LooMaxPct, 4));
-            if (r.RooflineMapePct is { } x) w.WriteNumber("roofline_mape_pct", Math.Round(x, 4));
-            else w.WriteNull("roofline_mape_pct");
-            if (r.RooflineNote is not null) w.WriteString("roofline_note", r.RooflineNote);
-            if (r.GpuMapePct is { } g) w.WriteNumber("gpu_mape_pct", Math.Round(g, 4));
-            if (r.GpuNote is not null) w.WriteString("gpu_note", r.GpuNote);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        JsonSerializer.Serialize(f, OpsValidationJson.From(results, comm, fitted), CliJsonContext.Default.OpsValidationJson);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TokenSim.Core.Metrics.Json;
 using TokenSim.Core.Simulation;
 
 namespace TokenSim.Core.Metrics;
@@ -67,62 +68,5 @@ public sealed record SimulationReport
     }
 
     /// <summary>Writes the <c>--json</c> document: the keys the issue tracker and scorecard rely on, plus the run's settings.</summary>
-    public void WriteJson(Stream stream)
-    {
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteNumber("requests", Requests);
-        w.WriteNumber("rejected", Rejected);
-        w.WriteNumber("makespan_s", MakespanSeconds);
-        WriteDistribution(w, "ttft_s", Ttft);
-        WriteDistribution(w, "tpot_s", Tpot);
-        WriteDistribution(w, "itl_s", Itl);
-        WriteDistribution(w, "e2e_s", E2e);
-        WriteDistribution(w, "queue_s", Queue);
-        w.WriteStartObject("throughput");
-        w.WriteNumber("requests_per_s", RequestsPerSecond);
-        w.WriteNumber("output_tokens_per_s", OutputTokensPerSecond);
-        w.WriteEndObject();
-        w.WriteNumber("preemptions", Preemptions);
-        w.WriteStartObject("kv_usage");
-        w.WriteNumber("mean", KvUsageMean);
-        w.WriteNumber("max", KvUsageMax);
-        w.WriteEndObject();
-        w.WriteStartObject("prefix_cache");
-        w.WriteNumber("hit_rate", PrefixCacheHitRate);
-        w.WriteEndObject();
-        if (KvTransfer.Count > 0) WriteDistribution(w, "kv_transfer_s", KvTransfer);
-        WriteDistribution(w, "batch_size", BatchSize);
-        WriteDistribution(w, "batch_tokens", BatchTokens);
-        w.WriteNumber("steps", Steps);
-        w.WriteNumber("prompt_tokens", PromptTokens);
-        w.WriteNumber("output_tokens", OutputTokens);
-        w.WriteStartObject("config");
-        w.WriteString("model", Model);
-        w.WriteString("hardware", Hardware);
-        w.WriteNumber("replicas", Replicas);
-        w.WriteNumber("tp", TensorParallel);
-        w.WriteNumber("pp", PipelineParallel);
-        w.WriteString("scheduler", Scheduler);
-        w.WriteString("perf_model", ExecutionModel);
-        w.WriteNumber("kv_blocks", KvBlocksPerReplica);
-        w.WriteNumber("block_size", BlockSize);
-        w.WriteNumber("max_num_seqs", MaxNumSeqs);
-        w.WriteNumber("max_num_batched_tokens", MaxNumBatchedTokens);
-        w.WriteEndObject();
-        w.WriteNumber("wall_s", WallSeconds);
-        w.WriteEndObject();
-    }
-
-    /// <summary>A distribution as <c>simulate --json</c> writes it; the planner's JSON uses the same shape.</summary>
-    public static void WriteDistribution(Utf8JsonWriter w, string name, Distribution d)
-    {
-        w.WriteStartObject(name);
-        w.WriteNumber("mean", d.Mean);
-        w.WriteNumber("p50", d.P50);
-        w.WriteNumber("p90", d.P90);
-        w.WriteNumber("p99", d.P99);
-        w.WriteNumber("max", d.Max);
-        w.WriteEndObject();
-    }
+    public void WriteJson(Stream stream) => JsonSerializer.Serialize(stream, SimulationReportJson.From(this), CoreJsonContext.Default.SimulationReportJson);
 }

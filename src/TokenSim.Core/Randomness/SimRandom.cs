@@ -10,18 +10,28 @@ public sealed class SimRandom
 
     public SimRandom(ulong seed)
     {
-        _s0 = SplitMix(ref seed); _s1 = SplitMix(ref seed); _s2 = SplitMix(ref seed); _s3 = SplitMix(ref seed);
+        _s0 = SplitMix64(ref seed); _s1 = SplitMix64(ref seed); _s2 = SplitMix64(ref seed); _s3 = SplitMix64(ref seed);
     }
 
     private SimRandom() { }
 
-    private static ulong SplitMix(ref ulong x)
+    /// <summary>
+    /// One step of SplitMix64 (Steele, Lea and Flood): advances <paramref name="state"/> and returns a well-mixed
+    /// 64-bit value. It seeds this generator and hashes ids into per-request draws that must not depend on run order.
+    /// </summary>
+    public static ulong SplitMix64(ref ulong state)
     {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
+        ulong z = state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
     }
+
+    /// <summary>The top 53 bits of <paramref name="bits"/> as a uniform double in [0, 1).</summary>
+    public static double ToUnit(ulong bits) => (bits >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>A standard normal from two uniforms in [0, 1) by Box–Muller (1 − u keeps the logarithm finite).</summary>
+    public static double BoxMuller(double u1, double u2) => Math.Sqrt(-2 * Math.Log(1 - u1)) * Math.Cos(2 * Math.PI * u2);
 
     public ulong NextUInt64()
     {
@@ -33,7 +43,7 @@ public sealed class SimRandom
     }
 
     /// <summary>Uniform in [0, 1).</summary>
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+    public double NextDouble() => ToUnit(NextUInt64());
 
     /// <summary>Uniform integer in [min, maxInclusive].</summary>
     public int NextInt(int min, int maxInclusive) => min + (int)(NextUInt64() % (ulong)((long)maxInclusive - min + 1));
@@ -42,7 +52,7 @@ public sealed class SimRandom
     public double NextExponential(double rate) => -Math.Log(1 - NextDouble()) / rate;
 
     /// <summary>Standard normal (Box–Muller).</summary>
-    public double NextNormal() => Math.Sqrt(-2 * Math.Log(1 - NextDouble())) * Math.Cos(2 * Math.PI * NextDouble());
+    public double NextNormal() => BoxMuller(NextDouble(), NextDouble());
 
     /// <summary>Gamma(shape, scale) by Marsaglia and Tsang; shape &lt; 1 via the boost u^(1/shape).</summary>
     public double NextGamma(double shape, double scale)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using nietras.SeparatedValues;
 using TokenSim.Core.Simulation;
 
 namespace TokenSim.Core.Workload;
@@ -18,10 +19,11 @@ namespace TokenSim.Core.Workload;
 public sealed class TraceRowReader : IDisposable
 {
     private readonly StreamReader _reader;
+    private readonly SepReader? _csv;
     private readonly string[] _cols = [];
     private readonly int _tCol = -1, _pCol = -1, _oCol = -1;
+    private readonly int _headerLine;
     private readonly double _azureOriginSeconds;
-    private string? _firstJson;
     private DateTime? _origin;
 
     public TraceRowReader(Stream stream, string source, double azureOriginSeconds = 0)
@@ -30,26 +32,28 @@ public sealed class TraceRowReader : IDisposable
         _azureOriginSeconds = azureOriginSeconds;
         if (source.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) stream = new GZipStream(stream, CompressionMode.Decompress);
         _reader = new StreamReader(stream);
-        string? first;
-        int lineNo = 0;
-        do { first = _reader.ReadLine(); lineNo++; } while (first is not null && first.Trim().Length == 0);
-        if (first is null) { _reader.Dispose(); throw new WorkloadFormatException(source, lineNo, null, "the file is empty"); }
-        if (first.TrimStart().StartsWith('{'))
+        int lineNo = SkipBlank(_reader);
+        if (_reader.Peek() < 0) { _reader.Dispose(); throw new WorkloadFormatException(source, lineNo, null, "the file is empty"); }
+        if (_reader.Peek() == '{')
         {
-            // JSON lines: the first line is already a row; its keys decide the format when it is parsed.
-            _firstJson = first;
+            // JSON lines: the first line is a row; its keys decide the format when it is parsed.
             Line = lineNo - 1;
             HasArrivals = true;
             return;
         }
+        _csv = CsvFormat.Open(_reader);
+        _csv.MoveNext();
+        var header = _csv.Current;
+        _headerLine = lineNo;
         Line = lineNo;
-        _cols = first.Split(',').Select(c => c.Trim()).ToArray();
+        _cols = new string[header.ColCount];
+        for (int i = 0; i < _cols.Length; i++) _cols[i] = header[i].ToString();
         int Col(string name) => Array.FindIndex(_cols, c => c.Equals(name, StringComparison.OrdinalIgnoreCase));
         if (Col("ContextTokens") >= 0 && Col("GeneratedTokens") >= 0)
         {
             Format = TraceFormat.Azure;
             (_tCol, _pCol, _oCol) = (Col("TIMESTAMP"), Col("ContextTokens"), Col("GeneratedTokens"));
-            if (_tCol < 0) { _reader.Dispose(); throw new WorkloadFormatException(source, lineNo, "TIMESTAMP", "Azure trace header has no TIMESTAMP column"); }
+            if (_tCol < 0) { Dispose(); throw new WorkloadFormatException(source, lineNo, "TIMESTAMP", "Azure trace header has no TIMESTAMP column"); }
         }
         else if (Col("num_prefill_tokens") >= 0 && Col("num_decode_tokens") >= 0)
         {
@@ -58,11 +62,29 @@ public sealed class TraceRowReader : IDisposable
         }
         else
         {
-            _reader.Dispose();
+            string first = header.Span.ToString();
+            Dispose();
             throw new WorkloadFormatException(source, lineNo, null,
                 $"unrecognised CSV header '{first}'. Expected Vidur (arrived_at,num_prefill_tokens,num_decode_tokens) or Azure (TIMESTAMP,ContextTokens,GeneratedTokens)");
         }
         HasArrivals = _tCol >= 0;
+    }
+
+    /// <summary>
+    /// Consumes the blank lines and leading whitespace before the first row and returns that row's 1-based line,
+    /// counting line breaks as <see cref="TextReader.ReadLine"/> does (CR, LF or CR LF). The first row's first
+    /// character is left unread so the format (CSV or JSON) can be told from it.
+    /// </summary>
+    private static int SkipBlank(StreamReader reader)
+    {
+        int line = 1;
+        for (int c = reader.Peek(); c >= 0 && char.IsWhiteSpace((char)c); c = reader.Peek())
+        {
+            reader.Read();
+            if (c == '\r' && reader.Peek() == '\n') reader.Read();
+            if (c is '\r' or '\n') line++;
+        }
+        return line;
     }
 
     public static TraceRowReader OpenFile(string path, double azureOriginSeconds = 0)
@@ -93,47 +115,64 @@ public sealed class TraceRowReader : IDisposable
     /// <summary>The next row, or false at the end of the file.</summary>
     public bool TryRead(out RequestSpec request)
     {
-        string? text;
-        while (true)
+        if (_csv is not null)
         {
-            if (_firstJson is not null) { text = _firstJson; _firstJson = null; }
-            else text = _reader.ReadLine();
-            if (text is null) { request = default; return false; }
-            Line++;
-            if (text.Trim().Length > 0) break;
+            while (_csv.MoveNext())
+            {
+                var row = _csv.Current;
+                if (CsvFormat.IsBlank(row)) continue;
+                // Sep counts lines from the header, which is line _headerLine of the file.
+                Line = _headerLine - 1 + CsvFormat.LineOf(row);
+                request = ParseCsv(row);
+                return true;
+            }
+            request = default;
+            return false;
         }
-        request = _cols.Length > 0 ? ParseCsv(text) : ParseJson(text);
-        return true;
+        while (_reader.ReadLine() is { } text)
+        {
+            Line++;
+            if (text.AsSpan().IsWhiteSpace()) continue;
+            request = ParseJson(text);
+            return true;
+        }
+        request = default;
+        return false;
     }
 
-    public void Dispose() => _reader.Dispose();
-
-    private RequestSpec ParseCsv(string text)
+    public void Dispose()
     {
-        var f = text.Split(',');
-        int line = Line;
-        string Field(int i, string name) =>
-            i < f.Length ? f[i].Trim() : throw new WorkloadFormatException(Source, line, name, $"missing (the row has {f.Length} columns, the header {_cols.Length})");
-        int prompt = ParseCount(Field(_pCol, _cols[_pCol]), Source, line, _cols[_pCol]);
-        int output = ParseCount(Field(_oCol, _cols[_oCol]), Source, line, _cols[_oCol]);
+        _csv?.Dispose();
+        _reader.Dispose();
+    }
+
+    private RequestSpec ParseCsv(SepReader.Row row)
+    {
+        int prompt = ParseCount(Field(row, _pCol), Source, Line, _cols[_pCol]);
+        int output = ParseCount(Field(row, _oCol), Source, Line, _cols[_oCol]);
         double arrival = 0;
         if (Format == TraceFormat.Azure)
         {
-            var raw = Field(_tCol, _cols[_tCol]);
+            var raw = Field(row, _tCol);
             if (!DateTime.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var ts))
-                throw new WorkloadFormatException(Source, line, _cols[_tCol], $"'{raw}' is not a timestamp");
+                throw new WorkloadFormatException(Source, Line, _cols[_tCol], $"'{raw}' is not a timestamp");
             _origin ??= ts;
             arrival = (ts - _origin.Value).TotalSeconds;
             if (_azureOriginSeconds != 0) arrival -= _azureOriginSeconds;
         }
         else if (_tCol >= 0)
         {
-            var raw = Field(_tCol, _cols[_tCol]);
+            var raw = Field(row, _tCol);
             if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out arrival) || !double.IsFinite(arrival) || arrival < 0)
-                throw new WorkloadFormatException(Source, line, _cols[_tCol], $"'{raw}' is not a non-negative number of seconds");
+                throw new WorkloadFormatException(Source, Line, _cols[_tCol], $"'{raw}' is not a non-negative number of seconds");
         }
         return new RequestSpec(arrival, prompt, output);
     }
+
+    /// <summary>A cell of the current row, read in place (no string per cell on the streaming path).</summary>
+    private ReadOnlySpan<char> Field(SepReader.Row row, int i) =>
+        i < row.ColCount ? row[i].Span
+            : throw new WorkloadFormatException(Source, Line, _cols[i], $"missing (the row has {row.ColCount} columns, the header {_cols.Length})");
 
     private RequestSpec ParseJson(string text)
     {
@@ -197,7 +236,7 @@ public sealed class TraceRowReader : IDisposable
         return n;
     }
 
-    private static int ParseCount(string raw, string source, int line, string field)
+    private static int ParseCount(ReadOnlySpan<char> raw, string source, int line, string field)
     {
         // Vidur writes counts as floats ("4065.0"); accept whole numbers in either form.
         if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0) return n;

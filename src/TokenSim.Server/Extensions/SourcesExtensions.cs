@@ -34,6 +34,7 @@ public static class SourcesExtensions
         builder.Services.AddSingleton<SourceMetrics>();
         builder.Services.AddSingleton<BootTimeline>();
         builder.Services.AddSingleton<OtlpIngest>();
+        builder.Services.AddScrapeHttpClient(config.Scrape);
         builder.Services.AddSingleton<ScrapeService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScrapeService>());
         return builder;

@@ -32,6 +32,7 @@ public static class VllmExtensions
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1));
         builder.Services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
         builder.Services.AddSingleton<IngestService>();
+        builder.Services.AddTokenizeHttpClient();
         builder.Services.AddSingleton<GatewayFeed>();
         builder.Services.AddSingleton<GatewayMiddleware>();
         RouteConfig[] routes =

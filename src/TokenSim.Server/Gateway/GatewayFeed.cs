@@ -16,10 +16,8 @@ namespace TokenSim.Server.Gateway;
 /// (its first token) and the end (finished with the output length, or aborted). Nothing here delays the proxied
 /// request: each request's events go in order in the background.
 /// </summary>
-internal sealed class GatewayFeed(GatewaySettings gateway, IngestService ingest, GatewayMetrics metrics, ILogger<GatewayFeed> log)
+internal sealed class GatewayFeed(GatewaySettings gateway, IngestService ingest, GatewayMetrics metrics, IHttpClientFactory http, ILogger<GatewayFeed> log)
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(30) };
-
     public string Deployment => gateway.Deployment;
 
     /// <summary>Tokenizes on the replica and sends the arrival; owns <paramref name="body"/> and disposes it.</summary>
@@ -112,7 +110,7 @@ internal sealed class GatewayFeed(GatewaySettings gateway, IngestService ingest,
         }
         using var content = new ByteArrayContent(buffer.ToArray());
         content.Headers.ContentType = new("application/json");
-        using var response = await Http.PostAsync(url, content);
+        using var response = await http.CreateClient(HttpClientExtensions.Tokenize).PostAsync(url, content);
         if (!response.IsSuccessStatusCode)
         {
             log.LogWarning("gateway: {Id}: /tokenize on replica {Replica} answered {Status}.", r.RequestId, r.Replica, (int)response.StatusCode);

@@ -31,6 +31,20 @@ public class FuzzRegressionTests : IDisposable
     }
 
     [Fact]
+    public void VidurTable_QuotedCellWithAComma_IsOneCell_AndAShortRowNamesItsLine()
+    {
+        // A quoted comma no longer splits a cell; the short row is on line 5, after a quoted cell that spans lines 3 and 4.
+        var path = Write("all_reduce.csv",
+            "time_stats.all_reduce.median,rank,num_workers,size,collective,devices_per_node\n" +
+            "0.05,0,2,2048,\"all_reduce, ring\",1\n" +
+            "0.05,0,2,4096,\"all_reduce\n(nccl)\",1\n" +
+            "0.05,0,2\n");
+        Assert.Equal("all_reduce, ring", CsvTable.Read(Write("one.csv", "a,b\n1,\"all_reduce, ring\"\n")).Rows[0].Cells[1]);
+        var e = Assert.Throws<WorkloadFormatException>(() => CsvTable.Read(path));
+        Assert.Equal($"{path}:5: field 'size': missing (the row has 3 columns, the header 6)", e.Message);
+    }
+
+    [Fact]
     public void HardwareYaml_LoneCarriageReturnInFlowMapping_IsAFormatErrorNamingTheFile()
     {
         // YamlDotNet's scanner threw InvalidOperationException here.

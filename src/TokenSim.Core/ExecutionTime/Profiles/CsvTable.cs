@@ -1,9 +1,10 @@
 using System.Globalization;
+using nietras.SeparatedValues;
 using TokenSim.Core.Workload;
 
 namespace TokenSim.Core.ExecutionTime.Profiles;
 
-/// <summary>A small CSV reader for profile tables: named columns, numeric cells, errors by file, line and column.</summary>
+/// <summary>A profile table read whole through <see cref="CsvFormat"/>: named columns, numeric cells, errors by file, line and column.</summary>
 public sealed class CsvTable
 {
     private readonly Dictionary<string, int> _columns;
@@ -23,16 +24,15 @@ public sealed class CsvTable
     public static CsvTable Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Profile table '{path}' does not exist.", path);
-        using var reader = new StreamReader(path);
-        var header = reader.ReadLine()?.Split(',').Select(h => h.Trim()).ToArray()
-            ?? throw new WorkloadFormatException(path, 1, null, "the file is empty");
+        using var csv = CsvFormat.Open(new StreamReader(path));
+        if (!csv.MoveNext()) throw new WorkloadFormatException(path, 1, null, "the file is empty");
+        var header = Cells(csv.Current);
         var rows = new List<(int, string[])>();
-        int line = 1;
-        for (string? text = reader.ReadLine(); text is not null; text = reader.ReadLine())
+        foreach (var row in csv)
         {
-            line++;
-            if (text.Trim().Length == 0) continue;
-            var cells = text.Split(',');
+            if (CsvFormat.IsBlank(row)) continue;
+            int line = CsvFormat.LineOf(row);
+            var cells = Cells(row);
             if (cells.Length < header.Length) throw new WorkloadFormatException(path, line, header[cells.Length], $"missing (the row has {cells.Length} columns, the header {header.Length})");
             rows.Add((line, cells));
         }
@@ -42,6 +42,13 @@ public sealed class CsvTable
         // A table with a header and nothing under it is a truncated copy, not a profile with nothing to say.
         if (rows.Count == 0) throw new WorkloadFormatException(path, 2, null, "the table has no rows");
         return new CsvTable(path, header, rows);
+    }
+
+    private static string[] Cells(SepReader.Row row)
+    {
+        var cells = new string[row.ColCount];
+        for (int i = 0; i < cells.Length; i++) cells[i] = row[i].ToString();
+        return cells;
     }
 
     public bool Has(string column) => _columns.ContainsKey(column);

@@ -60,9 +60,12 @@ public static class ProfileReader
     /// <summary>The profiler whose header <paramref name="file"/> has, or null.</summary>
     public static string? Kind(string file)
     {
-        string header;
-        using (var reader = new StreamReader(file)) header = reader.ReadLine() ?? "";
-        var columns = header.Split(',').Select(c => c.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var csv = CsvFormat.Open(new StreamReader(file)))
+        {
+            if (csv.MoveNext())
+                for (int i = 0; i < csv.Current.ColCount; i++) columns.Add(csv.Current[i].ToString());
+        }
         if (columns.Contains("num_tokens") && columns.Contains("num_tensor_parallel_workers")) return "vidur";
         if (columns.Contains("is_prefill") && columns.Contains("kv_cache_size")) return "vidur";
         if (columns.Contains("collective") && columns.Contains("size")) return "vidur";

@@ -1,4 +1,5 @@
 using TokenSim.Core.Simulation;
+using TokenSim.Core.Workload;
 
 namespace TokenSim.Core.Scheduling.Global;
 
@@ -13,7 +14,8 @@ namespace TokenSim.Core.Scheduling.Global;
 /// </summary>
 public sealed class PrefixAffinityGlobalScheduler : IGlobalScheduler
 {
-    private const int BlockTokens = 512;
+    // Token-id prompts are cut at the size of the traces' hash ids, so routing has one granularity whichever a trace carries.
+    private const int BlockTokens = PrefixHashBlocks.Tokens;
     private Dictionary<long, ulong> _owners = [];
     private readonly List<long> _scratch = [];
 

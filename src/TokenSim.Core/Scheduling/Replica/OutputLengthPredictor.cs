@@ -1,4 +1,5 @@
 using System.Globalization;
+using TokenSim.Core.Randomness;
 using TokenSim.Core.Simulation;
 
 namespace TokenSim.Core.Scheduling.Replica;
@@ -26,16 +27,12 @@ public sealed class OutputLengthPredictor
     public int Predict(Request r)
     {
         if (_sigma == 0) return r.OutputTokens;
-        // Two uniforms from a splitmix hash of the id, then Box–Muller.
-        ulong z = (ulong)r.Id * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL;
-        double U()
-        {
-            z += 0x9E3779B97F4A7C15UL;
-            ulong x = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-            return ((x ^ (x >> 31)) >> 11) * (1.0 / (1UL << 53));
-        }
-        double normal = Math.Sqrt(-2 * Math.Log(1 - U())) * Math.Cos(2 * Math.PI * U());
+        // Two uniforms hashed from the id (not drawn from the run's generator, so the error is the same whatever the
+        // order requests arrive in), then Box–Muller.
+        ulong state = (ulong)r.Id * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL;
+        double u1 = SimRandom.ToUnit(SimRandom.SplitMix64(ref state));
+        double u2 = SimRandom.ToUnit(SimRandom.SplitMix64(ref state));
+        double normal = SimRandom.BoxMuller(u1, u2);
         return Math.Max(1, (int)Math.Round(r.OutputTokens * Math.Exp(_sigma * normal)));
     }
 }

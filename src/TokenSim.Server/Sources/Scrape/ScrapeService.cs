@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using TokenSim.Server.Extensions;
 using TokenSim.Server.Metrics;
 using TokenSim.Twin.Abstractions;
 
@@ -12,9 +15,8 @@ namespace TokenSim.Server.Sources.Scrape;
 /// it has applied no event; a later disagreement is counted (<c>cache_config_mismatch</c>). A target that does not
 /// answer, answers an error, or times out is a failed scrape (metrics, <c>/sources/status</c>), never an exception.
 /// </summary>
-public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMetrics metrics, IHostApplicationLifetime lifetime, ILogger<ScrapeService> log) : BackgroundService
+public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMetrics metrics, IHttpClientFactory http, IHostApplicationLifetime lifetime, ILogger<ScrapeService> log) : BackgroundService
 {
-    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
     private readonly List<TargetState> _states = config.Deployments.SelectMany(d => d.Targets).Select(t => new TargetState(t)).ToList();
 
     /// <summary>A target's health as <c>/sources/status</c> reports it.</summary>
@@ -96,13 +98,19 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
             timeout.CancelAfter(TimeSpan.FromSeconds(config.Scrape.Timeout));
             try
             {
-                using var response = await _http.GetAsync(target.Url, timeout.Token);
+                using var response = await http.CreateClient(HttpClientExtensions.Scrape).GetAsync(target.Url, timeout.Token);
                 if (!response.IsSuccessStatusCode) error = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
                 else text = await response.Content.ReadAsStringAsync(timeout.Token);
             }
-            catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+            // Our deadline or the resilience handler's (the same length): either way the target did not answer in time.
+            catch (Exception e) when (e is OperationCanceledException or TimeoutRejectedException && !stopping.IsCancellationRequested)
             {
                 error = $"no answer within {config.Scrape.Timeout:G} s";
+            }
+            // The target's circuit is open after repeated failures: this scrape did not reach it.
+            catch (BrokenCircuitException e)
+            {
+                error = e.Message;
             }
             catch (HttpRequestException e)
             {
@@ -204,11 +212,5 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
         public long Scrapes { get; set; }
         public long Failures { get; set; }
         public (int, int)? MismatchReported { get; set; }
-    }
-
-    public override void Dispose()
-    {
-        _http.Dispose();
-        base.Dispose();
     }
 }
