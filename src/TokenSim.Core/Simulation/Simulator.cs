@@ -20,7 +20,7 @@ namespace TokenSim.Core.Simulation;
 /// (one batch at a time, pipeline stages, an MoE lockstep group) lives in <see cref="ReplicaStepping"/>'s
 /// subclasses, and the P/D hand-off in <see cref="KvHandoff"/>.
 /// </remarks>
-public sealed class Simulator
+public sealed partial class Simulator
 {
     private readonly EventQueue _events;
     /// <summary>The last event time a skip may reach (inclusive): +∞ in <see cref="Run"/>, the target in <see cref="AdvanceTo"/>, NaN (no skipping) otherwise.</summary>
@@ -144,77 +144,6 @@ public sealed class Simulator
             };
             r.OnFirstScheduled = req => Observer?.OnScheduled(req, Now);
         }
-    }
-
-    /// <summary>Submits a request that arrives at <see cref="RequestSpec.ArrivalTime"/> (not before <see cref="Now"/>).</summary>
-    public Request Submit(in RequestSpec spec)
-    {
-        if (spec.ArrivalTime < Now) throw new ArgumentException($"Cannot submit a request at t={spec.ArrivalTime} s: the simulation is already at t={Now} s.");
-        var r = NewRequest(spec);
-        _events.Enqueue(EventKind.Arrival, spec.ArrivalTime, -1, r);
-        return r;
-    }
-
-    /// <summary>
-    /// Withdraws a request now, as vLLM's <c>abort_requests</c> does when a client goes away: it leaves its replica's
-    /// queues and its KV blocks are freed at once. False when it had already finished, been rejected or aborted.
-    /// </summary>
-    public bool Abort(Request r)
-    {
-        switch (r.Status)
-        {
-            case RequestStatus.Finished or RequestStatus.Rejected or RequestStatus.Aborted:
-                return false;
-            case RequestStatus.Waiting or RequestStatus.Running:
-                _replicas[r.Replica].Remove(r);
-                break;
-            case RequestStatus.Transferring:
-                // Its KV is still on the prefill replica until the transfer lands; the hand-off frees it then.
-                break;
-        }
-        bool pending = r.Status == RequestStatus.Pending;
-        r.Status = RequestStatus.Aborted;
-        r.FinishTime = Now;
-        Metrics.Aborted++;
-        if (!pending) Observer?.OnAborted(r, Now);
-        // A slot or blocks came free: an idle replica may now admit what waits.
-        if (r.Replica >= 0) RequestWake(_replicas[r.Replica]);
-        return true;
-    }
-
-    /// <summary>
-    /// Revises the output length an unfinished request is expected to produce, for drivers that only learn it as
-    /// the request runs (the twin predicts it at arrival and corrects it later). Never below the tokens already
-    /// produced or in flight plus one, so the request is not finished by the revision itself. Returns the length set.
-    /// </summary>
-    public int ReviseOutputTokens(Request r, int outputTokens)
-    {
-        if (r.Status is RequestStatus.Finished or RequestStatus.Rejected or RequestStatus.Aborted)
-            throw new InvalidOperationException($"Cannot revise the output length of {r}: it is no longer in the simulation.");
-        int floor = Math.Max(r.Generated + r.Placeholders, r.Generated + 1);
-        r.OutputTokens = Math.Max(floor, outputTokens);
-        return r.OutputTokens;
-    }
-
-    /// <summary>Streams requests from <paramref name="source"/>: one pending arrival at a time, so memory stays flat.</summary>
-    public void AttachWorkload(IWorkloadSource source)
-    {
-        if (_source is not null) throw new InvalidOperationException("A workload is already attached.");
-        _source = source;
-        PullSource();
-    }
-
-    private Request NewRequest(in RequestSpec s) => new(_nextId++, s.ArrivalTime, s.PromptTokens, s.OutputTokens)
-    {
-        Priority = s.Priority, PrefixHashes = s.PrefixHashes, TokenIds = s.TokenIds, ExternalCachedTokens = s.ExternalCachedTokens,
-    };
-
-    internal void PullSource()
-    {
-        if (_source is null || _sourcePending is not null) return;
-        if (!_source.TryNext(Now, Random, out var spec)) return;
-        if (spec.ArrivalTime < Now) spec = spec with { ArrivalTime = Now };
-        _sourcePending = Submit(spec);
     }
 
     /// <summary>Processes the next event; false when there is none. A single step never skips decode steps.</summary>
@@ -352,74 +281,6 @@ public sealed class Simulator
         Observer?.OnArrived(r, Now);
         RequestWake(replica);
         PullSource();
-    }
-
-    /// <summary>Applies the outputs of <paramref name="replica"/>'s step that just ended (<see cref="StepOutputs"/>).</summary>
-    internal void ApplyOutputs(ReplicaState replica) => _outputs.Apply(replica);
-
-    /// <summary>
-    /// How far a replica may run decode steps in one go from now (<see cref="DecodeRun"/>): NaN when it must step one
-    /// event at a time (a single <see cref="Step"/>, <c>--exact-steps</c>, an observer that wants every step, P/D
-    /// hand-offs, a workload whose arrivals depend on finishes), else the limit a run's step ends may reach (the target
-    /// of <see cref="AdvanceTo"/>, inclusive) and a horizon they must stay before: the next time-series sample, and,
-    /// when the router reads decode progress, the next arrival. Other arrivals settle the replica they are routed to.
-    /// </summary>
-    internal (double Limit, double Horizon) SkipWindow()
-    {
-        if (double.IsNaN(_skipLimit) || Options.ExactSteps || Observer is { WantsEveryStep: true }
-            || Options.Disaggregated || _source is not (null or TraceFileWorkloadSource or GeneratedWorkloadSource))
-            return (double.NaN, double.NaN);
-        // A router that reads decode progress settles every replica at each arrival: runs stop there.
-        double next = _router.ReadsDecodeProgress ? _events.NextArrivalTime : double.PositiveInfinity;
-        // A time-series sample reads every replica when the first event at or after it is taken: like an arrival.
-        if (Metrics.TimeSeriesInterval > 0) next = Math.Min(next, _nextSample);
-        return (_skipLimit, next);
-    }
-
-    internal IReplicaScheduler SchedulerOf(ReplicaState replica) => _schedulers[replica.Index];
-
-    /// <summary>Books a step end of <paramref name="replica"/> at <paramref name="time"/>; returns its sequence number.</summary>
-    internal long BookStepEnd(int replica, double time) => _events.Enqueue(EventKind.StepEnd, time, replica, null);
-
-    /// <summary>Withdraws a booked step end (a decode run cut short books the next step's end instead).</summary>
-    internal void CancelStepEnd(long seq) => _events.Cancel(seq);
-
-    internal void BookTransferDone(int replica, Request r, double time) =>
-        _events.Enqueue(EventKind.TransferDone, time, replica, r);
-
-    internal void ScheduleInto(ReplicaState replica, Batch batch)
-    {
-        // A schedule that only preempted (a request evicting itself with nothing else scheduled) leaves work behind:
-        // vLLM's busy loop simply schedules again, so do the same, once per request that could still be evicted.
-        for (int tries = replica.Running.Count + 1; tries > 0; tries--)
-        {
-            long preemptions = replica.Preemptions;
-            _schedulers[replica.Index].Schedule(replica, batch);
-            if (batch.Count > 0 || replica.Preemptions == preemptions) break;
-        }
-    }
-
-    /// <summary>A request is done: counted, reported, and its closed-loop client told (the caller pulls the next arrival).</summary>
-    internal void Finished(Request r)
-    {
-        Metrics.RecordFinished(r);
-        Observer?.OnFinished(r, Now);
-        _source?.OnFinished(Now);
-    }
-
-    /// <summary>
-    /// Wakes a replica that can start a step now: an idle one, or, with pipeline parallelism, one whose pipeline
-    /// has a free slot. The wake-up sorts after every arrival at this instant, so they join the same step.
-    /// </summary>
-    internal void RequestWake(ReplicaState replica)
-    {
-        bool canStart = replica.Spec.PipelineParallel > 1
-            ? replica.Pipeline.Count < replica.Spec.PipelineParallel && !replica.WakePending
-            : !replica.Busy;
-        if (!canStart) return;
-        replica.Busy = true;
-        replica.WakePending = true;
-        _events.Enqueue(EventKind.Wake, Now, replica.Index, null);
     }
 
     private void SampleUntil(double time)

@@ -1,0 +1,78 @@
+using TokenSim.Core.Workload;
+
+namespace TokenSim.Core.Simulation;
+
+/// <summary>The driver's side of requests: submitting, aborting, revising output lengths, and the attached workload's arrivals.</summary>
+public sealed partial class Simulator
+{
+    /// <summary>Submits a request that arrives at <see cref="RequestSpec.ArrivalTime"/> (not before <see cref="Now"/>).</summary>
+    public Request Submit(in RequestSpec spec)
+    {
+        if (spec.ArrivalTime < Now) throw new ArgumentException($"Cannot submit a request at t={spec.ArrivalTime} s: the simulation is already at t={Now} s.");
+        var r = NewRequest(spec);
+        _events.Enqueue(EventKind.Arrival, spec.ArrivalTime, -1, r);
+        return r;
+    }
+
+    /// <summary>
+    /// Withdraws a request now, as vLLM's <c>abort_requests</c> does when a client goes away: it leaves its replica's
+    /// queues and its KV blocks are freed at once. False when it had already finished, been rejected or aborted.
+    /// </summary>
+    public bool Abort(Request r)
+    {
+        switch (r.Status)
+        {
+            case RequestStatus.Finished or RequestStatus.Rejected or RequestStatus.Aborted:
+                return false;
+            case RequestStatus.Waiting or RequestStatus.Running:
+                _replicas[r.Replica].Remove(r);
+                break;
+            case RequestStatus.Transferring:
+                // Its KV is still on the prefill replica until the transfer lands; the hand-off frees it then.
+                break;
+        }
+        bool pending = r.Status == RequestStatus.Pending;
+        r.Status = RequestStatus.Aborted;
+        r.FinishTime = Now;
+        Metrics.Aborted++;
+        if (!pending) Observer?.OnAborted(r, Now);
+        // A slot or blocks came free: an idle replica may now admit what waits.
+        if (r.Replica >= 0) RequestWake(_replicas[r.Replica]);
+        return true;
+    }
+
+    /// <summary>
+    /// Revises the output length an unfinished request is expected to produce, for drivers that only learn it as
+    /// the request runs (the twin predicts it at arrival and corrects it later). Never below the tokens already
+    /// produced or in flight plus one, so the request is not finished by the revision itself. Returns the length set.
+    /// </summary>
+    public int ReviseOutputTokens(Request r, int outputTokens)
+    {
+        if (r.Status is RequestStatus.Finished or RequestStatus.Rejected or RequestStatus.Aborted)
+            throw new InvalidOperationException($"Cannot revise the output length of {r}: it is no longer in the simulation.");
+        int floor = Math.Max(r.Generated + r.Placeholders, r.Generated + 1);
+        r.OutputTokens = Math.Max(floor, outputTokens);
+        return r.OutputTokens;
+    }
+
+    /// <summary>Streams requests from <paramref name="source"/>: one pending arrival at a time, so memory stays flat.</summary>
+    public void AttachWorkload(IWorkloadSource source)
+    {
+        if (_source is not null) throw new InvalidOperationException("A workload is already attached.");
+        _source = source;
+        PullSource();
+    }
+
+    private Request NewRequest(in RequestSpec s) => new(_nextId++, s.ArrivalTime, s.PromptTokens, s.OutputTokens)
+    {
+        Priority = s.Priority, PrefixHashes = s.PrefixHashes, TokenIds = s.TokenIds, ExternalCachedTokens = s.ExternalCachedTokens,
+    };
+
+    internal void PullSource()
+    {
+        if (_source is null || _sourcePending is not null) return;
+        if (!_source.TryNext(Now, Random, out var spec)) return;
+        if (spec.ArrivalTime < Now) spec = spec with { ArrivalTime = Now };
+        _sourcePending = Submit(spec);
+    }
+}
