@@ -3,7 +3,7 @@ using TokenSim.Server.Metrics;
 using TokenSim.Server.Sources;
 using TokenSim.Server.Sources.Otlp;
 using TokenSim.Server.Sources.Scrape;
-using TokenSim.Twin.Shadow;
+using TokenSim.Twin.Abstractions;
 
 namespace TokenSim.Server.Extensions;
 

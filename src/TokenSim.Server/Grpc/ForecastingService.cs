@@ -1,7 +1,6 @@
 using Grpc.Core;
 using TokenSim.Contracts.V1;
 using TokenSim.Twin.Abstractions;
-using TokenSim.Twin.Shadow;
 
 namespace TokenSim.Server.Grpc;
 

@@ -84,7 +84,7 @@ public sealed class PlanningService(IGrainFactory grains, TokenSim.Server.Metric
         if (string.IsNullOrEmpty(live.Deployment)) throw new ArgumentException("traffic.live.deployment is missing.");
         var snapshot = await grains.GetGrain<IDeploymentTwinGrain>(live.Deployment).GetAccuracyAsync();
         if (snapshot is null) RpcErrors.ThrowNotFound(live.Deployment);
-        return Twin.Planning.LiveWindow.Traffic(live.Deployment, snapshot.Requests, live.WindowS);
+        return Twin.Abstractions.LiveWindow.Traffic(live.Deployment, snapshot.Requests, live.WindowS);
     }
 
     public override async Task<SimulateReply> Simulate(SimulateRequest request, ServerCallContext context)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Prometheus;
 using TokenSim.Twin.Abstractions;
-using TokenSim.Twin.Shadow;
 
 namespace TokenSim.Server.Metrics;
 

@@ -1,6 +1,6 @@
 using TokenSim.Twin.Abstractions;
 
-namespace TokenSim.Twin.Shadow;
+namespace TokenSim.Twin.Abstractions;
 
 /// <summary>A quantity over a forecast's seeds at one step: mean, median and 90th percentile.</summary>
 public readonly record struct SeedSpread(double Expected, double P50, double P90);

@@ -1,9 +1,8 @@
 using System.Globalization;
 using TokenSim.Core.Simulation;
 using TokenSim.Planning;
-using TokenSim.Twin.Abstractions;
 
-namespace TokenSim.Twin.Planning;
+namespace TokenSim.Twin.Abstractions;
 
 /// <summary>A deployment's recent traffic, from the arrivals its replica grains recorded.</summary>
 public static class LiveWindow

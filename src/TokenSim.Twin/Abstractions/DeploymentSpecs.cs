@@ -1,8 +1,7 @@
 using System.Text.RegularExpressions;
 using TokenSim.Core.Entities;
-using TokenSim.Twin.Abstractions;
 
-namespace TokenSim.Twin.Shadow;
+namespace TokenSim.Twin.Abstractions;
 
 /// <summary>Checks a deployment spec and builds the simulator's replica from it.</summary>
 public static partial class DeploymentSpecs
