@@ -6,6 +6,7 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using TokenSim.Server.Sources.Otlp;
+using TokenSim.Twin.Abstractions;
 using TokenSim.Twin.Kv;
 
 namespace TokenSim.Twin.Tests;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TokenSim.Emulator.Tests;
+using TokenSim.Twin.Abstractions;
 using TokenSim.Twin.Kv;
 
 namespace TokenSim.Twin.Tests;

@@ -1,7 +1,6 @@
 using TokenSim.Server.Grpc;
 using TokenSim.Server.Metrics;
 using TokenSim.Twin.Hosting;
-using TokenSim.Twin.Planning;
 
 namespace TokenSim.Server.Extensions;
 
@@ -13,7 +12,7 @@ public static class PlanningExtensions
     /// </summary>
     public static WebApplicationBuilder AddTokenSimPlanning(this WebApplicationBuilder builder, ServerSettings settings)
     {
-        builder.Services.AddSingleton(sp => new PlanMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
+        builder.Services.AddTokenSimPlanServices(sp => sp.GetRequiredService<TokenSimMetrics>().Registry);
         builder.Services.AddSingleton<PlanAnswerMetrics>();
         if (settings.Cluster.HostsSilo) builder.UseOrleans(silo => silo.AddTokenSimPlanning());
         return builder;

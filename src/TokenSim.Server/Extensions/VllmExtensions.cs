@@ -5,6 +5,7 @@ using TokenSim.Server.Grpc;
 using TokenSim.Server.Metrics;
 using TokenSim.Server.Sources;
 using TokenSim.Server.Vllm;
+using TokenSim.Twin.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.LoadBalancing;
 
@@ -21,6 +22,7 @@ public static class VllmExtensions
     {
         var sources = settings.Sources is { } path ? SourcesFile.Load(path) : SourcesConfig.Empty;
         builder.Services.AddSingleton(sp => new KvEventMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
+        builder.Services.AddTokenSimKvEvents();
         builder.Services.AddHostedService<KvEventSources>();
         var gateway = GatewaySettings.From(settings, sources, settings.Sources);
         if (gateway is null) return builder;

@@ -6,13 +6,12 @@ using TokenSim.Core.Simulation;
 using TokenSim.Core.Workload;
 using TokenSim.Planning;
 using TokenSim.Twin.Abstractions;
-using TokenSim.Twin.Planning;
 using Traffic = TokenSim.Planning.Traffic;
 
 namespace TokenSim.Server.Grpc;
 
 /// <summary>Capacity plans fanned out over the cluster's plan workers, and single what-if simulations.</summary>
-public sealed class PlanningService(IGrainFactory grains, TokenSim.Server.Metrics.PlanAnswerMetrics answers, TimeProvider time) : Contracts.V1.Planning.PlanningBase
+public sealed class PlanningService(IGrainFactory grains, IPlanExecutors executors, TokenSim.Server.Metrics.PlanAnswerMetrics answers, TimeProvider time) : Contracts.V1.Planning.PlanningBase
 {
     public override async Task Plan(PlanRequest request, IServerStreamWriter<PlanUpdate> responseStream, ServerCallContext context)
     {
@@ -27,7 +26,7 @@ public sealed class PlanningService(IGrainFactory grains, TokenSim.Server.Metric
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
         }
-        var executor = await GrainSimulationExecutor.CreateAsync(grains, problem);
+        var executor = await executors.CreateAsync(problem);
         // Progress comes from many simulations at once; one writer sends it in order, as a stream allows.
         var updates = Channel.CreateUnbounded<PlanUpdate>(new UnboundedChannelOptions { SingleReader = true });
         var writer = Task.Run(async () =>

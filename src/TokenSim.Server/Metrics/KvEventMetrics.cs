@@ -1,6 +1,6 @@
 using System.Globalization;
 using Prometheus;
-using TokenSim.Twin.Kv;
+using TokenSim.Twin.Abstractions;
 
 namespace TokenSim.Server.Metrics;
 
@@ -24,7 +24,7 @@ public sealed class KvEventMetrics
 
     private readonly Counter _batches, _rejected, _lost, _seqs, _restarts, _events, _failures, _delivered;
     private readonly Gauge _unaccounted, _blocks;
-    private readonly List<(string Deployment, string Replica, KvSourceStats Stats)> _sources = [];
+    private readonly List<(string Deployment, string Replica, IKvSourceCounts Stats)> _sources = [];
 
     public KvEventMetrics(CollectorRegistry registry)
     {
@@ -43,16 +43,14 @@ public sealed class KvEventMetrics
         registry.AddBeforeCollectCallback(Collect);
     }
 
-    /// <summary>Stats to export for one replica's subscriber.</summary>
-    public KvSourceStats Track(string deployment, int replica)
+    /// <summary>Exports one replica's subscriber's counts from now on.</summary>
+    public void Track(string deployment, int replica, IKvSourceCounts stats)
     {
-        var stats = new KvSourceStats();
         lock (_sources) _sources.Add((deployment, replica.ToString(CultureInfo.InvariantCulture), stats));
-        return stats;
     }
 
-    public void SetMirror(string deployment, int replica, KvMirrorStatus status) =>
-        _blocks.WithLabels(deployment, replica.ToString(CultureInfo.InvariantCulture)).Set(status.Blocks);
+    public void SetMirror(string deployment, int replica, int blocks) =>
+        _blocks.WithLabels(deployment, replica.ToString(CultureInfo.InvariantCulture)).Set(blocks);
 
     private void Collect()
     {
@@ -64,7 +62,7 @@ public sealed class KvEventMetrics
                 _batches.WithLabels(d, r, "duplicate").IncTo(s.Duplicate);
                 foreach (var reason in KvRejectReason.All)
                     _rejected.WithLabels(d, r, reason).IncTo(s.RejectedByReason.TryGetValue(reason, out long n) ? n : 0);
-                foreach (var reason in new[] { KvEventSequencer.LostGap, KvEventSequencer.LostBeforeStart })
+                foreach (var reason in KvLostReason.All)
                     _lost.WithLabels(d, r, reason).IncTo(s.LostByReason.TryGetValue(reason, out long n) ? n : 0);
                 _seqs.WithLabels(d, r).IncTo(s.SequenceNumbers);
                 _unaccounted.WithLabels(d, r).Set(s.Unaccounted);

@@ -56,7 +56,7 @@ public sealed record ScrapeTarget
     /// <summary>The server's OpenAI API (<c>vllm serve</c>'s base URL), which the gateway forwards to; null if not behind it.</summary>
     public Uri? OpenAi { get; init; }
     /// <summary>Replica <see cref="Replica"/>'s KV-event publisher (vLLM's <c>--kv-events-config</c>), or null.</summary>
-    public TokenSim.Twin.Kv.KvSourceOptions? KvEvents { get; init; }
+    public TokenSim.Twin.Abstractions.KvSourceOptions? KvEvents { get; init; }
 
     /// <summary>The replica of an <c>engine</c> label value, or null when the target does not map it.</summary>
     public int? ReplicaOf(string engine)

@@ -143,7 +143,7 @@ public static class SourcesFile
         }
 
         /// <summary>The twin's side of vLLM's <c>--kv-events-config</c> for one replica.</summary>
-        private TokenSim.Twin.Kv.KvSourceOptions KvEvents(YamlNode node)
+        private TokenSim.Twin.Abstractions.KvSourceOptions KvEvents(YamlNode node)
         {
             var m = Map(node, "targets[].kv_events", "endpoint", "bind", "replay_endpoint", "topic");
             if (!m.TryGetValue("endpoint", out var e)) throw Error(node, "'targets[].kv_events' needs 'endpoint' (tcp://HOST:PORT).");
@@ -151,7 +151,7 @@ public static class SourcesFile
             if (!endpoint.StartsWith("tcp://", StringComparison.Ordinal)) throw Error(e, $"'targets[].kv_events.endpoint' must be tcp://HOST:PORT (got '{endpoint}'; NetMQ has no ipc://).");
             string? replay = m.TryGetValue("replay_endpoint", out var r) ? Str(r, "targets[].kv_events.replay_endpoint") : null;
             if (replay is not null && !replay.StartsWith("tcp://", StringComparison.Ordinal)) throw Error(r!, $"'targets[].kv_events.replay_endpoint' must be tcp://HOST:PORT (got '{replay}').");
-            return new TokenSim.Twin.Kv.KvSourceOptions(endpoint, m.TryGetValue("bind", out var b) && Bool(b, "targets[].kv_events.bind"), replay,
+            return new TokenSim.Twin.Abstractions.KvSourceOptions(endpoint, m.TryGetValue("bind", out var b) && Bool(b, "targets[].kv_events.bind"), replay,
                 m.TryGetValue("topic", out var t) ? Str(t, "targets[].kv_events.topic") : "");
         }
 

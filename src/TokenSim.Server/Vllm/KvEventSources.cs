@@ -1,7 +1,6 @@
 using TokenSim.Server.Sources;
 using TokenSim.Server.Metrics;
 using TokenSim.Twin.Abstractions;
-using TokenSim.Twin.Kv;
 
 namespace TokenSim.Server.Vllm;
 
@@ -9,9 +8,9 @@ namespace TokenSim.Server.Vllm;
 /// One KV-event subscriber per replica whose sources-file target has <c>kv_events</c>, started with the server: each
 /// hands its ordered batches to the replica grain's mirror.
 /// </summary>
-internal sealed partial class KvEventSources(SourcesConfig sources, IGrainFactory grains, KvEventMetrics metrics, ILogger<KvEventSources> log) : IHostedService
+internal sealed partial class KvEventSources(SourcesConfig sources, IGrainFactory grains, IKvEventSubscribers subscribers, KvEventMetrics metrics, ILogger<KvEventSources> log) : IHostedService
 {
-    private readonly List<KvEventSubscriber> _subscribers = [];
+    private readonly List<IKvEventSubscription> _subscribers = [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,10 +21,8 @@ internal sealed partial class KvEventSources(SourcesConfig sources, IGrainFactor
             string name = deployment.Name;
             int index = target.Replica;
             var grain = grains.GetGrain<IReplicaTwinGrain>(ReplicaGrainKey.Of(name, index));
-            var sub = new KvEventSubscriber(options,
-                async batches => metrics.SetMirror(name, index, await grain.ApplyKvEventsAsync(batches)),
-                line => LogSubscriber(log, name, index, line),
-                metrics.Track(name, index));
+            var sub = subscribers.Start(options, grain, blocks => metrics.SetMirror(name, index, blocks), line => LogSubscriber(log, name, index, line));
+            metrics.Track(name, index, sub.Counts);
             _subscribers.Add(sub);
             await sub.Started;
             LogSubscribed(log, name, index, options.Endpoint, options.Bind ? "bound" : "connected", options.ReplayEndpoint ?? "none");

@@ -1,3 +1,5 @@
+using TokenSim.Twin.Abstractions;
+
 namespace TokenSim.Twin.Kv;
 
 /// <summary>
@@ -11,8 +13,8 @@ namespace TokenSim.Twin.Kv;
 /// <remarks>Not thread-safe: its subscriber thread drives it.</remarks>
 public sealed class KvEventSequencer(KvSourceStats stats, Action<string>? log = null)
 {
-    public const string LostGap = "gap";
-    public const string LostBeforeStart = "before_start";
+    public const string LostGap = KvLostReason.Gap;
+    public const string LostBeforeStart = KvLostReason.BeforeStart;
 
     /// <summary>The next sequence number expected; null before the first batch.</summary>
     private long? _next;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using TokenSim.Twin.Abstractions;
 
 namespace TokenSim.Twin.Kv;
 
@@ -7,7 +8,7 @@ namespace TokenSim.Twin.Kv;
 /// replay socket, rejected (malformed, by reason), or lost (a gap the replay could not fill, or batches published
 /// before the subscriber's first). Duplicates are repeats of numbers already accounted. Thread-safe.
 /// </summary>
-public sealed class KvSourceStats
+public sealed class KvSourceStats : IKvSourceCounts
 {
     private long _applied, _replayed, _duplicate, _restarts, _sequenceNumbers, _delivered, _deliveryFailures;
     private long _stored, _removed, _cleared, _rejectedNumbered;
