@@ -16,7 +16,7 @@ namespace TokenSim.Server.Gateway;
 /// (its first token) and the end (finished with the output length, or aborted). Nothing here delays the proxied
 /// request: each request's events go in order in the background.
 /// </summary>
-internal sealed class GatewayFeed(GatewaySettings gateway, IngestService ingest, GatewayMetrics metrics, IHttpClientFactory http, ILogger<GatewayFeed> log)
+internal sealed partial class GatewayFeed(GatewaySettings gateway, IngestService ingest, GatewayMetrics metrics, IHttpClientFactory http, ILogger<GatewayFeed> log)
 {
     public string Deployment => gateway.Deployment;
 
@@ -31,7 +31,7 @@ internal sealed class GatewayFeed(GatewaySettings gateway, IngestService ingest,
             catch (Exception e)
             {
                 metrics.CountUntracked(Deployment, "tokenize");
-                log.LogWarning("gateway: {Id}: /tokenize on replica {Replica} failed ({Error}); the twin is not told of this request.", r.RequestId, r.Replica, e.Message);
+                LogTokenizeFailed(log, r.RequestId, r.Replica, e.Message);
                 return;
             }
             if (tokenized is not { Count: > 0 } t) { metrics.CountUntracked(Deployment, "tokenize"); return; }
@@ -79,15 +79,27 @@ internal sealed class GatewayFeed(GatewaySettings gateway, IngestService ingest,
             var outcome = ack.Outcomes[0];
             if (outcome.Outcome == Outcome.Applied) return true;
             metrics.CountUntracked(Deployment, what == "arrived" ? "arrival" : "event");
-            log.LogWarning("gateway: {Id}: the twin did not apply its {What} event: {Outcome} {Reason}", r.RequestId, what, outcome.Outcome, outcome.Reason);
+            LogNotApplied(log, r.RequestId, what, outcome.Outcome, outcome.Reason);
         }
         catch (Exception ex)
         {
             metrics.CountUntracked(Deployment, what == "arrived" ? "arrival" : "event");
-            log.LogError(ex, "gateway: {Id}: its {What} event could not be ingested", r.RequestId, what);
+            LogIngestFailed(log, ex, r.RequestId, what);
         }
         return false;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gateway: {Id}: /tokenize on replica {Replica} failed ({Error}); the twin is not told of this request.")]
+    private static partial void LogTokenizeFailed(ILogger logger, string id, int replica, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gateway: {Id}: /tokenize on replica {Replica} answered {Status}.")]
+    private static partial void LogTokenizeStatus(ILogger logger, string id, int replica, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gateway: {Id}: the twin did not apply its {What} event: {Outcome} {Reason}")]
+    private static partial void LogNotApplied(ILogger logger, string id, string what, Outcome outcome, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "gateway: {Id}: its {What} event could not be ingested")]
+    private static partial void LogIngestFailed(ILogger logger, Exception exception, string id, string what);
 
     /// <summary>Ids up to 128 characters: a long request id is replaced by its hash.</summary>
     private static string EventId(string requestId, string what)
@@ -113,7 +125,7 @@ internal sealed class GatewayFeed(GatewaySettings gateway, IngestService ingest,
         using var response = await http.CreateClient(HttpClientExtensions.Tokenize).PostAsync(url, content);
         if (!response.IsSuccessStatusCode)
         {
-            log.LogWarning("gateway: {Id}: /tokenize on replica {Replica} answered {Status}.", r.RequestId, r.Replica, (int)response.StatusCode);
+            LogTokenizeStatus(log, r.RequestId, r.Replica, (int)response.StatusCode);
             return null;
         }
         using var doc = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());

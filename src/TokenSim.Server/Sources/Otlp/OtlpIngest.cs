@@ -11,7 +11,7 @@ namespace TokenSim.Server.Sources.Otlp;
 /// ignored. Every span is accounted for: applied, duplicate (a retried export), boot, ignored, or rejected with a
 /// counted reason, which the answer's partial_success reports; a rejected span never costs the others.
 /// </summary>
-public sealed class OtlpIngest(SpanRouter router, TwinSink sink, SourceMetrics metrics, BootTimeline boot, ILogger<OtlpIngest> log)
+public sealed partial class OtlpIngest(SpanRouter router, TwinSink sink, SourceMetrics metrics, BootTimeline boot, ILogger<OtlpIngest> log)
 {
     /// <summary>At most this many rejection details go into an answer's error_message.</summary>
     private const int MaxDetails = 5;
@@ -78,9 +78,12 @@ public sealed class OtlpIngest(SpanRouter router, TwinSink sink, SourceMetrics m
         if (rejections.Count == 0) return new Result(0, "");
         var details = rejections.Select(x => x.Detail).Distinct().Take(MaxDetails).ToList();
         string message = $"{rejections.Count} span(s) rejected: " + string.Join("; ", details) + (rejections.Count > details.Count ? "; …" : "");
-        log.LogWarning("OTLP export over {Transport}: {Message}", transport, message);
+        LogRejected(log, transport, message);
         return new Result(rejections.Count, message);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP export over {Transport}: {Message}")]
+    private static partial void LogRejected(ILogger logger, string transport, string message);
 
     private void AddBoot(OpenTelemetry.Proto.Trace.V1.Span span, (string Deployment, int Replica)? route, Dictionary<string, string> resource)
     {

@@ -15,7 +15,7 @@ namespace TokenSim.Server.Sources.Scrape;
 /// it has applied no event; a later disagreement is counted (<c>cache_config_mismatch</c>). A target that does not
 /// answer, answers an error, or times out is a failed scrape (metrics, <c>/sources/status</c>), never an exception.
 /// </summary>
-public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMetrics metrics, IHttpClientFactory http, IHostApplicationLifetime lifetime, ILogger<ScrapeService> log) : BackgroundService
+public sealed partial class ScrapeService(SourcesConfig config, TwinSink sink, SourceMetrics metrics, IHttpClientFactory http, IHostApplicationLifetime lifetime, ILogger<ScrapeService> log) : BackgroundService
 {
     private readonly List<TargetState> _states = config.Deployments.SelectMany(d => d.Targets).Select(t => new TargetState(t)).ToList();
 
@@ -50,12 +50,12 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
             try
             {
                 var summary = await sink.Grain(d.Name).RegisterAsync(d.Spec!);
-                log.LogInformation("Registered deployment {Deployment} from the sources file: {Replicas} replicas, {Blocks} KV blocks", d.Name, summary.Spec.Replicas, summary.KvBlocks);
+                LogRegistered(log, d.Name, summary.Spec.Replicas, summary.KvBlocks);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
             {
                 // The spec was checked when the file was read; what is left (a perf model's files) stops the server here.
-                log.LogCritical("The sources file's deployment {Deployment} cannot be registered: {Message}", d.Name, e.Message);
+                LogNotRegistered(log, d.Name, e.Message);
                 Environment.ExitCode = 1;
                 lifetime.StopApplication();
                 return;
@@ -124,7 +124,7 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
         {
             state.Scrapes++;
             if (ok) state.LastSuccess = at; else state.Failures++;
-            if (ok != state.Up) log.Log(ok ? LogLevel.Information : LogLevel.Warning, "Scrape target {Url} of {Deployment} is {State}{Error}", label, target.Deployment, ok ? "up" : "down", ok ? "" : $": {error}");
+            if (ok != state.Up) LogTargetState(log, ok ? LogLevel.Information : LogLevel.Warning, label, target.Deployment, ok ? "up" : "down", ok ? "" : $": {error}");
             state.Up = ok;
             state.LastError = error;
         }
@@ -138,7 +138,7 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
     {
         var (samples, lineErrors) = PrometheusText.Parse(text);
         metrics.Reject("scrape", "malformed_line", lineErrors.Count);
-        if (lineErrors.Count > 0) log.LogWarning("{Url}: {Count} line(s) not read, e.g. line {Line}: {Message}", target.Url, lineErrors.Count, lineErrors[0].Line, lineErrors[0].Message);
+        if (lineErrors.Count > 0) LogLinesNotRead(log, target.Url, lineErrors.Count, lineErrors[0].Line, lineErrors[0].Message);
         var (engines, rejections) = VllmScrape.Read(samples);
         var events = new List<TwinEvent>();
         long ms = (long)(at * 1000);
@@ -172,7 +172,7 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
                         rejections.Add((outcomes[i].Kind == EventOutcomeKind.Late ? "late" : "invalid", $"{events[i].EventId}: {outcomes[i].Reason}"));
         }
         foreach (var g in rejections.GroupBy(r => r.Reason)) metrics.Reject("scrape", g.Key, g.Count());
-        if (rejections.Count > 0) log.LogDebug("{Url}: {Count} rejection(s), e.g. {Detail}", target.Url, rejections.Count, rejections[0].Detail);
+        if (rejections.Count > 0) LogRejections(log, target.Url, rejections.Count, rejections[0].Detail);
     }
 
     /// <summary>
@@ -189,16 +189,37 @@ public sealed class ScrapeService(SourcesConfig config, TwinSink sink, SourceMet
         {
             var spec = summary.Spec with { KvBlocks = blocks, BlockSize = blockSize };
             await sink.Grain(target.Deployment).RegisterAsync(spec);
-            log.LogInformation("{Deployment}: {Blocks} KV blocks of {BlockSize} tokens, from {Url}'s vllm:cache_config_info", target.Deployment, blocks, blockSize, target.Url);
+            LogCacheConfigured(log, target.Deployment, blocks, blockSize, target.Url);
             return;
         }
         var state = _states.First(s => s.Target == target);
         if (state.MismatchReported == (blocks, blockSize)) return;
         state.MismatchReported = (blocks, blockSize);
         rejections.Add(("cache_config_mismatch", $"{target.Url} reports {blocks} KV blocks of {blockSize} tokens; deployment '{target.Deployment}' simulates {summary.KvBlocks} of {summary.Spec.BlockSize ?? 16} and has applied events, so it keeps them"));
-        log.LogWarning("{Url} reports {Blocks} KV blocks of {BlockSize} tokens; deployment {Deployment} simulates {Simulated} and has applied events, so it keeps them",
-            target.Url, blocks, blockSize, target.Deployment, summary.KvBlocks);
+        LogCacheMismatch(log, target.Url, blocks, blockSize, target.Deployment, summary.KvBlocks);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered deployment {Deployment} from the sources file: {Replicas} replicas, {Blocks} KV blocks")]
+    private static partial void LogRegistered(ILogger logger, string deployment, int replicas, int blocks);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The sources file's deployment {Deployment} cannot be registered: {Message}")]
+    private static partial void LogNotRegistered(ILogger logger, string deployment, string message);
+
+    /// <summary>A target going up (Information) or down (Warning): logged on the change, not on every scrape.</summary>
+    [LoggerMessage(Message = "Scrape target {Url} of {Deployment} is {State}{Error}")]
+    private static partial void LogTargetState(ILogger logger, LogLevel level, string url, string deployment, string state, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Url}: {Count} line(s) not read, e.g. line {Line}: {Message}")]
+    private static partial void LogLinesNotRead(ILogger logger, Uri url, int count, int line, string message);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Url}: {Count} rejection(s), e.g. {Detail}")]
+    private static partial void LogRejections(ILogger logger, Uri url, int count, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Deployment}: {Blocks} KV blocks of {BlockSize} tokens, from {Url}'s vllm:cache_config_info")]
+    private static partial void LogCacheConfigured(ILogger logger, string deployment, int blocks, int blockSize, Uri url);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Url} reports {Blocks} KV blocks of {BlockSize} tokens; deployment {Deployment} simulates {Simulated} and has applied events, so it keeps them")]
+    private static partial void LogCacheMismatch(ILogger logger, Uri url, int blocks, int blockSize, string deployment, int simulated);
 
     private static double Unix() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 
