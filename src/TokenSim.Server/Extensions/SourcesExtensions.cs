@@ -34,6 +34,8 @@ public static class SourcesExtensions
         builder.Services.AddSingleton<SourceMetrics>();
         builder.Services.AddSingleton<BootTimeline>();
         builder.Services.AddSingleton<OtlpIngest>();
+        // OTLP exports may be larger than the twin's own messages (GrpcExtensions.MaxReceiveMessageBytes).
+        builder.Services.AddGrpc().AddServiceOptions<OtlpTraceService>(o => o.MaxReceiveMessageSize = OtlpEndpoints.MaxBytes);
         builder.Services.AddScrapeHttpClient(config.Scrape);
         builder.Services.AddSingleton<ScrapeService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScrapeService>());

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Compression;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
@@ -10,22 +10,20 @@ using TokenSim.Server.Metrics;
 namespace TokenSim.Server.Sources.Otlp;
 
 /// <summary>
-/// OTLP trace receivers: <c>POST /v1/traces</c> (OTLP/HTTP, protobuf) on the HTTP port and
-/// <c>opentelemetry.proto.collector.trace.v1.TraceService/Export</c> (OTLP/gRPC) on the gRPC port. The gRPC method is
-/// framed here rather than by Grpc.AspNetCore so that a body that is not an OTLP message is answered
-/// INVALID_ARGUMENT and counted (<c>malformed_payload</c>), which a generated service cannot see.
+/// OTLP trace receivers: <c>POST /v1/traces</c> (OTLP/HTTP, protobuf) on the HTTP port, answered here, and
+/// <c>opentelemetry.proto.collector.trace.v1.TraceService/Export</c> (OTLP/gRPC) on the gRPC port, which is
+/// <see cref="OtlpTraceService"/>. Both parse and answer an export the same way.
 /// </summary>
 public static class OtlpEndpoints
 {
-    public const string GrpcPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
     public const string HttpPath = "/v1/traces";
-    /// <summary>Largest export accepted (after decompression): vLLM's batches of 512 spans are well under 1 MiB.</summary>
+    /// <summary>Largest export accepted over either transport (after decompression): vLLM's batches of 512 spans are well under 1 MiB.</summary>
     public const int MaxBytes = 16 * 1024 * 1024;
 
     public static WebApplication MapOtlpReceivers(this WebApplication app, ServerSettings settings)
     {
         app.MapPost(HttpPath, (HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics) => HttpAsync(ctx, ingest, metrics, settings)).RequireHost($"*:{settings.MetricsPort}");
-        app.MapPost(GrpcPath, (HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics) => GrpcAsync(ctx, ingest, metrics, settings)).RequireHost($"*:{settings.GrpcPort}");
+        app.MapGrpcService<OtlpTraceService>().RequireHost($"*:{settings.GrpcPort}");
         return app;
     }
 
@@ -66,67 +64,18 @@ public static class OtlpEndpoints
             await HttpError(ctx, 400, 3, error);
             return;
         }
-        var result = await ingest.ExportAsync(request!, "http");
+        var result = await ingest.ExportAsync(request, "http");
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "application/x-protobuf";
         await ctx.Response.Body.WriteAsync(Response(result).ToByteArray());
         metrics.Export("http", clock.Elapsed.TotalSeconds);
     }
 
-    private static async Task GrpcAsync(HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics, ServerSettings settings)
-    {
-        var clock = Stopwatch.StartNew();
-        ctx.Response.ContentType = "application/grpc";
-        if (KeyRefusal(ctx, settings) is { } refusal)
-        {
-            GrpcStatus(ctx, 16, refusal);
-            return;
-        }
-        var body = await ReadAsync(ctx.Request.Body);
-        if (body.Problem is { } problem) { metrics.Reject("otlp", problem.Reason); GrpcStatus(ctx, problem.Reason == "too_large" ? 8 : 3, problem.Detail); return; }
-        var frame = body.Bytes!;
-        if (frame.Length < 5 || BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(1)) != frame.Length - 5)
-        {
-            metrics.Reject("otlp", "malformed_payload");
-            GrpcStatus(ctx, 3, $"the request is not one length-prefixed gRPC message ({frame.Length} bytes)");
-            return;
-        }
-        var message = frame.AsMemory(5);
-        if (frame[0] == 1)
-        {
-            string encoding = ctx.Request.Headers["grpc-encoding"].ToString();
-            if (encoding != "gzip")
-            {
-                metrics.Reject("otlp", "unsupported_encoding");
-                GrpcStatus(ctx, 12, $"message compressed with '{encoding}': only gzip is supported");
-                return;
-            }
-            var unzipped = await ReadAsync(new GZipStream(new MemoryStream(frame, 5, frame.Length - 5), CompressionMode.Decompress));
-            if (unzipped.Problem is { } p) { metrics.Reject("otlp", p.Reason); GrpcStatus(ctx, 3, p.Detail); return; }
-            message = unzipped.Bytes;
-        }
-        if (!TryParse(message, out var request, out var error))
-        {
-            metrics.Reject("otlp", "malformed_payload");
-            GrpcStatus(ctx, 3, error);
-            return;
-        }
-        var result = await ingest.ExportAsync(request!, "grpc");
-        var reply = Response(result).ToByteArray();
-        var header = new byte[5];
-        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(1), (uint)reply.Length);
-        ctx.Response.StatusCode = 200;
-        await ctx.Response.Body.WriteAsync(header);
-        await ctx.Response.Body.WriteAsync(reply);
-        ctx.Response.AppendTrailer("grpc-status", "0");
-        metrics.Export("grpc", clock.Elapsed.TotalSeconds);
-    }
-
-    private static ExportTraceServiceResponse Response(OtlpIngest.Result result) =>
+    internal static ExportTraceServiceResponse Response(OtlpIngest.Result result) =>
         result.Rejected == 0 ? new ExportTraceServiceResponse()
             : new ExportTraceServiceResponse { PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = result.Rejected, ErrorMessage = result.ErrorMessage } };
 
-    private static bool TryParse(ReadOnlyMemory<byte> bytes, out ExportTraceServiceRequest? request, out string error)
+    internal static bool TryParse(ReadOnlyMemory<byte> bytes, [NotNullWhen(true)] out ExportTraceServiceRequest? request, out string error)
     {
         try
         {
@@ -177,13 +126,5 @@ public static class OtlpEndpoints
         o.WriteString(message);
         o.Flush();
         await ctx.Response.Body.WriteAsync(ms.ToArray());
-    }
-
-    /// <summary>A trailers-only gRPC answer: the status in the response headers and no message.</summary>
-    private static void GrpcStatus(HttpContext ctx, int code, string message)
-    {
-        ctx.Response.StatusCode = 200;
-        ctx.Response.Headers["grpc-status"] = code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        ctx.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
     }
 }
