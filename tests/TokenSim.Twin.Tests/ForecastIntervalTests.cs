@@ -139,6 +139,27 @@ public sealed class ForecastIntervalTests
     }
 
     [Fact]
+    public void Summary_WidensAsTheScoredIntervalsLearned_InterpolatedByHorizon()
+    {
+        // Running 8, 10, 12 at each of 8 steps of 2.5 s; widening 2 at 5 s and 4 at 10 s: 1 at 2.5 s, 3 at 7.5 s, 4 beyond.
+        float[][] seeds = [Enumerable.Repeat(8f, 8).ToArray(), Enumerable.Repeat(10f, 8).ToArray(), Enumerable.Repeat(12f, 8).ToArray()];
+        var f = Forecast(seeds) with
+        {
+            StepSeconds = 2.5, TtftSeconds = new double[8][].Select(_ => Array.Empty<double>()).ToArray(), TpotSeconds = new double[8][].Select(_ => Array.Empty<double>()).ToArray(),
+            Widening = [new IntervalWidening("running", 5, 2, 0), new IntervalWidening("running", 10, 4, 0)],
+        };
+        double lo = 10 - T2At90 * 2 * Math.Sqrt(4.0 / 3), hi = 10 + T2At90 * 2 * Math.Sqrt(4.0 / 3);
+        var one = ForecastSummary.Of(f);
+        Assert.Equal(lo - 1, one[0].Running.P10, 9);
+        Assert.Equal(hi + 3, one[2].Running.P90, 9);
+        Assert.Equal(hi + 4, one[7].Running.P90, 9);
+        Assert.Equal(0, one[0].Waiting.P10); // nothing learned for waiting (all seeds 0)
+        // Two such replicas: the total's seeds are 16, 20, 24 (interval twice as wide) and the widenings add.
+        var both = ForecastSummary.Of([f, f with { Replica = 1 }], 2.5);
+        Assert.Equal(20 - 2 * (10 - lo) - 6, both[2].Running.P10, 9);
+    }
+
+    [Fact]
     public void ScoreReport_SumsCoverageOverReplicas()
     {
         var sum = ForecastScoreReport.Sum([

@@ -82,6 +82,10 @@ public sealed class ForecastScorer
         }
     }
 
+    /// <summary>The widening each metric's intervals have learned at each horizon.</summary>
+    public IntervalWidening[] Widening => _calibration.OrderBy(kv => kv.Key.Metric, StringComparer.Ordinal).ThenBy(kv => kv.Key.Horizon)
+        .Select(kv => new IntervalWidening(kv.Key.Metric, kv.Key.Horizon, kv.Value.Widening80, kv.Value.Widening99)).ToArray();
+
     /// <summary>The calibration of one metric's intervals at one horizon (<see cref="IntervalCalibration"/>).</summary>
     public IntervalCalibration Calibration(string metric, double horizon) =>
         _calibration.TryGetValue((metric, horizon), out var c) ? c : _calibration[(metric, horizon)] = new IntervalCalibration();

@@ -26,7 +26,8 @@ public static class ForecastSummary
 
     /// <summary>
     /// A deployment's steps: running and waiting summed over its replicas within each seed (seeds are independent
-    /// draws, so the total's spread is the spread of per-seed totals), KV use averaged, latencies pooled.
+    /// draws, so the total's spread is the spread of per-seed totals), KV use averaged, latencies pooled; intervals
+    /// widened as the replicas' scored ones learned (<see cref="Widening"/>).
     /// </summary>
     public static ForecastStepSummary[] Of(IReadOnlyList<ReplicaForecast> replicas, double step)
     {
@@ -44,10 +45,47 @@ public static class ForecastSummary
                 waiting[s] = replicas.Sum(r => (double)r.Waiting[s][k]);
                 kv[s] = replicas.Average(r => (double)r.KvUsage[s][k]);
             }
-            result[k] = new ForecastStepSummary((k + 1) * step, Spread(running), Spread(waiting), Spread(kv, max: 1),
+            double ahead = (k + 1) * step;
+            var wr = Widening(replicas, "running", ahead, sum: true);
+            var ww = Widening(replicas, "waiting", ahead, sum: true);
+            var wk = Widening(replicas, "kv", ahead, sum: false);
+            result[k] = new ForecastStepSummary(ahead, IntervalCalibration.Widen(Spread(running), wr.W80, wr.W99),
+                IntervalCalibration.Widen(Spread(waiting), ww.W80, ww.W99), IntervalCalibration.Widen(Spread(kv, max: 1), wk.W80, wk.W99, max: 1),
                 Latency(replicas.SelectMany(r => r.TtftSeconds[k])), Latency(replicas.SelectMany(r => r.TpotSeconds[k])));
         }
         return result;
+    }
+
+    /// <summary>
+    /// The widening of a metric's interval at <paramref name="ahead"/> seconds: each replica's learned widening
+    /// (<see cref="ReplicaForecast.Widening"/>) interpolated linearly between its scored horizons, from none at 0 s and
+    /// held beyond the longest; summed over replicas for a total (errors of a sum add at worst), averaged for KV use.
+    /// </summary>
+    public static (double W80, double W99) Widening(IReadOnlyList<ReplicaForecast> replicas, string metric, double ahead, bool sum)
+    {
+        double w80 = 0, w99 = 0;
+        foreach (var r in replicas)
+        {
+            var (a, b) = WideningAt(r.Widening, metric, ahead);
+            w80 += a;
+            w99 += b;
+        }
+        return sum || replicas.Count == 0 ? (w80, w99) : (w80 / replicas.Count, w99 / replicas.Count);
+    }
+
+    private static (double W80, double W99) WideningAt(IntervalWidening[] widening, string metric, double ahead)
+    {
+        double h0 = 0, w80 = 0, w99 = 0;
+        foreach (var w in widening.Where(w => w.Metric == metric).OrderBy(w => w.HorizonSeconds))
+        {
+            if (ahead <= w.HorizonSeconds)
+            {
+                double f = (ahead - h0) / (w.HorizonSeconds - h0);
+                return (w80 + f * (w.Widening80 - w80), w99 + f * (w.Widening99 - w99));
+            }
+            (h0, w80, w99) = (w.HorizonSeconds, w.Widening80, w.Widening99);
+        }
+        return (w80, w99);
     }
 
     /// <summary>The fraction of seeds whose KV cache was exhausted within the horizon, and the median time to it among them.</summary>

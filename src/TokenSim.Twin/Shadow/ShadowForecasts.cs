@@ -49,8 +49,10 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
             lengths = new FinishedOutputPredictor(options.OutputPredictor, options.PredictorWindow, options.PriorOutputTokens);
             for (int i = 0; i < traffic.FinishedOutputTokens.Length; i++) lengths.Observe(traffic.FinishedOutputTokens[i], traffic.FinishedMaxTokens[i]);
         }
+        // The intervals a caller reads are widened as the scored ones are (ForecastSummary), so their measured coverage is theirs.
         return ReplicaForecaster.Run(replica, live.Now, spec, traffic, maxLen, forks.Sampled,
-            (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources, underEngineError: UnderEngineError);
+            (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources, underEngineError: UnderEngineError)
+            with { Widening = _scorer?.Widening ?? [] };
     }
 
     /// <summary>Runs a seed at the learned step-time correction scaled by a drawn engine-model error.</summary>
