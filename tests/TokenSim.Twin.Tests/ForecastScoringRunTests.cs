@@ -42,7 +42,7 @@ public sealed class ForecastScoringRunTests(ITestOutputHelper output)
             Assert.Equal(EventOutcomeKind.Applied, shadow.Apply(e).Kind);
         output.WriteLine($"applied in {clock.Elapsed.TotalSeconds:F2} s; forecasts issued {shadow.ForecastsScored.Issued}, skipped {shadow.ForecastsScored.Skipped}");
         var scores = shadow.ForecastScores;
-        foreach (var s in scores) output.WriteLine($"{s.Metric} h{s.HorizonSeconds}: {s.Points} points, MAE {s.Mae:F2}, naive {s.NaiveMae:F2}");
+        foreach (var s in scores) output.WriteLine($"{s.Metric} h{s.HorizonSeconds}: {s.Points} points, MAE {s.Mae:F2}, naive {s.NaiveMae:F2}, coverage {s.Coverage80:P0}, pinball {s.PinballLoss:F2}");
         Assert.DoesNotContain(scores, s => s.Metric == "kv");
         foreach (var metric in new[] { "running", "waiting" })
             foreach (var h in new[] { 5.0, 10, 20 })

@@ -67,6 +67,11 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
         for (int k = 0; k < 10; k++)
             Assert.Equal(f.Replicas.Sum(r => r.Steps[k].Running.Expected), f.StepTotals[k].Running.Expected, 6);
         Assert.All(f.StepTotals, s => Assert.True(s.Running.P90 >= s.Running.P50));
+        Assert.All(f.StepTotals.Concat(f.Replicas.SelectMany(r => r.Steps)), s =>
+        {
+            foreach (var x in new[] { s.Running, s.Waiting, s.KvUsage })
+                Assert.True(0 <= x.P10 && x.P10 <= x.P50 && x.P50 <= x.P90 && x.P90 <= x.P99, x.ToString());
+        });
         Assert.True(f.SimulatedSteps > 0);
     }
 
@@ -125,11 +130,19 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
         Assert.True(scores.Issued >= 1);
         var running5 = Assert.Single(scores.Scores, s => s.Metric == "running" && s.HorizonS == 5);
         Assert.True(running5.Points >= 1);
+        // The p10–p90 interval's coverage and the pinball loss come with the MAE: a fraction of the points, and a loss.
+        Assert.InRange(running5.Coverage80 * running5.Points, 0, running5.Points);
+        Assert.Equal(Math.Round(running5.Coverage80 * running5.Points), running5.Coverage80 * running5.Points, 9);
+        Assert.True(running5.PinballLoss >= 0 && double.IsFinite(running5.PinballLoss), $"pinball loss {running5.PinballLoss}");
         // KV use is scored where the engine reports it (replica 1) and only there.
         Assert.True(Assert.Single(scores.Scores, s => s.Metric == "kv" && s.HorizonS == 5).Points < running5.Points);
         string[] wanted =
         [
             "tokensim_forecast_running_requests{deployment=\"fc-gauges\",replica=\"1\",horizon=\"60\",stat=\"p90\"}",
+            "tokensim_forecast_running_requests{deployment=\"fc-gauges\",replica=\"1\",horizon=\"60\",stat=\"p10\"}",
+            "tokensim_forecast_waiting_requests{deployment=\"fc-gauges\",replica=\"0\",horizon=\"10\",stat=\"p99\"}",
+            "tokensim_forecast_interval_coverage_ratio{deployment=\"fc-gauges\",metric=\"running\",horizon=\"5\"}",
+            "tokensim_forecast_pinball_loss{deployment=\"fc-gauges\",metric=\"running\",horizon=\"5\"}",
             "tokensim_forecast_waiting_requests{deployment=\"fc-gauges\",replica=\"0\",horizon=\"10\",stat=\"expected\"}",
             "tokensim_forecast_kv_usage_ratio{deployment=\"fc-gauges\",replica=\"0\",horizon=\"30\",stat=\"p50\"}",
             "tokensim_forecast_kv_exhausted_ratio{deployment=\"fc-gauges\",replica=\"0\"}",
@@ -166,7 +179,7 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
             Assert.True(p.ExitCode == 0, $"forecast exited {p.ExitCode}: {await stderr}\n{await stdout}");
             var text = await stdout;
             Assert.Contains("forecast of fc-cli: 4 s ahead in steps of 2 s, 2 seeds, traffic x2, 2 replicas", text);
-            Assert.Contains("waiting p90", text);
+            Assert.Contains("waiting p10–p90", text);
             using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
             Assert.Equal(2, doc.RootElement.GetProperty("step_totals").GetArrayLength());
             Assert.Equal(2, doc.RootElement.GetProperty("replicas").GetArrayLength());

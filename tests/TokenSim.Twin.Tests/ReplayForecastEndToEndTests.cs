@@ -5,7 +5,7 @@ namespace TokenSim.Twin.Tests;
 /// <summary>
 /// <c>tokensim replay --json</c> of the measured RTX PRO 6000 run at 20x against a server with default settings: the
 /// forecasts the twin scored on the production clock beat "stays as now" for running and waiting at 5, 10 and 20 s,
-/// and KV use (not recorded by that run) is absent, not zero.
+/// and KV use (not recorded by that run) is absent, not zero; each cell has its interval's coverage and pinball loss.
 /// </summary>
 public sealed class ReplayForecastEndToEndTests(ServerProcess server) : IClassFixture<ServerProcess>
 {
@@ -24,6 +24,11 @@ public sealed class ReplayForecastEndToEndTests(ServerProcess server) : IClassFi
                 double mae = s.GetProperty("mae").GetDouble(), naive = s.GetProperty("naive_mae").GetDouble();
                 Assert.True(s.GetProperty("points").GetInt64() >= 30, $"{metric} {h}: {s.GetProperty("points")} points");
                 Assert.True(mae < naive, $"{metric} {h}: MAE {mae:F2} is not below naive {naive:F2}");
+                // The interval's coverage (a fraction of the points) and the pinball loss beside the MAE.
+                double coverage = s.GetProperty("coverage_80").GetDouble(), points = s.GetProperty("points").GetInt64();
+                Assert.InRange(coverage, 0, 1);
+                Assert.Equal(Math.Round(coverage * points), coverage * points, 6);
+                Assert.InRange(s.GetProperty("pinball_loss").GetDouble(), 0, double.MaxValue);
             }
     }
 }

@@ -22,7 +22,7 @@ internal static class ForecastCommand
         var seeds = new Option<int?>("--seeds") { Description = "Independent draws of the future (default 8)." };
         var apiKey = new Option<string?>("--api-key") { Description = "Sent as x-api-key (default: TOKENSIM_API_KEY)." };
         var json = new Option<string?>("--json") { Description = "Write the whole forecast (deployment totals and every replica's steps) as JSON." };
-        var cmd = new Command("forecast", "Forecast a mirrored deployment from its live simulated state: per step the expected and p90 running and waiting requests and KV use, TTFT and TPOT percentiles, and when the KV cache runs out.")
+        var cmd = new Command("forecast", "Forecast a mirrored deployment from its live simulated state: per step the expected running and waiting requests and KV use with their p10–p90 intervals, TTFT and TPOT percentiles, and when the KV cache runs out.")
         {
             server, deployment, horizon, step, traffic, delta, seeds, apiKey, json,
         };
@@ -58,15 +58,16 @@ internal static class ForecastCommand
         }
         var t = new Table().Border(TableBorder.Rounded);
         t.AddColumn(new TableColumn("ahead (s)").RightAligned());
-        foreach (var c in new[] { "running", "running p90", "waiting", "waiting p90", "KV %", "KV % p90", "TTFT p50 (s)", "TTFT p90 (s)", "TPOT p50 (ms)", "TPOT p90 (ms)" })
+        foreach (var c in new[] { "running", "running p10–p90", "waiting", "waiting p10–p90", "KV %", "KV % p10–p90", "TTFT p50 (s)", "TTFT p90 (s)", "TPOT p50 (ms)", "TPOT p90 (ms)" })
             t.AddColumn(new TableColumn(c).RightAligned());
         foreach (var s in f.StepTotals)
-            t.AddRow(G(s.AheadS), F1(s.Running.Expected), F1(s.Running.P90), F1(s.Waiting.Expected), F1(s.Waiting.P90), F1(s.KvUsage.Expected * 100), F1(s.KvUsage.P90 * 100),
+            t.AddRow(G(s.AheadS), F1(s.Running.Expected), Band(s.Running, 1), F1(s.Waiting.Expected), Band(s.Waiting, 1), F1(s.KvUsage.Expected * 100), Band(s.KvUsage, 100),
                 s.Ttft.HasP50S ? F3(s.Ttft.P50S) : "-", s.Ttft.HasP90S ? F3(s.Ttft.P90S) : "-",
                 s.Tpot.HasP50S ? F1(s.Tpot.P50S * 1000) : "-", s.Tpot.HasP90S ? F1(s.Tpot.P90S * 1000) : "-");
         console.Write(t);
     }
 
+    private static string Band(Spread s, double k) => $"{F1(s.P10 * k)}–{F1(s.P90 * k)}";
     private static string G(double x) => x.ToString("G", CultureInfo.InvariantCulture);
     private static string F1(double x) => x.ToString("F1", CultureInfo.InvariantCulture);
     private static string F3(double x) => x.ToString("F3", CultureInfo.InvariantCulture);

@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
+using TokenSim.Cli.Commands.Json;
 using TokenSim.Contracts.V1;
 
 namespace TokenSim.Cli.Commands;
 
 /// <summary>
 /// The replay's forecast section: per metric and horizon, the mean absolute error of the forecasts the twin made on
-/// the production clock and scored against later engine snapshots, beside that of the naive "stays as now" forecast.
+/// the production clock and scored against later engine snapshots, beside that of the naive "stays as now" forecast,
+/// with the coverage of their p10–p90 intervals and the pinball loss of their quantiles.
 /// </summary>
 internal static class ReplayForecastScores
 {
@@ -29,33 +31,23 @@ internal static class ReplayForecastScores
         t.AddColumn(new TableColumn("MAE").RightAligned());
         t.AddColumn(new TableColumn("naive MAE").RightAligned());
         t.AddColumn(new TableColumn("bias").RightAligned());
+        t.AddColumn(new TableColumn("p10–p90 coverage").RightAligned());
+        t.AddColumn(new TableColumn("pinball loss").RightAligned());
         foreach (var s in scored)
-            t.AddRow(s.Metric, $"{s.HorizonS:G} s", s.Points.ToString(CultureInfo.InvariantCulture), F(s.Mae, s.Metric), F(s.NaiveMae, s.Metric), (s.Bias >= 0 ? "+" : "") + F(s.Bias, s.Metric));
+            t.AddRow(s.Metric, $"{s.HorizonS:G} s", s.Points.ToString(CultureInfo.InvariantCulture), F(s.Mae, s.Metric), F(s.NaiveMae, s.Metric), (s.Bias >= 0 ? "+" : "") + F(s.Bias, s.Metric),
+                s.Coverage80.ToString("P0", CultureInfo.InvariantCulture), F(s.PinballLoss, s.Metric));
         console.Write(t);
     }
 
     private static string F(double x, string metric) => x.ToString(metric == "kv" ? "F4" : "F2", CultureInfo.InvariantCulture);
 
-    /// <summary><c>forecast.{metric}.h{H}.{mae,naive_mae,bias,points}</c>; a metric the run did not observe (KV% unrecorded) is absent.</summary>
+    /// <summary>
+    /// <c>forecast.{metric}.h{H}.{points,mae,naive_mae,bias,coverage_80,pinball_loss}</c> with <c>forecast.issued</c>
+    /// and <c>forecast.skipped</c> (<see cref="ReplayForecastJson"/>); a metric the run did not observe (KV% unrecorded) is absent.
+    /// </summary>
     public static void WriteJson(Utf8JsonWriter w, ForecastScores scores)
     {
-        w.WriteStartObject("forecast");
-        w.WriteNumber("issued", scores.Issued);
-        w.WriteNumber("skipped", scores.Skipped);
-        foreach (var metric in scores.Scores.Where(s => s.Points > 0).GroupBy(s => s.Metric))
-        {
-            w.WriteStartObject(metric.Key);
-            foreach (var s in metric.OrderBy(s => s.HorizonS))
-            {
-                w.WriteStartObject(HorizonKey(s.HorizonS));
-                w.WriteNumber("points", s.Points);
-                w.WriteNumber("mae", s.Mae);
-                w.WriteNumber("naive_mae", s.NaiveMae);
-                w.WriteNumber("bias", s.Bias);
-                w.WriteEndObject();
-            }
-            w.WriteEndObject();
-        }
-        w.WriteEndObject();
+        w.WritePropertyName("forecast");
+        JsonSerializer.Serialize(w, ReplayForecastJson.From(scores), CliJsonContext.Default.ReplayForecastJson);
     }
 }

@@ -36,6 +36,7 @@ public sealed class ForecastingService(IGrainFactory grains, TimeProvider time) 
         reply.Scores.AddRange(report.Scores.Select(s => new Contracts.V1.ForecastScore
         {
             Metric = s.Metric, HorizonS = s.HorizonSeconds, Points = s.Points, Mae = s.Points == 0 ? 0 : s.Mae, NaiveMae = s.Points == 0 ? 0 : s.NaiveMae, Bias = s.Points == 0 ? 0 : s.Bias,
+            Coverage80 = s.Points == 0 ? 0 : s.Coverage80, PinballLoss = s.Points == 0 ? 0 : s.PinballLoss,
         }));
         return reply;
     }
@@ -71,6 +72,11 @@ public sealed class ForecastingService(IGrainFactory grains, TimeProvider time) 
                 },
             };
             if (median is { } m) replica.KvExhaustedInS = m;
+            var exhausted = ForecastSummary.KvExhaustionQuantiles(r);
+            if (exhausted.P10 is { } e10) replica.KvExhaustedP10S = e10;
+            if (exhausted.P50 is { } e50) replica.KvExhaustedP50S = e50;
+            if (exhausted.P90 is { } e90) replica.KvExhaustedP90S = e90;
+            if (exhausted.P99 is { } e99) replica.KvExhaustedP99S = e99;
             replica.Steps.AddRange(ForecastSummary.Of(r).Select(ToProto));
             reply.Replicas.Add(replica);
         }
@@ -83,13 +89,15 @@ public sealed class ForecastingService(IGrainFactory grains, TimeProvider time) 
         Ttft = ToProto(s.Ttft), Tpot = ToProto(s.Tpot),
     };
 
-    private static Spread ToProto(SeedSpread s) => new() { Expected = s.Expected, P50 = s.P50, P90 = s.P90 };
+    private static Spread ToProto(SeedSpread s) => new() { Expected = s.Expected, P10 = s.P10, P50 = s.P50, P90 = s.P90, P99 = s.P99 };
 
     private static LatencyPercentiles ToProto(LatencySpread l)
     {
         var p = new LatencyPercentiles { Requests = l.Requests };
+        if (l.P10 is { } p10) p.P10S = p10;
         if (l.P50 is { } p50) p.P50S = p50;
         if (l.P90 is { } p90) p.P90S = p90;
+        if (l.P99 is { } p99) p.P99S = p99;
         return p;
     }
 }

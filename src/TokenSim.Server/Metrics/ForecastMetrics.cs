@@ -22,8 +22,10 @@ public sealed class ForecastMetrics
     public const string ErrorRequests = "tokensim_forecast_mean_abs_error_requests";
     public const string ErrorKv = "tokensim_forecast_kv_mean_abs_error_ratio";
     public const string Scored = "tokensim_forecast_scored_forecasts";
+    public const string Coverage = "tokensim_forecast_interval_coverage_ratio";
+    public const string Pinball = "tokensim_forecast_pinball_loss";
 
-    private readonly Gauge _running, _waiting, _kv, _ttft, _tpot, _exhausted, _exhaustedProbability, _error, _errorKv, _scored;
+    private readonly Gauge _running, _waiting, _kv, _ttft, _tpot, _exhausted, _exhaustedProbability, _error, _errorKv, _scored, _coverage, _pinball;
     private readonly Counter _refreshes;
     private readonly Histogram _duration;
 
@@ -31,11 +33,11 @@ public sealed class ForecastMetrics
     {
         var f = Prometheus.Metrics.WithCustomRegistry(registry);
         string[] state = ["deployment", "replica", "horizon", "stat"];
-        _running = f.CreateGauge(Running, "Forecast requests running on a replica this many seconds (horizon) ahead: expected, p50 or p90 over the seeds.", state);
-        _waiting = f.CreateGauge(Waiting, "Forecast requests waiting on a replica this many seconds (horizon) ahead: expected, p50 or p90 over the seeds.", state);
-        _kv = f.CreateGauge(KvUsage, "Forecast KV cache use of a replica (a fraction of its blocks) this many seconds ahead: expected, p50 or p90 over the seeds.", state);
-        _ttft = f.CreateGauge(Ttft, "Forecast TTFT (p50 or p90) of the requests whose first token comes in the step ending this many seconds ahead.", state);
-        _tpot = f.CreateGauge(Tpot, "Forecast TPOT (p50 or p90) of the requests finishing in the step ending this many seconds ahead.", state);
+        _running = f.CreateGauge(Running, "Forecast requests running on a replica this many seconds (horizon) ahead: expected over the seeds, or the p10, p50, p90 or p99 (docs/forecast.md#intervals).", state);
+        _waiting = f.CreateGauge(Waiting, "Forecast requests waiting on a replica this many seconds (horizon) ahead: expected over the seeds, or the p10, p50, p90 or p99 (docs/forecast.md#intervals).", state);
+        _kv = f.CreateGauge(KvUsage, "Forecast KV cache use of a replica (a fraction of its blocks) this many seconds ahead: expected over the seeds, or the p10, p50, p90 or p99.", state);
+        _ttft = f.CreateGauge(Ttft, "Forecast TTFT (p10, p50, p90 or p99) of the requests whose first token comes in the step ending this many seconds ahead.", state);
+        _tpot = f.CreateGauge(Tpot, "Forecast TPOT (p10, p50, p90 or p99) of the requests finishing in the step ending this many seconds ahead.", state);
         _exhausted = f.CreateGauge(KvExhausted, "Median seconds until the replica's KV cache is exhausted, over the seeds in which it is within the longest horizon; absent when it is in none.", "deployment", "replica");
         _exhaustedProbability = f.CreateGauge(KvExhaustedProbability, "Fraction of the forecast's seeds in which the replica's KV cache is exhausted within the longest horizon.", "deployment", "replica");
         _refreshes = f.CreateCounter(Refreshes, "Forecasts the server refreshed on its own, by outcome (ok, failed).", "deployment", "outcome");
@@ -43,6 +45,8 @@ public sealed class ForecastMetrics
             new HistogramConfiguration { LabelNames = ["deployment"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         _error = f.CreateGauge(ErrorRequests, "Mean absolute error of the production-clock forecasts of running or waiting requests at a horizon: the twin's (forecast=twin) or the naive stays-as-now (forecast=naive).", "deployment", "metric", "horizon", "forecast");
         _errorKv = f.CreateGauge(ErrorKv, "Mean absolute error of the production-clock forecasts of KV use (a fraction): twin or naive.", "deployment", "horizon", "forecast");
+        _coverage = f.CreateGauge(Coverage, "Fraction of the production-clock forecasts' observations inside their p10–p90 interval at a horizon, per metric (0.8 when calibrated).", "deployment", "metric", "horizon");
+        _pinball = f.CreateGauge(Pinball, "Mean pinball (quantile) loss of the production-clock forecasts' p10, p50 and p90 at a horizon, per metric (in the metric's unit).", "deployment", "metric", "horizon");
         _scored = f.CreateGauge(Scored, "Production-clock forecasts scored so far at each horizon, per metric (read from the twin at each refresh; restarts with the replica grains).", "deployment", "metric", "horizon");
     }
 
@@ -71,15 +75,24 @@ public sealed class ForecastMetrics
                 void Set(Gauge g, SeedSpread x)
                 {
                     g.WithLabels(f.Deployment, replica, hl, "expected").Set(x.Expected);
+                    g.WithLabels(f.Deployment, replica, hl, "p10").Set(x.P10);
                     g.WithLabels(f.Deployment, replica, hl, "p50").Set(x.P50);
                     g.WithLabels(f.Deployment, replica, hl, "p90").Set(x.P90);
+                    g.WithLabels(f.Deployment, replica, hl, "p99").Set(x.P99);
                 }
 
                 void Latency(Gauge g, LatencySpread x)
                 {
                     // No request got there within the step: the old value would be a claim about this forecast.
-                    if (x.P50 is { } p50) g.WithLabels(f.Deployment, replica, hl, "p50").Set(p50); else g.RemoveLabelled(f.Deployment, replica, hl, "p50");
-                    if (x.P90 is { } p90) g.WithLabels(f.Deployment, replica, hl, "p90").Set(p90); else g.RemoveLabelled(f.Deployment, replica, hl, "p90");
+                    Stat(g, "p10", x.P10);
+                    Stat(g, "p50", x.P50);
+                    Stat(g, "p90", x.P90);
+                    Stat(g, "p99", x.P99);
+                }
+
+                void Stat(Gauge g, string stat, double? value)
+                {
+                    if (value is { } v) g.WithLabels(f.Deployment, replica, hl, stat).Set(v); else g.RemoveLabelled(f.Deployment, replica, hl, stat);
                 }
             }
             var (probability, median) = ForecastSummary.KvExhaustion(r);
@@ -97,6 +110,8 @@ public sealed class ForecastMetrics
             if (s.Points == 0) continue;
             string h = S(s.HorizonSeconds);
             _scored.WithLabels(deployment, s.Metric, h).Set(s.Points);
+            _coverage.WithLabels(deployment, s.Metric, h).Set(s.Coverage80);
+            _pinball.WithLabels(deployment, s.Metric, h).Set(s.PinballLoss);
             if (s.Metric == "kv")
             {
                 _errorKv.WithLabels(deployment, h, "twin").Set(s.Mae);

@@ -12,7 +12,8 @@ public sealed record ForecastScoreReport(
     {
         var list = parts.ToList();
         var scores = list.SelectMany(p => p.Scores).GroupBy(s => (s.Metric, s.HorizonSeconds))
-            .Select(g => new ForecastScore(g.Key.Metric, g.Key.HorizonSeconds, g.Sum(s => s.Points), g.Sum(s => s.AbsErrorSum), g.Sum(s => s.NaiveAbsErrorSum), g.Sum(s => s.SignedErrorSum)))
+            .Select(g => new ForecastScore(g.Key.Metric, g.Key.HorizonSeconds, g.Sum(s => s.Points), g.Sum(s => s.AbsErrorSum), g.Sum(s => s.NaiveAbsErrorSum), g.Sum(s => s.SignedErrorSum),
+                g.Sum(s => s.Covered), g.Sum(s => s.PinballSum)))
             .OrderBy(s => s.Metric, StringComparer.Ordinal).ThenBy(s => s.HorizonSeconds).ToArray();
         return new ForecastScoreReport(scores, list.Sum(p => p.Issued), list.Sum(p => p.Skipped));
     }

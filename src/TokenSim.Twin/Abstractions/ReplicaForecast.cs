@@ -24,6 +24,8 @@ public sealed record ReplicaForecast
     [Id(11)] public double Calibration { get; init; } = 1;
     /// <summary>Engine steps the forecast simulated, over all its seeds: its cost.</summary>
     [Id(12)] public long SimulatedSteps { get; init; }
+    /// <summary>The widening the replica's scored intervals learned, by metric and scored horizon; empty when it scores none.</summary>
+    [Id(13)] public IntervalWidening[] Widening { get; init; } = [];
 
     public int Seeds => Running.Length;
     public int Steps => Running.Length == 0 ? 0 : Running[0].Length;

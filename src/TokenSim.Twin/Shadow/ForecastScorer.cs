@@ -5,14 +5,19 @@ namespace TokenSim.Twin.Shadow;
 /// <summary>
 /// Scores a replica's forecasts on the production clock: at an engine snapshot, at most once per
 /// <see cref="IntervalSeconds"/> of production time, it forecasts each horizon ahead from the twin's state and holds
-/// the forecast's expected value (the mean over its seeds) with the snapshot's values (the naive forecast). When a later snapshot reaches a forecast's target time, the snapshot nearest that time is the
-/// observation both are scored against. KV use is scored only where the engine reports it. A
+/// the forecast's spread over its seeds (<see cref="SeedSpread"/>) with the snapshot's values (the naive forecast).
+/// When a later snapshot reaches a forecast's target time, the snapshot nearest that time is the observation both
+/// are scored against: the expected value's absolute error beside the naive one's, whether the p10–p90 interval
+/// covered it, and the pinball loss of p10, p50 and p90. The interval scored is the ensemble's widened by the errors
+/// of the intervals scored before it (<see cref="IntervalCalibration"/>). KV use is scored only where the engine
+/// reports it. A
 /// <see cref="ForecastBudget"/> bounds the CPU time scoring takes from ingest.
 /// </summary>
 public sealed class ForecastScorer
 {
     private readonly List<Pending> _pending = [];
-    private readonly Dictionary<(string Metric, double Horizon), (long N, double Err, double Naive, double Signed)> _scores = [];
+    private readonly Dictionary<(string Metric, double Horizon), IntervalCalibration> _calibration = [];
+    private readonly Dictionary<(string Metric, double Horizon), (long N, double Err, double Naive, double Signed, long Covered, double Pinball)> _scores = [];
     private Snapshot? _previous;
     private double _lastIssue = double.NegativeInfinity;
 
@@ -44,7 +49,7 @@ public sealed class ForecastScorer
     public long Steps { get; private set; }
 
     public ForecastScore[] Scores => _scores.OrderBy(kv => kv.Key.Metric).ThenBy(kv => kv.Key.Horizon)
-        .Select(kv => new ForecastScore(kv.Key.Metric, kv.Key.Horizon, kv.Value.N, kv.Value.Err, kv.Value.Naive, kv.Value.Signed)).ToArray();
+        .Select(kv => new ForecastScore(kv.Key.Metric, kv.Key.Horizon, kv.Value.N, kv.Value.Err, kv.Value.Naive, kv.Value.Signed, kv.Value.Covered, kv.Value.Pinball)).ToArray();
 
     /// <summary>An engine snapshot observed at production time <paramref name="time"/>, after the twin reached it.</summary>
     public void OnSnapshot(double time, int running, int waiting, double? kv, Func<ForecastSpec, ReplicaForecast> forecast)
@@ -72,20 +77,39 @@ public sealed class ForecastScorer
         foreach (double h in Horizons)
         {
             int k = (int)Math.Round(h / Step) - 1;
-            _pending.Add(new Pending(time, h, time + h, Mean(result.Running, k), Mean(result.Waiting, k), kv is null ? null : Mean(result.KvUsage, k), now));
+            _pending.Add(new Pending(time, h, time + h, Issue("running", h, At(result.Running, k)), Issue("waiting", h, At(result.Waiting, k)),
+                kv is null ? null : Issue("kv", h, At(result.KvUsage, k, max: 1), max: 1), now));
         }
     }
 
-    private void Score(string metric, double horizon, double forecast, double naive, double observed)
+    /// <summary>The widening each metric's intervals have learned at each horizon.</summary>
+    public IntervalWidening[] Widening => _calibration.OrderBy(kv => kv.Key.Metric, StringComparer.Ordinal).ThenBy(kv => kv.Key.Horizon)
+        .Select(kv => new IntervalWidening(kv.Key.Metric, kv.Key.Horizon, kv.Value.Widening80, kv.Value.Widening99)).ToArray();
+
+    /// <summary>The calibration of one metric's intervals at one horizon (<see cref="IntervalCalibration"/>).</summary>
+    public IntervalCalibration Calibration(string metric, double horizon) =>
+        _calibration.TryGetValue((metric, horizon), out var c) ? c : _calibration[(metric, horizon)] = new IntervalCalibration();
+
+    private IssuedSpread Issue(string metric, double horizon, SeedSpread raw, double max = double.PositiveInfinity) =>
+        new(raw, Calibration(metric, horizon).Widen(raw, max));
+
+    private void Score(string metric, double horizon, IssuedSpread issued, double naive, double observed)
     {
+        var forecast = issued.Widened;
+        Calibration(metric, horizon).Observe(issued.Raw, observed);
         _scores.TryGetValue((metric, horizon), out var s);
-        _scores[(metric, horizon)] = (s.N + 1, s.Err + Math.Abs(forecast - observed), s.Naive + Math.Abs(naive - observed), s.Signed + forecast - observed);
+        double expected = forecast.Expected;
+        _scores[(metric, horizon)] = (s.N + 1, s.Err + Math.Abs(expected - observed), s.Naive + Math.Abs(naive - observed), s.Signed + expected - observed,
+            s.Covered + (forecast.Covers(observed) ? 1 : 0), s.Pinball + PredictiveQuantiles.Pinball(forecast, observed));
     }
 
-    private static double Mean(float[][] bySeed, int step) => bySeed.Average(v => (double)v[step]);
+    private static SeedSpread At(float[][] bySeed, int step, double max = double.PositiveInfinity) =>
+        ForecastSummary.Spread(bySeed.Select(v => (double)v[step]).ToArray(), max);
 
     private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
 
     private readonly record struct Snapshot(double Time, int Running, int Waiting, double? Kv);
-    private readonly record struct Pending(double Issued, double Horizon, double Target, double Running, double Waiting, double? Kv, Snapshot Naive);
+    /// <summary>A forecast's ensemble quantiles and the interval issued from them, widened by the scores before it.</summary>
+    private readonly record struct IssuedSpread(SeedSpread Raw, SeedSpread Widened);
+    private readonly record struct Pending(double Issued, double Horizon, double Target, IssuedSpread Running, IssuedSpread Waiting, IssuedSpread? Kv, Snapshot Naive);
 }

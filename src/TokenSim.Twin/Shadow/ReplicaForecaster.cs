@@ -7,7 +7,9 @@ namespace TokenSim.Twin.Shadow;
 
 /// <summary>
 /// Runs a replica's forecast: per seed, a fork of the live simulation (in-flight requests with output lengths drawn
-/// from the learned distribution) driven by arrivals drawn from the learned traffic, sampled at every step.
+/// from the learned distribution) driven by arrivals drawn from the learned traffic, sampled at every step, and
+/// stepped under an engine-model error drawn for the seed. The seeds thus carry the three sources of a forecast's
+/// uncertainty: the traffic, the output lengths of the requests in flight, and the engine model.
 /// </summary>
 /// <remarks>
 /// Traffic goes on at the learned rate and trend for the whole horizon: a change shows in the arrivals themselves
@@ -22,8 +24,11 @@ public static class ReplicaForecaster
     /// <param name="outputOf">Draws an output length for a new request with the given cap.</param>
     /// <param name="sources">The live requests behind <paramref name="traffic"/>'s lengths, index for index, whose
     /// prompts a drawn arrival copies (<see cref="TrafficModel.Sources"/>); null for traffic spread over replicas.</param>
+    /// <param name="underEngineError">Runs one seed's forward simulation under an engine-model error it draws with the
+    /// given random stream (<see cref="EngineResiduals"/>); null: the model as it is.</param>
     public static ReplicaForecast Run(int replica, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
-        Func<SimRandom, Simulator> fork, Func<int, SimRandom, int> outputOf, bool added = false, double calibration = 1, IReadOnlyList<Request?>? sources = null)
+        Func<SimRandom, Simulator> fork, Func<int, SimRandom, int> outputOf, bool added = false, double calibration = 1, IReadOnlyList<Request?>? sources = null,
+        Action<SimRandom, Action>? underEngineError = null)
     {
         int steps = spec.Steps, seeds = spec.Seeds;
         var running = new float[seeds][];
@@ -36,7 +41,8 @@ public static class ReplicaForecaster
         long work = 0;
         for (int s = 0; s < seeds; s++)
         {
-            var random = new SimRandom((ulong)(s + 1) * 0x9E3779B97F4A7C15UL);
+            ulong seed = (ulong)(s + 1) * 0x9E3779B97F4A7C15UL;
+            var random = new SimRandom(seed);
             var sim = fork(random);
             SubmitArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources);
             var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot);
@@ -46,14 +52,20 @@ public static class ReplicaForecaster
             kv[s] = new float[steps];
             var r = sim.Replicas[0];
             long before = r.Steps;
-            for (int k = 0; k < steps; k++)
+            int seedIndex = s;
+            void Forward()
             {
-                sim.AdvanceTo(clock + Math.Min((k + 1) * spec.StepSeconds, spec.HorizonSeconds));
-                running[s][k] = r.Running.Count;
-                waiting[s][k] = r.Waiting.Count + r.Swapped.Count;
-                kv[s][k] = (float)r.Kv.Usage;
-                if (r.Kv.FreeBlocks == 0) watch.Exhaust(sim.Now);
+                for (int k = 0; k < steps; k++)
+                {
+                    sim.AdvanceTo(clock + Math.Min((k + 1) * spec.StepSeconds, spec.HorizonSeconds));
+                    running[seedIndex][k] = r.Running.Count;
+                    waiting[seedIndex][k] = r.Waiting.Count + r.Swapped.Count;
+                    kv[seedIndex][k] = (float)r.Kv.Usage;
+                    if (r.Kv.FreeBlocks == 0) watch.Exhaust(sim.Now);
+                }
             }
+            // Its own stream, so the traffic and output lengths a seed draws are the same with or without engine error.
+            if (underEngineError is null) Forward(); else underEngineError(new SimRandom(seed ^ 0xD1B54A32D192ED03UL), Forward);
             sim.Observer = null;
             work += r.Steps - before;
             exhausted[s] = watch.ExhaustedAt - clock;

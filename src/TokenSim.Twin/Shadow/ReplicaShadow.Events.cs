@@ -66,6 +66,7 @@ public sealed partial class ReplicaShadow
         Predictor.Observe(outputTokens, r.Record.MaxTokens);
         r.Closed = true;
         r.Record = r.Record with { ObservedOutputTokens = outputTokens, ObservedE2eSeconds = e2e, ObservedTpotSeconds = tpot };
+        _forecasts.ObserveClosed(r);
         _calibration.Learn(r);
         _sim.Abort(r.Live!);
         _records.Complete(r.Record);

@@ -12,12 +12,16 @@ namespace TokenSim.Twin.Shadow;
 internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions options, FinishedOutputPredictor predictor, StepCalibration calibration, ShadowForks forks)
 {
     private readonly TrafficModel _traffic = new(options.TrafficWindowSeconds);
+    private readonly EngineResiduals _residuals = new(options);
     private readonly ForecastScorer? _scorer = options.ForecastScoreIntervalSeconds > 0
         ? new ForecastScorer(options.ForecastScoreIntervalSeconds, options.ForecastScoreHorizons, options.ForecastScoreSeeds, options.ForecastScoreBudget)
         : null;
 
     /// <summary>An arrival, with the simulated request whose prefix hit the traffic copies once it is admitted.</summary>
     public void ObserveArrival(double t, int promptTokens, int maxTokens, Request simulated) => _traffic.Observe(t, promptTokens, maxTokens, simulated);
+
+    /// <summary>A request production closed: its TPOT against the live simulation's is a measured engine-model error.</summary>
+    public void ObserveClosed(ShadowRequest r) => _residuals.Observe(r);
 
     /// <summary>Scores the forecasts due at a snapshot and issues the next ones.</summary>
     public void OnSnapshot(EngineSnapshotTaken e) => _scorer?.OnSnapshot(live.Now, e.Running, e.Waiting, e.KvCacheUsage, Forecast);
@@ -45,7 +49,18 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
             lengths = new FinishedOutputPredictor(options.OutputPredictor, options.PredictorWindow, options.PriorOutputTokens);
             for (int i = 0; i < traffic.FinishedOutputTokens.Length; i++) lengths.Observe(traffic.FinishedOutputTokens[i], traffic.FinishedMaxTokens[i]);
         }
+        // The intervals a caller reads are widened as the scored ones are (ForecastSummary), so their measured coverage is theirs.
         return ReplicaForecaster.Run(replica, live.Now, spec, traffic, maxLen, forks.Sampled,
-            (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources);
+            (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources, underEngineError: UnderEngineError)
+            with { Widening = _scorer?.Widening ?? [] };
+    }
+
+    /// <summary>Runs a seed at the learned step-time correction scaled by a drawn engine-model error.</summary>
+    private void UnderEngineError(TokenSim.Core.Randomness.SimRandom random, Action run)
+    {
+        double factor = _residuals.Draw(random);
+        if (factor == 1) { run(); return; }
+        var learned = calibration.Correction;
+        calibration.RunAt(learned with { KernelScale = learned.KernelScale * factor }, run);
     }
 }

@@ -7,4 +7,5 @@ namespace TokenSim.Cli.Commands.Json;
 [JsonSerializable(typeof(BenchValidationJson))]
 [JsonSerializable(typeof(ComparisonJson))]
 [JsonSerializable(typeof(OpsValidationJson))]
+[JsonSerializable(typeof(ReplayForecastJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -32,7 +32,8 @@ class ForecastingServicer(object):
     def Forecast(self, request, context):
         """Forks every replica's live simulated state (running and waiting requests, KV blocks) into fresh simulations,
         drives each with traffic drawn from what the replica learned from its recent arrivals (rate and trend,
-        burstiness, prompt and output lengths) for several seeds, and returns per step the expected, median and p90 state.
+        burstiness, prompt and output lengths) for several seeds, and returns per step the expected state and its
+        p10, p50, p90 and p99.
         NOT_FOUND for an unknown deployment; INVALID_ARGUMENT naming the field for a bad request.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -41,7 +42,8 @@ class ForecastingServicer(object):
 
     def GetForecastScores(self, request, context):
         """How the forecasts the twin scores on the production clock did: per metric and horizon, the mean absolute error
-        against the engine snapshot observed at the target time, and that of the naive "stays as now" forecast.
+        against the engine snapshot observed at the target time, and that of the naive "stays as now" forecast; the
+        coverage of the p10–p90 interval and the pinball loss of its quantiles.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
