@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using TokenSim.Core.Metrics.Json;
+using TokenSim.Core.Metrics;
 
 namespace TokenSim.Planning.Json;
 
@@ -57,7 +57,7 @@ public sealed record PlanResultJson(
             if (r.Error is not null) return new CandidateErrorJson(c.Hardware, c.Tp, c.Scheduler, c.Replicas, c.Gpus, r.CostPerHour, r.Error);
             return new SimulatedCandidateJson(c.Hardware, c.Tp, c.Scheduler, c.Replicas, c.Gpus, r.CostPerHour,
                 r.MeetsSlo, Finite(r.TtftAtPercentile), Finite(r.TpotAtPercentile), r.Attainment,
-                DistributionJson.From(r.Ttft), DistributionJson.From(r.Tpot), r.Requests, r.Rejected, r.OutputTokensPerSecond,
+                r.Ttft, r.Tpot, r.Requests, r.Rejected, r.OutputTokensPerSecond,
                 r.KvUsageMax, r.Preemptions, r.WallSeconds, r.Worker);
         }
 
@@ -74,8 +74,8 @@ public sealed record PlanResultJson(
         double? TtftAtPercentileS,
         double? TpotAtPercentileS,
         double Attainment,
-        DistributionJson TtftS,
-        DistributionJson TpotS,
+        Distribution TtftS,
+        Distribution TpotS,
         long Requests,
         long Rejected,
         double OutputTokensPerS,
