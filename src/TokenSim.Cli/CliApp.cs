@@ -6,16 +6,21 @@ namespace TokenSim.Cli;
 /// <summary>The <c>tokensim</c> command tree and how a command line runs on it (a class, so tests parse what users type).</summary>
 internal static class CliApp
 {
-    public static RootCommand CreateRoot() => new("TokenSim: a token-level simulator of LLM serving (vLLM-style engines).")
+    public static RootCommand CreateRoot()
     {
-        SimulateCommand.Create(),
-        ValidateCommand.Create(),
-        SweepCommand.Create(),
-        EmulateCommand.Create(),
-        ReplayCommand.Create(),
-        PlanCommand.Create(),
-        ForecastCommand.Create(),
-    };
+        var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vLLM-style engines).")
+        {
+            SimulateCommand.Create(),
+            ValidateCommand.Create(),
+            SweepCommand.Create(),
+            EmulateCommand.Create(),
+            ReplayCommand.Create(),
+            PlanCommand.Create(),
+            ForecastCommand.Create(),
+        };
+        LazyHelp.Install(root);
+        return root;
+    }
 
     public static int Run(string[] args)
     {

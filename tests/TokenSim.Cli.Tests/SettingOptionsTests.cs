@@ -21,6 +21,8 @@ public sealed class SettingOptionsTests
         var options = new SimulateOptions();
         var cmd = new Command(run ? "simulate" : "emulate");
         options.AddTo(cmd, run, run ? [] : ["seed"]);
+        // Descriptions that list a registry's names are built when help is shown (as `--help` does).
+        LazyHelp.Fill(cmd);
         return (cmd, options);
     }
 

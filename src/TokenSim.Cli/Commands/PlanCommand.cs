@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using TokenSim.Planning;
+using TokenSim.Planning.Json;
 
 namespace TokenSim.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using TokenSim.Core.Simulation;
 using TokenSim.Planning;
-using YamlDotNet.RepresentationModel;
+using TokenSim.Core.Yaml;
 
 namespace TokenSim.Cli.Commands;
 
@@ -29,47 +29,35 @@ internal sealed record PlanConfig(
 
     public static PlanConfig Read(string path)
     {
-        var root = YamlConfig.Load(path) ?? throw new FormatException($"{path}: the plan config is empty.");
+        var root = YamlConfig.Read<PlanYaml>(path) ?? throw new FormatException($"{path}: the plan config is empty.");
+        if (root.Shape != YamlShape.Mapping) throw YamlConfig.NotAMapping(path);
         var options = new List<KeyValuePair<string, string>>();
-        TrafficSource? traffic = null;
-        double growth = 1;
-        Slo? slo = null;
-        var cost = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
-        YamlMappingNode? candidates = null;
-        int candidatesLine = 0, costLine = 0;
-        foreach (var (k, v) in root.Children)
-        {
-            string key = Key(k);
-            int line = Line(k);
-            switch (key)
+        if (root.Base is { } baseMap)
+            foreach (var (key, line, value) in Map(baseMap, path, root.LineOf("base"), "base").Entries)
             {
-                case "base":
-                    foreach (var (bk, bv) in Map(v, path, line, key).Children)
-                    {
-                        var pair = new KeyValuePair<string, string>(Key(bk), Scalar(bv, path, Line(bk), $"base.{Key(bk)}"));
-                        try { PlanProblem.BaseSettings([.. options, pair]); }
-                        catch (Exception e) when (e is ArgumentException or FormatException)
-                        {
-                            throw new FormatException($"{path}:{Line(bk)}: {e.Message}", e);
-                        }
-                        options.Add(pair);
-                    }
-                    break;
-                case "traffic": (traffic, growth) = ReadTraffic(Map(v, path, line, key), path); break;
-                case "slo": slo = ReadSlo(Map(v, path, line, key), path, line); break;
-                case "candidates": candidates = Map(v, path, line, key); candidatesLine = line; break;
-                case "cost_per_gpu_hour":
-                    costLine = line;
-                    foreach (var (ck, cv) in Map(v, path, line, key).Children)
-                        cost[Key(ck)] = Number(cv, path, Line(ck), $"cost_per_gpu_hour.{Key(ck)}", positive: true);
-                    break;
-                default: throw new FormatException($"{path}:{line}: unknown plan key '{key}'. Known: base, traffic, slo, candidates, cost_per_gpu_hour.");
+                var pair = new KeyValuePair<string, string>(key, Scalar(value, path, line, $"base.{key}"));
+                try { PlanProblem.BaseSettings([.. options, pair]); }
+                catch (Exception e) when (e is ArgumentException or FormatException)
+                {
+                    throw new FormatException($"{path}:{line}: {e.Message}", e);
+                }
+                options.Add(pair);
             }
+        var (traffic, growth) = root.Traffic is { } t ? ReadTraffic(Map(t, path, root.LineOf("traffic"), "traffic"), path)
+            : throw new FormatException($"{path}: 'traffic' is missing: give rate/duration_s, workload, trace or live.");
+        var slo = root.Slo is { } s ? ReadSlo(Map(s, path, root.LineOf("slo"), "slo"), path, root.LineOf("slo"))
+            : throw new FormatException($"{path}: 'slo' is missing: give ttft_s and/or tpot_s.");
+        var cost = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        int costLine = 0;
+        if (root.CostPerGpuHour is { } prices)
+        {
+            costLine = root.LineOf("cost_per_gpu_hour");
+            foreach (var (gpu, line, value) in Map(prices, path, costLine, "cost_per_gpu_hour").Entries)
+                cost[gpu] = Number(value, path, line, $"cost_per_gpu_hour.{gpu}", positive: true);
         }
-        if (traffic is null) throw new FormatException($"{path}: 'traffic' is missing: give rate/duration_s, workload, trace or live.");
-        if (slo is null) throw new FormatException($"{path}: 'slo' is missing: give ttft_s and/or tpot_s.");
-        if (candidates is null) throw new FormatException($"{path}: 'candidates' is missing: give hardware, tp, replicas and scheduler.");
-        var space = ReadCandidates(candidates, cost, path, candidatesLine, costLine);
+        if (root.Candidates is not { } candidates) throw new FormatException($"{path}: 'candidates' is missing: give hardware, tp, replicas and scheduler.");
+        int candidatesLine = root.LineOf("candidates");
+        var space = ReadCandidates(Map(candidates, path, candidatesLine, "candidates"), cost, path, candidatesLine, costLine);
         return new PlanConfig(path, options, traffic, growth, slo, space);
     }
 
@@ -88,38 +76,21 @@ internal sealed record PlanConfig(
         }
     }
 
-    private static (TrafficSource, double) ReadTraffic(YamlMappingNode map, string path)
+    private static (TrafficSource, double) ReadTraffic(PlanYaml.TrafficYaml map, string path)
     {
-        string? workload = null, trace = null, lengths = null, live = null;
-        double? rate = null, duration = null;
-        double window = 0, growth = 1;
-        int firstLine = Line(map);
-        foreach (var (k, v) in map.Children)
+        int firstLine = map.Line;
+        string? Text(YamlText? v, string key) => v is null ? null : Scalar(v, path, map.LineOf(key), $"traffic.{key}");
+        double? Positive(YamlText? v, string key) => v is null ? null : Number(v, path, map.LineOf(key), $"traffic.{key}", positive: true);
+        double? rate = Positive(map.Rate, "rate"), duration = Positive(map.DurationS, "duration_s");
+        string? lengths = Text(map.Lengths, "lengths"), workload = Text(map.Workload, "workload"), trace = Text(map.Trace, "trace"), live = null;
+        double window = 0, growth = Positive(map.Growth, "growth") ?? 1;
+        if (map.Live is { } l)
         {
-            string key = Key(k), field = $"traffic.{Key(k)}";
-            int line = Line(k);
-            switch (key)
-            {
-                case "workload": workload = Scalar(v, path, line, field); break;
-                case "trace": trace = Scalar(v, path, line, field); break;
-                case "rate": rate = Number(v, path, line, field, positive: true); break;
-                case "duration_s": duration = Number(v, path, line, field, positive: true); break;
-                case "lengths": lengths = Scalar(v, path, line, field); break;
-                case "growth": growth = Number(v, path, line, field, positive: true); break;
-                case "live":
-                    foreach (var (lk, lv) in Map(v, path, line, field).Children)
-                    {
-                        switch (Key(lk))
-                        {
-                            case "deployment": live = Scalar(lv, path, Line(lk), "traffic.live.deployment"); break;
-                            case "window_s": window = Number(lv, path, Line(lk), "traffic.live.window_s", positive: true); break;
-                            default: throw new FormatException($"{path}:{Line(lk)}: unknown key 'traffic.live.{Key(lk)}'. Known: deployment, window_s.");
-                        }
-                    }
-                    if (live is null) throw new FormatException($"{path}:{line}: traffic.live.deployment is missing.");
-                    break;
-                default: throw new FormatException($"{path}:{line}: unknown key '{field}'. Known: rate, duration_s, lengths, workload, trace, live, growth.");
-            }
+            int line = map.LineOf("live");
+            Map(l, path, line, "traffic.live");
+            if (l.Deployment is { } d) live = Scalar(d, path, l.LineOf("deployment"), "traffic.live.deployment");
+            if (l.WindowS is { } w) window = Number(w, path, l.LineOf("window_s"), "traffic.live.window_s", positive: true);
+            if (live is null) throw new FormatException($"{path}:{line}: traffic.live.deployment is missing.");
         }
         int sources = (workload is null ? 0 : 1) + (trace is null ? 0 : 1) + (live is null ? 0 : 1) + (rate is null && duration is null ? 0 : 1);
         if (sources != 1)
@@ -136,62 +107,34 @@ internal sealed record PlanConfig(
         return (new TrafficSource(workload, live, window, workload ?? $"live window of {live}"), growth);
     }
 
-    private static Slo ReadSlo(YamlMappingNode map, string path, int sloLine)
+    private static Slo ReadSlo(PlanYaml.SloYaml map, string path, int sloLine)
     {
-        var slo = new Slo();
-        foreach (var (k, v) in map.Children)
-        {
-            string key = Key(k), field = $"slo.{Key(k)}";
-            int line = Line(k);
-            slo = key switch
-            {
-                "ttft_s" => slo with { TtftSeconds = Number(v, path, line, field, positive: true) },
-                "tpot_s" => slo with { TpotSeconds = Number(v, path, line, field, positive: true) },
-                "percentile" => slo with { Percentile = Number(v, path, line, field, positive: true) },
-                "attainment" => slo with { Attainment = Number(v, path, line, field, positive: true) },
-                _ => throw new FormatException($"{path}:{line}: unknown key '{field}'. Known: ttft_s, tpot_s, percentile, attainment."),
-            };
-        }
+        double? Positive(YamlText? v, string key) => v is null ? null : Number(v, path, map.LineOf(key), $"slo.{key}", positive: true);
+        var slo = new Slo { TtftSeconds = Positive(map.TtftS, "ttft_s"), TpotSeconds = Positive(map.TpotS, "tpot_s"), Attainment = Positive(map.Attainment, "attainment") };
+        if (Positive(map.Percentile, "percentile") is { } percentile) slo = slo with { Percentile = percentile };
         try { slo.Validate(); }
         catch (ArgumentException e) { throw new FormatException($"{path}:{sloLine}: {e.Message}", e); }
         return slo;
     }
 
-    private static CandidateSpace ReadCandidates(YamlMappingNode map, Dictionary<string, double> cost, string path, int line, int costLine)
+    private static CandidateSpace ReadCandidates(PlanYaml.CandidatesYaml map, Dictionary<string, double> cost, string path, int line, int costLine)
     {
-        List<string> hardware = [], scheduler = ["vllm-v1"];
-        List<int> tp = [1];
-        int min = 1, max = 0;
-        bool sawReplicas = false;
-        var lines = new Dictionary<string, int>();
-        foreach (var (k, v) in map.Children)
+        List<string> hardware = map.Hardware is { } h ? List(h, path, map.LineOf("hardware"), "candidates.hardware") : [];
+        List<string> scheduler = map.Scheduler is { } sc ? List(sc, path, map.LineOf("scheduler"), "candidates.scheduler") : ["vllm-v1"];
+        List<int> tp = map.Tp is { } t ? [.. List(t, path, map.LineOf("tp"), "candidates.tp").Select(x => Int(x, path, map.LineOf("tp"), "candidates.tp"))] : [1];
+        if (map.Replicas is not { } replicas) throw new FormatException($"{path}:{line}: candidates.replicas is missing: give {{min: M, max: N}} or one count.");
+        int min = 1, max = 0, replicasLine = map.LineOf("replicas");
+        if (replicas.Shape == YamlShape.Scalar) min = max = Int(replicas.Text ?? "", path, replicasLine, "candidates.replicas");
+        else
         {
-            string key = Key(k), field = $"candidates.{Key(k)}";
-            int at = Line(k);
-            lines[key == "tp" ? "tensor_parallel" : key] = at;
-            switch (key)
-            {
-                case "hardware": hardware = List(v, path, at, field); break;
-                case "scheduler": scheduler = List(v, path, at, field); break;
-                case "tp": tp = [.. List(v, path, at, field).Select(x => Int(x, path, at, field))]; break;
-                case "replicas":
-                    sawReplicas = true;
-                    if (v is YamlScalarNode single) min = max = Int(single.Value ?? "", path, at, field);
-                    else
-                        foreach (var (rk, rv) in Map(v, path, at, field).Children)
-                        {
-                            switch (Key(rk))
-                            {
-                                case "min": min = Int(Scalar(rv, path, Line(rk), "candidates.replicas.min"), path, Line(rk), "candidates.replicas.min"); break;
-                                case "max": max = Int(Scalar(rv, path, Line(rk), "candidates.replicas.max"), path, Line(rk), "candidates.replicas.max"); break;
-                                default: throw new FormatException($"{path}:{Line(rk)}: unknown key 'candidates.replicas.{Key(rk)}'. Known: min, max.");
-                            }
-                        }
-                    break;
-                default: throw new FormatException($"{path}:{at}: unknown key '{field}'. Known: hardware, tp, replicas, scheduler.");
-            }
+            Map(replicas, path, replicasLine, "candidates.replicas");
+            if (replicas.Min is { } lo) min = Int(Scalar(lo, path, replicas.LineOf("min"), "candidates.replicas.min"), path, replicas.LineOf("min"), "candidates.replicas.min");
+            if (replicas.Max is { } hi) max = Int(Scalar(hi, path, replicas.LineOf("max"), "candidates.replicas.max"), path, replicas.LineOf("max"), "candidates.replicas.max");
         }
-        if (!sawReplicas) throw new FormatException($"{path}:{line}: candidates.replicas is missing: give {{min: M, max: N}} or one count.");
+        // The line of each key given, by the name the space's errors use for it.
+        var lines = new Dictionary<string, int>();
+        foreach (var (key, given) in new (string, YamlPositioned?)[] { ("hardware", map.Hardware), ("tensor_parallel", map.Tp), ("replicas", map.Replicas), ("scheduler", map.Scheduler) })
+            if (given is not null) lines[key] = map.LineOf(key == "tensor_parallel" ? "tp" : key);
         var space = new CandidateSpace { Hardware = hardware, Tp = tp, Scheduler = scheduler, MinReplicas = min, MaxReplicas = max, CostPerGpuHour = cost };
         try { space.Validate(); }
         catch (ArgumentException e)
@@ -205,27 +148,22 @@ internal sealed record PlanConfig(
         return space;
     }
 
-    private static string Key(YamlNode k) => ((YamlScalarNode)k).Value!;
-    private static int Line(YamlNode n) => (int)n.Start.Line;
+    private static T Map<T>(T node, string path, int line, string key) where T : YamlPositioned =>
+        node.Shape == YamlShape.Mapping ? node : throw new FormatException($"{path}:{line}: '{key}' must be a mapping.");
 
-    private static YamlMappingNode Map(YamlNode node, string path, int line, string key) =>
-        node as YamlMappingNode ?? throw new FormatException($"{path}:{line}: '{key}' must be a mapping.");
+    private static string Scalar(YamlPositioned node, string path, int line, string field) =>
+        node.Shape == YamlShape.Scalar && node.Text is { } text ? text : throw new FormatException($"{path}:{line}: '{field}' must be a single value.");
 
-    private static string Scalar(YamlNode node, string path, int line, string field) =>
-        node is YamlScalarNode s ? s.Value ?? "" : throw new FormatException($"{path}:{line}: '{field}' must be a single value.");
-
-    private static List<string> List(YamlNode node, string path, int line, string field) => node switch
-    {
-        YamlSequenceNode seq => [.. seq.Children.Select(x => Scalar(x, path, Line(x), field))],
-        YamlScalarNode s => [s.Value ?? ""],
-        _ => throw new FormatException($"{path}:{line}: '{field}' must be a list of values."),
-    };
+    /// <summary>A list of values; one value alone is a list of one.</summary>
+    private static List<string> List(YamlList<YamlText> node, string path, int line, string field) =>
+        node.Shape is YamlShape.Sequence or YamlShape.Scalar ? [.. node.Items.Select(x => Scalar(x, path, x.Line, field))]
+            : throw new FormatException($"{path}:{line}: '{field}' must be a list of values.");
 
     private static int Int(string raw, string path, int line, string field) =>
         int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
             : throw new FormatException($"{path}:{line}: '{field}: {raw}' must be an integer.");
 
-    private static double Number(YamlNode node, string path, int line, string field, bool positive)
+    private static double Number(YamlText node, string path, int line, string field, bool positive)
     {
         var raw = Scalar(node, path, line, field);
         return double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && (!positive || d > 0) ? d

@@ -63,8 +63,10 @@ internal sealed class SimulateOptions
         {
             Setting = setting;
             // A short value name: System.CommandLine would otherwise list every completion in the usage column.
-            Typed = new Option<T>(setting.Flag) { Description = setting.Describe(), HelpName = setting.ValueName ?? ValueName(typeof(T), setting) };
-            if (setting.Known.Any()) Typed.CompletionSources.Add(_ => setting.Known.Select(n => new CompletionItem(n)));
+            Typed = new Option<T>(setting.Flag) { HelpName = setting.ValueName ?? ValueName(typeof(T), setting) };
+            // The description lists the names a registry or catalog holds: read them only when help is shown.
+            LazyHelp.Describe(Typed, setting.Describe);
+            if (setting.HasKnownNames) Typed.CompletionSources.Add(_ => setting.Known.Select(n => new CompletionItem(n)));
         }
 
         private static string? ValueName(Type type, SimulateSetting setting) => Type.GetTypeCode(type) switch
@@ -72,7 +74,7 @@ internal sealed class SimulateOptions
             TypeCode.Int32 or TypeCode.UInt64 => "N",
             TypeCode.Double => "X",
             TypeCode.Boolean => null,
-            _ => setting.Known.Any() ? "NAME" : "VALUE",
+            _ => setting.HasKnownNames ? "NAME" : "VALUE",
         };
 
         public SimulateSetting<T> Setting { get; }

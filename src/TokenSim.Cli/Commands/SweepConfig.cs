@@ -1,6 +1,6 @@
 using TokenSim.Core.Simulation;
 using System.Globalization;
-using YamlDotNet.RepresentationModel;
+using TokenSim.Core.Yaml;
 
 namespace TokenSim.Cli.Commands;
 
@@ -24,58 +24,37 @@ internal sealed record SweepConfig(
 {
     public static SweepConfig Read(string path)
     {
-        var root = YamlConfig.Load(path) ?? throw new FormatException($"{path}: the sweep config is empty.");
+        var root = YamlConfig.Read<SweepYaml>(path) ?? throw new FormatException($"{path}: the sweep config is empty.");
+        if (root.Shape != YamlShape.Mapping) throw YamlConfig.NotAMapping(path);
         var settings = new SimulateSettings();
+        if (root.Base is { } baseMap)
+            foreach (var (key, line, value) in Map(baseMap, path, root.LineOf("base"), "base").Entries)
+                YamlConfig.Set(settings, key, Scalar(value, path, line), path, line);
         var grid = new List<(string, IReadOnlyList<string>)>();
-        double? ttft = null, tpot = null, e2e = null;
-        var cost = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
-        string? output = null, plot = null;
-        foreach (var (k, v) in root.Children)
-        {
-            string key = ((YamlScalarNode)k).Value!;
-            int line = (int)k.Start.Line;
-            switch (key)
+        if (root.Grid is { } gridMap)
+            foreach (var (option, line, list) in Map(gridMap, path, root.LineOf("grid"), "grid").Entries)
             {
-                case "base":
-                    foreach (var (bk, bv) in Map(v, path, line, key).Children)
-                        YamlConfig.Set(settings, ((YamlScalarNode)bk).Value!, Scalar(bv, path, (int)bk.Start.Line), path, (int)bk.Start.Line);
-                    break;
-                case "grid":
-                    foreach (var (gk, gv) in Map(v, path, line, key).Children)
-                    {
-                        if (gv is not YamlSequenceNode seq || seq.Children.Count == 0)
-                            throw new FormatException($"{path}:{gk.Start.Line}: grid option '{gk}' needs a non-empty list of values.");
-                        var values = seq.Children.Select(x => Scalar(x, path, (int)x.Start.Line)).ToList();
-                        // Validate each value now, on a scratch copy, so a typo fails before any simulation runs.
-                        foreach (var value in values) YamlConfig.Set(settings.Clone(), ((YamlScalarNode)gk).Value!, value, path, (int)gk.Start.Line);
-                        grid.Add((((YamlScalarNode)gk).Value!, values));
-                    }
-                    break;
-                case "slo":
-                    foreach (var (sk, sv) in Map(v, path, line, key).Children)
-                    {
-                        double limit = Positive(Scalar(sv, path, (int)sk.Start.Line), path, (int)sk.Start.Line, ((YamlScalarNode)sk).Value!);
-                        switch (((YamlScalarNode)sk).Value)
-                        {
-                            case "ttft_s": ttft = limit; break;
-                            case "tpot_s": tpot = limit; break;
-                            case "e2e_s": e2e = limit; break;
-                            default: throw new FormatException($"{path}:{sk.Start.Line}: unknown SLO '{sk}'. Known: ttft_s, tpot_s, e2e_s.");
-                        }
-                    }
-                    break;
-                case "cost_per_gpu_hour":
-                    foreach (var (ck, cv) in Map(v, path, line, key).Children)
-                        cost[((YamlScalarNode)ck).Value!] = Positive(Scalar(cv, path, (int)ck.Start.Line), path, (int)ck.Start.Line, ((YamlScalarNode)ck).Value!);
-                    break;
-                case "output": output = Scalar(v, path, line); break;
-                case "plot": plot = Scalar(v, path, line); break;
-                default: throw new FormatException($"{path}:{line}: unknown sweep key '{key}'. Known: base, grid, slo, cost_per_gpu_hour, output, plot.");
+                if (list.Shape != YamlShape.Sequence || list.Items.Count == 0)
+                    throw new FormatException($"{path}:{line}: grid option '{option}' needs a non-empty list of values.");
+                var values = list.Items.Select(x => Scalar(x, path, x.Line)).ToList();
+                // Validate each value now, on a scratch copy, so a typo fails before any simulation runs.
+                foreach (var value in values) YamlConfig.Set(settings.Clone(), option, value, path, line);
+                grid.Add((option, values));
             }
+        double? ttft = null, tpot = null, e2e = null;
+        if (root.Slo is { } slo)
+        {
+            Map(slo, path, root.LineOf("slo"), "slo");
+            double? Limit(YamlText? v, string key) => v is null ? null : Positive(Scalar(v, path, slo.LineOf(key)), path, slo.LineOf(key), key);
+            (ttft, tpot, e2e) = (Limit(slo.TtftS, "ttft_s"), Limit(slo.TpotS, "tpot_s"), Limit(slo.E2eS, "e2e_s"));
         }
+        var cost = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        if (root.CostPerGpuHour is { } costMap)
+            foreach (var (gpu, line, value) in Map(costMap, path, root.LineOf("cost_per_gpu_hour"), "cost_per_gpu_hour").Entries)
+                cost[gpu] = Positive(Scalar(value, path, line), path, line, gpu);
         if (grid.Count == 0) throw new FormatException($"{path}: 'grid' is missing: a sweep needs at least one option with a list of values.");
-        output ??= "sweep.csv";
-        plot ??= System.IO.Path.ChangeExtension(output, ".png");
+        string output = root.Output is { } o ? Scalar(o, path, root.LineOf("output")) : "sweep.csv";
+        string plot = root.Plot is { } p ? Scalar(p, path, root.LineOf("plot")) : System.IO.Path.ChangeExtension(output, ".png");
         return new SweepConfig(path, settings, grid, ttft, tpot, e2e, cost, output, plot);
     }
 
@@ -96,11 +75,11 @@ internal sealed record SweepConfig(
         return (s, values);
     }
 
-    private static YamlMappingNode Map(YamlNode node, string path, int line, string key) =>
-        node as YamlMappingNode ?? throw new FormatException($"{path}:{line}: '{key}' must be a mapping.");
+    private static T Map<T>(T node, string path, int line, string key) where T : YamlPositioned =>
+        node.Shape == YamlShape.Mapping ? node : throw new FormatException($"{path}:{line}: '{key}' must be a mapping.");
 
-    private static string Scalar(YamlNode node, string path, int line) =>
-        node is YamlScalarNode s ? s.Value ?? "" : throw new FormatException($"{path}:{line}: expected a single value.");
+    private static string Scalar(YamlPositioned node, string path, int line) =>
+        node.Shape == YamlShape.Scalar && node.Text is { } text ? text : throw new FormatException($"{path}:{line}: expected a single value.");
 
     private static double Positive(string raw, string path, int line, string key) =>
         double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0 ? d

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace TokenSim.Core.Metrics;
 
 /// <summary>
@@ -120,5 +122,8 @@ public sealed class LogHistogram
     public Distribution Summarize() => new(Mean, Quantile(0.5), Quantile(0.9), Quantile(0.99), Count == 0 ? 0 : Max, Count);
 }
 
-/// <summary>A metric's summary: mean, percentiles and max (seconds unless named otherwise).</summary>
-public readonly record struct Distribution(double Mean, double P50, double P90, double P99, double Max, long Count);
+/// <summary>
+/// A metric's summary: mean, percentiles and max (seconds unless named otherwise), and the sample count. The JSON
+/// documents (<c>simulate --json</c>, <c>plan --json</c>) write it as it is, less the count.
+/// </summary>
+public readonly record struct Distribution(double Mean, double P50, double P90, double P99, double Max, [property: JsonIgnore] long Count);

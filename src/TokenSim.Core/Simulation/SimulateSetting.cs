@@ -38,6 +38,9 @@ public abstract class SimulateSetting(string name, string help, string? defaultT
     /// </summary>
     public IEnumerable<string> Known => known?.Invoke() ?? [];
 
+    /// <summary>Whether the setting takes names from a registry or catalog, known without reading it.</summary>
+    public bool HasKnownNames => known is not null;
+
     /// <summary>How help names the value (<c>FILE</c>, <c>SPEC</c>); null for the name its type suggests.</summary>
     public string? ValueName { get; init; }
 

@@ -2,23 +2,21 @@ using TokenSim.Core.Validation;
 
 namespace TokenSim.Cli.Commands.Json;
 
-/// <summary>A latency metric measured against simulated, in the shape <c>validate vllm-bench</c> and <c>replay</c> share.</summary>
+/// <summary>
+/// A latency metric measured against simulated, in the shape <c>validate vllm-bench</c> and <c>replay</c> share; the
+/// summaries are <see cref="Stats"/> as they are (mean, p50, p90, p99 in snake_case).
+/// </summary>
 internal sealed record ComparisonJson(
-    ComparisonJson.StatsJson Measured,
-    ComparisonJson.StatsJson Simulated,
-    ComparisonJson.StatsJson ErrorPct,
+    Stats Measured,
+    Stats Simulated,
+    Stats ErrorPct,
     double PerRequestMapePct,
     ComparisonJson.AbsErrorJson PerRequestAbsErrorPct)
 {
-    public sealed record StatsJson(double Mean, double P50, double P90, double P99)
-    {
-        public static StatsJson From(Stats s) => new(s.Mean, s.P50, s.P90, s.P99);
-    }
-
     public sealed record AbsErrorJson(double P50, double P90);
 
     public static ComparisonJson From(MetricComparison m) => new(
-        StatsJson.From(m.Measured), StatsJson.From(m.Simulated), StatsJson.From(m.ErrorPct),
+        m.Measured, m.Simulated, m.ErrorPct,
         m.PerRequestMapePct, new AbsErrorJson(m.PerRequestAbsErrP50Pct, m.PerRequestAbsErrP90Pct));
 }
 

@@ -8,5 +8,5 @@ namespace TokenSim.Core.Metrics.Json;
 /// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(SimulationReportJson))]
-[JsonSerializable(typeof(DistributionJson))]
+[JsonSerializable(typeof(Distribution))]
 public sealed partial class CoreJsonContext : JsonSerializerContext;
