@@ -67,7 +67,7 @@ public sealed class ForecastIntervalTests
             var values = Enumerable.Range(0, n).Select(_ => Math.Min(1, Math.Max(0, random.NextDouble() * 1.4 - 0.2))).ToArray();
             var s = ForecastSummary.Spread(values, max: 1);
             Assert.True(0 <= s.P10 && s.P10 <= s.P50 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= 1, $"{string.Join(",", values)}: {s}");
-            var w = IntervalCalibration.Widen(s, random.NextDouble() * 2 - 1, random.NextDouble() * 2 - 1, max: 1);
+            var w = s.Widen(random.NextDouble() * 2 - 1, random.NextDouble() * 2 - 1, max: 1);
             Assert.True(0 <= w.P10 && w.P10 <= w.P50 && w.P50 <= w.P90 && w.P90 <= w.P99 && w.P99 <= 1, $"{s} widened: {w}");
         }
     }

@@ -9,6 +9,19 @@ namespace TokenSim.Twin.Abstractions;
 public readonly record struct SeedSpread(double Expected, double P10, double P50, double P90, double P99)
 {
     public bool Covers(double observed) => observed >= P10 && observed <= P90;
+
+    /// <summary>
+    /// The interval widened by learned amounts (negative narrows it), within [0, <paramref name="max"/>] and ordered
+    /// around the median; the median and mean stay.
+    /// </summary>
+    public SeedSpread Widen(double widening80, double widening99, double max = double.PositiveInfinity)
+    {
+        if (widening80 == 0 && widening99 == 0) return this;
+        double p10 = Math.Min(P50, Math.Clamp(P10 - widening80, 0, max));
+        double p90 = Math.Max(P50, Math.Clamp(P90 + widening80, 0, max));
+        double p99 = Math.Max(p90, Math.Clamp(P99 + widening99, 0, max));
+        return this with { P10 = p10, P90 = p90, P99 = p99 };
+    }
 }
 
 /// <summary>A latency's percentiles over the requests measured within a step (null when there were none).</summary>
@@ -49,8 +62,8 @@ public static class ForecastSummary
             var wr = Widening(replicas, "running", ahead, sum: true);
             var ww = Widening(replicas, "waiting", ahead, sum: true);
             var wk = Widening(replicas, "kv", ahead, sum: false);
-            result[k] = new ForecastStepSummary(ahead, IntervalCalibration.Widen(Spread(running), wr.W80, wr.W99),
-                IntervalCalibration.Widen(Spread(waiting), ww.W80, ww.W99), IntervalCalibration.Widen(Spread(kv, max: 1), wk.W80, wk.W99, max: 1),
+            result[k] = new ForecastStepSummary(ahead, Spread(running).Widen(wr.W80, wr.W99),
+                Spread(waiting).Widen(ww.W80, ww.W99), Spread(kv, max: 1).Widen(wk.W80, wk.W99, max: 1),
                 Latency(replicas.SelectMany(r => r.TtftSeconds[k])), Latency(replicas.SelectMany(r => r.TpotSeconds[k])));
         }
         return result;

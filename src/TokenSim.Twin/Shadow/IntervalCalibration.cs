@@ -1,3 +1,5 @@
+using TokenSim.Twin.Abstractions;
+
 namespace TokenSim.Twin.Shadow;
 
 /// <summary>
@@ -35,16 +37,7 @@ public sealed class IntervalCalibration
     }
 
     /// <summary>The ensemble's quantiles widened by the scores so far, within [0, <paramref name="max"/>] and ordered around the median.</summary>
-    public SeedSpread Widen(SeedSpread raw, double max = double.PositiveInfinity) => Widen(raw, Widening80, Widening99, max);
-
-    public static SeedSpread Widen(SeedSpread raw, double widening80, double widening99, double max = double.PositiveInfinity)
-    {
-        if (widening80 == 0 && widening99 == 0) return raw;
-        double p10 = Math.Min(raw.P50, Math.Clamp(raw.P10 - widening80, 0, max));
-        double p90 = Math.Max(raw.P50, Math.Clamp(raw.P90 + widening80, 0, max));
-        double p99 = Math.Max(p90, Math.Clamp(raw.P99 + widening99, 0, max));
-        return raw with { P10 = p10, P90 = p90, P99 = p99 };
-    }
+    public SeedSpread Widen(SeedSpread raw, double max = double.PositiveInfinity) => raw.Widen(Widening80, Widening99, max);
 
     /// <summary>The ⌈q(n + 1)⌉-th smallest score; 0 while that rank is beyond n (too few scores to say).</summary>
     private static double Rank(List<double> sorted, double q)

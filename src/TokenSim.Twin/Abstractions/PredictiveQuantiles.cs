@@ -1,6 +1,6 @@
 using MathNet.Numerics.Distributions;
 
-namespace TokenSim.Twin.Shadow;
+namespace TokenSim.Twin.Abstractions;
 
 /// <summary>
 /// Quantiles of the next draw from the distribution a small ensemble was drawn from, and the loss they are scored by.
