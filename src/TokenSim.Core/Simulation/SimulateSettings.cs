@@ -58,6 +58,9 @@ public sealed class SimulateSettings
     public int? DecodeTp { get; set; }
     public string? KvTransferLink { get; set; }
     public double TimeseriesInterval { get; set; } = 1.0;
+    /// <summary>A scenario timeline (YAML, docs/scenarios.md) applied from the start of the run.</summary>
+    public string? Scenario { get; set; }
+    public string? ReplicasCsv { get; set; }
 
     public SimulateSettings Clone()
     {
@@ -136,13 +139,18 @@ public sealed class SimulateSettings
             "pcie" => hardware.Pcie ?? hardware.IntraNodeLink,
             var other => throw new ArgumentException($"Unknown --kv-transfer-link '{other}'. Known: network, nvlink, pcie."),
         };
+        var scenario = Scenario is null ? null : Scenarios.ScenarioReader.ReadFile(Scenario);
+        if (scenario?.Autoscale is { } auto && (Replicas < auto.MinReplicas || Replicas > auto.MaxReplicas))
+            throw new ArgumentException($"--replicas {Replicas} is where the autoscaler starts: it must be within the scenario's min_replicas..max_replicas ({auto.MinReplicas}..{auto.MaxReplicas}).");
         var sim = new Simulator(new SimulationOptions
         {
-            Replica = spec, Replicas = Replicas, Router = Router, Seed = Seed,
+            // A scenario that adds replicas gets their slots up front; they serve only once added.
+            Replica = spec, Replicas = Replicas + (scenario?.ExtraReplicas(Replicas) ?? 0), Router = Router, Seed = Seed,
             DecodeReplicas = DecodeReplicas, DecodeReplica = decodeSpec, KvTransferLink = link,
             ExecutionTime = ExecutionTimeModels.Parse(PerfModel),
             TimeSeriesIntervalSeconds = timeSeriesInterval, ExactSteps = ExactSteps,
         });
+        if (scenario is not null) sim.AttachScenario(scenario, Replicas);
         sim.AttachWorkload(workload.Source);
         return (sim, spec, workload);
     }
