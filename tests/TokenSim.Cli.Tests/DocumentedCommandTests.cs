@@ -18,6 +18,7 @@ public sealed class DocumentedCommandTests
         ["replay --server http://127.0.0.1:7100 --workload data/traces/azure2023/AzureLLMInferenceTrace_conv.csv --rate 8 --replicas 2 --requests 1000 --speed 20"] = "ReplayEndToEndTests",
         ["plan --server http://127.0.0.1:7100 --config examples/plan-llama8b.yaml --json plan.json"] = "PlanningServiceTests",
         ["forecast --server http://127.0.0.1:7100 --deployment llama --horizon 60 --step 5 --traffic 2 --replica-delta 1 --seeds 8 --json forecast.json"] = "ForecastServiceTests",
+        ["forecast --server http://127.0.0.1:7100 --deployment llama --horizon 60 --step 5 --scenario examples/scenarios/lose-replica-1-now.yaml"] = "ForecastScenarioTests",
     };
 
     public static TheoryData<string> Offline()

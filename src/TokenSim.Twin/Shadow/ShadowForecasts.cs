@@ -45,7 +45,8 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
             lengths = new FinishedOutputPredictor(options.OutputPredictor, options.PredictorWindow, options.PriorOutputTokens);
             for (int i = 0; i < traffic.FinishedOutputTokens.Length; i++) lengths.Observe(traffic.FinishedOutputTokens[i], traffic.FinishedMaxTokens[i]);
         }
+        var scenario = spec.Scenario is { } yaml ? ForecastScenario.For(ForecastScenario.Read(yaml, spec.ScenarioReplicas), replica, spec.ScenarioReplicas) : null;
         return ReplicaForecaster.Run(replica, live.Now, spec, traffic, maxLen, forks.Sampled,
-            (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources);
+            (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources, scenario: scenario);
     }
 }
