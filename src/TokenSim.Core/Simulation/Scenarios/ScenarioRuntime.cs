@@ -26,14 +26,14 @@ internal sealed class ScenarioRuntime
     private readonly Dictionary<int, Request> _kvHeld;
     private readonly List<ReplicaCountPoint> _timeline;
     private readonly int _gpusPerReplica;
-    private double _gpuSeconds, _accruedTo, _lastUp = double.NegativeInfinity, _lastChange = double.NegativeInfinity;
+    private double _lastUp = double.NegativeInfinity, _lastChange = double.NegativeInfinity;
     private readonly double _startup;
 
     public ScenarioRuntime(Simulator sim, Scenario scenario, int serving)
     {
         _sim = sim;
         _scenario = scenario;
-        _offset = _accruedTo = sim.Now;
+        _offset = sim.Now;
         int n = sim.Replicas.Count;
         _phase = new ReplicaPhase[n];
         for (int i = serving; i < n; i++) _phase[i] = ReplicaPhase.Off;
@@ -73,7 +73,7 @@ internal sealed class ScenarioRuntime
         _slowLink = (double[])s._slowLink.Clone();
         _kvHeld = s._kvHeld.ToDictionary(kv => kv.Key, kv => map(kv.Value));
         _timeline = [.. s._timeline];
-        (_gpuSeconds, _accruedTo, _lastUp, _lastChange) = (s._gpuSeconds, s._accruedTo, s._lastUp, s._lastChange);
+        (_lastUp, _lastChange) = (s._lastUp, s._lastChange);
     }
 
     public ScenarioRuntime Clone(Simulator sim, Func<Request, Request> map) => new(this, sim, map);
@@ -88,8 +88,20 @@ internal sealed class ScenarioRuntime
     /// <summary>Time of the next scenario action, or +∞: decode runs must not step past it.</summary>
     public double NextTime => _pending.TryPeek(out _, out double t) ? t : double.PositiveInfinity;
 
-    /// <summary>GPU-seconds paid for from the scenario's start to <paramref name="until"/> (replicas serving, starting or draining).</summary>
-    public double GpuSeconds(double until) => _gpuSeconds + Provisioned * _gpusPerReplica * Math.Max(0, until - _accruedTo);
+    /// <summary>
+    /// GPU-seconds paid for from the scenario's start to <paramref name="until"/>: replicas serving, starting or
+    /// draining (a drained replica until the autoscaler's look that finds it empty), × GPUs per replica.
+    /// </summary>
+    public double GpuSeconds(double until)
+    {
+        double sum = 0;
+        for (int i = 0; i < _timeline.Count && _timeline[i].Time < until; i++)
+        {
+            double next = i + 1 < _timeline.Count ? Math.Min(_timeline[i + 1].Time, until) : until;
+            sum += _timeline[i].Provisioned * (next - _timeline[i].Time);
+        }
+        return sum * _gpusPerReplica;
+    }
 
     private int Provisioned => _phase.Count(p => p is ReplicaPhase.Serving or ReplicaPhase.Starting or ReplicaPhase.Draining);
 
@@ -207,9 +219,6 @@ internal sealed class ScenarioRuntime
 
     private void SetPhase(int replica, ReplicaPhase phase)
     {
-        double now = _sim.Now;
-        _gpuSeconds = GpuSeconds(now);
-        _accruedTo = now;
         _phase[replica] = phase;
         Record();
         _sim.SetRoutable(Routable());
