@@ -24,6 +24,10 @@ internal sealed record PlanConfig(
     Slo Slo,
     CandidateSpace Candidates)
 {
+    /// <summary>An autoscaling policy's thresholds to search instead of fleets (<see cref="AutoscalePlanConfig"/>).</summary>
+    public AutoscaleSearch? Autoscale { get; init; }
+    public string? AutoscalePlot { get; init; }
+
     /// <summary>Where the traffic comes from: <see cref="Workload"/> (a spec or trace file, drawn here) or a deployment's live window.</summary>
     public sealed record TrafficSource(string? Workload, string? LiveDeployment, double LiveWindowSeconds, string Description);
 
@@ -36,6 +40,7 @@ internal sealed record PlanConfig(
         Slo? slo = null;
         var cost = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         YamlMappingNode? candidates = null;
+        (AutoscaleSearch Search, string? Plot)? autoscale = null;
         int candidatesLine = 0, costLine = 0;
         foreach (var (k, v) in root.Children)
         {
@@ -63,14 +68,17 @@ internal sealed record PlanConfig(
                     foreach (var (ck, cv) in Map(v, path, line, key).Children)
                         cost[Key(ck)] = Number(cv, path, Line(ck), $"cost_per_gpu_hour.{Key(ck)}", positive: true);
                     break;
-                default: throw new FormatException($"{path}:{line}: unknown plan key '{key}'. Known: base, traffic, slo, candidates, cost_per_gpu_hour.");
+                case "autoscale": autoscale = AutoscalePlanConfig.Read(Map(v, path, line, key), path); break;
+                default: throw new FormatException($"{path}:{line}: unknown plan key '{key}'. Known: base, traffic, slo, candidates, cost_per_gpu_hour, autoscale.");
             }
         }
         if (traffic is null) throw new FormatException($"{path}: 'traffic' is missing: give rate/duration_s, workload, trace or live.");
         if (slo is null) throw new FormatException($"{path}: 'slo' is missing: give ttft_s and/or tpot_s.");
         if (candidates is null) throw new FormatException($"{path}: 'candidates' is missing: give hardware, tp, replicas and scheduler.");
         var space = ReadCandidates(candidates, cost, path, candidatesLine, costLine);
-        return new PlanConfig(path, options, traffic, growth, slo, space);
+        if (autoscale is not null && space.Count != space.MaxReplicas - space.MinReplicas + 1)
+            throw new FormatException($"{path}:{candidatesLine}: with autoscale, candidates name one deployment (one hardware, one tp, one scheduler): the policy's thresholds are what is searched.");
+        return new PlanConfig(path, options, traffic, growth, slo, space) { Autoscale = autoscale?.Search, AutoscalePlot = autoscale?.Plot };
     }
 
     /// <summary>The traffic drawn here (a workload spec or a trace file); a live window is the server's to read.</summary>

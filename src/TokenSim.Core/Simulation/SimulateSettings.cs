@@ -117,7 +117,8 @@ public sealed class SimulateSettings
     /// Builds the simulator these settings describe; <paramref name="workload"/>, when given, replaces
     /// <see cref="Workload"/> (a planner replays one materialised traffic against every candidate).
     /// </summary>
-    public (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(WorkloadSpec.Built? workload, double timeSeriesInterval = 0)
+    /// <param name="scenario">Replaces the <see cref="Scenario"/> file (a planner tries many policies on one timeline).</param>
+    public (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(WorkloadSpec.Built? workload, double timeSeriesInterval = 0, Scenarios.Scenario? scenario = null)
     {
         CheckLimits();
         foreach (var plugin in Plugins) TokenSim.Core.Plugins.PluginLoader.Load(plugin);
@@ -139,7 +140,7 @@ public sealed class SimulateSettings
             "pcie" => hardware.Pcie ?? hardware.IntraNodeLink,
             var other => throw new ArgumentException($"Unknown --kv-transfer-link '{other}'. Known: network, nvlink, pcie."),
         };
-        var scenario = Scenario is null ? null : Scenarios.ScenarioReader.ReadFile(Scenario);
+        scenario ??= Scenario is null ? null : Scenarios.ScenarioReader.ReadFile(Scenario);
         if (scenario?.Autoscale is { } auto && (Replicas < auto.MinReplicas || Replicas > auto.MaxReplicas))
             throw new ArgumentException($"--replicas {Replicas} is where the autoscaler starts: it must be within the scenario's min_replicas..max_replicas ({auto.MinReplicas}..{auto.MaxReplicas}).");
         var sim = new Simulator(new SimulationOptions
