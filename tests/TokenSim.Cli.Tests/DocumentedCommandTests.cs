@@ -147,6 +147,8 @@ public sealed class DocumentedCommandTests
         string text = File.ReadAllText(path);
         text = Regex.Replace(text, @"\bn=(\d+)", m => $"n={Math.Min(40, long.Parse(m.Groups[1].Value))}");
         text = Regex.Replace(text, @"duration_s: *\d+", "duration_s: 10");
+        // Repository paths inside the config (an autoscale scenario) are read from the repository, not the copy's folder.
+        text = Regex.Replace(text, @"(?<=: *)((?:data|examples)/)", m => CliProcess.RepoFile() + "/" + m.Value);
         text = Regex.Replace(text, @"hardware: *\[([^,\]]+),[^\]]*\]", "hardware: [$1]");
         string copy = Path.Combine(dir, Path.GetFileName(path));
         File.WriteAllText(copy, text);

@@ -35,6 +35,11 @@ internal static class AutoscalePlanConfig
         if (!values.TryGetValue("scenario", out var file))
             throw new FormatException($"{path}:{line}: autoscale.scenario is missing: a scenario file whose 'autoscale:' policy is the one to tune.");
         string scenarioPath = Scalar(file.Node, path, file.Line, "autoscale.scenario");
+        // Relative to the config's folder, as a sweep's paths are; else to the current folder (a repository path).
+        string beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, scenarioPath);
+        if (File.Exists(beside)) scenarioPath = beside;
+        else if (!File.Exists(scenarioPath))
+            throw new FormatException($"{path}:{file.Line}: autoscale.scenario '{scenarioPath}' does not exist (read from the config's folder, then the current one).");
         var scenario = ScenarioReader.ReadFile(scenarioPath);
         var p = scenario.Autoscale ?? throw new FormatException($"{path}:{file.Line}: {scenarioPath} has no 'autoscale:' policy to tune.");
         double[] Values(string key, double own) => values.TryGetValue(key, out var v) ? Numbers(v.Node, path, v.Line, $"autoscale.{key}") : [own];
