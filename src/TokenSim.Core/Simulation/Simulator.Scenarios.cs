@@ -95,6 +95,15 @@ public sealed partial class Simulator
         for (int i = 0; i < queue.Count; i++) yield return queue[i];
     }
 
+    /// <summary>The replica the router sends <paramref name="r"/> to among the serving ones; −1 (it is rejected) when none serves.</summary>
+    private int Route(Request r)
+    {
+        var targets = _routable ?? _entry;
+        if (targets.Length > 0) return targets[_router.Route(r, targets)].Index;
+        RejectUnserved(r);
+        return -1;
+    }
+
     /// <summary>An arrival with no serving replica (every one lost or still starting) is turned away.</summary>
     private void RejectUnserved(Request r)
     {

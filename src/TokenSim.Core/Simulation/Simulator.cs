@@ -274,13 +274,8 @@ public sealed partial class Simulator
         }
         // Routing may read what decode runs change; the chosen replica is read and changed below in any case.
         if (_router.ReadsDecodeProgress) SettleAll(Now);
-        var targets = _routable ?? _entry;
-        if (targets.Length == 0)
-        {
-            RejectUnserved(r);
-            return;
-        }
-        int idx = targets[_router.Route(r, targets)].Index;
+        int idx = Route(r);
+        if (idx < 0) return;
         var replica = _replicas[idx];
         _serial.Settle(replica, Now);
         r.Replica = idx;

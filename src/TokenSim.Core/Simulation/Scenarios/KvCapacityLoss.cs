@@ -2,8 +2,8 @@ namespace TokenSim.Core.Simulation.Scenarios;
 
 /// <summary>
 /// KV capacity lost on a replica (a memory fault, another tenant): the blocks are held by a request that never runs,
-/// so schedulers see them as used. Blocks in use are taken back by preempting the newest running requests (by
-/// recompute, as vLLM V1 preempts), as many as it takes.
+/// so schedulers see them as used. Blocks in use are taken back by preempting the newest running requests (as the
+/// replica's preemption mode does: recompute in vLLM V1), as many as it takes.
 /// </summary>
 internal static class KvCapacityLoss
 {
