@@ -67,6 +67,8 @@ internal static class PlotWriter
         plot.Title(title);
         plot.XLabel("simulated time (s)");
         plot.YLabel("replicas");
+        // From 0 and half a replica above the most, so the top step is not drawn on the frame.
+        plot.Axes.SetLimitsY(0, points.Max(p => p.Provisioned) + 0.5);
         plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, Width, Height);
         return path;
