@@ -8,7 +8,7 @@ namespace TokenSim.Planning;
 /// </summary>
 public static class RemoteOptions
 {
-    private static readonly string[] Refused = ["plugin", "json", "requests-csv", "timeseries-csv", "trace", "plots"];
+    private static readonly string[] Refused = ["plugin", "json", "requests-csv", "timeseries-csv", "trace", "plots", "scenario", "replicas-csv"];
 
     /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="where"/> when a server must not take this option.</summary>
     public static void Check(string name, string value, string where)

@@ -18,6 +18,7 @@ public sealed class DocumentedCommandTests
         ["replay --server http://127.0.0.1:7100 --workload data/traces/azure2023/AzureLLMInferenceTrace_conv.csv --rate 8 --replicas 2 --requests 1000 --speed 20"] = "ReplayEndToEndTests",
         ["plan --server http://127.0.0.1:7100 --config examples/plan-llama8b.yaml --json plan.json"] = "PlanningServiceTests",
         ["forecast --server http://127.0.0.1:7100 --deployment llama --horizon 60 --step 5 --traffic 2 --replica-delta 1 --seeds 8 --json forecast.json"] = "ForecastServiceTests",
+        ["forecast --server http://127.0.0.1:7100 --deployment llama --horizon 60 --step 5 --scenario examples/scenarios/lose-replica-1-now.yaml"] = "ForecastScenarioTests",
     };
 
     public static TheoryData<string> Offline()
@@ -146,6 +147,8 @@ public sealed class DocumentedCommandTests
         string text = File.ReadAllText(path);
         text = Regex.Replace(text, @"\bn=(\d+)", m => $"n={Math.Min(40, long.Parse(m.Groups[1].Value))}");
         text = Regex.Replace(text, @"duration_s: *\d+", "duration_s: 10");
+        // Repository paths inside the config (an autoscale scenario) are read from the repository, not the copy's folder.
+        text = Regex.Replace(text, @"(?<=: *)((?:data|examples)/)", m => CliProcess.RepoFile() + "/" + m.Value);
         text = Regex.Replace(text, @"hardware: *\[([^,\]]+),[^\]]*\]", "hardware: [$1]");
         string copy = Path.Combine(dir, Path.GetFileName(path));
         File.WriteAllText(copy, text);

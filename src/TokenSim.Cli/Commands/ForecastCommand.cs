@@ -21,10 +21,11 @@ internal static class ForecastCommand
         var delta = new Option<int>("--replica-delta") { Description = "Replicas added (> 0) or removed (< 0); the learned traffic is spread over the new count." };
         var seeds = new Option<int?>("--seeds") { Description = "Independent draws of the future (default 8)." };
         var apiKey = new Option<string?>("--api-key") { Description = "Sent as x-api-key (default: TOKENSIM_API_KEY)." };
+        var scenario = new Option<string?>("--scenario") { Description = "A scenario timeline (YAML, docs/scenarios.md) applied from now; the forecast is shown with it and without it." };
         var json = new Option<string?>("--json") { Description = "Write the whole forecast (deployment totals and every replica's steps) as JSON." };
         var cmd = new Command("forecast", "Forecast a mirrored deployment from its live simulated state: per step the expected running and waiting requests and KV use with their p10–p90 intervals, TTFT and TPOT percentiles, and when the KV cache runs out.")
         {
-            server, deployment, horizon, step, traffic, delta, seeds, apiKey, json,
+            server, deployment, horizon, step, traffic, delta, seeds, scenario, apiKey, json,
         };
         cmd.SetAction(async (parse, cancellation) =>
         {
@@ -34,6 +35,12 @@ internal static class ForecastCommand
             if (parse.GetValue(step) is { } s) request.StepS = s;
             if (parse.GetValue(traffic) is { } x) request.TrafficMultiplier = x;
             if (parse.GetValue(seeds) is { } n) request.Seeds = n;
+            if (parse.GetValue(scenario) is { } file)
+            {
+                // Read and checked here, so a mistake is named by its file and line before anything is sent.
+                TokenSim.Core.Simulation.Scenarios.ScenarioReader.ReadFile(file);
+                request.Scenario = await File.ReadAllTextAsync(file, cancellation);
+            }
             var headers = new Metadata();
             if ((parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TOKENSIM_API_KEY")) is { } key) headers.Add("x-api-key", key);
             using var channel = GrpcChannel.ForAddress(address);
@@ -65,6 +72,11 @@ internal static class ForecastCommand
                 s.Ttft.HasP50S ? F3(s.Ttft.P50S) : "-", s.Ttft.HasP90S ? F3(s.Ttft.P90S) : "-",
                 s.Tpot.HasP50S ? F1(s.Tpot.P50S * 1000) : "-", s.Tpot.HasP90S ? F1(s.Tpot.P90S * 1000) : "-");
         console.Write(t);
+        if (f.WithoutScenario is { } without)
+        {
+            console.MarkupLine("[bold]the same forecast without the scenario:[/]");
+            Print(console, without);
+        }
     }
 
     private static string Band(Spread s, double k) => $"{F1(s.P10 * k)}–{F1(s.P90 * k)}";

@@ -36,6 +36,11 @@ internal static class PlanCommand
             if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out address) || address.Scheme is not ("http" or "https")))
                 throw new ArgumentException($"--server must be an http:// or https:// address (got '{url}').");
             var cfg = PlanConfig.Read(parse.GetValue(config)!);
+            if (cfg.Autoscale is not null)
+            {
+                if (address is not null) throw new ArgumentException("a plan with autoscale: runs in this process; drop --server.");
+                return RunAutoscale(cfg, parse.GetValue(parallel));
+            }
             return Run(cfg, address, parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TOKENSIM_API_KEY"),
                 parse.GetValue(exhaustive), parse.GetValue(parallel), parse.GetValue(json));
         });
@@ -77,6 +82,28 @@ internal static class PlanCommand
             console.MarkupLine($"wrote {Markup.Escape(json)}");
         }
         return result.Best is null ? 2 : 0;
+    }
+
+    /// <summary>The cheapest autoscaling policy for the one deployment the candidates name.</summary>
+    private static int RunAutoscale(PlanConfig cfg, int? parallel)
+    {
+        var console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected) console.Profile.Width = 200;
+        var c = cfg.Candidates;
+        var deployment = new CandidateGroup(c.Hardware[0], c.Tp[0], c.Scheduler[0]);
+        var policies = cfg.Autoscale!.Policies().Count();
+        console.MarkupLine(Markup.Escape($"plan {cfg.Path}: {policies} autoscaling policies for {deployment} ({cfg.Autoscale.Scenario.Source}) in this process"));
+        var results = AutoscalePlanner.Search(cfg.BaseOptions, deployment, c.CostPerGpuHour[deployment.Hardware], cfg.DrawTraffic().Grown(cfg.Growth), cfg.Slo, cfg.Autoscale, parallel);
+        AutoscalePlanReport.Print(console, results, cfg.Slo, deployment.ToString());
+        var best = results.FirstOrDefault(r => r.MeetsSlo);
+        if (best is not null && cfg.AutoscalePlot is { } plot)
+        {
+            string dir = Path.GetDirectoryName(Path.GetFullPath(plot))!;
+            string file = PlotWriter.Replicas(dir, $"{deployment}: replicas over time, cheapest policy meeting the SLOs", best.Replicas, best.EndSeconds);
+            if (!string.Equals(Path.GetFullPath(file), Path.GetFullPath(plot), StringComparison.Ordinal)) File.Move(file, plot, overwrite: true);
+            console.MarkupLine($"plot: {Markup.Escape(plot)}");
+        }
+        return best is null ? 2 : 0;
     }
 
     private sealed class Reporter(Action<PlanProgress> report) : IProgress<PlanProgress>

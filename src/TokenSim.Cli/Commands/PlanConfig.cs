@@ -24,6 +24,10 @@ internal sealed record PlanConfig(
     Slo Slo,
     CandidateSpace Candidates)
 {
+    /// <summary>An autoscaling policy's thresholds to search instead of fleets (<see cref="AutoscalePlanConfig"/>).</summary>
+    public AutoscaleSearch? Autoscale { get; init; }
+    public string? AutoscalePlot { get; init; }
+
     /// <summary>Where the traffic comes from: <see cref="Workload"/> (a spec or trace file, drawn here) or a deployment's live window.</summary>
     public sealed record TrafficSource(string? Workload, string? LiveDeployment, double LiveWindowSeconds, string Description);
 
@@ -58,7 +62,10 @@ internal sealed record PlanConfig(
         if (root.Candidates is not { } candidates) throw new FormatException($"{path}: 'candidates' is missing: give hardware, tp, replicas and scheduler.");
         int candidatesLine = root.LineOf("candidates");
         var space = ReadCandidates(Map(candidates, path, candidatesLine, "candidates"), cost, path, candidatesLine, costLine);
-        return new PlanConfig(path, options, traffic, growth, slo, space);
+        var autoscale = root.Autoscale is { } a ? AutoscalePlanConfig.Read(Map(a, path, root.LineOf("autoscale"), "autoscale"), path) : ((AutoscaleSearch Search, string? Plot)?)null;
+        if (autoscale is not null && space.Count != space.MaxReplicas - space.MinReplicas + 1)
+            throw new FormatException($"{path}:{candidatesLine}: with autoscale, candidates name one deployment (one hardware, one tp, one scheduler): the policy's thresholds are what is searched.");
+        return new PlanConfig(path, options, traffic, growth, slo, space) { Autoscale = autoscale?.Search, AutoscalePlot = autoscale?.Plot };
     }
 
     /// <summary>The traffic drawn here (a workload spec or a trace file); a live window is the server's to read.</summary>

@@ -10,6 +10,7 @@ internal sealed record PlanYaml : YamlSection
     public SloYaml? Slo { get; init; }
     public CandidatesYaml? Candidates { get; init; }
     public YamlMap<YamlText>? CostPerGpuHour { get; init; }
+    public AutoscaleYaml? Autoscale { get; init; }
 
     protected override string UnknownKey(string key, IReadOnlyList<string> known) => $"unknown plan key '{key}'. Known: {string.Join(", ", known)}.";
 
@@ -64,5 +65,16 @@ internal sealed record PlanYaml : YamlSection
         protected override string Where => "candidates.replicas";
         public YamlText? Min { get; init; }
         public YamlText? Max { get; init; }
+    }
+
+    internal sealed record AutoscaleYaml : Section
+    {
+        protected override string Where => "autoscale";
+        public YamlText? Scenario { get; init; }
+        public YamlList<YamlText>? Up { get; init; }
+        public YamlList<YamlText>? Down { get; init; }
+        public YamlList<YamlText>? UpCooldownS { get; init; }
+        public YamlList<YamlText>? DownCooldownS { get; init; }
+        public YamlText? Plot { get; init; }
     }
 }

@@ -49,6 +49,31 @@ internal static class PlotWriter
         return path;
     }
 
+    /// <summary>Replicas serving and paid for over time, as steps (a scenario's changes and its autoscaler).</summary>
+    public static string Replicas(string dir, string title, IReadOnlyList<Core.Simulation.Scenarios.ReplicaCountPoint> points, double end)
+    {
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, "replicas.png");
+        var plot = new Plot();
+        var times = points.Select(p => p.Time).Append(Math.Max(end, points[^1].Time)).ToArray();
+        foreach (var (name, get) in new (string, Func<Core.Simulation.Scenarios.ReplicaCountPoint, int>)[] { ("provisioned (paid for)", p => p.Provisioned), ("serving", p => p.Serving) })
+        {
+            var ys = points.Select(p => (double)get(p)).Append(get(points[^1])).ToArray();
+            var line = plot.Add.Scatter(times, ys);
+            line.ConnectStyle = ConnectStyle.StepHorizontal;
+            line.LegendText = name;
+            line.MarkerSize = 0;
+        }
+        plot.Title(title);
+        plot.XLabel("simulated time (s)");
+        plot.YLabel("replicas");
+        // From 0 and half a replica above the most, so the top step is not drawn on the frame.
+        plot.Axes.SetLimitsY(0, points.Max(p => p.Provisioned) + 0.5);
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, Width, Height);
+        return path;
+    }
+
     private static string OverTime(string path, string title, string yLabel, SimulationMetrics m, int replicas, Func<TimeSeriesPoint, double> value)
     {
         var plot = new Plot();

@@ -21,6 +21,8 @@ internal static class SimulateCommand
             OutputPaths.CheckFile("--timeseries-csv", s.TimeseriesCsv);
             OutputPaths.CheckFile("--trace", s.Trace);
             OutputPaths.CheckFolder("--plots", s.Plots);
+            OutputPaths.CheckFile("--replicas-csv", s.ReplicasCsv);
+            if (s.ReplicasCsv is not null && s.Scenario is null) throw new ArgumentException("--replicas-csv needs a --scenario: without one the replicas never change.");
             return SimulationRun.Execute(s);
         });
         return cmd;

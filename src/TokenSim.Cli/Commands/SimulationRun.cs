@@ -30,6 +30,8 @@ internal static class SimulationRun
         console.MarkupLine($"workload: {Markup.Escape(TerminalText.Escape(workload.Description))}");
         foreach (var note in workload.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(TerminalText.Escape(note))}");
 
+        if (s.Scenario is not null && sim.StartupSeconds is { } startup)
+            console.MarkupLine($"scenario: {Markup.Escape(TerminalText.Escape(s.Scenario))}, a new replica serves {startup:F1} s after it is added");
         RunWithProgress(sim, workload.Source.Count, console);
         csv?.Dispose();
         trace?.Dispose();
@@ -41,6 +43,13 @@ internal static class SimulationRun
             report.WriteJson(f);
         }
         if (s.TimeseriesCsv is not null) TimeSeriesCsv.Write(s.TimeseriesCsv, sim.Metrics.TimeSeries);
+        if (sim.GpuHours is { } gpuHours)
+        {
+            var counts = sim.ReplicaCounts;
+            console.MarkupLine($"replicas: {counts.Min(c => c.Serving)} to {counts.Max(c => c.Serving)} serving, {counts.Count - 1} changes; {gpuHours:F3} GPU-hours paid for over {sim.Metrics.LastFinish:F1} s");
+            if (s.ReplicasCsv is not null) ReplicaCountsCsv.Write(s.ReplicasCsv, counts, sim.Metrics.LastFinish);
+            if (s.Plots is not null) console.MarkupLine($"plot: {Markup.Escape(TerminalText.Escape(PlotWriter.Replicas(s.Plots, $"{model.Name}: replicas over time", counts, sim.Metrics.LastFinish)))}");
+        }
         if (s.Plots is not null)
         {
             foreach (var file in PlotWriter.Write(s.Plots, sim.Metrics, sim.Replicas.Count, $"{model.Name} on {deployment}, {spec.Scheduler}"))

@@ -9,6 +9,8 @@ public enum EventKind : byte
     Wake = 2,
     /// <summary>A request's KV has reached the decode pool (disaggregated serving).</summary>
     TransferDone = 3,
+    /// <summary>A scenario's action (a fault, a change, an autoscaler's look); the replica field holds the action's index.</summary>
+    Scenario = 4,
 }
 
 /// <summary>An event's payload: what happens and to whom.</summary>

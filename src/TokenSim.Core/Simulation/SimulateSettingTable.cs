@@ -75,6 +75,9 @@ public static class SimulateSettingTable
         Double("timeseries-interval", "Sampling period of --timeseries-csv and --plots in simulated seconds.", s => s.TimeseriesInterval, (s, v) => s.TimeseriesInterval = v, Run),
         Bool("exact-steps", "Process every engine step as its own event instead of advancing runs of decode steps in one go (same results, slower; the reference the skip is tested against).",
             s => s.ExactSteps, (s, v) => s.ExactSteps = v, Run),
+        Text("scenario", "A scenario timeline (YAML): replicas lost or added, stragglers, KV loss, slower links, rate spikes, length mixes, router changes, and an autoscaling policy (docs/scenarios.md).",
+            s => s.Scenario, (s, v) => s.Scenario = v, Run, valueName: "FILE"),
+        Text("replicas-csv", "Write the replicas serving and paid for over time (a --scenario's changes and its autoscaler) to this CSV file.", s => s.ReplicasCsv, (s, v) => s.ReplicasCsv = v, Run, valueName: "FILE"),
     ];
 
     private static readonly Dictionary<string, SimulateSetting> ByName = All.ToDictionary(s => s.Name, StringComparer.Ordinal);

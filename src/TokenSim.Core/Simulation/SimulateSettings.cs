@@ -58,6 +58,9 @@ public sealed class SimulateSettings
     public int? DecodeTp { get; set; }
     public string? KvTransferLink { get; set; }
     public double TimeseriesInterval { get; set; } = 1.0;
+    /// <summary>A scenario timeline (YAML, docs/scenarios.md) applied from the start of the run.</summary>
+    public string? Scenario { get; set; }
+    public string? ReplicasCsv { get; set; }
 
     public SimulateSettings Clone()
     {
@@ -114,7 +117,8 @@ public sealed class SimulateSettings
     /// Builds the simulator these settings describe; <paramref name="workload"/>, when given, replaces
     /// <see cref="Workload"/> (a planner replays one materialised traffic against every candidate).
     /// </summary>
-    public (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(WorkloadSpec.Built? workload, double timeSeriesInterval = 0)
+    /// <param name="scenario">Replaces the <see cref="Scenario"/> file (a planner tries many policies on one timeline).</param>
+    public (Simulator Sim, ReplicaSpec Spec, WorkloadSpec.Built Workload) Build(WorkloadSpec.Built? workload, double timeSeriesInterval = 0, Scenarios.Scenario? scenario = null)
     {
         CheckLimits();
         foreach (var plugin in Plugins) TokenSim.Core.Plugins.PluginLoader.Load(plugin);
@@ -136,13 +140,18 @@ public sealed class SimulateSettings
             "pcie" => hardware.Pcie ?? hardware.IntraNodeLink,
             var other => throw new ArgumentException($"Unknown --kv-transfer-link '{other}'. Known: network, nvlink, pcie."),
         };
+        scenario ??= Scenario is null ? null : Scenarios.ScenarioReader.ReadFile(Scenario);
+        if (scenario?.Autoscale is { } auto && (Replicas < auto.MinReplicas || Replicas > auto.MaxReplicas))
+            throw new ArgumentException($"--replicas {Replicas} is where the autoscaler starts: it must be within the scenario's min_replicas..max_replicas ({auto.MinReplicas}..{auto.MaxReplicas}).");
         var sim = new Simulator(new SimulationOptions
         {
-            Replica = spec, Replicas = Replicas, Router = Router, Seed = Seed,
+            // A scenario that adds replicas gets their slots up front; they serve only once added.
+            Replica = spec, Replicas = Replicas + (scenario?.ExtraReplicas(Replicas) ?? 0), Router = Router, Seed = Seed,
             DecodeReplicas = DecodeReplicas, DecodeReplica = decodeSpec, KvTransferLink = link,
             ExecutionTime = ExecutionTimeModels.Parse(PerfModel),
             TimeSeriesIntervalSeconds = timeSeriesInterval, ExactSteps = ExactSteps,
         });
+        if (scenario is not null) sim.AttachScenario(scenario, Replicas);
         sim.AttachWorkload(workload.Source);
         return (sim, spec, workload);
     }

@@ -59,7 +59,7 @@ public sealed partial class Simulator
     public void AttachWorkload(IWorkloadSource source)
     {
         if (_source is not null) throw new InvalidOperationException("A workload is already attached.");
-        _source = source;
+        _source = UnderScenario(source);
         PullSource();
     }
 

@@ -20,12 +20,14 @@ public sealed partial class Simulator
     internal (double Limit, double Horizon) SkipWindow()
     {
         if (double.IsNaN(_skipLimit) || Options.ExactSteps || Observer is { WantsEveryStep: true }
-            || Options.Disaggregated || _source is not (null or TraceFileWorkloadSource or GeneratedWorkloadSource))
+            || Options.Disaggregated || _source is not (null or TraceFileWorkloadSource or GeneratedWorkloadSource or Scenarios.ScenarioWorkloadSource { OpenLoop: true }))
             return (double.NaN, double.NaN);
         // A router that reads decode progress settles every replica at each arrival: runs stop there.
         double next = _router.ReadsDecodeProgress ? _events.NextArrivalTime : double.PositiveInfinity;
         // A time-series sample reads every replica when the first event at or after it is taken: like an arrival.
         if (Metrics.TimeSeriesInterval > 0) next = Math.Min(next, _nextSample);
+        // A scenario's action changes replicas or their step times: like a sample.
+        if (_scenario is not null) next = Math.Min(next, _scenario.NextTime);
         return (_skipLimit, next);
     }
 

@@ -39,7 +39,7 @@ public sealed partial class Simulator
     private SerialStepping _serial = null!;
     /// <summary>For each replica (engine rank), the ranks it steps in lockstep with, itself included.</summary>
     private readonly int[][] _group;
-    private readonly IGlobalScheduler _router;
+    private IGlobalScheduler _router;
     /// <summary>The replicas new requests are routed to: all of them, or the prefill pool when disaggregated.</summary>
     private readonly ReplicaState[] _entry;
     private readonly KvHandoff _handoff;
@@ -80,7 +80,8 @@ public sealed partial class Simulator
         _entry = _replicas[..source._entry.Length];
         _group = source._group;
         _schedulers = source._schedulers.Select(s => s.Clone()).ToArray();
-        _exec = source._exec;
+        // Copied, not shared: a scenario may give one replica of a clone another model (a straggler).
+        _exec = (IExecutionTimeModel[])source._exec.Clone();
         _router = source._router.Clone();
         _events = new EventQueue(source._events, Map);
         _nextId = source._nextId;
@@ -94,6 +95,8 @@ public sealed partial class Simulator
         _handoff = new KvHandoff(this);
         _outputs = new StepOutputs(this, _handoff);
         WireReplicas();
+        _scenario = source._scenario?.Clone(this, Map);
+        _routable = source._routable?.Select(r => _replicas[r.Index]).ToArray();
     }
 
     public SimulationOptions Options { get; }
@@ -169,6 +172,7 @@ public sealed partial class Simulator
             case EventKind.Arrival: HandleArrival(ev.Request!); break;
             case EventKind.StepEnd: _stepping[ev.Replica].End(_replicas[ev.Replica]); break;
             case EventKind.TransferDone: _handoff.Land(ev.Request!); break;
+            case EventKind.Scenario: FireScenario(ev.Replica); break;
             default:
                 _replicas[ev.Replica].WakePending = false;
                 _stepping[ev.Replica].Start(_replicas[ev.Replica]);
@@ -270,7 +274,8 @@ public sealed partial class Simulator
         }
         // Routing may read what decode runs change; the chosen replica is read and changed below in any case.
         if (_router.ReadsDecodeProgress) SettleAll(Now);
-        int idx = _router.Route(r, _entry);
+        int idx = Route(r);
+        if (idx < 0) return;
         var replica = _replicas[idx];
         _serial.Settle(replica, Now);
         r.Replica = idx;

@@ -48,6 +48,7 @@ public sealed class ForecastingService(IGrainFactory grains, TimeProvider time) 
         StepSeconds = r.HasStepS ? r.StepS : r.HorizonS > 0 ? Math.Min(1, r.HorizonS) : 1,
         TrafficMultiplier = r.HasTrafficMultiplier ? r.TrafficMultiplier : 1,
         Seeds = r.HasSeeds ? r.Seeds : DefaultSeeds,
+        Scenario = string.IsNullOrWhiteSpace(r.Scenario) ? null : r.Scenario,
     };
 
     public static ForecastReply ToProto(DeploymentForecast f, double wallSeconds)
@@ -58,6 +59,7 @@ public sealed class ForecastingService(IGrainFactory grains, TimeProvider time) 
             ReplicaDelta = f.ReplicaDelta, Seeds = f.Spec.Seeds, SimulatedSteps = f.Replicas.Sum(r => r.SimulatedSteps), WallS = wallSeconds,
         };
         reply.StepTotals.AddRange(ForecastSummary.Of(f.Replicas, f.Spec.StepSeconds).Select(ToProto));
+        if (f.WithoutScenario is { } without) reply.WithoutScenario = ToProto(without, wallSeconds);
         foreach (var r in f.Replicas)
         {
             var (probability, median) = ForecastSummary.KvExhaustion(r);

@@ -6,4 +6,5 @@ public sealed record DeploymentForecast(
     [property: Id(0)] string Deployment,
     [property: Id(1)] ForecastSpec Spec,
     [property: Id(2)] int ReplicaDelta,
-    [property: Id(3)] ReplicaForecast[] Replicas);
+    [property: Id(3)] ReplicaForecast[] Replicas,
+    [property: Id(4)] DeploymentForecast? WithoutScenario = null);

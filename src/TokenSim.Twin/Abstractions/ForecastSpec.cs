@@ -17,6 +17,10 @@ public sealed record ForecastSpec
     [Id(2)] public double TrafficMultiplier { get; init; } = 1;
     [Id(3)] public int Seeds { get; init; } = 8;
     [Id(4)] public TrafficEstimate? Traffic { get; init; }
+    /// <summary>A scenario timeline (YAML, docs/scenarios.md) applied from each replica's clock; null for none.</summary>
+    [Id(5)] public string? Scenario { get; init; }
+    /// <summary>The deployment's replica count the <see cref="Scenario"/> is split over (set by the deployment grain).</summary>
+    [Id(6)] public int ScenarioReplicas { get; init; }
 
     public int Steps => (int)Math.Ceiling(HorizonSeconds / StepSeconds - 1e-9);
 

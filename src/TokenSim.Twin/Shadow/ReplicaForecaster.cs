@@ -28,7 +28,7 @@ public static class ReplicaForecaster
     /// given random stream (<see cref="EngineResiduals"/>); null: the model as it is.</param>
     public static ReplicaForecast Run(int replica, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
         Func<SimRandom, Simulator> fork, Func<int, SimRandom, int> outputOf, bool added = false, double calibration = 1, IReadOnlyList<Request?>? sources = null,
-        Action<SimRandom, Action>? underEngineError = null)
+        Action<SimRandom, Action>? underEngineError = null, ForecastScenario? scenario = null)
     {
         int steps = spec.Steps, seeds = spec.Seeds;
         var running = new float[seeds][];
@@ -44,7 +44,8 @@ public static class ReplicaForecaster
             ulong seed = (ulong)(s + 1) * 0x9E3779B97F4A7C15UL;
             var random = new SimRandom(seed);
             var sim = fork(random);
-            SubmitArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources);
+            scenario?.Attach(sim);
+            SubmitArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources, scenario);
             var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot);
             sim.Observer = watch;
             running[s] = new float[steps];
@@ -88,7 +89,7 @@ public static class ReplicaForecaster
     /// of its own.
     /// </summary>
     private static void SubmitArrivals(Simulator sim, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
-        Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources)
+        Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources, ForecastScenario? scenario)
     {
         if (traffic.PromptTokens.Length == 0 || spec.TrafficMultiplier <= 0) return;
         double end = spec.HorizonSeconds;
@@ -97,7 +98,7 @@ public static class ReplicaForecaster
         // The process is stationary: the first gap is drawn like any other, from the forecast's start.
         while (true)
         {
-            double rate = traffic.RateAt(x) * spec.TrafficMultiplier;
+            double rate = traffic.RateAt(x) * spec.TrafficMultiplier * (scenario?.RateAt(x) ?? 1);
             if (!(rate > 0)) break;
             x += random.NextGamma(shape, 1 / shape) / rate;
             if (x > end) break;
@@ -106,6 +107,12 @@ public static class ReplicaForecaster
             int cap = Math.Max(1, Math.Min(traffic.MaxTokens[i], maxModelLen - prompt));
             int cached = i < traffic.CachedPromptTokens.Length ? Math.Min(traffic.CachedPromptTokens[i], prompt - 1) : 0;
             int output = outputOf(cap, random);
+            if (scenario?.LengthsAt(x) is { } scale && scale != (1, 1))
+            {
+                prompt = Math.Clamp((int)Math.Round(prompt * scale.Prompt), 1, maxModelLen - 1);
+                output = Math.Clamp((int)Math.Round(output * scale.Output), 1, maxModelLen - prompt);
+                cached = Math.Min(cached, prompt - 1);
+            }
             var source = sources is not null && i < sources.Count ? sources[i] : null;
             sim.Submit(cached <= 0 ? new RequestSpec(clock + x, prompt, output)
                 : source is { TokenIds: not null } or { PrefixHashes: not null }

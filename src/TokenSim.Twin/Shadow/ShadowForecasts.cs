@@ -49,9 +49,11 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
             lengths = new FinishedOutputPredictor(options.OutputPredictor, options.PredictorWindow, options.PriorOutputTokens);
             for (int i = 0; i < traffic.FinishedOutputTokens.Length; i++) lengths.Observe(traffic.FinishedOutputTokens[i], traffic.FinishedMaxTokens[i]);
         }
+        var scenario = spec.Scenario is { } yaml ? ForecastScenario.For(ForecastScenario.Read(yaml, spec.ScenarioReplicas), replica, spec.ScenarioReplicas) : null;
         // The intervals a caller reads are widened as the scored ones are (ForecastSummary), so their measured coverage is theirs.
         return ReplicaForecaster.Run(replica, live.Now, spec, traffic, maxLen, forks.Sampled,
-            (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources, underEngineError: UnderEngineError)
+            (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources, underEngineError: UnderEngineError,
+            scenario: scenario)
             with { Widening = _scorer?.Widening ?? [] };
     }
 

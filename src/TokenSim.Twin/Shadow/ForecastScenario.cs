@@ -1,0 +1,90 @@
+using TokenSim.Core.Simulation;
+using TokenSim.Core.Simulation.Scenarios;
+
+namespace TokenSim.Twin.Shadow;
+
+/// <summary>
+/// A scenario (docs/scenarios.md) as one replica's forecast sees it. Each replica is forecast in forks of its own
+/// simulation, driven by arrivals drawn from its learned traffic, so a deployment-wide scenario splits: the events
+/// naming this replica (straggler, KV loss, slower link, its loss) are attached to its forks as replica 0's; rate and
+/// length events reshape the drawn arrivals; a replica lost elsewhere sends its share of the traffic to the survivors
+/// (each gets n / survivors of its own from then on, as an even router would). A lost replica's own requests fail in
+/// its forks: forks of different replicas run apart, so they cannot re-enter a survivor's queue there (offline
+/// simulations re-route them). Replicas added, router changes and autoscaling are not forecast (replica_delta adds
+/// replicas); asking for them is an error.
+/// </summary>
+public sealed class ForecastScenario
+{
+    private readonly Scenario? _fork;
+    private readonly ScenarioEvent[] _traffic;
+    private readonly double[] _lostAt;
+    private readonly int _replica;
+
+    private ForecastScenario(Scenario? fork, ScenarioEvent[] traffic, double[] lostAt, int replica)
+    {
+        (_fork, _traffic, _lostAt, _replica) = (fork, traffic, lostAt, replica);
+    }
+
+    /// <summary>Reads a scenario's YAML for a forecast of a deployment of <paramref name="replicas"/>; the first problem is an <see cref="ArgumentException"/> naming the line.</summary>
+    public static Scenario Read(string yaml, int replicas)
+    {
+        Scenario s;
+        try { s = ScenarioReader.Parse(yaml, "scenario"); }
+        catch (FormatException e) { throw new ArgumentException(e.Message, e); }
+        if (s.Autoscale is { } a) throw new ArgumentException($"scenario:{a.Line}: autoscaling is simulated offline (tokensim simulate --scenario), not forecast from live state.");
+        foreach (var e in s.Events)
+        {
+            if (e.Kind == ScenarioEventKind.ReplicaAdded)
+                throw new ArgumentException($"scenario:{e.Line}: 'replica-added' is not forecast from live state; replica_delta adds replicas.");
+            if (e.Kind == ScenarioEventKind.Router)
+                throw new ArgumentException($"scenario:{e.Line}: 'router' is not forecast: each replica's forecast is driven by its own learned traffic.");
+            if (e.Replica >= replicas)
+                throw new ArgumentException($"scenario:{e.Line}: replica {e.Replica} does not exist (the deployment has replicas 0 to {replicas - 1}).");
+        }
+        return s;
+    }
+
+    /// <summary>What replica <paramref name="replica"/> of <paramref name="replicas"/> sees of <paramref name="scenario"/>.</summary>
+    public static ForecastScenario For(Scenario scenario, int replica, int replicas)
+    {
+        var own = scenario.Events
+            .Where(e => e.Replica == replica && e.Kind is ScenarioEventKind.Straggler or ScenarioEventKind.KvLoss or ScenarioEventKind.SlowLink or ScenarioEventKind.ReplicaLost)
+            .Select(e => e.Kind == ScenarioEventKind.ReplicaLost ? e with { Replica = 0, FailRequests = true } : e with { Replica = 0 })
+            .ToArray();
+        var traffic = scenario.Events.Where(e => e.Kind is ScenarioEventKind.Rate or ScenarioEventKind.Lengths).ToArray();
+        var lostAt = new double[replicas];
+        Array.Fill(lostAt, double.PositiveInfinity);
+        foreach (var e in scenario.Events.Where(e => e.Kind == ScenarioEventKind.ReplicaLost)) lostAt[e.Replica] = Math.Min(lostAt[e.Replica], e.At);
+        return new ForecastScenario(own.Length == 0 ? null : new Scenario(own, null, scenario.Source), traffic, lostAt, replica);
+    }
+
+    /// <summary>Attaches this replica's own events to a fork (its clock is the forecast's start).</summary>
+    public void Attach(Simulator fork)
+    {
+        if (_fork is not null) fork.AttachScenario(_fork);
+    }
+
+    /// <summary>The multiple of the learned rate this replica receives <paramref name="ahead"/> seconds into the forecast (0 once it is lost).</summary>
+    public double RateAt(double ahead)
+    {
+        if (_lostAt[_replica] <= ahead) return 0;
+        double m = 1;
+        foreach (var e in _traffic)
+            if (e.Kind == ScenarioEventKind.Rate && e.At <= ahead && ahead < e.Until) m *= e.Factor;
+        int alive = _lostAt.Count(t => t > ahead);
+        return m * _lostAt.Length / alive;
+    }
+
+    /// <summary>The prompt and output length factors for a request arriving <paramref name="ahead"/> seconds in.</summary>
+    public (double Prompt, double Output) LengthsAt(double ahead)
+    {
+        double p = 1, o = 1;
+        foreach (var e in _traffic)
+        {
+            if (e.Kind != ScenarioEventKind.Lengths || e.At > ahead || ahead >= e.Until) continue;
+            p *= e.PromptScale;
+            o *= e.OutputScale;
+        }
+        return (p, o);
+    }
+}
