@@ -72,6 +72,7 @@ public sealed class ForecastingService(IGrainFactory grains, TimeProvider time) 
                 },
             };
             if (median is { } m) replica.KvExhaustedInS = m;
+            if (ProtoMapper.ToProto(r.StepCorrection) is { } correction) replica.StepCorrection = correction;
             replica.Steps.AddRange(ForecastSummary.Of(r).Select(ToProto));
             reply.Replicas.Add(replica);
         }

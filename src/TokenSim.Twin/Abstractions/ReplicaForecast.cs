@@ -24,6 +24,8 @@ public sealed record ReplicaForecast
     [Id(11)] public double Calibration { get; init; } = 1;
     /// <summary>Engine steps the forecast simulated, over all its seeds: its cost.</summary>
     [Id(12)] public long SimulatedSteps { get; init; }
+    /// <summary>The online step correction the replica's simulation ran with, and its uncertainty; null from a twin that had none.</summary>
+    [Id(30)] public StepCorrectionReport? StepCorrection { get; init; }
 
     public int Seeds => Running.Length;
     public int Steps => Running.Length == 0 ? 0 : Running[0].Length;

@@ -11,9 +11,10 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from tokensim_client.v1 import calibration_pb2 as tokensim_dot_v1_dot_calibration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atokensim/v1/forecast.proto\x12\x0btokensim.v1\"\xc5\x01\n\x0f\x46orecastRequest\x12\x12\n\ndeployment\x18\x01 \x01(\t\x12\x11\n\thorizon_s\x18\x02 \x01(\x01\x12\x13\n\x06step_s\x18\x03 \x01(\x01H\x00\x88\x01\x01\x12\x1f\n\x12traffic_multiplier\x18\x04 \x01(\x01H\x01\x88\x01\x01\x12\x15\n\rreplica_delta\x18\x05 \x01(\x05\x12\x12\n\x05seeds\x18\x06 \x01(\x05H\x02\x88\x01\x01\x42\t\n\x07_step_sB\x15\n\x13_traffic_multiplierB\x08\n\x06_seeds\"4\n\x06Spread\x12\x10\n\x08\x65xpected\x18\x01 \x01(\x01\x12\x0b\n\x03p50\x18\x02 \x01(\x01\x12\x0b\n\x03p90\x18\x03 \x01(\x01\"b\n\x12LatencyPercentiles\x12\x10\n\x08requests\x18\x01 \x01(\x05\x12\x12\n\x05p50_s\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x12\n\x05p90_s\x18\x03 \x01(\x01H\x01\x88\x01\x01\x42\x08\n\x06_p50_sB\x08\n\x06_p90_s\"\xf0\x01\n\x0c\x46orecastStep\x12\x0f\n\x07\x61head_s\x18\x01 \x01(\x01\x12$\n\x07running\x18\x02 \x01(\x0b\x32\x13.tokensim.v1.Spread\x12$\n\x07waiting\x18\x03 \x01(\x0b\x32\x13.tokensim.v1.Spread\x12%\n\x08kv_usage\x18\x04 \x01(\x0b\x32\x13.tokensim.v1.Spread\x12-\n\x04ttft\x18\x05 \x01(\x0b\x32\x1f.tokensim.v1.LatencyPercentiles\x12-\n\x04tpot\x18\x06 \x01(\x0b\x32\x1f.tokensim.v1.LatencyPercentiles\"\x9c\x01\n\x0eLearnedTraffic\x12\x12\n\nrate_per_s\x18\x01 \x01(\x01\x12\x14\n\x0ctrend_per_s2\x18\x02 \x01(\x01\x12\x18\n\x10inter_arrival_cv\x18\x03 \x01(\x01\x12\x11\n\telapsed_s\x18\x04 \x01(\x01\x12\x1a\n\x12mean_prompt_tokens\x18\x05 \x01(\x01\x12\x17\n\x0fmean_max_tokens\x18\x06 \x01(\x01\"\x8c\x02\n\x14ReplicaForecastReply\x12\x0f\n\x07replica\x18\x01 \x01(\x05\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x02 \x01(\x08\x12\x0f\n\x07\x63lock_s\x18\x03 \x01(\x01\x12(\n\x05steps\x18\x04 \x03(\x0b\x32\x19.tokensim.v1.ForecastStep\x12 \n\x18kv_exhausted_probability\x18\x05 \x01(\x01\x12\x1e\n\x11kv_exhausted_in_s\x18\x06 \x01(\x01H\x00\x88\x01\x01\x12,\n\x07traffic\x18\x07 \x01(\x0b\x32\x1b.tokensim.v1.LearnedTraffic\x12\x13\n\x0b\x63\x61libration\x18\x08 \x01(\x01\x42\x14\n\x12_kv_exhausted_in_s\"\x96\x02\n\rForecastReply\x12\x12\n\ndeployment\x18\x01 \x01(\t\x12\x11\n\thorizon_s\x18\x02 \x01(\x01\x12\x0e\n\x06step_s\x18\x03 \x01(\x01\x12\x1a\n\x12traffic_multiplier\x18\x04 \x01(\x01\x12\x15\n\rreplica_delta\x18\x05 \x01(\x05\x12\r\n\x05seeds\x18\x06 \x01(\x05\x12.\n\x0bstep_totals\x18\x07 \x03(\x0b\x32\x19.tokensim.v1.ForecastStep\x12\x33\n\x08replicas\x18\x08 \x03(\x0b\x32!.tokensim.v1.ReplicaForecastReply\x12\x17\n\x0fsimulated_steps\x18\t \x01(\x03\x12\x0e\n\x06wall_s\x18\n \x01(\x01\".\n\x18GetForecastScoresRequest\x12\x12\n\ndeployment\x18\x01 \x01(\t\"p\n\rForecastScore\x12\x0e\n\x06metric\x18\x01 \x01(\t\x12\x11\n\thorizon_s\x18\x02 \x01(\x01\x12\x0e\n\x06points\x18\x03 \x01(\x03\x12\x0b\n\x03mae\x18\x04 \x01(\x01\x12\x11\n\tnaive_mae\x18\x05 \x01(\x01\x12\x0c\n\x04\x62ias\x18\x06 \x01(\x01\"q\n\x0e\x46orecastScores\x12\x12\n\ndeployment\x18\x01 \x01(\t\x12*\n\x06scores\x18\x02 \x03(\x0b\x32\x1a.tokensim.v1.ForecastScore\x12\x0e\n\x06issued\x18\x03 \x01(\x03\x12\x0f\n\x07skipped\x18\x04 \x01(\x03\x32\xac\x01\n\x0b\x46orecasting\x12\x44\n\x08\x46orecast\x12\x1c.tokensim.v1.ForecastRequest\x1a\x1a.tokensim.v1.ForecastReply\x12W\n\x11GetForecastScores\x12%.tokensim.v1.GetForecastScoresRequest\x1a\x1b.tokensim.v1.ForecastScoresB\x18\xaa\x02\x15TokenSim.Contracts.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atokensim/v1/forecast.proto\x12\x0btokensim.v1\x1a\x1dtokensim/v1/calibration.proto\"\xc5\x01\n\x0f\x46orecastRequest\x12\x12\n\ndeployment\x18\x01 \x01(\t\x12\x11\n\thorizon_s\x18\x02 \x01(\x01\x12\x13\n\x06step_s\x18\x03 \x01(\x01H\x00\x88\x01\x01\x12\x1f\n\x12traffic_multiplier\x18\x04 \x01(\x01H\x01\x88\x01\x01\x12\x15\n\rreplica_delta\x18\x05 \x01(\x05\x12\x12\n\x05seeds\x18\x06 \x01(\x05H\x02\x88\x01\x01\x42\t\n\x07_step_sB\x15\n\x13_traffic_multiplierB\x08\n\x06_seeds\"4\n\x06Spread\x12\x10\n\x08\x65xpected\x18\x01 \x01(\x01\x12\x0b\n\x03p50\x18\x02 \x01(\x01\x12\x0b\n\x03p90\x18\x03 \x01(\x01\"b\n\x12LatencyPercentiles\x12\x10\n\x08requests\x18\x01 \x01(\x05\x12\x12\n\x05p50_s\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x12\n\x05p90_s\x18\x03 \x01(\x01H\x01\x88\x01\x01\x42\x08\n\x06_p50_sB\x08\n\x06_p90_s\"\xf0\x01\n\x0c\x46orecastStep\x12\x0f\n\x07\x61head_s\x18\x01 \x01(\x01\x12$\n\x07running\x18\x02 \x01(\x0b\x32\x13.tokensim.v1.Spread\x12$\n\x07waiting\x18\x03 \x01(\x0b\x32\x13.tokensim.v1.Spread\x12%\n\x08kv_usage\x18\x04 \x01(\x0b\x32\x13.tokensim.v1.Spread\x12-\n\x04ttft\x18\x05 \x01(\x0b\x32\x1f.tokensim.v1.LatencyPercentiles\x12-\n\x04tpot\x18\x06 \x01(\x0b\x32\x1f.tokensim.v1.LatencyPercentiles\"\x9c\x01\n\x0eLearnedTraffic\x12\x12\n\nrate_per_s\x18\x01 \x01(\x01\x12\x14\n\x0ctrend_per_s2\x18\x02 \x01(\x01\x12\x18\n\x10inter_arrival_cv\x18\x03 \x01(\x01\x12\x11\n\telapsed_s\x18\x04 \x01(\x01\x12\x1a\n\x12mean_prompt_tokens\x18\x05 \x01(\x01\x12\x17\n\x0fmean_max_tokens\x18\x06 \x01(\x01\"\xca\x02\n\x14ReplicaForecastReply\x12\x0f\n\x07replica\x18\x01 \x01(\x05\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x02 \x01(\x08\x12\x0f\n\x07\x63lock_s\x18\x03 \x01(\x01\x12(\n\x05steps\x18\x04 \x03(\x0b\x32\x19.tokensim.v1.ForecastStep\x12 \n\x18kv_exhausted_probability\x18\x05 \x01(\x01\x12\x1e\n\x11kv_exhausted_in_s\x18\x06 \x01(\x01H\x00\x88\x01\x01\x12,\n\x07traffic\x18\x07 \x01(\x0b\x32\x1b.tokensim.v1.LearnedTraffic\x12\x13\n\x0b\x63\x61libration\x18\x08 \x01(\x01\x12<\n\x0fstep_correction\x18\x14 \x01(\x0b\x32#.tokensim.v1.StepCorrectionEstimateB\x14\n\x12_kv_exhausted_in_s\"\x96\x02\n\rForecastReply\x12\x12\n\ndeployment\x18\x01 \x01(\t\x12\x11\n\thorizon_s\x18\x02 \x01(\x01\x12\x0e\n\x06step_s\x18\x03 \x01(\x01\x12\x1a\n\x12traffic_multiplier\x18\x04 \x01(\x01\x12\x15\n\rreplica_delta\x18\x05 \x01(\x05\x12\r\n\x05seeds\x18\x06 \x01(\x05\x12.\n\x0bstep_totals\x18\x07 \x03(\x0b\x32\x19.tokensim.v1.ForecastStep\x12\x33\n\x08replicas\x18\x08 \x03(\x0b\x32!.tokensim.v1.ReplicaForecastReply\x12\x17\n\x0fsimulated_steps\x18\t \x01(\x03\x12\x0e\n\x06wall_s\x18\n \x01(\x01\".\n\x18GetForecastScoresRequest\x12\x12\n\ndeployment\x18\x01 \x01(\t\"p\n\rForecastScore\x12\x0e\n\x06metric\x18\x01 \x01(\t\x12\x11\n\thorizon_s\x18\x02 \x01(\x01\x12\x0e\n\x06points\x18\x03 \x01(\x03\x12\x0b\n\x03mae\x18\x04 \x01(\x01\x12\x11\n\tnaive_mae\x18\x05 \x01(\x01\x12\x0c\n\x04\x62ias\x18\x06 \x01(\x01\"q\n\x0e\x46orecastScores\x12\x12\n\ndeployment\x18\x01 \x01(\t\x12*\n\x06scores\x18\x02 \x03(\x0b\x32\x1a.tokensim.v1.ForecastScore\x12\x0e\n\x06issued\x18\x03 \x01(\x03\x12\x0f\n\x07skipped\x18\x04 \x01(\x03\x32\xac\x01\n\x0b\x46orecasting\x12\x44\n\x08\x46orecast\x12\x1c.tokensim.v1.ForecastRequest\x1a\x1a.tokensim.v1.ForecastReply\x12W\n\x11GetForecastScores\x12%.tokensim.v1.GetForecastScoresRequest\x1a\x1b.tokensim.v1.ForecastScoresB\x18\xaa\x02\x15TokenSim.Contracts.V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tokensim_client.v1.forecast_pb2', globals())
@@ -21,26 +22,26 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\252\002\025TokenSim.Contracts.V1'
-  _FORECASTREQUEST._serialized_start=44
-  _FORECASTREQUEST._serialized_end=241
-  _SPREAD._serialized_start=243
-  _SPREAD._serialized_end=295
-  _LATENCYPERCENTILES._serialized_start=297
-  _LATENCYPERCENTILES._serialized_end=395
-  _FORECASTSTEP._serialized_start=398
-  _FORECASTSTEP._serialized_end=638
-  _LEARNEDTRAFFIC._serialized_start=641
-  _LEARNEDTRAFFIC._serialized_end=797
-  _REPLICAFORECASTREPLY._serialized_start=800
-  _REPLICAFORECASTREPLY._serialized_end=1068
-  _FORECASTREPLY._serialized_start=1071
-  _FORECASTREPLY._serialized_end=1349
-  _GETFORECASTSCORESREQUEST._serialized_start=1351
-  _GETFORECASTSCORESREQUEST._serialized_end=1397
-  _FORECASTSCORE._serialized_start=1399
-  _FORECASTSCORE._serialized_end=1511
-  _FORECASTSCORES._serialized_start=1513
-  _FORECASTSCORES._serialized_end=1626
-  _FORECASTING._serialized_start=1629
-  _FORECASTING._serialized_end=1801
+  _FORECASTREQUEST._serialized_start=75
+  _FORECASTREQUEST._serialized_end=272
+  _SPREAD._serialized_start=274
+  _SPREAD._serialized_end=326
+  _LATENCYPERCENTILES._serialized_start=328
+  _LATENCYPERCENTILES._serialized_end=426
+  _FORECASTSTEP._serialized_start=429
+  _FORECASTSTEP._serialized_end=669
+  _LEARNEDTRAFFIC._serialized_start=672
+  _LEARNEDTRAFFIC._serialized_end=828
+  _REPLICAFORECASTREPLY._serialized_start=831
+  _REPLICAFORECASTREPLY._serialized_end=1161
+  _FORECASTREPLY._serialized_start=1164
+  _FORECASTREPLY._serialized_end=1442
+  _GETFORECASTSCORESREQUEST._serialized_start=1444
+  _GETFORECASTSCORESREQUEST._serialized_end=1490
+  _FORECASTSCORE._serialized_start=1492
+  _FORECASTSCORE._serialized_end=1604
+  _FORECASTSCORES._serialized_start=1606
+  _FORECASTSCORES._serialized_end=1719
+  _FORECASTING._serialized_start=1722
+  _FORECASTING._serialized_end=1894
 # @@protoc_insertion_point(module_scope)
