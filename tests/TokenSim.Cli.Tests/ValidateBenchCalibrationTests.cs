@@ -25,6 +25,10 @@ public class ValidateBenchCalibrationTests
             Assert.Equal(93, cal.GetProperty("fitted_on_requests").GetInt32());
             Assert.InRange(cal.GetProperty("kernel_scale").GetDouble(), 0.5, 2.0);
             Assert.InRange(cal.GetProperty("prefill_step_s").GetDouble(), 0, 0.05);
+            // One decode window per fitting request, and both terms sized, with standard errors.
+            Assert.Equal(93, cal.GetProperty("windows").GetInt32());
+            Assert.InRange(cal.GetProperty("kernel_scale_stderr").GetDouble(), 1e-6, 0.1);
+            Assert.InRange(cal.GetProperty("prefill_step_stderr_s").GetDouble(), 1e-7, 0.01);
             // Calibrated at the top, uncalibrated beside it, over the same scored requests.
             double measured = root.GetProperty("ttft_s").GetProperty("measured").GetProperty("mean").GetDouble();
             var uncalibrated = root.GetProperty("uncalibrated").GetProperty("ttft_s");

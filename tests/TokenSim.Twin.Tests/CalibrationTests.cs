@@ -17,10 +17,11 @@ public sealed class CalibrationTests(ITestOutputHelper output)
 {
     private static readonly TwinDeploymentSpec Deployment = new() { Name = "cal", Model = "llama-3.1-8b", Hardware = "a100-80g", MaxModelLen = 4096, KvBlocks = 4000 };
 
-    private static List<TwinEvent> Production(int requests)
+    /// <summary>Production: TokenSim with the default roofline, its steps corrected by <paramref name="truth"/> where given.</summary>
+    private static List<TwinEvent> Production(int requests, StepCorrection? truth = null)
     {
         var spec = DeploymentSpecs.Build(Deployment);
-        var sim = new Simulator(new SimulationOptions { Replica = spec, ExecutionTime = s => new RooflineExecutionTimeModel(s), Seed = 0 });
+        var sim = new Simulator(new SimulationOptions { Replica = spec, ExecutionTime = s => new CorrectedExecutionTimeModel(new RooflineExecutionTimeModel(s), truth), Seed = 0 });
         var rng = new Random(7);
         double t = 0;
         var maxTokens = new Dictionary<long, int>();
@@ -49,11 +50,11 @@ public sealed class CalibrationTests(ITestOutputHelper output)
         public void OnFinished(Request r, double now) => events.Add((now, 2, new RequestFinished { EventId = $"{r.Id}/d", Replica = 0, TimeSeconds = now, RequestId = $"r{r.Id}", OutputTokens = r.Generated }));
     }
 
-    private static (double Early, double Late, double Calibration) TpotErrors(List<TwinEvent> events, double gain, double factor = 0.7)
+    private static (double Early, double Late, double Calibration) TpotErrors(List<TwinEvent> events, int windows, double factor = 0.7)
     {
         var spec = DeploymentSpecs.Build(Deployment);
         var off = new RooflineParameters { GemmComputeEfficiency = 0.7 * factor, AttentionComputeEfficiency = 0.5 * factor, MemoryEfficiency = 0.8 * factor, LinkEfficiency = 0.8 * factor };
-        var shadow = new ReplicaShadow(0, spec, s => new RooflineExecutionTimeModel(s, off), new ShadowOptions { CalibrationGain = gain });
+        var shadow = new ReplicaShadow(0, spec, s => new RooflineExecutionTimeModel(s, off), new ShadowOptions { CalibrationWindows = windows });
         foreach (var e in events) Assert.Equal(EventOutcome.Applied, shadow.Apply(e));
         var done = shadow.Requests.Where(r => r.PredictedTpotSeconds is not null && r.ObservedTpotSeconds is not null).ToList();
         double Err(IEnumerable<RequestAccuracy> rs) => 100 * (rs.Average(r => r.PredictedTpotSeconds!.Value) / rs.Average(r => r.ObservedTpotSeconds!.Value) - 1);
@@ -64,7 +65,7 @@ public sealed class CalibrationTests(ITestOutputHelper output)
     public void EfficiencyFactors30PercentOff_TpotErrorFallsBelowFivePercentWithinAFewHundredRequests()
     {
         var events = Production(400);
-        var calibrated = TpotErrors(events, new ShadowOptions().CalibrationGain);
+        var calibrated = TpotErrors(events, new ShadowOptions().CalibrationWindows);
         var fixedModel = TpotErrors(events, 0);
         var trueModel = TpotErrors(events, 0, factor: 1);
         output.WriteLine($"calibrated: first 50 {calibrated.Early:+0.0;-0.0}%, last 100 {calibrated.Late:+0.0;-0.0}%, scale {calibrated.Calibration:F3}; uncalibrated: {fixedModel.Early:+0.0;-0.0}%, {fixedModel.Late:+0.0;-0.0}%; production's own model: {trueModel.Late:+0.0;-0.0}%");
@@ -72,5 +73,58 @@ public sealed class CalibrationTests(ITestOutputHelper output)
         Assert.InRange(calibrated.Late, -5, 5);
         // The learned factor undoes most of the 1/0.7 the model's steps were too long by.
         Assert.InRange(calibrated.Calibration, 0.6, 0.85);
+    }
+
+    /// <summary>The twin runs production's own model, so the online fit should find what production's steps add to it.</summary>
+    private StepCorrectionEstimate Learned(StepCorrection truth, Func<List<TwinEvent>, List<TwinEvent>>? distort = null)
+    {
+        var shadow = new ReplicaShadow(0, DeploymentSpecs.Build(Deployment), s => new RooflineExecutionTimeModel(s), new ShadowOptions());
+        var events = Production(400, truth);
+        foreach (var e in distort?.Invoke(events) ?? events) Assert.Equal(EventOutcome.Applied, shadow.Apply(e));
+        var fit = shadow.CalibrationEstimate;
+        output.WriteLine($"truth k {truth.KernelScale:F3} c {truth.PrefillStepSeconds * 1e3:F2} ms; fitted k {fit.Correction.KernelScale:F4} ± {fit.KernelScaleStdErr:F4}, c {fit.Correction.PrefillStepSeconds * 1e3:F3} ± {fit.PrefillStepStdErr * 1e3:F3} ms over {fit.Windows} windows (residual spread {fit.ResidualScale:P2})");
+        Assert.Equal(fit.Correction, shadow.CalibrationReport is var r ? new StepCorrection { KernelScale = r.KernelScale, PrefillStepSeconds = r.PrefillStepSeconds } : null);
+        return fit;
+    }
+
+    [Fact]
+    public void OnlineFit_RecoversAKernelScaleAndAPrefillStepCost_ThatProductionsStepsInclude()
+    {
+        var fit = Learned(new StepCorrection { KernelScale = 1.15, PrefillStepSeconds = 4e-3 });
+        Assert.Equal(256, fit.Windows);
+        Assert.InRange(fit.Correction.KernelScale, 1.12, 1.18);
+        Assert.InRange(fit.Correction.PrefillStepSeconds, 3e-3, 5e-3);
+        Assert.InRange(fit.KernelScaleStdErr, 1e-5, 0.03);
+        Assert.InRange(fit.PrefillStepStdErr, 1e-6, 1e-3);
+    }
+
+    [Fact]
+    public void OnlineFit_InventsNothing_WhenProductionIsTheModel()
+    {
+        var fit = Learned(StepCorrection.None);
+        // Within its own uncertainty of none, and small in absolute terms.
+        Assert.InRange(fit.Correction.KernelScale, 1 - 3 * fit.KernelScaleStdErr - 0.005, 1 + 3 * fit.KernelScaleStdErr + 0.005);
+        Assert.InRange(fit.Correction.PrefillStepSeconds, 0, 3 * fit.PrefillStepStdErr + 0.2e-3);
+        Assert.InRange(fit.Correction.KernelScale, 0.98, 1.02);
+        Assert.InRange(fit.Correction.PrefillStepSeconds, 0, 0.5e-3);
+    }
+
+    [Fact]
+    public void OnlineFit_StaysBounded_WhenOneFinishInTenIsReportedFarTooLate()
+    {
+        // Every tenth request's finish reaches the twin 5 s late (a stalled client, a lost batch resent): its decode
+        // window's mean step is 2-7 times too long. The robust fit keeps near the other nine: those windows also
+        // cover 5 s more simulated steps, so their prefill share is high, and what pull is left shows in the split
+        // between the two terms (measured: 0.976 +/- 0.010 and 2.7 +/- 1.5 ms), within 3 standard errors of none.
+        var fit = Learned(StepCorrection.None, events =>
+        {
+            var late = events.Select((e, i) => (E: e is RequestFinished f && int.Parse(f.RequestId[1..]) % 10 == 0 ? f with { TimeSeconds = f.TimeSeconds + 5 } : e, i))
+                .OrderBy(x => x.E.TimeSeconds).ThenBy(x => x.i).Select(x => x.E).ToList();
+            return late;
+        });
+        Assert.InRange(fit.Correction.KernelScale, 1 - 3 * fit.KernelScaleStdErr, 1 + 3 * fit.KernelScaleStdErr);
+        Assert.InRange(fit.Correction.PrefillStepSeconds, 0, 3 * fit.PrefillStepStdErr);
+        Assert.InRange(fit.Correction.KernelScale, 0.95, 1.05);
+        Assert.InRange(fit.Correction.PrefillStepSeconds, 0, 5e-3);
     }
 }

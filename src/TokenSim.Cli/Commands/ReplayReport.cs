@@ -63,9 +63,14 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
         console.Write(t);
         if (Evicted > 0) console.MarkupLine($"{Evicted:N0} closed requests' records were evicted by the twin's record bound: figures from its streaming totals");
         foreach (var r in Replicas)
-            console.MarkupLine($"replica {r.Replica}: {r.Snapshots} engine snapshots; running observed mean {r.ObservedRunningMean:F1}, simulated {r.SimulatedRunningMean:F1}; waiting observed mean {r.ObservedWaitingMean:F1}, simulated {r.SimulatedWaitingMean:F1}; {Kv(r)}");
+            console.MarkupLine($"replica {r.Replica}: {r.Snapshots} engine snapshots; running observed mean {r.ObservedRunningMean:F1}, simulated {r.SimulatedRunningMean:F1}; waiting observed mean {r.ObservedWaitingMean:F1}, simulated {r.SimulatedWaitingMean:F1}; {Kv(r)}{Correction(r.StepCorrection)}");
         if (Forecasts is not null) ReplayForecastScores.Print(console, Forecasts);
     }
+
+    /// <summary>The online step correction the replica ended with, ± one standard error where the fit sized it.</summary>
+    private static string Correction(StepCorrectionEstimate? c) => c is null || c.Windows == 0 ? "" :
+        $"; step correction: kernel scale {c.KernelScale:F3}{(c.HasKernelScaleStderr ? $" ± {c.KernelScaleStderr:F3}" : "")}, " +
+        $"per-prefill-step cost {c.PrefillStepS * 1e3:F2}{(c.HasPrefillStepStderrS ? $" ± {c.PrefillStepStderrS * 1e3:F2}" : "")} ms over {c.Windows} decode windows";
 
     /// <summary>KV use, observed only where the engine reported it: a run that did not record it says so, never 0%.</summary>
     private static string Kv(ReplicaTracking r) => r.HasObservedKvUsageMean
@@ -104,7 +109,27 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
         WriteKv(w);
         w.WriteEndObject();
         if (Forecasts is not null) ReplayForecastScores.WriteJson(w, Forecasts);
+        WriteCorrections(w);
         w.WriteEndObject();
+    }
+
+    /// <summary><c>step_correction</c>: each replica's online correction at the end of the replay (absent standard errors: not sized).</summary>
+    private void WriteCorrections(Utf8JsonWriter w)
+    {
+        w.WriteStartArray("step_correction");
+        foreach (var r in Replicas)
+        {
+            if (r.StepCorrection is not { } c) continue;
+            w.WriteStartObject();
+            w.WriteNumber("replica", r.Replica);
+            w.WriteNumber("kernel_scale", c.KernelScale);
+            if (c.HasKernelScaleStderr) w.WriteNumber("kernel_scale_stderr", c.KernelScaleStderr);
+            w.WriteNumber("prefill_step_s", c.PrefillStepS);
+            if (c.HasPrefillStepStderrS) w.WriteNumber("prefill_step_stderr_s", c.PrefillStepStderrS);
+            w.WriteNumber("windows", c.Windows);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>

@@ -79,7 +79,7 @@ internal static class ValidateBenchCommand
 
     private static void PrintCalibration(IAnsiConsole console, BenchCalibration c)
     {
-        console.MarkupLine($"calibration: fitted on the {c.FittedOn} requests arriving in the first {c.Fraction:P0} of the run: kernel scale {c.Correction.KernelScale:F3}, per-prefill-step cost {c.Correction.PrefillStepSeconds * 1e3:F1} ms; scored on the other {c.Scored}");
+        console.MarkupLine($"calibration: fitted on the {c.FittedOn} requests arriving in the first {c.Fraction:P0} of the run: kernel scale {c.Correction.KernelScale:F3} ± {c.Estimate.KernelScaleStdErr:F3}, per-prefill-step cost {c.Correction.PrefillStepSeconds * 1e3:F2} ± {c.Estimate.PrefillStepStdErr * 1e3:F2} ms (± one standard error, {c.Estimate.Windows} decode windows); scored on the other {c.Scored}");
         var t = new Table().Border(TableBorder.Rounded);
         t.AddColumn("scored requests");
         foreach (var h in new[] { "uncalibrated mean", "p50", "calibrated mean", "p50" }) t.AddColumn(new TableColumn(h).RightAligned());

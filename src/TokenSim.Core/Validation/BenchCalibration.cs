@@ -9,15 +9,27 @@ namespace TokenSim.Core.Validation;
 /// calibrated, so a correction is judged on requests it never saw.
 /// </summary>
 /// <remarks>
-/// The fit replays the whole run under each candidate (later requests load the engine as they did) and compares
-/// only the fitting requests: the kernel scale from their TPOT (a fixed point of the median measured/simulated
-/// ratio), the per-prefill-step cost from their TTFT (a search over 0–20 ms for the smallest median |log ratio|),
-/// then the scale once more with the cost in place. Medians, so a few odd requests cannot pull it.
+/// The fit is <see cref="StepCorrectionFit"/>, the twin's online fitter: each fitting request's decode is one
+/// <see cref="StepWindow"/> (its measured TPOT against the simulated steps within its measured decode). The whole run is replayed under each successive correction (later requests load the engine as they did),
+/// since the simulated steps within a measured decode depend a little on the correction: up to <see cref="Passes"/>
+/// fits, each on the replay under the one before, until two agree (the first passes overshoot and swing back:
+/// on the synthetic engine of <c>BenchCalibrationTests</c>, 0, 5.0, 2.2, 2.8, 2.8 ms for a true 3 ms).
 /// </remarks>
 public sealed record BenchCalibration
 {
+    /// <summary>
+    /// At most this many fits, each on the replay under the previous one's correction (the first under none); they
+    /// stop once two in a row agree within <see cref="SettledScale"/> and <see cref="SettledPrefillSeconds"/>.
+    /// </summary>
+    public const int Passes = 6;
+    public const double SettledScale = 1e-3, SettledPrefillSeconds = 1e-4;
+
     public required double Fraction { get; init; }
     public required StepCorrection Correction { get; init; }
+    /// <summary>The last fit, with its standard errors.</summary>
+    public required StepCorrectionEstimate Estimate { get; init; }
+    /// <summary>Every pass's fit, first to last: how the correction settled.</summary>
+    public required IReadOnlyList<StepCorrectionEstimate> PassFits { get; init; }
     public required int FittedOn { get; init; }
     public required int Scored { get; init; }
     /// <summary>The uncorrected simulation over the scored requests: the headline.</summary>
@@ -29,10 +41,8 @@ public sealed record BenchCalibration
     public required MetricComparison CalibratedTpot { get; init; }
     public required MetricComparison CalibratedE2e { get; init; }
 
-    private static readonly double[] PrefillCostsMs = [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 13, 16, 20];
-
     /// <param name="uncalibrated">The run replayed with no correction.</param>
-    /// <param name="replay">Replays the same run under a correction.</param>
+    /// <param name="replay">Replays the same run under a correction (<see cref="BenchValidation.Execute"/> with it, which logs the steps).</param>
     /// <param name="fraction">The share of the run's arrival span whose requests fit the correction, in (0, 1).</param>
     public static BenchCalibration Run(BenchValidation uncalibrated, Func<StepCorrection, BenchValidation> replay, double fraction)
     {
@@ -45,37 +55,43 @@ public sealed record BenchCalibration
         if (fitted == 0 || fitted == requests.Count)
             throw new ArgumentException($"--calibrate-on {fraction}: {fitted} of {requests.Count} requests arrive in that part of the run; both parts need some.");
 
-        double TpotRatio(BenchValidation v) => RobustStats.Median(v.Pairs.Where(p => Fits(p.Measured) && p.Measured.Tpot is > 0 && p.Simulated.TpotSeconds > 0)
-            .Select(p => p.Measured.Tpot!.Value / p.Simulated.TpotSeconds)) ?? 1;
-        double TtftLoss(BenchValidation v) => RobustStats.Median(v.Pairs.Where(p => Fits(p.Measured) && p.Measured.Ttft > 0 && p.Simulated.EngineTtftSeconds > 0)
-            .Select(p => Math.Abs(Math.Log(p.Simulated.EngineTtftSeconds / p.Measured.Ttft)))) ?? 0;
-
-        var c = StepCorrection.None;
-        var current = uncalibrated;
-        for (int i = 0; i < 2; i++)
+        var estimate = StepCorrectionEstimate.None;
+        var fits = new List<StepCorrectionEstimate>();
+        var current = replay(StepCorrection.None);
+        for (int pass = 0; pass < Passes; pass++)
         {
-            c = (c with { KernelScale = c.KernelScale * TpotRatio(current) }).Clamped();
-            current = replay(c);
+            var previous = estimate.Correction;
+            estimate = StepCorrectionFit.Fit(Windows(current, Fits));
+            fits.Add(estimate);
+            current = replay(estimate.Correction);
+            if (pass > 0 && Math.Abs(estimate.Correction.KernelScale - previous.KernelScale) < SettledScale
+                && Math.Abs(estimate.Correction.PrefillStepSeconds - previous.PrefillStepSeconds) < SettledPrefillSeconds) break;
         }
-        var best = (Loss: TtftLoss(current), Correction: c, Validation: current);
-        foreach (var ms in PrefillCostsMs)
-        {
-            var candidate = (c with { PrefillStepSeconds = ms * 1e-3 }).Clamped();
-            if (candidate == best.Correction) continue;
-            var v = replay(candidate);
-            double loss = TtftLoss(v);
-            if (loss < best.Loss) best = (loss, candidate, v);
-        }
-        c = (best.Correction with { KernelScale = best.Correction.KernelScale * TpotRatio(best.Validation) }).Clamped();
-        var calibrated = replay(c);
 
         var (ttft, tpot, e2e) = OverScored(uncalibrated, Fits);
-        var (cTtft, cTpot, cE2e) = OverScored(calibrated, Fits);
+        var (cTtft, cTpot, cE2e) = OverScored(current, Fits);
         return new BenchCalibration
         {
-            Fraction = fraction, Correction = c, FittedOn = fitted, Scored = requests.Count - fitted,
+            Fraction = fraction, Correction = estimate.Correction, Estimate = estimate, PassFits = fits, FittedOn = fitted, Scored = requests.Count - fitted,
             Ttft = ttft, Tpot = tpot, E2e = e2e, CalibratedTtft = cTtft, CalibratedTpot = cTpot, CalibratedE2e = cE2e,
         };
+    }
+
+    /// <summary>
+    /// One window per fitting request with a measured TPOT: the n − 1 steps between its measured first and last token,
+    /// against the simulated steps that ended in that same stretch of the run's clock (the simulation's arrivals are
+    /// the measured ones, on the same clock), as the twin reads production against its lockstep simulation.
+    /// </summary>
+    private static List<StepWindow> Windows(BenchValidation v, Func<MeasuredRequest, bool> fits)
+    {
+        var log = v.Steps ?? throw new InvalidOperationException("The calibration's replays must log their steps (BenchValidation.Execute under a correction does).");
+        double origin = v.Run.Requests.Min(r => r.QueuedTs);
+        var windows = new List<StepWindow>();
+        foreach (var (m, s) in v.Pairs)
+            if (fits(m) && m.Tpot is { } tpot && s.Preemptions == 0
+                && log.Observe(m.FirstTokenTs - origin, m.LastTokenTs - origin, m.OutputTokens - 1, tpot) is { } w)
+                windows.Add(w);
+        return windows;
     }
 
     /// <summary>TTFT, TPOT and E2E over the requests the correction did not see.</summary>

@@ -30,6 +30,8 @@ public sealed record BenchValidation
     public required IReadOnlyList<(MeasuredRequest Measured, Request Simulated)> Pairs { get; init; }
     /// <summary>Per measured tick: the measured values and the simulated ones at the same instant (running, waiting, KV %, prompt and generation throughput).</summary>
     public required IReadOnlyList<(MeasuredTick Measured, MeasuredTick Simulated)> Ticks { get; init; }
+    /// <summary>The simulation's steps, logged when it ran under a correction (what <see cref="BenchCalibration"/> fits from); else null.</summary>
+    public StepLog? Steps { get; init; }
 
     public static BenchValidation Execute(VllmBenchRun run, string perfModel, string? workloadFile, int? kvBlocksOverride, bool? prefixCaching = null,
         StepCorrection? correction = null)
@@ -87,7 +89,10 @@ public sealed record BenchValidation
             byId[r.Id] = i;
         }
         var finished = new Request?[run.Requests.Count];
-        sim.Observer = new FinishCollector(r => finished[byId[r.Id]] = r);
+        var collector = new FinishCollector(r => finished[byId[r.Id]] = r);
+        // Logging every step costs the decode fast path, so only a calibration's replays (under a correction) log them.
+        var steps = correction is null ? null : new StepLog(() => correction);
+        sim.Observer = steps is null ? collector : new CompositeObserver(collector, steps);
         sim.Run();
 
         var measuredTtft = new List<double>(); var simTtft = new List<double>();
@@ -112,6 +117,7 @@ public sealed record BenchValidation
             Report = SimulationReport.From(sim, 0),
             Pairs = run.Requests.Select((m, i) => (m, finished[i]!)).ToList(),
             Ticks = SeriesTicks(run, sim),
+            Steps = steps,
         };
     }
 

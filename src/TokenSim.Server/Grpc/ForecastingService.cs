@@ -79,6 +79,7 @@ public sealed class ForecastingService(IGrainFactory grains, TimeProvider time) 
             if (exhausted.P50 is { } e50) replica.KvExhaustedP50S = e50;
             if (exhausted.P90 is { } e90) replica.KvExhaustedP90S = e90;
             if (exhausted.P99 is { } e99) replica.KvExhaustedP99S = e99;
+            if (ProtoMapper.ToProto(r.StepCorrection) is { } correction) replica.StepCorrection = correction;
             replica.Steps.AddRange(ForecastSummary.Of(r).Select(ToProto));
             reply.Replicas.Add(replica);
         }

@@ -128,7 +128,19 @@ internal static class ProtoMapper
         ObservedRunningMean = s.ObservedRunningMean, SimulatedRunningMean = s.SimulatedRunningMean,
         ObservedWaitingMean = s.ObservedWaitingMean, SimulatedWaitingMean = s.SimulatedWaitingMean,
         KvSnapshots = s.KvSnapshots, SimulatedKvUsageMean = s.SimulatedKvUsageMean,
+        StepCorrection = ToProto(s.StepCorrection),
     }.WithKv(s);
+
+    /// <summary>The online step correction; a standard error the fit has not sized is left absent.</summary>
+    public static StepCorrectionEstimate? ToProto(StepCorrectionReport? c)
+    {
+        if (c is null) return null;
+        var p = new StepCorrectionEstimate { KernelScale = c.KernelScale, PrefillStepS = c.PrefillStepSeconds, Windows = c.Windows };
+        if (double.IsFinite(c.KernelScaleStdErr)) p.KernelScaleStderr = c.KernelScaleStdErr;
+        if (double.IsFinite(c.PrefillStepStdErr)) p.PrefillStepStderrS = c.PrefillStepStdErr;
+        if (double.IsFinite(c.ResidualScale)) p.ResidualScale = c.ResidualScale;
+        return p;
+    }
 
     private static ReplicaTracking WithKv(this ReplicaTracking t, ReplicaStatus s)
     {

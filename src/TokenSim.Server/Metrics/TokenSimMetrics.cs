@@ -17,9 +17,11 @@ public sealed class TokenSimMetrics
     public const string Tpot = "tokensim_tpot_seconds";
     public const string PredictionError = "tokensim_prediction_abs_error_ratio";
     public const string IngestLatency = "tokensim_ingest_batch_duration_seconds";
+    public const string StepCorrection = "tokensim_step_correction";
+    public const string StepCorrectionWindows = "tokensim_step_correction_windows";
 
     private readonly Counter _events;
-    private readonly Gauge _running, _waiting, _kv;
+    private readonly Gauge _running, _waiting, _kv, _correction, _correctionWindows;
     private readonly Histogram _ttft, _tpot, _error, _ingest;
 
     public TokenSimMetrics(CollectorRegistry registry)
@@ -30,6 +32,8 @@ public sealed class TokenSimMetrics
         _running = f.CreateGauge(ReplicaRunning, "Requests running on a replica: observed (last engine snapshot) or simulated (the twin).", "deployment", "replica", "source");
         _waiting = f.CreateGauge(ReplicaWaiting, "Requests waiting on a replica: observed (last engine snapshot) or simulated (the twin).", "deployment", "replica", "source");
         _kv = f.CreateGauge(ReplicaKvUsage, "KV cache use of a replica as a fraction of its blocks: observed or simulated.", "deployment", "replica", "source");
+        _correction = f.CreateGauge(StepCorrection, "A replica's online step correction: each term (kernel_scale, a factor; prefill_step_seconds, added to each step with prefill) as fitted (stat=value) and its standard error (stat=stderr, absent until sized).", "deployment", "replica", "term", "stat");
+        _correctionWindows = f.CreateGauge(StepCorrectionWindows, "Decode windows (finished requests) a replica's online step correction was last fitted over; 0 = not fitted yet.", "deployment", "replica");
         var latency = new HistogramConfiguration { LabelNames = ["deployment", "source"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 18) };
         _ttft = f.CreateHistogram(Ttft, "Time to first token per finished request: predicted at arrival or observed.", latency);
         _tpot = f.CreateHistogram(Tpot, "Time per output token per finished request: predicted at arrival or observed.", latency);
@@ -63,6 +67,19 @@ public sealed class TokenSimMetrics
         if (s.ObservedRunning is { } r) _running.WithLabels(deployment, replica, "observed").Set(r);
         if (s.ObservedWaiting is { } w) _waiting.WithLabels(deployment, replica, "observed").Set(w);
         if (s.ObservedKvUsage is { } kv) _kv.WithLabels(deployment, replica, "observed").Set(kv);
+        if (s.StepCorrection is { } c)
+        {
+            _correctionWindows.WithLabels(deployment, replica).Set(c.Windows);
+            Term("kernel_scale", c.KernelScale, c.KernelScaleStdErr);
+            Term("prefill_step_seconds", c.PrefillStepSeconds, c.PrefillStepStdErr);
+
+            void Term(string term, double value, double stderr)
+            {
+                _correction.WithLabels(deployment, replica, term, "value").Set(value);
+                if (double.IsFinite(stderr)) _correction.WithLabels(deployment, replica, term, "stderr").Set(stderr);
+                else _correction.RemoveLabelled(deployment, replica, term, "stderr");
+            }
+        }
     }
 
     public void Completed(string deployment, RequestAccuracy r)

@@ -26,6 +26,8 @@ public sealed record ReplicaForecast
     [Id(12)] public long SimulatedSteps { get; init; }
     /// <summary>The widening the replica's scored intervals learned, by metric and scored horizon; empty when it scores none.</summary>
     [Id(13)] public IntervalWidening[] Widening { get; init; } = [];
+    /// <summary>The online step correction the replica's simulation ran with, and its uncertainty; null from a twin that had none.</summary>
+    [Id(30)] public StepCorrectionReport? StepCorrection { get; init; }
 
     public int Seeds => Running.Length;
     public int Steps => Running.Length == 0 ? 0 : Running[0].Length;

@@ -29,4 +29,6 @@ public sealed record ReplicaStatus
     [Id(15)] public double? SimulatedKvUsageMeanAtObserved { get; init; }
     /// <summary>Mean simulated KV use over every snapshot.</summary>
     [Id(16)] public double SimulatedKvUsageMean { get; init; }
+    /// <summary>The online step correction the replica's simulation ran with, and its uncertainty; null from a twin that had none.</summary>
+    [Id(30)] public StepCorrectionReport? StepCorrection { get; init; }
 }

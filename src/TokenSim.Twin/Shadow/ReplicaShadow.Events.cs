@@ -54,20 +54,22 @@ public sealed partial class ReplicaShadow
             return;
         }
         Close(r, n, e2e: at - r.Record.ArrivalSeconds,
-            tpot: n > 1 && r.FirstTokenSeconds is { } first ? (at - first) / (n - 1) : null);
+            tpot: n > 1 && r.FirstTokenSeconds is { } first ? (at - first) / (n - 1) : null,
+            decode: r.FirstTokenSeconds is { } f ? (f, at) : null);
     }
 
     /// <summary>
     /// Closes a request the live simulation runs, with production's outcome: the predictor and the calibration learn
     /// from it, and the simulation drops it, since production is done with it and it must not keep its slot and blocks.
     /// </summary>
-    private void Close(ShadowRequest r, int outputTokens, double e2e, double? tpot)
+    /// <param name="decode">Production's first and last token times on the simulation's clock, where known.</param>
+    private void Close(ShadowRequest r, int outputTokens, double e2e, double? tpot, (double First, double Last)? decode)
     {
         Predictor.Observe(outputTokens, r.Record.MaxTokens);
         r.Closed = true;
         r.Record = r.Record with { ObservedOutputTokens = outputTokens, ObservedE2eSeconds = e2e, ObservedTpotSeconds = tpot };
         _forecasts.ObserveClosed(r);
-        _calibration.Learn(r);
+        if (decode is var (first, last)) _calibration.Learn(r, first, last, outputTokens);
         _sim.Abort(r.Live!);
         _records.Complete(r.Record);
     }
@@ -119,7 +121,8 @@ public sealed partial class ReplicaShadow
             ObservedQueueSeconds = e.QueueSeconds, ObservedPrefillSeconds = e.PrefillSeconds, ObservedDecodeSeconds = e.DecodeSeconds,
             ObservedTtftSeconds = r.Record.ObservedTtftSeconds ?? e.TtftSeconds,
         };
-        if (!r.Closed) Close(r, n, e2e, tpot);
+        double end = r.Record.ArrivalSeconds + e2e;
+        if (!r.Closed) Close(r, n, e2e, tpot, e.DecodeSeconds is { } d ? (end - d, end) : null);
     }
 
     /// <summary>The contract's 64-bit block hashes folded to the simulator's 32-bit ones (collisions are as rare as 2^-32).</summary>

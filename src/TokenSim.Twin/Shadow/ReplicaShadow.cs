@@ -43,6 +43,8 @@ public sealed partial class ReplicaShadow
         _calibration = new StepCalibration(options);
         // Seed 0: the simulation is deterministic, so the same event stream always gives the same predictions.
         _sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = 1, ExecutionTime = s => _calibration.Wrap(executionTime(s)), Seed = 0 });
+        // Clones do not carry the observer: only the lockstep simulation's steps are logged for the calibration.
+        _sim.Observer = _calibration.Log;
         var forks = new ShadowForks(_sim, _records, Predictor);
         _predictions = new ArrivalPredictions(options, Predictor, _calibration, forks);
         _forecasts = new ShadowForecasts(replica, _sim, options, Predictor, _calibration, forks);
@@ -51,8 +53,12 @@ public sealed partial class ReplicaShadow
     public int Replica { get; }
     public double Now => _sim.Now;
     public FinishedOutputPredictor Predictor { get; }
-    /// <summary>The factor the execution-time model's step times are scaled by, learned from observed TPOTs.</summary>
+    /// <summary>The factor the execution-time model's step times are scaled by, learned online (<see cref="StepCalibration"/>).</summary>
     public double Calibration => _calibration.Scale;
+    /// <summary>The online step correction's latest fit, with its standard errors.</summary>
+    public StepCorrectionEstimate CalibrationEstimate => _calibration.Estimate;
+    /// <summary>The correction in force and its uncertainty, as reported by <see cref="Status"/> and <see cref="Forecast"/>.</summary>
+    public StepCorrectionReport CalibrationReport => StepCorrectionReport.Of(_calibration.Estimate, _calibration.Correction);
     /// <summary>The requests whose records are kept, in arrival order: every open one and the most recent closed ones.</summary>
     public IEnumerable<RequestAccuracy> Requests => _records.Records;
     /// <summary>Accuracy over every closed request, evicted or kept.</summary>
@@ -68,7 +74,7 @@ public sealed partial class ReplicaShadow
     /// </summary>
     public double OriginUnixSeconds { get; set; }
 
-    public ReplicaStatus Status => _snapshots.Status(Replica, _sim.Now, _sim.Replicas[0]);
+    public ReplicaStatus Status => _snapshots.Status(Replica, _sim.Now, _sim.Replicas[0]) with { StepCorrection = CalibrationReport };
 
     /// <summary>The traffic learned from recent arrivals, at the replica's clock.</summary>
     public TrafficEstimate Traffic => _forecasts.Traffic;
@@ -78,7 +84,7 @@ public sealed partial class ReplicaShadow
     public (long Issued, long Skipped) ForecastsScored => _forecasts.Scored;
 
     /// <summary>Forks the live state into one simulation per seed and runs each forward (<see cref="ReplicaForecaster"/>).</summary>
-    public ReplicaForecast Forecast(ForecastSpec spec) => _forecasts.Forecast(spec);
+    public ReplicaForecast Forecast(ForecastSpec spec) => _forecasts.Forecast(spec) with { StepCorrection = CalibrationReport };
 
     /// <summary>Requests whose observation completed (finished) since the last call.</summary>
     public RequestAccuracy[] TakeCompleted() => _records.TakeCompleted();

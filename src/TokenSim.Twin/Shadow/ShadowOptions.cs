@@ -25,11 +25,13 @@ public sealed record ShadowOptions
     /// <summary>At most this many future arrivals are assumed in one prediction. Default unbounded.</summary>
     public int SteadyArrivalsLimit { get; init; } = int.MaxValue;
     /// <summary>
-    /// How far each finished request moves the step-time calibration towards its observed / simulated TPOT, as a
-    /// fraction of the log ratio; 0 = no online calibration. Default 0.1.
+    /// Decode windows (one per finished request) the online step correction is fitted over, the most recent ones
+    /// (<see cref="StepCalibration"/>); 0 = no online calibration. Default 256.
     /// </summary>
-    public double CalibrationGain { get; init; } = 0.1;
-    /// <summary>Requests that produced fewer tokens in the simulation than this do not calibrate (too few to time). Default 8.</summary>
+    public int CalibrationWindows { get; init; } = 256;
+    /// <summary>Windows needed before the first fit is applied; until then the model runs uncorrected. Default 16.</summary>
+    public int CalibrationMinWindows { get; init; } = 16;
+    /// <summary>Requests that decoded fewer steps (output tokens − 1) than this do not calibrate (too few to time). Default 8.</summary>
     public int CalibrationMinTokens { get; init; } = 8;
     /// <summary>Recent arrivals the rate and mean prompt are estimated from. Default 64.</summary>
     public int ArrivalWindow { get; init; } = 64;

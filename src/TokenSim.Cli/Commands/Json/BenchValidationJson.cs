@@ -25,7 +25,9 @@ internal sealed record BenchValidationJson(
     long Preemptions,
     double PrefixCacheHitRate)
 {
-    public sealed record CalibrationJson(double Fraction, int FittedOnRequests, double KernelScale, double PrefillStepS);
+    /// <summary>The fitted terms and their standard errors (null where the fit could not size one).</summary>
+    public sealed record CalibrationJson(double Fraction, int FittedOnRequests, double KernelScale, double PrefillStepS,
+        double? KernelScaleStderr, double? PrefillStepStderrS, int Windows);
 
     public sealed record SeriesJson(int Points, double MeasuredMean, double SimulatedMean, double Mae);
 
@@ -35,10 +37,13 @@ internal sealed record BenchValidationJson(
         return new BenchValidationJson(
             v.Run.Directory, v.PerfModel, v.Run.Requests.Count, v.Spec.NumGpuBlocks, v.Spec.Memory.BlocksGiven,
             c?.Scored, top.TtftS, top.TpotS, top.E2eS,
-            c is null ? null : new CalibrationJson(c.Fraction, c.FittedOn, c.Correction.KernelScale, c.Correction.PrefillStepSeconds),
+            c is null ? null : new CalibrationJson(c.Fraction, c.FittedOn, c.Correction.KernelScale, c.Correction.PrefillStepSeconds,
+                Finite(c.Estimate.KernelScaleStdErr), Finite(c.Estimate.PrefillStepStdErr), c.Estimate.Windows),
             c is null ? null : ComparisonsJson.From(c.Ttft, c.Tpot, c.E2e),
             c is null ? null : ComparisonsJson.From(v.Ttft, v.Tpot, v.E2e),
             v.Series.ToDictionary(s => s.Name, s => new SeriesJson(s.Points, s.MeasuredMean, s.SimulatedMean, s.MeanAbsoluteError)),
             v.Report.Preemptions, v.Report.PrefixCacheHitRate);
     }
+
+    private static double? Finite(double x) => double.IsFinite(x) ? x : null;
 }

@@ -11,9 +11,10 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from tokensim_client.v1 import calibration_pb2 as tokensim_dot_v1_dot_calibration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dtokensim/v1/deployments.proto\x12\x0btokensim.v1\"\xbe\x01\n\x0e\x44\x65ploymentSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x10\n\x08hardware\x18\x03 \x01(\t\x12\x17\n\x0ftensor_parallel\x18\x04 \x01(\x05\x12\x10\n\x08replicas\x18\x05 \x01(\x05\x12+\n\x06\x65ngine\x18\x06 \x01(\x0b\x32\x1b.tokensim.v1.EngineSettings\x12\x11\n\tscheduler\x18\x07 \x01(\t\x12\x12\n\nperf_model\x18\x08 \x01(\t\"\xf6\x02\n\x0e\x45ngineSettings\x12\x19\n\x0cmax_num_seqs\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12#\n\x16max_num_batched_tokens\x18\x02 \x01(\x05H\x01\x88\x01\x01\x12\x17\n\nblock_size\x18\x03 \x01(\x05H\x02\x88\x01\x01\x12\x16\n\tkv_blocks\x18\x04 \x01(\x05H\x03\x88\x01\x01\x12\x1a\n\rmax_model_len\x18\x05 \x01(\x05H\x04\x88\x01\x01\x12\"\n\x15\x65nable_prefix_caching\x18\x06 \x01(\x08H\x05\x88\x01\x01\x12#\n\x16gpu_memory_utilization\x18\x07 \x01(\x01H\x06\x88\x01\x01\x42\x0f\n\r_max_num_seqsB\x19\n\x17_max_num_batched_tokensB\r\n\x0b_block_sizeB\x0c\n\n_kv_blocksB\x10\n\x0e_max_model_lenB\x18\n\x16_enable_prefix_cachingB\x19\n\x17_gpu_memory_utilization\"F\n\x19RegisterDeploymentRequest\x12)\n\x04spec\x18\x01 \x01(\x0b\x32\x1b.tokensim.v1.DeploymentSpec\"$\n\x14GetDeploymentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x83\x01\n\x0e\x44\x65ploymentInfo\x12)\n\x04spec\x18\x01 \x01(\x0b\x32\x1b.tokensim.v1.DeploymentSpec\x12\x1b\n\x13resolved_perf_model\x18\x02 \x01(\t\x12\x11\n\tkv_blocks\x18\x03 \x01(\x05\x12\x16\n\x0e\x65vents_applied\x18\x04 \x01(\x03\"(\n\x12GetAccuracyRequest\x12\x12\n\ndeployment\x18\x01 \x01(\t\"\xb1\x01\n\x0e\x41\x63\x63uracyReport\x12\x12\n\ndeployment\x18\x01 \x01(\t\x12.\n\x08requests\x18\x02 \x03(\x0b\x32\x1c.tokensim.v1.RequestAccuracy\x12.\n\x08replicas\x18\x03 \x03(\x0b\x32\x1c.tokensim.v1.ReplicaTracking\x12+\n\x06totals\x18\x04 \x01(\x0b\x32\x1b.tokensim.v1.AccuracyTotals\"\xc2\x01\n\x0e\x41\x63\x63uracyTotals\x12\x17\n\x0frequests_closed\x18\x01 \x01(\x03\x12\x17\n\x0frecords_evicted\x18\x02 \x01(\x03\x12)\n\x04ttft\x18\x03 \x01(\x0b\x32\x1b.tokensim.v1.MetricAccuracy\x12)\n\x04tpot\x18\x04 \x01(\x0b\x32\x1b.tokensim.v1.MetricAccuracy\x12(\n\x03\x65\x32\x65\x18\x05 \x01(\x0b\x32\x1b.tokensim.v1.MetricAccuracy\"\xda\x01\n\x0eMetricAccuracy\x12\r\n\x05\x63ount\x18\x01 \x01(\x03\x12\x32\n\x08observed\x18\x02 \x01(\x0b\x32 .tokensim.v1.DistributionSummary\x12\x33\n\tpredicted\x18\x03 \x01(\x0b\x32 .tokensim.v1.DistributionSummary\x12\x1a\n\x12\x61\x62s_error_mean_pct\x18\x04 \x01(\x01\x12\x19\n\x11\x61\x62s_error_p50_pct\x18\x05 \x01(\x01\x12\x19\n\x11\x61\x62s_error_p90_pct\x18\x06 \x01(\x01\"J\n\x13\x44istributionSummary\x12\x0c\n\x04mean\x18\x01 \x01(\x01\x12\x0b\n\x03p50\x18\x02 \x01(\x01\x12\x0b\n\x03p90\x18\x03 \x01(\x01\x12\x0b\n\x03p99\x18\x04 \x01(\x01\"\xba\x05\n\x0fRequestAccuracy\x12\x0f\n\x07replica\x18\x01 \x01(\x05\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x15\n\rprompt_tokens\x18\x03 \x01(\x05\x12\x1f\n\x17predicted_output_tokens\x18\x04 \x01(\x05\x12#\n\x16observed_output_tokens\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12\x1d\n\x10predicted_ttft_s\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12\x1d\n\x10predicted_tpot_s\x18\x07 \x01(\x01H\x02\x88\x01\x01\x12\x1c\n\x0fpredicted_e2e_s\x18\x08 \x01(\x01H\x03\x88\x01\x01\x12\x1c\n\x0fobserved_ttft_s\x18\t \x01(\x01H\x04\x88\x01\x01\x12\x1c\n\x0fobserved_tpot_s\x18\n \x01(\x01H\x05\x88\x01\x01\x12\x1b\n\x0eobserved_e2e_s\x18\x0b \x01(\x01H\x06\x88\x01\x01\x12\x11\n\tarrival_s\x18\x0c \x01(\x01\x12\x1d\n\x10observed_queue_s\x18\r \x01(\x01H\x07\x88\x01\x01\x12\x1f\n\x12observed_prefill_s\x18\x0e \x01(\x01H\x08\x88\x01\x01\x12\x1e\n\x11observed_decode_s\x18\x0f \x01(\x01H\t\x88\x01\x01\x12\x18\n\x10\x61rrival_observed\x18\x10 \x01(\x08\x12\r\n\x05spans\x18\x11 \x01(\x05\x42\x19\n\x17_observed_output_tokensB\x13\n\x11_predicted_ttft_sB\x13\n\x11_predicted_tpot_sB\x12\n\x10_predicted_e2e_sB\x12\n\x10_observed_ttft_sB\x12\n\x10_observed_tpot_sB\x11\n\x0f_observed_e2e_sB\x13\n\x11_observed_queue_sB\x15\n\x13_observed_prefill_sB\x14\n\x12_observed_decode_s\"\x84\x03\n\x0fReplicaTracking\x12\x0f\n\x07replica\x18\x01 \x01(\x05\x12\x11\n\tsnapshots\x18\x02 \x01(\x05\x12\x1d\n\x15observed_running_mean\x18\x03 \x01(\x01\x12\x1e\n\x16simulated_running_mean\x18\x04 \x01(\x01\x12\x1d\n\x15observed_waiting_mean\x18\x05 \x01(\x01\x12\x1e\n\x16simulated_waiting_mean\x18\x06 \x01(\x01\x12#\n\x16observed_kv_usage_mean\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12\x30\n#simulated_kv_usage_mean_at_observed\x18\x08 \x01(\x01H\x01\x88\x01\x01\x12\x1f\n\x17simulated_kv_usage_mean\x18\t \x01(\x01\x12\x14\n\x0ckv_snapshots\x18\n \x01(\x05\x42\x19\n\x17_observed_kv_usage_meanB&\n$_simulated_kv_usage_mean_at_observed2\x86\x02\n\x0b\x44\x65ployments\x12Y\n\x12RegisterDeployment\x12&.tokensim.v1.RegisterDeploymentRequest\x1a\x1b.tokensim.v1.DeploymentInfo\x12O\n\rGetDeployment\x12!.tokensim.v1.GetDeploymentRequest\x1a\x1b.tokensim.v1.DeploymentInfo\x12K\n\x0bGetAccuracy\x12\x1f.tokensim.v1.GetAccuracyRequest\x1a\x1b.tokensim.v1.AccuracyReportB\x18\xaa\x02\x15TokenSim.Contracts.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dtokensim/v1/deployments.proto\x12\x0btokensim.v1\x1a\x1dtokensim/v1/calibration.proto\"\xbe\x01\n\x0e\x44\x65ploymentSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x10\n\x08hardware\x18\x03 \x01(\t\x12\x17\n\x0ftensor_parallel\x18\x04 \x01(\x05\x12\x10\n\x08replicas\x18\x05 \x01(\x05\x12+\n\x06\x65ngine\x18\x06 \x01(\x0b\x32\x1b.tokensim.v1.EngineSettings\x12\x11\n\tscheduler\x18\x07 \x01(\t\x12\x12\n\nperf_model\x18\x08 \x01(\t\"\xf6\x02\n\x0e\x45ngineSettings\x12\x19\n\x0cmax_num_seqs\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12#\n\x16max_num_batched_tokens\x18\x02 \x01(\x05H\x01\x88\x01\x01\x12\x17\n\nblock_size\x18\x03 \x01(\x05H\x02\x88\x01\x01\x12\x16\n\tkv_blocks\x18\x04 \x01(\x05H\x03\x88\x01\x01\x12\x1a\n\rmax_model_len\x18\x05 \x01(\x05H\x04\x88\x01\x01\x12\"\n\x15\x65nable_prefix_caching\x18\x06 \x01(\x08H\x05\x88\x01\x01\x12#\n\x16gpu_memory_utilization\x18\x07 \x01(\x01H\x06\x88\x01\x01\x42\x0f\n\r_max_num_seqsB\x19\n\x17_max_num_batched_tokensB\r\n\x0b_block_sizeB\x0c\n\n_kv_blocksB\x10\n\x0e_max_model_lenB\x18\n\x16_enable_prefix_cachingB\x19\n\x17_gpu_memory_utilization\"F\n\x19RegisterDeploymentRequest\x12)\n\x04spec\x18\x01 \x01(\x0b\x32\x1b.tokensim.v1.DeploymentSpec\"$\n\x14GetDeploymentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x83\x01\n\x0e\x44\x65ploymentInfo\x12)\n\x04spec\x18\x01 \x01(\x0b\x32\x1b.tokensim.v1.DeploymentSpec\x12\x1b\n\x13resolved_perf_model\x18\x02 \x01(\t\x12\x11\n\tkv_blocks\x18\x03 \x01(\x05\x12\x16\n\x0e\x65vents_applied\x18\x04 \x01(\x03\"(\n\x12GetAccuracyRequest\x12\x12\n\ndeployment\x18\x01 \x01(\t\"\xb1\x01\n\x0e\x41\x63\x63uracyReport\x12\x12\n\ndeployment\x18\x01 \x01(\t\x12.\n\x08requests\x18\x02 \x03(\x0b\x32\x1c.tokensim.v1.RequestAccuracy\x12.\n\x08replicas\x18\x03 \x03(\x0b\x32\x1c.tokensim.v1.ReplicaTracking\x12+\n\x06totals\x18\x04 \x01(\x0b\x32\x1b.tokensim.v1.AccuracyTotals\"\xc2\x01\n\x0e\x41\x63\x63uracyTotals\x12\x17\n\x0frequests_closed\x18\x01 \x01(\x03\x12\x17\n\x0frecords_evicted\x18\x02 \x01(\x03\x12)\n\x04ttft\x18\x03 \x01(\x0b\x32\x1b.tokensim.v1.MetricAccuracy\x12)\n\x04tpot\x18\x04 \x01(\x0b\x32\x1b.tokensim.v1.MetricAccuracy\x12(\n\x03\x65\x32\x65\x18\x05 \x01(\x0b\x32\x1b.tokensim.v1.MetricAccuracy\"\xda\x01\n\x0eMetricAccuracy\x12\r\n\x05\x63ount\x18\x01 \x01(\x03\x12\x32\n\x08observed\x18\x02 \x01(\x0b\x32 .tokensim.v1.DistributionSummary\x12\x33\n\tpredicted\x18\x03 \x01(\x0b\x32 .tokensim.v1.DistributionSummary\x12\x1a\n\x12\x61\x62s_error_mean_pct\x18\x04 \x01(\x01\x12\x19\n\x11\x61\x62s_error_p50_pct\x18\x05 \x01(\x01\x12\x19\n\x11\x61\x62s_error_p90_pct\x18\x06 \x01(\x01\"J\n\x13\x44istributionSummary\x12\x0c\n\x04mean\x18\x01 \x01(\x01\x12\x0b\n\x03p50\x18\x02 \x01(\x01\x12\x0b\n\x03p90\x18\x03 \x01(\x01\x12\x0b\n\x03p99\x18\x04 \x01(\x01\"\xba\x05\n\x0fRequestAccuracy\x12\x0f\n\x07replica\x18\x01 \x01(\x05\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x15\n\rprompt_tokens\x18\x03 \x01(\x05\x12\x1f\n\x17predicted_output_tokens\x18\x04 \x01(\x05\x12#\n\x16observed_output_tokens\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12\x1d\n\x10predicted_ttft_s\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12\x1d\n\x10predicted_tpot_s\x18\x07 \x01(\x01H\x02\x88\x01\x01\x12\x1c\n\x0fpredicted_e2e_s\x18\x08 \x01(\x01H\x03\x88\x01\x01\x12\x1c\n\x0fobserved_ttft_s\x18\t \x01(\x01H\x04\x88\x01\x01\x12\x1c\n\x0fobserved_tpot_s\x18\n \x01(\x01H\x05\x88\x01\x01\x12\x1b\n\x0eobserved_e2e_s\x18\x0b \x01(\x01H\x06\x88\x01\x01\x12\x11\n\tarrival_s\x18\x0c \x01(\x01\x12\x1d\n\x10observed_queue_s\x18\r \x01(\x01H\x07\x88\x01\x01\x12\x1f\n\x12observed_prefill_s\x18\x0e \x01(\x01H\x08\x88\x01\x01\x12\x1e\n\x11observed_decode_s\x18\x0f \x01(\x01H\t\x88\x01\x01\x12\x18\n\x10\x61rrival_observed\x18\x10 \x01(\x08\x12\r\n\x05spans\x18\x11 \x01(\x05\x42\x19\n\x17_observed_output_tokensB\x13\n\x11_predicted_ttft_sB\x13\n\x11_predicted_tpot_sB\x12\n\x10_predicted_e2e_sB\x12\n\x10_observed_ttft_sB\x12\n\x10_observed_tpot_sB\x11\n\x0f_observed_e2e_sB\x13\n\x11_observed_queue_sB\x15\n\x13_observed_prefill_sB\x14\n\x12_observed_decode_s\"\xc2\x03\n\x0fReplicaTracking\x12\x0f\n\x07replica\x18\x01 \x01(\x05\x12\x11\n\tsnapshots\x18\x02 \x01(\x05\x12\x1d\n\x15observed_running_mean\x18\x03 \x01(\x01\x12\x1e\n\x16simulated_running_mean\x18\x04 \x01(\x01\x12\x1d\n\x15observed_waiting_mean\x18\x05 \x01(\x01\x12\x1e\n\x16simulated_waiting_mean\x18\x06 \x01(\x01\x12#\n\x16observed_kv_usage_mean\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12\x30\n#simulated_kv_usage_mean_at_observed\x18\x08 \x01(\x01H\x01\x88\x01\x01\x12\x1f\n\x17simulated_kv_usage_mean\x18\t \x01(\x01\x12\x14\n\x0ckv_snapshots\x18\n \x01(\x05\x12<\n\x0fstep_correction\x18\x14 \x01(\x0b\x32#.tokensim.v1.StepCorrectionEstimateB\x19\n\x17_observed_kv_usage_meanB&\n$_simulated_kv_usage_mean_at_observed2\x86\x02\n\x0b\x44\x65ployments\x12Y\n\x12RegisterDeployment\x12&.tokensim.v1.RegisterDeploymentRequest\x1a\x1b.tokensim.v1.DeploymentInfo\x12O\n\rGetDeployment\x12!.tokensim.v1.GetDeploymentRequest\x1a\x1b.tokensim.v1.DeploymentInfo\x12K\n\x0bGetAccuracy\x12\x1f.tokensim.v1.GetAccuracyRequest\x1a\x1b.tokensim.v1.AccuracyReportB\x18\xaa\x02\x15TokenSim.Contracts.V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tokensim_client.v1.deployments_pb2', globals())
@@ -21,30 +22,30 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\252\002\025TokenSim.Contracts.V1'
-  _DEPLOYMENTSPEC._serialized_start=47
-  _DEPLOYMENTSPEC._serialized_end=237
-  _ENGINESETTINGS._serialized_start=240
-  _ENGINESETTINGS._serialized_end=614
-  _REGISTERDEPLOYMENTREQUEST._serialized_start=616
-  _REGISTERDEPLOYMENTREQUEST._serialized_end=686
-  _GETDEPLOYMENTREQUEST._serialized_start=688
-  _GETDEPLOYMENTREQUEST._serialized_end=724
-  _DEPLOYMENTINFO._serialized_start=727
-  _DEPLOYMENTINFO._serialized_end=858
-  _GETACCURACYREQUEST._serialized_start=860
-  _GETACCURACYREQUEST._serialized_end=900
-  _ACCURACYREPORT._serialized_start=903
-  _ACCURACYREPORT._serialized_end=1080
-  _ACCURACYTOTALS._serialized_start=1083
-  _ACCURACYTOTALS._serialized_end=1277
-  _METRICACCURACY._serialized_start=1280
-  _METRICACCURACY._serialized_end=1498
-  _DISTRIBUTIONSUMMARY._serialized_start=1500
-  _DISTRIBUTIONSUMMARY._serialized_end=1574
-  _REQUESTACCURACY._serialized_start=1577
-  _REQUESTACCURACY._serialized_end=2275
-  _REPLICATRACKING._serialized_start=2278
-  _REPLICATRACKING._serialized_end=2666
-  _DEPLOYMENTS._serialized_start=2669
-  _DEPLOYMENTS._serialized_end=2931
+  _DEPLOYMENTSPEC._serialized_start=78
+  _DEPLOYMENTSPEC._serialized_end=268
+  _ENGINESETTINGS._serialized_start=271
+  _ENGINESETTINGS._serialized_end=645
+  _REGISTERDEPLOYMENTREQUEST._serialized_start=647
+  _REGISTERDEPLOYMENTREQUEST._serialized_end=717
+  _GETDEPLOYMENTREQUEST._serialized_start=719
+  _GETDEPLOYMENTREQUEST._serialized_end=755
+  _DEPLOYMENTINFO._serialized_start=758
+  _DEPLOYMENTINFO._serialized_end=889
+  _GETACCURACYREQUEST._serialized_start=891
+  _GETACCURACYREQUEST._serialized_end=931
+  _ACCURACYREPORT._serialized_start=934
+  _ACCURACYREPORT._serialized_end=1111
+  _ACCURACYTOTALS._serialized_start=1114
+  _ACCURACYTOTALS._serialized_end=1308
+  _METRICACCURACY._serialized_start=1311
+  _METRICACCURACY._serialized_end=1529
+  _DISTRIBUTIONSUMMARY._serialized_start=1531
+  _DISTRIBUTIONSUMMARY._serialized_end=1605
+  _REQUESTACCURACY._serialized_start=1608
+  _REQUESTACCURACY._serialized_end=2306
+  _REPLICATRACKING._serialized_start=2309
+  _REPLICATRACKING._serialized_end=2759
+  _DEPLOYMENTS._serialized_start=2762
+  _DEPLOYMENTS._serialized_end=3024
 # @@protoc_insertion_point(module_scope)
