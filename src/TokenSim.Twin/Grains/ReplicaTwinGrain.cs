@@ -83,8 +83,15 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
             applied.Add(e);
         }
         // One clone and one forward run predict all of the batch's arrivals, after the acknowledgement; the entry
-        // keeps the predictions frozen since the last one.
-        shadow.EndBatch();
+        // keeps the predictions frozen since the last one. A request this batch finished before its prediction was
+        // made waits for it: its completion is reported (as metrics) with this acknowledgement, prediction included.
+        shadow.SealBatch();
+        while (shadow.CompletionsAwaitPrediction && shadow.OldestPrediction is { } run)
+        {
+            await Finished(run);
+            shadow.CollectPredictions();
+        }
+        shadow.EvictRecords();
         var predictions = shadow.TakePredictions();
         if (applied.Count > 0 || predictions.Length > 0) await AppendAsync(live, [.. applied], predictions, config.OriginUnixSeconds);
         if (!_collecting && shadow.OldestPrediction is not null) _ = CollectAsync(shadow);

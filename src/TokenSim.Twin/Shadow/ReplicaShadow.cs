@@ -156,15 +156,30 @@ public sealed partial class ReplicaShadow
 
     /// <summary>
     /// Ends a batch: seals the arrivals' prediction group (its run starts), freezes the runs finished so far, and
-    /// evicts closed records beyond the bound whose predictions are frozen. Only here, never within a batch: a
-    /// replica restored from its log evicts at the same points, with the same predictions pending.
+    /// evicts closed records beyond the bound whose predictions are frozen (<see cref="SealBatch"/>, then
+    /// <see cref="EvictRecords"/>).
     /// </summary>
     public void EndBatch()
     {
+        SealBatch();
+        EvictRecords();
+    }
+
+    /// <summary>Seals the arrivals' prediction group (its run starts) and freezes the runs finished so far.</summary>
+    public void SealBatch()
+    {
         _predictions.Seal();
         _predictions.Collect();
-        _records.Evict();
     }
+
+    /// <summary>
+    /// Evicts closed records beyond the bound whose predictions are frozen. Only at the end of a batch, never within
+    /// one: a replica restored from its log evicts at the same points, with the same predictions pending.
+    /// </summary>
+    public void EvictRecords() => _records.Evict();
+
+    /// <summary>Whether a request completed since the last <see cref="TakeCompleted"/> still waits for its prediction.</summary>
+    public bool CompletionsAwaitPrediction => _records.CompletionsAwaitPrediction;
 
     /// <summary>Freezes the predictions whose runs have finished (a failed run throws here).</summary>
     public void CollectPredictions() => _predictions.Collect();

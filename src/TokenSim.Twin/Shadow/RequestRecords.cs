@@ -92,6 +92,9 @@ internal sealed class RequestRecords(int maxRecords)
         return [.. done];
     }
 
+    /// <summary>Whether a completed record not yet taken waits for its prediction.</summary>
+    public bool CompletionsAwaitPrediction => _completed.Exists(c => c.Request is { PredictionPending: true });
+
     /// <summary>Requests whose arrival's prediction is lost (a restored replica whose log ends before it was kept): they will get none.</summary>
     public void AbandonPendingPredictions()
     {
