@@ -47,6 +47,7 @@ checks = {
     "events_applied == sent": s["events_applied"] == s["sent"],
     "ack p99 < 50 ms": s["ack_ms"]["p99"] < 50,
     "rss growth over 2nd half < 10%": growth < 0.10,
+    "accuracy page < 4 MB": s["accuracy_reply"]["largest_page_bytes"] < 4 * 1024 * 1024,
 }
 print(json.dumps({"rss_mb": {"first": samples[0] if samples else None, "max": max(samples) if samples else None,
                              "second_half_growth": round(growth, 3)}, "checks": checks}))

@@ -9,7 +9,7 @@ namespace TokenSim.Twin.Tests;
 /// <summary>
 /// The Python client (clients/python) against real servers: runs its pytest suite with <c>TOKENSIM_SERVER</c> set to
 /// a server's gRPC port and <c>TOKENSIM_KEYED_SERVER</c> (and its key) to one that requires an API key. The suite registers a deployment, ingests events and checks each outcome, forecasts,
-/// plans from the live window, simulates, checks the server's errors, retries UNAVAILABLE against an in-process fake,
+/// plans from the live window, simulates, checks the server's errors, retries UNAVAILABLE against an in-process fake, speaks TLS to an in-process fake with a certificate made by openssl,
 /// checks the committed stubs against the protos and builds the wheel offline. Every test of the suite must pass;
 /// none may skip. The suite imports the package from its source tree, so nothing is installed.
 /// </summary>
@@ -22,7 +22,7 @@ public sealed class PythonClientTests(ServerProcess server, KeyedServerProcess k
     public async Task PytestSuite_AgainstTheServer_EveryTestPasses()
     {
         Skip.If(PythonWith.Grpc.Path is null, PythonWith.Grpc.Missing);
-        foreach (var (tool, package) in new[] { ("protoc", "protobuf-compiler"), ("grpc_python_plugin", "protobuf-compiler-grpc") })
+        foreach (var (tool, package) in new[] { ("protoc", "protobuf-compiler"), ("grpc_python_plugin", "protobuf-compiler-grpc"), ("openssl", "openssl") })
             Skip.If(OpsTool.Find(tool) is null, OpsTool.Missing(tool, $"Debian package {package}"));
 
         int expected = Directory.EnumerateFiles(Path.Combine(ClientDir, "tests"), "test_*.py")

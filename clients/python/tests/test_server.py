@@ -9,6 +9,7 @@ import pytest
 from tokensim_client import (
     Candidates, EngineSettings, LiveWindow, RateTraffic, Slo, TokenSimClient, TokenSimError, events,
 )
+from tokensim_client.v1 import deployments_pb2
 
 # The production time of the first event. Any past time is accepted: the server refuses only events before the Unix
 # epoch or more than 300 s ahead of the later of the deployment's clock and its own (docs/operations.md).
@@ -70,6 +71,32 @@ def test_accuracy_reports_the_requests_sent(client, deployment):
     assert len(closed) == 40
     assert all(r.HasField("predicted_ttft_s") for r in closed)
     assert report.totals.requests_closed == 40
+
+
+def test_accuracy_pages_hold_every_record_once(client, deployment):
+    whole = client.accuracy(deployment, page_size=10_000)
+    assert not whole.next_page_token
+    pages = list(client.accuracy_pages(deployment, page_size=7))
+    # 40 or 41 records (the fresh one when test_ingest_... ran first) over two replicas: six or more pages of 7.
+    assert len(pages) >= 6 and all(len(p.requests) <= 7 for p in pages)
+    assert all(p.next_page_token for p in pages[:-1]) and not pages[-1].next_page_token
+    ids = [(r.replica, r.request_id) for p in pages for r in p.requests]
+    assert ids == [(r.replica, r.request_id) for r in whole.requests]
+    assert len(set(ids)) == len(ids) >= 40
+    # replicas and totals come with the first page only
+    assert len(pages[0].replicas) == 2 and pages[0].totals.requests_closed == 40
+    assert not pages[1].replicas and not pages[1].HasField("totals")
+    joined = client.accuracy(deployment, page_size=7)
+    assert [(r.replica, r.request_id) for r in joined.requests] == ids and joined.totals.requests_closed == 40
+
+
+def test_accuracy_refuses_a_page_token_it_did_not_give(client, deployment):
+    for token in ("not-a-token", "r9.0", "r0.-1"):
+        with pytest.raises(TokenSimError) as e:
+            client._call("Deployments.GetAccuracy", client._deployments.GetAccuracy,
+                         deployments_pb2.GetAccuracyRequest(deployment=deployment, page_token=token), 10)
+        assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT, token
+        assert "page_token" in e.value.details, e.value.details
 
 
 def test_forecast_runs_the_live_state_ahead(client, deployment):

@@ -97,6 +97,7 @@ internal static class ReplayCommand
     private static async Task<ReplayReport> ExecuteAsync(Uri address, string source, DeploymentSpec spec, Func<DeploymentInfo, IReadOnlyList<(double Offset, Event Event)>> stream, double speed, string? apiKey, CancellationToken cancellation)
     {
         using var channel = GrpcChannel.ForAddress(address);
+        const int AccuracyPageSize = 10_000; // the server's largest page
         var headers = new Metadata();
         if (apiKey is not null) headers.Add("x-api-key", apiKey);
         var deployments = new Deployments.DeploymentsClient(channel);
@@ -123,7 +124,15 @@ internal static class ReplayCommand
             var first = ack.Outcomes.First(o => o.Outcome is Outcome.Invalid or Outcome.Late);
             throw new InvalidDataException($"the twin did not apply {ack.Invalid} invalid and {ack.Late} late events of {events.Count}; first: {first.EventId}: {first.Reason}");
         }
-        var accuracy = await deployments.GetAccuracyAsync(new GetAccuracyRequest { Deployment = name }, headers, cancellationToken: cancellation);
+        // Paged (the server bounds a page); the report wants every record, so the pages are joined here.
+        var accuracy = await deployments.GetAccuracyAsync(new GetAccuracyRequest { Deployment = name, PageSize = AccuracyPageSize }, headers, cancellationToken: cancellation);
+        for (string token = accuracy.NextPageToken; token.Length > 0;)
+        {
+            var page = await deployments.GetAccuracyAsync(new GetAccuracyRequest { Deployment = name, PageSize = AccuracyPageSize, PageToken = token }, headers, cancellationToken: cancellation);
+            accuracy.Requests.AddRange(page.Requests);
+            token = page.NextPageToken;
+        }
+        accuracy.NextPageToken = "";
         var forecasts = await new Forecasting.ForecastingClient(channel).GetForecastScoresAsync(new GetForecastScoresRequest { Deployment = name }, headers, cancellationToken: cancellation);
         return ReplayReport.From(source, info, accuracy, forecasts);
     }

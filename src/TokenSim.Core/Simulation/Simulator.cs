@@ -68,7 +68,7 @@ public sealed partial class Simulator
         WireReplicas();
     }
 
-    private Simulator(Simulator source, Dictionary<Request, Request> map)
+    private Simulator(Simulator source, Dictionary<Request, Request> map, IExecutionTimeModel[] exec)
     {
         Request Map(Request r)
         {
@@ -81,7 +81,7 @@ public sealed partial class Simulator
         _group = source._group;
         _schedulers = source._schedulers.Select(s => s.Clone()).ToArray();
         // Copied, not shared: a scenario may give one replica of a clone another model (a straggler).
-        _exec = (IExecutionTimeModel[])source._exec.Clone();
+        _exec = (IExecutionTimeModel[])exec.Clone();
         _router = source._router.Clone();
         _events = new EventQueue(source._events, Map);
         _nextId = source._nextId;
@@ -241,7 +241,18 @@ public sealed partial class Simulator
     public Simulator Clone()
     {
         SettleAll(Now);
-        return new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance));
+        return new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance), _exec);
+    }
+
+    /// <summary>
+    /// An independent copy, as <see cref="Clone()"/>, that steps with <paramref name="executionTime"/> of each rank's
+    /// model instead of sharing it: a copy that runs on another thread while its owner changes a shared model's
+    /// correction needs models of its own.
+    /// </summary>
+    public Simulator Clone(Func<IExecutionTimeModel, IExecutionTimeModel> executionTime)
+    {
+        SettleAll(Now);
+        return new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance), Array.ConvertAll(_exec, m => executionTime(m)));
     }
 
     /// <summary>Applies every pending decode run's steps that ended before <paramref name="time"/> (<see cref="DecodeRun"/>).</summary>

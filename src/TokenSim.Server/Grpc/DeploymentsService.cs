@@ -46,14 +46,34 @@ public sealed class DeploymentsService(IGrainFactory grains) : Deployments.Deplo
         return ProtoMapper.ToProto(summary);
     }
 
+    /// <summary>Records per page when the request names none: about 90 KB of them with short request ids.</summary>
+    public const int DefaultAccuracyPageSize = 1_000;
+    /// <summary>The largest page: 10,000 records of 256-character ids stay under gRPC's default 4 MB message limit.</summary>
+    public const int MaxAccuracyPageSize = 10_000;
+
     public override async Task<AccuracyReport> GetAccuracy(GetAccuracyRequest request, ServerCallContext context)
     {
-        var snapshot = string.IsNullOrEmpty(request.Deployment) ? null : await grains.GetGrain<IDeploymentTwinGrain>(request.Deployment).GetAccuracyAsync();
-        if (snapshot is null) RpcErrors.ThrowNotFound(request.Deployment);
+        if (request.PageSize < 0) RpcErrors.ThrowInvalidArgument($"page_size must be 0 (the default, {DefaultAccuracyPageSize}) or positive (got {request.PageSize})");
+        int size = request.PageSize == 0 ? DefaultAccuracyPageSize : Math.Min(request.PageSize, MaxAccuracyPageSize);
+        bool first = request.PageToken.Length == 0;
+        (int replica, long ordinal) = first ? (0, 0L) : AccuracyPageToken.Parse(request.PageToken)
+            ?? throw new RpcException(new Status(StatusCode.InvalidArgument, $"page_token '{AccuracyPageToken.Shown(request.PageToken)}' is not one this server gave (pass next_page_token unchanged)"));
+        DeploymentAccuracyPage? page;
+        try
+        {
+            page = string.IsNullOrEmpty(request.Deployment) ? null
+                : await grains.GetGrain<IDeploymentTwinGrain>(request.Deployment).GetAccuracyPageAsync(replica, ordinal, size, first);
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        if (page is null) RpcErrors.ThrowNotFound(request.Deployment);
         var report = new AccuracyReport { Deployment = request.Deployment };
-        report.Requests.AddRange(snapshot.Requests.Select(ProtoMapper.ToProto));
-        report.Replicas.AddRange(snapshot.Replicas.Select(ProtoMapper.ToProto));
-        report.Totals = ProtoMapper.ToProto(snapshot.Totals);
+        report.Requests.AddRange(page.Requests.Select(ProtoMapper.ToProto));
+        if (page.Replicas is { } replicas) report.Replicas.AddRange(replicas.Select(ProtoMapper.ToProto));
+        if (page.Totals is { } totals) report.Totals = ProtoMapper.ToProto(totals);
+        if (page.NextReplica is { } next) report.NextPageToken = AccuracyPageToken.Format(next, page.NextOrdinal);
         return report;
     }
 }

@@ -28,4 +28,12 @@ public interface IDeploymentTwinGrain : IGrainWithStringKey
 
     /// <summary>Every replica's per-request accuracy, or null when the deployment is not registered.</summary>
     Task<AccuracySnapshot?> GetAccuracyAsync();
+
+    /// <summary>
+    /// At most <paramref name="size"/> records, by replica then arrival, from replica <paramref name="replica"/>'s
+    /// arrival ordinal <paramref name="ordinal"/> on; with every replica's status and the totals when
+    /// <paramref name="first"/>. Null when the deployment is not registered.
+    /// </summary>
+    /// <exception cref="ArgumentException">The deployment has no replica <paramref name="replica"/>, or an argument is negative.</exception>
+    Task<DeploymentAccuracyPage?> GetAccuracyPageAsync(int replica, long ordinal, int size, bool first);
 }

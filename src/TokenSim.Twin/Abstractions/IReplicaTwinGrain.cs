@@ -23,4 +23,10 @@ public interface IReplicaTwinGrain : IGrainWithStringKey
 
     /// <summary>Every request seen so far, in arrival order, and the replica's status.</summary>
     Task<AccuracySnapshot> GetAccuracyAsync(ReplicaTwinConfig config);
+
+    /// <summary>
+    /// At most <paramref name="limit"/> kept records from arrival ordinal <paramref name="ordinal"/> on (the replica's
+    /// n-th request ever followed has ordinal n - 1; evicted ones are skipped), its status and its totals.
+    /// </summary>
+    Task<AccuracyPage> GetAccuracyPageAsync(ReplicaTwinConfig config, long ordinal, int limit);
 }

@@ -220,4 +220,33 @@ public sealed partial class DeploymentTwinGrain(
         foreach (var p in parts) totals.Merge(p.Totals);
         return new AccuracySnapshot(parts.SelectMany(p => p.Requests).ToArray(), parts.SelectMany(p => p.Replicas).ToArray(), totals);
     }
+
+    public async Task<DeploymentAccuracyPage?> GetAccuracyPageAsync(int replica, long ordinal, int size, bool first)
+    {
+        if (S.Spec is not { } spec) return null;
+        if (replica < 0 || replica >= spec.Replicas || ordinal < 0)
+            throw new ArgumentException($"page_token names replica {replica} from record {ordinal}; deployment '{spec.Name}' has replicas 0 to {spec.Replicas - 1}");
+        if (size < 1) throw new ArgumentException($"page size must be positive (got {size})");
+        IReplicaTwinGrain Replica(int i) => grains.GetGrain<IReplicaTwinGrain>(ReplicaGrainKey.Of(spec.Name, i));
+        ReplicaTwinConfig Config(int i) => new(spec, S.ResolvedPerfModel, i);
+        ReplicaStatus[]? statuses = null;
+        AccuracyTotals? totals = null;
+        if (first)
+        {
+            var heads = await Task.WhenAll(Enumerable.Range(0, spec.Replicas).Select(i => Replica(i).GetAccuracyPageAsync(Config(i), 0, 0)));
+            statuses = [.. heads.Select(h => h.Status)];
+            totals = new AccuracyTotals();
+            foreach (var h in heads) totals.Merge(h.Totals);
+        }
+        var requests = new List<RequestAccuracy>(Math.Min(size, 4096));
+        for (int r = replica; r < spec.Replicas; r++, ordinal = 0)
+        {
+            var part = await Replica(r).GetAccuracyPageAsync(Config(r), ordinal, size - requests.Count);
+            requests.AddRange(part.Requests);
+            if (part.Next is { } next) return new DeploymentAccuracyPage([.. requests], statuses, totals, r, next);
+            if (requests.Count == size)
+                return new DeploymentAccuracyPage([.. requests], statuses, totals, r + 1 < spec.Replicas ? r + 1 : null, 0);
+        }
+        return new DeploymentAccuracyPage([.. requests], statuses, totals, null, 0);
+    }
 }

@@ -39,6 +39,7 @@ public static class TwinSiloBuilderExtensions
     {
         // The deployment grains bound production times by the wall clock (ProductionTime); tests may replace it.
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton(new PredictionScheduler(TaskScheduler.Default));
         var options = silo.Services.AddOptions<TwinOptions>();
         if (configure is not null) options.Configure(configure);
         options.PostConfigure(o => o.DataRoot ??= PerfModelResolver.FindDataRoot(AppContext.BaseDirectory));

@@ -32,7 +32,9 @@ public sealed partial class ReplicaShadow
         _predictions.Observe(t, e.PromptTokens, liveOutput);
         // Its prefix hit, once the live simulation admitted it: the mirrored real cache's, or the simulated cache's.
         _forecasts.ObserveArrival(t, e.PromptTokens, e.MaxTokens, live);
-        if (!_restoring) _predictions.Add(tracked, live, t, predictedOutput);
+        // A replayed arrival waits for the prediction its log holds, maybe in a later entry (it was made after the ack).
+        if (_restoring) tracked.PredictionPending = true;
+        else _predictions.Add(tracked, live, t, predictedOutput);
     }
 
     private void FirstToken(FirstTokenProduced e, double at)
@@ -71,7 +73,7 @@ public sealed partial class ReplicaShadow
         _forecasts.ObserveClosed(r);
         if (decode is var (first, last)) _calibration.Learn(r, first, last, outputTokens);
         _sim.Abort(r.Live!);
-        _records.Complete(r.Record);
+        _records.Complete(r);
     }
 
     private void Abort(RequestAborted e)
@@ -110,9 +112,10 @@ public sealed partial class ReplicaShadow
                 ObservedOutputTokens = n, ObservedTtftSeconds = e.TtftSeconds, ObservedTpotSeconds = tpot, ObservedE2eSeconds = e2e,
                 ObservedQueueSeconds = e.QueueSeconds, ObservedPrefillSeconds = e.PrefillSeconds, ObservedDecodeSeconds = e.DecodeSeconds,
             };
-            _records.Add(new ShadowRequest(record, null) { Closed = true });
+            var spanned = new ShadowRequest(record, null) { Closed = true };
+            _records.Add(spanned);
             if (e.MaxTokens > 0) Predictor.Observe(n, e.MaxTokens);
-            _records.Complete(record);
+            _records.Complete(spanned);
             return;
         }
         r.Record = r.Record with

@@ -63,6 +63,12 @@ public sealed partial class ReplicaShadow
     public IEnumerable<RequestAccuracy> Requests => _records.Records;
     /// <summary>Accuracy over every closed request, evicted or kept.</summary>
     public AccuracyTotals Totals => _records.Totals;
+
+    /// <summary>
+    /// At most <paramref name="limit"/> of <see cref="Requests"/> from arrival ordinal <paramref name="from"/> on (the
+    /// n-th request followed has ordinal n - 1, restored or not), and the ordinal the next page starts at, or null.
+    /// </summary>
+    public (RequestAccuracy[] Records, long? Next) RequestPage(long from, int limit) => _records.Page(from, limit);
     /// <summary>
     /// The real engine's prefix cache as its KV events describe it, or null. Once it has received events, an arrival
     /// that carries its prompt's token ids hits exactly the leading blocks the real cache held when it arrived.
@@ -132,14 +138,77 @@ public sealed partial class ReplicaShadow
     }
 
     /// <summary>
-    /// Predicts the pending arrivals, then evicts closed records beyond the bound (<see cref="ShadowOptions.MaxRecords"/>):
-    /// the grain calls it once a batch.
+    /// Predicts the pending arrivals now, then evicts closed records beyond the bound (<see cref="ShadowOptions.MaxRecords"/>):
+    /// what a shadow fed without a grain does after each event.
     /// </summary>
     public void PredictPending()
     {
         _predictions.PredictPending();
-        // Only here, at the end of a batch, never within one: a replica restored from its log evicts at the same points.
         _records.Evict();
+    }
+
+    /// <summary>
+    /// Where arrival predictions run, off the caller's turn (a grain's shadow: the thread pool, so the acknowledgement
+    /// does not wait for them), or null: each group runs when sealed. Either way a prediction is the same: its clone
+    /// steps on a model of its own, at the calibration of its first arrival.
+    /// </summary>
+    public TaskScheduler? PredictionScheduler { get => _predictions.Scheduler; set => _predictions.Scheduler = value; }
+
+    /// <summary>Prediction groups sealed whose predictions are not frozen yet.</summary>
+    public int PredictionsRunning => _predictions.Sealed;
+
+    /// <summary>The oldest sealed prediction group's run, or null.</summary>
+    public Task? OldestPrediction => _predictions.Oldest;
+
+    /// <summary>
+    /// Ends a batch: seals the arrivals' prediction group (its run starts), freezes the runs finished so far, and
+    /// evicts closed records beyond the bound whose predictions are frozen (<see cref="SealBatch"/>, then
+    /// <see cref="EvictRecords"/>).
+    /// </summary>
+    public void EndBatch()
+    {
+        SealBatch();
+        EvictRecords();
+    }
+
+    /// <summary>Seals the arrivals' prediction group (its run starts) and freezes the runs finished so far.</summary>
+    public void SealBatch()
+    {
+        _predictions.Seal();
+        _predictions.Collect();
+    }
+
+    /// <summary>
+    /// Evicts closed records beyond the bound whose predictions are frozen. Only at the end of a batch, never within
+    /// one: a replica restored from its log evicts at the same points, with the same predictions pending.
+    /// </summary>
+    public void EvictRecords() => _records.Evict();
+
+    /// <summary>Whether a request completed since the last <see cref="TakeCompleted"/> still waits for its prediction.</summary>
+    public bool CompletionsAwaitPrediction => _records.CompletionsAwaitPrediction;
+
+    /// <summary>Freezes the predictions whose runs have finished (a failed run throws here).</summary>
+    public void CollectPredictions() => _predictions.Collect();
+
+    /// <summary>Seals the open group, waits for every run and freezes it: no prediction is pending after it.</summary>
+    public async Task FlushPredictionsAsync()
+    {
+        _predictions.Seal();
+        while (_predictions.Oldest is { } run)
+        {
+            // Awaited on the caller's scheduler (a grain's), then frozen there; a failed run throws from Collect.
+            await run.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            _predictions.Collect();
+        }
+    }
+
+    /// <summary>
+    /// After a replay from the log: arrivals whose predictions the log does not hold (made after their batch was
+    /// acknowledged, and lost with the process before a later entry kept them) will get none.
+    /// </summary>
+    public void EndRestore()
+    {
+        if (!_predictions.AnyPending) _records.AbandonPendingPredictions();
     }
 
     /// <summary>
@@ -167,13 +236,14 @@ public sealed partial class ReplicaShadow
         }
         foreach (var p in predictions)
         {
-            // Records are evicted only at the end of a batch, so every request the batch predicted is still here.
+            // A record is not evicted while its prediction is pending, so every request an entry predicts is still here.
             var r = _records.Find(p.RequestId)
                 ?? throw new InvalidDataException($"Replica {Replica}'s log holds a prediction for request '{p.RequestId}', which its events do not leave open.");
             r.Record = r.Record with
             {
                 PredictedOutputTokens = p.OutputTokens, PredictedTtftSeconds = p.TtftSeconds, PredictedTpotSeconds = p.TpotSeconds, PredictedE2eSeconds = p.E2eSeconds,
             };
+            r.PredictionPending = false;
         }
         _records.Evict();
         // Completions were reported (as metrics) when the events were first applied.

@@ -11,10 +11,29 @@ internal sealed class RequestRecords(int maxRecords)
     private readonly Dictionary<string, ShadowRequest> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<long, ShadowRequest> _bySimId = [];
     private readonly List<ShadowRequest> _order = [];
-    private readonly List<RequestAccuracy> _completed = [];
+    /// <summary>Completed records as they were at completion, with the request when its prediction was still pending.</summary>
+    private readonly List<(RequestAccuracy Record, ShadowRequest? Request)> _completed = [];
     private readonly AccuracyTotals _evicted = new();
 
     public IEnumerable<RequestAccuracy> Records => _order.Select(r => r.Record);
+
+    /// <summary>
+    /// At most <paramref name="limit"/> kept records from ordinal <paramref name="from"/> on, and the ordinal after the
+    /// last one returned, or null when none are left. Kept records are in ordinal order, so it is a binary search.
+    /// </summary>
+    public (RequestAccuracy[] Records, long? Next) Page(long from, int limit)
+    {
+        int lo = 0, hi = _order.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (_order[mid].Ordinal < from) lo = mid + 1; else hi = mid;
+        }
+        int n = Math.Min(limit, _order.Count - lo);
+        var page = new RequestAccuracy[n];
+        for (int i = 0; i < n; i++) page[i] = _order[lo + i].Record;
+        return (page, lo + n < _order.Count ? _order[lo + n].Ordinal : null);
+    }
 
     public ShadowRequest? Find(string requestId) => _byId.GetValueOrDefault(requestId);
 
@@ -23,8 +42,12 @@ internal sealed class RequestRecords(int maxRecords)
     /// <summary>The followed request the simulation knows as <paramref name="simId"/>, or null.</summary>
     public ShadowRequest? BySimId(long simId) => _bySimId.GetValueOrDefault(simId);
 
+    /// <summary>Requests ever added: the next one's <see cref="ShadowRequest.Ordinal"/>.</summary>
+    private long _added;
+
     public void Add(ShadowRequest r)
     {
+        r.Ordinal = _added++;
         _byId[r.Record.RequestId] = r;
         if (r.Live is { } live) _bySimId[live.Id] = r;
         _order.Add(r);
@@ -42,14 +65,40 @@ internal sealed class RequestRecords(int maxRecords)
 
     private static readonly string[] SpanIdPrefixes = ["chatcmpl-", "cmpl-"];
 
-    /// <summary>Reports <paramref name="record"/> with the next <see cref="TakeCompleted"/>: its observation is complete.</summary>
-    public void Complete(RequestAccuracy record) => _completed.Add(record);
+    /// <summary>Reports <paramref name="r"/>'s record as it is now with the next <see cref="TakeCompleted"/>: its observation is complete.</summary>
+    public void Complete(ShadowRequest r) => _completed.Add((r.Record, r.PredictionPending ? r : null));
 
+    /// <summary>
+    /// The records completed since the last call whose predictions are frozen (with them); one whose prediction is
+    /// still being run waits for a later call, so the metrics always compare a prediction with its observation.
+    /// </summary>
     public RequestAccuracy[] TakeCompleted()
     {
-        var done = _completed.ToArray();
-        _completed.Clear();
-        return done;
+        var done = new List<RequestAccuracy>(_completed.Count);
+        int kept = 0;
+        for (int i = 0; i < _completed.Count; i++)
+        {
+            var (record, request) = _completed[i];
+            if (request is null) done.Add(record);
+            else if (!request.PredictionPending)
+                done.Add(record with
+                {
+                    PredictedTtftSeconds = request.Record.PredictedTtftSeconds, PredictedTpotSeconds = request.Record.PredictedTpotSeconds,
+                    PredictedE2eSeconds = request.Record.PredictedE2eSeconds,
+                });
+            else _completed[kept++] = (record, request);
+        }
+        _completed.RemoveRange(kept, _completed.Count - kept);
+        return [.. done];
+    }
+
+    /// <summary>Whether a completed record not yet taken waits for its prediction.</summary>
+    public bool CompletionsAwaitPrediction => _completed.Exists(c => c.Request is { PredictionPending: true });
+
+    /// <summary>Requests whose arrival's prediction is lost (a restored replica whose log ends before it was kept): they will get none.</summary>
+    public void AbandonPendingPredictions()
+    {
+        foreach (var r in _order) r.PredictionPending = false;
     }
 
     /// <summary>Forgets the completions of a replayed log: they were reported (as metrics) when first applied.</summary>
@@ -68,8 +117,8 @@ internal sealed class RequestRecords(int maxRecords)
     }
 
     /// <summary>
-    /// Evicts the oldest closed records beyond the bound, down to 15/16 of it so the work is amortised. Called only
-    /// after predictions are frozen, so an evicted record is final.
+    /// Evicts the oldest closed records beyond the bound, down to 15/16 of it so the work is amortised. A record whose
+    /// prediction is still pending is skipped, so an evicted record is final.
     /// </summary>
     public void Evict()
     {
@@ -77,7 +126,7 @@ internal sealed class RequestRecords(int maxRecords)
         int excess = _order.Count - maxRecords + maxRecords / 16;
         _order.RemoveAll(r =>
         {
-            if (excess == 0 || !r.Closed) return false;
+            if (excess == 0 || !r.Closed || r.PredictionPending) return false;
             excess--;
             _evicted.Add(r.Record);
             _evicted.Evicted++;

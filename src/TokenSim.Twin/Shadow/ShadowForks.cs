@@ -1,3 +1,4 @@
+using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Randomness;
 using TokenSim.Core.Simulation;
 using Request = TokenSim.Core.Simulation.Request;
@@ -15,14 +16,16 @@ internal sealed class ShadowForks(Simulator live, RequestRecords records, Finish
         CloneRevised((r, cap) => predictor.Sample(cap, r.Generated, random));
 
     /// <summary>A clone in which each request produces the predictor's expected length given what it has produced,
-    /// and <paramref name="simId"/> <paramref name="predictedOutput"/>.</summary>
-    public Simulator Expected(long simId, int predictedOutput) =>
-        CloneRevised((r, cap) => r.Id == simId ? predictedOutput : predictor.Predict(cap, r.Generated));
+    /// and <paramref name="simId"/> <paramref name="predictedOutput"/>. It steps at <paramref name="correction"/> on a
+    /// model of its own, so it may run on another thread while the live simulation's calibration moves on.</summary>
+    public Simulator Expected(long simId, int predictedOutput, StepCorrection correction) =>
+        CloneRevised((r, cap) => r.Id == simId ? predictedOutput : predictor.Predict(cap, r.Generated),
+            () => live.Clone(m => m is CorrectedExecutionTimeModel c ? new CorrectedExecutionTimeModel(c.Inner, correction) : m));
 
     /// <param name="length">The output length of a followed request, given its cap (max_tokens within the context).</param>
-    private Simulator CloneRevised(Func<Request, int, int> length)
+    private Simulator CloneRevised(Func<Request, int, int> length, Func<Simulator>? cloner = null)
     {
-        var clone = live.Clone();
+        var clone = cloner is null ? live.Clone() : cloner();
         int maxLen = live.Options.Replica.MaxModelLen;
         foreach (var replica in clone.Replicas)
         {

@@ -11,6 +11,8 @@ namespace TokenSim.Twin.Shadow;
 internal sealed class ShadowRequest(RequestAccuracy record, Request? live)
 {
     public RequestAccuracy Record { get; set; } = record;
+    /// <summary>Its place among the requests its shadow ever followed (0 for the first): page tokens name it.</summary>
+    public long Ordinal { get; set; }
     public Request? Live { get; } = live;
     public double? FirstTokenSeconds { get; set; }
     public bool Closed { get; set; }
@@ -18,4 +20,6 @@ internal sealed class ShadowRequest(RequestAccuracy record, Request? live)
     public bool FinishSeen { get; set; }
     /// <summary>Its arrival time is a frontend's (<see cref="Abstractions.Events.RequestArrived.FrontendArrival"/>): predictions run from it, not from the simulated queueing.</summary>
     public bool FrontendArrival { get; init; }
+    /// <summary>Its arrival's prediction is not frozen yet (its group's run has not been collected): it is not evicted until it is.</summary>
+    public bool PredictionPending { get; set; }
 }

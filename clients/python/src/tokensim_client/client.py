@@ -6,7 +6,7 @@ import json
 import os
 import random
 import time
-from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Tuple, TypeVar
 
 import grpc
 
@@ -122,11 +122,38 @@ class TokenSimClient:
                               deployments_pb2.GetDeploymentRequest(name=name), self._timeout(timeout_s))
         return reply
 
-    def accuracy(self, deployment: str, *, timeout_s: Optional[float] = None) -> deployments_pb2.AccuracyReport:
-        """Per-request predictions (frozen at arrival) against what production observed."""
-        reply, _ = self._call("Deployments.GetAccuracy", self._deployments.GetAccuracy,
-                              deployments_pb2.GetAccuracyRequest(deployment=deployment), self._timeout(timeout_s))
-        return reply
+    def accuracy(self, deployment: str, *, page_size: int = 0,
+                 timeout_s: Optional[float] = None) -> deployments_pb2.AccuracyReport:
+        """Per-request predictions (frozen at arrival) against what production observed: every record the replicas
+        keep, by replica then arrival, with each replica's tracking and the totals.
+
+        The server answers in pages (``page_size`` records each; 0 takes its default of 1,000, and it caps a page at
+        10,000); this follows ``next_page_token`` until the last page and returns them joined in one report, each
+        record once. For a very large deployment, :meth:`accuracy_pages` yields the pages instead."""
+        report: Optional[deployments_pb2.AccuracyReport] = None
+        for page in self.accuracy_pages(deployment, page_size=page_size, timeout_s=timeout_s):
+            if report is None:
+                report = page
+            else:
+                report.requests.extend(page.requests)
+        assert report is not None  # accuracy_pages yields at least the first page
+        report.next_page_token = ""
+        return report
+
+    def accuracy_pages(self, deployment: str, *, page_size: int = 0,
+                       timeout_s: Optional[float] = None) -> Iterator[deployments_pb2.AccuracyReport]:
+        """GetAccuracy's pages in order, as the server gives them: the first carries ``replicas`` and ``totals``."""
+        if page_size < 0:
+            raise ValueError(f"page_size must be 0 (the server's default) or positive (got {page_size})")
+        token = ""
+        while True:
+            page, _ = self._call("Deployments.GetAccuracy", self._deployments.GetAccuracy,
+                                 deployments_pb2.GetAccuracyRequest(deployment=deployment, page_size=page_size,
+                                                                    page_token=token), self._timeout(timeout_s))
+            yield page
+            token = page.next_page_token
+            if not token:
+                return
 
     # ---- Ingest -------------------------------------------------------------------------------------------------
 
