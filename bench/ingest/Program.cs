@@ -66,5 +66,10 @@ var summary = new
 Console.WriteLine($"median of {runs.Count}: {summary.EventsPerSecond:F0} events/s, ack p50 {summary.AckP50Ms:F1} ms, p99 {summary.AckP99Ms:F1} ms " +
                   $"(production time ran {summary.ProductionSpeed:F1}x real time)");
 if (options.JsonPath is { } path)
-    await File.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+    await File.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, new JsonSerializerOptions
+    {
+        WriteIndented = true,
+        // A repeat that completed no call inside its window has no latency: written "NaN" rather than failing the write.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    }));
 return 0;

@@ -33,6 +33,25 @@ public class AutoscalePlanTests
         Assert.True(eager.TtftAtPercentile < never.TtftAtPercentile);
         Assert.True(results[0].Cost <= results[1].Cost);
         Assert.All(results, r => Assert.True(r.MeetsSlo));
+
+        // plan --json: the cheapest policy meeting the SLOs is the best, and each policy's GPU-hours are its replica
+        // timeline integrated (replicas paid for × seconds, one GPU each) up to its last finish.
+        var json = TokenSim.Planning.Json.AutoscalePlanJson.From("a100-80g tp1 vllm-v1", "p.yaml", slo, results);
+        using var stream = new MemoryStream();
+        TokenSim.Planning.Json.AutoscalePlanJson.Write(stream, json);
+        using var doc = System.Text.Json.JsonDocument.Parse(stream.ToArray());
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("found").GetBoolean());
+        Assert.Equal(results[0].Cost, root.GetProperty("best").GetProperty("cost").GetDouble(), 12);
+        Assert.Equal("queue-delay", root.GetProperty("best").GetProperty("policy").GetProperty("metric").GetString());
+        foreach (var p in root.GetProperty("policies").EnumerateArray())
+        {
+            var points = p.GetProperty("replicas").EnumerateArray().Select(x => (T: x.GetProperty("time_s").GetDouble(), N: x.GetProperty("provisioned").GetInt32())).ToList();
+            double end = p.GetProperty("end_s").GetDouble(), seconds = 0;
+            for (int i = 0; i < points.Count; i++)
+                seconds += points[i].N * Math.Max(0, Math.Min(end, i + 1 < points.Count ? points[i + 1].T : end) - points[i].T);
+            Assert.Equal(seconds / 3600, p.GetProperty("gpu_hours").GetDouble(), 9);
+        }
     }
 
     [Fact]

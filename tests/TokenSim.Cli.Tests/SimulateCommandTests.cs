@@ -30,6 +30,34 @@ public class SimulateCommandTests
     }
 
     [Fact]
+    public void Scenario_WritesGpuHoursAndTheFleet_OnlyWhenGiven()
+    {
+        // Two replicas from 0; replica 0 is lost at 1 s. Paid for: replica 0 for 1 s, replica 1 until the last
+        // finish, which is the makespan (the burst arrives at 0): GPU-hours = (1 + makespan) / 3600.
+        var scenario = CliProcess.Temp("yaml");
+        File.WriteAllText(scenario, "events:\n  - {at: 1, event: replica-lost, replica: 0}\n");
+        var json = CliProcess.Temp("json");
+        var (code, _, stderr) = CliProcess.Run("simulate", "--workload", "burst:n=32,input=512,output=256", "--replicas", "2", "--scenario", scenario, "--json", json);
+        Assert.True(code == 0, stderr);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            var d = doc.RootElement;
+            double makespan = d.GetProperty("makespan_s").GetDouble();
+            Assert.True(makespan > 1, $"the run must outlast the loss: {makespan} s");
+            var s = d.GetProperty("scenario");
+            Assert.Equal((1 + makespan) / 3600, s.GetProperty("gpu_hours").GetDouble(), 9);
+            var fleet = s.GetProperty("replicas").EnumerateArray().Select(p => (p.GetProperty("time_s").GetDouble(), p.GetProperty("serving").GetInt32(), p.GetProperty("provisioned").GetInt32())).ToList();
+            Assert.Equal([(0.0, 2, 2), (1.0, 1, 1)], fleet);
+        }
+        var (plain, _, plainErr) = CliProcess.Run("simulate", "--workload", "burst:n=4,input=64,output=4", "--json", json);
+        Assert.True(plain == 0, plainErr);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+            Assert.False(doc.RootElement.TryGetProperty("scenario", out _));
+        File.Delete(json);
+        File.Delete(scenario);
+    }
+
+    [Fact]
     public void ConfigFile_IsRead_AndFlagsOverrideIt()
     {
         var cfg = CliProcess.Temp("yaml");

@@ -39,7 +39,7 @@ internal static class PlanCommand
             if (cfg.Autoscale is not null)
             {
                 if (address is not null) throw new ArgumentException("a plan with autoscale: runs in this process; drop --server.");
-                return RunAutoscale(cfg, parse.GetValue(parallel));
+                return RunAutoscale(cfg, parse.GetValue(parallel), parse.GetValue(json));
             }
             return Run(cfg, address, parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TOKENSIM_API_KEY"),
                 parse.GetValue(exhaustive), parse.GetValue(parallel), parse.GetValue(json));
@@ -85,7 +85,7 @@ internal static class PlanCommand
     }
 
     /// <summary>The cheapest autoscaling policy for the one deployment the candidates name.</summary>
-    private static int RunAutoscale(PlanConfig cfg, int? parallel)
+    private static int RunAutoscale(PlanConfig cfg, int? parallel, string? json)
     {
         var console = AnsiConsole.Console;
         if (Console.IsOutputRedirected) console.Profile.Width = 200;
@@ -102,6 +102,12 @@ internal static class PlanCommand
             string file = PlotWriter.Replicas(dir, $"{deployment}: replicas over time, cheapest policy meeting the SLOs", best.Replicas, best.EndSeconds);
             if (!string.Equals(Path.GetFullPath(file), Path.GetFullPath(plot), StringComparison.Ordinal)) File.Move(file, plot, overwrite: true);
             console.MarkupLine($"plot: {Markup.Escape(plot)}");
+        }
+        if (json is not null)
+        {
+            using var f = File.Create(json);
+            AutoscalePlanJson.Write(f, AutoscalePlanJson.From(deployment.ToString(), cfg.Autoscale.Scenario.Source, cfg.Slo, results));
+            console.MarkupLine($"wrote {Markup.Escape(json)}");
         }
         return best is null ? 2 : 0;
     }

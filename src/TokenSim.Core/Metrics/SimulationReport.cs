@@ -40,6 +40,10 @@ public sealed record SimulationReport
     /// <summary>Prompt tokens found in the prefix cache over prompt tokens looked up at admission (0 without caching).</summary>
     public required double PrefixCacheHitRate { get; init; }
     public double WallSeconds { get; init; }
+    /// <summary>GPU-hours paid for under a scenario (replicas serving, starting and draining); null without one.</summary>
+    public double? GpuHours { get; init; }
+    /// <summary>The fleet over time under a scenario: one point per change; empty without one.</summary>
+    public IReadOnlyList<Simulation.Scenarios.ReplicaCountPoint> ReplicaCounts { get; init; } = [];
 
     public static SimulationReport From(Simulator sim, double wallSeconds)
     {
@@ -64,6 +68,8 @@ public sealed record SimulationReport
             KvUsageMax = m.KvUsageMax,
             PrefixCacheHitRate = sim.Replicas.Sum(r => r.Kv.PrefixQueryTokens) is > 0 and var q ? (double)sim.Replicas.Sum(r => r.Kv.PrefixHitTokens) / q : 0,
             WallSeconds = wallSeconds,
+            GpuHours = sim.GpuHours,
+            ReplicaCounts = sim.ReplicaCounts,
         };
     }
 

@@ -8,4 +8,5 @@ namespace TokenSim.Planning.Json;
 /// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(PlanResultJson))]
+[JsonSerializable(typeof(AutoscalePlanJson))]
 public sealed partial class PlanJsonContext : JsonSerializerContext;

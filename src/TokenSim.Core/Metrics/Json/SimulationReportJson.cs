@@ -27,8 +27,16 @@ public sealed record SimulationReportJson(
     long PromptTokens,
     long OutputTokens,
     SimulationReportJson.ConfigJson Config,
-    double WallS)
+    double WallS,
+    // Only runs with a scenario change their fleet; other runs leave the key out.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SimulationReportJson.ScenarioJson? Scenario = null)
 {
+    /// <summary>What a scenario's fleet cost: GPU-hours paid for and the replica count at each change.</summary>
+    public sealed record ScenarioJson(double GpuHours, IReadOnlyList<ReplicaCountJson> Replicas);
+
+    /// <summary>The fleet from <see cref="TimeS"/> on: replicas serving, and replicas paid for (serving, starting, draining).</summary>
+    public sealed record ReplicaCountJson(double TimeS, int Serving, int Provisioned);
+
     public sealed record ThroughputJson(double RequestsPerS, double OutputTokensPerS);
 
     public sealed record KvUsageJson(double Mean, double Max);
@@ -51,5 +59,6 @@ public sealed record SimulationReportJson(
         r.Steps, r.PromptTokens, r.OutputTokens,
         new ConfigJson(r.Model, r.Hardware, r.Replicas, r.TensorParallel, r.PipelineParallel, r.Scheduler, r.ExecutionModel,
             r.KvBlocksPerReplica, r.BlockSize, r.MaxNumSeqs, r.MaxNumBatchedTokens),
-        r.WallSeconds);
+        r.WallSeconds,
+        r.GpuHours is { } hours ? new ScenarioJson(hours, [.. r.ReplicaCounts.Select(c => new ReplicaCountJson(c.Time, c.Serving, c.Provisioned))]) : null);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -15,7 +14,7 @@ namespace TokenSim.Server.Sources.Scrape;
 /// it has applied no event; a later disagreement is counted (<c>cache_config_mismatch</c>). A target that does not
 /// answer, answers an error, or times out is a failed scrape (metrics, <c>/sources/status</c>), never an exception.
 /// </summary>
-public sealed partial class ScrapeService(SourcesConfig config, TwinSink sink, SourceMetrics metrics, IHttpClientFactory http, IHostApplicationLifetime lifetime, ILogger<ScrapeService> log) : BackgroundService
+public sealed partial class ScrapeService(SourcesConfig config, TwinSink sink, SourceMetrics metrics, IHttpClientFactory http, IHostApplicationLifetime lifetime, ILogger<ScrapeService> log, TimeProvider time) : BackgroundService
 {
     private readonly List<TargetState> _states = config.Deployments.SelectMany(d => d.Targets).Select(t => new TargetState(t)).ToList();
 
@@ -70,12 +69,12 @@ public sealed partial class ScrapeService(SourcesConfig config, TwinSink sink, S
         var interval = TimeSpan.FromSeconds(config.Scrape.IntervalSeconds);
         while (!stopping.IsCancellationRequested)
         {
-            var started = Stopwatch.StartNew();
+            long started = time.GetTimestamp();
             await ScrapeOnceAsync(state, stopping);
-            var wait = interval - started.Elapsed;
+            var wait = interval - time.GetElapsedTime(started);
             try
             {
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, stopping);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, stopping);
             }
             catch (OperationCanceledException)
             {
@@ -89,7 +88,7 @@ public sealed partial class ScrapeService(SourcesConfig config, TwinSink sink, S
     {
         var target = state.Target;
         string label = target.Url.ToString();
-        var clock = Stopwatch.StartNew();
+        long clock = time.GetTimestamp();
         double at = Unix();
         string? error = null;
         string? text = null;
@@ -128,7 +127,7 @@ public sealed partial class ScrapeService(SourcesConfig config, TwinSink sink, S
             state.Up = ok;
             state.LastError = error;
         }
-        metrics.Scraped(target.Deployment, label, ok, clock.Elapsed.TotalSeconds, at);
+        metrics.Scraped(target.Deployment, label, ok, time.GetElapsedTime(clock).TotalSeconds, at);
         metrics.Stale(target.Deployment, label, IsStale(state, Unix()));
     }
 
@@ -221,7 +220,7 @@ public sealed partial class ScrapeService(SourcesConfig config, TwinSink sink, S
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Url} reports {Blocks} KV blocks of {BlockSize} tokens; deployment {Deployment} simulates {Simulated} and has applied events, so it keeps them")]
     private static partial void LogCacheMismatch(ILogger logger, Uri url, int blocks, int blockSize, string deployment, int simulated);
 
-    private static double Unix() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+    private double Unix() => time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
 
     /// <summary>A target and its scrape history.</summary>
     private sealed class TargetState(ScrapeTarget target)
