@@ -12,12 +12,7 @@ public sealed class ForecastScenarioTests(ForecastServerProcess server) : IClass
     /// <summary>Two replicas, each sent 5 requests/s for 12 s (200-token prompts, max_tokens 50).</summary>
     private async Task<Forecasting.ForecastingClient> DeploymentAsync(string name)
     {
-        var spec = new DeploymentSpec
-        {
-            Name = name, Model = "llama-3.1-8b", Hardware = "a100-80g", Replicas = 2, PerfModel = "roofline",
-            Engine = new EngineSettings { KvBlocks = 2000, MaxModelLen = 4096 },
-        };
-        await new Deployments.DeploymentsClient(server.Channel).RegisterDeploymentAsync(new RegisterDeploymentRequest { Spec = spec });
+        await server.RegisterTwoReplicasAsync(name);
         var events = new List<Event>();
         for (int replica = 0; replica < 2; replica++)
             for (int i = 0; i < 60; i++)

@@ -7,7 +7,19 @@ using TokenSim.Contracts.V1;
 namespace TokenSim.Twin.Tests;
 
 /// <summary>A server that refreshes its forecasts every 0.5 s.</summary>
-public sealed class ForecastServerProcess() : ServerProcess(null, "--forecast-interval", "0.5");
+public sealed class ForecastServerProcess() : ServerProcess(null, "--forecast-interval", "0.5")
+{
+    /// <summary>Registers the forecast tests' deployment: Llama-3.1-8B on two A100s, 2,000 KV blocks each, roofline.</summary>
+    public async Task RegisterTwoReplicasAsync(string name)
+    {
+        var spec = new DeploymentSpec
+        {
+            Name = name, Model = "llama-3.1-8b", Hardware = "a100-80g", Replicas = 2, PerfModel = "roofline",
+            Engine = new EngineSettings { KvBlocks = 2000, MaxModelLen = 4096 },
+        };
+        await new Deployments.DeploymentsClient(Channel).RegisterDeploymentAsync(new RegisterDeploymentRequest { Spec = spec });
+    }
+}
 
 /// <summary>The Forecasting service over a real server: answers, replica deltas, bad requests and the refresh loop's gauges.</summary>
 public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassFixture<ForecastServerProcess>
@@ -17,12 +29,7 @@ public sealed class ForecastServiceTests(ForecastServerProcess server) : IClassF
     /// <summary>Two replicas, each sent 5 requests/s for 12 s and an engine snapshot every second (replica 1's with KV use).</summary>
     private async Task<Forecasting.ForecastingClient> DeploymentAsync(string name)
     {
-        var spec = new DeploymentSpec
-        {
-            Name = name, Model = "llama-3.1-8b", Hardware = "a100-80g", Replicas = 2, PerfModel = "roofline",
-            Engine = new EngineSettings { KvBlocks = 2000, MaxModelLen = 4096 },
-        };
-        await new Deployments.DeploymentsClient(server.Channel).RegisterDeploymentAsync(new RegisterDeploymentRequest { Spec = spec });
+        await server.RegisterTwoReplicasAsync(name);
         var events = new List<Event>();
         Event New(string id, int replica, double t) => new() { EventId = id, Deployment = name, Replica = replica, ProducedAt = Timestamp.FromDateTimeOffset(T0.AddSeconds(t)) };
         for (int replica = 0; replica < 2; replica++)
