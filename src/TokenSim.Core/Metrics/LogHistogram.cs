@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 
 namespace TokenSim.Core.Metrics;
@@ -40,9 +41,7 @@ public sealed class LogHistogram
         Add(value);
         for (int i = 1; i < count; i++) Sum += value;
         Count += count - 1;
-        long idx = (BitConverter.DoubleToInt64Bits(value) >> (52 - SubBits)) - BaseBits;
-        if (idx < 0) idx = 0; else if (idx >= Buckets) idx = Buckets - 1;
-        _counts[idx - _first] += count - 1;
+        _counts[BucketOf(value) - _first] += count - 1;
     }
 
     public void Add(double value)
@@ -52,8 +51,7 @@ public sealed class LogHistogram
         if (value < Min) Min = value;
         if (value > Max) Max = value;
         if (value <= 0) { _zeros++; return; }
-        long idx = (BitConverter.DoubleToInt64Bits(value) >> (52 - SubBits)) - BaseBits;
-        if (idx < 0) idx = 0; else if (idx >= Buckets) idx = Buckets - 1;
+        int idx = BucketOf(value);
         long rel = idx - _first;
         if ((ulong)rel >= (ulong)_counts.Length)
         {
@@ -61,6 +59,25 @@ public sealed class LogHistogram
             rel = idx - _first;
         }
         _counts[rel]++;
+    }
+
+    /// <summary>
+    /// The bucket of a positive value: 256 per power of two from 2^-40 to 2^40, values outside counted in the end
+    /// buckets. Public so that other histograms (the twin's accuracy sketch) share these buckets rather than keep their own.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int BucketOf(double value)
+    {
+        long idx = (BitConverter.DoubleToInt64Bits(value) >> (52 - SubBits)) - BaseBits;
+        return idx < 0 ? 0 : idx >= Buckets ? Buckets - 1 : (int)idx;
+    }
+
+    /// <summary>The geometric middle of bucket <paramref name="index"/> (<see cref="BucketOf"/>): within 0.14% of any value in it.</summary>
+    public static double BucketMiddle(int index)
+    {
+        double lo = BitConverter.Int64BitsToDouble((index + BaseBits) << (52 - SubBits));
+        double hi = BitConverter.Int64BitsToDouble((index + 1 + BaseBits) << (52 - SubBits));
+        return Math.Sqrt(lo * hi);
     }
 
     /// <summary>Grows the allocated span, in whole octaves, to include buckets <paramref name="lo"/>..<paramref name="hi"/>.</summary>
@@ -91,10 +108,7 @@ public sealed class LogHistogram
         {
             seen += _counts[r];
             if (seen < rank) continue;
-            long i = r + _first;
-            double lo = BitConverter.Int64BitsToDouble((i + BaseBits) << (52 - SubBits));
-            double hi = BitConverter.Int64BitsToDouble((i + 1 + BaseBits) << (52 - SubBits));
-            return Math.Clamp(Math.Sqrt(lo * hi), Min, Max);
+            return Math.Clamp(BucketMiddle((int)(r + _first)), Min, Max);
         }
         return Max;
     }

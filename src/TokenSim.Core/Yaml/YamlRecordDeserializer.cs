@@ -31,9 +31,16 @@ internal sealed class YamlRecordDeserializer : INodeDeserializer
                 while (!parser.TryConsume<MappingEnd>(out _))
                 {
                     var key = parser.Consume<Scalar>();
-                    var field = Array.Find(fields, f => f.Key == key.Value)
-                        ?? throw new YamlException(key.Start, key.End, section.UnknownKey(key.Value, [.. fields.Select(f => f.Key)]));
-                    Unique(section.AddKey(key.Value, (int)key.Start.Line), key);
+                    string name = section.KeyOf(key.Value);
+                    var field = Array.Find(fields, f => f.Key == name);
+                    if (field is null && section.UnknownKey(name, [.. fields.Select(f => f.Key)]) is { } unknown)
+                        throw new YamlException(key.Start, key.End, unknown);
+                    Unique(section.AddKey(name, (int)key.Start.Line), key);
+                    if (field is null)
+                    {
+                        parser.SkipThisAndNestedEvents();
+                        continue;
+                    }
                     field.Property.SetValue(section, nestedObjectDeserializer(parser, field.Property.PropertyType));
                 }
                 break;

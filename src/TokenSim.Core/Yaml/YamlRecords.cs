@@ -20,11 +20,21 @@ public static class YamlRecords
     /// shape (<see cref="YamlPositioned.Shape"/> says which). Errors come out of <paramref name="error"/>, given the
     /// message (<c>FILE:LINE: …</c>) and the YamlDotNet exception.
     /// </summary>
-    public static T? Read<T>(string path, Func<string, Exception, Exception> error) where T : YamlPositioned
+    public static T? Read<T>(string path, Func<string, Exception, Exception> error) where T : YamlPositioned =>
+        Deserialize<T>(() => File.ReadAllText(path), path, error);
+
+    /// <summary>
+    /// As <see cref="Read{T}"/>, from text already in hand (a scenario sent over gRPC); <paramref name="source"/> names
+    /// it in errors where a file's path would.
+    /// </summary>
+    public static T? Parse<T>(string text, string source, Func<string, Exception, Exception> error) where T : YamlPositioned =>
+        Deserialize<T>(() => text, source, error);
+
+    private static T? Deserialize<T>(Func<string> read, string path, Func<string, Exception, Exception> error) where T : YamlPositioned
     {
         try
         {
-            string text = File.ReadAllText(path);
+            string text = read();
             // The whole stream first, as the node model did: a syntax error anywhere, in a later document too, is
             // the error to report, before a key the record lacks.
             var scan = new Parser(new StringReader(text));

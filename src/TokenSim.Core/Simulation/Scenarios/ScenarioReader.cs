@@ -1,13 +1,13 @@
 using System.Globalization;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using TokenSim.Core.Yaml;
 
 namespace TokenSim.Core.Simulation.Scenarios;
 
 /// <summary>
 /// Reads a scenario timeline from YAML (docs/scenarios.md): <c>events:</c>, a list of mappings each with
-/// <c>at</c>, <c>event</c> and the event's fields, and an optional <c>autoscale:</c> mapping. Read with YamlDotNet's
-/// node model and mapped by hand, as the GPU catalog is, so every error names the file and line in one sentence.
+/// <c>at</c>, <c>event</c> and the event's fields, and an optional <c>autoscale:</c> mapping. Read into <see cref="ScenarioYaml"/>
+/// records through YamlDotNet's deserializer (<see cref="YamlRecords"/>), then checked here, so every error names the
+/// file and line in one sentence.
 /// </summary>
 public static class ScenarioReader
 {
@@ -31,9 +31,6 @@ public static class ScenarioReader
         [ScenarioEventKind.Router] = ["router"],
     };
 
-    private static readonly string[] AutoscaleFields =
-        ["metric", "up", "down", "min-replicas", "max-replicas", "interval-s", "up-cooldown-s", "down-cooldown-s", "startup-s"];
-
     public static Scenario ReadFile(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"--scenario: '{path}' does not exist.", path);
@@ -42,41 +39,38 @@ public static class ScenarioReader
 
     public static Scenario Parse(string yaml, string source)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(yaml)); }
-        catch (YamlException e) { throw new FormatException($"{source}:{e.Start.Line}: {e.Message}", e); }
-        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException) { throw new FormatException($"{source}: not valid YAML ({e.Message})", e); }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        var root = YamlRecords.Parse<ScenarioYaml>(yaml, source, (message, e) => new FormatException(message, e));
+        if (root is not { Shape: YamlShape.Mapping })
             throw new FormatException($"{source}: a scenario is a mapping with 'events:' (a list) and/or 'autoscale:'.");
         var events = new List<ScenarioEvent>();
         AutoscalePolicy? autoscale = null;
-        foreach (var (k, v) in root.Children)
+        // In file order, as errors were always found.
+        foreach (string key in root.Keys)
         {
-            string key = Key(k);
             if (key == "events")
             {
-                var list = v as YamlSequenceNode ?? throw new FormatException($"{source}:{v.Start.Line}: 'events' must be a list of events.");
-                events.AddRange(list.Children.Select(n => Event(n, source)));
+                var list = root.Events!;
+                if (list.Shape != YamlShape.Sequence) throw new FormatException($"{source}:{list.Line}: 'events' must be a list of events.");
+                events.AddRange(list.Items.Select(n => Event(n, source)));
             }
-            else if (key == "autoscale") autoscale = Autoscale(v, source);
-            else throw Unknown(source, k, key, ["events", "autoscale"]);
+            else autoscale = Autoscale(root.Autoscale!, source);
         }
         return new Scenario(events.OrderBy(e => e.At).ToArray(), autoscale, source);
     }
 
-    private static ScenarioEvent Event(YamlNode node, string source)
+    private static ScenarioEvent Event(ScenarioYaml.EventYaml node, string source)
     {
-        var map = node as YamlMappingNode ?? throw new FormatException($"{source}:{node.Start.Line}: an event must be a mapping such as '{{at: 60, event: replica-lost, replica: 1}}'.");
-        int line = (int)node.Start.Line;
-        var values = Values(map, source);
+        if (node.Shape != YamlShape.Mapping)
+            throw new FormatException($"{source}:{node.Line}: an event must be a mapping such as '{{at: 60, event: replica-lost, replica: 1}}'.");
+        int line = node.Line;
+        var values = ScenarioValues.Of(node, k => node[k], source);
         if (!values.TryGetValue("event", out var kindText))
             throw new FormatException($"{source}:{line}: the event has no 'event:' (one of {string.Join(", ", Kinds.Keys)}).");
         if (!Kinds.TryGetValue(kindText.Value, out var kind))
-            throw new FormatException($"{source}:{kindText.Line}: unknown event '{kindText.Value}'{Hint(kindText.Value, Kinds.Keys)}. Known: {string.Join(", ", Kinds.Keys)}.");
-        foreach (var (name, (_, l)) in values)
+            throw new FormatException($"{source}:{kindText.Line}: unknown event '{kindText.Value}'{ScenarioYaml.Hint(kindText.Value, Kinds.Keys)}. Known: {string.Join(", ", Kinds.Keys)}.");
+        foreach (string name in node.Keys)
             if (name is not ("at" or "event") && !Fields[kind].Contains(name))
-                throw new FormatException($"{source}:{l}: '{kindText.Value}' takes no '{name}'{Hint(name, Fields[kind])}. It takes: at, {string.Join(", ", Fields[kind])}.");
+                throw new FormatException($"{source}:{node.LineOf(name)}: '{kindText.Value}' takes no '{name}'{ScenarioYaml.Hint(name, Fields[kind])}. It takes: at, {string.Join(", ", Fields[kind])}.");
         double at = Number(values, "at", source, line, required: true, min: 0);
         var e = new ScenarioEvent(kind, at) { Line = line };
         double until = Number(values, "until", source, line, double.PositiveInfinity);
@@ -115,13 +109,12 @@ public static class ScenarioReader
         return e;
     }
 
-    private static AutoscalePolicy Autoscale(YamlNode node, string source)
+    private static AutoscalePolicy Autoscale(ScenarioYaml.AutoscaleYaml node, string source)
     {
-        var map = node as YamlMappingNode ?? throw new FormatException($"{source}:{node.Start.Line}: 'autoscale' must be a mapping (metric, up, down, min_replicas, max_replicas, ...).");
-        int line = (int)node.Start.Line;
-        var values = Values(map, source);
-        foreach (var (name, (_, l)) in values)
-            if (!AutoscaleFields.Contains(name)) throw new FormatException($"{source}:{l}: autoscale takes no '{name}'{Hint(name, AutoscaleFields)}. It takes: {string.Join(", ", AutoscaleFields)}.");
+        if (node.Shape != YamlShape.Mapping)
+            throw new FormatException($"{source}:{node.Line}: 'autoscale' must be a mapping (metric, up, down, min_replicas, max_replicas, ...).");
+        int line = node.Line;
+        var values = ScenarioValues.Of(node, k => node[k], source);
         var metric = !values.TryGetValue("metric", out var m) ? AutoscaleMetric.Waiting : m.Value switch
         {
             "waiting" => AutoscaleMetric.Waiting,
@@ -146,22 +139,7 @@ public static class ScenarioReader
         return p;
     }
 
-    /// <summary>A mapping's scalar values by their kebab-case key, each with its line.</summary>
-    private static Dictionary<string, (string Value, int Line)> Values(YamlMappingNode map, string source)
-    {
-        var values = new Dictionary<string, (string, int)>();
-        foreach (var (k, v) in map.Children)
-        {
-            string key = Key(k);
-            if (v is not YamlScalarNode s) throw new FormatException($"{source}:{v.Start.Line}: '{key}' must be a single value.");
-            if (!values.TryAdd(key, (s.Value ?? "", (int)k.Start.Line))) throw new FormatException($"{source}:{k.Start.Line}: '{key}' is given twice.");
-        }
-        return values;
-    }
-
-    private static string Key(YamlNode k) => ((k as YamlScalarNode)?.Value ?? "").Replace('_', '-').ToLowerInvariant();
-
-    private static double Number(Dictionary<string, (string Value, int Line)> values, string name, string source, int line,
+    private static double Number(ScenarioValues values, string name, string source, int line,
         double fallback = double.NaN, bool required = false, double min = double.NegativeInfinity, bool integer = false)
     {
         if (!values.TryGetValue(name, out var v))
@@ -172,14 +150,9 @@ public static class ScenarioReader
         return x;
     }
 
-    private static double Positive(Dictionary<string, (string Value, int Line)> values, string name, string source, int line, double fallback = double.NaN, bool required = false)
+    private static double Positive(ScenarioValues values, string name, string source, int line, double fallback = double.NaN, bool required = false)
     {
         double x = Number(values, name, source, line, fallback, required);
         return x > 0 ? x : throw new FormatException($"{source}:{values[name].Line}: '{name}: {values[name].Value}' must be above 0.");
     }
-
-    private static FormatException Unknown(string source, YamlNode k, string key, IEnumerable<string> known) =>
-        new($"{source}:{k.Start.Line}: unknown key '{key}'{Hint(key, known)}. Known: {string.Join(", ", known)}.");
-
-    private static string Hint(string name, IEnumerable<string> known) => ClosestName.Of(name, known) is { } near ? $" (did you mean '{near}'?)" : "";
 }
