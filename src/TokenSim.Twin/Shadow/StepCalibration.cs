@@ -23,6 +23,7 @@ internal sealed class StepCalibration
     private readonly ShadowOptions _options;
     private readonly Queue<StepWindow> _windows = new();
     private CorrectedExecutionTimeModel? _model;
+    private int _sinceFit;
 
     public StepCalibration(ShadowOptions options)
     {
@@ -89,6 +90,10 @@ internal sealed class StepCalibration
         _windows.Enqueue(w);
         while (_windows.Count > _options.CalibrationWindows) _windows.Dequeue();
         if (_windows.Count < _options.CalibrationMinWindows) return;
+        // A sixteenth of the windows new between fits: a fit per finish cost ingest a third of its throughput
+        // (bench/ingest), and one window moves a fit over hundreds by little.
+        if (Estimate.Windows > 0 && ++_sinceFit < Math.Max(1, _options.CalibrationWindows / 16)) return;
+        _sinceFit = 0;
         Estimate = StepCorrectionFit.Fit(_windows.ToArray());
         _model.Correction = Estimate.Correction;
     }
