@@ -90,9 +90,10 @@ internal sealed class StepCalibration
         _windows.Enqueue(w);
         while (_windows.Count > _options.CalibrationWindows) _windows.Dequeue();
         if (_windows.Count < _options.CalibrationMinWindows) return;
-        // A sixteenth of the windows new between fits: a fit per finish cost ingest a third of its throughput
-        // (bench/ingest), and one window moves a fit over hundreds by little.
-        if (Estimate.Windows > 0 && ++_sinceFit < Math.Max(1, _options.CalibrationWindows / 16)) return;
+        // While the windows fill, every finish refits (the correction is still being learned). Once they are full, a
+        // sixteenth of them new between fits: a fit per finish then cost ingest a third of its throughput
+        // (bench/ingest, docs/twin.md), and one window moves a fit over hundreds by little.
+        if (_windows.Count >= _options.CalibrationWindows && ++_sinceFit < Math.Max(1, _options.CalibrationWindows / 16)) return;
         _sinceFit = 0;
         Estimate = StepCorrectionFit.Fit(_windows.ToArray());
         _model.Correction = Estimate.Correction;
