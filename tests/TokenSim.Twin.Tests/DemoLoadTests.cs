@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -36,7 +37,9 @@ public sealed class DemoLoadTests
             }
         });
         var time = new FakeTimeProvider();
-        using var load = new DemoLoad(new GatewaySettings(DemoProduction.Deployment, new Dictionary<int, Uri>(), port), new StartedLifetime(), time, NullLogger<DemoLoad>.Instance);
+        // The client as the server registers it, so the test also sends through the demo's named client.
+        using var services = new ServiceCollection().AddDemoLoadHttpClient(port).BuildServiceProvider();
+        using var load = new DemoLoad(services.GetRequiredService<IHttpClientFactory>(), new StartedLifetime(), time, NullLogger<DemoLoad>.Instance);
         await load.StartAsync(CancellationToken.None);
         for (int n = 1; n <= 4; n++)
         {

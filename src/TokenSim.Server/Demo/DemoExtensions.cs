@@ -15,8 +15,10 @@ public static class DemoExtensions
         ((IConfigurationBuilder)builder.Configuration).Add(new DemoSettingsSource(production.SourcesFile));
         builder.Services.AddSingleton(production);
         builder.Services.AddHostedService<DemoHost>();
+        var demo = ServerSettings.From(builder.Configuration);
+        builder.Services.AddDemoLoadHttpClient(demo.ProxyPort);
         builder.Services.AddHostedService<DemoLoad>();
-        return ServerSettings.From(builder.Configuration);
+        return demo;
     }
 
     /// <summary>What the demo prints once the server listens: where to look and what to try.</summary>

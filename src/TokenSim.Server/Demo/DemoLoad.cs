@@ -10,7 +10,7 @@ namespace TokenSim.Server.Demo;
 /// the gateway, each with one of three shared system prompts (so prefix caching and KV events have something to
 /// show) and a user message of its own, read to the end as a client would. Seeded, so two demos send the same load.
 /// </summary>
-public sealed partial class DemoLoad(GatewaySettings gateway, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<DemoLoad> log) : BackgroundService
+public sealed partial class DemoLoad(IHttpClientFactory clients, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<DemoLoad> log) : BackgroundService
 {
     public const double RatePerSecond = 2;
 
@@ -34,7 +34,7 @@ public sealed partial class DemoLoad(GatewaySettings gateway, IHostApplicationLi
         // And it stops listening before this service is stopped: end the load as soon as the host begins to stop.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, lifetime.ApplicationStopping);
         var stoppingToken = stop.Token;
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gateway.Port}"), Timeout = TimeSpan.FromMinutes(5) };
+        using var http = clients.CreateClient(HttpClientExtensions.DemoLoad);
         var rng = new Random(1);
         var inFlight = new List<Task>();
         try

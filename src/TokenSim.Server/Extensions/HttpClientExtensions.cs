@@ -17,6 +17,9 @@ public static class HttpClientExtensions
     /// <summary>The client that calls a replica's <c>POST /tokenize</c> for the gateway.</summary>
     public const string Tokenize = "gateway-tokenize";
 
+    /// <summary>The client that sends <c>--demo</c>'s synthetic load to the gateway.</summary>
+    public const string DemoLoad = "demo-load";
+
     // Polly refuses timeouts under 10 ms.
     private static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
 
@@ -61,6 +64,20 @@ public static class HttpClientExtensions
         services.QuietRequestLogs().AddHttpClient(Tokenize, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .AddStandardResilienceHandler(o => o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(30))
             .SelectPipelineByAuthority();
+        return services;
+    }
+
+    /// <summary>
+    /// The demo's load client: no retries (a load generator that retried would send more than its rate) and the
+    /// five minutes a long streamed answer may take under load.
+    /// </summary>
+    public static IServiceCollection AddDemoLoadHttpClient(this IServiceCollection services, int gatewayPort)
+    {
+        services.QuietRequestLogs().AddHttpClient(DemoLoad, c =>
+        {
+            c.BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}");
+            c.Timeout = TimeSpan.FromMinutes(5);
+        });
         return services;
     }
 
