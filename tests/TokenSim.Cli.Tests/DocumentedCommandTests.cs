@@ -120,7 +120,7 @@ public sealed class DocumentedCommandTests
     }
 
     /// <summary>
-    /// The command at test size: request counts at most 40, a trace the docs assume (w1m.csv) generated small, a config
+    /// The command at test size: request counts at most 40, a measured day cut to its first hour at a tiny peak, a trace the docs assume (w1m.csv) generated small, a config
     /// copied beside its outputs with its traffic cut, repository paths made absolute, outputs in <paramref name="dir"/>.
     /// </summary>
     private static string[] Small(string[] args, string dir)
@@ -131,6 +131,9 @@ public sealed class DocumentedCommandTests
         {
             string a = Regex.Replace(args[i], @"\bn=(\d+)", m => $"n={Math.Min(40, long.Parse(m.Groups[1].Value))}");
             a = Regex.Replace(a, @"(^|:)((?:data|examples)/)", m => m.Groups[1].Value + root + "/" + m.Groups[2].Value);
+            // A measured day at test size: its first hour, a peak of 0.1 requests/s (a handful of requests).
+            if (a.StartsWith("diurnal:", StringComparison.Ordinal))
+                a = Regex.Replace(Regex.Replace(a, @",?hours=\d+", ""), @"\b(peak|scale)=[0-9.]+", "peak=0.1") + ",hours=1";
             if (a == "w1m.csv")
             {
                 a = Path.Combine(dir, "w1m.csv");

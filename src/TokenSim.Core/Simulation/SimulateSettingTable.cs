@@ -47,7 +47,8 @@ public static class SimulateSettingTable
         Int("chunk-size", "Sarathi-Serve's token budget per step.", s => s.ChunkSize, (s, v) => s.ChunkSize = v, defaultText: "512"),
         Text("length-predictor", "Output-length predictor for sjf/srpt: oracle or noisy:SIGMA (log-normal error).", s => s.LengthPredictor, (s, v) => s.LengthPredictor = v, valueName: "SPEC"),
         Text("workload", "A trace file (Vidur CSV, Azure CSV, Mooncake JSONL, LLMServingSim JSONL; .gz too), or poisson:rate=R,n=N[,lengths=FILE|azure-conv|azure-code][,input=L,output=L], " +
-            "gamma:rate=R,cv=C,n=N,..., burst:n=N,input=I,output=O, closed:concurrency=C,n=N,input=I,output=O.", s => s.Workload, (s, v) => s.Workload = v, Run,
+            "gamma:rate=R,cv=C,n=N,..., burst:n=N,input=I,output=O, closed:concurrency=C,n=N,input=I,output=O, " +
+            "diurnal:peak=R|scale=F[,day=D,hours=H,cv=C] (measured days of traffic, ServeGen).", s => s.Workload, (s, v) => s.Workload = v, Run,
             defaultText: $"{SimulateSettings.DefaultWorkload} with Azure conversation lengths", valueName: "SPEC|FILE"),
         new SimulateSetting<ulong>("seed", "Random seed: identical inputs and seed give identical output.", "42", Run, null,
             (string r, out ulong v) => ulong.TryParse(r, NumberStyles.Integer, CultureInfo.InvariantCulture, out v), "a non-negative integer", (s, v) => s.Seed = v),

@@ -6,7 +6,8 @@ namespace TokenSim.Core.Workload;
 /// <summary>
 /// Parses a <c>--workload</c> value into a source: a trace file replayed as-is (streamed, <see cref="TraceFileWorkloadSource"/>), or a generator —
 /// <c>poisson:rate=R,n=N[,lengths=FILE|input=..,output=..]</c>, <c>gamma:rate=R,cv=C,n=N,...</c>,
-/// <c>burst:n=N,input=I,output=O</c>, <c>closed:concurrency=C,n=N,input=I,output=O</c>. Lengths are
+/// <c>burst:n=N,input=I,output=O</c>, <c>closed:concurrency=C,n=N,input=I,output=O</c>,
+/// <c>diurnal:peak=R|scale=F[,day=D,hours=H,cv=C]</c> (measured days, <see cref="DiurnalWorkloadSource"/>). Lengths are
 /// <c>N</c>, <c>LOW..HIGH</c> or <c>zipf(S,MAX)</c>; <c>lengths=</c> takes a trace file or the built-in
 /// <c>azure-conv</c> / <c>azure-code</c>, drawing only rows that fit the model's context. Generators without
 /// lengths draw from <c>azure-conv</c>.
@@ -23,7 +24,7 @@ public static class WorkloadSpec
         if (string.IsNullOrWhiteSpace(spec)) throw new ArgumentException("--workload is empty.");
         int colon = spec.IndexOf(':');
         string kind = colon > 0 ? spec[..colon].Trim().ToLowerInvariant() : "";
-        if (kind is not ("poisson" or "gamma" or "burst" or "closed"))
+        if (kind is not ("poisson" or "gamma" or "burst" or "closed" or "diurnal"))
         {
             // Two passes in bounded memory: a scan for the count, the notes and the Azure origin, then the replay.
             var trace = TraceReader.Scan(spec, maxModelLen);
@@ -51,8 +52,6 @@ public static class WorkloadSpec
         }
 
         var noteList = new List<string>();
-        var (lengths, lengthText) = BuildLengths(args, spec, maxModelLen, noteList);
-        long count = Count("n");
         foreach (var key in args.Keys)
         {
             string[] allowed = kind switch
@@ -60,10 +59,14 @@ public static class WorkloadSpec
                 "poisson" => ["rate", "n", "lengths", "input", "output"],
                 "gamma" => ["rate", "cv", "n", "lengths", "input", "output"],
                 "burst" => ["n", "lengths", "input", "output"],
+                "diurnal" => ["peak", "scale", "day", "hours", "cv", "lengths", "input", "output"],
                 _ => ["concurrency", "n", "lengths", "input", "output"],
             };
             if (!allowed.Contains(key)) throw new ArgumentException($"--workload '{spec}': unknown key '{key}' for {kind}. Known: {string.Join(", ", allowed)}.");
         }
+        var (lengths, lengthText) = BuildLengths(args, spec, maxModelLen, noteList);
+        if (kind == "diurnal") return Diurnal(args, spec, Positive, lengths, lengthText, noteList);
+        long count = Count("n");
         IWorkloadSource source = kind switch
         {
             "poisson" => new GeneratedWorkloadSource(ArrivalProcess.Poisson, Positive("rate"), 1, count, lengths),
@@ -79,6 +82,31 @@ public static class WorkloadSpec
             _ => $"closed loop at concurrency {Arg("concurrency")}",
         };
         return new Built(source, $"{count:N0} requests, {arrivals}, lengths {lengthText}", noteList);
+    }
+
+    private static Built Diurnal(Dictionary<string, string> args, string spec, Func<string, double> positive, LengthSampler lengths, string lengthText, List<string> notes)
+    {
+        var rates = ServeGenRates.MLarge;
+        int days = (int)(rates.Windows * ServeGenRates.WindowSeconds / 86400);
+        int Whole(string key, int fallback, int min, int max)
+        {
+            if (!args.TryGetValue(key, out var raw)) return fallback;
+            return int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+                ? n : throw new ArgumentException($"--workload '{spec}': '{key}={raw}' must be a whole number from {min} to {max}.");
+        }
+        int day = Whole("day", 0, 0, days - 1);
+        int hours = Whole("hours", 24, 1, (days - day) * 24);
+        int first = (int)(day * 86400 / ServeGenRates.WindowSeconds), windows = (int)(hours * 3600 / ServeGenRates.WindowSeconds);
+        double busiest = Enumerable.Range(first, windows).Max(rates.Total);
+        if (args.ContainsKey("peak") == args.ContainsKey("scale"))
+            throw new ArgumentException($"--workload '{spec}': diurnal needs exactly one of peak= (requests/s in the busiest 10 minutes) and scale= (a multiple of the measured rates).");
+        if (busiest == 0) throw new ArgumentException($"--workload '{spec}': the measured rates have no request in those {hours} hours.");
+        double scale = args.ContainsKey("peak") ? positive("peak") / busiest : positive("scale");
+        double? cv = args.ContainsKey("cv") ? positive("cv") : null;
+        var source = new DiurnalWorkloadSource(rates, first, windows, scale, cv, lengths);
+        double mean = Enumerable.Range(first, windows).Average(rates.Total) * scale;
+        string burst = cv is { } c ? $"CV {c.ToString(CultureInfo.InvariantCulture)}" : "each window's measured CV";
+        return new Built(source, $"{hours} h of ServeGen m-large rates from day {day} (mean {mean:0.##}, peak {busiest * scale:0.##} req/s, {burst}), lengths {lengthText}", notes);
     }
 
     private static (LengthSampler, string) BuildLengths(Dictionary<string, string> args, string spec, int maxModelLen, List<string> notes)
