@@ -15,8 +15,9 @@ namespace TokenSim.Core.ExecutionTime;
 /// <item>Read-back (vllm-project/vllm#57352): FlashInfer's builder copies <c>seq_lens</c> from the GPU on every build
 /// unless TRT-LLM kernels serve all rows; Ampere and Ada copy on every build, Hopper and RTX Blackwell on builds with
 /// prefill rows. The copy waits for all queued GPU work. On 10.x TRT-LLM serves the rows (the PR lists no copy
-/// there). FlashAttention's builder keeps <c>seq_lens_cpu</c> on the host and copies host-to-device without blocking
-/// (<c>FlashAttentionMetadataBuilder.build</c>).</item>
+/// there). FlashAttention's builder reads only the device <c>seq_lens</c> and host-side maxima
+/// (<c>FlashAttentionMetadataBuilder.build</c>); vllm-project/vllm#31773, before 0.19, took the lazily copied
+/// <c>CommonAttentionMetadata.seq_lens_cpu</c> out of the CUDA full-attention backends.</item>
 /// </list>
 /// </summary>
 public static class VllmAttentionBackend
