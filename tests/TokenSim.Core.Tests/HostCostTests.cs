@@ -63,4 +63,74 @@ public class HostCostTests
         var syncModel = new ProfileExecutionTimeModel(syncSpec, LlmServingSimProfile.Read(TestSupport.DataFile("profiles", "llmservingsim", "perf", "RTXPRO6000", "meta-llama", "Llama-3.1-8B", "bf16"), 1));
         Assert.Equal(model.StepSeconds(prefill) + 0.58e-3, syncModel.StepSeconds(prefill), 9);
     }
+
+    [Theory]
+    // vLLM 0.19's choice (platforms/cuda.py priorities, FlashAttention's capability and KV-dtype checks, fa_utils).
+    [InlineData(12.0, "bf16", AttentionBackend.FlashAttention)] // RTX PRO 6000 as the visible run: FA2
+    [InlineData(12.0, "fp8", AttentionBackend.FlashInfer)]      // FA2 cannot read an fp8 cache
+    [InlineData(8.9, "bf16", AttentionBackend.FlashAttention)]  // RTX 4090, L40S
+    [InlineData(8.9, "fp8", AttentionBackend.FlashInfer)]
+    [InlineData(8.0, "fp8", AttentionBackend.FlashInfer)]       // A100
+    [InlineData(9.0, "fp8", AttentionBackend.FlashAttention)]   // Hopper's FA3 reads fp8
+    [InlineData(9.0, "bf16", AttentionBackend.FlashAttention)]
+    [InlineData(10.0, "bf16", AttentionBackend.FlashInfer)]     // B200: FlashInfer is first in 10.x's list
+    [InlineData(7.5, "fp16", AttentionBackend.FlashInfer)]      // Turing: below FlashAttention's 8.0
+    [InlineData(7.0, "fp16", AttentionBackend.Triton)]          // below FlashInfer's 7.5 too
+    [InlineData(0, "bf16", AttentionBackend.NotCuda)]           // a catalog GPU without a compute capability (MI300X)
+    public void Backend_IsVllmsChoice(double computeCapability, string kvDType, AttentionBackend expected) =>
+        Assert.Equal(expected, VllmAttentionBackend.For(computeCapability, kvDType));
+
+    [Fact]
+    public void FlashInfer_WaitsForTheGpu_WhereVllm57352SaysItCopies()
+    {
+        HostCost On(double cc) => new(new CudaGraphPadding(128, 2048), 32, 324, asyncScheduling: true, HostCost.DefaultLaunchSeconds, AttentionBackend.FlashInfer, cc);
+        var decode = Decode(128);
+        var mixed = Mixed(100, 100);
+        // RTX Blackwell and Hopper: only builds with prefill rows copy seq_lens back.
+        Assert.False(On(12.0).WaitsForGpu(decode));
+        Assert.True(On(12.0).WaitsForGpu(mixed));
+        Assert.False(On(9.0).WaitsForGpu(decode));
+        Assert.True(On(9.0).WaitsForGpu(mixed));
+        // Ampere and Ada: every build.
+        Assert.True(On(8.9).WaitsForGpu(decode));
+        Assert.True(On(8.0).WaitsForGpu(mixed));
+        // Datacenter Blackwell: TRT-LLM serves the rows, nothing is read back.
+        Assert.False(On(10.0).WaitsForGpu(mixed));
+        // FlashAttention never reads back, whatever the GPU.
+        var fa = new HostCost(new CudaGraphPadding(128, 2048), 32, 324, true, HostCost.DefaultLaunchSeconds, AttentionBackend.FlashAttention, 8.9);
+        Assert.False(fa.WaitsForGpu(decode));
+        Assert.False(fa.WaitsForGpu(mixed));
+    }
+
+    [Fact]
+    public void AReadBack_ExposesTheHostAfterIt_OnlyUnderAsyncScheduling()
+    {
+        // 0.014/1.014 of a 20.3 ms step: 16.38 GB of weights over 1,008 GB/s × 0.8 (vllm-project/vllm#57352's +1.4%).
+        Assert.Equal(2.8045e-4, HostCost.SyncExposedSeconds, 8);
+        var async = new HostCost(new CudaGraphPadding(128, 2048), 32, 324, true, HostCost.DefaultLaunchSeconds, AttentionBackend.FlashInfer, 12.0);
+        var serial = new HostCost(new CudaGraphPadding(128, 2048), 32, 324, false, HostCost.DefaultLaunchSeconds, AttentionBackend.FlashInfer, 12.0);
+        var big = Mixed(64, 1000);
+        // The GPU idles while the host finishes the build after the copy; the launches still hide under the step.
+        Assert.Equal(20e-3 + HostCost.SyncExposedSeconds, async.Combine(20e-3, big), 15);
+        // A decode step on RTX Blackwell does not copy: launches hidden, nothing added.
+        Assert.Equal(20e-3, async.Combine(20e-3, Decode(128)), 15);
+        // Without async scheduling host and GPU already take turns: the launches add, the copy waits for nothing.
+        Assert.Equal(20e-3 + 0.58e-3, serial.Combine(20e-3, big), 15);
+    }
+
+    [Fact]
+    public void VisibleRun_PicksFlashAttention_AndAnFp8CacheWouldCostEachPrefillStepTheReadBack()
+    {
+        var dir = TestSupport.DataFile("profiles", "llmservingsim", "perf", "RTXPRO6000", "meta-llama", "Llama-3.1-8B", "bf16");
+        var bf16 = TestSupport.Spec(new EngineConfig { MaxNumSeqs = 128, MaxNumBatchedTokens = 2048 }, "llama-3.1-8b", "rtx-pro-6000");
+        var fp8 = TestSupport.Spec(new EngineConfig { MaxNumSeqs = 128, MaxNumBatchedTokens = 2048, KvCacheDType = "fp8" }, "llama-3.1-8b", "rtx-pro-6000");
+        var visible = new ProfileExecutionTimeModel(bf16, LlmServingSimProfile.Read(dir, 1));
+        var flashInfer = new ProfileExecutionTimeModel(fp8, LlmServingSimProfile.Read(dir, 1));
+        Assert.Equal(AttentionBackend.FlashAttention, visible.Host.Backend);
+        Assert.Equal(AttentionBackend.FlashInfer, flashInfer.Host.Backend);
+        var prefill = Mixed(64, 400) with { PrefillAttentionPairs = 400 * 401 / 2.0, PrefillContext = 400 };
+        Assert.False(visible.Host.WaitsForGpu(prefill));
+        Assert.Equal(visible.StepSeconds(prefill) + HostCost.SyncExposedSeconds, flashInfer.StepSeconds(prefill), 12);
+        Assert.Equal(visible.StepSeconds(Decode(64)), flashInfer.StepSeconds(Decode(64)), 12);
+    }
 }

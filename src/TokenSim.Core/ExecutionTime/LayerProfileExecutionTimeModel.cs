@@ -81,7 +81,7 @@ public sealed class LayerProfileExecutionTimeModel : IExecutionTimeModel
         Sources = $"measured: {string.Join(", ", measured)}; roofline: {string.Join(", ", modelled)}";
         // Per layer: the ops above, attention and the KV-cache write; per step: embedding, final norm, LM head, sampler.
         _kernelsPerStep = _m.NumLayers * (_layerOps.Length + 2) + 4;
-        _host = new HostCost(_graphs, _m.NumLayers, _kernelsPerStep, spec.AsyncScheduling);
+        _host = HostCost.For(spec, _graphs, _kernelsPerStep);
         _denseByTokens = new double[Math.Clamp(spec.MaxNumBatchedTokens, 1, RooflineExecutionTimeModel.DenseTableTokens) + 1];
         for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
     }

@@ -35,7 +35,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         _dp = spec.DataParallel;
         _comm = communication ?? VllmCollectives.For(spec);
         _graphs = CudaGraphPadding.For(spec);
-        _host = new HostCost(_graphs, _m.NumLayers, _m.NumLayers * 10 + 4, spec.AsyncScheduling);
+        _host = HostCost.For(spec, _graphs, _m.NumLayers * 10 + 4);
         _denseByTokens = new double[Math.Clamp(spec.MaxNumBatchedTokens, 1, RooflineExecutionTimeModel.DenseTableTokens) + 1];
         for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
     }
