@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using Spectre.Console;
-using TokenSim.Cli.Commands.Json;
 using TokenSim.Contracts.V1;
 
 namespace TokenSim.Cli.Commands;
@@ -40,14 +38,4 @@ internal static class ReplayForecastScores
     }
 
     private static string F(double x, string metric) => x.ToString(metric == "kv" ? "F4" : "F2", CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// <c>forecast.{metric}.h{H}.{points,mae,naive_mae,bias,coverage_80,pinball_loss}</c> with <c>forecast.issued</c>
-    /// and <c>forecast.skipped</c> (<see cref="ReplayForecastJson"/>); a metric the run did not observe (KV% unrecorded) is absent.
-    /// </summary>
-    public static void WriteJson(Utf8JsonWriter w, ForecastScores scores)
-    {
-        w.WritePropertyName("forecast");
-        JsonSerializer.Serialize(w, ReplayForecastJson.From(scores), CliJsonContext.Default.ReplayForecastJson);
-    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Spectre.Console;
+using TokenSim.Cli.Commands.Json;
 using TokenSim.Contracts.V1;
 using TokenSim.Core.Validation;
 
@@ -80,82 +81,10 @@ internal sealed record ReplayReport(string Run, string Deployment, DeploymentInf
     private static string F(double x) => x.ToString(x >= 100 ? "F1" : "F3", System.Globalization.CultureInfo.InvariantCulture);
     private static string Pct(double x) => $"{x:+0.0;-0.0;0.0}%";
 
-    /// <summary>The shape of <c>validate vllm-bench --json</c>: <c>measured</c> is observed, <c>simulated</c> the prediction at arrival.</summary>
+    /// <summary>The shape of <c>validate vllm-bench --json</c> (<see cref="ReplayJson"/>): <c>measured</c> is observed, <c>simulated</c> the prediction at arrival.</summary>
     public void WriteJson(string path)
     {
         using var f = File.Create(path);
-        using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("run", Run);
-        w.WriteString("deployment", Deployment);
-        w.WriteString("perf_model", Info.ResolvedPerfModel);
-        w.WriteNumber("requests", Requests);
-        w.WriteNumber("predicted", Predicted);
-        w.WriteNumber("kv_blocks", Info.KvBlocks);
-        if (Evicted > 0) w.WriteNumber("records_evicted", Evicted);
-        ValidateBenchCommand.WriteComparisons(w, Ttft, Tpot, E2e);
-        w.WriteStartObject("series");
-        foreach (var (name, obs, sim) in new (string, Func<ReplicaTracking, double>, Func<ReplicaTracking, double>)[]
-                 { ("running", r => r.ObservedRunningMean, r => r.SimulatedRunningMean), ("waiting", r => r.ObservedWaitingMean, r => r.SimulatedWaitingMean) })
-        {
-            var tracked = Replicas.Where(r => r.Snapshots > 0).ToList();
-            if (tracked.Count == 0) continue;
-            w.WriteStartObject(name);
-            w.WriteNumber("points", tracked.Sum(r => r.Snapshots));
-            w.WriteNumber("measured_mean", tracked.Sum(obs));
-            w.WriteNumber("simulated_mean", tracked.Sum(sim));
-            w.WriteEndObject();
-        }
-        WriteKv(w);
-        w.WriteEndObject();
-        if (Forecasts is not null) ReplayForecastScores.WriteJson(w, Forecasts);
-        WriteCorrections(w);
-        w.WriteEndObject();
-    }
-
-    /// <summary><c>step_correction</c>: each replica's online correction at the end of the replay (absent standard errors: not sized).</summary>
-    private void WriteCorrections(Utf8JsonWriter w)
-    {
-        w.WriteStartArray("step_correction");
-        foreach (var r in Replicas)
-        {
-            if (r.StepCorrection is not { } c) continue;
-            w.WriteStartObject();
-            w.WriteNumber("replica", r.Replica);
-            w.WriteNumber("kernel_scale", c.KernelScale);
-            if (c.HasKernelScaleStderr) w.WriteNumber("kernel_scale_stderr", c.KernelScaleStderr);
-            w.WriteNumber("prefill_step_s", c.PrefillStepS);
-            if (c.HasPrefillStepStderrS) w.WriteNumber("prefill_step_stderr_s", c.PrefillStepStderrS);
-            w.WriteNumber("windows", c.Windows);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    }
-
-    /// <summary>
-    /// <c>kv_cache_pct</c>, the replicas' mean KV use in percent: <c>measured_mean</c> over the snapshots that reported
-    /// it and <c>simulated_mean</c> at those same snapshots; when none did, <c>measured_mean</c> is null,
-    /// <c>measured</c> says "not recorded" and <c>simulated_mean</c> is over every snapshot.
-    /// </summary>
-    private void WriteKv(Utf8JsonWriter w)
-    {
-        var tracked = Replicas.Where(r => r.Snapshots > 0).ToList();
-        if (tracked.Count == 0) return;
-        var reported = tracked.Where(r => r.HasObservedKvUsageMean).ToList();
-        w.WriteStartObject("kv_cache_pct");
-        if (reported.Count > 0)
-        {
-            w.WriteNumber("points", reported.Sum(r => r.KvSnapshots));
-            w.WriteNumber("measured_mean", 100 * reported.Average(r => r.ObservedKvUsageMean));
-            w.WriteNumber("simulated_mean", 100 * reported.Average(r => r.SimulatedKvUsageMeanAtObserved));
-        }
-        else
-        {
-            w.WriteNumber("points", tracked.Sum(r => r.Snapshots));
-            w.WriteNull("measured_mean");
-            w.WriteString("measured", "not recorded");
-            w.WriteNumber("simulated_mean", 100 * tracked.Average(r => r.SimulatedKvUsageMean));
-        }
-        w.WriteEndObject();
+        JsonSerializer.Serialize(f, ReplayJson.From(this), CliJsonContext.Default.ReplayJson);
     }
 }

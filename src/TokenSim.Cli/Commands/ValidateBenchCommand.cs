@@ -115,13 +115,4 @@ internal static class ValidateBenchCommand
             w.WriteLine($"{F(m.Time)},{F(m.Running)},{F(s.Running)},{F(m.Waiting)},{F(s.Waiting)},{F(m.KvCachePct)},{F(s.KvCachePct)},{F(m.PromptThroughput)},{F(s.PromptThroughput)},{F(m.GenThroughput)},{F(s.GenThroughput)}");
     }
 
-    /// <summary><c>ttft_s</c>, <c>tpot_s</c> and <c>e2e_s</c> in the shape validate and replay share, into a document being streamed.</summary>
-    internal static void WriteComparisons(Utf8JsonWriter w, MetricComparison ttft, MetricComparison tpot, MetricComparison e2e)
-    {
-        foreach (var (key, m) in new[] { ("ttft_s", ttft), ("tpot_s", tpot), ("e2e_s", e2e) })
-        {
-            w.WritePropertyName(key);
-            JsonSerializer.Serialize(w, ComparisonJson.From(m), CliJsonContext.Default.ComparisonJson);
-        }
-    }
 }

@@ -112,15 +112,7 @@ internal sealed partial class GatewayFeed(GatewaySettings gateway, IngestService
     private async Task<(int, int?, int[])?> TokenizeAsync(GatewayRequest r, JsonElement body)
     {
         var url = new Uri(gateway.Replicas[r.Replica], "tokenize");
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            foreach (var field in new[] { "model", "messages", "prompt", "prompt_token_ids", "chat_template", "chat_template_kwargs", "add_generation_prompt", "continue_final_message", "tools" })
-                if (body.TryGetProperty(field, out var v)) { w.WritePropertyName(field); v.WriteTo(w); }
-            w.WriteEndObject();
-        }
-        using var content = new ByteArrayContent(buffer.ToArray());
+        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(TokenizeRequestJson.From(body), GatewayJsonContext.Default.TokenizeRequestJson));
         content.Headers.ContentType = new("application/json");
         using var response = await http.CreateClient(HttpClientExtensions.Tokenize).PostAsync(url, content);
         if (!response.IsSuccessStatusCode)
