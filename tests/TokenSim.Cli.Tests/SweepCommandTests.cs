@@ -78,4 +78,19 @@ public class SweepCommandTests
         Assert.DoesNotContain("points in", stdout);
         Directory.Delete(dir, true);
     }
+
+    [Fact]
+    public void APointThatCannotRun_IsOneLineNamingThePoint_NotAnInternalError()
+    {
+        // Two points cannot run (no such GPU file): run in parallel, their failures arrive together; one is named.
+        var dir = Directory.CreateTempSubdirectory("tokensim-sweep-point-").FullName;
+        var cfg = Path.Combine(dir, "sweep.yaml");
+        File.WriteAllText(cfg, "base: {model: llama-2-7b, workload: \"burst:n=4,input=64,output=4\"}\ngrid:\n  hardware: [a100-80g, nowhere-a.yaml, nowhere-b.yaml]\n");
+        var (code, _, stderr) = CliProcess.Run("sweep", "--config", cfg);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: sweep point hardware=nowhere-a.yaml: --hardware nowhere-a.yaml: no such file", stderr);
+        Assert.DoesNotContain("internal error", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Directory.Delete(dir, true);
+    }
 }

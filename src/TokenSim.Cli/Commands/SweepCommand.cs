@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Spectre.Console;
 using TokenSim.Core.Metrics;
 
@@ -42,11 +43,20 @@ internal static class SweepCommand
         var wall = Stopwatch.StartNew();
         void RunAll(Action? tick)
         {
-            Parallel.For(0L, n, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel) }, i =>
+            try
             {
-                results[i] = RunPoint(cfg, i);
-                tick?.Invoke();
-            });
+                Parallel.For(0L, n, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel) }, i =>
+                {
+                    results[i] = RunPoint(cfg, i);
+                    tick?.Invoke();
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.All(x => x is ArgumentException))
+            {
+                // A bad point is the user's error, one line naming the point; which of several bad points fails first
+                // depends on the threads, so the first by its text is reported: the same config names the same point.
+                ExceptionDispatchInfo.Capture(e.InnerExceptions.OrderBy(x => x.Message, StringComparer.Ordinal).First()).Throw();
+            }
         }
         if (console.Profile.Capabilities.Interactive)
             console.Progress().Start(ctx =>
