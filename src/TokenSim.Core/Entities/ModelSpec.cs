@@ -58,7 +58,8 @@ public sealed record ModelSpec
         // vLLM shards embedding and LM head over TP ranks (vocab parallel); with PP, the first stage holds
         // the embedding and the last the LM head, so the largest stage holds at most both.
         long embed = EmbeddingParams / tp;
-        return (layers * perLayer + embed) * DTypeBytes;
+        // 4-bit weights are stored two a byte plus their block scales (DTypes.WeightBytes), not the one byte DTypeBytes rounds to.
+        return (long)Math.Ceiling((layers * perLayer + embed) * DTypes.WeightBytes(DType));
     }
 
     /// <summary>KV heads one TP rank stores: vLLM replicates heads when TP exceeds them.</summary>
