@@ -22,6 +22,10 @@ public sealed record ModelSpec
     public int NumExperts { get; init; }
     public int ExpertsPerToken { get; init; }
     public int MoeIntermediateSize { get; init; }
+    /// <summary>Keys a sliding-window layer attends to (gpt-oss: 128); 0 = every layer attends to the whole context.</summary>
+    public int SlidingWindow { get; init; }
+    /// <summary>Layers that attend through <see cref="SlidingWindow"/> (config.json <c>layer_types</c> entries "sliding_attention").</summary>
+    public int SlidingWindowLayers { get; init; }
     public string DType { get; init; } = "bfloat16";
     public int MaxPositionEmbeddings { get; init; } = 4096;
 

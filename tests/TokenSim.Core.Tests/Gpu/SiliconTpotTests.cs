@@ -44,10 +44,11 @@ public class SiliconTpotTests(ITestOutputHelper output)
         Assert.Empty(skipped);
         foreach (var line in SiliconCheck.Report(rows, ["gpu", "roofline"], skipped)) output.WriteLine(line);
         var groups = SiliconCheck.Groups(rows).ToDictionary(g => g.Group, g => SiliconCheck.Error(g.Rows, 0));
-        // Regression guards a little above this tree's figures on the subset (23.8% over all 103 points, 9.4% on the
-        // 22 Llama-3.1-70B points; docs/hardware.md has the full sweep).
-        Assert.True(groups["all"].Mape < 26, $"TPOT MAPE {groups["all"].Mape:F1}%");
+        // Regression guards a little above this tree's figures on the subset (23.1% over all 103 points, 9.4% on the
+        // 22 Llama-3.1-70B points, 21.6% on the 23 gpt-oss-120b points; docs/hardware.md has the full sweep).
+        Assert.True(groups["all"].Mape < 25, $"TPOT MAPE {groups["all"].Mape:F1}%");
         Assert.True(groups["model llama-3.1-70b"].Mape < 11, $"Llama-3.1-70B TPOT MAPE {groups["model llama-3.1-70b"].Mape:F1}%");
+        Assert.True(groups["model gpt-oss-120b"].Mape < 24, $"gpt-oss-120b TPOT MAPE {groups["model gpt-oss-120b"].Mape:F1}%");
         // Every GPU and both kinds of model are in the subset.
         Assert.All(new[] { "gpu h100-sxm", "gpu h200", "gpu b200", "gpu b300", "dense", "moe", "dtype fp4", "dtype fp8" }, g => Assert.Contains(g, groups.Keys));
     }

@@ -54,7 +54,8 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         if (s.Tokens <= 0) return 0;
         int tokens = _graphs.Pad(s.Tokens); // graphed layers run the padded count; attention sees the real batch
         double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
-        double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
+        int sliding = _m.SlidingWindow > 0 ? _m.SlidingWindowLayers : 0;
+        double layers = (_m.NumLayers - sliding) * AttentionSecondsPerLayer(s) + sliding * SlidingAttentionSecondsPerLayer(s);
         if (_ep > 1 && s.GroupTokens > 0)
             layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_comm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
         double h = _m.HiddenSize, vocab = (double)_m.VocabSize / _tp;
@@ -107,7 +108,26 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
             + _k.Grouped(active, rows, h, w);
     }
 
-    public double AttentionSecondsPerLayer(in BatchShape s) => _k.Attention(new AttentionShape(
+    public double AttentionSecondsPerLayer(in BatchShape s) => _k.Attention(Shape(s));
+
+    /// <summary>
+    /// A sliding-window layer (FlashAttention's <c>window_size</c>, as vLLM passes it for gpt-oss's "sliding_attention"
+    /// layers): each query reads at most the last <see cref="ModelSpec.SlidingWindow"/> keys. The batch carries only
+    /// totals, so each is capped at the window times its count: exact when every context exceeds the window.
+    /// </summary>
+    public double SlidingAttentionSecondsPerLayer(in BatchShape s)
+    {
+        var a = Shape(s);
+        double w = _m.SlidingWindow;
+        return _k.Attention(a with
+        {
+            PrefillPairs = Math.Min(a.PrefillPairs, a.PrefillTokens * w),
+            PrefillKvRead = Math.Min(a.PrefillKvRead, a.PrefillTokens + a.PrefillChunks * w),
+            DecodeContext = Math.Min(a.DecodeContext, a.Decodes * w),
+        });
+    }
+
+    private AttentionShape Shape(in BatchShape s) => new(
         (double)_m.NumHeads / _tp, _m.KvHeadsPerRank(_tp), _m.HeadDim, _actBytes, _kvBytes,
-        s.PrefillCount, s.PrefillTokens, s.PrefillAttentionPairs, s.PrefillContext, s.DecodeCount, s.DecodeContext));
+        s.PrefillCount, s.PrefillTokens, s.PrefillAttentionPairs, s.PrefillContext, s.DecodeCount, s.DecodeContext);
 }
