@@ -15,6 +15,9 @@ public class CatalogTests
     [InlineData("qwen3-8b", 8.19e9)]
     [InlineData("qwen3-32b", 32.76e9)]
     [InlineData("qwen3-30b-a3b", 30.53e9)]
+    [InlineData("qwen3-235b-a22b", 235.09e9)]   // Hugging Face model page: 235B total, 22B active
+    [InlineData("gpt-oss-120b", 116.83e9)]      // gpt-oss model card: 116.83B total (biases and sinks left out here)
+    [InlineData("minimax-m2.5", 228.7e9)]       // Hugging Face model page (safetensors): 229B
     public void EveryCatalogModel_HasItsPublishedParameterCount(string name, double published)
     {
         var m = ModelCatalog.Resolve(name);
@@ -56,6 +59,7 @@ public class CatalogTests
     [InlineData("h100-sxm")]
     [InlineData("h200")]
     [InlineData("b200")]
+    [InlineData("b300")]
     [InlineData("mi300x")]
     [InlineData("l40s")]
     [InlineData("a40")]
@@ -77,6 +81,7 @@ public class CatalogTests
     [InlineData("NVIDIA GeForce RTX 4090", "rtx-4090")]
     [InlineData("A100", "a100-80g")]
     [InlineData("h100_sxm", "h100-sxm")]
+    [InlineData("b300_sxm", "b300")]
     public void MeasuredRunGpuNames_MapToTheCatalog(string alias, string name) => Assert.Equal(name, HardwareCatalog.Resolve(alias).Name);
 
     [Fact]

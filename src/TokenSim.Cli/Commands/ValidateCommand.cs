@@ -9,5 +9,6 @@ internal static class ValidateCommand
     {
         ValidateBenchCommand.Create(),
         ValidateOpsCommand.Create(),
+        ValidateSiliconCommand.Create(),
     };
 }

@@ -12,6 +12,19 @@ public static class DTypes
         _ => throw new ArgumentException($"Unknown dtype '{dtype}'. Known: float32, bfloat16, float16, fp8, int8."),
     };
 
+    /// <summary>
+    /// Bytes a stored weight element takes with its block scales, where <see cref="Bytes"/> rounds 4-bit types up to
+    /// one: FP4 is NVFP4 (two values a byte plus one FP8 E4M3 scale per 16 values: NVIDIA, "Introducing NVFP4 for
+    /// efficient and accurate low-precision inference", 2025), INT4 is GPTQ/AWQ's default (a 16-bit scale per group of
+    /// 128). Other types carry no block scales here.
+    /// </summary>
+    public static double WeightBytes(string dtype) => Normalize(dtype) switch
+    {
+        "fp4" => 0.5 + 1.0 / 16,
+        "int4" => 0.5 + 2.0 / 128,
+        var d => Bytes(d),
+    };
+
     /// <summary>Maps Hugging Face and vLLM spellings (<c>bfloat16</c>, <c>half</c>, <c>float8_e4m3fn</c>) to short names.</summary>
     public static string Normalize(string dtype) => dtype.Trim().ToLowerInvariant() switch
     {

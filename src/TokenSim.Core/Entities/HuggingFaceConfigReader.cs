@@ -29,6 +29,12 @@ public static class HuggingFaceConfigReader
             int layers = Req("num_hidden_layers");
             int experts = GetInt(root, "num_local_experts") ?? GetInt(root, "num_experts") ?? GetInt(root, "n_routed_experts") ?? 0;
             string dtype = GetString(root, "torch_dtype", source) ?? GetString(root, "dtype", source) ?? "bfloat16";
+            // Sliding-window layers only where the config lists them by layer (gpt-oss's layer_types); a bare sliding_window
+            // (Mistral's, or Qwen's with use_sliding_window false) is left as full attention.
+            int window = GetInt(root, "sliding_window") ?? 0;
+            int slidingLayers = root.TryGetProperty("layer_types", out var types) && types.ValueKind == JsonValueKind.Array
+                ? types.EnumerateArray().Count(t => t.ValueKind == JsonValueKind.String && t.GetString() == "sliding_attention") : 0;
+            if (window <= 0 || slidingLayers == 0) window = slidingLayers = 0;
             if (hidden <= 0 || heads <= 0 || layers <= 0) throw new FormatException($"{source}: hidden_size, num_attention_heads and num_hidden_layers must be positive.");
             return new ModelSpec
             {
@@ -47,6 +53,8 @@ public static class HuggingFaceConfigReader
                 MoeIntermediateSize = GetInt(root, "moe_intermediate_size") ?? 0,
                 DType = DTypes.Normalize(dtype),
                 MaxPositionEmbeddings = GetInt(root, "max_position_embeddings") ?? 4096,
+                SlidingWindow = window,
+                SlidingWindowLayers = Math.Min(slidingLayers, layers),
             };
         }
     }

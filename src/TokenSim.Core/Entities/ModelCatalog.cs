@@ -15,13 +15,16 @@ public static class ModelCatalog
         new("llama-2-7b", "meta-llama--Llama-2-7b-hf", ["meta-llama/Llama-2-7b-hf", "meta-llama/Llama-2-7b-chat-hf", "meta-llama/Llama-2-7b"]),
         new("llama-2-13b", "meta-llama--Llama-2-13b-hf", ["meta-llama/Llama-2-13b-hf", "meta-llama/Llama-2-13b-chat-hf", "meta-llama/Llama-2-13b"]),
         new("llama-2-70b", "meta-llama--Llama-2-70b-hf", ["meta-llama/Llama-2-70b-hf", "meta-llama/Llama-2-70b-chat-hf", "meta-llama/Llama-2-70b"]),
-        new("llama-3.1-8b", "meta-llama--Meta-Llama-3.1-8B", ["meta-llama/Llama-3.1-8B", "meta-llama/Meta-Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Meta-Llama-3.1-8B-Instruct"]),
+        new("llama-3.1-8b", "meta-llama--Meta-Llama-3.1-8B", ["meta-llama/Llama-3.1-8B", "meta-llama/Meta-Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Meta-Llama-3.1-8B-Instruct", "nvidia/Llama-3.1-8B-Instruct-FP8"]),
         new("llama-3.1-70b", "meta-llama--Meta-Llama-3.1-70B", ["meta-llama/Llama-3.1-70B", "meta-llama/Meta-Llama-3.1-70B", "meta-llama/Llama-3.1-70B-Instruct", "meta-llama/Meta-Llama-3.1-70B-Instruct"]),
         new("codellama-34b", "codellama--CodeLlama-34b-Instruct-hf", ["codellama/CodeLlama-34b-Instruct-hf", "meta-llama/CodeLlama-34b-Instruct-hf", "codellama/CodeLlama-34b-hf"]),
         new("mixtral-8x7b", "mistralai--Mixtral-8x7B-v0.1", ["mistralai/Mixtral-8x7B-v0.1", "mistralai/Mixtral-8x7B-Instruct-v0.1"]),
         new("qwen3-8b", "Qwen--Qwen3-8B", ["Qwen/Qwen3-8B"]),
         new("qwen3-32b", "Qwen--Qwen3-32B", ["Qwen/Qwen3-32B"]),
         new("qwen3-30b-a3b", "Qwen--Qwen3-30B-A3B-Instruct-2507", ["Qwen/Qwen3-30B-A3B-Instruct-2507", "Qwen/Qwen3-30B-A3B"]),
+        new("qwen3-235b-a22b", "Qwen--Qwen3-235B-A22B-FP8", ["Qwen/Qwen3-235B-A22B-FP8", "Qwen/Qwen3-235B-A22B", "Qwen/Qwen3-235B-A22B-Instruct-2507"]),
+        new("gpt-oss-120b", "openai--gpt-oss-120b", ["openai/gpt-oss-120b"]),
+        new("minimax-m2.5", "MiniMaxAI--MiniMax-M2.5", ["MiniMaxAI/MiniMax-M2.5"]),
     ];
 
     private static readonly FrozenDictionary<string, Entry> ByKey = BuildIndex();

@@ -22,6 +22,10 @@ public sealed record ModelSpec
     public int NumExperts { get; init; }
     public int ExpertsPerToken { get; init; }
     public int MoeIntermediateSize { get; init; }
+    /// <summary>Keys a sliding-window layer attends to (gpt-oss: 128); 0 = every layer attends to the whole context.</summary>
+    public int SlidingWindow { get; init; }
+    /// <summary>Layers that attend through <see cref="SlidingWindow"/> (config.json <c>layer_types</c> entries "sliding_attention").</summary>
+    public int SlidingWindowLayers { get; init; }
     public string DType { get; init; } = "bfloat16";
     public int MaxPositionEmbeddings { get; init; } = 4096;
 
@@ -58,7 +62,8 @@ public sealed record ModelSpec
         // vLLM shards embedding and LM head over TP ranks (vocab parallel); with PP, the first stage holds
         // the embedding and the last the LM head, so the largest stage holds at most both.
         long embed = EmbeddingParams / tp;
-        return (layers * perLayer + embed) * DTypeBytes;
+        // 4-bit weights are stored two a byte plus their block scales (DTypes.WeightBytes), not the one byte DTypeBytes rounds to.
+        return (long)Math.Ceiling((layers * perLayer + embed) * DTypes.WeightBytes(DType));
     }
 
     /// <summary>KV heads one TP rank stores: vLLM replicates heads when TP exceeds them.</summary>

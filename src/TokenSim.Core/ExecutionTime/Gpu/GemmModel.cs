@@ -73,5 +73,5 @@ public sealed class GemmModel(GpuDevice gpu)
     /// <summary>Pipeline stages that fit the SM's shared memory, at most <see cref="GemmTile.MaxStages"/>.</summary>
     public int Stages(GemmTile tile) => Math.Min(GemmTile.MaxStages, gpu.Micro.SharedMemoryPerSmBytes / tile.StageBytes);
 
-    private double KElements(GemmTile tile) => (double)tile.KBytes / gpu.Bytes;
+    private double KElements(GemmTile tile) => tile.KBytes / gpu.ElementBytes;
 }

@@ -15,9 +15,13 @@ public sealed class GpuDevice
             $"GPU '{hardware.Name}' has no 'microarchitecture:' block (SM count, L2, shared memory, launch latency), which --perf-model gpu needs; see docs/hardware.md.");
         Parameters = parameters;
         DType = DTypes.Normalize(dtype);
-        Bytes = DTypes.Bytes(dtype);
+        Bytes = DTypes.WeightBytes(dtype);
+        ElementBytes = DType is "fp4" or "int4" ? 0.5 : DTypes.Bytes(dtype);
         Sms = Micro.SmCount;
-        SmFlops = hardware.PeakFlops(dtype) / Sms;
+        // A 4-bit checkpoint on a GPU without 4-bit tensor cores runs weight-only: vLLM's Marlin and Triton MXFP4/INT4
+        // kernels dequantise the weights in registers and multiply at 16 bits (W4A16), so the tensor rate is bf16's.
+        bool weightOnly = DType is "fp4" or "int4" && !hardware.Flops.ContainsKey(DType);
+        SmFlops = hardware.PeakFlops(weightOnly ? "bf16" : dtype) / Sms;
         DramBytesPerSecond = hardware.MemoryBandwidthBytesPerSecond * parameters.MemoryEfficiency;
         L2BytesPerSecondPerSm = Micro.L2BandwidthBytesPerSecond / Sms;
         LaunchSeconds = Micro.KernelLaunchSeconds;
@@ -27,8 +31,10 @@ public sealed class GpuDevice
     public GpuMicroarchitecture Micro { get; }
     public GpuModelParameters Parameters { get; }
     public string DType { get; }
-    /// <summary>Bytes per element of the GEMM operands.</summary>
-    public int Bytes { get; }
+    /// <summary>DRAM bytes per element of the GEMM operands, block scales included (NVFP4: 0.5625).</summary>
+    public double Bytes { get; }
+    /// <summary>Bytes per element as the tensor cores and shared memory see them (FP4: 0.5, scales held apart).</summary>
+    public double ElementBytes { get; }
     public int Sms { get; }
     /// <summary>Dense tensor-core FLOP/s of one SM at this dtype (the datasheet peak over the SMs).</summary>
     public double SmFlops { get; }

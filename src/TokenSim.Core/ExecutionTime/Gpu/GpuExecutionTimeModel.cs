@@ -22,6 +22,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
     private readonly HostCost _host;
     private readonly double[] _denseByTokens;
     private readonly double _kvBytes;
+    private readonly int _actBytes;
 
     public GpuExecutionTimeModel(ReplicaSpec spec, GpuModelParameters? parameters = null, ICollectiveModel? communication = null)
     {
@@ -29,6 +30,9 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         Parameters = parameters ?? new GpuModelParameters();
         _k = new GpuKernels(spec.Hardware, _m.DType, Parameters, spec.KvCacheDType);
         _kvBytes = DTypes.Bytes(spec.KvCacheDType);
+        // Activations stay 16-bit whatever the weights: a quantised checkpoint runs with torch_dtype bfloat16, and its
+        // linear layers quantise their input inside the layer. Norms, rotary, residuals and all-reduces move 2 bytes.
+        _actBytes = Math.Max(2, _m.DTypeBytes);
         _tp = spec.TensorParallel;
         _pp = spec.PipelineParallel;
         _ep = spec.ExpertParallelSize;
@@ -50,16 +54,17 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         if (s.Tokens <= 0) return 0;
         int tokens = _graphs.Pad(s.Tokens); // graphed layers run the padded count; attention sees the real batch
         double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
-        double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
+        int sliding = _m.SlidingWindow > 0 ? _m.SlidingWindowLayers : 0;
+        double layers = (_m.NumLayers - sliding) * AttentionSecondsPerLayer(s) + sliding * SlidingAttentionSecondsPerLayer(s);
         if (_ep > 1 && s.GroupTokens > 0)
             layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_comm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
         double h = _m.HiddenSize, vocab = (double)_m.VocabSize / _tp;
         // vLLM computes logits at the last position of every scheduled request; the sampler reads them as FP32.
-        double perStep = _k.Elementwise(2 * tokens * h * _m.DTypeBytes, tokens) // embedding gather
-            + _k.Elementwise(4 * tokens * h * _m.DTypeBytes, tokens)            // final norm
-            + _k.Gemm(s.Sequences, vocab, h)                                     // LM head
+        double perStep = _k.Elementwise(2 * tokens * h * _actBytes, tokens) // embedding gather
+            + _k.Elementwise(4 * tokens * h * _actBytes, tokens)            // final norm
+            + _k.Gemm16(s.Sequences, vocab, h)                                   // LM head (left at 16 bits)
             + _k.Elementwise(s.Sequences * vocab * 4, s.Sequences);              // sampler
-        double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * h * _m.DTypeBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
+        double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * h * _actBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
         return _host.Combine(dense + layers + perStep + pipeline, s);
     }
 
@@ -68,7 +73,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
 
     public double DenseLayerSeconds(double t)
     {
-        double h = _m.HiddenSize, hd = _m.HeadDim, b = _m.DTypeBytes, H = _m.NumHeads, Hkv = _m.NumKvHeads;
+        double h = _m.HiddenSize, hd = _m.HeadDim, b = _actBytes, H = _m.NumHeads, Hkv = _m.NumKvHeads;
         double qkv = _k.Gemm(t, (H + 2 * Hkv) * hd / _tp, h);
         double o = _k.Gemm(t, h, H * hd / _tp);
         double kvPerRank = _m.KvHeadsPerRank(_tp);
@@ -98,12 +103,31 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         // The expected distinct experts a group of tokens touches, each token picking k of e.
         double active = localExperts * (1 - Math.Pow(1 - k / e, groupTokens));
         double rows = groupTokens * k * (localExperts / e) / Math.Max(1, active);
-        double router = _k.Gemm(routerTokens, e, h) + _k.Elementwise(routerTokens * e * 4, routerTokens);
-        return router + _k.Grouped(active, rows, 2 * w, h) + _k.Elementwise(3 * rows * active * w * _m.DTypeBytes, rows * active)
+        double router = _k.Gemm16(routerTokens, e, h) + _k.Elementwise(routerTokens * e * 4, routerTokens);
+        return router + _k.Grouped(active, rows, 2 * w, h) + _k.Elementwise(3 * rows * active * w * _actBytes, rows * active)
             + _k.Grouped(active, rows, h, w);
     }
 
-    public double AttentionSecondsPerLayer(in BatchShape s) => _k.Attention(new AttentionShape(
-        (double)_m.NumHeads / _tp, _m.KvHeadsPerRank(_tp), _m.HeadDim, _m.DTypeBytes, _kvBytes,
-        s.PrefillCount, s.PrefillTokens, s.PrefillAttentionPairs, s.PrefillContext, s.DecodeCount, s.DecodeContext));
+    public double AttentionSecondsPerLayer(in BatchShape s) => _k.Attention(Shape(s));
+
+    /// <summary>
+    /// A sliding-window layer (FlashAttention's <c>window_size</c>, as vLLM passes it for gpt-oss's "sliding_attention"
+    /// layers): each query reads at most the last <see cref="ModelSpec.SlidingWindow"/> keys. The batch carries only
+    /// totals, so each is capped at the window times its count: exact when every context exceeds the window.
+    /// </summary>
+    public double SlidingAttentionSecondsPerLayer(in BatchShape s)
+    {
+        var a = Shape(s);
+        double w = _m.SlidingWindow;
+        return _k.Attention(a with
+        {
+            PrefillPairs = Math.Min(a.PrefillPairs, a.PrefillTokens * w),
+            PrefillKvRead = Math.Min(a.PrefillKvRead, a.PrefillTokens + a.PrefillChunks * w),
+            DecodeContext = Math.Min(a.DecodeContext, a.Decodes * w),
+        });
+    }
+
+    private AttentionShape Shape(in BatchShape s) => new(
+        (double)_m.NumHeads / _tp, _m.KvHeadsPerRank(_tp), _m.HeadDim, _actBytes, _kvBytes,
+        s.PrefillCount, s.PrefillTokens, s.PrefillAttentionPairs, s.PrefillContext, s.DecodeCount, s.DecodeContext);
 }

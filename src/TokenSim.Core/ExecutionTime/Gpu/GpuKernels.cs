@@ -11,6 +11,7 @@ namespace TokenSim.Core.ExecutionTime.Gpu;
 public sealed class GpuKernels : IOperatorKernels
 {
     private readonly GemmModel _gemm;
+    private readonly GemmModel _gemm16;
     private readonly AttentionModel _attention;
     private readonly ElementwiseModel _elementwise;
 
@@ -21,6 +22,7 @@ public sealed class GpuKernels : IOperatorKernels
         // Attention's matmuls run at the KV cache's precision where the GPU has tensor cores for it, else at 16-bit.
         var attentionDevice = new GpuDevice(hardware, DTypes.Bytes(kvDType ?? dtype) >= 2 ? kvDType ?? dtype : "bf16", p);
         _gemm = new GemmModel(Device);
+        _gemm16 = DTypes.Bytes(dtype) >= 2 ? _gemm : new GemmModel(new GpuDevice(hardware, "bf16", p));
         _attention = new AttentionModel(attentionDevice, FlashAttentionTiles.For(hardware.ComputeCapability));
         // Memory-bound kernels move 16-bit activations whatever the weights' dtype.
         _elementwise = new ElementwiseModel(attentionDevice);
@@ -30,6 +32,13 @@ public sealed class GpuKernels : IOperatorKernels
     public GemmModel GemmModel => _gemm;
 
     public double Gemm(double m, double n, double k) => _gemm.Seconds(m, n, k);
+
+    /// <summary>
+    /// A GEMM that quantised checkpoints leave at 16 bits: the LM head and the MoE router (ModelOpt's FP8/NVFP4
+    /// exports exclude <c>lm_head</c>; Qwen3's FP8 and gpt-oss's MXFP4 configs list <c>lm_head</c> and the router
+    /// gates under <c>modules_to_not_convert</c>).
+    /// </summary>
+    public double Gemm16(double m, double n, double k) => _gemm16.Seconds(m, n, k);
 
     public double Elementwise(double bytes, double rows) => _elementwise.Seconds(bytes, rows);
 
