@@ -97,7 +97,7 @@ public static class ExecutionTimeModels
         {
             var context = profiles.OfType<AIConfiguratorProfile>().FirstOrDefault(p => p.Kind == "context_attention");
             var generation = profiles.OfType<AIConfiguratorProfile>().FirstOrDefault(p => p.Kind == "generation_attention");
-            return new LayerProfileExecutionTimeModel(spec, LayerOperatorTables.FromShapes(dir, gemm, m, spec.TensorParallel, context, generation));
+            return new LayerProfileExecutionTimeModel(spec, LayerOperatorTables.FromShapes(dir, gemm, m, spec.TensorParallel, context, generation, spec.KvCacheDType));
         }
         throw new ArgumentException(
             $"--perf-model: '{dir}' has no per-layer profile of {m.Name} at TP {spec.TensorParallel} (has: {string.Join(", ", profiles.Where(p => LayerOperatorTables.From(p) is not null).Select(Describe))}).");

@@ -27,6 +27,7 @@ public sealed class LayerProfileExecutionTimeModel : IExecutionTimeModel
     private readonly Func<double, double> _embedding, _finalNorm, _lmHead;
     private readonly double[] _denseByTokens;
     private readonly int _kernelsPerStep;
+    private readonly int _activationBytes;
 
     public LayerProfileExecutionTimeModel(ReplicaSpec spec, LayerOperatorTables tables, RooflineParameters? parameters = null, ICollectiveModel? communication = null)
     {
@@ -39,7 +40,10 @@ public sealed class LayerProfileExecutionTimeModel : IExecutionTimeModel
         _comm = communication ?? VllmCollectives.For(spec);
         _roofline = new RooflineExecutionTimeModel(spec, Parameters, _comm);
         _graphs = CudaGraphPadding.For(spec);
-        double h = _m.HiddenSize, d = _m.HeadDim, b = _m.DTypeBytes, H = _m.NumHeads, Hkv = _m.NumKvHeads, I = _m.IntermediateSize, tp = _tp;
+        // Activations stay 16-bit when the weights are 8-bit or narrower (vLLM's FP8/FP4 linear methods return the
+        // input's bf16), so norms, rotary, activation and all-reduces move 2-byte elements.
+        _activationBytes = Math.Max(2, _m.DTypeBytes);
+        double h = _m.HiddenSize, d = _m.HeadDim, b = _activationBytes, H = _m.NumHeads, Hkv = _m.NumKvHeads, I = _m.IntermediateSize, tp = _tp;
         var measured = new List<string>();
         var modelled = new List<string>();
         Func<double, double> Pick(string op, Func<double, double> roofline)
@@ -78,7 +82,8 @@ public sealed class LayerProfileExecutionTimeModel : IExecutionTimeModel
         _finalNorm = Pick("final_layernorm", t => _k.Elementwise(4 * t * h * b));
         _lmHead = Pick("lm_head", s => _k.Gemm(s, _m.VocabSize / tp, h));
         if (tables.Attention is null) modelled.Add("attention"); else measured.Add("attention");
-        Sources = $"measured: {string.Join(", ", measured)}; roofline: {string.Join(", ", modelled)}";
+        Sources = $"measured: {string.Join(", ", measured)}; roofline: {string.Join(", ", modelled)}"
+            + (tables.Dtypes is { } dtypes ? $"; tables: {dtypes}" : "");
         // Per layer: the ops above, attention and the KV-cache write; per step: embedding, final norm, LM head, sampler.
         _kernelsPerStep = _m.NumLayers * (_layerOps.Length + 2) + 4;
         _host = HostCost.For(spec, _graphs, _kernelsPerStep);
@@ -99,7 +104,7 @@ public sealed class LayerProfileExecutionTimeModel : IExecutionTimeModel
         double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
         double attention = _m.NumLayers * AttentionSecondsPerLayer(s);
         double lmHead = _lmHead(s.Sequences);
-        double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
+        double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * _m.HiddenSize * _activationBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
         double gpu = dense + attention + lmHead + pipeline + _kernelsPerStep * Parameters.KernelLatencySeconds;
         return _host.Combine(gpu, s) + Parameters.StepOverheadSeconds;
     }
@@ -109,7 +114,7 @@ public sealed class LayerProfileExecutionTimeModel : IExecutionTimeModel
     {
         double layer = 0;
         foreach (var op in _layerOps) layer += op(tokens);
-        layer += 2 * _comm.Seconds(CollectiveOp.AllReduce, (double)tokens * _m.HiddenSize * _m.DTypeBytes, _tp, tokens <= _graphs.MaxCaptureSize);
+        layer += 2 * _comm.Seconds(CollectiveOp.AllReduce, (double)tokens * _m.HiddenSize * _activationBytes, _tp, tokens <= _graphs.MaxCaptureSize);
         return _m.NumLayers * layer + _embedding(tokens) + _finalNorm(tokens);
     }
 

@@ -21,10 +21,24 @@ public sealed class CsvTable
     public string[] Header { get; }
     public List<(int Line, string[] Cells)> Rows { get; }
 
+    /// <summary>Reads <paramref name="path"/>, plain or gzip-compressed (<c>.gz</c>).</summary>
     public static CsvTable Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Profile table '{path}' does not exist.", path);
-        using var csv = CsvFormat.Open(new StreamReader(path));
+        try
+        {
+            return ReadText(path);
+        }
+        catch (InvalidDataException e)
+        {
+            // A truncated or corrupted .gz fails inside the decompressor: name the file, not the stream.
+            throw new WorkloadFormatException(path, 1, null, $"not valid gzip data ({e.Message})");
+        }
+    }
+
+    private static CsvTable ReadText(string path)
+    {
+        using var csv = CsvFormat.Open(ProfileReader.OpenText(path));
         if (!csv.MoveNext()) throw new WorkloadFormatException(path, 1, null, "the file is empty");
         var header = Cells(csv.Current);
         var rows = new List<(int, string[])>();

@@ -80,29 +80,58 @@ public sealed class LayerOperatorTables
     }
 
     /// <summary>
-    /// A dense model's projections from AIConfigurator's GEMMs by shape (bf16, <c>gemm_perf.csv</c> by n, k, m; a
-    /// shape between grid points interpolates linearly, as GEMM time is close to linear in n and k), and its attention
-    /// from the context and generation tables when given. vLLM fuses the residual adds.
+    /// A dense model's projections from AIConfigurator's GEMMs by shape (<c>gemm_perf.csv</c> by n, k, m; a shape
+    /// between grid points interpolates linearly, as GEMM time is close to linear in n and k), and its attention from
+    /// the context and generation tables when given. The projections run in the model's dtype where the tables hold
+    /// it (<c>fp8</c>: vLLM's W8A8 per-tensor GEMM, H100), else in bf16, which <see cref="Dtypes"/> then says; the LM
+    /// head stays bf16, as vLLM leaves it unquantized in FP8 checkpoints. vLLM fuses the residual adds.
     /// </summary>
-    public static LayerOperatorTables FromShapes(string origin, AIConfiguratorProfile gemm, ModelSpec m, int tp, AIConfiguratorProfile? context, AIConfiguratorProfile? generation)
+    public static LayerOperatorTables FromShapes(string origin, AIConfiguratorProfile gemm, ModelSpec m, int tp,
+        AIConfiguratorProfile? context, AIConfiguratorProfile? generation, string? kvCacheDType = null)
     {
-        var g = (gemm.Tables.FirstOrDefault(t => t.Name.EndsWith(":bfloat16", StringComparison.Ordinal)) ?? gemm.Tables[0]).Interpolator;
+        var bf16 = GemmTable(gemm, "bfloat16") ?? gemm.Tables[0];
+        string wanted = TableDType(m.DType);
+        var proj = GemmTable(gemm, wanted) ?? bf16;
+        string projDtype = proj.Name[(proj.Name.LastIndexOf(':') + 1)..];
+        var g = proj.Interpolator;
+        var head = bf16.Interpolator;
         double h = m.HiddenSize, d = m.HeadDim, H = m.NumHeads, Hkv = m.NumKvHeads, I = m.IntermediateSize;
         Func<double, double, double> Gemm(Func<double, double> n, Func<double, double> k) => (tpDeg, tokens) => g.Evaluate(n(tpDeg), k(tpDeg), tokens);
         var ops = new Dictionary<string, Func<double, double, double>>(StringComparer.Ordinal)
         {
             ["attn_pre_proj"] = Gemm(t => (H + 2 * Hkv) * d / t, _ => h),
             ["attn_post_proj"] = Gemm(_ => h, t => H * d / t),
-            ["lm_head"] = Gemm(t => m.VocabSize / t, _ => h),
+            ["lm_head"] = (tpDeg, tokens) => head.Evaluate(m.VocabSize / tpDeg, h, tokens),
         };
         if (!m.IsMoe)
         {
             ops["mlp_up_proj"] = Gemm(t => 2 * I / t, _ => h);
             ops["mlp_down_proj"] = Gemm(_ => h, t => I / t);
         }
-        IAttentionTable? attention = context is not null && generation is not null
-            ? new AIConfiguratorAttentionTable(context, generation, Math.Max(1, m.NumHeads / tp), Math.Max(1, m.NumKvHeads / tp), m.HeadDim)
-            : null;
-        return new LayerOperatorTables(gemm, ops, attention, fusedResidualAdd: true, origin);
+        var dtypes = projDtype == wanted
+            ? $"gemm {projDtype}, lm_head {bf16.Name[(bf16.Name.LastIndexOf(':') + 1)..]}"
+            : $"gemm {projDtype} (the tables hold no {wanted} GEMM for this {m.DType} model)";
+        IAttentionTable? attention = null;
+        if (context is not null && generation is not null)
+        {
+            var a = new AIConfiguratorAttentionTable(context, generation, Math.Max(1, m.NumHeads / tp), Math.Max(1, m.NumKvHeads / tp), m.HeadDim,
+                TableDType(kvCacheDType ?? m.DType));
+            attention = a;
+            dtypes += $", attention {a.Table}";
+        }
+        return new LayerOperatorTables(gemm, ops, attention, fusedResidualAdd: true, origin) { Dtypes = dtypes };
     }
+
+    /// <summary>Which dtype of the tables each operator was read at (AIConfigurator's tables by shape), for run headers; else null.</summary>
+    public string? Dtypes { get; private init; }
+
+    private static ProfileTable? GemmTable(AIConfiguratorProfile gemm, string dtype) =>
+        gemm.Tables.FirstOrDefault(t => t.Name.EndsWith($":{dtype}", StringComparison.Ordinal));
+
+    /// <summary>A dtype in AIConfigurator's spelling: <c>bfloat16</c> for 16-bit (fp16 runs the same tensor-core path), <c>fp8</c>.</summary>
+    internal static string TableDType(string dtype) => DTypes.Normalize(dtype) switch
+    {
+        "bf16" or "fp16" => "bfloat16",
+        var other => other,
+    };
 }

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using TokenSim.Core.Entities;
 using TokenSim.Core.Workload;
 
@@ -9,7 +10,7 @@ namespace TokenSim.Core.ExecutionTime.Profiles;
 /// (<c>dense.csv</c> + <c>attention.csv</c> + <c>per_sequence.csv</c>, per <c>tp&lt;N&gt;/</c>), LLMServingSim's v0
 /// H100 tables (<c>layers.csv</c> + Vidur-format <c>attention.csv</c>) and AIConfigurator's kernel database
 /// (<c>gemm_perf.csv</c>, <c>context_attention_perf.csv</c>, <c>generation_attention_perf.csv</c>, <c>nccl_perf.csv</c>,
-/// <c>custom_allreduce_perf.csv</c>). Every table comes back in seconds, whatever unit the file stores.
+/// <c>custom_allreduce_perf.csv</c>), each also as a gzip-compressed <c>.csv.gz</c>. Every table comes back in seconds, whatever unit the file stores.
 /// </summary>
 public static class ProfileReader
 {
@@ -36,7 +37,8 @@ public static class ProfileReader
                 found.Add(NcclTestsProfile.Read(dir));
                 continue;
             }
-            foreach (var file in Directory.EnumerateFiles(dir, "*.csv").Order(StringComparer.Ordinal))
+            // Large tables ship gzip-compressed (AIConfigurator's H100 GEMMs); a .csv.gz reads as its .csv.
+            foreach (var file in Directory.EnumerateFiles(dir, "*.csv").Concat(Directory.EnumerateFiles(dir, "*.csv.gz")).Order(StringComparer.Ordinal))
             {
                 // An empty table in a profile tree is a truncated copy: say so rather than pass over it.
                 if (new FileInfo(file).Length == 0) throw new WorkloadFormatException(file, 1, null, "the file is empty");
@@ -61,10 +63,15 @@ public static class ProfileReader
     public static string? Kind(string file)
     {
         var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        using (var csv = CsvFormat.Open(new StreamReader(file)))
+        try
         {
+            using var csv = CsvFormat.Open(OpenText(file));
             if (csv.MoveNext())
                 for (int i = 0; i < csv.Current.ColCount; i++) columns.Add(csv.Current[i].ToString());
+        }
+        catch (InvalidDataException e)
+        {
+            throw new WorkloadFormatException(file, 1, null, $"not valid gzip data ({e.Message})");
         }
         if (columns.Contains("num_tokens") && columns.Contains("num_tensor_parallel_workers")) return "vidur";
         if (columns.Contains("is_prefill") && columns.Contains("kv_cache_size")) return "vidur";
@@ -73,6 +80,21 @@ public static class ProfileReader
         if (columns.Contains("layer_name") && columns.Contains("latency(ns)")) return "llmservingsim-v0";
         if (columns.Contains("layer") && columns.Contains("time_us")) return "llmservingsim";
         return null;
+    }
+
+    /// <summary>A profile table's text, decompressed when the file name ends in <c>.gz</c>.</summary>
+    public static StreamReader OpenText(string file)
+    {
+        Stream stream = File.OpenRead(file);
+        if (file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        return new StreamReader(stream);
+    }
+
+    /// <summary>A table's file name without the <c>.gz</c> of a compressed copy, for table names that do not depend on how it ships.</summary>
+    public static string TableFileName(string file)
+    {
+        var name = Path.GetFileName(file);
+        return name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : name;
     }
 
     /// <summary>The GPU a path names in one of its folders (<c>a100</c>, <c>h100_dgx</c>, <c>RTXPRO6000</c>, <c>a100_sxm</c>), or null.</summary>
