@@ -102,24 +102,36 @@ public sealed class DeferredForecastTests
     }
 
     [Fact]
-    public void ScoredForecasts_DueWhileTheBoundRun_AreSkipped_AndTheSnapshotsBehindThemAreScoredInOrderOnceCollected()
+    public void ScoredForecasts_DueWhileTheBoundRun_RunAtTheirSnapshots_AndAllAreScoredInOrderOnceCollected()
     {
         Assert.Equal(4, ForecastScorer.MaxInFlight);
+        var atSnapshot = NewShadow(null, scoreInterval: 1);
         var scheduler = new ManualTaskScheduler();
-        var deferred = NewShadow(scheduler, scoreInterval: 1);
-        for (int k = 0; k < 6; k++) Apply(deferred, Batch(k));
-        // Issued at 0.5, 1.5, 2.5 and 3.5 s; due again at 4.5 and 5.5 s while those four ran: skipped, as over budget.
-        Assert.Equal((4L, 2L), deferred.ForecastsScored);
+        // Predictions at their batches, so that what the scheduler holds is the forecasts alone.
+        var deferred = NewShadow(null, scoreInterval: 1);
+        deferred.ForecastScheduler = scheduler;
+        for (int k = 0; k < 6; k++)
+        {
+            Apply(atSnapshot, Batch(k));
+            Apply(deferred, Batch(k));
+        }
+        // Issued at 0.5, 1.5, 2.5 and 3.5 s on the scheduler; due again at 4.5 and 5.5 s while those four are held:
+        // run at their snapshots, none skipped, and none scored while the first is held.
+        Assert.Equal((6L, 0L), deferred.ForecastsScored);
+        Assert.Equal(4, scheduler.Queued);
         Assert.Empty(deferred.ForecastScores);
-        scheduler.RunAll(); // the arrivals' predictions and the four forecasts
+        Assert.Equal(4, scheduler.RunAll());
         deferred.CollectScoredForecasts();
-        // The forecast issued at k + 0.5 s is scored at 1 s by the snapshot at k + 1.5 and at 2 s by the one at
-        // k + 2.5, against the naive forecast of its own snapshot (running 3 + k % 2, waiting k % 3), k = 0..3:
-        // running |1| x 4 and 0 x 4; waiting 1 + 1 + 2 + 1 and 2 + 1 + 1 + 2.
+        Assert.Null(deferred.ScoredForecastRunning);
+        // The forecast issued at k + 0.5 s is scored at 1 s by the snapshot at k + 1.5 (k = 0..4) and at 2 s by the
+        // one at k + 2.5 (k = 0..3), against the naive forecast of its own snapshot (running 3 + k % 2, waiting k % 3):
+        // running |1| x 5 and 0 x 4; waiting 1 + 1 + 2 + 1 + 1 and 2 + 1 + 1 + 2.
         var scores = deferred.ForecastScores.ToDictionary(s => (s.Metric, s.HorizonSeconds));
-        Assert.Equal((4L, 4.0), (scores[("running", 1)].Points, scores[("running", 1)].NaiveAbsErrorSum));
+        Assert.Equal((5L, 5.0), (scores[("running", 1)].Points, scores[("running", 1)].NaiveAbsErrorSum));
         Assert.Equal((4L, 0.0), (scores[("running", 2)].Points, scores[("running", 2)].NaiveAbsErrorSum));
-        Assert.Equal((4L, 5.0), (scores[("waiting", 1)].Points, scores[("waiting", 1)].NaiveAbsErrorSum));
+        Assert.Equal((5L, 6.0), (scores[("waiting", 1)].Points, scores[("waiting", 1)].NaiveAbsErrorSum));
         Assert.Equal((4L, 6.0), (scores[("waiting", 2)].Points, scores[("waiting", 2)].NaiveAbsErrorSum));
+        Assert.Equal(atSnapshot.ForecastsScored, deferred.ForecastsScored);
+        Assert.Equal(atSnapshot.ForecastScores, deferred.ForecastScores);
     }
 }

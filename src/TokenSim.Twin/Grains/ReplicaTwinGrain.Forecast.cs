@@ -7,6 +7,13 @@ namespace TokenSim.Twin.Grains;
 /// <see cref="Hosting.PredictionScheduler"/> with <see cref="Hosting.TwinOptions.ForecastsOffTurn"/> and a store that is not durable;
 /// on the turn otherwise.
 /// </summary>
+/// <remarks>
+/// <see cref="ForecastAsync"/> is interleaved (<see cref="IReplicaForecastGrain"/>) whatever the option: Orleans
+/// decides that per method, and a caller's forecast awaiting its run off the turn would otherwise hold every batch
+/// behind it. It waits for the batch being applied, if any, so a forecast forks, or runs on the turn, only between
+/// batches, as it did when it was not interleaved; what the interleaving changes is that it may start ahead of
+/// batches still queued.
+/// </remarks>
 public sealed partial class ReplicaTwinGrain : IReplicaForecastGrain
 {
     /// <summary>The last forecast started off the turn: one runs at a time per replica, the next forks once it ends.</summary>
@@ -15,8 +22,17 @@ public sealed partial class ReplicaTwinGrain : IReplicaForecastGrain
     public async Task<ReplicaForecast> ForecastAsync(ReplicaTwinConfig config, ForecastSpec spec)
     {
         var shadow = (await LiveAsync(config)).Shadow;
-        if (shadow.ForecastScheduler is not { } scheduler) return shadow.Forecast(spec);
-        while (!_forecast.IsCompleted) await Finished(_forecast);
+        if (shadow.ForecastScheduler is not { } scheduler)
+        {
+            while (!_applying.IsCompleted) await _applying;
+            return shadow.Forecast(spec);
+        }
+        // One at a time per replica; each wait may let a batch begin, so both are checked again after either.
+        while (!_forecast.IsCompleted || !_applying.IsCompleted)
+        {
+            if (!_forecast.IsCompleted) await Finished(_forecast);
+            else await _applying;
+        }
         var run = Task.Factory.StartNew(shadow.PrepareForecast(spec), CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler);
         _forecast = run;
         return await run;

@@ -69,7 +69,24 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
         return Task.FromResult(_mirror.Status);
     }
 
+    /// <summary>The batch being applied, whose awaits a forecast (interleaved) must not fork inside; completed when none is.</summary>
+    private Task _applying = Task.CompletedTask;
+
     public async Task<ReplicaApplyResult> ApplyAsync(ReplicaTwinConfig config, TwinEvent[] events)
+    {
+        var applying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _applying = applying.Task;
+        try
+        {
+            return await ApplyBatchAsync(config, events);
+        }
+        finally
+        {
+            applying.SetResult();
+        }
+    }
+
+    private async Task<ReplicaApplyResult> ApplyBatchAsync(ReplicaTwinConfig config, TwinEvent[] events)
     {
         var live = await LiveAsync(config);
         var shadow = live.Shadow;

@@ -62,8 +62,8 @@ public sealed class ForecastScorer
     /// <summary>
     /// An engine snapshot observed at production time <paramref name="time"/>, after the twin reached it. A forecast
     /// due takes its inputs now (<paramref name="prepare"/>) and runs the function it returns on
-    /// <paramref name="scheduler"/> (null: here); while <see cref="MaxInFlight"/> run, a forecast due is skipped as one
-    /// over budget is, and later snapshots wait, in order, to be scored until it is collected (<see cref="Collect"/>). The scores are
+    /// <paramref name="scheduler"/> (null: here); while <see cref="MaxInFlight"/> run, a forecast due runs here, and
+    /// later snapshots wait, in order, to be scored until it is collected (<see cref="Collect"/>). The scores are
     /// therefore those of forecasts run at their snapshots: a forecast issued at t is scored only by snapshots after t,
     /// with the widening learned from the scores before it.
     /// </summary>
@@ -72,7 +72,7 @@ public sealed class ForecastScorer
         Task<Ran>? issued = null;
         if (time - _lastIssue >= IntervalSeconds - 1e-9)
         {
-            if (InFlight >= MaxInFlight || (Budget is not null && !Budget.TryStart())) Skipped++;
+            if (Budget is not null && !Budget.TryStart()) Skipped++;
             else
             {
                 _lastIssue = time;
@@ -83,7 +83,9 @@ public sealed class ForecastScorer
                 // at the end, the forecasts started while others run would all find the bucket full.
                 double reserved = _lastRunSeconds;
                 Budget?.Spend(ThreadCpuClock.Seconds() - started + reserved);
-                issued = scheduler is null ? Task.FromResult(Timed(run, reserved))
+                // Beyond the bound it runs here rather than being skipped: which snapshots issue a forecast is then
+                // the budget's choice alone, as on the turn, and the scores are the same.
+                issued = scheduler is null || InFlight >= MaxInFlight ? Task.FromResult(Timed(run, reserved))
                     : Task.Factory.StartNew(() => Timed(run, reserved), CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler);
             }
         }
@@ -92,9 +94,11 @@ public sealed class ForecastScorer
     }
 
     /// <summary>
-    /// Forecasts a replica may have running off its turn; one due beyond it is skipped. Each holds its seeds' forks, so
-    /// this bounds the memory a replica whose forecasts run slower than they are due can hold, and how many
-    /// snapshots wait to be scored behind them.
+    /// Forecasts a replica may have running off its turn; one due beyond it runs on the turn, as with no scheduler.
+    /// Each holds its seeds' forks, so this bounds the memory a replica whose forecasts run slower than they are due
+    /// can hold, and how many snapshots wait to be scored behind them. Skipping instead changed which snapshots issue
+    /// a forecast whenever the thread pool lagged (a replay at 20x on a busy machine skipped 3 of 67), and with them
+    /// the scores.
     /// </summary>
     public const int MaxInFlight = 4;
 
