@@ -19,6 +19,7 @@ public static class ForecastExtensions
             o.ForecastScoreIntervalSeconds = settings.ForecastScoreIntervalSeconds;
             o.ForecastScoreBudget = settings.ForecastScoreBudget;
             o.ForecastScoreHorizons = settings.ForecastScoreHorizons;
+            o.ForecastsOffTurn = settings.ForecastsOffTurn;
         });
         return builder;
     }

@@ -68,12 +68,15 @@ public static class ServerOptions
         "the share of one core scored forecasts may take", t => ServerOptionRules.Number(t, 0, double.PositiveInfinity), s => s.ForecastScoreBudget);
     public static readonly ServerOption ForecastScoreHorizons = new("forecast-score-horizons", "SECONDS,...", "must be positive seconds separated by commas, e.g. 10,30,60",
         "horizons each scored forecast looks ahead", ServerOptionRules.Horizons, s => s.ForecastScoreHorizons);
+    public static readonly ServerOption ForecastsOffTurn = new("forecasts-off-turn", "BOOL", BoolRule,
+        "run forecasts' seeds on the thread pool, off the replica's turn, so acknowledgements do not wait for them (docs/operations.md)", ServerOptionRules.Bool, s => s.ForecastsOffTurn);
 
     public static readonly IReadOnlyList<ServerOption> All =
     [
         Config, GrpcPort, MetricsPort, Bind, ApiKey, Role, SiloPort, GatewayPort, Redis, ClusterRedis, ClusterId, ServiceId,
         AdvertiseIp, ProbeTimeout, MissedProbes, ResponseTimeout, KubernetesHosting, Lateness, MaxRecords, Sources, Proxy,
         ProxyPort, Demo, LogFormat, Dashboard, ForecastInterval, ForecastScoreInterval, ForecastScoreBudget, ForecastScoreHorizons,
+        ForecastsOffTurn,
     ];
 
     /// <summary>The option named <paramref name="name"/> (without dashes; '_' and '-' alike), or null.</summary>

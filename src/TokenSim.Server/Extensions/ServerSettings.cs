@@ -40,6 +40,8 @@ public sealed record ServerSettings
     public double ForecastScoreBudget { get; set; } = 0.25;
     /// <summary>Horizons, in seconds, each scored forecast looks ahead (<c>--forecast-score-horizons 10,30,60</c>). Default 5, 10, 20.</summary>
     public IReadOnlyList<double> ForecastScoreHorizons { get; set; } = [5, 10, 20];
+    /// <summary>Forecasts fork on the replica's turn and run off it (<c>--forecasts-off-turn</c>). Default true.</summary>
+    public bool ForecastsOffTurn { get; set; } = true;
     /// <summary>Request records each replica keeps (<c>--max-records</c>, <c>TOKENSIM_MAX_RECORDS</c>); default 100,000.</summary>
     public int MaxRecords { get; set; } = 100_000;
 

@@ -4,6 +4,9 @@ namespace TokenSim.Twin.Abstractions;
 public interface IReplicaForecastGrain : IGrainWithStringKey
 {
     /// <summary>Forks the replica's live simulated state and runs it forward (<see cref="ForecastSpec"/>).</summary>
+    /// <remarks>Interleaved: it forks on the replica's turn, between batches, and runs the forks off it, and batches
+    /// are applied and acknowledged meanwhile (<see cref="Grains.ReplicaTwinGrain"/>).</remarks>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<ReplicaForecast> ForecastAsync(ReplicaTwinConfig config, ForecastSpec spec);
 
     /// <summary>The traffic the replica learned from its recent arrivals.</summary>

@@ -37,10 +37,20 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
     /// <summary>The real prefix cache as the replica's KV events describe it (not persisted: the events rebuild it).</summary>
     private readonly Kv.KvCacheMirror _mirror = new();
 
+    /// <summary>The load in progress: forecasts interleave with the other calls, and all of them wait for the one load.</summary>
+    private Task<ReplicaLive>? _loading;
+
     /// <summary>The live state, loaded from the store on the first call of an activation (it needs the spec to build).</summary>
-    private async Task<ReplicaLive> LiveAsync(ReplicaTwinConfig config)
+    private Task<ReplicaLive> LiveAsync(ReplicaTwinConfig config)
     {
-        if (_live is not null) return _live;
+        if (_live is { } live) return Task.FromResult(live);
+        // A failed load is tried again by the next call.
+        if (_loading is null or { IsFaulted: true } or { IsCanceled: true }) _loading = LoadAsync(config);
+        return _loading;
+    }
+
+    private async Task<ReplicaLive> LoadAsync(ReplicaTwinConfig config)
+    {
         var live = await store.LoadAsync(this.GetPrimaryKeyString(), () => new ReplicaLive(
             new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec), ExecutionTimeModels.Parse(config.ResolvedPerfModel),
                 options.Value.ShadowOptions()) { Mirror = _mirror },
@@ -49,6 +59,7 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
         // A durable store's acknowledgement means kept, predictions included, so that a replica restored after a
         // crash predicts exactly as one never stopped: there the batch's predictions run before it is acknowledged.
         live.Shadow.PredictionScheduler = store.Durable ? null : predictions.Scheduler;
+        live.Shadow.ForecastScheduler = store.Durable || !options.Value.ForecastsOffTurn ? null : predictions.Scheduler;
         return _live ??= live;
     }
 
@@ -58,10 +69,28 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
         return Task.FromResult(_mirror.Status);
     }
 
+    /// <summary>The batch being applied, whose awaits a forecast (interleaved) must not fork inside; completed when none is.</summary>
+    private Task _applying = Task.CompletedTask;
+
     public async Task<ReplicaApplyResult> ApplyAsync(ReplicaTwinConfig config, TwinEvent[] events)
+    {
+        var applying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _applying = applying.Task;
+        try
+        {
+            return await ApplyBatchAsync(config, events);
+        }
+        finally
+        {
+            applying.SetResult();
+        }
+    }
+
+    private async Task<ReplicaApplyResult> ApplyBatchAsync(ReplicaTwinConfig config, TwinEvent[] events)
     {
         var live = await LiveAsync(config);
         var shadow = live.Shadow;
+        shadow.CollectScoredForecasts();
         // Bounded: a replica whose predictions fall this far behind waits for the oldest before it applies more.
         while (shadow.PredictionsRunning >= MaxPredictionsBehind)
         {
@@ -109,6 +138,7 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
             // Applied here but not kept: this activation is ahead of its store. The next one reloads what was kept,
             // and the caller, not acknowledged, retries.
             _live = null;
+            _loading = null;
             DeactivateOnIdle();
             throw;
         }

@@ -39,6 +39,13 @@ public sealed class TwinOptions
     public double ForecastScoreBudget { get; set; } = 0.25;
     /// <summary>Horizons the scored forecasts look ahead, in seconds. Default 5, 10 and 20.</summary>
     public IReadOnlyList<double> ForecastScoreHorizons { get; set; } = [5, 10, 20];
+    /// <summary>
+    /// Forecasts (scored and asked for) fork the replica's state on its turn and run their seeds on the
+    /// <see cref="PredictionScheduler"/>, so acknowledgements do not wait for them; false: on the turn. Either way a
+    /// forecast is the same, and so are the scores where the budget skips none (docs/operations.md). Default true;
+    /// a durable store runs them on the turn.
+    /// </summary>
+    public bool ForecastsOffTurn { get; set; } = true;
     /// <summary>One bucket for the whole silo, made at the first replica's activation.</summary>
     private Shadow.ForecastBudget? _budget;
 

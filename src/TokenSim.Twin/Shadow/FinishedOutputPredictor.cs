@@ -22,6 +22,14 @@ public sealed class FinishedOutputPredictor(OutputPredictorKind kind = OutputPre
     /// <summary>The finished requests learned from, oldest first.</summary>
     public IEnumerable<(int Output, int MaxTokens)> Recent => _recent;
 
+    /// <summary>A copy that learns no more: what a forecast run off the replica's turn draws from.</summary>
+    public FinishedOutputPredictor Copy()
+    {
+        var copy = new FinishedOutputPredictor(Kind, Window, PriorTokens);
+        foreach (var r in _recent) copy._recent.Enqueue(r);
+        return copy;
+    }
+
     /// <summary>Learns one finished request: its output length and its max_tokens (both at least 1 token).</summary>
     public void Observe(int outputTokens, int maxTokens)
     {

@@ -18,6 +18,10 @@ public sealed class ForecastScorer
     private readonly List<Pending> _pending = [];
     private readonly Dictionary<(string Metric, double Horizon), IntervalCalibration> _calibration = [];
     private readonly Dictionary<(string Metric, double Horizon), (long N, double Err, double Naive, double Signed, long Covered, double Pinball)> _scores = [];
+    /// <summary>Snapshots not yet scored: those from the one whose forecast is in flight on.</summary>
+    private readonly Queue<Queued> _queue = new();
+    /// <summary>The CPU time the last forecast collected took to run: what the next one reserves of the budget.</summary>
+    private double _lastRunSeconds;
     private Snapshot? _previous;
     private double _lastIssue = double.NegativeInfinity;
 
@@ -52,9 +56,87 @@ public sealed class ForecastScorer
         .Select(kv => new ForecastScore(kv.Key.Metric, kv.Key.Horizon, kv.Value.N, kv.Value.Err, kv.Value.Naive, kv.Value.Signed, kv.Value.Covered, kv.Value.Pinball)).ToArray();
 
     /// <summary>An engine snapshot observed at production time <paramref name="time"/>, after the twin reached it.</summary>
-    public void OnSnapshot(double time, int running, int waiting, double? kv, Func<ForecastSpec, ReplicaForecast> forecast)
+    public void OnSnapshot(double time, int running, int waiting, double? kv, Func<ForecastSpec, ReplicaForecast> forecast) =>
+        OnSnapshot(time, running, waiting, kv, spec => () => forecast(spec), null);
+
+    /// <summary>
+    /// An engine snapshot observed at production time <paramref name="time"/>, after the twin reached it. A forecast
+    /// due takes its inputs now (<paramref name="prepare"/>) and runs the function it returns on
+    /// <paramref name="scheduler"/> (null: here); while <see cref="MaxInFlight"/> run, a forecast due runs here, and
+    /// later snapshots wait, in order, to be scored until it is collected (<see cref="Collect"/>). The scores are
+    /// therefore those of forecasts run at their snapshots: a forecast issued at t is scored only by snapshots after t,
+    /// with the widening learned from the scores before it.
+    /// </summary>
+    public void OnSnapshot(double time, int running, int waiting, double? kv, Func<ForecastSpec, Func<ReplicaForecast>> prepare, TaskScheduler? scheduler)
     {
-        var now = new Snapshot(time, running, waiting, kv);
+        Task<Ran>? issued = null;
+        if (time - _lastIssue >= IntervalSeconds - 1e-9)
+        {
+            if (Budget is not null && !Budget.TryStart()) Skipped++;
+            else
+            {
+                _lastIssue = time;
+                Issued++;
+                double started = ThreadCpuClock.Seconds();
+                var run = prepare(new ForecastSpec { HorizonSeconds = Horizons[^1], StepSeconds = Step, Seeds = Seeds });
+                // The run's cost is taken out now, estimated by the last one's, and corrected when it ends: taken only
+                // at the end, the forecasts started while others run would all find the bucket full.
+                double reserved = _lastRunSeconds;
+                Budget?.Spend(ThreadCpuClock.Seconds() - started + reserved);
+                // Beyond the bound it runs here rather than being skipped: which snapshots issue a forecast is then
+                // the budget's choice alone, as on the turn, and the scores are the same.
+                issued = scheduler is null || InFlight >= MaxInFlight ? Task.FromResult(Timed(run, reserved))
+                    : Task.Factory.StartNew(() => Timed(run, reserved), CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler);
+            }
+        }
+        _queue.Enqueue(new Queued(new Snapshot(time, running, waiting, kv), issued));
+        Collect();
+    }
+
+    /// <summary>
+    /// Forecasts a replica may have running off its turn; one due beyond it runs on the turn, as with no scheduler.
+    /// Each holds its seeds' forks, so this bounds the memory a replica whose forecasts run slower than they are due
+    /// can hold, and how many snapshots wait to be scored behind them. Skipping instead changed which snapshots issue
+    /// a forecast whenever the thread pool lagged (a replay at 20x on a busy machine skipped 3 of 67), and with them
+    /// the scores.
+    /// </summary>
+    public const int MaxInFlight = 4;
+
+    /// <summary>The oldest forecast issued and not yet finished, or null.</summary>
+    public Task? Running => _queue.FirstOrDefault(q => q.Forecast is { IsCompleted: false }).Forecast;
+
+    private int InFlight => _queue.Count(q => q.Forecast is { IsCompleted: false });
+
+    /// <summary>
+    /// Scores the snapshots queued, in order, up to the first whose forecast has not finished, and holds each finished
+    /// forecast for the snapshots after it. A failed forecast throws here, and again at every later call.
+    /// </summary>
+    public void Collect()
+    {
+        while (_queue.TryPeek(out var head))
+        {
+            if (head.Forecast is { IsCompleted: false }) return;
+            var ran = head.Forecast?.GetAwaiter().GetResult();
+            _queue.Dequeue();
+            ScoreAt(head.Now);
+            if (ran is not { } r) continue;
+            _lastRunSeconds = r.CpuSeconds;
+            Hold(head.Now, r.Forecast);
+        }
+    }
+
+    private Ran Timed(Func<ReplicaForecast> run, double reserved)
+    {
+        double started = ThreadCpuClock.Seconds();
+        var result = run();
+        double seconds = ThreadCpuClock.Seconds() - started;
+        Budget?.Spend(seconds - reserved);
+        return new Ran(result, seconds);
+    }
+
+    private void ScoreAt(Snapshot now)
+    {
+        double time = now.Time;
         for (int i = _pending.Count - 1; i >= 0; i--)
         {
             var p = _pending[i];
@@ -66,19 +148,16 @@ public sealed class ForecastScorer
             if (p.Kv is { } f && p.Naive.Kv is { } n && observed.Kv is { } o) Score("kv", p.Horizon, f, n, o);
         }
         _previous = now;
-        if (time - _lastIssue < IntervalSeconds - 1e-9) return;
-        if (Budget is not null && !Budget.TryStart()) { Skipped++; return; }
-        _lastIssue = time;
-        Issued++;
-        double started = ThreadCpuClock.Seconds();
-        var result = forecast(new ForecastSpec { HorizonSeconds = Horizons[^1], StepSeconds = Step, Seeds = Seeds });
-        Budget?.Spend(ThreadCpuClock.Seconds() - started);
+    }
+
+    private void Hold(Snapshot now, ReplicaForecast result)
+    {
         Steps += result.SimulatedSteps;
         foreach (double h in Horizons)
         {
             int k = (int)Math.Round(h / Step) - 1;
-            _pending.Add(new Pending(time, h, time + h, Issue("running", h, At(result.Running, k)), Issue("waiting", h, At(result.Waiting, k)),
-                kv is null ? null : Issue("kv", h, At(result.KvUsage, k, max: 1), max: 1), now));
+            _pending.Add(new Pending(now.Time, h, now.Time + h, Issue("running", h, At(result.Running, k)), Issue("waiting", h, At(result.Waiting, k)),
+                now.Kv is null ? null : Issue("kv", h, At(result.KvUsage, k, max: 1), max: 1), now));
         }
     }
 
@@ -108,6 +187,8 @@ public sealed class ForecastScorer
 
     private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
 
+    private readonly record struct Queued(Snapshot Now, Task<Ran>? Forecast);
+    private readonly record struct Ran(ReplicaForecast Forecast, double CpuSeconds);
     private readonly record struct Snapshot(double Time, int Running, int Waiting, double? Kv);
     /// <summary>A forecast's ensemble quantiles and the interval issued from them, widened by the scores before it.</summary>
     private readonly record struct IssuedSpread(SeedSpread Raw, SeedSpread Widened);

@@ -28,9 +28,39 @@ public static class ReplicaForecaster
     /// given random stream (<see cref="EngineResiduals"/>); null: the model as it is.</param>
     public static ReplicaForecast Run(int replica, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
         Func<SimRandom, Simulator> fork, Func<int, SimRandom, int> outputOf, bool added = false, double calibration = 1, IReadOnlyList<Request?>? sources = null,
+        Action<SimRandom, Action>? underEngineError = null, ForecastScenario? scenario = null) =>
+        Run(replica, clock, spec, traffic, maxModelLen, Fork(spec.Seeds, (_, random) => fork(random)), outputOf, added, calibration, sources, underEngineError, scenario);
+
+    /// <summary>
+    /// Each seed's random stream and the fork drawn with it (<paramref name="fork"/> is given the seed's number): the
+    /// part of a forecast that reads the live state, taken on the replica's turn so that the rest can run off it.
+    /// </summary>
+    public static ForkedSeed[] Fork(int seeds, Func<ulong, SimRandom, Simulator> fork)
+    {
+        var forked = new ForkedSeed[seeds];
+        for (int s = 0; s < seeds; s++)
+        {
+            ulong seed = SeedOf(s);
+            var random = new SimRandom(seed);
+            forked[s] = new ForkedSeed(seed, random, fork(seed, random));
+        }
+        return forked;
+    }
+
+    /// <summary>The random stream a seed's engine-model error is drawn from: its own, so the traffic and output lengths
+    /// a seed draws are the same with or without engine error.</summary>
+    public static SimRandom EngineErrorStream(ulong seed) => new(seed ^ 0xD1B54A32D192ED03UL);
+
+    private static ulong SeedOf(int s) => (ulong)(s + 1) * 0x9E3779B97F4A7C15UL;
+
+    /// <summary>Runs the seeds forked by <see cref="Fork"/> forward; touches nothing of the live replica but the
+    /// <paramref name="sources"/>' prompts, so it may run on another thread when <paramref name="outputOf"/> and
+    /// <paramref name="underEngineError"/> hold their own state (null: each fork steps at the model it was given).</summary>
+    public static ReplicaForecast Run(int replica, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
+        ForkedSeed[] forked, Func<int, SimRandom, int> outputOf, bool added = false, double calibration = 1, IReadOnlyList<Request?>? sources = null,
         Action<SimRandom, Action>? underEngineError = null, ForecastScenario? scenario = null)
     {
-        int steps = spec.Steps, seeds = spec.Seeds;
+        int steps = spec.Steps, seeds = forked.Length;
         var running = new float[seeds][];
         var waiting = new float[seeds][];
         var kv = new float[seeds][];
@@ -41,9 +71,7 @@ public static class ReplicaForecaster
         long work = 0;
         for (int s = 0; s < seeds; s++)
         {
-            ulong seed = (ulong)(s + 1) * 0x9E3779B97F4A7C15UL;
-            var random = new SimRandom(seed);
-            var sim = fork(random);
+            var (seed, random, sim) = forked[s];
             scenario?.Attach(sim);
             SubmitArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources, scenario);
             var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot);
@@ -65,8 +93,7 @@ public static class ReplicaForecaster
                     if (r.Kv.FreeBlocks == 0) watch.Exhaust(sim.Now);
                 }
             }
-            // Its own stream, so the traffic and output lengths a seed draws are the same with or without engine error.
-            if (underEngineError is null) Forward(); else underEngineError(new SimRandom(seed ^ 0xD1B54A32D192ED03UL), Forward);
+            if (underEngineError is null) Forward(); else underEngineError(EngineErrorStream(seed), Forward);
             sim.Observer = null;
             work += r.Steps - before;
             exhausted[s] = watch.ExhaustedAt - clock;

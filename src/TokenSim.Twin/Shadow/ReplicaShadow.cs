@@ -152,7 +152,29 @@ public sealed partial class ReplicaShadow
     /// does not wait for them), or null: each group runs when sealed. Either way a prediction is the same: its clone
     /// steps on a model of its own, at the calibration of its first arrival.
     /// </summary>
-    public TaskScheduler? PredictionScheduler { get => _predictions.Scheduler; set => _predictions.Scheduler = value; }
+    public TaskScheduler? PredictionScheduler
+    {
+        get => _predictions.Scheduler;
+        set => _predictions.Scheduler = value;
+    }
+
+    /// <summary>Where scored forecasts run their seeds, forked at the snapshot that issues them; null: at it
+    /// (<see cref="ForecastScorer"/>). A grain's forecasts asked for run there too.</summary>
+    public TaskScheduler? ForecastScheduler { get => _forecasts.Scheduler; set => _forecasts.Scheduler = value; }
+
+    /// <summary>The scored forecast whose seeds are running, or null.</summary>
+    public Task? ScoredForecastRunning => _forecasts.ScoredRunning;
+
+    /// <summary>Scores the snapshots that waited for a scored forecast now finished (a failed one throws here).</summary>
+    public void CollectScoredForecasts() => _forecasts.CollectScored();
+
+    /// <summary><see cref="Forecast"/>'s inputs taken now; the seeds run in the function returned, on any thread.</summary>
+    public Func<ReplicaForecast> PrepareForecast(ForecastSpec spec)
+    {
+        var run = _forecasts.Prepare(spec);
+        var correction = CalibrationReport;
+        return () => run() with { StepCorrection = correction };
+    }
 
     /// <summary>Prediction groups sealed whose predictions are not frozen yet.</summary>
     public int PredictionsRunning => _predictions.Sealed;

@@ -23,8 +23,17 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
     /// <summary>A request production closed: its TPOT against the live simulation's is a measured engine-model error.</summary>
     public void ObserveClosed(ShadowRequest r) => _residuals.Observe(r);
 
+    /// <summary>Where scored forecasts run their seeds, off the caller's turn; null: at the snapshot that issues them.</summary>
+    public TaskScheduler? Scheduler { get; set; }
+
     /// <summary>Scores the forecasts due at a snapshot and issues the next ones.</summary>
-    public void OnSnapshot(EngineSnapshotTaken e) => _scorer?.OnSnapshot(live.Now, e.Running, e.Waiting, e.KvCacheUsage, Forecast);
+    public void OnSnapshot(EngineSnapshotTaken e) => _scorer?.OnSnapshot(live.Now, e.Running, e.Waiting, e.KvCacheUsage, Prepare, Scheduler);
+
+    /// <summary>The scored forecast in flight, or null (it is scored once collected: <see cref="CollectScored"/>).</summary>
+    public Task? ScoredRunning => _scorer?.Running;
+
+    /// <summary>Takes in the scored forecast that has finished, and scores the snapshots that queued behind it.</summary>
+    public void CollectScored() => _scorer?.Collect();
 
     /// <summary>The traffic learned from recent arrivals, at the replica's clock.</summary>
     public TrafficEstimate Traffic => _traffic.Estimate(live.Now) with
@@ -55,6 +64,37 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
             (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources, underEngineError: UnderEngineError,
             scenario: scenario)
             with { Widening = _scorer?.Widening ?? [] };
+    }
+
+    /// <summary>
+    /// <see cref="Forecast"/> in two parts: what reads the live state (the traffic, a copy of the learned lengths, each
+    /// seed's fork stepping on a model of its own at its drawn engine-model error) now, and the seeds' forward runs in
+    /// the function returned, which may run on another thread. Its result is <see cref="Forecast"/>'s at this moment.
+    /// </summary>
+    public Func<ReplicaForecast> Prepare(ForecastSpec spec)
+    {
+        int maxLen = live.Options.Replica.MaxModelLen;
+        double clock = live.Now, scale = calibration.Scale;
+        var traffic = spec.Traffic ?? _traffic.Estimate(clock);
+        var sources = spec.Traffic is null ? _traffic.Sources() : null;
+        FinishedOutputPredictor lengths;
+        if (predictor.Count == 0 && traffic.FinishedOutputTokens.Length > 0)
+        {
+            lengths = new FinishedOutputPredictor(options.OutputPredictor, options.PredictorWindow, options.PriorOutputTokens);
+            for (int i = 0; i < traffic.FinishedOutputTokens.Length; i++) lengths.Observe(traffic.FinishedOutputTokens[i], traffic.FinishedMaxTokens[i]);
+        }
+        else lengths = predictor.Copy();
+        var scenario = spec.Scenario is { } yaml ? ForecastScenario.For(ForecastScenario.Read(yaml, spec.ScenarioReplicas), replica, spec.ScenarioReplicas) : null;
+        var widening = _scorer?.Widening ?? [];
+        var learned = calibration.Correction;
+        // The engine error's stream is the seed's own (ReplicaForecaster), so drawing it before the fork draws the same.
+        var forked = ReplicaForecaster.Fork(spec.Seeds, (seed, random) =>
+        {
+            double factor = _residuals.Draw(ReplicaForecaster.EngineErrorStream(seed));
+            return forks.Sampled(random, factor == 1 ? learned : learned with { KernelScale = learned.KernelScale * factor });
+        });
+        return () => ReplicaForecaster.Run(replica, clock, spec, traffic, maxLen, forked, (cap, random) => lengths.Sample(cap, 0, random),
+            calibration: scale, sources: sources, scenario: scenario) with { Widening = widening };
     }
 
     /// <summary>Runs a seed at the learned step-time correction scaled by a drawn engine-model error.</summary>

@@ -15,12 +15,20 @@ internal sealed class ShadowForks(Simulator live, RequestRecords records, Finish
     public Simulator Sampled(SimRandom random) =>
         CloneRevised((r, cap) => predictor.Sample(cap, r.Generated, random));
 
+    /// <summary>As <see cref="Sampled(SimRandom)"/>, stepping at <paramref name="correction"/> on a model of its own, so
+    /// that a forecast may run it on another thread while the live calibration moves on.</summary>
+    public Simulator Sampled(SimRandom random, StepCorrection correction) =>
+        CloneRevised((r, cap) => predictor.Sample(cap, r.Generated, random), () => OwnModels(correction));
+
+    private Simulator OwnModels(StepCorrection correction) =>
+        live.Clone(m => m is CorrectedExecutionTimeModel c ? new CorrectedExecutionTimeModel(c.Inner, correction) : m);
+
     /// <summary>A clone in which each request produces the predictor's expected length given what it has produced,
     /// and <paramref name="simId"/> <paramref name="predictedOutput"/>. It steps at <paramref name="correction"/> on a
     /// model of its own, so it may run on another thread while the live simulation's calibration moves on.</summary>
     public Simulator Expected(long simId, int predictedOutput, StepCorrection correction) =>
         CloneRevised((r, cap) => r.Id == simId ? predictedOutput : predictor.Predict(cap, r.Generated),
-            () => live.Clone(m => m is CorrectedExecutionTimeModel c ? new CorrectedExecutionTimeModel(c.Inner, correction) : m));
+            () => OwnModels(correction));
 
     /// <param name="length">The output length of a followed request, given its cap (max_tokens within the context).</param>
     private Simulator CloneRevised(Func<Request, int, int> length, Func<Simulator>? cloner = null)
