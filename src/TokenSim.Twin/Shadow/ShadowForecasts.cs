@@ -57,12 +57,18 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
             with { Widening = _scorer?.Widening ?? [] };
     }
 
-    /// <summary>Runs a seed at the learned step-time correction scaled by a drawn engine-model error.</summary>
+    /// <summary>
+    /// Runs a seed under a drawn engine-model error: a step-time correction drawn from the online fit's uncertainty
+    /// (<see cref="StepCalibration.Sample"/>: how well its two parameters are known), its kernel scale times a factor
+    /// drawn from the measured TPOT residuals (<see cref="EngineResiduals"/>: how far stretches of production's steps
+    /// stray from the fitted model, which the fit's standard errors do not say).
+    /// </summary>
     private void UnderEngineError(TokenSim.Core.Randomness.SimRandom random, Action run)
     {
-        double factor = _residuals.Draw(random);
-        if (factor == 1) { run(); return; }
         var learned = calibration.Correction;
-        calibration.RunAt(learned with { KernelScale = learned.KernelScale * factor }, run);
+        var drawn = calibration.Sample(random.NextInt(int.MinValue, int.MaxValue));
+        double factor = _residuals.Draw(random);
+        if (factor == 1 && drawn == learned) { run(); return; }
+        calibration.RunAt(drawn with { KernelScale = drawn.KernelScale * factor }, run);
     }
 }
