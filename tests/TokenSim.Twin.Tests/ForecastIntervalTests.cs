@@ -67,7 +67,7 @@ public sealed class ForecastIntervalTests
             var values = Enumerable.Range(0, n).Select(_ => Math.Min(1, Math.Max(0, random.NextDouble() * 1.4 - 0.2))).ToArray();
             var s = ForecastSummary.Spread(values, max: 1);
             Assert.True(0 <= s.P10 && s.P10 <= s.P50 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= 1, $"{string.Join(",", values)}: {s}");
-            var w = s.Widen(random.NextDouble() * 2 - 1, random.NextDouble() * 2 - 1, max: 1);
+            var w = s.Widen(random.NextDouble() * 2 - 1, random.NextDouble() * 2 - 1, random.NextDouble() * 2 - 1, max: 1);
             Assert.True(0 <= w.P10 && w.P10 <= w.P50 && w.P50 <= w.P90 && w.P90 <= w.P99 && w.P99 <= 1, $"{s} widened: {w}");
         }
     }
@@ -94,24 +94,29 @@ public sealed class ForecastIntervalTests
     }
 
     [Fact]
-    public void IntervalCalibration_WidensByTheConformalRankOfPastScores()
+    public void IntervalCalibration_MovesEachBoundByTheConformalRankOfItsSignedScores()
     {
         var c = new IntervalCalibration();
         var raw = new SeedSpread(15, 10, 15, 20, 30);
-        // Scores max(10 − y, y − 20): 25 → 5, 5 → 5, 15 → −5.
-        foreach (double y in new[] { 25.0, 5, 15 }) c.Observe(raw, y);
-        Assert.Equal(0, c.Widening80); // rank ⌈0.8 × 4⌉ = 4 > 3 scores: too few to say
-        c.Observe(raw, 12); // −2; sorted −5, −2, 5, 5; rank ⌈0.8 × 5⌉ = 4
-        Assert.Equal(5, c.Widening80);
-        Assert.Equal(new SeedSpread(15, 5, 15, 25, 30), c.Widen(raw));
-        c.Observe(raw, 30); // 10; sorted −5, −2, 5, 5, 10; rank ⌈0.8 × 6⌉ = 5
-        Assert.Equal(10, c.Widening80);
+        // Scores below, 10 − y: −15, 5, −5, −2, −20, −8, −12, −4 and above, y − 20: 5, −15, −5, −8, 10, −2, 2, −6.
+        foreach (double y in new[] { 25.0, 5, 15, 12, 30, 18, 22, 14 }) c.Observe(raw, y);
+        Assert.Equal((0, 0), (c.Lower80, c.Upper80)); // rank ⌈0.9 × 9⌉ = 9 > 8 scores: too few to say
+        c.Observe(raw, 16); // below −6, above −4; rank ⌈0.9 × 10⌉ = 9 of 9: the largest of each side
+        Assert.Equal(5, c.Lower80);
+        Assert.Equal(10, c.Upper80);
+        Assert.Equal(new SeedSpread(15, 5, 15, 30, 30), c.Widen(raw));
         Assert.Equal(0, c.Widening99); // needs 99 scores
         // Every observation inside: the ensemble was too wide and the interval narrows, never past the median.
         var inside = new IntervalCalibration();
-        for (int i = 0; i < 4; i++) inside.Observe(raw, 15);
-        Assert.Equal(-5, inside.Widening80);
+        for (int i = 0; i < 9; i++) inside.Observe(raw, 15);
+        Assert.Equal((-5, -5), (inside.Lower80, inside.Upper80));
         Assert.Equal(new SeedSpread(15, 15, 15, 15, 30), inside.Widen(raw));
+        // Every observation above the interval (a biased median): the interval moves up, not just out; its lower
+        // bound stops at the median, which stays.
+        var above = new IntervalCalibration();
+        for (int i = 0; i < 9; i++) above.Observe(raw, 24);
+        Assert.Equal((-14, 4), (above.Lower80, above.Upper80));
+        Assert.Equal(new SeedSpread(15, 15, 15, 24, 30), above.Widen(raw));
     }
 
     [Fact]
@@ -120,43 +125,44 @@ public sealed class ForecastIntervalTests
         // Seeds 8, 10, 12 running at every step: the interval is 5.645–14.355. One forecast a second, 1 s ahead.
         var scorer = new ForecastScorer(1, [1.0], seeds: 3);
         ReplicaForecast Fixed(ForecastSpec _) => Forecast([[8], [10], [12]]);
-        int[] observed = [10, 15, 10, 3, 10, 16];
+        int[] observed = [10, 15, 10, 3, 10, 17, 12, 8, 14, 11, 16];
         for (int t = 0; t < observed.Length; t++) scorer.OnSnapshot(t, observed[t], 0, null, Fixed);
         var s = Assert.Single(scorer.Scores, x => x.Metric == "running");
-        Assert.Equal(5, s.Points);
-        // 15 out, 10 in, 3 out, 10 in; the forecast issued at 4 s had 4 scores (0.645, −4.355, 2.645, −4.355) and was
-        // widened by the 4th smallest, 2.645, to 3.0–17.0, which covers 16. Without the widening, 2 of 5.
-        Assert.Equal(3, s.Covered);
-        Assert.Equal(0.6, s.Coverage80, 12);
+        Assert.Equal(10, s.Points);
+        // The first 9 forecasts are the seeds' interval alone, which covers 6 of their observations (not 15, 3, 17).
+        // The one issued at 9 s had 9 scores per side, and each bound moved by its largest: lo − 3 down (from the
+        // observation 3) and 17 − hi up (from 17), to 3–17, which covers 16. Without it, 6 of 10.
+        Assert.Equal(7, s.Covered);
+        Assert.Equal(0.7, s.Coverage80, 12);
         double lo = 10 - T2At90 * 2 * Math.Sqrt(4.0 / 3), hi = 10 + T2At90 * 2 * Math.Sqrt(4.0 / 3);
-        double widen = lo - 3; // the score of the observation 3, max(lo − 3, 3 − hi)
         double Pinball(double p10, double p90, double y) =>
             (PinballAt(0.1, p10, y) + PinballAt(0.5, 10, y) + PinballAt(0.9, p90, y)) / 3;
         static double PinballAt(double p, double f, double y) => y >= f ? p * (y - f) : (1 - p) * (f - y);
-        double expected = Pinball(lo, hi, 15) + Pinball(lo, hi, 10) + Pinball(lo, hi, 3) + Pinball(lo, hi, 10) + Pinball(lo - widen, hi + widen, 16);
-        Assert.Equal(expected / 5, s.PinballLoss, 9);
-        Assert.Equal(5 + 0 + 7 + 0 + 6, s.AbsErrorSum, 9);
+        double expected = observed[1..10].Sum(y => Pinball(lo, hi, y)) + Pinball(lo - (lo - 3), hi + (17 - hi), 16);
+        Assert.Equal(expected / 10, s.PinballLoss, 9);
+        Assert.Equal(5 + 0 + 7 + 0 + 7 + 2 + 2 + 4 + 1 + 6, s.AbsErrorSum, 9);
     }
 
     [Fact]
     public void Summary_WidensAsTheScoredIntervalsLearned_InterpolatedByHorizon()
     {
-        // Running 8, 10, 12 at each of 8 steps of 2.5 s; widening 2 at 5 s and 4 at 10 s: 1 at 2.5 s, 3 at 7.5 s, 4 beyond.
+        // Running 8, 10, 12 at each of 8 steps of 2.5 s; p10 moved down 1 at 5 s and 2 at 10 s, p90 up 2 and 4: p10
+        // down 0.5 at 2.5 s, p90 up 3 at 7.5 s and 4 beyond.
         float[][] seeds = [Enumerable.Repeat(8f, 8).ToArray(), Enumerable.Repeat(10f, 8).ToArray(), Enumerable.Repeat(12f, 8).ToArray()];
         var f = Forecast(seeds) with
         {
             StepSeconds = 2.5, TtftSeconds = new double[8][].Select(_ => Array.Empty<double>()).ToArray(), TpotSeconds = new double[8][].Select(_ => Array.Empty<double>()).ToArray(),
-            Widening = [new IntervalWidening("running", 5, 2, 0), new IntervalWidening("running", 10, 4, 0)],
+            Widening = [new IntervalWidening("running", 5, 1, 2, 0), new IntervalWidening("running", 10, 2, 4, 0)],
         };
         double lo = 10 - T2At90 * 2 * Math.Sqrt(4.0 / 3), hi = 10 + T2At90 * 2 * Math.Sqrt(4.0 / 3);
         var one = ForecastSummary.Of(f);
-        Assert.Equal(lo - 1, one[0].Running.P10, 9);
+        Assert.Equal(lo - 0.5, one[0].Running.P10, 9);
         Assert.Equal(hi + 3, one[2].Running.P90, 9);
         Assert.Equal(hi + 4, one[7].Running.P90, 9);
         Assert.Equal(0, one[0].Waiting.P10); // nothing learned for waiting (all seeds 0)
-        // Two such replicas: the total's seeds are 16, 20, 24 (interval twice as wide) and the widenings add.
+        // Two such replicas: the total's seeds are 16, 20, 24 (interval twice as wide) and the moves add (1.5 each at 7.5 s).
         var both = ForecastSummary.Of([f, f with { Replica = 1 }], 2.5);
-        Assert.Equal(20 - 2 * (10 - lo) - 6, both[2].Running.P10, 9);
+        Assert.Equal(20 - 2 * (10 - lo) - 3, both[2].Running.P10, 9);
     }
 
     [Fact]

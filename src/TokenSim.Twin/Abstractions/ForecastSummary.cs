@@ -11,14 +11,15 @@ public readonly record struct SeedSpread(double Expected, double P10, double P50
     public bool Covers(double observed) => observed >= P10 && observed <= P90;
 
     /// <summary>
-    /// The interval widened by learned amounts (negative narrows it), within [0, <paramref name="max"/>] and ordered
-    /// around the median; the median and mean stay.
+    /// The interval's bounds moved by learned amounts, p10 down by <paramref name="lower80"/> and p90 up by
+    /// <paramref name="upper80"/> (negative: the other way), within [0, <paramref name="max"/>] and ordered around
+    /// the median; the median and mean stay.
     /// </summary>
-    public SeedSpread Widen(double widening80, double widening99, double max = double.PositiveInfinity)
+    public SeedSpread Widen(double lower80, double upper80, double widening99, double max = double.PositiveInfinity)
     {
-        if (widening80 == 0 && widening99 == 0) return this;
-        double p10 = Math.Min(P50, Math.Clamp(P10 - widening80, 0, max));
-        double p90 = Math.Max(P50, Math.Clamp(P90 + widening80, 0, max));
+        if (lower80 == 0 && upper80 == 0 && widening99 == 0) return this;
+        double p10 = Math.Min(P50, Math.Clamp(P10 - lower80, 0, max));
+        double p90 = Math.Max(P50, Math.Clamp(P90 + upper80, 0, max));
         double p99 = Math.Max(p90, Math.Clamp(P99 + widening99, 0, max));
         return this with { P10 = p10, P90 = p90, P99 = p99 };
     }
@@ -62,8 +63,8 @@ public static class ForecastSummary
             var wr = Widening(replicas, "running", ahead, sum: true);
             var ww = Widening(replicas, "waiting", ahead, sum: true);
             var wk = Widening(replicas, "kv", ahead, sum: false);
-            result[k] = new ForecastStepSummary(ahead, Spread(running).Widen(wr.W80, wr.W99),
-                Spread(waiting).Widen(ww.W80, ww.W99), Spread(kv, max: 1).Widen(wk.W80, wk.W99, max: 1),
+            result[k] = new ForecastStepSummary(ahead, Spread(running).Widen(wr.Lower80, wr.Upper80, wr.W99),
+                Spread(waiting).Widen(ww.Lower80, ww.Upper80, ww.W99), Spread(kv, max: 1).Widen(wk.Lower80, wk.Upper80, wk.W99, max: 1),
                 Latency(replicas.SelectMany(r => r.TtftSeconds[k])), Latency(replicas.SelectMany(r => r.TpotSeconds[k])));
         }
         return result;
@@ -74,31 +75,33 @@ public static class ForecastSummary
     /// (<see cref="ReplicaForecast.Widening"/>) interpolated linearly between its scored horizons, from none at 0 s and
     /// held beyond the longest; summed over replicas for a total (errors of a sum add at worst), averaged for KV use.
     /// </summary>
-    public static (double W80, double W99) Widening(IReadOnlyList<ReplicaForecast> replicas, string metric, double ahead, bool sum)
+    public static (double Lower80, double Upper80, double W99) Widening(IReadOnlyList<ReplicaForecast> replicas, string metric, double ahead, bool sum)
     {
-        double w80 = 0, w99 = 0;
+        double lo = 0, hi = 0, w99 = 0;
         foreach (var r in replicas)
         {
-            var (a, b) = WideningAt(r.Widening, metric, ahead);
-            w80 += a;
-            w99 += b;
+            var w = WideningAt(r.Widening, metric, ahead);
+            lo += w.Lower80;
+            hi += w.Upper80;
+            w99 += w.W99;
         }
-        return sum || replicas.Count == 0 ? (w80, w99) : (w80 / replicas.Count, w99 / replicas.Count);
+        int n = sum || replicas.Count == 0 ? 1 : replicas.Count;
+        return (lo / n, hi / n, w99 / n);
     }
 
-    private static (double W80, double W99) WideningAt(IntervalWidening[] widening, string metric, double ahead)
+    private static (double Lower80, double Upper80, double W99) WideningAt(IntervalWidening[] widening, string metric, double ahead)
     {
-        double h0 = 0, w80 = 0, w99 = 0;
+        double h0 = 0, lo = 0, hi = 0, w99 = 0;
         foreach (var w in widening.Where(w => w.Metric == metric).OrderBy(w => w.HorizonSeconds))
         {
             if (ahead <= w.HorizonSeconds)
             {
                 double f = (ahead - h0) / (w.HorizonSeconds - h0);
-                return (w80 + f * (w.Widening80 - w80), w99 + f * (w.Widening99 - w99));
+                return (lo + f * (w.Lower80 - lo), hi + f * (w.Upper80 - hi), w99 + f * (w.Widening99 - w99));
             }
-            (h0, w80, w99) = (w.HorizonSeconds, w.Widening80, w.Widening99);
+            (h0, lo, hi, w99) = (w.HorizonSeconds, w.Lower80, w.Upper80, w.Widening99);
         }
-        return (w80, w99);
+        return (lo, hi, w99);
     }
 
     /// <summary>The fraction of seeds whose KV cache was exhausted within the horizon, and the median time to it among them.</summary>

@@ -1,3 +1,5 @@
+using TokenSim.Core.Randomness;
+
 namespace TokenSim.Twin.Abstractions;
 
 /// <summary>
@@ -29,7 +31,47 @@ public sealed record TrafficEstimate
     /// </summary>
     [Id(9)] public int[] CachedPromptTokens { get; init; } = [];
 
+    /// <summary>
+    /// The shape of the rate's posterior relative to <see cref="RatePerSecond"/>: the arrivals counted in the window
+    /// plus ½ (a Poisson count's gamma posterior under Jeffreys' prior); 0 = the rate is taken as known.
+    /// </summary>
+    [Id(10)] public double RateShape { get; init; }
+    /// <summary>The standard error of the trend's least-squares slope under Poisson counts; 0 = taken as known.</summary>
+    [Id(11)] public double TrendStdErr { get; init; }
+
     public static readonly TrafficEstimate None = new();
+
+    /// <summary>
+    /// One draw of the traffic from the estimate's posterior, for one seed of a forecast: the rate's level scaled by
+    /// a Gamma(<see cref="RateShape"/>) factor of mean 1, and the slope drawn from a normal around the kept trend with
+    /// its standard error. The rate now moves with the slope's draw as a line fitted through the window's centre does
+    /// (by (drawn − kept slope) × half the window), so a window whose rate looked flat can be followed by a rate that
+    /// falls (a burst ending) or rises, as often as its counts allow.
+    /// </summary>
+    public TrafficEstimate Draw(SimRandom random)
+    {
+        if (!(RateShape > 0) && !(TrendStdErr > 0)) return this;
+        double level = RateShape > 0 ? RatePerSecond * random.NextGamma(RateShape, 1 / RateShape) : RatePerSecond;
+        double slope = TrendPerSecond2 + (TrendStdErr > 0 ? TrendStdErr * random.NextNormal() : 0);
+        return this with
+        {
+            RatePerSecond = Math.Max(0, level + (slope - TrendPerSecond2) * WindowSeconds / 2), TrendPerSecond2 = slope, RateShape = 0, TrendStdErr = 0,
+        };
+    }
+
+    /// <summary>
+    /// How much longer the traffic lasts, drawn for one seed: traffic that has lasted T = <see cref="ElapsedSeconds"/>
+    /// without stopping lasts beyond x more with probability (T / (T + x))<sup>½</sup>. That is the posterior
+    /// predictive of a stop that comes as a Poisson event of unknown rate λ, none seen in T, under Jeffreys' prior
+    /// (λ<sup>−½</sup>): λ | T ~ Gamma(½, T). Drawn by inverting it at a uniform u: x = T (1 / u² − 1). Infinite for a
+    /// stream with no age.
+    /// </summary>
+    public double DrawLifetime(SimRandom random)
+    {
+        if (!(ElapsedSeconds > 0)) return double.PositiveInfinity;
+        double u = 1 - random.NextDouble(); // (0, 1]
+        return ElapsedSeconds * (1 / (u * u) - 1);
+    }
 
     /// <summary>The arrival rate <paramref name="ahead"/> seconds after the estimate, never negative.</summary>
     public double RateAt(double ahead) => Math.Max(0, RatePerSecond + TrendPerSecond2 * Math.Min(ahead, WindowSeconds));

@@ -13,7 +13,9 @@ namespace TokenSim.Twin.Shadow;
 /// the model's error around it. A request's TPOT averages its whole decode, so its residual is the model's error
 /// over tens of steps under that request's batches: the error that persists over a forecast's horizon rather than
 /// one step's jitter. Until two requests have closed there is no spread to draw from and every seed steps as the
-/// calibration says. Stands in for the step-time correction's own uncertainty (issue 20) until that exists.
+/// calibration says. A seed draws this on top of a correction drawn from the online fit's own uncertainty
+/// (<see cref="StepCalibration.Sample"/>), which says how well the fit's parameters are known, not how far production
+/// strays from the fitted model.
 /// </remarks>
 internal sealed class EngineResiduals(ShadowOptions options)
 {

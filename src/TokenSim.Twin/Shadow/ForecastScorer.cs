@@ -7,8 +7,9 @@ namespace TokenSim.Twin.Shadow;
 /// <see cref="IntervalSeconds"/> of production time, it forecasts each horizon ahead from the twin's state and holds
 /// the forecast's spread over its seeds (<see cref="SeedSpread"/>) with the snapshot's values (the naive forecast).
 /// When a later snapshot reaches a forecast's target time, the snapshot nearest that time is the observation both
-/// are scored against: the expected value's absolute error beside the naive one's, whether the p10–p90 interval
-/// covered it, and the pinball loss of p10, p50 and p90. The interval scored is the ensemble's widened by the errors
+/// are scored against: the median's absolute error beside the naive one's (the median is the point forecast whose
+/// expected absolute error is least; the seeds' mean is not, where their spread is skewed), whether the p10–p90 interval
+/// covered it, and the pinball loss of p10, p50 and p90. The interval scored is the ensemble's moved by the errors
 /// of the intervals scored before it (<see cref="IntervalCalibration"/>). KV use is scored only where the engine
 /// reports it. A
 /// <see cref="ForecastBudget"/> bounds the CPU time scoring takes from ingest.
@@ -163,7 +164,7 @@ public sealed class ForecastScorer
 
     /// <summary>The widening each metric's intervals have learned at each horizon.</summary>
     public IntervalWidening[] Widening => _calibration.OrderBy(kv => kv.Key.Metric, StringComparer.Ordinal).ThenBy(kv => kv.Key.Horizon)
-        .Select(kv => new IntervalWidening(kv.Key.Metric, kv.Key.Horizon, kv.Value.Widening80, kv.Value.Widening99)).ToArray();
+        .Select(kv => new IntervalWidening(kv.Key.Metric, kv.Key.Horizon, kv.Value.Lower80, kv.Value.Upper80, kv.Value.Widening99)).ToArray();
 
     /// <summary>The calibration of one metric's intervals at one horizon (<see cref="IntervalCalibration"/>).</summary>
     public IntervalCalibration Calibration(string metric, double horizon) =>
@@ -177,8 +178,8 @@ public sealed class ForecastScorer
         var forecast = issued.Widened;
         Calibration(metric, horizon).Observe(issued.Raw, observed);
         _scores.TryGetValue((metric, horizon), out var s);
-        double expected = forecast.Expected;
-        _scores[(metric, horizon)] = (s.N + 1, s.Err + Math.Abs(expected - observed), s.Naive + Math.Abs(naive - observed), s.Signed + expected - observed,
+        double median = forecast.P50;
+        _scores[(metric, horizon)] = (s.N + 1, s.Err + Math.Abs(median - observed), s.Naive + Math.Abs(naive - observed), s.Signed + median - observed,
             s.Covered + (forecast.Covers(observed) ? 1 : 0), s.Pinball + PredictiveQuantiles.Pinball(forecast, observed));
     }
 

@@ -12,11 +12,12 @@ namespace TokenSim.Twin.Shadow;
 /// uncertainty: the traffic, the output lengths of the requests in flight, and the engine model.
 /// </summary>
 /// <remarks>
-/// Traffic goes on at the learned rate and trend for the whole horizon: a change shows in the arrivals themselves
-/// (the trend test sees a stop within about two seconds), and the forecast does not invent one. An earlier version
-/// drew how long traffic lasts from a Copernican prior on how long it had lasted; that made a forecast depend on
-/// when the twin started watching and cost steady traffic a bias of a fifth of its running requests at 60 s
-/// (docs/forecast.md).
+/// Each seed draws its traffic from what the recent arrivals allow (<see cref="TrafficEstimate.Draw"/>: the rate's
+/// and trend's posterior) and how long it lasts (<see cref="TrafficEstimate.DrawLifetime"/>: Jeffreys' posterior of a
+/// stop none has been seen in the stream's age), so a burst's end is among the futures the seeds imagine. An earlier
+/// version drew the lifetime from a Copernican prior (P(lasts beyond x) = T / (T + x), the flat prior's answer) and
+/// scored the seeds' mean, which the seeds that stopped dragged down on steady traffic (a fifth of the running
+/// requests at 60 s); then a version with no stop at all missed every burst's end (docs/forecast.md).
 /// </remarks>
 public static class ReplicaForecaster
 {
@@ -119,7 +120,11 @@ public static class ReplicaForecaster
         Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources, ForecastScenario? scenario)
     {
         if (traffic.PromptTokens.Length == 0 || spec.TrafficMultiplier <= 0) return;
+        // Each seed's rate and trend are a draw from what the window's counts allow (TrafficEstimate.Draw).
+        traffic = traffic.Draw(random);
         double end = spec.HorizonSeconds;
+        // How long the traffic lasts is drawn per seed too, so some seeds see a burst end (TrafficEstimate.DrawLifetime).
+        end = Math.Min(end, traffic.DrawLifetime(random));
         double shape = 1 / (traffic.InterArrivalCv * traffic.InterArrivalCv);
         double x = 0;
         // The process is stationary: the first gap is drawn like any other, from the forecast's start.

@@ -1,3 +1,4 @@
+using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using Request = TokenSim.Core.Simulation.Request;
 using TokenSim.Twin.Abstractions;
@@ -86,23 +87,31 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
         else lengths = predictor.Copy();
         var scenario = spec.Scenario is { } yaml ? ForecastScenario.For(ForecastScenario.Read(yaml, spec.ScenarioReplicas), replica, spec.ScenarioReplicas) : null;
         var widening = _scorer?.Widening ?? [];
-        var learned = calibration.Correction;
-        // The engine error's stream is the seed's own (ReplicaForecaster), so drawing it before the fork draws the same.
-        var forked = ReplicaForecaster.Fork(spec.Seeds, (seed, random) =>
-        {
-            double factor = _residuals.Draw(ReplicaForecaster.EngineErrorStream(seed));
-            return forks.Sampled(random, factor == 1 ? learned : learned with { KernelScale = learned.KernelScale * factor });
-        });
+        // The engine error's stream is the seed's own (ReplicaForecaster), so drawing it before the fork draws what
+        // UnderEngineError draws on the turn.
+        var forked = ReplicaForecaster.Fork(spec.Seeds, (seed, random) => forks.Sampled(random, EngineError(ReplicaForecaster.EngineErrorStream(seed))));
         return () => ReplicaForecaster.Run(replica, clock, spec, traffic, maxLen, forked, (cap, random) => lengths.Sample(cap, 0, random),
             calibration: scale, sources: sources, scenario: scenario) with { Widening = widening };
     }
 
-    /// <summary>Runs a seed at the learned step-time correction scaled by a drawn engine-model error.</summary>
+    /// <summary>
+    /// Runs a seed under a drawn engine-model error: a step-time correction drawn from the online fit's uncertainty
+    /// (<see cref="StepCalibration.Sample"/>: how well its two parameters are known), its kernel scale times a factor
+    /// drawn from the measured TPOT residuals (<see cref="EngineResiduals"/>: how far stretches of production's steps
+    /// stray from the fitted model, which the fit's standard errors do not say).
+    /// </summary>
     private void UnderEngineError(TokenSim.Core.Randomness.SimRandom random, Action run)
     {
+        var drawn = EngineError(random);
+        if (drawn == calibration.Correction) { run(); return; }
+        calibration.RunAt(drawn, run);
+    }
+
+    /// <summary>One seed's step-time correction: the fit's draw, its kernel scale times the residuals' factor.</summary>
+    private StepCorrection EngineError(TokenSim.Core.Randomness.SimRandom random)
+    {
+        var drawn = calibration.Sample(random.NextInt(int.MinValue, int.MaxValue));
         double factor = _residuals.Draw(random);
-        if (factor == 1) { run(); return; }
-        var learned = calibration.Correction;
-        calibration.RunAt(learned with { KernelScale = learned.KernelScale * factor }, run);
+        return factor == 1 ? drawn : drawn with { KernelScale = drawn.KernelScale * factor };
     }
 }

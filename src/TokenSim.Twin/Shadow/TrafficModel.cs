@@ -43,16 +43,17 @@ public sealed class TrafficModel(double windowSeconds = 10, int lengthWindow = 2
         double window = Math.Min(WindowSeconds, elapsed);
         double start = now - window;
         var inWindow = _times.Where(t => t > start && t <= now).ToArray();
-        double rate = 0, trend = 0, cv = 1;
+        double rate = 0, trend = 0, se = 0, cv = 1;
         if (window > 0 && inWindow.Length > 0)
         {
             rate = inWindow.Length / window;
-            (rate, trend) = Trend(inWindow, start, window, rate);
+            (rate, trend, se) = Trend(inWindow, start, window, rate);
             cv = Cv(inWindow);
         }
         return new TrafficEstimate
         {
-            RatePerSecond = rate, TrendPerSecond2 = trend, WindowSeconds = window, InterArrivalCv = cv, ElapsedSeconds = elapsed,
+            RatePerSecond = rate, TrendPerSecond2 = trend, WindowSeconds = window,
+            RateShape = window > 0 ? inWindow.Length + 0.5 : 0, TrendStdErr = se, InterArrivalCv = cv, ElapsedSeconds = elapsed,
             PromptTokens = _lengths.Select(l => l.Prompt).ToArray(), MaxTokens = _lengths.Select(l => l.MaxTokens).ToArray(),
             CachedPromptTokens = _lengths.Any(l => l.Live is not null) ? _lengths.Select(l => Cached(l.Live)).ToArray() : [],
         };
@@ -66,8 +67,11 @@ public sealed class TrafficModel(double windowSeconds = 10, int lengthWindow = 2
 
     private static int Cached(Request? live) => live is null || double.IsNaN(live.ScheduledTime) ? 0 : live.CachedPromptTokens;
 
-    /// <summary>The least-squares line through per-bin rates, kept when its slope exceeds two Poisson standard errors.</summary>
-    private static (double Rate, double Trend) Trend(double[] times, double start, double window, double mean)
+    /// <summary>
+    /// The least-squares line through per-bin rates, kept when its slope exceeds two Poisson standard errors; with
+    /// that standard error, which a forecast's seeds draw the slope with (<see cref="TrafficEstimate.Draw"/>).
+    /// </summary>
+    private static (double Rate, double Trend, double StdErr) Trend(double[] times, double start, double window, double mean)
     {
         double width = window / Bins;
         var counts = new double[Bins];
@@ -82,8 +86,8 @@ public sealed class TrafficModel(double windowSeconds = 10, int lengthWindow = 2
         double slope = sxy / sxx;
         // A bin's count is Poisson with mean n / Bins, so its rate has variance mean / width.
         double se = Math.Sqrt(mean / width / sxx);
-        if (Math.Abs(slope) <= 2 * se) return (mean, 0);
-        return (Math.Max(0, mean + slope * window / 2), slope);
+        if (Math.Abs(slope) <= 2 * se) return (mean, 0, se);
+        return (Math.Max(0, mean + slope * window / 2), slope, se);
     }
 
     private static double Cv(double[] times)

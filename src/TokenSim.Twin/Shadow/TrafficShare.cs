@@ -10,7 +10,8 @@ public static class TrafficShare
 
     /// <summary>
     /// Rates and trends add up over the replicas and divide over <paramref name="replicas"/>; burstiness is the
-    /// rate-weighted mean; the traffic is as old as the oldest replica's; lengths are pooled.
+    /// rate-weighted mean; the traffic is as old as the oldest replica's; lengths are pooled. The total's rate is
+    /// known as well as all the arrivals counted (their shapes add), and its slope's variance is the sum of theirs.
     /// </summary>
     public static TrafficEstimate Spread(IReadOnlyList<TrafficEstimate> learned, int replicas)
     {
@@ -38,6 +39,7 @@ public static class TrafficShare
         return new TrafficEstimate
         {
             RatePerSecond = rate / replicas, TrendPerSecond2 = learned.Sum(t => t.TrendPerSecond2) / replicas,
+            RateShape = learned.Sum(t => t.RateShape), TrendStdErr = Math.Sqrt(learned.Sum(t => t.TrendStdErr * t.TrendStdErr)) / replicas,
             WindowSeconds = learned.Count == 0 ? 0 : learned.Max(t => t.WindowSeconds), InterArrivalCv = cv,
             ElapsedSeconds = learned.Count == 0 ? 0 : learned.Max(t => t.ElapsedSeconds),
             PromptTokens = [.. prompts], MaxTokens = [.. maxTokens], CachedPromptTokens = [.. cached],
