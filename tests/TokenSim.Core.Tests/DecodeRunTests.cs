@@ -94,6 +94,38 @@ public class DecodeRunTests
         }
     }
 
+    [Theory]
+    [InlineData("vllm-v1", true)]
+    [InlineData("sarathi", false)]
+    public void InMemoryTrace_AsPlanRunsIt_SameAsExactSteps(string scheduler, bool expectSkips)
+    {
+        // A plan's candidate replays its traffic from memory (TraceWorkloadSource), open loop like a trace file.
+        var requests = Workload.WorkloadSpec.Build("poisson:rate=12,n=200", 4096).Source;
+        var random = new Randomness.SimRandom(7);
+        var list = new List<RequestSpec>();
+        while (requests.TryNext(0, random, out var r)) list.Add(r);
+        Simulator Build(bool exactSteps)
+        {
+            var s = Settings("poisson:rate=1,n=1");
+            s.Replicas = 3;
+            s.Scheduler = scheduler;
+            s.ExactSteps = exactSteps;
+            var (sim, _, _) = s.Build(new Workload.WorkloadSpec.Built(new Workload.TraceWorkloadSource(list), "in-memory", []));
+            return sim;
+        }
+        var (skip, exact) = (Build(false), Build(true));
+        var a = Collect(skip);
+        var b = Collect(exact);
+        skip.Run();
+        exact.Run();
+        Assert.Equal(200, exact.Metrics.Completed);
+        AssertSameRequests(b, a);
+        AssertSameMetrics(exact, skip);
+        Assert.Equal(0, exact.SkippedSteps);
+        if (expectSkips) Assert.True(skip.SkippedSteps > 0, "no decode run was skipped");
+        else Assert.Equal(0, skip.SkippedSteps);
+    }
+
     [Fact]
     public void MeasuredVllmBenchRun_SameAsExactSteps()
     {

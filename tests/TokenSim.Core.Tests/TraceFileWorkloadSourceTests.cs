@@ -144,6 +144,33 @@ public class TraceFileWorkloadSourceTests
     }
 
     [Fact]
+    public void AFileInArrivalOrder_SkipsTheReorderHeap_TiesInFileOrder()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tokensim-order-{Guid.NewGuid():N}.csv");
+        var shuffled = Path.ChangeExtension(path, ".shuffled.csv");
+        File.WriteAllText(path, "arrived_at,num_prefill_tokens,num_decode_tokens\n0.5,5,1\n1.0,10,1\n2.0,21,1\n2.0,20,1\n2.0,22,1\n4.0,40,1\n");
+        // One row out of place: the first pass must see it and the replay reorder it.
+        File.WriteAllText(shuffled, "arrived_at,num_prefill_tokens,num_decode_tokens\n0.5,5,1\n2.0,21,1\n1.0,10,1\n2.0,20,1\n2.0,22,1\n4.0,40,1\n");
+        try
+        {
+            var summary = TraceReader.Scan(path, 4096);
+            Assert.True(summary.InOrder);
+            Assert.Equal(6, summary.Requests);
+            Assert.Equal(new[] { 5, 10, 21, 20, 22, 40 }, Drain(new TraceFileWorkloadSource(summary)).Select(r => r.PromptTokens));
+
+            var reordered = TraceReader.Scan(shuffled, 4096);
+            Assert.False(reordered.InOrder);
+            Assert.Equal(6, reordered.Requests);
+            Assert.Equal(new[] { 5, 10, 21, 20, 22, 40 }, Drain(new TraceFileWorkloadSource(reordered)).Select(r => r.PromptTokens));
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(shuffled);
+        }
+    }
+
+    [Fact]
     public void OutOfOrderBeyondTheWindow_NamesFileLineAndBothTimestamps()
     {
         var path = Path.Combine(Path.GetTempPath(), $"tokensim-order-{Guid.NewGuid():N}.csv");

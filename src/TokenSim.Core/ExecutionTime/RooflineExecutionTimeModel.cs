@@ -23,6 +23,8 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     private readonly int _dp;
     private readonly ICollectiveModel _comm;
     private readonly double _kvBytesPerTokenLayer;
+    /// <summary>The model's element size, read every step: <see cref="ModelSpec.DTypeBytes"/> parses the dtype's name each time.</summary>
+    private readonly int _dtypeBytes;
     private readonly double[] _denseByTokens;
     private readonly CudaGraphPadding _graphs;
     private readonly HostCost _host;
@@ -37,6 +39,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         _ep = spec.ExpertParallelSize;
         _dp = spec.DataParallel;
         _comm = communication ?? VllmCollectives.For(spec);
+        _dtypeBytes = _m.DTypeBytes;
         _kvBytesPerTokenLayer = _m.KvBytesPerTokenPerLayer(_tp, DTypes.Bytes(spec.KvCacheDType));
         _graphs = CudaGraphPadding.For(spec);
         // Per layer eagerly: QKV, rotary, KV-cache write, attention, O, two fused add+norms, gate/up, activation, down
@@ -69,7 +72,8 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         if (_ep > 1) layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_comm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
         // vLLM computes logits at the last position of every scheduled request, partial prefills included.
         double lmHead = _k.Gemm(s.Sequences, (double)_m.VocabSize / _tp, _m.HiddenSize);
-        double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
+        // Without PP there is no hand-off: the collective model is not asked for a time it would multiply by zero.
+        double pipeline = _pp == 1 ? 0 : (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * _m.HiddenSize * _dtypeBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
         return _host.Combine(dense + layers + lmHead + pipeline, s) + _p.StepOverheadSeconds;
     }
 
@@ -120,7 +124,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         double headsPerRank = (double)_m.NumHeads / _tp;
         double flops = 4 * headsPerRank * _m.HeadDim * (s.PrefillAttentionPairs + s.DecodeContext);
         double kvBytes = _kvBytesPerTokenLayer * (s.DecodeContext + s.PrefillContext);
-        double qoBytes = 2.0 * s.Tokens * headsPerRank * _m.HeadDim * _m.DTypeBytes;
+        double qoBytes = 2.0 * s.Tokens * headsPerRank * _m.HeadDim * _dtypeBytes;
         return _k.Attention(flops, kvBytes + qoBytes);
     }
 }

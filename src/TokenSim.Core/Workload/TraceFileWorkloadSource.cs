@@ -49,6 +49,8 @@ public sealed class TraceFileWorkloadSource : IWorkloadSource, IDisposable
             _started = true;
             _reader = TraceRowReader.OpenFile(_summary.Source, _summary.AzureOriginSeconds);
         }
+        // A file in arrival order (the first pass says so) needs no reordering: rows go out as they are read.
+        if (_summary.InOrder) return TryNextInOrder(out request);
         while (_reader is not null && _heap.Count <= ReorderWindow)
         {
             if (!_reader.TryRead(out var r))
@@ -63,6 +65,23 @@ public sealed class TraceFileWorkloadSource : IWorkloadSource, IDisposable
         }
         if (!_heap.TryDequeue(out var next, out _)) { request = default; return false; }
         (request, _lastLine) = next;
+        _lastArrival = request.ArrivalTime;
+        _emitted++;
+        return true;
+    }
+
+    private bool TryNextInOrder(out RequestSpec request)
+    {
+        if (_reader is null || !_reader.TryRead(out request))
+        {
+            _reader?.Dispose();
+            _reader = null;
+            request = default;
+            return false;
+        }
+        // The file changed since the first pass.
+        if (request.ArrivalTime < _lastArrival) ThrowOutOfOrder(request.ArrivalTime, _reader.Line);
+        _lastLine = _reader.Line;
         _lastArrival = request.ArrivalTime;
         _emitted++;
         return true;

@@ -36,6 +36,32 @@ public static class TraceReader
     public static TraceSummary Scan(string path, int maxModelLen, int reorderWindow = TraceFileWorkloadSource.DefaultReorderWindow)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(reorderWindow, 1);
+        // Most traces are written in arrival order: a pass without the heap finds that (a heap push and pop per row cost
+        // about a tenth of a 50k-request run, twice over with the replay's). A file out of order is read again with it.
+        return ScanInOrder(path, maxModelLen) ?? ScanReordering(path, maxModelLen, reorderWindow);
+    }
+
+    /// <summary>The first pass of a file in arrival order (ties in file order, as the heap orders them); null at the first row that is not.</summary>
+    private static TraceSummary? ScanInOrder(string path, int maxModelLen)
+    {
+        using var reader = TraceRowReader.OpenFile(path);
+        long count = 0, notFitting = 0;
+        double earliest = double.PositiveInfinity, last = double.NegativeInfinity;
+        var order = Comparer<double>.Default;
+        while (reader.TryRead(out var r))
+        {
+            if (count > 0 && order.Compare(r.ArrivalTime, last) < 0) return null;
+            last = r.ArrivalTime;
+            count++;
+            if (r.ArrivalTime < earliest) earliest = r.ArrivalTime;
+            if (r.PromptTokens + r.OutputTokens > maxModelLen || r.PromptTokens < 1 || r.OutputTokens < 1) notFitting++;
+        }
+        var format = reader.Format ?? TraceFormat.Vidur;
+        return new TraceSummary(path, format, reader.HasArrivals, count, notFitting, format == TraceFormat.Azure && count > 0 ? earliest : 0, InOrder: true);
+    }
+
+    private static TraceSummary ScanReordering(string path, int maxModelLen, int reorderWindow)
+    {
         using var reader = TraceRowReader.OpenFile(path);
         long count = 0, notFitting = 0;
         double earliest = double.PositiveInfinity, lastArrival = double.NegativeInfinity;

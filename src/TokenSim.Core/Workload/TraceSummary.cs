@@ -4,4 +4,5 @@ namespace TokenSim.Core.Workload;
 /// <param name="Requests">Rows in the file.</param>
 /// <param name="NotFitting">Rows whose prompt + output exceed the context, or that ask for under one token.</param>
 /// <param name="AzureOriginSeconds">For Azure, the earliest row's offset (seconds) from the first row: arrivals count from it.</param>
-public sealed record TraceSummary(string Source, TraceFormat Format, bool HasArrivals, long Requests, long NotFitting, double AzureOriginSeconds);
+/// <param name="InOrder">Every row's arrival is at or after the row before it, so file order is arrival order and the replay needs no reorder heap.</param>
+public sealed record TraceSummary(string Source, TraceFormat Format, bool HasArrivals, long Requests, long NotFitting, double AzureOriginSeconds, bool InOrder = false);
