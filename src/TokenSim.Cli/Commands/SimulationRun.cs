@@ -18,7 +18,8 @@ internal static class SimulationRun
         var model = spec.Model;
         RequestCsvWriter? csv = s.RequestsCsv is null ? null : new RequestCsvWriter(s.RequestsCsv);
         ChromeTraceWriter? trace = s.Trace is null ? null : new ChromeTraceWriter(s.Trace);
-        var energy = EnergyMeter.For(sim, out string? noEnergy);
+        string? noEnergy = "no energy figures: --energy false";
+        var energy = s.Energy ? EnergyMeter.For(sim, out noEnergy) : null;
         var observers = new ISimulationObserver?[] { csv, trace, energy }.OfType<ISimulationObserver>().ToArray();
         sim.Observer = observers.Length switch { 0 => null, 1 => observers[0], _ => new CompositeObserver(observers) };
 
