@@ -56,7 +56,15 @@ public class SimulateCommandTests
         var (plain, _, plainErr) = CliProcess.Run("simulate", "--workload", "burst:n=4,input=64,output=4", "--json", json);
         Assert.True(plain == 0, plainErr);
         using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
-            Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("cost_per_million_output_tokens").ValueKind);
+        {
+            Assert.False(doc.RootElement.TryGetProperty("cost_per_million_output_tokens", out _));
+            Assert.True(doc.RootElement.TryGetProperty("energy", out _));
+        }
+        var (off, offOut, offErr) = CliProcess.Run("simulate", "--workload", "burst:n=4,input=64,output=4", "--energy", "false", "--json", json);
+        Assert.True(off == 0, offErr);
+        Assert.Contains("no energy figures: --energy false", offOut);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+            Assert.False(doc.RootElement.TryGetProperty("energy", out _));
         var (bad, _, badErr) = CliProcess.Run("simulate", "--workload", "burst:n=4,input=64,output=4", "--cost-per-gpu-hour", "-1");
         Assert.Equal(1, bad);
         Assert.Contains("--cost-per-gpu-hour must be a positive price (got -1)", badErr);

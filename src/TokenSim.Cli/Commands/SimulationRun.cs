@@ -19,7 +19,7 @@ internal static class SimulationRun
         RequestCsvWriter? csv = s.RequestsCsv is null ? null : new RequestCsvWriter(s.RequestsCsv);
         ChromeTraceWriter? trace = s.Trace is null ? null : new ChromeTraceWriter(s.Trace);
         string? noEnergy = "no energy figures: --energy false";
-        var energy = s.Energy ? EnergyMeter.For(sim, out noEnergy) : null;
+        var energy = s.Energy ?? true ? EnergyMeter.For(sim, out noEnergy) : null;
         var observers = new ISimulationObserver?[] { csv, trace, energy }.OfType<ISimulationObserver>().ToArray();
         sim.Observer = observers.Length switch { 0 => null, 1 => observers[0], _ => new CompositeObserver(observers) };
 

@@ -32,8 +32,8 @@ public sealed record SimulationReportJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SimulationReportJson.ScenarioJson? Scenario = null,
     // Left out only when a GPU has no power figures (a user's hardware file without a power: block).
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SimulationReportJson.EnergyJson? Energy = null,
-    // null unless --cost-per-gpu-hour was given: no price is assumed.
-    double? CostPerMillionOutputTokens = null)
+    // Only with --cost-per-gpu-hour: no price is assumed, and other runs leave the key out.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? CostPerMillionOutputTokens = null)
 {
     /// <summary>Per-GPU average and peak power, and all GPUs' energy per output token (null when none was produced).</summary>
     public sealed record EnergyJson(double AveragePowerW, double PeakPowerW, double? JoulesPerOutputToken, double EnergyJ, double StaticEnergyJ, double GpuSeconds);
