@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TokenSim.Core.Energy;
 using TokenSim.Core.Metrics;
 using TokenSim.Core.Simulation;
 using TokenSim.Core.Workload;
@@ -24,10 +25,11 @@ public static class CandidateEvaluator
             return new CandidateResult { Candidate = candidate, CostPerHour = costPerHour, Error = e.Message, Worker = worker };
         }
         var good = new SloCounter(slo.TtftSeconds, slo.TpotSeconds, null);
-        sim.Observer = good;
+        var energy = EnergyMeter.For(sim, out _);
+        sim.Observer = energy is null ? good : new CompositeObserver(good, energy);
         sim.Run(cancellation);
         cancellation.ThrowIfCancellationRequested();
-        var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds);
+        var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds, energy, null);
         var m = sim.Metrics;
         double ttftQ = m.Ttft.Count == 0 ? double.PositiveInfinity : m.Ttft.Quantile(slo.Percentile);
         double tpotQ = m.Tpot.Count == 0 ? 0 : m.Tpot.Quantile(slo.Percentile);
@@ -41,6 +43,7 @@ public static class CandidateEvaluator
             TtftAtPercentile = ttftQ, TpotAtPercentile = tpotQ, Attainment = attainment,
             Ttft = report.Ttft, Tpot = report.Tpot, Requests = report.Requests, Rejected = report.Rejected,
             OutputTokensPerSecond = report.OutputTokensPerSecond, KvUsageMax = report.KvUsageMax, Preemptions = report.Preemptions,
+            JoulesPerOutputToken = report.Energy?.JoulesPerOutputToken, AveragePowerWatts = report.Energy?.AveragePowerWatts,
             WallSeconds = wall.Elapsed.TotalSeconds, Worker = worker,
         };
     }

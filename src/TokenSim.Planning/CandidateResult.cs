@@ -22,6 +22,10 @@ public sealed record CandidateResult
     public double OutputTokensPerSecond { get; init; }
     public double KvUsageMax { get; init; }
     public long Preemptions { get; init; }
+    /// <summary>All GPUs' energy per output token on the traffic; null when not metered (a GPU without power figures, a server's plan).</summary>
+    public double? JoulesPerOutputToken { get; init; }
+    /// <summary>Mean draw of one GPU over the traffic; null when not metered.</summary>
+    public double? AveragePowerWatts { get; init; }
     public double WallSeconds { get; init; }
     /// <summary>Where it ran: <c>local</c>, or the silo's address.</summary>
     public string Worker { get; init; } = "local";

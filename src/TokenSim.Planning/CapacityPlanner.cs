@@ -11,7 +11,10 @@ namespace TokenSim.Planning;
 /// above it is simulated too; if that one misses, monotonicity failed for this group, which is reported as a warning
 /// and the group is simulated at every count instead. A dip further from the answer is not caught (an exhaustive
 /// plan checks a whole grid). Groups are searched concurrently, each search's simulations
-/// in turn, and a simulation already run is never repeated.
+/// in turn, and a simulation already run is never repeated. With <see cref="PlanObjective.Energy"/> the least energy per
+/// output token among those meeting is chosen instead; the bisection still finds each group's smallest meeting count,
+/// which is also its least-energy one as long as an added replica's static power outweighs what smaller batches save
+/// (an exhaustive plan checks that).
 /// </summary>
 public static class CapacityPlanner
 {
@@ -38,7 +41,7 @@ public static class CapacityPlanner
             lock (sync)
             {
                 simulated++;
-                if (r.MeetsSlo) best = PlanResult.Cheapest(best is null ? [r] : [best, r]);
+                if (r.MeetsSlo) best = PlanResult.Choose(best is null ? [r] : [best, r], problem.Objective);
                 // Reported under the lock: concurrent simulations must report in the order they were counted, or a
                 // stream of progress reads 8 simulated before 7.
                 progress?.Report(new PlanProgress(simulated, space.Count, r, best, wall.Elapsed.TotalSeconds));
@@ -86,7 +89,7 @@ public static class CapacityPlanner
         var order = groups.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => x.i);
         var all = results.Values.Select(t => t.Result)
             .OrderBy(r => order[new CandidateGroup(r.Candidate.Hardware, r.Candidate.Tp, r.Candidate.Scheduler)]).ThenBy(r => r.Candidate.Replicas).ToList();
-        var cheapest = PlanResult.Cheapest(all);
+        var cheapest = PlanResult.Choose(all, problem.Objective);
         // Under non-monotonicity a group simulated at every count may hold a cheaper count that meets: Cheapest sees all.
         var closest = cheapest is not null ? null
             : all.Where(r => r.Simulated).OrderBy(r => r.Violation(problem.Slo)).ThenBy(r => r.CostPerHour).FirstOrDefault();
@@ -97,6 +100,7 @@ public static class CapacityPlanner
             Warnings = groups.Where(warnings.ContainsKey).Select(g => warnings[g]).ToList(),
             Slo = problem.Slo, TrafficDescription = problem.Traffic.Description, TrafficRequests = problem.Traffic.Requests.Length,
             TrafficDurationSeconds = problem.Traffic.DurationSeconds, WallSeconds = wall.Elapsed.TotalSeconds, Exhaustive = problem.Exhaustive,
+            Objective = problem.Objective,
         };
     }
 }

@@ -16,6 +16,8 @@ public sealed record PlanProblem
     public required CandidateSpace Candidates { get; init; }
     /// <summary>Bisection over replica counts (default), or every candidate simulated (to check the bisection).</summary>
     public bool Exhaustive { get; init; }
+    /// <summary>What the answer minimises among the candidates meeting the SLOs.</summary>
+    public PlanObjective Objective { get; init; }
 
     /// <summary>Options the plan sets per candidate; a base option of these names would be overridden, so it is refused.</summary>
     public static readonly string[] CandidateOptions = ["hardware", "tp", "scheduler", "replicas", "workload"];

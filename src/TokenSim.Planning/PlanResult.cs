@@ -22,6 +22,7 @@ public sealed record PlanResult
     public required double TrafficDurationSeconds { get; init; }
     public required double WallSeconds { get; init; }
     public required bool Exhaustive { get; init; }
+    public PlanObjective Objective { get; init; }
 
     public int SimulatedCount => Simulated.Count(r => r.Simulated);
 
@@ -39,6 +40,16 @@ public sealed record PlanResult
         }
         return frontier;
     }
+
+    /// <summary>
+    /// The meeting candidate with the least of <paramref name="objective"/>: the cheapest, or the least energy per output
+    /// token (a candidate not metered counts as unbounded); ties by cost, TTFT percentile, then name, so the answer never
+    /// depends on timing.
+    /// </summary>
+    public static CandidateResult? Choose(IEnumerable<CandidateResult> results, PlanObjective objective) => objective == PlanObjective.Cost
+        ? Cheapest(results)
+        : results.Where(r => r.MeetsSlo).OrderBy(r => r.JoulesPerOutputToken ?? double.PositiveInfinity).ThenBy(r => r.CostPerHour)
+            .ThenBy(r => r.TtftAtPercentile).ThenBy(r => r.Candidate.ToString(), StringComparer.Ordinal).FirstOrDefault();
 
     /// <summary>The cheapest meeting candidate; ties by TTFT percentile, then name, so the answer never depends on timing.</summary>
     public static CandidateResult? Cheapest(IEnumerable<CandidateResult> results) =>

@@ -44,7 +44,29 @@ public class PlanCommandTests
         File.Delete(json);
     }
 
+    [Fact]
+    public void Offline_EnergyObjective_ChoosesTheLeastJoulesPerTokenAmongThoseMeeting()
+    {
+        var cfg = CliProcess.Temp("yaml");
+        var json = CliProcess.Temp("json");
+        File.WriteAllText(cfg, Good + "\nobjective: energy\n");
+        var (code, stdout, stderr) = CliProcess.Run("plan", "--offline", "--config", cfg, "--json", json);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("least energy per output token meeting the SLOs:", stdout);
+        Assert.Contains("J/token", stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal("energy", root.GetProperty("objective").GetString());
+        var meeting = root.GetProperty("simulated").EnumerateArray().Where(c => c.TryGetProperty("meets_slo", out var m) && m.GetBoolean()).ToList();
+        Assert.NotEmpty(meeting);
+        double least = meeting.Min(c => c.GetProperty("joules_per_output_token").GetDouble());
+        Assert.Equal(least, root.GetProperty("best").GetProperty("joules_per_output_token").GetDouble());
+        File.Delete(cfg);
+        File.Delete(json);
+    }
+
     [Theory]
+    [InlineData("cost_per_gpu_hour: {a100-80g: 1.8, l40s: 1.0}", "cost_per_gpu_hour: {a100-80g: 1.8, l40s: 1.0}\nobjective: speed", ":10: 'objective: speed' must be cost or energy.")]
     [InlineData("slo: {percentile: 0.9, ttft_s: 0.25, tpot_s: 0.03}", "slo: {percentile: 0.9, ttft_s: fast}", ":3: 'slo.ttft_s: fast' must be a positive number.")]
     [InlineData("hardware: [a100-80g, l40s]", "hardware: []", ":5: candidates.hardware is empty: list at least one GPU.")]
     [InlineData("hardware: [a100-80g, l40s]", "hardware: [a100-80g, tpu-v9]", ":5: candidates.hardware: unknown GPU 'tpu-v9'.")]

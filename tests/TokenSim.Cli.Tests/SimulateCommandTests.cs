@@ -30,6 +30,48 @@ public class SimulateCommandTests
     }
 
     [Fact]
+    public void Energy_IsAlwaysWritten_AndCostOnlyWithAPrice()
+    {
+        var json = CliProcess.Temp("json");
+        var (code, stdout, stderr) = CliProcess.Run("simulate", "--workload", "burst:n=16,input=256,output=64", "--tp", "2", "--cost-per-gpu-hour", "2.5", "--json", json);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("J per output token", stdout);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            var d = doc.RootElement;
+            var e = d.GetProperty("energy");
+            double avg = e.GetProperty("average_power_w").GetDouble(), peak = e.GetProperty("peak_power_w").GetDouble();
+            // Per A100: at least its 78 W static, at most its 400 W limit.
+            Assert.InRange(avg, 78, peak);
+            Assert.InRange(peak, avg, 400);
+            long tokens = d.GetProperty("output_tokens").GetInt64();
+            Assert.Equal(16 * 64, tokens);
+            Assert.Equal(e.GetProperty("energy_j").GetDouble() / tokens, e.GetProperty("joules_per_output_token").GetDouble(), 9);
+            // TP 2 over the makespan: 2 GPUs powered and paid for.
+            double gpuSeconds = e.GetProperty("gpu_seconds").GetDouble();
+            Assert.Equal(2 * d.GetProperty("makespan_s").GetDouble(), gpuSeconds, 9);
+            Assert.Equal(avg * gpuSeconds, e.GetProperty("energy_j").GetDouble(), 6);
+            Assert.Equal(2.5 * gpuSeconds / 3600 / tokens * 1e6, d.GetProperty("cost_per_million_output_tokens").GetDouble(), 9);
+        }
+        var (plain, _, plainErr) = CliProcess.Run("simulate", "--workload", "burst:n=4,input=64,output=4", "--json", json);
+        Assert.True(plain == 0, plainErr);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            Assert.False(doc.RootElement.TryGetProperty("cost_per_million_output_tokens", out _));
+            Assert.True(doc.RootElement.TryGetProperty("energy", out _));
+        }
+        var (off, offOut, offErr) = CliProcess.Run("simulate", "--workload", "burst:n=4,input=64,output=4", "--energy", "false", "--json", json);
+        Assert.True(off == 0, offErr);
+        Assert.Contains("no energy figures: --energy false", offOut);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+            Assert.False(doc.RootElement.TryGetProperty("energy", out _));
+        var (bad, _, badErr) = CliProcess.Run("simulate", "--workload", "burst:n=4,input=64,output=4", "--cost-per-gpu-hour", "-1");
+        Assert.Equal(1, bad);
+        Assert.Contains("--cost-per-gpu-hour must be a positive price (got -1)", badErr);
+        File.Delete(json);
+    }
+
+    [Fact]
     public void Scenario_WritesGpuHoursAndTheFleet_OnlyWhenGiven()
     {
         // Two replicas from 0; replica 0 is lost at 1 s. Paid for: replica 0 for 1 s, replica 1 until the last

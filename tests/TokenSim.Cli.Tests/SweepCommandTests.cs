@@ -23,9 +23,15 @@ public class SweepCommandTests
         Assert.Equal(7, rows.Length);
         var header = rows[0].Split(',');
         int gpus = Array.IndexOf(header, "gpus"), cost = Array.IndexOf(header, "cost_per_hour"), good = Array.IndexOf(header, "goodput_requests_per_s"), att = Array.IndexOf(header, "slo_attainment");
+        int power = Array.IndexOf(header, "average_power_w"), peak = Array.IndexOf(header, "peak_power_w"), joules = Array.IndexOf(header, "joules_per_output_token");
         foreach (var row in rows.Skip(1))
         {
             var f = row.Split(',');
+            // Per GPU: at least the A100's 78 W static, at most its 400 W limit; the peak no lower than the average.
+            double w = double.Parse(f[power], System.Globalization.CultureInfo.InvariantCulture), p = double.Parse(f[peak], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(w, 78, p);
+            Assert.InRange(p, w, 400);
+            Assert.True(double.Parse(f[joules], System.Globalization.CultureInfo.InvariantCulture) > 0);
             Assert.Equal(2.0 * int.Parse(f[gpus]), double.Parse(f[cost], System.Globalization.CultureInfo.InvariantCulture));
             Assert.InRange(double.Parse(f[att], System.Globalization.CultureInfo.InvariantCulture), 0, 1);
             Assert.True(double.Parse(f[good], System.Globalization.CultureInfo.InvariantCulture) >= 0);

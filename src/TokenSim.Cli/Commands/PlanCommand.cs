@@ -68,11 +68,14 @@ internal static class PlanCommand
             var problem = new PlanProblem
             {
                 BaseOptions = cfg.BaseOptions, Traffic = cfg.DrawTraffic().Grown(cfg.Growth), Slo = cfg.Slo, Candidates = cfg.Candidates, Exhaustive = exhaustive,
+                Objective = cfg.Objective,
             };
             var sync = new object();
             result = CapacityPlanner.PlanAsync(problem, new LocalSimulationExecutor(problem, parallel),
                 new Reporter(p => { lock (sync) Progress(p); }), cts.Token).GetAwaiter().GetResult();
         }
+        // A twin server's candidates come back without energy (its protocol has no field for it yet).
+        else if (cfg.Objective == PlanObjective.Energy) throw new ArgumentException($"{cfg.Path}: objective: energy is planned in this process (--offline): a server's candidates carry no energy figures yet.");
         else result = PlanRemote.RunAsync(cfg, server, apiKey, exhaustive, Progress, cts.Token).GetAwaiter().GetResult();
         PlanReport.Print(console, result);
         if (json is not null)

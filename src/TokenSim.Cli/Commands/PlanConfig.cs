@@ -13,6 +13,7 @@ namespace TokenSim.Cli.Commands;
 /// slo: {percentile: 0.99, ttft_s: 0.5, tpot_s: 0.05}                     # or attainment: 0.9 (goodput)
 /// candidates: {hardware: [a100-80g, h100-sxm], tp: [1, 2], replicas: {min: 1, max: 10}, scheduler: [vllm-v1]}
 /// cost_per_gpu_hour: {a100-80g: 1.8, h100-sxm: 3.2}
+/// objective: cost                                                       # or energy: least joules per output token
 /// </code>
 /// Every error names the file, the line and the field.
 /// </summary>
@@ -27,6 +28,8 @@ internal sealed record PlanConfig(
     /// <summary>An autoscaling policy's thresholds to search instead of fleets (<see cref="AutoscalePlanConfig"/>).</summary>
     public AutoscaleSearch? Autoscale { get; init; }
     public string? AutoscalePlot { get; init; }
+    /// <summary>What the answer minimises among the candidates meeting the SLOs (<c>objective:</c>, default cost).</summary>
+    public PlanObjective Objective { get; init; }
 
     /// <summary>Where the traffic comes from: <see cref="Workload"/> (a spec or trace file, drawn here) or a deployment's live window.</summary>
     public sealed record TrafficSource(string? Workload, string? LiveDeployment, double LiveWindowSeconds, string Description);
@@ -65,7 +68,20 @@ internal sealed record PlanConfig(
         var autoscale = root.Autoscale is { } a ? AutoscalePlanConfig.Read(Map(a, path, root.LineOf("autoscale"), "autoscale"), path) : ((AutoscaleSearch Search, string? Plot)?)null;
         if (autoscale is not null && space.Count != space.MaxReplicas - space.MinReplicas + 1)
             throw new FormatException($"{path}:{candidatesLine}: with autoscale, candidates name one deployment (one hardware, one tp, one scheduler): the policy's thresholds are what is searched.");
-        return new PlanConfig(path, options, traffic, growth, slo, space) { Autoscale = autoscale?.Search, AutoscalePlot = autoscale?.Plot };
+        var objective = PlanObjective.Cost;
+        if (root.Objective is { } o)
+        {
+            string raw = Scalar(o, path, root.LineOf("objective"), "objective");
+            objective = raw.Trim().ToLowerInvariant() switch
+            {
+                "cost" => PlanObjective.Cost,
+                "energy" => PlanObjective.Energy,
+                _ => throw new FormatException($"{path}:{root.LineOf("objective")}: 'objective: {raw}' must be cost or energy."),
+            };
+            if (objective == PlanObjective.Energy && autoscale is not null)
+                throw new FormatException($"{path}:{root.LineOf("objective")}: objective: energy plans fleets; an autoscale plan minimises GPU-hours.");
+        }
+        return new PlanConfig(path, options, traffic, growth, slo, space) { Autoscale = autoscale?.Search, AutoscalePlot = autoscale?.Plot, Objective = objective };
     }
 
     /// <summary>The traffic drawn here (a workload spec or a trace file); a live window is the server's to read.</summary>

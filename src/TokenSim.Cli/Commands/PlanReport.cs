@@ -20,7 +20,8 @@ internal static class PlanReport
         foreach (var w in r.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
         if (r.Best is { } best)
         {
-            console.MarkupLine($"[bold green]cheapest meeting the SLOs:[/] {Markup.Escape(best.Candidate.ToString())}, {best.Candidate.Gpus} GPUs, {Money(best.CostPerHour)}/h");
+            string what = r.Objective == PlanObjective.Energy ? "least energy per output token meeting the SLOs" : "cheapest meeting the SLOs";
+            console.MarkupLine($"[bold green]{what}:[/] {Markup.Escape(best.Candidate.ToString())}, {best.Candidate.Gpus} GPUs, {Money(best.CostPerHour)}/h{(best.JoulesPerOutputToken is { } j ? $", {j.ToString("F3", CultureInfo.InvariantCulture)} J/token" : "")}");
             console.Write(Table("predicted", [best], r.Slo));
         }
         else
@@ -36,11 +37,13 @@ internal static class PlanReport
         string p = "p" + (slo.Percentile * 100).ToString("G4", CultureInfo.InvariantCulture);
         var t = new Table().Border(TableBorder.Rounded).Title(title);
         t.AddColumn("candidate");
-        foreach (var c in new[] { "GPUs", "$/h", $"TTFT {p} ms", $"TPOT {p} ms", "attainment", "tok/s", "meets" }) t.AddColumn(new TableColumn(c).RightAligned());
+        foreach (var c in new[] { "GPUs", "$/h", $"TTFT {p} ms", $"TPOT {p} ms", "attainment", "tok/s", "J/token", "W/GPU", "meets" }) t.AddColumn(new TableColumn(c).RightAligned());
         foreach (var r in rows)
             t.AddRow(Markup.Escape(r.Candidate.ToString()), r.Candidate.Gpus.ToString(CultureInfo.InvariantCulture), Money(r.CostPerHour),
                 Ms(r.TtftAtPercentile), Ms(r.TpotAtPercentile), r.Attainment.ToString("P1", CultureInfo.InvariantCulture),
-                r.OutputTokensPerSecond.ToString("F0", CultureInfo.InvariantCulture), r.MeetsSlo ? "yes" : "no");
+                r.OutputTokensPerSecond.ToString("F0", CultureInfo.InvariantCulture),
+                r.JoulesPerOutputToken is { } j ? j.ToString("F3", CultureInfo.InvariantCulture) : "—",
+                r.AveragePowerWatts is { } w ? w.ToString("F0", CultureInfo.InvariantCulture) : "—", r.MeetsSlo ? "yes" : "no");
         return t;
     }
 

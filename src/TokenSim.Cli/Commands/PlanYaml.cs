@@ -11,6 +11,7 @@ internal sealed record PlanYaml : YamlSection
     public CandidatesYaml? Candidates { get; init; }
     public YamlMap<YamlText>? CostPerGpuHour { get; init; }
     public AutoscaleYaml? Autoscale { get; init; }
+    public YamlText? Objective { get; init; }
 
     protected override string UnknownKey(string key, IReadOnlyList<string> known) => $"unknown plan key '{key}'. Known: {string.Join(", ", known)}.";
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Spectre.Console;
+using TokenSim.Core.Energy;
 using TokenSim.Core.Entities;
 using TokenSim.Core.Metrics;
 using TokenSim.Core.Simulation;
@@ -17,7 +18,9 @@ internal static class SimulationRun
         var model = spec.Model;
         RequestCsvWriter? csv = s.RequestsCsv is null ? null : new RequestCsvWriter(s.RequestsCsv);
         ChromeTraceWriter? trace = s.Trace is null ? null : new ChromeTraceWriter(s.Trace);
-        var observers = new ISimulationObserver?[] { csv, trace }.OfType<ISimulationObserver>().ToArray();
+        string? noEnergy = "no energy figures: --energy false";
+        var energy = s.Energy ?? true ? EnergyMeter.For(sim, out noEnergy) : null;
+        var observers = new ISimulationObserver?[] { csv, trace, energy }.OfType<ISimulationObserver>().ToArray();
         sim.Observer = observers.Length switch { 0 => null, 1 => observers[0], _ => new CompositeObserver(observers) };
 
         var console = AnsiConsole.Console;
@@ -35,8 +38,9 @@ internal static class SimulationRun
         RunWithProgress(sim, workload.Source.Count, console);
         csv?.Dispose();
         trace?.Dispose();
-        var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds);
+        var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds, energy, s.CostPerGpuHour);
         ReportTable.Print(console, report);
+        console.MarkupLine(Markup.Escape(EnergyLine(report, noEnergy)));
         if (s.Json is not null)
         {
             using var f = File.Create(s.Json);
@@ -56,6 +60,16 @@ internal static class SimulationRun
                 console.MarkupLine($"plot: {Markup.Escape(TerminalText.Escape(file))}");
         }
         return 0;
+    }
+
+    /// <summary>The summary's energy and cost line; <paramref name="noEnergy"/> says why energy is missing when it is.</summary>
+    internal static string EnergyLine(SimulationReport r, string? noEnergy)
+    {
+        string cost = r.CostPerMillionOutputTokens is { } c ? FormattableString.Invariant($"; cost {c:F3} per million output tokens at the given GPU-hour price") : "";
+        if (r.Energy is not { } e) return (noEnergy ?? "no energy figures") + cost;
+        string perToken = e.JoulesPerOutputToken is { } j ? FormattableString.Invariant($"{j:F3} J per output token") : "no output tokens";
+        return FormattableString.Invariant(
+            $"energy: {e.Joules / 3.6e6:F4} kWh, {perToken}; per GPU {e.AveragePowerWatts:F0} W average, {e.PeakPowerWatts:F0} W peak ({e.StaticJoules / e.Joules:P0} static){cost}");
     }
 
     /// <summary>Builds the simulator a set of settings describes, with its workload attached.</summary>

@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using Spectre.Console;
+using TokenSim.Core.Energy;
 using TokenSim.Core.Metrics;
+using TokenSim.Core.Simulation;
 
 namespace TokenSim.Cli.Commands;
 
@@ -86,9 +88,10 @@ internal static class SweepCommand
         {
             var (sim, spec, _) = SimulationRun.Build(settings);
             var slo = new SloCounter(cfg.TtftSlo, cfg.TpotSlo, cfg.E2eSlo);
-            sim.Observer = slo;
+            var energy = EnergyMeter.For(sim, out _);
+            sim.Observer = energy is null ? slo : new CompositeObserver(slo, energy);
             sim.Run();
-            var report = SimulationReport.From(sim, 0);
+            var report = SimulationReport.From(sim, 0, energy, null);
             int gpus = spec.GpusPerReplica * settings.Replicas;
             double? cost = cfg.CostPerGpuHour.TryGetValue(spec.Hardware.Name, out var c) ? c * gpus : null;
             double goodput = report.MakespanSeconds > 0 ? slo.Good / report.MakespanSeconds : 0;
@@ -105,7 +108,7 @@ internal static class SweepCommand
     {
         using var w = new StreamWriter(cfg.Output);
         w.WriteLine(string.Join(",", cfg.Grid.Select(g => g.Option)) +
-            ",gpus,requests,rejected,ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,e2e_p50_s,e2e_p99_s,requests_per_s,output_tokens_per_s,output_tokens_per_s_per_gpu,goodput_requests_per_s,slo_attainment,preemptions,kv_usage_max,cost_per_hour,cost_per_million_output_tokens");
+            ",gpus,requests,rejected,ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,e2e_p50_s,e2e_p99_s,requests_per_s,output_tokens_per_s,output_tokens_per_s_per_gpu,goodput_requests_per_s,slo_attainment,preemptions,kv_usage_max,cost_per_hour,cost_per_million_output_tokens,average_power_w,peak_power_w,joules_per_output_token");
         foreach (var r in results)
         {
             var p = r.Report;
@@ -114,6 +117,7 @@ internal static class SweepCommand
             {
                 r.Gpus, p.Requests, p.Rejected, p.Ttft.P50, p.Ttft.P99, p.Tpot.P50, p.Tpot.P99, p.E2e.P50, p.E2e.P99, p.RequestsPerSecond,
                 p.OutputTokensPerSecond, p.OutputTokensPerSecond / r.Gpus, r.Goodput, r.SloAttainment, p.Preemptions, p.KvUsageMax, r.CostPerHour, perMillion,
+                p.Energy?.AveragePowerWatts, p.Energy?.PeakPowerWatts, p.Energy?.JoulesPerOutputToken,
             }.Select(x => x switch { null => "", double d => d.ToString("R", CultureInfo.InvariantCulture), _ => Convert.ToString(x, CultureInfo.InvariantCulture) })));
         }
     }

@@ -92,6 +92,7 @@ public static class HardwareCatalog
                 case "pcie": dto.Pcie = Link(v, source, key); break;
                 case "inter_node": dto.InterNode = Link(v, source, key); break;
                 case "microarchitecture": dto.Micro = Micro(v, source, key); break;
+                case "power": dto.Power = GpuPower.Read(v, source, key); break;
                 default: throw new FormatException($"{source}: line {k.Start.Line}: unknown field '{key}'.");
             }
         }
@@ -192,6 +193,7 @@ public static class HardwareCatalog
         public bool PeerToPeer { get; set; } = true;
         public List<string> Sources { get; set; } = [];
         public GpuMicroarchitecture? Micro { get; set; }
+        public GpuPower? Power { get; set; }
 
         public HardwareSpec ToSpec(string source, int index)
         {
@@ -218,6 +220,7 @@ public static class HardwareCatalog
                 ComputeCapability = ComputeCapability,
                 PeerToPeer = PeerToPeer,
                 Microarchitecture = Micro,
+                Power = Power,
             };
         }
     }

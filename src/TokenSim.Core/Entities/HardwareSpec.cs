@@ -32,6 +32,8 @@ public sealed record HardwareSpec
     public bool PeerToPeer { get; init; } = true;
     /// <summary>SMs, clocks, caches and launch latency for the operator-level GPU model; null when the file gives none.</summary>
     public GpuMicroarchitecture? Microarchitecture { get; init; }
+    /// <summary>Power limit, static power and DRAM energy for the energy model; null when the file gives none.</summary>
+    public GpuPower? Power { get; init; }
 
     /// <summary>Peak FLOP/s for <paramref name="dtype"/>; fp16 and bf16 stand in for each other, and 8-bit falls back to 16-bit.</summary>
     public double PeakFlops(string dtype)

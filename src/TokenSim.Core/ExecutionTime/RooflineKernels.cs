@@ -20,8 +20,8 @@ public sealed class RooflineKernels(HardwareSpec hardware, string dtype, Rooflin
     /// <summary>An (m × k) · (k × n) GEMM: reads both operands, writes the result.</summary>
     public double Gemm(double m, double n, double k)
     {
-        double flops = 2 * m * n * k;
-        double bytes = (n * k + m * k + m * n) * _bytes;
+        double flops = GemmFlops(m, n, k);
+        double bytes = GemmBytes(m, n, k, _bytes);
         return Math.Max(flops / (_flops * parameters.GemmComputeEfficiency), bytes / (_bw * parameters.MemoryEfficiency)) + parameters.KernelLatencySeconds;
     }
 
@@ -32,13 +32,23 @@ public sealed class RooflineKernels(HardwareSpec hardware, string dtype, Rooflin
     public double Elementwise(double bytes, double rows) => Elementwise(bytes);
 
     /// <summary>Attention from its causal query×key FLOPs and the KV, Q and O bytes it moves.</summary>
-    public double Attention(in AttentionShape s)
-    {
-        double flops = 4 * s.QueryHeads * s.HeadDim * s.Pairs;
-        double kvBytes = 2 * s.KvHeads * s.HeadDim * s.KvBytes * (s.DecodeContext + s.PrefillKvRead);
-        double qoBytes = 2 * (s.PrefillTokens + s.Decodes) * s.QueryHeads * s.HeadDim * s.ActivationBytes;
-        return Attention(flops, kvBytes + qoBytes);
-    }
+    public double Attention(in AttentionShape s) => Attention(AttentionFlops(s), AttentionBytes(s));
+
+    // The work counts are shared with the energy model (Energy.StepWork), so time and energy see the same operators.
+
+    /// <summary>An (m × k) · (k × n) GEMM's multiply-adds, two FLOPs each.</summary>
+    public static double GemmFlops(double m, double n, double k) => 2 * m * n * k;
+
+    /// <summary>An (m × k) · (k × n) GEMM's DRAM traffic with no cache reuse: both operands read, the result written.</summary>
+    public static double GemmBytes(double m, double n, double k, double elementBytes) => (n * k + m * k + m * n) * elementBytes;
+
+    /// <summary>Attention's causal QK and PV FLOPs.</summary>
+    public static double AttentionFlops(in AttentionShape s) => 4 * s.QueryHeads * s.HeadDim * s.Pairs;
+
+    /// <summary>Attention's DRAM traffic: the KV it reads, and Q and O.</summary>
+    public static double AttentionBytes(in AttentionShape s) =>
+        2 * s.KvHeads * s.HeadDim * s.KvBytes * (s.DecodeContext + s.PrefillKvRead)
+        + 2 * (s.PrefillTokens + s.Decodes) * s.QueryHeads * s.HeadDim * s.ActivationBytes;
 
     /// <summary>Attention with <paramref name="flops"/> of QK and PV work reading <paramref name="bytes"/> (KV plus Q and O).</summary>
     public double Attention(double flops, double bytes) =>

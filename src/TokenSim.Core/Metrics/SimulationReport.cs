@@ -44,6 +44,23 @@ public sealed record SimulationReport
     public double? GpuHours { get; init; }
     /// <summary>The fleet over time under a scenario: one point per change; empty without one.</summary>
     public IReadOnlyList<Simulation.Scenarios.ReplicaCountPoint> ReplicaCounts { get; init; } = [];
+    /// <summary>GPUs × seconds powered and paid for: every rank's TP × PP GPUs over the makespan, or a scenario's GPU-hours.</summary>
+    public double GpuSeconds { get; init; }
+    /// <summary>The run's energy; null when it was not metered (<see cref="Energy.EnergyMeter"/>) or a GPU has no power figures.</summary>
+    public Energy.EnergyReport? Energy { get; init; }
+    /// <summary>At the given price per GPU-hour over <see cref="GpuSeconds"/>; null without a price.</summary>
+    public double? CostPerMillionOutputTokens { get; init; }
+
+    /// <summary>The summary with the energy <paramref name="meter"/> added up (if any) and the cost at <paramref name="costPerGpuHour"/> (if given).</summary>
+    public static SimulationReport From(Simulator sim, double wallSeconds, Energy.EnergyMeter? meter, double? costPerGpuHour)
+    {
+        var r = From(sim, wallSeconds);
+        return r with
+        {
+            Energy = meter?.Summarize(r.MakespanSeconds, r.OutputTokens),
+            CostPerMillionOutputTokens = TokenSim.Core.Energy.EnergyReport.CostPerMillionOutputTokens(costPerGpuHour, r.GpuSeconds, r.OutputTokens),
+        };
+    }
 
     public static SimulationReport From(Simulator sim, double wallSeconds)
     {
@@ -70,6 +87,7 @@ public sealed record SimulationReport
             WallSeconds = wallSeconds,
             GpuHours = sim.GpuHours,
             ReplicaCounts = sim.ReplicaCounts,
+            GpuSeconds = sim.GpuHours is { } hours ? hours * 3600 : sim.Replicas.Sum(r => r.Spec.TensorParallel * r.Spec.PipelineParallel) * makespan,
         };
     }
 

@@ -78,6 +78,10 @@ public static class SimulateSettingTable
             s => s.ExactSteps, (s, v) => s.ExactSteps = v, Run),
         Text("scenario", "A scenario timeline (YAML): replicas lost or added, stragglers, KV loss, slower links, rate spikes, length mixes, router changes, and an autoscaling policy (docs/scenarios.md).",
             s => s.Scenario, (s, v) => s.Scenario = v, Run, valueName: "FILE"),
+        Double("cost-per-gpu-hour", "Price of one GPU-hour (any currency): adds the cost per million output tokens to the summary and --json.",
+            s => s.CostPerGpuHour, (s, v) => s.CostPerGpuHour = v, Run, defaultText: "none: no cost is reported"),
+        Bool("energy", "Meter power and energy per output token (true/false). It sees every step, so runs of decode steps are stepped one by one: false is faster on long runs.",
+            s => s.Energy, (s, v) => s.Energy = v, Run, defaultText: "true"),
         Text("replicas-csv", "Write the replicas serving and paid for over time (a --scenario's changes and its autoscaler) to this CSV file.", s => s.ReplicasCsv, (s, v) => s.ReplicasCsv = v, Run, valueName: "FILE"),
     ];
 

@@ -58,6 +58,10 @@ public sealed class SimulateSettings
     public int? DecodeTp { get; set; }
     public string? KvTransferLink { get; set; }
     public double TimeseriesInterval { get; set; } = 1.0;
+    /// <summary>Price of one GPU-hour, for the cost per million output tokens; null leaves the cost out.</summary>
+    public double? CostPerGpuHour { get; set; }
+    /// <summary>Meter energy (<see cref="Energy.EnergyMeter"/>; null: yes); it needs every step, so runs of decode steps are not skipped.</summary>
+    public bool? Energy { get; set; }
     /// <summary>A scenario timeline (YAML, docs/scenarios.md) applied from the start of the run.</summary>
     public string? Scenario { get; set; }
     public string? ReplicasCsv { get; set; }
@@ -106,6 +110,8 @@ public sealed class SimulateSettings
         if (DecodeReplicas is < 0 or > EngineLimits.MaxReplicas) throw new ArgumentException($"--decode-replicas must be 0 to {EngineLimits.MaxReplicas:N0} (got {DecodeReplicas:N0}).");
         if (SwapSpaceGib is { } gib && !(gib >= 0 && gib <= EngineLimits.MaxSwapSpaceGib))
             throw new ArgumentException($"--swap-space-gib must be 0 to {EngineLimits.MaxSwapSpaceGib:N0} (got {gib.ToString(CultureInfo.InvariantCulture)}).");
+        if (CostPerGpuHour is { } price && !(price > 0 && double.IsFinite(price)))
+            throw new ArgumentException($"--cost-per-gpu-hour must be a positive price (got {price.ToString(CultureInfo.InvariantCulture)}).");
         if (!(TimeseriesInterval >= EngineLimits.MinTimeseriesIntervalSeconds && double.IsFinite(TimeseriesInterval)))
             throw new ArgumentException($"--timeseries-interval must be at least {EngineLimits.MinTimeseriesIntervalSeconds.ToString(CultureInfo.InvariantCulture)} s (got {TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
     }

@@ -16,7 +16,9 @@ public sealed record PlanResultJson(
     PlanResultJson.TrafficJson Traffic,
     PlanResultJson.SearchJson Search,
     IReadOnlyList<PlanResultJson.CandidateJson> Frontier,
-    IReadOnlyList<PlanResultJson.CandidateJson> Simulated)
+    IReadOnlyList<PlanResultJson.CandidateJson> Simulated,
+    // What the answer minimised: cost or energy.
+    string Objective)
 {
     public static void Write(Stream stream, PlanResult r) => JsonSerializer.Serialize(stream, From(r), PlanJsonContext.Default.PlanResultJson);
 
@@ -26,7 +28,8 @@ public sealed record PlanResultJson(
         new TrafficJson(r.TrafficDescription, r.TrafficRequests, r.TrafficDurationSeconds),
         new SearchJson(r.Exhaustive ? "exhaustive" : "bisection", r.Considered, r.SimulatedCount, r.Infeasible,
             r.Considered - r.SimulatedCount - r.Infeasible, r.WallSeconds, r.Warnings),
-        [.. r.Frontier.Select(c => CandidateJson.From(c)!)], [.. r.Simulated.Select(c => CandidateJson.From(c)!)]);
+        [.. r.Frontier.Select(c => CandidateJson.From(c)!)], [.. r.Simulated.Select(c => CandidateJson.From(c)!)],
+        r.Objective.ToString().ToLowerInvariant());
 
     public sealed record SloJson(double? TtftS, double? TpotS, double Percentile, double? Attainment, string Description);
 
@@ -58,7 +61,7 @@ public sealed record PlanResultJson(
             return new SimulatedCandidateJson(c.Hardware, c.Tp, c.Scheduler, c.Replicas, c.Gpus, r.CostPerHour,
                 r.MeetsSlo, Finite(r.TtftAtPercentile), Finite(r.TpotAtPercentile), r.Attainment,
                 r.Ttft, r.Tpot, r.Requests, r.Rejected, r.OutputTokensPerSecond,
-                r.KvUsageMax, r.Preemptions, r.WallSeconds, r.Worker);
+                r.KvUsageMax, r.Preemptions, r.WallSeconds, r.Worker, r.JoulesPerOutputToken, r.AveragePowerWatts);
         }
 
         /// <summary>A percentile no request reached (no TPOT from one-token outputs) is null, not NaN (which JSON lacks).</summary>
@@ -82,6 +85,9 @@ public sealed record PlanResultJson(
         double KvUsageMax,
         long Preemptions,
         double WallS,
-        string Worker)
+        string Worker,
+        // null where the candidate was not metered (a server's plan, a GPU without power figures).
+        double? JoulesPerOutputToken,
+        double? AveragePowerW)
         : CandidateJson(Hardware, Tp, Scheduler, Replicas, Gpus, CostPerHour);
 }

@@ -29,8 +29,15 @@ public sealed record SimulationReportJson(
     SimulationReportJson.ConfigJson Config,
     double WallS,
     // Only runs with a scenario change their fleet; other runs leave the key out.
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SimulationReportJson.ScenarioJson? Scenario = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SimulationReportJson.ScenarioJson? Scenario = null,
+    // Left out only when a GPU has no power figures (a user's hardware file without a power: block).
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SimulationReportJson.EnergyJson? Energy = null,
+    // Only with --cost-per-gpu-hour: no price is assumed, and other runs leave the key out.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? CostPerMillionOutputTokens = null)
 {
+    /// <summary>Per-GPU average and peak power, and all GPUs' energy per output token (null when none was produced).</summary>
+    public sealed record EnergyJson(double AveragePowerW, double PeakPowerW, double? JoulesPerOutputToken, double EnergyJ, double StaticEnergyJ, double GpuSeconds);
+
     /// <summary>What a scenario's fleet cost: GPU-hours paid for and the replica count at each change.</summary>
     public sealed record ScenarioJson(double GpuHours, IReadOnlyList<ReplicaCountJson> Replicas);
 
@@ -60,5 +67,7 @@ public sealed record SimulationReportJson(
         new ConfigJson(r.Model, r.Hardware, r.Replicas, r.TensorParallel, r.PipelineParallel, r.Scheduler, r.ExecutionModel,
             r.KvBlocksPerReplica, r.BlockSize, r.MaxNumSeqs, r.MaxNumBatchedTokens),
         r.WallSeconds,
-        r.GpuHours is { } hours ? new ScenarioJson(hours, [.. r.ReplicaCounts.Select(c => new ReplicaCountJson(c.Time, c.Serving, c.Provisioned))]) : null);
+        r.GpuHours is { } hours ? new ScenarioJson(hours, [.. r.ReplicaCounts.Select(c => new ReplicaCountJson(c.Time, c.Serving, c.Provisioned))]) : null,
+        r.Energy is { } e ? new EnergyJson(e.AveragePowerWatts, e.PeakPowerWatts, e.JoulesPerOutputToken, e.Joules, e.StaticJoules, e.GpuSeconds) : null,
+        r.CostPerMillionOutputTokens);
 }

@@ -1,0 +1,78 @@
+using TokenSim.Core.Entities;
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.Energy;
+
+/// <summary>
+/// Adds up a run's energy as it steps: each step's dynamic energy (<see cref="PowerModel"/>) as the step starts, and at
+/// the end every GPU's static power over the run, idle time between steps included. An observer of steps only, so the
+/// step loop is the same with or without it; it asks for every step, so runs of decode steps are not skipped (the
+/// skip gives the same results, so only speed differs).
+/// </summary>
+public sealed class EnergyMeter : ISimulationObserver
+{
+    private readonly Simulator _sim;
+    private readonly Dictionary<ReplicaSpec, PowerModel> _models = new(ReferenceEqualityComparer.Instance);
+    private double _dynamic, _peak;
+
+    private EnergyMeter(Simulator sim) => _sim = sim;
+
+    /// <summary>A meter for <paramref name="sim"/>, or null with the reason when a replica's GPU has no <c>power:</c> block.</summary>
+    public static EnergyMeter? For(Simulator sim, out string? unavailable)
+    {
+        var specs = sim.Replicas.Select(r => r.Spec).Append(sim.Options.Replica).Distinct();
+        var missing = specs.FirstOrDefault(s => s.Hardware.Power is null);
+        unavailable = missing is null ? null : $"no energy figures: hardware '{missing.Hardware.Name}' has no power: block (tdp_w, static_w, dram_pj_per_bit).";
+        return missing is null ? new EnergyMeter(sim) : null;
+    }
+
+    public void OnStep(int replica, in BatchShape shape, double start, double seconds)
+    {
+        if (seconds <= 0) return;
+        var model = ModelOf(_sim.Replicas[replica].Spec);
+        double dynamic = model.DynamicJoules(shape, seconds);
+        _dynamic += dynamic;
+        _peak = Math.Max(_peak, model.Power.StaticWatts + dynamic / (model.Gpus * seconds));
+    }
+
+    private PowerModel ModelOf(ReplicaSpec spec)
+    {
+        if (!_models.TryGetValue(spec, out var model)) _models[spec] = model = new PowerModel(spec);
+        return model;
+    }
+
+    /// <summary>
+    /// The run's energy over <paramref name="seconds"/> (the report's makespan), or over the GPU-hours a scenario paid
+    /// for when it has one: every GPU draws its static power all along, plus what the steps added.
+    /// </summary>
+    public EnergyReport Summarize(double seconds, long outputTokens)
+    {
+        double gpuSeconds, staticJoules;
+        if (_sim.GpuHours is { } hours)
+        {
+            // A scenario's fleet changes: GPUs are paid for (and powered) while serving, starting and draining.
+            var model = ModelOf(_sim.Options.Replica);
+            gpuSeconds = hours * 3600;
+            staticJoules = gpuSeconds * model.Power.StaticWatts;
+        }
+        else
+        {
+            gpuSeconds = staticJoules = 0;
+            foreach (var r in _sim.Replicas)
+            {
+                var model = ModelOf(r.Spec);
+                gpuSeconds += model.Gpus * seconds;
+                staticJoules += model.StaticWatts * seconds;
+            }
+        }
+        double joules = staticJoules + _dynamic;
+        double staticPerGpu = gpuSeconds > 0 ? staticJoules / gpuSeconds : 0;
+        return new EnergyReport
+        {
+            Joules = joules, StaticJoules = staticJoules, GpuSeconds = gpuSeconds,
+            AveragePowerWatts = gpuSeconds > 0 ? joules / gpuSeconds : 0,
+            PeakPowerWatts = Math.Max(_peak, staticPerGpu),
+            JoulesPerOutputToken = outputTokens > 0 ? joules / outputTokens : null,
+        };
+    }
+}

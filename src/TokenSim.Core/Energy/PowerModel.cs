@@ -1,0 +1,50 @@
+using TokenSim.Core.Entities;
+using TokenSim.Core.Simulation;
+
+namespace TokenSim.Core.Energy;
+
+/// <summary>
+/// The power of one engine rank's GPUs (TP × PP of them) during a step: static power plus the dynamic energy of the
+/// step's FLOPs and DRAM bytes (<see cref="StepWork"/>) spread over its time, capped at the board power limit.
+/// </summary>
+/// <remarks>
+/// The cap bounds power; it does not stretch time. Step times from measured profiles already include whatever clock
+/// the GPU ran at under its power limit, and the analytical models time at the datasheet peak, which is the clock the
+/// power limit allows at peak tensor rate (energy per FLOP is derived so that peak rate draws exactly the limit).
+/// </remarks>
+public sealed class PowerModel
+{
+    private readonly StepWork _work;
+    private readonly double _joulesPerFlop, _joulesPerByte;
+
+    public PowerModel(ReplicaSpec spec)
+    {
+        var hw = spec.Hardware;
+        Power = hw.Power ?? throw new ArgumentException($"hardware '{hw.Name}' has no power: block (tdp_w, static_w, dram_pj_per_bit), so its energy cannot be modelled.");
+        Gpus = spec.TensorParallel * spec.PipelineParallel;
+        _work = new StepWork(spec);
+        _joulesPerFlop = Power.JoulesPerFlop(hw.PeakFlops(spec.Model.DType));
+        _joulesPerByte = Power.DramJoulesPerByte;
+    }
+
+    public GpuPower Power { get; }
+    /// <summary>GPUs of one engine rank: TP × PP (each DP rank is its own rank).</summary>
+    public int Gpus { get; }
+
+    /// <summary>All the rank's GPUs' static draw.</summary>
+    public double StaticWatts => Gpus * Power.StaticWatts;
+
+    /// <summary>
+    /// Energy above static of a step of shape <paramref name="shape"/> lasting <paramref name="seconds"/> on all the
+    /// rank's GPUs, at most what the power limit allows in that time.
+    /// </summary>
+    public double DynamicJoules(in BatchShape shape, double seconds)
+    {
+        var (flops, bytes) = _work.Of(shape);
+        return DynamicJoules(flops, bytes, seconds);
+    }
+
+    /// <summary>Energy above static of <paramref name="flops"/> and <paramref name="bytes"/> over all the rank's GPUs in <paramref name="seconds"/>, capped.</summary>
+    public double DynamicJoules(double flops, double bytes, double seconds) =>
+        Math.Min(flops * _joulesPerFlop + bytes * _joulesPerByte, Gpus * (Power.TdpWatts - Power.StaticWatts) * Math.Max(0, seconds));
+}
