@@ -26,7 +26,8 @@ public static class CandidateEvaluator
         }
         var good = new SloCounter(slo.TtftSeconds, slo.TpotSeconds, null);
         var energy = EnergyMeter.For(sim, out _);
-        sim.Observer = energy is null ? good : new CompositeObserver(good, energy);
+        sim.Observer = good;
+        sim.StepMeter = energy;
         sim.Run(cancellation);
         cancellation.ThrowIfCancellationRequested();
         var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds, energy, null);

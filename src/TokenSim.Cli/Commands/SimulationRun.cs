@@ -20,8 +20,9 @@ internal static class SimulationRun
         ChromeTraceWriter? trace = s.Trace is null ? null : new ChromeTraceWriter(s.Trace);
         string? noEnergy = "no energy figures: --energy false";
         var energy = s.Energy ?? true ? EnergyMeter.For(sim, out noEnergy) : null;
-        var observers = new ISimulationObserver?[] { csv, trace, energy }.OfType<ISimulationObserver>().ToArray();
+        var observers = new ISimulationObserver?[] { csv, trace }.OfType<ISimulationObserver>().ToArray();
         sim.Observer = observers.Length switch { 0 => null, 1 => observers[0], _ => new CompositeObserver(observers) };
+        sim.StepMeter = energy;
 
         var console = AnsiConsole.Console;
         // Redirected output (logs, CI) would otherwise wrap at 80 columns mid-sentence.

@@ -89,7 +89,8 @@ internal static class SweepCommand
             var (sim, spec, _) = SimulationRun.Build(settings);
             var slo = new SloCounter(cfg.TtftSlo, cfg.TpotSlo, cfg.E2eSlo);
             var energy = EnergyMeter.For(sim, out _);
-            sim.Observer = energy is null ? slo : new CompositeObserver(slo, energy);
+            sim.Observer = slo;
+            sim.StepMeter = energy;
             sim.Run();
             var report = SimulationReport.From(sim, 0, energy, null);
             int gpus = spec.GpusPerReplica * settings.Replicas;

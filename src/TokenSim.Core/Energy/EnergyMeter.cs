@@ -5,15 +5,16 @@ namespace TokenSim.Core.Energy;
 
 /// <summary>
 /// Adds up a run's energy as it steps: each step's dynamic energy (<see cref="PowerModel"/>) as the step starts, and at
-/// the end every GPU's static power over the run, idle time between steps included. An observer of steps only, so the
-/// step loop is the same with or without it; it asks for every step, so runs of decode steps are not skipped (the
-/// skip gives the same results, so only speed differs).
+/// the end every GPU's static power over the run, idle time between steps included. A step meter
+/// (<see cref="Simulator.StepMeter"/>), so it sees the steps decode runs advance in one go and the run keeps the skip.
 /// </summary>
-public sealed class EnergyMeter : ISimulationObserver
+public sealed class EnergyMeter : IStepMeter
 {
     private readonly Simulator _sim;
     private readonly Dictionary<ReplicaSpec, PowerModel> _models = new(ReferenceEqualityComparer.Instance);
     private double _dynamic, _peak;
+    // Each replica's model at hand: the step loop calls OnStep millions of times.
+    private PowerModel?[] _byReplica = [];
 
     private EnergyMeter(Simulator sim) => _sim = sim;
 
@@ -29,7 +30,8 @@ public sealed class EnergyMeter : ISimulationObserver
     public void OnStep(int replica, in BatchShape shape, double start, double seconds)
     {
         if (seconds <= 0) return;
-        var model = ModelOf(_sim.Replicas[replica].Spec);
+        if (replica >= _byReplica.Length) Array.Resize(ref _byReplica, _sim.Replicas.Count);
+        var model = _byReplica[replica] ??= ModelOf(_sim.Replicas[replica].Spec);
         double dynamic = model.DynamicJoules(shape, seconds);
         _dynamic += dynamic;
         _peak = Math.Max(_peak, model.Power.StaticWatts + dynamic / (model.Gpus * seconds));

@@ -21,6 +21,10 @@ public sealed class StepWork
     private readonly int _tp, _ep;
     private readonly double _b, _kvBytes;
     private readonly CudaGraphPadding _graphs;
+    /// <summary>One layer's dense work by padded token count, filled as counts appear: a run's steps repeat a few
+    /// hundred counts millions of times. Not for MoE under EP, whose work depends on the whole group's tokens.</summary>
+    private (double Flops, double Bytes)[] _dense = [];
+    private readonly bool _memo;
 
     public StepWork(ReplicaSpec spec)
     {
@@ -30,6 +34,7 @@ public sealed class StepWork
         _b = _m.DTypeBytes;
         _kvBytes = DTypes.Bytes(spec.KvCacheDType);
         _graphs = CudaGraphPadding.For(spec);
+        _memo = !(_m.IsMoe && _ep > 1);
     }
 
     /// <summary>FLOPs and DRAM bytes of a step of shape <paramref name="s"/> over all the rank's GPUs.</summary>
@@ -37,8 +42,8 @@ public sealed class StepWork
     {
         if (s.Tokens <= 0) return (0, 0);
         // Graphed layers run the padded token count, as the roofline times them; attention sees the real batch.
-        double t = _graphs.Pad(s.Tokens);
-        var (flops, bytes) = DenseLayer(t, s.GroupTokens);
+        int t = _graphs.Pad(s.Tokens);
+        var (flops, bytes) = _memo ? Dense(t) : DenseLayer(t, s.GroupTokens);
         var attention = new AttentionShape((double)_m.NumHeads / _tp, _m.KvHeadsPerRank(_tp), _m.HeadDim, _b, _kvBytes,
             s.PrefillCount, s.PrefillTokens, s.PrefillAttentionPairs, s.PrefillContext, s.DecodeCount, s.DecodeContext);
         flops += RooflineKernels.AttentionFlops(attention);
@@ -48,6 +53,20 @@ public sealed class StepWork
         double headFlops = RooflineKernels.GemmFlops(s.Sequences, vocab, h), headBytes = RooflineKernels.GemmBytes(s.Sequences, vocab, h, _b);
         // One TP rank's work per layer, over all layers (split across PP stages, summed), times the TP ranks.
         return (_tp * (_m.NumLayers * flops + headFlops), _tp * (_m.NumLayers * bytes + headBytes));
+    }
+
+    private (double Flops, double Bytes) Dense(int t)
+    {
+        if (t >= _dense.Length)
+        {
+            // Grown to the count, not beyond the largest batch a step can hold; an unfilled slot reads (0, 0).
+            var grown = new (double, double)[Math.Max(t + 1, Math.Min(2 * _dense.Length, 1 << 16))];
+            _dense.CopyTo(grown, 0);
+            _dense = grown;
+        }
+        ref var slot = ref _dense[t];
+        if (slot.Flops == 0) slot = DenseLayer(t, t);
+        return slot;
     }
 
     /// <summary>One TP rank's projections, MLP (or MoE) and elementwise kernels in one layer.</summary>

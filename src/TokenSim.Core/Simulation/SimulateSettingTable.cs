@@ -80,7 +80,7 @@ public static class SimulateSettingTable
             s => s.Scenario, (s, v) => s.Scenario = v, Run, valueName: "FILE"),
         Double("cost-per-gpu-hour", "Price of one GPU-hour (any currency): adds the cost per million output tokens to the summary and --json.",
             s => s.CostPerGpuHour, (s, v) => s.CostPerGpuHour = v, Run, defaultText: "none: no cost is reported"),
-        Bool("energy", "Meter power and energy per output token (true/false). It sees every step, so runs of decode steps are stepped one by one: false is faster on long runs.",
+        Bool("energy", "Meter power and energy per output token (true/false; default true).",
             s => s.Energy, (s, v) => s.Energy = v, Run, defaultText: "true"),
         Text("replicas-csv", "Write the replicas serving and paid for over time (a --scenario's changes and its autoscaler) to this CSV file.", s => s.ReplicasCsv, (s, v) => s.ReplicasCsv = v, Run, valueName: "FILE"),
     ];

@@ -60,7 +60,7 @@ public sealed class SimulateSettings
     public double TimeseriesInterval { get; set; } = 1.0;
     /// <summary>Price of one GPU-hour, for the cost per million output tokens; null leaves the cost out.</summary>
     public double? CostPerGpuHour { get; set; }
-    /// <summary>Meter energy (<see cref="Energy.EnergyMeter"/>; null: yes); it needs every step, so runs of decode steps are not skipped.</summary>
+    /// <summary>Meter energy (<see cref="Energy.EnergyMeter"/>; null: yes).</summary>
     public bool? Energy { get; set; }
     /// <summary>A scenario timeline (YAML, docs/scenarios.md) applied from the start of the run.</summary>
     public string? Scenario { get; set; }

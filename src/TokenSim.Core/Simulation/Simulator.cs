@@ -116,6 +116,9 @@ public sealed partial class Simulator
     /// <summary>Per-request callbacks (not carried over by <see cref="Clone"/>).</summary>
     public ISimulationObserver? Observer { get; set; }
 
+    /// <summary>Every step's shape and time, decode runs included (not carried over by <see cref="Clone"/>).</summary>
+    public IStepMeter? StepMeter { get; set; }
+
     /// <summary>Engine steps advanced inside decode runs rather than as events of their own (tests and benchmarks check the skip happens).</summary>
     internal long SkippedSteps { get; set; }
 

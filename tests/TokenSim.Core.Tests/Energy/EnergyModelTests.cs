@@ -120,7 +120,7 @@ public class EnergyModelTests
             var sim = new Simulator(new SimulationOptions { Replica = H100(maxNumSeqs: batch), Replicas = 1 });
             for (int i = 0; i < 64; i++) sim.Submit(new RequestSpec(0, 128, 128));
             var meter = EnergyMeter.For(sim, out _)!;
-            sim.Observer = meter;
+            sim.StepMeter = meter;
             sim.Run();
             var report = SimulationReport.From(sim, 0, meter, null);
             Assert.Equal(64 * 128, report.OutputTokens);
@@ -128,6 +128,29 @@ public class EnergyModelTests
         }
         double b4 = JoulesPerToken(4), b16 = JoulesPerToken(16), b64 = JoulesPerToken(64);
         Assert.True(b4 > b16 && b16 > b64, $"J/token at batch 4, 16, 64: {b4}, {b16}, {b64}");
+    }
+
+    [Fact]
+    public void Decode_runs_meter_the_same_energy_as_stepping_one_step_at_a_time()
+    {
+        // The meter sees the steps a decode run advances in one go with the shapes the run timed them at, so a run
+        // that skips (most of its steps) meters what --exact-steps meters, up to summation order.
+        (double Joules, double Peak, long Skipped) Run(bool exact)
+        {
+            var sim = new Simulator(new SimulationOptions { Replica = H100(), Replicas = 2, Seed = 3, ExactSteps = exact });
+            sim.AttachWorkload(TokenSim.Core.Workload.WorkloadSpec.Build("poisson:rate=12,n=300,input=100..900,output=20..300", 4096).Source);
+            var meter = EnergyMeter.For(sim, out _)!;
+            sim.StepMeter = meter;
+            sim.Run();
+            var e = SimulationReport.From(sim, 0, meter, null).Energy!;
+            return (e.Joules, e.PeakPowerWatts, sim.SkippedSteps);
+        }
+        var exact = Run(true);
+        var skipping = Run(false);
+        Assert.Equal(0, exact.Skipped);
+        Assert.True(skipping.Skipped > 1000, $"{skipping.Skipped} steps skipped");
+        Assert.Equal(exact.Joules, skipping.Joules, exact.Joules * 1e-9);
+        Assert.Equal(exact.Peak, skipping.Peak, 1e-9);
     }
 
     [Fact]

@@ -170,12 +170,19 @@ internal sealed class DecodeRun(Simulator sim)
         var running = replica.Running;
         int n = running.Count, total = kv.TotalBlocks;
         metrics.RecordDecodeSteps(n, m);
+        var meter = sim.StepMeter;
+        var shape = run.Shape;
         for (int j = 1; j <= m; j++)
         {
             // Step j ended: every request sampled a token, one step after its last; the step after it began.
             metrics.Itl.Add(run.Ends[j] - run.Ends[j - 1], n);
             int used = total - run.Free[j - 1];
             metrics.RecordStepTime(run.Durations[j], total == 0 ? 0 : (double)used / total);
+            if (meter is null) continue;
+            // The step launched at Ends[j], as Compute timed it: the batch one token further on per request.
+            shape.DecodeContext = run.Context + (long)n * j;
+            shape.DecodeAboveMeanContext = run.AboveContext + (long)run.Above * j;
+            meter.OnStep(replica.Index, shape, run.Ends[j], run.Durations[j]);
         }
         double last = run.Ends[m];
         foreach (var r in running)

@@ -19,11 +19,12 @@ internal abstract class ReplicaStepping(Simulator sim)
     /// <summary>The replica's step in flight ended at <see cref="Simulator.Now"/>: apply it and go on.</summary>
     public abstract void End(ReplicaState replica);
 
-    /// <summary>Books a step of <paramref name="dt"/> seconds from <paramref name="start"/> in the metrics and for the observer.</summary>
+    /// <summary>Books a step of <paramref name="dt"/> seconds from <paramref name="start"/> in the metrics and for the observer and meter.</summary>
     protected void Record(ReplicaState replica, in BatchShape shape, double start, double dt)
     {
         Sim.Metrics.RecordStep(shape, dt, replica.Kv.Usage);
         Sim.Observer?.OnStep(replica.Index, shape, start, dt);
+        Sim.StepMeter?.OnStep(replica.Index, shape, start, dt);
         replica.Steps++;
         replica.StepStart = start;
         replica.StepEnd = start + dt;
