@@ -22,6 +22,8 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     private readonly int _ep;
     private readonly int _dp;
     private readonly ICollectiveModel _comm;
+    /// <summary>The DP group's collectives (MoE dispatch and combine), which may span nodes where TP does not.</summary>
+    private readonly ICollectiveModel _dpComm;
     private readonly double _kvBytesPerTokenLayer;
     private readonly double[] _denseByTokens;
     private readonly CudaGraphPadding _graphs;
@@ -37,6 +39,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         _ep = spec.ExpertParallelSize;
         _dp = spec.DataParallel;
         _comm = communication ?? VllmCollectives.For(spec);
+        _dpComm = communication ?? (spec.DataParallel > 1 ? VllmCollectives.ForDataParallelGroup(spec) : _comm);
         _kvBytesPerTokenLayer = _m.KvBytesPerTokenPerLayer(_tp, DTypes.Bytes(spec.KvCacheDType));
         _graphs = CudaGraphPadding.For(spec);
         // Per layer eagerly: QKV, rotary, KV-cache write, attention, O, two fused add+norms, gate/up, activation, down
@@ -66,7 +69,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
         double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
         // Expert parallelism: the experts here serve the whole DP group's tokens, which arrive and leave by all-to-all.
-        if (_ep > 1) layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_comm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
+        if (_ep > 1) layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_dpComm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
         // vLLM computes logits at the last position of every scheduled request, partial prefills included.
         double lmHead = _k.Gemm(s.Sequences, (double)_m.VocabSize / _tp, _m.HiddenSize);
         double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * _m.HiddenSize * _m.DTypeBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);

@@ -18,6 +18,8 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
     private readonly GpuKernels _k;
     private readonly int _tp, _pp, _ep, _dp;
     private readonly ICollectiveModel _comm;
+    /// <summary>The DP group's collectives (MoE dispatch and combine), which may span nodes where TP does not.</summary>
+    private readonly ICollectiveModel _dpComm;
     private readonly CudaGraphPadding _graphs;
     private readonly HostCost _host;
     private readonly double[] _denseByTokens;
@@ -38,6 +40,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         _ep = spec.ExpertParallelSize;
         _dp = spec.DataParallel;
         _comm = communication ?? VllmCollectives.For(spec);
+        _dpComm = communication ?? (spec.DataParallel > 1 ? VllmCollectives.ForDataParallelGroup(spec) : _comm);
         _graphs = CudaGraphPadding.For(spec);
         _host = HostCost.For(spec, _graphs, _m.NumLayers * 10 + 4);
         _denseByTokens = new double[Math.Clamp(spec.MaxNumBatchedTokens, 1, RooflineExecutionTimeModel.DenseTableTokens) + 1];
@@ -57,7 +60,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         int sliding = _m.SlidingWindow > 0 ? _m.SlidingWindowLayers : 0;
         double layers = (_m.NumLayers - sliding) * AttentionSecondsPerLayer(s) + sliding * SlidingAttentionSecondsPerLayer(s);
         if (_ep > 1 && s.GroupTokens > 0)
-            layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_comm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
+            layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_dpComm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
         double h = _m.HiddenSize, vocab = (double)_m.VocabSize / _tp;
         // vLLM computes logits at the last position of every scheduled request; the sampler reads them as FP32.
         double perStep = _k.Elementwise(2 * tokens * h * _actBytes, tokens) // embedding gather
