@@ -106,9 +106,11 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         {
             // moe.csv is measured with every expert on one GPU. Under EP, a GPU runs the group's token-expert
             // pairs routed to its E/EP experts: the table at the token count giving as many pairs, and the
-            // distinct local experts those pairs activate.
+            // distinct local experts those pairs activate, both on the busiest rank (ExpertLoad).
             double e = _m.NumExperts, k = _m.ExpertsPerToken, g = s.GroupTokens;
-            double experts = _profile.Moe is { } moe ? moe.Evaluate(g / _ep, e / _ep * (1 - Math.Pow(1 - k / e, g))) : _moeFallback!.ExpertParallelMoeSeconds(g);
+            double experts = _profile.Moe is { } moe
+                ? moe.Evaluate(ExpertLoad.MaxPairs(g, e, k, _ep) / k, ExpertLoad.MaxTouchedExperts(g, e, k, _ep))
+                : _moeFallback!.ExpertParallelMoeSeconds(g);
             attention += _m.NumLayers * (experts + MoeDispatchCombineSeconds(s));
         }
         // vLLM computes logits at the last position of every scheduled request, partial prefills included.

@@ -111,8 +111,9 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     {
         if (groupTokens <= 0) return 0;
         double h = _m.HiddenSize, w = _m.ExpertWidth, e = _m.NumExperts, k = _m.ExpertsPerToken, b = _m.DTypeBytes;
-        double pairs = groupTokens * k / _ep;
-        double active = e / _ep * (1 - Math.Pow(1 - k / e, groupTokens));
+        // The busiest rank's pairs and touched experts: the others wait for it at the combine.
+        double pairs = ExpertLoad.MaxPairs(groupTokens, e, k, _ep);
+        double active = ExpertLoad.MaxTouchedExperts(groupTokens, e, k, _ep);
         double router = _k.Gemm(groupTokens / _ep, e, h);
         return router + _k.Grouped(2 * pairs * 3 * h * w, (active * 3 * h * w + pairs * (h + 3 * w) * 2) * b) + 2 * _p.KernelLatencySeconds;
     }
