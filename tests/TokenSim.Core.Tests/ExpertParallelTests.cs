@@ -15,18 +15,39 @@ public class ExpertParallelTests
     [Fact]
     public void DispatchAndCombine_ByHand()
     {
-        // vLLM's allgather_reducescatter on DP 2 + EP: ranks of 100 and 40 tokens run no CUDA graph, so each share is
-        // padded to the larger: 2 × 100 rows. The all-gather moves each row's 2,048 bf16 values plus 8 top-k weights
-        // (fp32) and ids (int32); the reduce-scatter the rows alone. One row per token each way, not per token-expert pair.
+        // vLLM's allgather_reducescatter on DP 2 + EP: ranks of 100 and 40 tokens run no CUDA graph, and
+        // all_gatherv/reduce_scatterv move each rank's own rows (get_chunk_sizes_across_dp_rank): 140 rows, not 2 × 100.
+        // The all-gather moves each row's 2,048 bf16 values plus 8 top-k weights (fp32) and ids (int32); the
+        // reduce-scatter the rows alone. One row per token each way, not per token-expert pair.
         var spec = Qwen(2, true, "rtx-pro-6000");
         var m = spec.Model;
         var nccl = new TokenSim.Core.ExecutionTime.Communication.NcclCostModel(spec.Hardware.IntraNodeLink, spec.Hardware.ComputeCapability, peerToPeer: false);
         var shape = new BatchShape { Tokens = 100, GroupTokens = 140, GroupMaxTokens = 100 };
-        double rows = 2 * 100;
+        double rows = 100 + 40;
         double expected = nccl.Seconds(TokenSim.Core.ExecutionTime.Communication.CollectiveOp.AllGather, rows * (2048 * 2 + 8 * 8), 2)
             + nccl.Seconds(TokenSim.Core.ExecutionTime.Communication.CollectiveOp.ReduceScatter, rows * 2048 * 2, 2);
         Assert.Equal(expected, TokenSim.Core.ExecutionTime.Communication.MoeCollectives.Seconds(nccl, m, 2, shape, graphed: false), 15);
         Assert.Equal(0, TokenSim.Core.ExecutionTime.Communication.MoeCollectives.Seconds(nccl, m, 1, shape, graphed: false));
+    }
+
+    [Fact]
+    public void DispatchAndCombine_CrossTheNetwork_OnceTheGroupOutgrowsANode()
+    {
+        // H100 nodes hold 8 GPUs. TP 4 × DP 4 spans 16: a TP rank's DP group (GPUs 4 apart) has two members on each
+        // node, so its ring crosses the CX7 NIC (50 GB/s, 10 µs) rather than NVLink, with no peer-to-peer and no
+        // single-node measured table. TP 2 × DP 2 stays on one node and times as the TP collectives do.
+        var wide = TestSupport.Spec(new EngineConfig { TensorParallel = 4, DataParallel = 4, ExpertParallel = true, MaxModelLen = 4096 }, "qwen3-30b-a3b", "h100-sxm");
+        var hw = wide.Hardware;
+        var network = new TokenSim.Core.ExecutionTime.Communication.NcclCostModel(hw.InterNode!, hw.ComputeCapability, peerToPeer: false);
+        var dpGroup = TokenSim.Core.ExecutionTime.Communication.VllmCollectives.ForDataParallelGroup(wide);
+        const double bytes = 4 * 64 * (2048 * 2 + 64);
+        var ag = TokenSim.Core.ExecutionTime.Communication.CollectiveOp.AllGather;
+        Assert.Equal(network.Seconds(ag, bytes, 4, true), dpGroup.Seconds(ag, bytes, 4, true), 15);
+
+        var narrow = TestSupport.Spec(new EngineConfig { TensorParallel = 2, DataParallel = 2, ExpertParallel = true, MaxModelLen = 4096 }, "qwen3-30b-a3b", "h100-sxm");
+        Assert.Equal(TokenSim.Core.ExecutionTime.Communication.VllmCollectives.For(narrow).Seconds(ag, bytes, 2, true),
+            TokenSim.Core.ExecutionTime.Communication.VllmCollectives.ForDataParallelGroup(narrow).Seconds(ag, bytes, 2, true), 15);
+        Assert.True(dpGroup.Seconds(ag, bytes, 4, true) > TokenSim.Core.ExecutionTime.Communication.VllmCollectives.For(wide).Seconds(ag, bytes, 4, true));
     }
 
     [Fact]

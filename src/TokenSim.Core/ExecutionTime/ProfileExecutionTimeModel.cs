@@ -31,6 +31,8 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
     private readonly LlmServingSimProfile _profile;
     private readonly ModelSpec _m;
     private readonly ICollectiveModel _comm;
+    /// <summary>The DP group's collectives (MoE dispatch and combine), which may span nodes where TP does not.</summary>
+    private readonly ICollectiveModel _dpComm;
     private readonly int _tp, _pp, _ep, _dp;
     /// <summary>The roofline's expert layers, for an MoE model whose profile has no <c>moe.csv</c> at this TP degree.</summary>
     private readonly RooflineExecutionTimeModel? _moeFallback;
@@ -56,6 +58,7 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         _dp = spec.DataParallel;
         Parameters = parameters ?? new RooflineParameters { StepOverheadSeconds = 0 };
         _comm = communication ?? VllmCollectives.For(spec);
+        _dpComm = communication ?? (spec.DataParallel > 1 ? VllmCollectives.ForDataParallelGroup(spec) : _comm);
         if (_m.IsMoe && profile.Moe is null) _moeFallback = new RooflineExecutionTimeModel(spec, communication: _comm);
         _graphs = CudaGraphPadding.For(spec);
         _lmHead = new TileQuantizedTable(profile.PerSequence["lm_head"]);
@@ -103,9 +106,11 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         {
             // moe.csv is measured with every expert on one GPU. Under EP, a GPU runs the group's token-expert
             // pairs routed to its E/EP experts: the table at the token count giving as many pairs, and the
-            // distinct local experts those pairs activate.
+            // distinct local experts those pairs activate, both on the busiest rank (ExpertLoad).
             double e = _m.NumExperts, k = _m.ExpertsPerToken, g = s.GroupTokens;
-            double experts = _profile.Moe is { } moe ? moe.Evaluate(g / _ep, e / _ep * (1 - Math.Pow(1 - k / e, g))) : _moeFallback!.ExpertParallelMoeSeconds(g);
+            double experts = _profile.Moe is { } moe
+                ? moe.Evaluate(ExpertLoad.MaxPairs(g, e, k, _ep) / k, ExpertLoad.MaxTouchedExperts(g, e, k, _ep))
+                : _moeFallback!.ExpertParallelMoeSeconds(g);
             attention += _m.NumLayers * (experts + MoeDispatchCombineSeconds(s));
         }
         // vLLM computes logits at the last position of every scheduled request, partial prefills included.
@@ -142,7 +147,7 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
     /// backend): the hidden rows with their top-k weights and ids gathered from every rank, and the expert output
     /// reduce-scattered back, each rank's share padded to the largest (<see cref="MoeCollectives"/>).
     /// </summary>
-    public double MoeDispatchCombineSeconds(in BatchShape s) => MoeCollectives.Seconds(_comm, _m, _dp, s, Graphed(s.GroupMaxTokens));
+    public double MoeDispatchCombineSeconds(in BatchShape s) => MoeCollectives.Seconds(_dpComm, _m, _dp, s, Graphed(s.GroupMaxTokens));
 
     public double AttentionSecondsPerLayer(in BatchShape s)
     {

@@ -22,6 +22,8 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     private readonly int _ep;
     private readonly int _dp;
     private readonly ICollectiveModel _comm;
+    /// <summary>The DP group's collectives (MoE dispatch and combine), which may span nodes where TP does not.</summary>
+    private readonly ICollectiveModel _dpComm;
     private readonly double _kvBytesPerTokenLayer;
     /// <summary>The model's element size, read every step: <see cref="ModelSpec.DTypeBytes"/> parses the dtype's name each time.</summary>
     private readonly int _dtypeBytes;
@@ -40,6 +42,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         _dp = spec.DataParallel;
         _comm = communication ?? VllmCollectives.For(spec);
         _dtypeBytes = _m.DTypeBytes;
+        _dpComm = communication ?? (spec.DataParallel > 1 ? VllmCollectives.ForDataParallelGroup(spec) : _comm);
         _kvBytesPerTokenLayer = _m.KvBytesPerTokenPerLayer(_tp, DTypes.Bytes(spec.KvCacheDType));
         _graphs = CudaGraphPadding.For(spec);
         // Per layer eagerly: QKV, rotary, KV-cache write, attention, O, two fused add+norms, gate/up, activation, down
@@ -69,7 +72,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
         double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
         // Expert parallelism: the experts here serve the whole DP group's tokens, which arrive and leave by all-to-all.
-        if (_ep > 1) layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_comm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
+        if (_ep > 1) layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_dpComm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
         // vLLM computes logits at the last position of every scheduled request, partial prefills included.
         double lmHead = _k.Gemm(s.Sequences, (double)_m.VocabSize / _tp, _m.HiddenSize);
         // Without PP there is no hand-off: the collective model is not asked for a time it would multiply by zero.
@@ -112,8 +115,9 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     {
         if (groupTokens <= 0) return 0;
         double h = _m.HiddenSize, w = _m.ExpertWidth, e = _m.NumExperts, k = _m.ExpertsPerToken, b = _m.DTypeBytes;
-        double pairs = groupTokens * k / _ep;
-        double active = e / _ep * (1 - Math.Pow(1 - k / e, groupTokens));
+        // The busiest rank's pairs and touched experts: the others wait for it at the combine.
+        double pairs = ExpertLoad.MaxPairs(groupTokens, e, k, _ep);
+        double active = ExpertLoad.MaxTouchedExperts(groupTokens, e, k, _ep);
         double router = _k.Gemm(groupTokens / _ep, e, h);
         return router + _k.Grouped(2 * pairs * 3 * h * w, (active * 3 * h * w + pairs * (h + 3 * w) * 2) * b) + 2 * _p.KernelLatencySeconds;
     }

@@ -36,6 +36,19 @@ public sealed class VllmCollectives : ICollectiveModel
         new(spec.Hardware, RooflineExecutionTimeModel.TpLink(spec.Hardware, spec.TensorParallel), null,
             new Lazy<MeasuredCollectives?>(() => MeasuredCollectives.For(spec.Hardware)));
 
+    /// <summary>
+    /// vLLM's collectives over one TP rank's DP group (the MoE dispatch and combine): its members sit
+    /// <c>tp</c> GPUs apart among the <c>tp × dp</c> the EP group spans, so once those outgrow a node the ring
+    /// crosses the scale-out network and the single-node measured tables no longer apply.
+    /// </summary>
+    public static VllmCollectives ForDataParallelGroup(ReplicaSpec spec)
+    {
+        int span = spec.TensorParallel * spec.DataParallel;
+        bool offNode = span > spec.Hardware.GpusPerNode && spec.Hardware.InterNode is not null;
+        return new(spec.Hardware, RooflineExecutionTimeModel.TpLink(spec.Hardware, span), null,
+            new Lazy<MeasuredCollectives?>(() => offNode ? null : MeasuredCollectives.For(spec.Hardware)));
+    }
+
     public string Name => (_measured.Value is null ? "" : $"measured:{_hardware.Name} else ") + _nccl.Name + (_hardware.PeerToPeer ? " + vllm-custom-allreduce" : "");
 
     public double Seconds(CollectiveOp op, double bytes, int ranks, bool graphed = true)

@@ -18,6 +18,8 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
     private readonly GpuKernels _k;
     private readonly int _tp, _pp, _ep, _dp;
     private readonly ICollectiveModel _comm;
+    /// <summary>The DP group's collectives (MoE dispatch and combine), which may span nodes where TP does not.</summary>
+    private readonly ICollectiveModel _dpComm;
     private readonly CudaGraphPadding _graphs;
     private readonly HostCost _host;
     private readonly double[] _denseByTokens;
@@ -38,6 +40,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         _ep = spec.ExpertParallelSize;
         _dp = spec.DataParallel;
         _comm = communication ?? VllmCollectives.For(spec);
+        _dpComm = communication ?? (spec.DataParallel > 1 ? VllmCollectives.ForDataParallelGroup(spec) : _comm);
         _graphs = CudaGraphPadding.For(spec);
         _host = HostCost.For(spec, _graphs, _m.NumLayers * 10 + 4);
         _denseByTokens = new double[Math.Clamp(spec.MaxNumBatchedTokens, 1, RooflineExecutionTimeModel.DenseTableTokens) + 1];
@@ -57,7 +60,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         int sliding = _m.SlidingWindow > 0 ? _m.SlidingWindowLayers : 0;
         double layers = (_m.NumLayers - sliding) * AttentionSecondsPerLayer(s) + sliding * SlidingAttentionSecondsPerLayer(s);
         if (_ep > 1 && s.GroupTokens > 0)
-            layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_comm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
+            layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_dpComm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
         double h = _m.HiddenSize, vocab = (double)_m.VocabSize / _tp;
         // vLLM computes logits at the last position of every scheduled request; the sampler reads them as FP32.
         double perStep = _k.Elementwise(2 * tokens * h * _actBytes, tokens) // embedding gather
@@ -92,17 +95,27 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
     }
 
     /// <summary>One MoE layer with every expert on this GPU (split over TP): router, top-k, and the two grouped GEMMs over the experts the tokens touch.</summary>
-    public double MoeLayerSeconds(double tokens) => MoeSeconds(tokens, tokens, _m.NumExperts, _tp);
-
-    /// <summary>One GPU's share under EP: E/EP whole experts serving the group's tokens routed to them.</summary>
-    public double ExpertParallelMoeSeconds(double groupTokens) => MoeSeconds(groupTokens / _ep, groupTokens, (double)_m.NumExperts / _ep, 1);
-
-    private double MoeSeconds(double routerTokens, double groupTokens, double localExperts, int tp)
+    public double MoeLayerSeconds(double tokens)
     {
-        double h = _m.HiddenSize, w = (double)_m.ExpertWidth / tp, e = _m.NumExperts, k = _m.ExpertsPerToken;
-        // The expected distinct experts a group of tokens touches, each token picking k of e.
-        double active = localExperts * (1 - Math.Pow(1 - k / e, groupTokens));
-        double rows = groupTokens * k * (localExperts / e) / Math.Max(1, active);
+        double e = _m.NumExperts, k = _m.ExpertsPerToken;
+        // The expected distinct experts a batch touches, each token picking k of e.
+        return MoeSeconds(tokens, e * (1 - Math.Pow(1 - k / e, tokens)), tokens * k, _tp);
+    }
+
+    /// <summary>
+    /// One GPU's share under EP: E/EP whole experts serving the group's tokens routed to them, timed on the busiest
+    /// rank (most touched experts, most token-expert pairs; <see cref="ExpertLoad"/>), which the others wait for.
+    /// </summary>
+    public double ExpertParallelMoeSeconds(double groupTokens)
+    {
+        double e = _m.NumExperts, k = _m.ExpertsPerToken;
+        return MoeSeconds(groupTokens / _ep, ExpertLoad.MaxTouchedExperts(groupTokens, e, k, _ep), ExpertLoad.MaxPairs(groupTokens, e, k, _ep), 1);
+    }
+
+    private double MoeSeconds(double routerTokens, double active, double pairs, int tp)
+    {
+        double h = _m.HiddenSize, w = (double)_m.ExpertWidth / tp, e = _m.NumExperts;
+        double rows = pairs / Math.Max(1, active);
         double router = _k.Gemm16(routerTokens, e, h) + _k.Elementwise(routerTokens * e * 4, routerTokens);
         return router + _k.Grouped(active, rows, 2 * w, h) + _k.Elementwise(3 * rows * active * w * _actBytes, rows * active)
             + _k.Grouped(active, rows, h, w);

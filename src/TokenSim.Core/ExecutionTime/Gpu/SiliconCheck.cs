@@ -40,7 +40,8 @@ public static class SiliconCheck
             double Real(int c) => double.TryParse(f[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 ? v
                 : throw new FormatException($"{path}: line {n + 1}: {head[c]} '{f[c]}' is not a positive number.");
             int Req(int c) => Int(c) ?? throw new FormatException($"{path}: line {n + 1}: {head[c]} is empty.");
-            points.Add(new SiliconPoint(n + 1, f[system], f[model], f[precision], f[mode], Req(isl), Req(osl), Int(batch) ?? 0,
+            // batch_size is per attention-DP rank; the benchmark's clients are that times the DP ranks (SiliconPoint).
+            points.Add(new SiliconPoint(n + 1, f[system], f[model], f[precision], f[mode], Req(isl), Req(osl), (Int(batch) ?? 0) * (Int(dp) ?? 1),
                 Int(tp), Int(pp), Int(dp), Int(moeTp), Int(moeEp), Real(ttft), Real(tpot)));
         }
         return points;

@@ -10,6 +10,12 @@ namespace TokenSim.Core.ExecutionTime.Gpu;
 /// <see cref="Osl"/> output tokens the moment its previous reply ends, and the measured mean TPOT. The file leaves
 /// <see cref="Concurrency"/> empty (0 here) for disaggregated runs.
 /// </summary>
+/// <remarks>
+/// The file's <c>batch_size</c> is per attention-DP rank (AIConfigurator's convention): on all 97 points with
+/// <c>attention_dp_size</c> 2 or 4 the <c>silicon_concurrency</c> recorded in <c>silicon_data_source</c> is
+/// <c>batch_size × attention_dp_size</c>, and on the 1,138 others it equals <c>batch_size</c>. <see cref="Concurrency"/>
+/// is that total of clients (<see cref="SiliconCheck.Read"/> multiplies).
+/// </remarks>
 public sealed record SiliconPoint(
     int Line, string System, string ModelPath, string Precision, string Mode, int Isl, int Osl, int Concurrency,
     int? Tp, int? Pp, int? AttentionDp, int? MoeTp, int? MoeEp, double TtftMs, double TpotMs)
