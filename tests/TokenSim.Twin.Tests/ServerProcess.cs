@@ -143,6 +143,9 @@ public sealed class RedisServerProcess(string redis) : ServerProcess(null, "--re
 /// <summary>A server with any further flags (a cluster member: <c>--role</c>, <c>--cluster-redis</c>, …).</summary>
 public sealed class FlaggedServerProcess(params string[] args) : ServerProcess(null, args);
 
+/// <summary>A server whose scored forecasts are never skipped for CPU, so what it scores does not depend on the machine's load.</summary>
+public sealed class UnbudgetedForecastServerProcess() : ServerProcess(null, "--forecast-score-budget", "1000");
+
 /// <summary>A server that requires the API key <see cref="Key"/>.</summary>
 public sealed class KeyedServerProcess() : ServerProcess(Key)
 {
