@@ -1,4 +1,5 @@
 using TokenSim.Core.Randomness;
+using TokenSim.Core.Simulation;
 using TokenSim.Core.Workload;
 
 namespace TokenSim.Core.Tests;
@@ -106,6 +107,32 @@ public class DiurnalWorkloadTests
             Assert.Equal(a.TryNext(0, rng, out var x), b.TryNext(0, rngB, out var y));
             Assert.Equal(x, y);
         }
+    }
+
+    [Fact]
+    public void UnderAScenario_DecodeRunsStillSkip_AndGiveTheExactEnginesResults()
+    {
+        // A measured hour under a rate event: the scenario's source is open loop because the diurnal one is, so runs
+        // of decode steps go by in one go, with the results of stepping every step.
+        Simulator Run(bool exact)
+        {
+            var sim = new Simulator(new SimulationOptions
+            {
+                Replica = TestSupport.Spec(new TokenSim.Core.Entities.EngineConfig { MaxModelLen = 4096 }), Replicas = 2, Seed = 5, ExactSteps = exact,
+                ExecutionTime = _ => new LinearExecutionTimeModel(0.01, 0.0001),
+            });
+            sim.AttachScenario(TokenSim.Core.Simulation.Scenarios.ScenarioReader.Parse("events:\n  - {at: 600, until: 1200, event: rate, multiplier: 2}\n", "test.yaml"));
+            sim.AttachWorkload(WorkloadSpec.Build("diurnal:scale=1,hours=1,cv=1,input=50..400,output=20..200", 4096).Source);
+            sim.Run();
+            return sim;
+        }
+        var (exact, skip) = (Run(true), Run(false));
+        Assert.True(exact.Metrics.Completed > 1000, $"{exact.Metrics.Completed} requests");
+        Assert.Equal(exact.Metrics.Completed, skip.Metrics.Completed);
+        Assert.Equal(exact.Metrics.Ttft.Mean, skip.Metrics.Ttft.Mean, 1e-9);
+        Assert.Equal(exact.Metrics.Tpot.Mean, skip.Metrics.Tpot.Mean, 1e-9);
+        Assert.Equal(0, exact.SkippedSteps);
+        Assert.True(skip.SkippedSteps > 0, "no decode run was skipped");
     }
 
     [Theory]

@@ -20,7 +20,7 @@ public sealed partial class Simulator
     internal (double Limit, double Horizon) SkipWindow()
     {
         if (double.IsNaN(_skipLimit) || Options.ExactSteps || Observer is { WantsEveryStep: true }
-            || Options.Disaggregated || _source is not (null or TraceWorkloadSource or TraceFileWorkloadSource or GeneratedWorkloadSource or DiurnalWorkloadSource or Scenarios.ScenarioWorkloadSource { OpenLoop: true }))
+            || Options.Disaggregated || _source is { OpenLoop: false })
             return (double.NaN, double.NaN);
         // A router that reads decode progress settles every replica at each arrival: runs stop there.
         double next = _router.ReadsDecodeProgress ? _events.NextArrivalTime : double.PositiveInfinity;

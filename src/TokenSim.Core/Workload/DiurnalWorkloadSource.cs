@@ -16,6 +16,8 @@ public sealed class DiurnalWorkloadSource(ServeGenRates rates, int firstWindow, 
 
     public long? Count => null;
 
+    public bool OpenLoop => true;
+
     public bool TryNext(double now, SimRandom random, out RequestSpec request)
     {
         if (_next.Length == 0)

@@ -21,6 +21,8 @@ public sealed class GeneratedWorkloadSource(ArrivalProcess process, double rate,
 
     public long? Count => count;
 
+    public bool OpenLoop => true;
+
     public bool TryNext(double now, SimRandom random, out RequestSpec request)
     {
         if (_emitted >= count) { request = default; return false; }

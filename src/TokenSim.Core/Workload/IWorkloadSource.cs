@@ -18,5 +18,11 @@ public interface IWorkloadSource
 
     void OnFinished(double now) { }
 
+    /// <summary>
+    /// True when no arrival depends on a finish (a trace, a generated or measured arrival process): the simulator may
+    /// then advance runs of decode steps in one go without asking the source in between. A closed loop answers false.
+    /// </summary>
+    bool OpenLoop => false;
+
     IWorkloadSource Clone();
 }

@@ -42,6 +42,8 @@ public sealed class TraceFileWorkloadSource : IWorkloadSource, IDisposable
 
     public long? Count => _summary.Requests;
 
+    public bool OpenLoop => true;
+
     public bool TryNext(double now, SimRandom random, out RequestSpec request)
     {
         if (!_started)

@@ -23,6 +23,8 @@ public sealed class TraceWorkloadSource : IWorkloadSource
 
     public long? Count => _requests.Length;
 
+    public bool OpenLoop => true;
+
     public bool TryNext(double now, SimRandom random, out RequestSpec request)
     {
         if (_next >= _requests.Length) { request = default; return false; }

@@ -42,7 +42,7 @@ internal sealed class ScenarioWorkloadSource : IWorkloadSource
     }
 
     /// <summary>Whether the inner source is open-loop, so decode runs may skip past arrivals as they do without a scenario.</summary>
-    public bool OpenLoop => _inner is TraceFileWorkloadSource or GeneratedWorkloadSource or TraceWorkloadSource;
+    public bool OpenLoop => _inner.OpenLoop;
 
     public long? Count => _inner.Count;
 
