@@ -77,12 +77,19 @@ public class GpuWhatIfTests
     public void MixedBatch_CostsFarMoreThanItsParts()
     {
         // docs/accuracy.md measured 699 µs for a 256-token chunk with 128 decodes at KV 1,024 on RTX PRO 6000,
-        // against 405 + 11 µs apart: each decode's one query row fills a whole query tile of the prefill kernel.
+        // against 11 µs (the chunk) + 405 µs (the decodes) apart: each decode's one query row fills a whole 64-row
+        // query tile of the prefill kernel (FlashAttention-2's paged 64 x 128 tile). The model has the parts within
+        // 7% and 18% and the mixed step 24% low (531 µs: it takes the larger of the tiles' compute and the KV reads,
+        // where the measurement is between that and their sum).
         var k = new GpuKernels(HardwareCatalog.Resolve("rtx-pro-6000"), "bf16");
         double chunk = k.Attention(AttentionShape.Of(32, 8, 128, 2, 2, 1, 256, 0, 0, 0));
         double decodes = k.Attention(AttentionShape.Of(32, 8, 128, 2, 2, 0, 0, 0, 128, 1024));
         double mixed = k.Attention(AttentionShape.Of(32, 8, 128, 2, 2, 1, 256, 0, 128, 1024));
-        Assert.True(mixed > 1.3 * (chunk + decodes), $"mixed {mixed * 1e6:F0} µs, parts {chunk * 1e6:F0} + {decodes * 1e6:F0} µs");
+        string got = $"mixed {mixed * 1e6:F0} µs, parts {chunk * 1e6:F0} + {decodes * 1e6:F0} µs";
+        Assert.True(mixed > 1.15 * (chunk + decodes), got);
+        Assert.InRange(mixed, 0.7 * 699e-6, 1.3 * 699e-6);
+        Assert.InRange(decodes, 0.9 * 405e-6, 1.1 * 405e-6);
+        Assert.InRange(chunk, 0.75 * 11e-6, 1.25 * 11e-6);
     }
 
     [Fact]

@@ -16,7 +16,9 @@ namespace TokenSim.Core.ExecutionTime.Gpu;
 /// made. That is why a mixed step costs far more than its parts: 128 decodes at KV 1,024 run 128 tiles of
 /// tensor-core work per head for one useful row.</item>
 /// </list>
-/// Compute and memory overlap inside a kernel, so it costs the larger of the two plus the launch floor.
+/// The softmax's exponentials run on the special-function units, 16 per SM per clock: on FlashAttention-2 they add to
+/// the matmul time, on FlashAttention-3 they overlap it (<see cref="FlashAttentionTiles.OverlapsSoftmax"/>). Compute
+/// and memory overlap inside a kernel, so it costs the larger of the two plus the launch floor.
 /// </summary>
 public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
 {
@@ -33,24 +35,29 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
         if (mixedKernel)
         {
             double meanChunk = s.PrefillTokens / s.PrefillChunks;
-            prefillBlocks = s.QueryHeads * s.PrefillChunks * Math.Ceiling(meanChunk / br);
-            // Causal pairs plus the masked half of each diagonal tile, on every query head.
-            prefillFlops = 4 * d * s.QueryHeads * (s.PrefillPairs + s.PrefillTokens * br / 2);
-            longestBlock = 4 * d * br * (s.PrefillKvRead / s.PrefillChunks);
+            double cached = Math.Max(0, s.PrefillKvRead / s.PrefillChunks - meanChunk);
+            double queryTiles = Math.Ceiling(meanChunk / br);
+            prefillBlocks = s.QueryHeads * s.PrefillChunks * queryTiles;
+            // Each query tile multiplies whole br x bc tiles up to the key tile holding its last row's diagonal: a chunk
+            // of 16 tokens still computes a 64-row tile, and the masked part of each diagonal tile is computed too.
+            prefillFlops = 4 * d * br * bc * s.QueryHeads * s.PrefillChunks * KeyTiles(meanChunk, cached, br, bc);
+            longestBlock = 4 * d * br * bc * Math.Ceiling((cached + meanChunk) / bc);
         }
 
         double decodeBlocks = 0, decodeFlops = 0, splits = 1;
         if (s.Decodes > 0)
         {
             double meanKv = s.DecodeContext / s.Decodes;
+            // A block walks whole key tiles: a decode of 32 keys still multiplies a full 128-key tile.
+            double paddedKv = Math.Ceiling(meanKv / bc) * bc;
             if (mixedKernel)
             {
                 // Each decode row fills a query tile: per query head, or per GQA group where FlashAttention-3 packs it.
                 double rowsOwners = tiles.PacksGqa ? s.KvHeads : s.QueryHeads;
                 double rowsPerTile = tiles.PacksGqa ? Math.Max(br, group) : br;
                 decodeBlocks = s.Decodes * rowsOwners;
-                decodeFlops = 4 * d * rowsPerTile * s.DecodeContext * rowsOwners;
-                longestBlock = Math.Max(longestBlock, 4 * d * rowsPerTile * meanKv);
+                decodeFlops = 4 * d * rowsPerTile * s.Decodes * paddedKv * rowsOwners;
+                longestBlock = Math.Max(longestBlock, 4 * d * rowsPerTile * paddedKv);
             }
             else
             {
@@ -59,13 +66,17 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
                 // FlashDecoding's split count: enough blocks for every SM, no more than one split per key tile.
                 splits = Math.Clamp(Math.Ceiling(gpu.Sms / owners), 1, Math.Min(FlashAttentionTiles.MaxSplits, Math.Max(1, Math.Ceiling(meanKv / bc))));
                 decodeBlocks = owners * splits;
-                decodeFlops = 4 * d * rows * s.DecodeContext * s.KvHeads;
-                longestBlock = 4 * d * rows * meanKv / splits;
+                double splitKv = Math.Ceiling(meanKv / splits / bc) * bc;
+                decodeFlops = 4 * d * rows * splitKv * decodeBlocks;
+                longestBlock = 4 * d * rows * splitKv;
             }
         }
 
         double blocks = prefillBlocks + decodeBlocks;
-        double compute = Math.Max((prefillFlops + decodeFlops) / gpu.Sms, longestBlock) / flopsPerSm;
+        // The busiest SM's matmul FLOPs; every score it computes (4·d FLOPs each) also takes one exponential.
+        double smFlops = Math.Max((prefillFlops + decodeFlops) / gpu.Sms, longestBlock);
+        double mma = smFlops / flopsPerSm, exp = smFlops / (4 * d) / (FlashAttentionTiles.ExpPerSmPerClock * gpu.Micro.BoostClockHz);
+        double compute = tiles.OverlapsSoftmax ? Math.Max(mma, exp) : mma + exp;
         // DRAM: the KV each sequence reads (once: a GQA group's heads and a chunk's query tiles share it in L2), Q and O.
         double kvBytes = 2 * s.KvHeads * d * s.KvBytes * (s.DecodeContext + s.PrefillKvRead);
         double qoBytes = 2 * (s.PrefillTokens + s.Decodes) * s.QueryHeads * d * s.ActivationBytes;
@@ -74,5 +85,20 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
         // The split-KV combine: reads every split's FP32 partial output and log-sum-exp, writes the output.
         if (splits > 1) seconds += gpu.LaunchSeconds + s.Decodes * s.QueryHeads * d * (4 * splits + s.ActivationBytes) / gpu.DramBytesPerSecond;
         return seconds;
+    }
+
+    /// <summary>
+    /// Key tiles the query tiles of one causal chunk walk: tile j (rows up to min((j+1)·br, n)) reads the cached
+    /// keys and the chunk's keys up to its last row, rounded up to whole bc-key tiles.
+    /// </summary>
+    public static double KeyTiles(double chunk, double cached, double br, double bc)
+    {
+        double tiles = 0;
+        for (double end = Math.Min(br, chunk); ; end = Math.Min(end + br, chunk))
+        {
+            tiles += Math.Ceiling((cached + end) / bc);
+            if (end >= chunk) break;
+        }
+        return tiles;
     }
 }

@@ -2,16 +2,35 @@ namespace TokenSim.Core.ExecutionTime.Gpu;
 
 /// <summary>
 /// The query × key tile of the attention kernel vLLM runs on a GPU, by compute capability, for head dimension 128
-/// (the models here): FlashAttention-2's <c>run_mha_fwd_hdim128</c> (<c>flash_fwd_launch_template.h</c>) uses
-/// 128 × 64 on SM80 and 64 × 64 for causal attention on SM86/SM89; FlashAttention-3 (Hopper, SM90) uses 128 × 128
-/// for causal hdim 128 (<c>tile_size.h</c>, <c>tile_size_fwd_sm90</c>) and packs the query heads of a GQA group
-/// into one tile. Other GPUs get SM80's tile.
+/// (the models here).
+/// <list type="bullet">
+/// <item>FlashAttention-2 (every GPU but Hopper): vLLM always passes a block table (the paged KV cache), and
+/// <c>mha_varlen_fwd</c> then forces the split-KV kernel (<c>flash_api.cpp</c>:
+/// <c>run_mha_fwd(params, stream, /*force_split_kernel=*/paged_KV)</c>), whose tile is 64 × 128 for head dimension
+/// 128 on every architecture (<c>flash_fwd_launch_template.h</c>, <c>run_mha_fwd_splitkv_dispatch</c>:
+/// <c>kBlockM = 64; // Fixed for all head dimensions</c>, <c>kBlockN = Headdim &lt;= 128 ? 128 : 64</c> above 64).
+/// The non-paged tiles (128 × 64 on SM80, 64 × 64 causal on SM86/89) are never launched by vLLM.</item>
+/// <item>FlashAttention-3 (Hopper, SM90) uses 128 × 128 for causal head dimension 128 (<c>tile_size.h</c>,
+/// <c>tile_size_fwd_sm90</c>) and packs the query heads of a GQA group into one tile.</item>
+/// </list>
 /// </summary>
 /// <param name="QueryRows">Query rows per block (kBlockM): a decode's single row still occupies all of them.</param>
 /// <param name="KeyColumns">Keys per main-loop step (kBlockN).</param>
 /// <param name="PacksGqa">Whether the query heads sharing a KV head share a tile (FlashAttention-3's pack_gqa).</param>
-public readonly record struct FlashAttentionTiles(int QueryRows, int KeyColumns, bool PacksGqa)
+/// <param name="OverlapsSoftmax">
+/// Whether the softmax's exponentials run while the tensor cores multiply the next tile (FlashAttention-3's ping-pong
+/// and intra-warpgroup pipelining, Shah et al. 2024, §3.1), or in the same warps between the two matmuls
+/// (FlashAttention-2), where their time adds to the matmuls'.
+/// </param>
+public readonly record struct FlashAttentionTiles(int QueryRows, int KeyColumns, bool PacksGqa, bool OverlapsSoftmax = false)
 {
+    /// <summary>
+    /// exp2 results per SM per clock: the special-function-unit throughput of every compute capability from 5.0 to
+    /// 12.0 (CUDA C++ Programming Guide, "Throughput of Native Arithmetic Instructions": 16 for base-2 exponential).
+    /// H100 SXM: 16 × 132 SMs × 1.83 GHz = 3.9 T/s against 989 TFLOPS of bf16 matmul, FlashAttention-3's own figures.
+    /// </summary>
+    public const int ExpPerSmPerClock = 16;
+
     /// <summary>
     /// Rows of FlashAttention-2's split-KV decode kernel (kBlockM 64), into which it folds the query heads of a GQA
     /// group when every sequence has one query token (<c>seqlenq_ngroups_swapped</c> in <c>mha_varlen_fwd</c>).
@@ -23,8 +42,7 @@ public readonly record struct FlashAttentionTiles(int QueryRows, int KeyColumns,
 
     public static FlashAttentionTiles For(double computeCapability) => computeCapability switch
     {
-        >= 8.55 and < 9 => new(64, 64, false),
-        >= 9 and < 10 => new(128, 128, true),
-        _ => new(128, 64, false),
+        >= 9 and < 10 => new(128, 128, true, OverlapsSoftmax: true),
+        _ => new(DecodeRows, 128, false),
     };
 }

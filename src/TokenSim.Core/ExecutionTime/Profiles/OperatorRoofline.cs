@@ -124,6 +124,10 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
         };
     }
 
+    /// <summary>vLLM's KV-cache write for <paramref name="tokens"/> new tokens: K and V read at 16 bits, written at <paramref name="kvBytes"/>.</summary>
+    private static double CacheWrite(IOperatorKernels k, double kvHeads, double headDim, double tokens, double kvBytes) =>
+        k.Elementwise(tokens * 2 * kvHeads * headDim * (2 + kvBytes), tokens);
+
     private Func<double[], double>? LlmServingSim(LlmServingSimProfile l, string op)
     {
         var k = Kernels(model!.DType);
@@ -152,10 +156,15 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
         switch (a.Kind)
         {
             case "gemm": return x => k.Gemm(x[2], x[0], x[1]);
+            // AIConfigurator times vLLM's FlashAttentionImpl.forward replayed as a CUDA graph, which first writes the
+            // new tokens' K and V into the paged cache (reshape_and_cache_flash: read 16-bit, write the cache dtype).
+            // The roofline's published figures leave that kernel out.
             case "context_attention":
-                return x => Batched(k, Heads(x), 1, x[3], x[4], 0, b);
+                if (k is RooflineKernels) return x => Batched(k, Heads(x), 1, x[3], x[4], 0, b);
+                return x => Batched(k, Heads(x), 1, x[3], x[4], 0, b) + CacheWrite(k, x[0], x[2], x[3] * x[4], b);
             case "generation_attention":
-                return x => Attention(k, Heads(x), 1, 0, 0, x[3], x[4] + x[5], b);
+                if (k is RooflineKernels) return x => Attention(k, Heads(x), 1, 0, 0, x[3], x[4] + x[5], b);
+                return x => Attention(k, Heads(x), 1, 0, 0, x[3], x[4] + x[5], b) + CacheWrite(k, x[0], x[2], x[3], b);
             case "custom_allreduce":
                 return x => roofline!.AllReduce(x[1] * b, (int)x[0], link);
             case "nccl":

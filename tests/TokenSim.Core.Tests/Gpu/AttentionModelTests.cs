@@ -1,0 +1,77 @@
+using TokenSim.Core.Entities;
+using TokenSim.Core.ExecutionTime;
+using TokenSim.Core.ExecutionTime.Gpu;
+
+namespace TokenSim.Core.Tests.Gpu;
+
+/// <summary>
+/// The attention model worked by hand on the GEMM tests' toy GPU (4 SMs of 1 TFLOP/s at 100% efficiency, 1 GHz, so
+/// 16·10⁹ exponentials per SM per second; memory and L2 too fast to matter; no launch cost). Four heads of dimension
+/// 128, one KV head each. FlashAttention-2's paged tile is 64 × 128: one tile is 4·128·64·128 = 4,194,304 FLOPs
+/// (4.194304 µs) and 64·128 = 8,192 exponentials (0.512 µs), 4.706304 µs in all; FlashAttention-3's 128 × 128 tile
+/// is 8.388608 µs of matmul, which hides its 1.024 µs of exponentials.
+/// </summary>
+public class AttentionModelTests
+{
+    private static readonly GpuModelParameters Ideal = new() { TensorEfficiency = 1, MemoryEfficiency = 1, AttentionEfficiency = 1 };
+    private const double Fa2Tile = 4.194304e-6 + 0.512e-6;
+
+    private static GpuKernels Kernels(double computeCapability, double smFlops = 1e12)
+    {
+        var toy = GemmModelTests.Toy() with { ComputeCapability = computeCapability };
+        toy = toy with { Flops = new Dictionary<string, double> { ["bf16"] = 4 * smFlops } };
+        return new GpuKernels(toy, "bf16", Ideal);
+    }
+
+    private static AttentionShape Prefill(double chunk, double cached = 0) => AttentionShape.Of(4, 4, 128, 2, 2, 1, chunk, cached, 0, 0);
+
+    [Theory]
+    [InlineData(8.0)] // A100
+    [InlineData(8.9)] // RTX 4090, L40S
+    [InlineData(12.0)] // RTX PRO 6000
+    public void VllmsPagedFlashAttention2_Uses64x128_OnEveryNonHopperGpu(double cc)
+    {
+        Assert.Equal(new FlashAttentionTiles(64, 128, false, false), FlashAttentionTiles.For(cc));
+        Assert.Equal(new FlashAttentionTiles(128, 128, true, true), FlashAttentionTiles.For(9.0));
+    }
+
+    [Fact]
+    public void AShortChunk_StillComputesAWholeTile()
+    {
+        // 16 tokens: one 64-row query tile per head, one 128-key tile; four heads on four SMs, one block each.
+        var k = Kernels(8.0);
+        Assert.Equal(Fa2Tile, k.Attention(Prefill(16)), 12);
+        Assert.Equal(Fa2Tile, k.Attention(Prefill(64)), 12);
+        // 65 tokens: a second query tile per head (8 blocks, two per SM), each reading one key tile.
+        Assert.Equal(2 * Fa2Tile, k.Attention(Prefill(65)), 12);
+        // 16 tokens after 200 cached: keys 0..215, two key tiles for the one query tile.
+        Assert.Equal(2 * Fa2Tile, k.Attention(Prefill(16, 200)), 12);
+    }
+
+    [Fact]
+    public void ADecodeOfFewKeys_StillComputesAWholeKeyTile()
+    {
+        // One decode at 32 keys: MHA (no GQA folding), one split, a 64-row tile against a 128-key tile per head.
+        var k = Kernels(8.0);
+        Assert.Equal(Fa2Tile, k.Attention(AttentionShape.Of(4, 4, 128, 2, 2, 0, 0, 0, 1, 32)), 12);
+    }
+
+    [Fact]
+    public void Softmax_AddsOnFlashAttention2_AndHidesUnderTheMatmulsOnFlashAttention3()
+    {
+        Assert.Equal(8.388608e-6, Kernels(9.0).Attention(Prefill(16)), 12);
+        // With 100x the tensor rate the exponentials dominate: FA3 costs them alone, FA2 them plus the matmuls.
+        Assert.Equal(128 * 128 / 16e9, Kernels(9.0, 1e14).Attention(Prefill(16)), 12);
+        Assert.Equal(4.194304e-8 + 0.512e-6, Kernels(8.0, 1e14).Attention(Prefill(16)), 12);
+    }
+
+    [Theory]
+    [InlineData(16, 0, 64, 128, 1)]
+    [InlineData(64, 0, 64, 128, 1)]
+    [InlineData(256, 0, 64, 128, 1 + 1 + 2 + 2)]
+    // Query tiles end at 64, 128, 192, 200 after 100 cached: keys to 164, 228, 292, 300 -> 2 + 2 + 3 + 3.
+    [InlineData(200, 100, 64, 128, 10)]
+    [InlineData(256, 0, 128, 128, 1 + 2)]
+    public void KeyTiles_CountsWholeTilesUpToEachQueryTilesDiagonal(double chunk, double cached, double br, double bc, double expected) =>
+        Assert.Equal(expected, AttentionModel.KeyTiles(chunk, cached, br, bc));
+}
