@@ -65,6 +65,18 @@ public class AttentionModelTests
         Assert.Equal(4.194304e-8 + 0.512e-6, Kernels(8.0, 1e14).Attention(Prefill(16)), 12);
     }
 
+    [Fact]
+    public void ASlidingWindow_ScalesTheTilesByItsPairs()
+    {
+        // 256 tokens under a 64-key window: 64·65/2 + 192·64 = 14,368 pairs of the 32,896 causal ones. The causal
+        // chunk walks 1 + 1 + 2 + 2 = 6 key tiles per head, 24 over the four heads, 6 per SM; the window keeps
+        // 14,368/32,896 of them. The longest block reads 2·14,368/256 + 64 = 176 keys, two tiles, fewer than that.
+        var k = Kernels(8.0);
+        var windowed = Prefill(256) with { PrefillPairs = 14368 };
+        Assert.Equal(6 * Fa2Tile, k.Attention(Prefill(256)), 12);
+        Assert.Equal(6 * 14368.0 / 32896 * Fa2Tile, k.Attention(windowed), 12);
+    }
+
     [Theory]
     [InlineData(16, 0, 64, 128, 1)]
     [InlineData(64, 0, 64, 128, 1)]

@@ -34,14 +34,21 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
         double prefillBlocks = 0, prefillFlops = 0, longestBlock = 0;
         if (mixedKernel)
         {
-            double meanChunk = s.PrefillTokens / s.PrefillChunks;
-            double cached = Math.Max(0, s.PrefillKvRead / s.PrefillChunks - meanChunk);
+            double chunks = Math.Max(1, s.PrefillChunks);
+            double meanChunk = s.PrefillTokens / chunks;
+            double cached = Math.Max(0, s.PrefillKvRead / chunks - meanChunk);
             double queryTiles = Math.Ceiling(meanChunk / br);
-            prefillBlocks = s.QueryHeads * s.PrefillChunks * queryTiles;
+            prefillBlocks = s.QueryHeads * chunks * queryTiles;
             // Each query tile multiplies whole br x bc tiles up to the key tile holding its last row's diagonal: a chunk
             // of 16 tokens still computes a 64-row tile, and the masked part of each diagonal tile is computed too.
-            prefillFlops = 4 * d * br * bc * s.QueryHeads * s.PrefillChunks * KeyTiles(meanChunk, cached, br, bc);
-            longestBlock = 4 * d * br * bc * Math.Ceiling((cached + meanChunk) / bc);
+            // The batch keeps only totals, so the tiles are those of its mean chunk, scaled by its causal pairs over
+            // the mean chunk's: above 1 when the chunks differ in size, below 1 under a sliding window.
+            double meanPairs = chunks * (meanChunk * cached + meanChunk * (meanChunk + 1) / 2);
+            double pairsScale = meanPairs > 0 ? s.PrefillPairs / meanPairs : 1;
+            prefillFlops = 4 * d * br * bc * s.QueryHeads * chunks * KeyTiles(meanChunk, cached, br, bc) * pairsScale;
+            // The longest block reads its chunk's cached keys and its own, or (under a window) about twice a row's mean.
+            double longestKeys = Math.Min(cached + meanChunk, 2 * s.PrefillPairs / s.PrefillTokens + br);
+            longestBlock = 4 * d * br * bc * Math.Ceiling(longestKeys / bc);
         }
 
         double decodeBlocks = 0, decodeFlops = 0, splits = 1;
