@@ -21,6 +21,11 @@ public static class StepLoopScenarios
                 s.KvBlocks = 600;
                 break;
             case var path when File.Exists(path): s.Workload = path; break;
+            // A workload spec as simulate takes it, on 16 replicas as the million-request target runs it.
+            case var spec when spec.Contains(':'):
+                s.Workload = spec;
+                s.Replicas = 16;
+                break;
             default: throw new ArgumentException($"Unknown shape '{shape}'. Known: {string.Join(", ", Names)}.");
         }
         return s;

@@ -183,6 +183,7 @@ internal sealed class DecodeRun(Simulator sim)
         }
         run.Steps = k;
         run.Continues = k == K;
+        sim.ComputedSteps += k;
         return k == 0 ? null : run;
     }
 
@@ -278,13 +279,14 @@ internal sealed class DecodeRun(Simulator sim)
             tokens += sampled;
             int used = total - run.FreeAtLaunch[j];
             metrics.RecordStepTime(run.Durations[j], total == 0 ? 0 : (double)used / total);
-            // The step launched at Ends[j], as Compute timed it.
-            meter?.OnStep(replica.Index, run.Shape(j), run.Ends[j], run.Durations[j]);
         }
+        // The steps launched at Ends[1..m], as Compute timed them: the same batch one token further on per step until
+        // a request leaves.
         for (int j = 1, same; j <= m; j += same)
         {
             for (same = 1; j + same <= m && run.Sequences[j + same] == run.Sequences[j]; same++) { }
             metrics.RecordDecodeSteps(run.Sequences[j], same);
+            meter?.OnDecodeSteps(replica.Index, run.Shape(j), run.Ends.AsSpan(j, same), run.Durations.AsSpan(j, same));
         }
         // The steps in flight now: the one launched at the run's last step end, and the one scheduled after it.
         replica.Batch.AdvanceDecodes(m, m);
