@@ -11,7 +11,7 @@ namespace TokenSim.Bench.StepLoop;
 [MemoryDiagnoser]
 public class StepLoopBenchmarks
 {
-    /// <summary>Workloads by shape: Vidur-like decode-heavy load, prefill-heavy, saturated, and KV-bound.</summary>
+    /// <summary>Workloads by shape: Vidur-like decode-heavy load, prefill-heavy, saturated, KV-bound, and Sarathi's synchronous steps.</summary>
     public static IEnumerable<string> Shapes => StepLoopScenarios.Names;
 
     [ParamsSource(nameof(Shapes))]

@@ -30,7 +30,8 @@ public class DecodeRunTests
         s.Scheduler = scheduler;
         s.KvCacheManager = kv;
         s.AsyncScheduling = async;
-        AssertSame(s, expectSkips: scheduler is "vllm-v1" or "vllm" && async);
+        // Schedulers whose steady decode is V1's take runs with or without async scheduling; the rest step exactly.
+        AssertSame(s, expectSkips: scheduler is "vllm-v1" or "vllm" or "sarathi");
     }
 
     [Theory]
@@ -47,6 +48,10 @@ public class DecodeRunTests
     [InlineData("disaggregated", 2, "round-robin")]
     [InlineData("closed-loop", 2, "round-robin")]
     [InlineData("burst", 2, "round-robin")]
+    [InlineData("replicas", 3, "random")]
+    [InlineData("kv-bound-sync", 2, "round-robin")]
+    [InlineData("kv-bound-sarathi", 2, "round-robin")]
+    [InlineData("max-seqs-sarathi", 1, "round-robin")]
     public void MemoryPoliciesAndClusterShapes_SameAsExactSteps(string shape, int replicas, string router)
     {
         var s = Settings("poisson:rate=10,n=150");
@@ -59,6 +64,9 @@ public class DecodeRunTests
             case "kv-bound-swap": s.KvBlocks = 300; s.Preemption = "swap"; s.Scheduler = "vllm-v0"; skips = false; break;
             case "kv-bound-watermark": s.KvBlocks = 400; s.Watermark = 0.2; s.Workload = "poisson:rate=20,n=150"; break;
             case "max-seqs": s.MaxNumSeqs = 4; s.Workload = "poisson:rate=20,n=150"; break;
+            case "kv-bound-sync": s.KvBlocks = 300; s.AsyncScheduling = false; s.Workload = "poisson:rate=20,n=150"; break;
+            case "kv-bound-sarathi": s.KvBlocks = 300; s.Scheduler = "sarathi"; s.Workload = "poisson:rate=20,n=150"; break;
+            case "max-seqs-sarathi": s.MaxNumSeqs = 4; s.Scheduler = "sarathi"; s.ChunkSize = 256; s.Workload = "poisson:rate=20,n=150"; break;
             case "host-tier": s.CpuCacheBlocks = 500; s.PrefixEviction = "lfu"; break;
             case "pipeline": s.Pp = 2; s.AsyncScheduling = false; skips = false; break;
             case "tensor": s.Tp = 2; break;
@@ -96,7 +104,7 @@ public class DecodeRunTests
 
     [Theory]
     [InlineData("vllm-v1", true)]
-    [InlineData("sarathi", false)]
+    [InlineData("sarathi", true)]
     public void InMemoryTrace_AsPlanRunsIt_SameAsExactSteps(string scheduler, bool expectSkips)
     {
         // A plan's candidate replays its traffic from memory (TraceWorkloadSource), open loop like a trace file.
@@ -229,6 +237,49 @@ public class DecodeRunTests
         AssertSameRequests(a, b);
         AssertSameMetrics(exact, batches);
         Assert.True(batches.SkippedSteps > 0);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FinishesInsideRuns_UnlessTheRouterReadsQueueLengths(bool async)
+    {
+        // One replica, so both routers send every request to it: the same run, with or without finishes inside runs.
+        var s = Settings("poisson:rate=4,n=120");
+        s.AsyncScheduling = async;
+        int Late(string router, out Simulator sim)
+        {
+            var c = Copy(s, exactSteps: false);
+            c.Router = router;
+            (sim, _, _) = c.Build();
+            var late = new LateFinishes(sim);
+            sim.Observer = late;
+            sim.Run();
+            return late.Count;
+        }
+        int roundRobin = Late("round-robin", out var skip);
+        int leastOutstanding = Late("least-outstanding", out var held);
+        var (exact, _, _) = Copy(s, exactSteps: true).Build();
+        exact.Run();
+        AssertSameMetrics(exact, skip);
+        AssertSameMetrics(exact, held);
+        // Round-robin reads no replica: requests finish inside runs, reported when the run is applied, at their own time.
+        Assert.True(roundRobin > 0, "no request finished inside a decode run");
+        // Least-outstanding reads queue lengths at each arrival without settling: runs stop before every finish.
+        Assert.Equal(0, leastOutstanding);
+        Assert.True(skip.SkippedSteps > held.SkippedSteps, $"{skip.SkippedSteps:N0} steps skipped with finishes inside runs, {held.SkippedSteps:N0} without");
+    }
+
+    /// <summary>Counts finishes reported after the clock passed them: those that happened inside a decode run.</summary>
+    private sealed class LateFinishes(Simulator sim) : ISimulationObserver
+    {
+        public int Count { get; private set; }
+        public void OnFinished(Request r, double now)
+        {
+            Assert.Equal(r.FinishTime, now);
+            if (now < sim.Now) Count++;
+        }
+        public bool WantsEveryStep => false;
     }
 
     [Fact]

@@ -9,16 +9,23 @@ internal static class PerfModelLine
     public static string Of(IExecutionTimeModel model, ReplicaSpec spec)
     {
         bool collectives = spec.TensorParallel > 1 || spec.PipelineParallel > 1 || spec.DataParallel > 1 && spec.ExpertParallelSize > 1;
-        var (sources, comm) = model switch
+        string? sources = model switch
         {
-            LayerProfileExecutionTimeModel l => (l.Sources, l.Communication),
-            ProfileExecutionTimeModel p => (p.MoeFromRoofline ? "measured: every operator but the experts; roofline: experts (no moe.csv at this TP)" : "measured: every operator", p.Communication),
-            RooflineExecutionTimeModel r => ((string?)null, r.Communication),
-            _ => (null, null),
+            LayerProfileExecutionTimeModel l => l.Sources,
+            ProfileExecutionTimeModel p => p.MoeFromRoofline ? "measured: every operator but the experts; roofline: experts (no moe.csv at this TP)" : "measured: every operator",
+            _ => null,
         };
         var parts = new List<string> { model.Name };
         if (sources is not null) parts.Add(sources);
-        if (collectives && comm is not null) parts.Add($"collectives: {comm}");
+        // Asked only when shown: naming the collectives' source looks for measured collective tables (tens of ms).
+        string? comm = !collectives ? null : model switch
+        {
+            LayerProfileExecutionTimeModel l => l.Communication,
+            ProfileExecutionTimeModel p => p.Communication,
+            RooflineExecutionTimeModel r => r.Communication,
+            _ => null,
+        };
+        if (comm is not null) parts.Add($"collectives: {comm}");
         return $"perf model: {string.Join("; ", parts)}";
     }
 }

@@ -30,9 +30,37 @@ public sealed class EnergyMeter : IStepMeter
     public void OnStep(int replica, in BatchShape shape, double start, double seconds)
     {
         if (seconds <= 0) return;
+        var model = ReplicaModel(replica);
+        Add(model, model.DynamicJoules(shape, seconds), seconds);
+    }
+
+    /// <summary>
+    /// A decode run's steps: a step's FLOPs and bytes are linear in its decode context (attention reads it; nothing
+    /// else depends on it), so two shapes give every step's work, equal to the per-step counts up to rounding.
+    /// </summary>
+    public void OnDecodeSteps(int replica, in BatchShape first, ReadOnlySpan<double> starts, ReadOnlySpan<double> seconds)
+    {
+        var model = ReplicaModel(replica);
+        var (flops, bytes) = model.Work(first);
+        var next = first;
+        next.DecodeContext += first.DecodeCount;
+        next.DecodeAboveMeanContext += first.DecodeAboveMean;
+        var (flops1, bytes1) = model.Work(next);
+        double dFlops = flops1 - flops, dBytes = bytes1 - bytes;
+        for (int i = 0; i < seconds.Length; i++)
+        {
+            if (seconds[i] > 0) Add(model, model.DynamicJoules(flops + i * dFlops, bytes + i * dBytes, seconds[i]), seconds[i]);
+        }
+    }
+
+    private PowerModel ReplicaModel(int replica)
+    {
         if (replica >= _byReplica.Length) Array.Resize(ref _byReplica, _sim.Replicas.Count);
-        var model = _byReplica[replica] ??= ModelOf(_sim.Replicas[replica].Spec);
-        double dynamic = model.DynamicJoules(shape, seconds);
+        return _byReplica[replica] ??= ModelOf(_sim.Replicas[replica].Spec);
+    }
+
+    private void Add(PowerModel model, double dynamic, double seconds)
+    {
         _dynamic += dynamic;
         _peak = Math.Max(_peak, model.Power.StaticWatts + dynamic / (model.Gpus * seconds));
     }

@@ -38,6 +38,9 @@ public sealed class PowerModel
     /// Energy above static of a step of shape <paramref name="shape"/> lasting <paramref name="seconds"/> on all the
     /// rank's GPUs, at most what the power limit allows in that time.
     /// </summary>
+    /// <summary>FLOPs and DRAM bytes of a step of shape <paramref name="shape"/> on all the rank's GPUs (<see cref="StepWork"/>).</summary>
+    public (double Flops, double Bytes) Work(in BatchShape shape) => _work.Of(shape);
+
     public double DynamicJoules(in BatchShape shape, double seconds)
     {
         var (flops, bytes) = _work.Of(shape);

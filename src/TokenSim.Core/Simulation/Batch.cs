@@ -124,10 +124,24 @@ public sealed class Batch
         return s;
     }
 
-    /// <summary>Every sequence <paramref name="steps"/> decode steps further on: the same step, later in the run (<c>DecodeRun</c>).</summary>
-    internal void ShiftContexts(int steps)
+    /// <summary>
+    /// The same step <paramref name="steps"/> decode steps later in a run (<c>DecodeRun</c>): every sequence that many
+    /// tokens further on, and only those of requests with more than <paramref name="beyond"/> tokens still to sample
+    /// (the others finished, or have their last token in an earlier step).
+    /// </summary>
+    internal void AdvanceDecodes(int steps, int beyond)
     {
-        for (int i = 0; i < Count; i++) _entries[i] = _entries[i] with { ContextBefore = _entries[i].ContextBefore + steps };
+        int w = 0, tokens = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            var e = _entries[i];
+            if (e.Request.OutputTokens - e.Request.Generated <= beyond) continue;
+            _entries[w++] = e with { ContextBefore = e.ContextBefore + steps };
+            tokens += e.Tokens;
+        }
+        Array.Clear(_entries, w, Count - w);
+        Count = w;
+        TotalTokens = tokens;
     }
 
     internal void CopyFrom(Batch other, Func<Request, Request> map)

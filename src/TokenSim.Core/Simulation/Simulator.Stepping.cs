@@ -31,6 +31,12 @@ public sealed partial class Simulator
         return (_skipLimit, next);
     }
 
+    /// <summary>
+    /// Whether a request may finish inside a decode run, so that a replica holds fewer requests than it shows until it
+    /// is settled: not when the router reads queue lengths without settling every replica first.
+    /// </summary>
+    internal bool FinishesInRuns => _router.ReadsDecodeProgress || !_router.ReadsQueueLengths;
+
     internal IReplicaScheduler SchedulerOf(ReplicaState replica) => _schedulers[replica.Index];
 
     /// <summary>Books a step end of <paramref name="replica"/> at <paramref name="time"/>; returns its sequence number.</summary>
@@ -55,11 +61,14 @@ public sealed partial class Simulator
     }
 
     /// <summary>A request is done: counted, reported, and its closed-loop client told (the caller pulls the next arrival).</summary>
-    internal void Finished(Request r)
+    internal void Finished(Request r) => Finished(r, Now);
+
+    /// <summary>As <see cref="Finished(Request)"/> for a request that finished at <paramref name="time"/> inside a decode run applied later.</summary>
+    internal void Finished(Request r, double time)
     {
         Metrics.RecordFinished(r);
-        Observer?.OnFinished(r, Now);
-        _source?.OnFinished(Now);
+        Observer?.OnFinished(r, time);
+        _source?.OnFinished(time);
     }
 
     /// <summary>

@@ -122,6 +122,9 @@ public sealed partial class Simulator
     /// <summary>Engine steps advanced inside decode runs rather than as events of their own (tests and benchmarks check the skip happens).</summary>
     internal long SkippedSteps { get; set; }
 
+    /// <summary>Steps decode runs timed, applied or not (a run cut short by an arrival wastes the rest): for benchmarks.</summary>
+    internal long ComputedSteps { get; set; }
+
     /// <summary>Replicas that take new requests (the prefill pool's ranks come first when disaggregated).</summary>
     internal int EntryCount => _entry.Length;
 

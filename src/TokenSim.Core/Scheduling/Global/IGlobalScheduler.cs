@@ -13,5 +13,13 @@ public interface IGlobalScheduler
     /// nothing, or only queue lengths, answers false, and replicas may run decode steps past arrivals routed elsewhere.
     /// </summary>
     bool ReadsDecodeProgress => true;
+
+    /// <summary>
+    /// Whether routing reads how many requests a replica holds (running, waiting), which a request finishing inside a
+    /// decode run changes. True by default: such a router keeps runs from going past a finish, unless it also reads
+    /// decode progress (then every replica is settled before each arrival is routed). A router that reads no replica
+    /// answers false.
+    /// </summary>
+    bool ReadsQueueLengths => true;
     IGlobalScheduler Clone();
 }

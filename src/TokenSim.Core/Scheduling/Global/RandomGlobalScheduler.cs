@@ -17,6 +17,9 @@ public sealed class RandomGlobalScheduler : IGlobalScheduler
     /// <summary>It reads no replica.</summary>
     public bool ReadsDecodeProgress => false;
 
+    /// <summary>Nor its queues: requests may finish inside decode runs.</summary>
+    public bool ReadsQueueLengths => false;
+
     public int Route(Request request, IReadOnlyList<ReplicaState> replicas) => _random.NextInt(0, replicas.Count - 1);
 
     public IGlobalScheduler Clone() => new RandomGlobalScheduler(_random.Clone());

@@ -12,6 +12,9 @@ public sealed class RoundRobinGlobalScheduler : IGlobalScheduler
     /// <summary>It reads no replica.</summary>
     public bool ReadsDecodeProgress => false;
 
+    /// <summary>Nor its queues: requests may finish inside decode runs.</summary>
+    public bool ReadsQueueLengths => false;
+
     public int Route(Request request, IReadOnlyList<ReplicaState> replicas) => (int)(_next++ % replicas.Count);
 
     public IGlobalScheduler Clone() => new RoundRobinGlobalScheduler { _next = _next };

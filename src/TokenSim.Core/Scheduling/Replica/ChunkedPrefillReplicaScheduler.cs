@@ -33,6 +33,16 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
     /// <summary>Called before a step is formed; a policy may preempt here to make room (SRPT).</summary>
     protected virtual bool BeforeStep(ReplicaState replica) => false;
 
+    /// <summary>
+    /// True when, with every running request a one-token decode and nothing admissible waiting, a step is exactly
+    /// vLLM V1's: each running request in order, the newest the victim, nothing done before the step. Decode runs
+    /// (<c>DecodeRun</c>) advance such steps in one go; other policies step exactly.
+    /// </summary>
+    internal virtual bool SteadyDecodeAsV1 => false;
+
+    /// <summary>The token budget of a step (<see cref="Budget"/>), for decode runs.</summary>
+    internal int StepBudget(ReplicaState replica) => Budget(replica);
+
     public void Schedule(ReplicaState replica, Batch batch)
     {
         var spec = replica.Spec;

@@ -9,6 +9,8 @@ public sealed class SarathiReplicaScheduler : ChunkedPrefillReplicaScheduler
 {
     public override string Name => "sarathi";
     protected override bool DecodesFirst => true;
+    /// <summary>Decodes first changes nothing when every running request is a decode: the same steps as V1's, in a smaller budget.</summary>
+    internal override bool SteadyDecodeAsV1 => true;
     protected override int Budget(Simulation.ReplicaState replica) => Math.Min(replica.Spec.ChunkSize, replica.Spec.MaxNumBatchedTokens);
     public override IReplicaScheduler Clone() => new SarathiReplicaScheduler();
 }

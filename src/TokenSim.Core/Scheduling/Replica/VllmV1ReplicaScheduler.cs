@@ -8,6 +8,7 @@ namespace TokenSim.Core.Scheduling.Replica;
 public sealed class VllmV1ReplicaScheduler : ChunkedPrefillReplicaScheduler
 {
     public override string Name => "vllm-v1";
+    internal override bool SteadyDecodeAsV1 => true;
 
     public override IReplicaScheduler Clone() => new VllmV1ReplicaScheduler();
 }

@@ -5,64 +5,97 @@ namespace TokenSim.Core.Simulation.Stepping;
 /// <summary>
 /// Advances runs of decode steps in one go, with the same results as stepping them one event at a time. Most
 /// steps of a serving run change nothing but every running request's length: each request samples one token, its
-/// next decode is scheduled, and now and then it needs one more KV block. Between the events that can change the
-/// batch (an arrival routed here, a request finishing or having all its tokens in flight, a KV allocation that would
-/// fail), the steps differ only by a context that grows by one per request per step, so a run needs one step-time
-/// call and a few counters per step instead of the scheduler, the event queue and every request.
+/// next decode is scheduled, now and then it needs one more KV block, and now and then one samples its last token
+/// and leaves the batch. Between the events that can change the batch otherwise (an arrival routed here, a KV
+/// allocation that would fail, a finish that could let a waiting request in), the steps differ only by a context
+/// that grows by one per request per step and by the requests that finished, so a run needs one step-time call and
+/// a few counters per step instead of the scheduler, the event queue and every request.
 /// </summary>
 /// <remarks>
-/// <para>It applies to vLLM V1's scheduler with async scheduling (the default engine) on one serially stepping rank
-/// whose waiting requests cannot be admitted and whose KV manager grows requests by count. Anything else steps
-/// exactly; so do drivers that need every step as it happens (see <see cref="Simulator.SkipWindow"/>).</para>
+/// <para>It applies to schedulers whose steady decode is vLLM V1's (<see cref="ChunkedPrefillReplicaScheduler.SteadyDecodeAsV1"/>:
+/// V1 and Sarathi), with or without async scheduling, on one serially stepping rank whose waiting requests cannot be
+/// admitted and whose KV manager grows requests by count. Anything else steps exactly; so do drivers that need every
+/// step as it happens (see <see cref="Simulator.SkipWindow"/>).</para>
 /// <para>A run is lazy. When it starts, its step times are computed and only the step end after it is booked; the
 /// replica's state stays at the run's start. Whatever must see the replica before that event (an arrival routed to
 /// it, a router that reads decode progress, a time-series sample, the end of <see cref="Simulator.AdvanceTo"/>)
-/// first brings it to that moment (<see cref="Settle"/>): the steps that ended before then are applied, and if the
-/// run is cut short, the booked event is cancelled and the next step's end booked instead. Step ends are summed
-/// in the order the event loop sums them, so times are bit-identical; only the metrics' running sums may add in
-/// another order.</para>
+/// first brings it to that moment (<see cref="Settle"/>): the steps that ended before then are applied, requests that
+/// finished in them are finished (with their own finish times), and if the run is cut short, the booked event is
+/// cancelled and the next step's end booked instead. Step ends are summed in the order the event loop sums them, so
+/// times are bit-identical; only the metrics' running sums may add in another order.</para>
+/// <para>Request r, with G tokens sampled when the run starts, samples token G + j at the end of the run's step j and
+/// its last one at step f = O − G. A step launched at the end of step j holds r while j &lt; f, with or without
+/// async scheduling; the schedule at the end of step j grows r while j ≤ f − L, where L is how many steps ahead r
+/// is scheduled (2 with async scheduling, 1 without). Its blocks are freed at the end of step f, before that
+/// step end's schedule.</para>
 /// </remarks>
 internal sealed class DecodeRun(Simulator sim)
 {
-    /// <summary>Steps one run computes at most: a cut-short run wastes the step times beyond the cut.</summary>
-    internal const int MaxRunSteps = 32;
+    /// <summary>
+    /// Steps one run computes at a time: a run cut short by an arrival wastes the step times beyond the cut, and one
+    /// that reaches this many goes on from its last step end (<see cref="Continue"/>) at the cost of one event.
+    /// </summary>
+    internal const int MaxRunSteps = 16;
 
-    /// <summary>For each step in a block's cycle, how many requests need a new block at that step's schedule.</summary>
-    private int[] _crossings = [];
-    /// <summary>Steps at which a request with spare blocks beyond one cycle needs its first new block, ascending.</summary>
-    private readonly List<int> _late = [];
+    /// <summary>[j]: blocks the schedule at the end of step j allocates (requests crossing a block boundary).</summary>
+    private readonly int[] _grow = new int[MaxRunSteps + 1];
+    /// <summary>[j]: blocks freed by the requests that finish at the end of step j, and how many finish there.</summary>
+    private readonly int[] _freed = new int[MaxRunSteps + 1];
+    private readonly int[] _finishing = new int[MaxRunSteps + 1];
     /// <summary>Each replica's pending run (null when none).</summary>
     private Pending?[] _pending = [];
+    private readonly List<Request> _finished = [];
 
     /// <summary>A run computed but not applied: the replica's state is still that of its start.</summary>
     private sealed class Pending
     {
         public int Steps;
+        /// <summary>
+        /// The run stopped at <see cref="MaxRunSteps"/>, not at something the event loop must handle: the event booked
+        /// is its last step end, where the next run is computed (<see cref="Continue"/>), not the step end after it.
+        /// </summary>
+        public bool Continues;
+        /// <summary>How many steps ahead a request is scheduled: 2 with async scheduling, 1 without.</summary>
+        public int Lookahead;
         /// <summary>Step ends: [0] is the run's start, [j] the end of its step j.</summary>
         public readonly double[] Ends = new double[MaxRunSteps + 1];
         /// <summary>[j]: the duration of the step launched at Ends[j].</summary>
         public readonly double[] Durations = new double[MaxRunSteps + 1];
         /// <summary>[j]: free blocks after the schedule at Ends[j].</summary>
         public readonly int[] Free = new int[MaxRunSteps + 1];
-        public BatchShape Shape;
-        public long Context, AboveContext;
-        public int Above;
+        /// <summary>[j]: free blocks when the step launched at Ends[j] started (the KV use it is booked with).</summary>
+        public readonly int[] FreeAtLaunch = new int[MaxRunSteps + 1];
+        /// <summary>[j]: the shape of the step launched at Ends[j] (decodes only: its sequence count and contexts).</summary>
+        public readonly int[] Sequences = new int[MaxRunSteps + 1];
+        public readonly long[] Context = new long[MaxRunSteps + 1];
+        public readonly int[] Above = new int[MaxRunSteps + 1];
+        public readonly long[] AboveContext = new long[MaxRunSteps + 1];
         /// <summary>Sequence number of the booked step end, to cancel it if the run is cut short.</summary>
         public long Booked;
+
+        public BatchShape Shape(int j)
+        {
+            int n = Sequences[j];
+            return new BatchShape
+            {
+                Tokens = n, GroupTokens = n, GroupMaxTokens = n, Sequences = n, Sampled = n, DecodeCount = n,
+                DecodeContext = Context[j], DecodeAboveMean = Above[j], DecodeAboveMeanContext = AboveContext[j],
+            };
+        }
     }
 
     /// <summary>Whether <paramref name="replica"/> has a run not yet applied.</summary>
     public bool IsPending(ReplicaState replica) => replica.Index < _pending.Length && _pending[replica.Index] is { Steps: > 0 };
 
     /// <summary>
-    /// Called at a step end once the next step has been launched and the one after it scheduled ahead: computes
-    /// as many of the following steps as nothing can change and books the end of the step after them (or of the
-    /// launched one when no run is possible).
+    /// Called at a step end once the next step has been launched (and, with async scheduling, the one after it
+    /// scheduled ahead): computes as many of the following steps as nothing but lengths and finishes can change, and
+    /// books the end of the step after them (or of the launched one when no run is possible).
     /// </summary>
     public void StartAndBook(ReplicaState replica)
     {
         var run = Compute(replica);
-        double end = run is null ? replica.StepEnd : run.Ends[run.Steps] + run.Durations[run.Steps];
+        double end = run is null ? replica.StepEnd : run.Continues ? run.Ends[run.Steps] : run.Ends[run.Steps] + run.Durations[run.Steps];
         long seq = sim.BookStepEnd(replica.Index, end);
         if (run is not null) run.Booked = seq;
     }
@@ -73,64 +106,114 @@ internal sealed class DecodeRun(Simulator sim)
         if (double.IsNaN(limit)) return null;
         double t = replica.StepEnd;
         if (!(t < horizon && t <= limit)) return null;
-        int maxSteps = Math.Min(SteadySteps(replica), MaxRunSteps);
-        if (maxSteps < 1) return null;
+        int lookahead = replica.Spec.AsyncScheduling ? 2 : 1;
+        if (!Steady(replica, lookahead)) return null;
+        // A finish frees a seat and blocks: a waiting request might then be admitted, which only the scheduler decides.
+        bool finishes = replica.Waiting.Count == 0 && sim.FinishesInRuns;
 
         var kv = replica.Kv;
         var running = replica.Running;
         int n = running.Count, bs = kv.BlockSize, free = kv.FreeBlocks;
-        if (_crossings.Length < bs) _crossings = new int[bs];
-        Array.Clear(_crossings, 0, bs);
-        _late.Clear();
+        const int K = MaxRunSteps;
+        Array.Clear(_grow);
+        Array.Clear(_freed);
+        Array.Clear(_finishing);
         foreach (var r in running)
         {
-            // The first step whose schedule grows r past the blocks it holds; then one more block every bs steps.
+            int f = r.OutputTokens - r.Generated;
+            int lastGrown = f - lookahead;
+            // The first schedule that grows r past the blocks it holds; then one more block every bs steps.
             int first = bs * r.BlocksHeld - r.NumComputed + 1;
-            if (first <= bs) _crossings[first - 1]++;
-            else _late.Add(first);
+            for (int j = first, end = Math.Min(lastGrown, K); j <= end; j += bs) _grow[j]++;
+            if (f > K) continue;
+            _finishing[f]++;
+            _freed[f] += r.BlocksHeld + (lastGrown >= first ? (lastGrown - first) / bs + 1 : 0);
         }
-        _late.Sort();
-        int nextLate = 0;
 
         if (_pending.Length < sim.Replicas.Count) Array.Resize(ref _pending, sim.Replicas.Count);
         var run = _pending[replica.Index] ??= new Pending();
+        run.Lookahead = lookahead;
         // The launched step's shape; each later step is the same batch one token further on per request. The decodes
-        // above the mean stay the same ones, as every length and the mean grow by one.
-        run.Shape = replica.Batch.Shape();
-        run.Context = run.Shape.DecodeContext;
-        run.AboveContext = run.Shape.DecodeAboveMeanContext;
-        run.Above = run.Shape.DecodeAboveMean;
+        // above the mean stay the same ones, as every length and the mean grow by one, until a request leaves.
+        var launched = replica.Batch.Shape();
+        int active = n, segment = 0;
+        long context = launched.DecodeContext, aboveContext = launched.DecodeAboveMeanContext;
+        int above = launched.DecodeAboveMean;
         run.Ends[0] = sim.Now; // Durations[0], the launched step's, is the replica's StepEnd already
         run.Free[0] = free;
+        run.Sequences[0] = n;
         var exec = sim.ExecutionTimeOf(replica.Index);
-        var shape = run.Shape;
         int k = 0;
-        while (k < maxSteps)
+        while (k < K)
         {
             int j = k + 1; // step j ends at t
             if (!(t < horizon && t <= limit)) break;
-            while (nextLate < _late.Count && _late[nextLate] == j)
+            if (_finishing[j] > 0)
             {
-                _crossings[(j - 1) % bs]++;
-                nextLate++;
+                if (!finishes) break;
+                active -= _finishing[j];
+                // The last request leaves: the replica goes idle, which the event loop handles.
+                if (active == 0) break;
+                (context, above, aboveContext) = DecodeShape(replica, j);
+                segment = j;
             }
-            int grow = _crossings[(j - 1) % bs];
+            int available = free + _freed[j];
             // The schedule at this step end would preempt: let the event loop run it.
-            if (grow > free) break;
-            // The step launched at t runs the batch scheduled ahead, one token further than the last; the schedule
-            // after it takes each request's next decode, and a block for those that need one.
-            shape.DecodeContext = run.Context + (long)n * j;
-            shape.DecodeAboveMeanContext = run.AboveContext + (long)run.Above * j;
+            if (_grow[j] > available) break;
+            // The step launched at t runs the batch scheduled for it, one token further than the last per request.
+            var shape = new BatchShape
+            {
+                Tokens = active, GroupTokens = active, GroupMaxTokens = active, Sequences = active, Sampled = active, DecodeCount = active,
+                DecodeContext = context + (long)active * (j - segment), DecodeAboveMean = above,
+                DecodeAboveMeanContext = aboveContext + (long)above * (j - segment),
+            };
             double dt = exec.StepSeconds(shape);
-            free -= grow;
+            free = available - _grow[j];
             run.Ends[j] = t;
             run.Durations[j] = dt;
             run.Free[j] = free;
+            // With async scheduling the step is launched before the schedule that grows requests; without, after it.
+            run.FreeAtLaunch[j] = lookahead == 2 ? available : free;
+            run.Sequences[j] = active;
+            run.Context[j] = shape.DecodeContext;
+            run.Above[j] = above;
+            run.AboveContext[j] = shape.DecodeAboveMeanContext;
             t += dt;
             k = j;
         }
         run.Steps = k;
+        run.Continues = k == K;
+        sim.ComputedSteps += k;
         return k == 0 ? null : run;
+    }
+
+    /// <summary>
+    /// The decode sums of the step launched at the end of the run's step <paramref name="j"/>, as <see cref="Batch.Shape"/>
+    /// computes them: the requests still in it, each <paramref name="j"/> tokens further on than in the launched step.
+    /// </summary>
+    private static (long Context, int Above, long AboveContext) DecodeShape(ReplicaState replica, int j)
+    {
+        long context = 0;
+        int count = 0;
+        foreach (ref readonly var e in replica.Batch.Entries)
+        {
+            if (e.Request.OutputTokens - e.Request.Generated <= j) continue;
+            count++;
+            context += e.ContextBefore + 1 + j;
+        }
+        int above = 0;
+        long aboveContext = 0;
+        if (count > 1)
+        {
+            double mean = (double)context / count;
+            foreach (ref readonly var e in replica.Batch.Entries)
+            {
+                if (e.Request.OutputTokens - e.Request.Generated <= j || e.ContextBefore + 1 + j <= mean) continue;
+                above++;
+                aboveContext += e.ContextBefore + 1 + j;
+            }
+        }
+        return (context, above, aboveContext);
     }
 
     /// <summary>
@@ -144,12 +227,29 @@ internal sealed class DecodeRun(Simulator sim)
         int m = 0;
         while (m < run.Steps && run.Ends[m + 1] < time) m++;
         Apply(replica, run, m);
-        if (m < run.Steps)
+        // Cut short, or settled at its very end before the event that would go on from there: the next step's end stands.
+        if (m < run.Steps || run.Continues)
         {
             sim.CancelStepEnd(run.Booked);
             sim.BookStepEnd(replica.Index, replica.StepEnd);
         }
         run.Steps = 0;
+    }
+
+    /// <summary>
+    /// The event a run that reached <see cref="MaxRunSteps"/> booked at its last step end came: applies it and goes on
+    /// with the next run from there (or books the next step's end). False when the replica has no such run.
+    /// </summary>
+    public bool Continue(ReplicaState replica)
+    {
+        if (!IsPending(replica)) return false;
+        var run = _pending[replica.Index]!;
+        if (!run.Continues) return false;
+        if (run.Ends[run.Steps] != sim.Now) throw new InvalidOperationException($"A decode run of replica {replica.Index} ends at {run.Ends[run.Steps]} s, its event came at {sim.Now} s.");
+        Apply(replica, run, run.Steps);
+        run.Steps = 0;
+        StartAndBook(replica);
+        return true;
     }
 
     /// <summary>The pending run's booked step end came: applies the whole run before the event loop takes over.</summary>
@@ -168,77 +268,123 @@ internal sealed class DecodeRun(Simulator sim)
         var metrics = sim.Metrics;
         var kv = replica.Kv;
         var running = replica.Running;
-        int n = running.Count, total = kv.TotalBlocks;
-        metrics.RecordDecodeSteps(n, m);
+        int total = kv.TotalBlocks, lookahead = run.Lookahead;
         var meter = sim.StepMeter;
-        var shape = run.Shape;
+        long tokens = 0;
         for (int j = 1; j <= m; j++)
         {
-            // Step j ended: every request sampled a token, one step after its last; the step after it began.
-            metrics.Itl.Add(run.Ends[j] - run.Ends[j - 1], n);
-            int used = total - run.Free[j - 1];
+            // Step j ended: every request in it sampled a token, one step after its last; the step after it began.
+            int sampled = run.Sequences[j - 1];
+            metrics.Itl.Add(run.Ends[j] - run.Ends[j - 1], sampled);
+            tokens += sampled;
+            int used = total - run.FreeAtLaunch[j];
             metrics.RecordStepTime(run.Durations[j], total == 0 ? 0 : (double)used / total);
-            if (meter is null) continue;
-            // The step launched at Ends[j], as Compute timed it: the batch one token further on per request.
-            shape.DecodeContext = run.Context + (long)n * j;
-            shape.DecodeAboveMeanContext = run.AboveContext + (long)run.Above * j;
-            meter.OnStep(replica.Index, shape, run.Ends[j], run.Durations[j]);
         }
-        double last = run.Ends[m];
+        // The steps launched at Ends[1..m], as Compute timed them: the same batch one token further on per step until
+        // a request leaves.
+        for (int j = 1, same; j <= m; j += same)
+        {
+            for (same = 1; j + same <= m && run.Sequences[j + same] == run.Sequences[j]; same++) { }
+            metrics.RecordDecodeSteps(run.Sequences[j], same);
+            meter?.OnDecodeSteps(replica.Index, run.Shape(j), run.Ends.AsSpan(j, same), run.Durations.AsSpan(j, same));
+        }
+        // The steps in flight now: the one launched at the run's last step end, and the one scheduled after it.
+        replica.Batch.AdvanceDecodes(m, m);
+        if (lookahead == 2) replica.Ahead.AdvanceDecodes(m, m + 1);
+        var finished = _finished;
         foreach (var r in running)
         {
+            int f = r.OutputTokens - r.Generated;
+            if (f > m) continue;
+            // Sampled its last token at the end of step f; blocks grown since are freed with the rest.
+            r.NumComputed += Math.Max(0, f - lookahead);
+            r.Generated = r.OutputTokens;
+            r.LastTokenTime = r.FinishTime = run.Ends[f];
+            r.Status = RequestStatus.Finished;
+            r.Placeholders = 0;
+            r.InFlight = 0;
+            kv.Free(r);
+            finished.Add(r);
+        }
+        double last = run.Ends[m];
+        int w = 0;
+        for (int i = 0; i < running.Count; i++)
+        {
+            var r = running[i];
+            if (r.Status == RequestStatus.Finished) continue;
+            running[w++] = r;
+            int f = r.OutputTokens - r.Generated;
             r.Generated += m;
-            r.NumComputed += m;
+            r.NumComputed += Math.Clamp(f - lookahead, 0, m);
             r.LastTokenTime = last;
+            // Async: a request whose last token is in the launched step was not scheduled again.
+            if (lookahead == 2 && f == m + 1) r.Placeholders = r.InFlight = 1;
             if (!kv.TryAllocate(r, r.NumComputed)) throw new InvalidOperationException($"A decode run could not grow {r}: its block count went wrong.");
         }
+        if (w < running.Count) running.RemoveRange(w, running.Count - w);
         if (kv.FreeBlocks != run.Free[m]) throw new InvalidOperationException($"A decode run expected {run.Free[m]} free KV blocks, the cache has {kv.FreeBlocks}.");
-        replica.Batch.ShiftContexts(m);
-        replica.Ahead.ShiftContexts(m);
-        replica.TokensGenerated += (long)n * m;
+        replica.TokensGenerated += tokens;
         replica.Steps += m;
         sim.SkippedSteps += m;
         replica.Now = last;
         replica.StepStart = last;
         replica.StepEnd = last + run.Durations[m];
+        if (finished.Count == 0) return;
+        // In the order the event loop finishes them: by step, then in batch order (a stable insertion sort: a few).
+        for (int i = 1; i < finished.Count; i++)
+        {
+            var r = finished[i];
+            int at = i;
+            for (; at > 0 && finished[at - 1].FinishTime > r.FinishTime; at--) finished[at] = finished[at - 1];
+            finished[at] = r;
+        }
+        foreach (var r in finished) sim.Finished(r, r.FinishTime);
+        finished.Clear();
+        sim.PullSource();
     }
 
     /// <summary>
-    /// How many further steps could change nothing but lengths, from the replica's state now; 0 when it is not in a
-    /// steady decode. Every running request must be in the step launched and the one scheduled ahead as a one-token
-    /// decode, in running order, with its last token sampled now; none may finish or have its last tokens all in
-    /// flight within the run.
+    /// Whether the replica is in a steady decode: every running request in the step launched as a one-token decode, in
+    /// running order, with its last token sampled now and its next decode the only thing a schedule would do; with
+    /// async scheduling each is also in the step scheduled ahead, unless its last token is in the launched one.
     /// </summary>
-    private int SteadySteps(ReplicaState replica)
+    private bool Steady(ReplicaState replica, int lookahead)
     {
-        if (sim.SchedulerOf(replica) is not VllmV1ReplicaScheduler || !replica.Spec.AsyncScheduling
+        if (sim.SchedulerOf(replica) is not ChunkedPrefillReplicaScheduler { SteadyDecodeAsV1: true } scheduler
             || replica.Role != ReplicaRole.Mixed || replica.Spec.PipelineParallel > 1
-            || (replica.Waiting.Count > 0 && !AdmissionBlocked(replica)) || replica.Swapped.Count > 0 || replica.PendingSwapBytes > 0)
-            return 0;
+            || replica.Swapped.Count > 0 || replica.PendingSwapBytes > 0)
+            return false;
         var running = replica.Running;
+        int n = running.Count, budget = scheduler.StepBudget(replica);
+        if (n == 0 || n > budget || (replica.Waiting.Count > 0 && !AdmissionBlocked(replica, budget))) return false;
         var launched = replica.Batch.Entries;
         var ahead = replica.Ahead.Entries;
-        int n = running.Count;
-        if (n == 0 || launched.Length != n || ahead.Length != n || n > replica.Spec.MaxNumBatchedTokens) return 0;
-        int steps = int.MaxValue;
+        if (launched.Length != n || (lookahead == 1 && ahead.Length != 0)) return false;
         double now = sim.Now;
+        int next = 0;
         for (int i = 0; i < n; i++)
         {
             var r = running[i];
             ref readonly var b = ref launched[i];
-            ref readonly var a = ref ahead[i];
-            if (!ReferenceEquals(b.Request, r) || !ReferenceEquals(a.Request, r)
-                || b.Tokens != 1 || !b.Samples || b.Epoch != r.Epoch
-                || a.Tokens != 1 || !a.Samples || a.Epoch != r.Epoch
-                || b.ContextBefore + 1 != a.ContextBefore || a.ContextBefore + 1 != r.NumComputed
-                || r.Placeholders != 2 || r.InFlight != 2 || r.Generated < 1 || r.LastTokenTime != now
+            // In flight: the launched step, and the one ahead unless the launched one samples r's last token.
+            int inFlight = Math.Min(lookahead, r.OutputTokens - r.Generated);
+            if (!ReferenceEquals(b.Request, r) || b.Tokens != 1 || !b.Samples || b.Epoch != r.Epoch
+                || r.Placeholders != inFlight || r.InFlight != inFlight || r.Generated < 1 || r.LastTokenTime != now
                 || r.Status != RequestStatus.Running || (long)r.BlocksHeld * replica.Kv.BlockSize < r.NumComputed
                 || !replica.Kv.GrowsByCount(r))
-                return 0;
-            // Step j samples token Generated + j and schedules a decode while Generated + j + 1 < OutputTokens.
-            steps = Math.Min(steps, r.OutputTokens - r.Generated - 2);
+                return false;
+            if (inFlight == 1)
+            {
+                if (b.ContextBefore + 1 != r.NumComputed) return false;
+                continue;
+            }
+            if (next == ahead.Length) return false;
+            ref readonly var a = ref ahead[next++];
+            if (!ReferenceEquals(a.Request, r) || a.Tokens != 1 || !a.Samples || a.Epoch != r.Epoch
+                || b.ContextBefore + 1 != a.ContextBefore || a.ContextBefore + 1 != r.NumComputed)
+                return false;
         }
-        return steps;
+        return next == ahead.Length;
     }
 
     /// <summary>
@@ -246,12 +392,12 @@ internal sealed class DecodeRun(Simulator sim)
     /// (<c>max_num_seqs</c>), no token budget left after the decodes, or its blocks do not fit (the full-ISL gate or the
     /// watermark), which a run only makes worse as it grows the running requests. Trying it again changes nothing.
     /// </summary>
-    private static bool AdmissionBlocked(ReplicaState replica)
+    private static bool AdmissionBlocked(ReplicaState replica, int budget)
     {
         var spec = replica.Spec;
         var kv = replica.Kv;
         int n = replica.Running.Count;
-        if (n >= spec.MaxNumSeqs || spec.MaxNumBatchedTokens - n <= 0) return true;
+        if (n >= spec.MaxNumSeqs || budget - n <= 0) return true;
         var r = replica.Waiting[0];
         // With count-only blocks nothing is cached, so the head's prefix hit is 0 (a transferred prompt is P/D's).
         if (r.TransferredTokens > 0 || r.NumComputed != 0 || !kv.GrowsByCount(r)) return false;

@@ -9,7 +9,10 @@ internal sealed class SerialStepping(Simulator sim) : ReplicaStepping(sim)
 {
     private readonly DecodeRun _run = new(sim);
 
-    public override void Start(ReplicaState replica)
+    public override void Start(ReplicaState replica) => Start(replica, afterEnd: false);
+
+    /// <param name="afterEnd">The step before ended now: without async scheduling, a decode run may start here.</param>
+    private void Start(ReplicaState replica, bool afterEnd)
     {
         replica.Now = Sim.Now;
         var batch = replica.Batch;
@@ -21,12 +24,20 @@ internal sealed class SerialStepping(Simulator sim) : ReplicaStepping(sim)
             return;
         }
         Launch(replica);
-        Sim.BookStepEnd(replica.Index, replica.StepEnd);
-        if (replica.Spec.AsyncScheduling) Sim.SchedulerOf(replica).Schedule(replica, replica.Ahead);
+        if (replica.Spec.AsyncScheduling)
+        {
+            Sim.BookStepEnd(replica.Index, replica.StepEnd);
+            Sim.SchedulerOf(replica).Schedule(replica, replica.Ahead);
+        }
+        // Synchronous steps: each schedules after the last one's outputs, so a run can start once one is launched.
+        else if (afterEnd) _run.StartAndBook(replica);
+        else Sim.BookStepEnd(replica.Index, replica.StepEnd);
     }
 
     public override void End(ReplicaState replica)
     {
+        // A decode run that stopped only at its length goes on from its last step end.
+        if (_run.Continue(replica)) return;
         // The step ending now may be the one after a decode run: the run's steps come first.
         _run.Finish(replica);
         Sim.ApplyOutputs(replica);
@@ -43,7 +54,7 @@ internal sealed class SerialStepping(Simulator sim) : ReplicaStepping(sim)
         }
         replica.Batch.Clear();
         replica.Busy = false;
-        Start(replica);
+        Start(replica, afterEnd: true);
     }
 
     /// <summary>Brings <paramref name="replica"/>'s pending decode run, if any, to <paramref name="time"/> (<see cref="DecodeRun.Settle"/>).</summary>
