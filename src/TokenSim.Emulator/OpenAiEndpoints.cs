@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using TokenSim.Emulator.Json;
 
 namespace TokenSim.Emulator;
 
@@ -18,11 +19,9 @@ public static class OpenAiEndpoints
     {
         var cacheConfig = CacheConfig(engine);
         app.MapGet("/health", () => Results.Ok());
-        app.MapGet("/v1/models", () => Results.Json(new
-        {
-            @object = "list",
-            data = new[] { new { id = o.ModelName, @object = "model", created = engine.StartedAt.ToUnixTimeSeconds(), owned_by = "tokensim (simulated vLLM; output text is synthetic)", root = o.ModelName, max_model_len = engine.Spec.MaxModelLen } },
-        }));
+        var models = new ModelListJson("list",
+            [new(o.ModelName, "model", engine.StartedAt.ToUnixTimeSeconds(), "tokensim (simulated vLLM; output text is synthetic)", o.ModelName, engine.Spec.MaxModelLen)]);
+        app.MapGet("/v1/models", () => Results.Json(models, EmulatorJsonContext.Http.ModelListJson));
         app.MapPost("/v1/completions", ctx => Handle(ctx, engine, o, chat: false));
         app.MapPost("/v1/chat/completions", ctx => Handle(ctx, engine, o, chat: true));
         app.MapGet("/metrics", ctx =>
@@ -36,7 +35,7 @@ public static class OpenAiEndpoints
         app.MapGet("/tokensim/release-jitter", () =>
         {
             var (count, p50, p99, max) = engine.Jitter();
-            return Results.Json(new { tokens = count, p50_s = p50, p99_s = p99, max_s = count == 0 ? 0 : max });
+            return Results.Json(new ReleaseJitterJson(count, p50, p99, count == 0 ? 0 : max), EmulatorJsonContext.Http.ReleaseJitterJson);
         });
         return app;
     }
@@ -134,14 +133,15 @@ public static class OpenAiEndpoints
         int n = 0;
         await foreach (var _ in request.Tokens.ReadAllAsync(ctx.RequestAborted)) n++;
         string text = string.Concat(Enumerable.Repeat(SseChunks.TokenText, n));
-        object choice = chunks.Chat
-            ? new { index = 0, message = new { role = "assistant", content = text }, logprobs = (object?)null, finish_reason = request.FinishReason, stop_reason = (object?)null }
-            : new { index = 0, text, logprobs = (object?)null, finish_reason = request.FinishReason, stop_reason = (object?)null };
-        await ctx.Response.WriteAsJsonAsync(new
-        {
-            id = chunks.Id, @object = chunks.Chat ? "chat.completion" : "text_completion", created = chunks.Created, model = chunks.Model,
-            choices = new[] { choice }, usage = new { prompt_tokens = request.PromptTokens, completion_tokens = n, total_tokens = request.PromptTokens + n },
-        });
+        var usage = UsageJson.Of(request.PromptTokens, n);
+        if (chunks.Chat)
+            await ctx.Response.WriteAsJsonAsync(
+                new CompletionJson<ChatMessageChoice>(chunks.Id, "chat.completion", chunks.Created, chunks.Model, [new(0, new("assistant", text), null, request.FinishReason, null)], usage),
+                EmulatorJsonContext.Http.ChatCompletion);
+        else
+            await ctx.Response.WriteAsJsonAsync(
+                new CompletionJson<TextChoice>(chunks.Id, "text_completion", chunks.Created, chunks.Model, [new(0, text, null, request.FinishReason, null)], usage),
+                EmulatorJsonContext.Http.TextCompletion);
     }
 
     private static int? Int(JsonElement body, string name) =>
@@ -150,6 +150,6 @@ public static class OpenAiEndpoints
     private static Task Error(HttpContext ctx, int status, string message, string type = "BadRequestError", string? param = null)
     {
         ctx.Response.StatusCode = status;
-        return ctx.Response.WriteAsJsonAsync(new { @object = "error", message, type, param, code = status });
+        return ctx.Response.WriteAsJsonAsync(ErrorJson.Of(status, message, type, param), EmulatorJsonContext.Http.ErrorJson);
     }
 }

@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using TokenSim.Emulator.Json;
 
 namespace TokenSim.Emulator;
 
@@ -11,7 +12,8 @@ namespace TokenSim.Emulator;
 internal sealed class SseChunks
 {
     public const string TokenText = " tok";
-    public static readonly byte[] Done = Encoding.UTF8.GetBytes("data: [DONE]\n\n");
+    public static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+    private static readonly byte[] Prefix = "data: "u8.ToArray(), End = "\n\n"u8.ToArray();
 
     private readonly byte[] _plain, _first;
 
@@ -33,19 +35,25 @@ internal sealed class SseChunks
     public byte[] Token(bool first, string? finishReason) =>
         finishReason is null ? (first ? _first : _plain) : Encode(finishReason, first);
 
-    public byte[] Usage(int prompt, int completion) => Frame(new
-    {
-        id = Id, @object = Chat ? "chat.completion.chunk" : "text_completion", created = Created, model = Model, choices = Array.Empty<object>(),
-        usage = new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion },
-    });
+    private string Object => Chat ? "chat.completion.chunk" : "text_completion";
 
-    private byte[] Encode(string? finishReason, bool first)
+    /// <summary>The last chunk of a stream that asked for usage: no choices, the request's token counts.</summary>
+    public byte[] Usage(int prompt, int completion) => Chat
+        ? Frame(new CompletionJson<ChatDeltaChoice>(Id, Object, Created, Model, [], UsageJson.Of(prompt, completion)), EmulatorJsonContext.Default.ChatChunk)
+        : Frame(new CompletionJson<TextChoice>(Id, Object, Created, Model, [], UsageJson.Of(prompt, completion)), EmulatorJsonContext.Default.TextCompletion);
+
+    private byte[] Encode(string? finishReason, bool first) => Chat
+        ? Frame(new CompletionJson<ChatDeltaChoice>(Id, Object, Created, Model, [new(0, new(first ? "assistant" : null, TokenText), null, finishReason, null)]), EmulatorJsonContext.Default.ChatChunk)
+        : Frame(new CompletionJson<TextChoice>(Id, Object, Created, Model, [new(0, TokenText, null, finishReason, null)]), EmulatorJsonContext.Default.TextCompletion);
+
+    /// <summary>One event: <c>data: </c>, the chunk's UTF-8 JSON, a blank line (written straight to bytes, no string between).</summary>
+    private static byte[] Frame<T>(T chunk, JsonTypeInfo<T> type)
     {
-        object choice = Chat
-            ? new { index = 0, delta = first ? new { role = "assistant", content = TokenText } : (object)new { content = TokenText }, logprobs = (object?)null, finish_reason = finishReason, stop_reason = (object?)null }
-            : new { index = 0, text = TokenText, logprobs = (object?)null, finish_reason = finishReason, stop_reason = (object?)null };
-        return Frame(new { id = Id, @object = Chat ? "chat.completion.chunk" : "text_completion", created = Created, model = Model, choices = new[] { choice } });
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(chunk, type);
+        var frame = new byte[Prefix.Length + json.Length + End.Length];
+        Prefix.CopyTo(frame, 0);
+        json.CopyTo(frame, Prefix.Length);
+        End.CopyTo(frame, Prefix.Length + json.Length);
+        return frame;
     }
-
-    private static byte[] Frame(object chunk) => Encoding.UTF8.GetBytes("data: " + JsonSerializer.Serialize(chunk) + "\n\n");
 }

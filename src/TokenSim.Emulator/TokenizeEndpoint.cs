@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using TokenSim.Emulator.Json;
 
 namespace TokenSim.Emulator;
 
@@ -27,7 +28,7 @@ public static class TokenizeEndpoint
                 try { ids = body.TryGetProperty("messages", out _) ? PromptTokenizer.Chat(body) : PromptTokenizer.Completion(body); }
                 catch (PromptException e) { await Bad(ctx, e.Message); return; }
                 if (ids is null) { await Bad(ctx, "Either prompt or messages is required."); return; }
-                await ctx.Response.WriteAsJsonAsync(new { count = ids.Length, max_model_len = engine.Spec.MaxModelLen, tokens = ids, token_strs = (string[]?)null });
+                await ctx.Response.WriteAsJsonAsync(new TokenizeJson(ids.Length, engine.Spec.MaxModelLen, ids), EmulatorJsonContext.Http.TokenizeJson);
             }
         });
         return app;
@@ -36,6 +37,6 @@ public static class TokenizeEndpoint
     private static Task Bad(HttpContext ctx, string message)
     {
         ctx.Response.StatusCode = 400;
-        return ctx.Response.WriteAsJsonAsync(new { @object = "error", message, type = "BadRequestError", param = (string?)null, code = 400 });
+        return ctx.Response.WriteAsJsonAsync(ErrorJson.Of(400, message, "BadRequestError", null), EmulatorJsonContext.Http.ErrorJson);
     }
 }

@@ -70,4 +70,14 @@ public sealed class DemoLoadTests
         public CancellationToken ApplicationStopped => CancellationToken.None;
         public void StopApplication() { }
     }
+
+    [Fact]
+    public void RequestBody_IsTheChatCompletionClientsSend_ByteForByte()
+    {
+        // Written from the body the demo sent before it moved to a source-generated record: key order, the default
+        // encoder's escape of the apostrophe.
+        Assert.Equal(
+            """{"model":"llama-3.1-8b","stream":true,"max_tokens":17,"messages":[{"role":"system","content":"Summarise the user\u0027s text."},{"role":"user","content":"qqq"}]}""",
+            DemoLoad.RequestBody("Summarise the user's text.", "qqq", 17));
+    }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Spectre.Console;
@@ -44,6 +43,7 @@ internal static class ReplayCommand
             if (!Uri.TryCreate(parse.GetValue(server), UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
                 throw new ArgumentException($"--server must be an http:// or https:// address (got '{parse.GetValue(server)}').");
             string? key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TOKENSIM_API_KEY");
+            var time = TimeProvider.System;
             ReplayReport report;
             if ((parse.GetValue(run) is null) == (parse.GetValue(workload) is null))
                 throw new ArgumentException("give exactly one of --run (a measured vLLM run) and --workload (a trace, with --rate).");
@@ -54,12 +54,12 @@ internal static class ReplayCommand
                 if (parse.GetValue(requests) is < 1) throw new ArgumentException($"--requests must be at least 1 (got {parse.GetValue(requests)}).");
                 var trace = TraceReader.ReadFile(file);
                 var load = new TraceLoad(trace, parse.GetValue(model)!, parse.GetValue(hardware)!, parse.GetValue(replicas), r, parse.GetValue(seed), parse.GetValue(requests));
-                report = await ExecuteAsync(address, load, parse.GetValue(deployment) ?? DefaultName(file), parse.GetValue(perf)!, x, key, cancellation);
+                report = await ExecuteAsync(address, load, parse.GetValue(deployment) ?? DefaultName(file, time), parse.GetValue(perf)!, x, key, time, cancellation);
             }
             else
             {
                 var measured = VllmBenchRun.Read(parse.GetValue(run)!);
-                report = await ExecuteAsync(address, measured, parse.GetValue(deployment) ?? DefaultName(measured.Directory), parse.GetValue(perf)!, x, key, cancellation);
+                report = await ExecuteAsync(address, measured, parse.GetValue(deployment) ?? DefaultName(measured.Directory, time), parse.GetValue(perf)!, x, key, time, cancellation);
             }
             report.Print(AnsiConsole.Console);
             if (parse.GetValue(json) is { } path) report.WriteJson(path);
@@ -68,33 +68,34 @@ internal static class ReplayCommand
         return cmd;
     }
 
-    private static string DefaultName(string dir)
+    private static string DefaultName(string dir, TimeProvider time)
     {
         var folder = new string(Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-').ToArray());
-        return $"replay-{folder}-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}";
+        return $"replay-{folder}-{time.GetUtcNow().ToUnixTimeMilliseconds()}";
     }
 
-    public static Task<ReplayReport> ExecuteAsync(Uri address, VllmBenchRun run, string name, string perfModel, double speed, string? apiKey, CancellationToken cancellation) =>
-        ExecuteAsync(address, run.Directory, RunEventStream.Deployment(run, name, perfModel), _ => RunEventStream.From(run, name, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).Events, speed, apiKey, cancellation);
+    /// <summary>The measured run's events, its production clock starting now on <paramref name="time"/>.</summary>
+    public static Task<ReplayReport> ExecuteAsync(Uri address, VllmBenchRun run, string name, string perfModel, double speed, string? apiKey, TimeProvider time, CancellationToken cancellation) =>
+        ExecuteAsync(address, run.Directory, RunEventStream.Deployment(run, name, perfModel), _ => RunEventStream.From(run, name, time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0).Events, speed, apiKey, time, cancellation);
 
     /// <summary>A plain trace's load test: lengths in file order, Poisson arrivals, production simulated by TokenSim.</summary>
     public sealed record TraceLoad(TokenSim.Core.Workload.Trace Trace, string Model, string Hardware, int Replicas, double Rate, int Seed, int? Requests);
 
-    public static Task<ReplayReport> ExecuteAsync(Uri address, TraceLoad load, string name, string perfModel, double speed, string? apiKey, CancellationToken cancellation)
+    public static Task<ReplayReport> ExecuteAsync(Uri address, TraceLoad load, string name, string perfModel, double speed, string? apiKey, TimeProvider time, CancellationToken cancellation)
     {
         var spec = ReplicaSpec.Create(ModelCatalog.Resolve(load.Model), HardwareCatalog.Resolve(load.Hardware), new EngineConfig());
         return ExecuteAsync(address, load.Trace.Source, TraceEventStream.Deployment(spec, load.Model, load.Hardware, load.Replicas, name, perfModel), info =>
         {
             // Production runs the twin's own execution-time model when this machine has it (the server's data folder).
             string production = info.ResolvedPerfModel.StartsWith("profile:", StringComparison.Ordinal) && !Directory.Exists(info.ResolvedPerfModel["profile:".Length..]) ? "roofline" : info.ResolvedPerfModel;
-            var events = TraceEventStream.From(load.Trace, spec, production, load.Replicas, load.Rate, load.Seed, load.Requests, name, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, out var note);
+            var events = TraceEventStream.From(load.Trace, spec, production, load.Replicas, load.Rate, load.Seed, load.Requests, name, time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0, out var note);
             if (note is not null) Console.Error.WriteLine($"note: {note}");
             Console.Error.WriteLine($"load test: {events.Count(e => e.Event.PayloadCase == Event.PayloadOneofCase.RequestArrived)} requests at {load.Rate:G} req/s over {load.Replicas} replica(s), {events.Count} events; production simulated with {production}");
             return events;
-        }, speed, apiKey, cancellation);
+        }, speed, apiKey, time, cancellation);
     }
 
-    private static async Task<ReplayReport> ExecuteAsync(Uri address, string source, DeploymentSpec spec, Func<DeploymentInfo, IReadOnlyList<(double Offset, Event Event)>> stream, double speed, string? apiKey, CancellationToken cancellation)
+    private static async Task<ReplayReport> ExecuteAsync(Uri address, string source, DeploymentSpec spec, Func<DeploymentInfo, IReadOnlyList<(double Offset, Event Event)>> stream, double speed, string? apiKey, TimeProvider time, CancellationToken cancellation)
     {
         using var channel = GrpcChannel.ForAddress(address);
         const int AccuracyPageSize = 10_000; // the server's largest page
@@ -105,13 +106,14 @@ internal static class ReplayCommand
         string name = spec.Name;
         var ingest = new Ingest.IngestClient(channel);
         using var call = ingest.IngestStream(headers, cancellationToken: cancellation);
-        var clock = Stopwatch.StartNew();
+        long started = time.GetTimestamp();
         var events = stream(info);
         for (int i = 0; i < events.Count;)
         {
             var due = TimeSpan.FromSeconds(events[i].Offset / speed);
-            if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, cancellation);
-            var horizon = clock.Elapsed + BatchWindow;
+            var wait = due - time.GetElapsedTime(started); // read once: a second reading could put the wait below zero
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellation);
+            var horizon = time.GetElapsedTime(started) + BatchWindow;
             var batch = new IngestBatchRequest();
             while (i < events.Count && batch.Events.Count < MaxBatchEvents && TimeSpan.FromSeconds(events[i].Offset / speed) <= horizon)
                 batch.Events.Add(events[i++].Event);

@@ -1,4 +1,6 @@
+using TokenSim.Core.Randomness;
 using TokenSim.Core.Simulation;
+using TokenSim.Core.Workload;
 
 namespace TokenSim.Core.Memory;
 
@@ -10,7 +12,7 @@ namespace TokenSim.Core.Memory;
 /// </summary>
 internal static class PrefixBlockHasher
 {
-    private const int MooncakeBlockTokens = 512;
+    private const int MooncakeBlockTokens = PrefixHashBlocks.Tokens;
 
     /// <summary>The chained hash of block <paramref name="i"/> of <paramref name="r"/>, extending its hash array as needed.</summary>
     public static long HashOf(Request r, int i, int blockSize)
@@ -52,12 +54,5 @@ internal static class PrefixBlockHasher
     }
 
     /// <summary>A 64-bit mix (splitmix64 finaliser over a combined value); never returns 0, which marks "no hash".</summary>
-    private static long Mix(long a, long b)
-    {
-        ulong z = (ulong)a * 0x9E3779B97F4A7C15UL ^ (ulong)b;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (long)(z | 1);
-    }
+    private static long Mix(long a, long b) => (long)(SimRandom.Mix64((ulong)a * 0x9E3779B97F4A7C15UL ^ (ulong)b) | 1);
 }

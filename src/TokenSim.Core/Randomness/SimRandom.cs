@@ -19,9 +19,11 @@ public sealed class SimRandom
     /// One step of SplitMix64 (Steele, Lea and Flood): advances <paramref name="state"/> and returns a well-mixed
     /// 64-bit value. It seeds this generator and hashes ids into per-request draws that must not depend on run order.
     /// </summary>
-    public static ulong SplitMix64(ref ulong state)
+    public static ulong SplitMix64(ref ulong state) => Mix64(state += 0x9E3779B97F4A7C15UL);
+
+    /// <summary>SplitMix64's finaliser: every bit of <paramref name="z"/> reaches every bit of the result. Hashes use it as a mixer.</summary>
+    public static ulong Mix64(ulong z)
     {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);

@@ -73,11 +73,7 @@ public sealed partial class DemoLoad(IHttpClientFactory clients, IHostApplicatio
 
     private async Task SendAsync(HttpClient http, int system, int userChars, int maxTokens, CancellationToken stop)
     {
-        string body = JsonSerializer.Serialize(new
-        {
-            model = DemoProduction.Model, stream = true, max_tokens = maxTokens,
-            messages = new object[] { new { role = "system", content = SystemPrompts[system] }, new { role = "user", content = new string('q', userChars) + Guid.NewGuid().ToString("N") } },
-        });
+        string body = RequestBody(SystemPrompts[system], new string('q', userChars) + Guid.NewGuid().ToString("N"), maxTokens);
         try
         {
             using var content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
@@ -92,6 +88,11 @@ public sealed partial class DemoLoad(IHttpClientFactory clients, IHostApplicatio
             LogFailed(log, e.Message);
         }
     }
+
+    /// <summary>One streaming chat completion's body, as the gateway and vLLM read it.</summary>
+    internal static string RequestBody(string systemPrompt, string userMessage, int maxTokens) => JsonSerializer.Serialize(
+        new DemoChatRequest(DemoProduction.Model, Stream: true, maxTokens, [new("system", systemPrompt), new("user", userMessage)]),
+        DemoJsonContext.Default.DemoChatRequest);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo load: the gateway answered {Status}")]
     private static partial void LogRefused(ILogger logger, int status);

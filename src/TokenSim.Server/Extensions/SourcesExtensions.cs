@@ -46,8 +46,8 @@ public static class SourcesExtensions
     public static WebApplication MapTokenSimSources(this WebApplication app, ServerSettings settings)
     {
         app.MapOtlpReceivers(settings);
-        app.MapGet("/sources/status", (ScrapeService scrape) => Results.Json(scrape.Status())).RequireHost($"*:{settings.MetricsPort}");
-        app.MapGet("/sources/boot", (BootTimeline boot) => Results.Json(boot.Snapshot())).RequireHost($"*:{settings.MetricsPort}");
+        app.MapGet("/sources/status", (ScrapeService scrape) => Results.Json(scrape.Status(), SourcesJsonContext.Http.TargetStatuses)).RequireHost($"*:{settings.MetricsPort}");
+        app.MapGet("/sources/boot", (BootTimeline boot) => Results.Json(boot.Snapshot(), SourcesJsonContext.Http.BootSpans)).RequireHost($"*:{settings.MetricsPort}");
         return app;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Compression;
 using Google.Protobuf;
@@ -22,16 +21,16 @@ public static class OtlpEndpoints
 
     public static WebApplication MapOtlpReceivers(this WebApplication app, ServerSettings settings)
     {
-        app.MapPost(HttpPath, (HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics) => HttpAsync(ctx, ingest, metrics, settings)).RequireHost($"*:{settings.MetricsPort}");
+        app.MapPost(HttpPath, (HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics, TimeProvider time) => HttpAsync(ctx, ingest, metrics, time, settings)).RequireHost($"*:{settings.MetricsPort}");
         app.MapGrpcService<OtlpTraceService>().RequireHost($"*:{settings.GrpcPort}");
         return app;
     }
 
     private static string? KeyRefusal(HttpContext ctx, ServerSettings settings) => ApiKeyCheck.Refusal(settings.ApiKey, ctx.Request.Headers[ApiKeyCheck.Header]);
 
-    private static async Task HttpAsync(HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics, ServerSettings settings)
+    private static async Task HttpAsync(HttpContext ctx, OtlpIngest ingest, SourceMetrics metrics, TimeProvider time, ServerSettings settings)
     {
-        var clock = Stopwatch.StartNew();
+        long started = time.GetTimestamp();
         if (KeyRefusal(ctx, settings) is { } refusal)
         {
             await HttpError(ctx, 401, 16, refusal);
@@ -68,7 +67,7 @@ public static class OtlpEndpoints
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "application/x-protobuf";
         await ctx.Response.Body.WriteAsync(Response(result).ToByteArray());
-        metrics.Export("http", clock.Elapsed.TotalSeconds);
+        metrics.Export("http", time.GetElapsedTime(started).TotalSeconds);
     }
 
     internal static ExportTraceServiceResponse Response(OtlpIngest.Result result) =>
