@@ -33,18 +33,16 @@ public sealed class ServeGenRates
     // are what the windows were measured to have, and one family per window does not survive rescaling anyway.
     private static (double[] Rate, double[] Cv) Read(Stream stream, string name)
     {
-        using var reader = new StreamReader(stream);
+        using var csv = CsvFormat.Open(new StreamReader(stream));
         var rate = new List<double>();
         var cv = new List<double>();
-        int line = 0;
-        while (reader.ReadLine() is { } text)
+        foreach (var row in csv)
         {
-            line++;
-            var f = text.Split(',');
-            if (f.Length < 3
-                || !double.TryParse(f[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var start) || start != (line - 1) * WindowSeconds
-                || !double.TryParse(f[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var r) || r < 0
-                || !double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0)
+            int line = CsvFormat.LineOf(row);
+            if (row.ColCount < 3
+                || !double.TryParse(row[0].Span, NumberStyles.Float, CultureInfo.InvariantCulture, out var start) || start != (line - 1) * WindowSeconds
+                || !double.TryParse(row[1].Span, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) || r < 0
+                || !double.TryParse(row[2].Span, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0)
                 throw new InvalidDataException($"{name}:{line}: expected 'start,rate,cv,...' with start {(line - 1) * WindowSeconds} and rate, cv ≥ 0.");
             rate.Add(r);
             cv.Add(v);

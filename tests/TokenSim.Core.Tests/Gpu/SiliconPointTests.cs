@@ -32,6 +32,30 @@ public class SiliconPointTests
     }
 
     [Fact]
+    public void QuotedCells_AreOneField_AndABadCellNamesItsLine()
+    {
+        // The file goes through the one CSV reader: a quoted data-source note holding commas is one cell, and a
+        // bad number after a blank line is reported at the file's own line (4), not the row's index.
+        string path = Path.Combine(Path.GetTempPath(), $"silicon-{Guid.NewGuid():N}.csv");
+        File.WriteAllLines(path,
+        [
+            Header,
+            "h100_sxm,vllm,0.19.0,Qwen/Qwen3-32B,fp8,agg,1024,128,8,2,1,1,,,80.5,12.25,\"silicon_concurrency=8, note, with commas\"",
+            "",
+            "h100_sxm,vllm,0.19.0,Qwen/Qwen3-32B,fp8,agg,1024,128,x,2,1,1,,,80.5,12.25,",
+        ]);
+        try
+        {
+            var e = Assert.Throws<FormatException>(() => SiliconCheck.Read(path));
+            Assert.Equal($"{path}: line 4: batch_size 'x' is not a positive integer.", e.Message);
+            File.WriteAllLines(path, File.ReadAllLines(path).Take(2));
+            var p = Assert.Single(SiliconCheck.Read(path));
+            Assert.Equal((2, 8, 12.25), (p.Line, p.Concurrency, p.TpotMs));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void EveryDataParallelPoint_RecordsClientsAsBatchTimesRanks()
     {
         // The mapping above holds on the whole file: where silicon_data_source names the concurrency, it is

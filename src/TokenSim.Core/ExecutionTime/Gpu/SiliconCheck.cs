@@ -18,33 +18,42 @@ public static class SiliconCheck
     public static IReadOnlyList<SiliconPoint> Read(string path)
     {
         if (!File.Exists(path)) throw new ArgumentException($"{path}: no such file (AIConfigurator silicon points, as {DefaultFile}).");
-        var lines = File.ReadAllLines(path);
-        if (lines.Length == 0) throw new FormatException($"{path}: empty file.");
-        var head = lines[0].Split(',');
+        // Through the one CSV reader (quoting, trimming); lines are the file's, as Sep counts them.
+        using var csv = CsvFormat.Open(new StreamReader(path));
+        if (!csv.MoveNext()) throw new FormatException($"{path}: empty file.");
+        var head = Cells(csv.Current);
         int Col(string name) => Array.IndexOf(head, name) is >= 0 and var i ? i : throw new FormatException($"{path}: line 1: no '{name}' column.");
         int system = Col("system"), model = Col("model_path"), precision = Col("precision"), mode = Col("mode"), isl = Col("isl"), osl = Col("osl"),
             batch = Col("batch_size"), tp = Col("tp_size"), pp = Col("pp_size"), dp = Col("attention_dp_size"), moeTp = Col("moe_tp_size"),
             moeEp = Col("moe_ep_size"), ttft = Col("silicon_ttft_ms"), tpot = Col("silicon_tpot_ms");
-        var points = new List<SiliconPoint>(lines.Length - 1);
-        for (int n = 1; n < lines.Length; n++)
+        var points = new List<SiliconPoint>();
+        foreach (var row in csv)
         {
-            if (lines[n].Length == 0) continue;
-            var f = lines[n].Split(',');
-            if (f.Length < head.Length) throw new FormatException($"{path}: line {n + 1}: {f.Length} fields, the header has {head.Length}.");
+            if (CsvFormat.IsBlank(row)) continue;
+            int line = CsvFormat.LineOf(row);
+            var f = Cells(row);
+            if (f.Length < head.Length) throw new FormatException($"{path}: line {line}: {f.Length} fields, the header has {head.Length}.");
             int? Int(int c)
             {
                 if (f[c].Length == 0) return null;
                 return int.TryParse(f[c], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v
-                    : throw new FormatException($"{path}: line {n + 1}: {head[c]} '{f[c]}' is not a positive integer.");
+                    : throw new FormatException($"{path}: line {line}: {head[c]} '{f[c]}' is not a positive integer.");
             }
             double Real(int c) => double.TryParse(f[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 ? v
-                : throw new FormatException($"{path}: line {n + 1}: {head[c]} '{f[c]}' is not a positive number.");
-            int Req(int c) => Int(c) ?? throw new FormatException($"{path}: line {n + 1}: {head[c]} is empty.");
+                : throw new FormatException($"{path}: line {line}: {head[c]} '{f[c]}' is not a positive number.");
+            int Req(int c) => Int(c) ?? throw new FormatException($"{path}: line {line}: {head[c]} is empty.");
             // batch_size is per attention-DP rank; the benchmark's clients are that times the DP ranks (SiliconPoint).
-            points.Add(new SiliconPoint(n + 1, f[system], f[model], f[precision], f[mode], Req(isl), Req(osl), (Int(batch) ?? 0) * (Int(dp) ?? 1),
+            points.Add(new SiliconPoint(line, f[system], f[model], f[precision], f[mode], Req(isl), Req(osl), (Int(batch) ?? 0) * (Int(dp) ?? 1),
                 Int(tp), Int(pp), Int(dp), Int(moeTp), Int(moeEp), Real(ttft), Real(tpot)));
         }
         return points;
+    }
+
+    private static string[] Cells(nietras.SeparatedValues.SepReader.Row row)
+    {
+        var cells = new string[row.ColCount];
+        for (int i = 0; i < cells.Length; i++) cells[i] = row[i].ToString();
+        return cells;
     }
 
     /// <summary>
