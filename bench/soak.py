@@ -44,6 +44,7 @@ def replica_load(args, replica: int, rate: float | None, out) -> None:
     order = itertools.count()
     seq = requests = 0
     latencies: list[float] = []
+    sent_at: list[float] = []  # each batch's wall time, for --trace
     sent = applied = late = other = 0
     start = time.time()
     end = start + args.seconds
@@ -83,13 +84,15 @@ def replica_load(args, replica: int, rate: float | None, out) -> None:
         t0 = time.perf_counter()
         ack = stub.IngestBatch(batch, timeout=30, metadata=client._metadata)
         latencies.append((time.perf_counter() - t0) * 1e3)
+        if args.trace:
+            sent_at.append(now)
         sent += len(batch.events)
         applied += ack.applied
         late += ack.late
         other += ack.invalid + ack.duplicate
     client.close()
     out.put({"sent": sent, "applied": applied, "late": late, "other": other, "seconds": time.time() - start,
-             "latencies": latencies})
+             "latencies": latencies, "sent_at": sent_at, "replica": replica})
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -108,6 +111,8 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=100, help="events per unary IngestBatch call")
     p.add_argument("--rate", default="max", help="events/s over all processes, or 'max' (as fast as acks allow)")
     p.add_argument("--register", action="store_true", help="register the deployment first (llama-3.1-8b on h100-sxm)")
+    p.add_argument("--trace", metavar="FILE", help="also write every batch's Unix send time, replica and ack ms (TSV), "
+                   "to line stalls up with the server's counters")
     args = p.parse_args()
     if args.batch < 2:
         p.error("--batch must be 2 or more (one snapshot and one lifecycle event)")
@@ -126,6 +131,10 @@ def main() -> int:
     for pr in procs:
         pr.join()
     lat = sorted(x for r in results for x in r["latencies"])
+    if args.trace:
+        with open(args.trace, "w") as f:
+            rows = sorted((t, r["replica"], ms) for r in results for t, ms in zip(r["sent_at"], r["latencies"]))
+            f.writelines(f"{t:.3f}\t{rep}\t{ms:.2f}\n" for t, rep, ms in rows)
     seconds = max(r["seconds"] for r in results)
     with TokenSimClient(args.server, timeout_s=120) as c:
         info = c.get_deployment(args.deployment)
