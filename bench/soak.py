@@ -37,6 +37,15 @@ EVENTS_PER_REQUEST = 4
 
 
 def replica_load(args, replica: int, rate: float | None, out) -> None:
+    """One replica's producer; a failure is reported to the parent rather than leaving it waiting for a result."""
+    try:
+        replica_run(args, replica, rate, out)
+    except Exception as e:  # noqa: BLE001 - any failure ends the run, named
+        why = f"{e.code().name}: {e.details()}" if hasattr(e, "code") and hasattr(e, "details") else f"{type(e).__name__}: {e}"
+        out.put({"error": f"replica {replica}: {why}"})
+
+
+def replica_run(args, replica: int, rate: float | None, out) -> None:
     """One replica's producer. rate: this process's events/s, or None for as fast as acknowledgements allow."""
     client = TokenSimClient(args.server, timeout_s=30)
     stub, deployment = client._ingest, args.deployment  # one unary call per batch, timed on its own
@@ -130,6 +139,9 @@ def main() -> int:
     results = [out.get() for _ in procs]
     for pr in procs:
         pr.join()
+    if failed := [r["error"] for r in results if "error" in r]:
+        print(f"soak.py: {len(failed)} of {len(procs)} client processes failed; first: {failed[0]}", file=sys.stderr)
+        return 1
     lat = sorted(x for r in results for x in r["latencies"])
     if args.trace:
         with open(args.trace, "w") as f:

@@ -53,7 +53,8 @@ fi
 "$py" bench/soak.py --server 127.0.0.1:$base --deployment soak --processes "$procs" --seconds "$seconds" --rate "$rate" \
   --register | tee "$out/soak.json"
 kill $sampler 2>/dev/null || true
-if [ -n "$counters" ]; then kill -INT $counters 2>/dev/null || true; wait $counters 2>/dev/null || true; fi
+# SIGTERM: a background job of a script ignores SIGINT.
+if [ -n "$counters" ]; then kill $counters 2>/dev/null || true; wait $counters 2>/dev/null || true; fi
 "$py" - "$out/soak.json" "$out/rss" "$seconds" "$out/counters.csv" <<'PY'
 import csv, json, os, sys
 s = json.load(open(sys.argv[1]))

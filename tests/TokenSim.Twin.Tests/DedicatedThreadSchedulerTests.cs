@@ -42,6 +42,16 @@ public sealed class DedicatedThreadSchedulerTests
     }
 
     [Fact]
+    public async Task AfterDispose_TasksStillRun_OnThePool()
+    {
+        var scheduler = new DedicatedThreadScheduler("test-disposed", 1);
+        scheduler.Dispose();
+        var pooled = await Task.Factory.StartNew(() => Thread.CurrentThread.IsThreadPoolThread, CancellationToken.None, TaskCreationOptions.None, scheduler)
+            .WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(pooled);
+    }
+
+    [Fact]
     public void Waiting_OnAQueuedTask_FromAnotherThread_DoesNotRunItThere()
     {
         using var scheduler = new DedicatedThreadScheduler("test-inline", 1);

@@ -47,7 +47,19 @@ public sealed class DedicatedThreadScheduler : TaskScheduler, IDisposable
 
     public override int MaximumConcurrencyLevel => _threads.Length;
 
-    protected override void QueueTask(Task task) => _queue.Add(task);
+    protected override void QueueTask(Task task)
+    {
+        try
+        {
+            _queue.Add(task);
+        }
+        catch (InvalidOperationException) when (_queue.IsAddingCompleted)
+        {
+            // Disposed: a grain deactivating as the silo stops may still flush its predictions. They run on the
+            // thread pool rather than fail, and nothing waits behind them any more.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => { var (self, t) = ((DedicatedThreadScheduler, Task))s!; self.TryExecuteTask(t); }, (this, task));
+        }
+    }
 
     /// <summary>Only on its own threads: a task must never run on the caller's (a grain's turn).</summary>
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
@@ -70,7 +82,7 @@ public sealed class DedicatedThreadScheduler : TaskScheduler, IDisposable
         }
     }
 
-    /// <summary>Ends the threads once the tasks queued have run; tasks queued after it throw.</summary>
+    /// <summary>Ends the threads once the tasks queued have run; tasks queued after it run on the thread pool.</summary>
     public void Dispose() => _queue.CompleteAdding();
 
     private const int PrioProcess = 0;
