@@ -37,6 +37,15 @@ EVENTS_PER_REQUEST = 4
 
 
 def replica_load(args, replica: int, rate: float | None, out) -> None:
+    """One replica's producer; a failure is reported to the parent rather than leaving it waiting for a result."""
+    try:
+        replica_run(args, replica, rate, out)
+    except Exception as e:  # noqa: BLE001 - any failure ends the run, named
+        why = f"{e.code().name}: {e.details()}" if hasattr(e, "code") and hasattr(e, "details") else f"{type(e).__name__}: {e}"
+        out.put({"error": f"replica {replica}: {why}"})
+
+
+def replica_run(args, replica: int, rate: float | None, out) -> None:
     """One replica's producer. rate: this process's events/s, or None for as fast as acknowledgements allow."""
     client = TokenSimClient(args.server, timeout_s=30)
     stub, deployment = client._ingest, args.deployment  # one unary call per batch, timed on its own
@@ -44,6 +53,7 @@ def replica_load(args, replica: int, rate: float | None, out) -> None:
     order = itertools.count()
     seq = requests = 0
     latencies: list[float] = []
+    sent_at: list[float] = []  # each batch's wall time, for --trace
     sent = applied = late = other = 0
     start = time.time()
     end = start + args.seconds
@@ -83,13 +93,15 @@ def replica_load(args, replica: int, rate: float | None, out) -> None:
         t0 = time.perf_counter()
         ack = stub.IngestBatch(batch, timeout=30, metadata=client._metadata)
         latencies.append((time.perf_counter() - t0) * 1e3)
+        if args.trace:
+            sent_at.append(now)
         sent += len(batch.events)
         applied += ack.applied
         late += ack.late
         other += ack.invalid + ack.duplicate
     client.close()
     out.put({"sent": sent, "applied": applied, "late": late, "other": other, "seconds": time.time() - start,
-             "latencies": latencies})
+             "latencies": latencies, "sent_at": sent_at, "replica": replica})
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -108,6 +120,8 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=100, help="events per unary IngestBatch call")
     p.add_argument("--rate", default="max", help="events/s over all processes, or 'max' (as fast as acks allow)")
     p.add_argument("--register", action="store_true", help="register the deployment first (llama-3.1-8b on h100-sxm)")
+    p.add_argument("--trace", metavar="FILE", help="also write every batch's Unix send time, replica and ack ms (TSV), "
+                   "to line stalls up with the server's counters")
     args = p.parse_args()
     if args.batch < 2:
         p.error("--batch must be 2 or more (one snapshot and one lifecycle event)")
@@ -125,7 +139,14 @@ def main() -> int:
     results = [out.get() for _ in procs]
     for pr in procs:
         pr.join()
+    if failed := [r["error"] for r in results if "error" in r]:
+        print(f"soak.py: {len(failed)} of {len(procs)} client processes failed; first: {failed[0]}", file=sys.stderr)
+        return 1
     lat = sorted(x for r in results for x in r["latencies"])
+    if args.trace:
+        with open(args.trace, "w") as f:
+            rows = sorted((t, r["replica"], ms) for r in results for t, ms in zip(r["sent_at"], r["latencies"]))
+            f.writelines(f"{t:.3f}\t{rep}\t{ms:.2f}\n" for t, rep, ms in rows)
     seconds = max(r["seconds"] for r in results)
     with TokenSimClient(args.server, timeout_s=120) as c:
         info = c.get_deployment(args.deployment)

@@ -20,6 +20,7 @@ public static class ForecastExtensions
             o.ForecastScoreBudget = settings.ForecastScoreBudget;
             o.ForecastScoreHorizons = settings.ForecastScoreHorizons;
             o.ForecastsOffTurn = settings.ForecastsOffTurn;
+            o.ForecastNiceness = settings.ForecastNiceness;
         });
         return builder;
     }

@@ -69,14 +69,17 @@ public static class ServerOptions
     public static readonly ServerOption ForecastScoreHorizons = new("forecast-score-horizons", "SECONDS,...", "must be positive seconds separated by commas, e.g. 10,30,60",
         "horizons each scored forecast looks ahead", ServerOptionRules.Horizons, s => s.ForecastScoreHorizons);
     public static readonly ServerOption ForecastsOffTurn = new("forecasts-off-turn", "BOOL", BoolRule,
-        "run forecasts' seeds on the thread pool, off the replica's turn, so acknowledgements do not wait for them (docs/operations.md)", ServerOptionRules.Bool, s => s.ForecastsOffTurn);
+        "run forecasts' seeds on threads of their own, off the replica's turn, so acknowledgements do not wait for them (docs/operations.md)", ServerOptionRules.Bool, s => s.ForecastsOffTurn);
+    public static readonly ServerOption ForecastNiceness = new("forecast-niceness", "N", "must be a whole number from 0 to 19",
+        "Linux niceness of the threads forecasts run on off the turn; above 0 ingest gets a contended core first (docs/operations.md)",
+        t => ServerOptionRules.Whole(t, 0, 19), s => s.ForecastNiceness);
 
     public static readonly IReadOnlyList<ServerOption> All =
     [
         Config, GrpcPort, MetricsPort, Bind, ApiKey, Role, SiloPort, GatewayPort, Redis, ClusterRedis, ClusterId, ServiceId,
         AdvertiseIp, ProbeTimeout, MissedProbes, ResponseTimeout, KubernetesHosting, Lateness, MaxRecords, Sources, Proxy,
         ProxyPort, Demo, LogFormat, Dashboard, ForecastInterval, ForecastScoreInterval, ForecastScoreBudget, ForecastScoreHorizons,
-        ForecastsOffTurn,
+        ForecastsOffTurn, ForecastNiceness,
     ];
 
     /// <summary>The option named <paramref name="name"/> (without dashes; '_' and '-' alike), or null.</summary>

@@ -42,6 +42,8 @@ public sealed record ServerSettings
     public IReadOnlyList<double> ForecastScoreHorizons { get; set; } = [5, 10, 20];
     /// <summary>Forecasts fork on the replica's turn and run off it (<c>--forecasts-off-turn</c>). Default true.</summary>
     public bool ForecastsOffTurn { get; set; } = true;
+    /// <summary>Linux niceness of the threads forecasts run on off the turn (<c>--forecast-niceness</c>). Default 0.</summary>
+    public int ForecastNiceness { get; set; }
     /// <summary>Request records each replica keeps (<c>--max-records</c>, <c>TOKENSIM_MAX_RECORDS</c>); default 100,000.</summary>
     public int MaxRecords { get; set; } = 100_000;
 

@@ -27,6 +27,7 @@ public sealed class ServerSettingsBinder(IConfiguration config) : IConfigureOpti
         s.ForecastScoreBudget = Read(ServerOptions.ForecastScoreBudget, s.ForecastScoreBudget);
         s.ForecastScoreHorizons = Read(ServerOptions.ForecastScoreHorizons, s.ForecastScoreHorizons);
         s.ForecastsOffTurn = Read(ServerOptions.ForecastsOffTurn, s.ForecastsOffTurn);
+        s.ForecastNiceness = Read(ServerOptions.ForecastNiceness, s.ForecastNiceness);
         s.MaxRecords = Read(ServerOptions.MaxRecords, s.MaxRecords);
         s.Proxy = Read(ServerOptions.Proxy, s.Proxy);
         s.ProxyPort = Read(ServerOptions.ProxyPort, s.ProxyPort);

@@ -12,6 +12,9 @@ public interface IReplicaForecastGrain : IGrainWithStringKey
     /// <summary>The traffic the replica learned from its recent arrivals.</summary>
     Task<TrafficEstimate> GetTrafficAsync(ReplicaTwinConfig config);
 
-    /// <summary>How the forecasts scored on the production clock did so far.</summary>
+    /// <summary>How the forecasts scored on the production clock did so far: every snapshot applied before the call.</summary>
+    /// <remarks>Interleaved: it waits for the scored forecasts in flight, which run off the turn, while batches are
+    /// applied and acknowledged; not interleaved, a replica's batches waited behind them (docs/operations.md).</remarks>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<ForecastScoreReport> GetForecastScoresAsync(ReplicaTwinConfig config);
 }

@@ -43,8 +43,11 @@ public sealed partial class ReplicaTwinGrain : IReplicaForecastGrain
     public async Task<ForecastScoreReport> GetForecastScoresAsync(ReplicaTwinConfig config)
     {
         var shadow = (await LiveAsync(config)).Shadow;
-        // Every snapshot applied so far is scored, the forecast in flight's included.
-        while (shadow.ScoredForecastRunning is { } running) await Finished(running);
+        // Every snapshot applied before the call is scored, the forecasts in flight's included. Interleaved, so the
+        // batches that come meanwhile are applied (and may issue more, which a later call waits for); the collect
+        // itself runs between batches, as the one at each batch's start does.
+        foreach (var running in shadow.ScoredForecastsRunning) await Finished(running);
+        while (!_applying.IsCompleted) await _applying;
         shadow.CollectScoredForecasts();
         var (issued, skipped) = shadow.ForecastsScored;
         return new ForecastScoreReport(shadow.ForecastScores, issued, skipped);

@@ -59,7 +59,7 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
         // A durable store's acknowledgement means kept, predictions included, so that a replica restored after a
         // crash predicts exactly as one never stopped: there the batch's predictions run before it is acknowledged.
         live.Shadow.PredictionScheduler = store.Durable ? null : predictions.Scheduler;
-        live.Shadow.ForecastScheduler = store.Durable || !options.Value.ForecastsOffTurn ? null : predictions.Scheduler;
+        live.Shadow.ForecastScheduler = store.Durable || !options.Value.ForecastsOffTurn ? null : predictions.Forecasts ?? predictions.Scheduler;
         return _live ??= live;
     }
 

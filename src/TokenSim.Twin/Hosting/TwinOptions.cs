@@ -46,6 +46,11 @@ public sealed class TwinOptions
     /// a durable store runs them on the turn.
     /// </summary>
     public bool ForecastsOffTurn { get; set; } = true;
+    /// <summary>
+    /// Linux niceness of the threads forecasts run on off the turn (<see cref="DedicatedThreadScheduler"/>), 0 to 19:
+    /// above 0 a contended core goes to ingest first. Default 0.
+    /// </summary>
+    public int ForecastNiceness { get; set; }
     /// <summary>One bucket for the whole silo, made at the first replica's activation.</summary>
     private Shadow.ForecastBudget? _budget;
 

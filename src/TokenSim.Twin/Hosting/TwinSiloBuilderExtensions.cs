@@ -39,7 +39,7 @@ public static class TwinSiloBuilderExtensions
     {
         // The deployment grains bound production times by the wall clock (ProductionTime); tests may replace it.
         silo.Services.TryAddSingleton(TimeProvider.System);
-        silo.Services.TryAddSingleton(new PredictionScheduler(TaskScheduler.Default));
+        silo.Services.TryAddSingleton(sp => PredictionScheduler.Dedicated(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TwinOptions>>().Value.ForecastNiceness));
         var options = silo.Services.AddOptions<TwinOptions>();
         if (configure is not null) options.Configure(configure);
         options.PostConfigure(o => o.DataRoot ??= PerfModelResolver.FindDataRoot(AppContext.BaseDirectory));

@@ -106,6 +106,9 @@ public sealed class ForecastScorer
     /// <summary>The oldest forecast issued and not yet finished, or null.</summary>
     public Task? Running => _queue.FirstOrDefault(q => q.Forecast is { IsCompleted: false }).Forecast;
 
+    /// <summary>Every forecast issued and not yet finished, oldest first.</summary>
+    public Task[] AllRunning => [.. _queue.Where(q => q.Forecast is { IsCompleted: false }).Select(q => (Task)q.Forecast!)];
+
     private int InFlight => _queue.Count(q => q.Forecast is { IsCompleted: false });
 
     /// <summary>

@@ -165,6 +165,9 @@ public sealed partial class ReplicaShadow
     /// <summary>The scored forecast whose seeds are running, or null.</summary>
     public Task? ScoredForecastRunning => _forecasts.ScoredRunning;
 
+    /// <summary>Every scored forecast whose seeds are running, oldest first.</summary>
+    public Task[] ScoredForecastsRunning => _forecasts.AllScoredRunning;
+
     /// <summary>Scores the snapshots that waited for a scored forecast now finished (a failed one throws here).</summary>
     public void CollectScoredForecasts() => _forecasts.CollectScored();
 

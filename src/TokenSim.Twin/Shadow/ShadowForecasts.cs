@@ -33,6 +33,9 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
     /// <summary>The scored forecast in flight, or null (it is scored once collected: <see cref="CollectScored"/>).</summary>
     public Task? ScoredRunning => _scorer?.Running;
 
+    /// <summary>Every scored forecast in flight, oldest first.</summary>
+    public Task[] AllScoredRunning => _scorer?.AllRunning ?? [];
+
     /// <summary>Takes in the scored forecast that has finished, and scores the snapshots that queued behind it.</summary>
     public void CollectScored() => _scorer?.Collect();
 
