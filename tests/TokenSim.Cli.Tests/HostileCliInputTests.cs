@@ -25,6 +25,8 @@ public sealed class HostileCliInputTests
     [InlineData("--gpu-memory-utilization", "NaN", "error: --gpu-memory-utilization must be in (0, 1] (got NaN).")]
     [InlineData("--swap-space-gib", "1e300", "error: --swap-space-gib must be 0 to 1,048,576 (got 1E+300).")]
     [InlineData("--timeseries-interval", "1e-300", "error: --timeseries-interval must be at least 0.001 s (got 1E-300).")]
+    // A price whose cost overflows a double: was run, printed "cost Infinity" and failed writing --json after the run.
+    [InlineData("--cost-per-gpu-hour", "1e308", "error: --cost-per-gpu-hour must be a positive price, at most 1,000,000,000 (got 1E+308).")]
     [InlineData("--tp", "abc", "error: --tp: 'abc' is not an integer")]
     [InlineData("--max-num-seqs", "99999999999", "error: --max-num-seqs: '99999999999' is out of range (-2,147,483,648 to 2,147,483,647)")]
     [InlineData("--seed", "-1", "error: --seed: '-1' is not a non-negative integer")]
