@@ -83,6 +83,16 @@ public sealed class PlanningServiceTests(ServerProcess server) : IClassFixture<S
         Assert.Equal(6, result.Closest.Replicas);
     }
 
+    [Fact]
+    public async Task Simulate_AGpuNameWithControlCharacters_IsRefusedOnOneLine()
+    {
+        // The detail quotes the client's text; its newline and escape sequence were sent as they were.
+        var request = new SimulateRequest { Options = { ["model"] = "llama-3.1-8b", ["hardware"] = "a\nb\u001b[2J" } };
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await Client.SimulateAsync(request));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.StartsWith(@"options.hardware: unknown GPU 'a\x0Ab\x1B[2J'. Known: ", e.Status.Detail);
+    }
+
     [Theory]
     [InlineData("hardware", "candidates.hardware is empty: list at least one GPU.")]
     [InlineData("candidates", "candidates is missing: give hardware, tensor_parallel, max_replicas and cost_per_gpu_hour.")]
