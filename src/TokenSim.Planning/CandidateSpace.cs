@@ -39,8 +39,8 @@ public sealed record CandidateSpace
                 throw new ArgumentException($"{prefix}hardware: unknown GPU '{h}'. Known: {string.Join(", ", HardwareCatalog.Names)}.");
             if (!CostPerGpuHour.TryGetValue(h, out var price))
                 throw new ArgumentException($"{prefix}cost_per_gpu_hour has no price for '{h}'.");
-            if (!(price > 0 && double.IsFinite(price)))
-                throw new ArgumentException($"{prefix}cost_per_gpu_hour['{h}'] must be a positive number (got {price}).");
+            if (!(price > 0 && price <= EngineLimits.MaxCostPerGpuHour))
+                throw new ArgumentException($"{prefix}cost_per_gpu_hour['{h}'] must be a positive number, at most {EngineLimits.MaxCostPerGpuHour:N0} (got {price}).");
         }
         if (Hardware.Distinct(StringComparer.OrdinalIgnoreCase).Count() != Hardware.Count) throw new ArgumentException($"{prefix}hardware lists a GPU twice.");
         foreach (var tp in Tp)

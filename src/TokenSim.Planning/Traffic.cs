@@ -11,6 +11,13 @@ namespace TokenSim.Planning;
 /// </summary>
 public sealed record Traffic(RequestSpec[] Requests, string Description)
 {
+    /// <summary>
+    /// The most requests a plan's traffic holds: a plan keeps every request in memory (about 50 bytes each) to replay
+    /// it to each candidate. A million is the largest trace measured here (README, "Trace files"); a rate times a
+    /// duration beyond it would otherwise take all of a server's memory from one small request.
+    /// </summary>
+    public const int MaxRequests = 1_000_000;
+
     public double DurationSeconds => Requests.Length < 2 ? 0 : Requests[^1].ArrivalTime - Requests[0].ArrivalTime;
     public double RatePerSecond => DurationSeconds > 0 ? (Requests.Length - 1) / DurationSeconds : 0;
 
@@ -58,7 +65,11 @@ public sealed record Traffic(RequestSpec[] Requests, string Description)
             throw new ArgumentException($"traffic workload '{spec}' is a closed loop, whose arrivals depend on the candidate; give an open-loop workload (poisson, gamma, burst or a trace).");
         var rnd = new SimRandom(seed);
         var list = new List<RequestSpec>();
-        while (built.Source.TryNext(0, rnd, out var r)) list.Add(r);
+        while (built.Source.TryNext(0, rnd, out var r))
+        {
+            if (list.Count == MaxRequests) throw new ArgumentException($"traffic workload '{spec}' has more than {MaxRequests:N0} requests, the most a plan's traffic holds.");
+            list.Add(r);
+        }
         if (list.Count == 0) throw new ArgumentException($"traffic workload '{spec}' has no requests.");
         return new Traffic([.. list], built.Description);
     }
@@ -69,6 +80,8 @@ public sealed record Traffic(RequestSpec[] Requests, string Description)
         if (!(rate > 0 && double.IsFinite(rate))) throw new ArgumentException($"traffic.rate must be a positive number of requests per second (got {rate}).");
         if (!(durationSeconds > 0 && double.IsFinite(durationSeconds))) throw new ArgumentException($"traffic.duration_s must be a positive number of seconds (got {durationSeconds}).");
         long n = Math.Max(1, (long)Math.Round(rate * durationSeconds));
+        if (n > MaxRequests)
+            throw new ArgumentException(FormattableString.Invariant($"traffic.rate × traffic.duration_s is {rate * durationSeconds:G4} requests; a plan's traffic holds at most {MaxRequests:N0}."));
         string lengthArgs = string.IsNullOrWhiteSpace(lengths) ? $"lengths={WorkloadSpec.DefaultLengths}"
             : lengths.Contains('=') ? lengths : $"lengths={lengths}";
         return FromWorkload(FormattableString.Invariant($"poisson:rate={rate},n={n},{lengthArgs}"), maxModelLen, seed);

@@ -25,6 +25,8 @@ public sealed class HostileCliInputTests
     [InlineData("--gpu-memory-utilization", "NaN", "error: --gpu-memory-utilization must be in (0, 1] (got NaN).")]
     [InlineData("--swap-space-gib", "1e300", "error: --swap-space-gib must be 0 to 1,048,576 (got 1E+300).")]
     [InlineData("--timeseries-interval", "1e-300", "error: --timeseries-interval must be at least 0.001 s (got 1E-300).")]
+    // A price whose cost overflows a double: was run, printed "cost Infinity" and failed writing --json after the run.
+    [InlineData("--cost-per-gpu-hour", "1e308", "error: --cost-per-gpu-hour must be a positive price, at most 1,000,000,000 (got 1E+308).")]
     [InlineData("--tp", "abc", "error: --tp: 'abc' is not an integer")]
     [InlineData("--max-num-seqs", "99999999999", "error: --max-num-seqs: '99999999999' is out of range (-2,147,483,648 to 2,147,483,647)")]
     [InlineData("--seed", "-1", "error: --seed: '-1' is not a non-negative integer")]
@@ -85,6 +87,30 @@ public sealed class HostileCliInputTests
         Assert.Equal(1, code);
         OneErrorLine(stderr);
         Assert.DoesNotContain(stderr, c => char.IsControl(c) && c != '\n');
+        Assert.DoesNotContain(stdout, c => char.IsControl(c) && c != '\n');
+        File.Delete(path);
+    }
+
+    [Fact]
+    public void HardwareNameWithEscapeSequences_IsShownEscaped_InTheHeaderAndTheEnergyNote()
+    {
+        // A GPU file of its own (no power: block, so the run prints why it has no energy figures, naming the GPU).
+        var path = CliProcess.Temp("yaml");
+        File.WriteAllText(path, """
+            name: "\e]0;pwned\a\e[2Jmygpu"
+            vendor: nvidia
+            memory_bytes: 42298834944
+            memory_bandwidth_bytes_per_s: 1.555e+12
+            flops: {fp32: 1.95e+13, bf16: 3.12e+14, fp16: 3.12e+14}
+            intra_node_link: {name: nvlink3, bandwidth_bytes_per_s: 3.0e+11, latency_s: 1.0e-5}
+            pcie: {generation: 4, bandwidth_bytes_per_s: 3.2e+10, latency_s: 1.0e-5}
+            inter_node: {bandwidth_bytes_per_s: 2.5e+10, latency_s: 1.0e-5}
+            gpus_per_node: 8
+            """);
+        var (code, stdout, stderr) = CliProcess.Run("simulate", "--workload", Tiny, "--model", "llama-3.1-8b", "--hardware", path);
+        Assert.True(code == 0, stderr);
+        Assert.Contains(@"no energy figures: hardware '\x1B]0;pwned\x07\x1B[2Jmygpu' has no power: block", stdout);
+        Assert.Contains(@"× \x1B]0;pwned\x07\x1B[2Jmygpu (TP 1", stdout);
         Assert.DoesNotContain(stdout, c => char.IsControl(c) && c != '\n');
         File.Delete(path);
     }

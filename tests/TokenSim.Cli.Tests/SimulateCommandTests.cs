@@ -67,7 +67,7 @@ public class SimulateCommandTests
             Assert.False(doc.RootElement.TryGetProperty("energy", out _));
         var (bad, _, badErr) = CliProcess.Run("simulate", "--workload", "burst:n=4,input=64,output=4", "--cost-per-gpu-hour", "-1");
         Assert.Equal(1, bad);
-        Assert.Contains("--cost-per-gpu-hour must be a positive price (got -1)", badErr);
+        Assert.Contains("--cost-per-gpu-hour must be a positive price, at most 1,000,000,000 (got -1)", badErr);
         File.Delete(json);
     }
 

@@ -97,6 +97,34 @@ public sealed class HostileIngestTests(ServerProcess server) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task OutputBeyondTheContext_IsInvalid_AndTheRequestFinishesAsObserved()
+    {
+        var deployments = new Deployments.DeploymentsClient(server.Channel);
+        await deployments.RegisterDeploymentAsync(new RegisterDeploymentRequest { Spec = Spec("hostile-output") });
+        var t = Now();
+        Event At(string id, double plus) => new() { EventId = id, Deployment = "hostile-output", Replica = 0, ProducedAt = Timestamp.FromDateTimeOffset(t.ToDateTimeOffset().AddSeconds(plus)) };
+        var first = At("f", 0.1);
+        first.FirstToken = new FirstToken { RequestId = "a" };
+        // 2^31 - 1 output tokens in a second was applied: the request's observed TPOT became 0.5 ns.
+        var flood = At("p", 1);
+        flood.TokensProgress = new TokensProgress { RequestId = "a", OutputTokens = int.MaxValue };
+        var finishedFlood = At("d1", 1.5);
+        finishedFlood.RequestFinished = new RequestFinished { RequestId = "a", OutputTokens = 4096 };
+        var finished = At("d2", 1.5);
+        finished.RequestFinished = new RequestFinished { RequestId = "a", OutputTokens = 10 };
+        var ack = await SendAsync(Arrived("hostile-output", "a", t, "a"), first, flood, finishedFlood, finished);
+        Assert.Equal(
+            [(Outcome.Applied, ""), (Outcome.Applied, ""),
+             (Outcome.Invalid, "tokens_progress.output_tokens 2147483647 does not fit the model's 4096-token context beside a prompt"),
+             (Outcome.Invalid, "request_finished.output_tokens 4096 does not fit the model's 4096-token context beside a prompt"),
+             (Outcome.Applied, "")],
+            ack.Outcomes.Select(o => (o.Outcome, o.Reason)));
+        var request = Assert.Single((await deployments.GetAccuracyAsync(new GetAccuracyRequest { Deployment = "hostile-output" })).Requests);
+        Assert.Equal(10, request.ObservedOutputTokens);
+        Assert.Equal(1.4 / 9, request.ObservedTpotS, 6);
+    }
+
+    [Fact]
     public async Task RegisterDeployment_ZeroReplicas_IsInvalidArgument_NotOne()
     {
         var spec = Spec("hostile-zero");

@@ -83,12 +83,25 @@ public sealed class PlanningServiceTests(ServerProcess server) : IClassFixture<S
         Assert.Equal(6, result.Closest.Replicas);
     }
 
+    [Fact]
+    public async Task Simulate_AGpuNameWithControlCharacters_IsRefusedOnOneLine()
+    {
+        // The detail quotes the client's text; its newline and escape sequence were sent as they were.
+        var request = new SimulateRequest { Options = { ["model"] = "llama-3.1-8b", ["hardware"] = "a\nb\u001b[2J" } };
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await Client.SimulateAsync(request));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.StartsWith(@"options.hardware: unknown GPU 'a\x0Ab\x1B[2J'. Known: ", e.Status.Detail);
+    }
+
     [Theory]
     [InlineData("hardware", "candidates.hardware is empty: list at least one GPU.")]
     [InlineData("candidates", "candidates is missing: give hardware, tensor_parallel, max_replicas and cost_per_gpu_hour.")]
     [InlineData("slo", "slo is missing: give ttft_s and/or tpot_s, at a percentile or an attainment.")]
     [InlineData("traffic", "traffic is missing: give live, arrivals or rate.")]
     [InlineData("plugin", "base.plugin: 'plugin' names a file or plugin on the server, which a remote call cannot use.")]
+    // Ten billion Poisson arrivals drawn into memory took the whole server down (the fuzzing of the proto mapping found it).
+    [InlineData("rate", "traffic.rate × traffic.duration_s is 1E+10 requests; a plan's traffic holds at most 1,000,000.")]
+    [InlineData("price", "candidates.cost_per_gpu_hour['l40s'] must be a positive number, at most 1,000,000,000 (got 1E+308).")]
     public async Task Plan_BadRequest_IsInvalidArgumentNamingTheField(string broken, string detail)
     {
         var request = SmallRequest();
@@ -99,6 +112,8 @@ public sealed class PlanningServiceTests(ServerProcess server) : IClassFixture<S
             case "slo": request.Slo = null; break;
             case "traffic": request.Traffic = null; break;
             case "plugin": request.Base["plugin"] = "/tmp/evil.dll"; break;
+            case "rate": request.Traffic = new Contracts.V1.Traffic { Rate = new RateTraffic { Rate = 1e6, DurationS = 1e4, Lengths = "input=200,output=50" } }; break;
+            case "price": request.Candidates.CostPerGpuHour["l40s"] = 1e308; break; // a cost per hour beyond a double
         }
         var e = await Assert.ThrowsAsync<RpcException>(() => PlanAsync(request));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);

@@ -57,7 +57,7 @@ internal static class EmulateCommand
             await EmulatorWarmUp.RunAsync(new EmulatorOptions { Spec = spec, ModelName = model, PerfModel = s.PerfModel });
             // The line below is the ready signal: it is printed only once every replica listens (EmulatorFleet).
             await using var fleet = await EmulatorFleet.StartAsync(replicaOptions, i => spans.For($"replica-{i}"), cancel);
-            AnsiConsole.MarkupLine($"emulating [bold]{Markup.Escape(model)}[/] on {Markup.Escape(spec.Hardware.Name)} (TP {spec.TensorParallel}, {spec.Scheduler}, {spec.NumGpuBlocks:N0} KV blocks) at {parse.GetValue(speed)}× real time: " +
+            AnsiConsole.MarkupLine($"emulating [bold]{Markup.Escape(TerminalText.Escape(model))}[/] on {Markup.Escape(TerminalText.Escape(spec.Hardware.Name))} (TP {spec.TensorParallel}, {spec.Scheduler}, {spec.NumGpuBlocks:N0} KV blocks) at {parse.GetValue(speed)}× real time: " +
                 string.Join(", ", replicaOptions.Select(o => $"http://{o.Host}:{o.Port}")));
             // Wait for any replica's host to begin stopping (each takes SIGTERM/SIGINT for itself), or the command's own cancellation.
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancel, fleet.Stopping);

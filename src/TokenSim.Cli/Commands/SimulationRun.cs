@@ -41,7 +41,7 @@ internal static class SimulationRun
         trace?.Dispose();
         var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds, energy, s.CostPerGpuHour);
         ReportTable.Print(console, report);
-        console.MarkupLine(Markup.Escape(EnergyLine(report, noEnergy)));
+        console.MarkupLine(Markup.Escape(TerminalText.Escape(EnergyLine(report, noEnergy))));
         if (s.Json is not null)
         {
             using var f = File.Create(s.Json);

@@ -1,5 +1,6 @@
 using TokenSim.Core.Simulation;
 using System.Globalization;
+using TokenSim.Core.Entities;
 using TokenSim.Core.Yaml;
 
 namespace TokenSim.Cli.Commands;
@@ -51,7 +52,11 @@ internal sealed record SweepConfig(
         var cost = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         if (root.CostPerGpuHour is { } costMap)
             foreach (var (gpu, line, value) in Map(costMap, path, root.LineOf("cost_per_gpu_hour"), "cost_per_gpu_hour").Entries)
+            {
                 cost[gpu] = Positive(Scalar(value, path, line), path, line, gpu);
+                if (cost[gpu] > EngineLimits.MaxCostPerGpuHour)
+                    throw new FormatException($"{path}:{line}: '{gpu}: {Scalar(value, path, line)}' must be a price of at most {EngineLimits.MaxCostPerGpuHour:N0} per GPU-hour.");
+            }
         if (grid.Count == 0) throw new FormatException($"{path}: 'grid' is missing: a sweep needs at least one option with a list of values.");
         string output = root.Output is { } o ? Scalar(o, path, root.LineOf("output")) : "sweep.csv";
         string plot = root.Plot is { } p ? Scalar(p, path, root.LineOf("plot")) : System.IO.Path.ChangeExtension(output, ".png");

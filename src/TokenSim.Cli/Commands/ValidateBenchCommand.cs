@@ -51,11 +51,11 @@ internal static class ValidateBenchCommand
         if (Console.IsOutputRedirected) console.Profile.Width = 200;
         var s = v.Spec;
         var mem = s.Memory;
-        console.MarkupLine($"run {Markup.Escape(v.Run.Directory)}: {v.Run.Requests.Count} requests, {Markup.Escape(s.Model.Name)} on {Markup.Escape(s.Hardware.Name)} (TP {s.TensorParallel}, DP {s.DataParallel}{(s.ExpertParallelSize > 1 ? $", EP {s.ExpertParallelSize}" : "")}), max_num_seqs {s.MaxNumSeqs}, max_num_batched_tokens {s.MaxNumBatchedTokens}, perf model {Markup.Escape(v.PerfModel)}");
+        console.MarkupLine($"run {Markup.Escape(TerminalText.Escape(v.Run.Directory))}: {v.Run.Requests.Count} requests, {Markup.Escape(TerminalText.Escape(s.Model.Name))} on {Markup.Escape(TerminalText.Escape(s.Hardware.Name))} (TP {s.TensorParallel}, DP {s.DataParallel}{(s.ExpertParallelSize > 1 ? $", EP {s.ExpertParallelSize}" : "")}), max_num_seqs {s.MaxNumSeqs}, max_num_batched_tokens {s.MaxNumBatchedTokens}, perf model {Markup.Escape(TerminalText.Escape(v.PerfModel))}");
         console.MarkupLine(mem.BlocksGiven
             ? $"KV cache: {s.NumGpuBlocks:N0} blocks of {s.BlockSize} (given)"
             : $"KV cache: {s.NumGpuBlocks:N0} blocks of {s.BlockSize} tokens derived = ({mem.RequestedBytes / 1e9:F2} GB requested − {mem.WeightBytes / 1e9:F2} weights − {mem.ActivationPeakBytes / 1e9:F2} activations − {mem.NonTorchBytes / 1e9:F2} non-torch) / {mem.BlockBytes / 1024.0:F0} KiB per block; {s.KvCapacityTokens:N0} tokens");
-        foreach (var n in v.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}");
+        foreach (var n in v.Notes) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(TerminalText.Escape(n))}");
         var t = new Table().Border(TableBorder.Rounded);
         t.AddColumn("metric");
         foreach (var c in new[] { "mean", "p50", "p90", "p99" }) t.AddColumn(new TableColumn(c).RightAligned());

@@ -22,4 +22,7 @@ public static class EngineLimits
     public const double MaxSwapSpaceGib = 1 << 20;
     /// <summary>The finest time-series sampling period, seconds: finer would store a row per replica per millisecond.</summary>
     public const double MinTimeseriesIntervalSeconds = 0.001;
+    /// <summary>The dearest price of one GPU-hour taken (any currency): 10^9, far above any GPU's rental price, low
+    /// enough that a cost (price × GPUs × hours, per million tokens) stays a finite number that JSON can hold.</summary>
+    public const double MaxCostPerGpuHour = 1e9;
 }

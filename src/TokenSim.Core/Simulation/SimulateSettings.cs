@@ -110,8 +110,8 @@ public sealed class SimulateSettings
         if (DecodeReplicas is < 0 or > EngineLimits.MaxReplicas) throw new ArgumentException($"--decode-replicas must be 0 to {EngineLimits.MaxReplicas:N0} (got {DecodeReplicas:N0}).");
         if (SwapSpaceGib is { } gib && !(gib >= 0 && gib <= EngineLimits.MaxSwapSpaceGib))
             throw new ArgumentException($"--swap-space-gib must be 0 to {EngineLimits.MaxSwapSpaceGib:N0} (got {gib.ToString(CultureInfo.InvariantCulture)}).");
-        if (CostPerGpuHour is { } price && !(price > 0 && double.IsFinite(price)))
-            throw new ArgumentException($"--cost-per-gpu-hour must be a positive price (got {price.ToString(CultureInfo.InvariantCulture)}).");
+        if (CostPerGpuHour is { } price && !(price > 0 && price <= EngineLimits.MaxCostPerGpuHour))
+            throw new ArgumentException($"--cost-per-gpu-hour must be a positive price, at most {EngineLimits.MaxCostPerGpuHour:N0} (got {price.ToString(CultureInfo.InvariantCulture)}).");
         if (!(TimeseriesInterval >= EngineLimits.MinTimeseriesIntervalSeconds && double.IsFinite(TimeseriesInterval)))
             throw new ArgumentException($"--timeseries-interval must be at least {EngineLimits.MinTimeseriesIntervalSeconds.ToString(CultureInfo.InvariantCulture)} s (got {TimeseriesInterval.ToString(CultureInfo.InvariantCulture)}).");
     }

@@ -37,9 +37,16 @@ public sealed class TwinEventRules(string deployment, int replicas, int maxModel
             RequestObserved observed => CheckObserved(observed),
             RequestFinished { OutputTokens: < 1 } f => $"request_finished.output_tokens must be at least 1 (got {f.OutputTokens})",
             TokensProduced { OutputTokens: < 1 } p => $"tokens_progress.output_tokens must be at least 1 (got {p.OutputTokens})",
+            // A prompt of at least one token shares the context with the output (vLLM caps max_tokens there): a count
+            // beyond it is no engine's, and would skew the deployment's observed TPOT and throughput for good.
+            RequestFinished f when f.OutputTokens >= maxModelLen => OutputBeyondContext("request_finished", f.OutputTokens),
+            TokensProduced p when p.OutputTokens >= maxModelLen => OutputBeyondContext("tokens_progress", p.OutputTokens),
             _ => null,
         };
     }
+
+    private string OutputBeyondContext(string field, int outputTokens) =>
+        $"{field}.output_tokens {outputTokens} does not fit the model's {maxModelLen}-token context beside a prompt";
 
     private static string? CheckSnapshot(EngineSnapshotTaken e)
     {
@@ -62,10 +69,12 @@ public sealed class TwinEventRules(string deployment, int replicas, int maxModel
         return null;
     }
 
-    private static string? CheckObserved(RequestObserved e)
+    private string? CheckObserved(RequestObserved e)
     {
         if (e.PromptTokens < 1) return $"request_observed.prompt_tokens must be at least 1 (got {e.PromptTokens})";
         if (e.OutputTokens < 0) return $"request_observed.output_tokens must not be negative (got {e.OutputTokens})";
+        if ((long)e.PromptTokens + e.OutputTokens > maxModelLen)
+            return $"request_observed: {e.PromptTokens} prompt and {e.OutputTokens} output tokens do not fit the model's {maxModelLen}-token context";
         if (e.E2eSeconds is not { } e2e || !double.IsFinite(e2e) || e2e < 0) return $"request_observed.e2e must be a duration of 0 s or more (got {e.E2eSeconds?.ToString() ?? "none"})";
         foreach (var (name, v) in (ReadOnlySpan<(string, double?)>)[("ttft", e.TtftSeconds), ("queue", e.QueueSeconds), ("prefill", e.PrefillSeconds), ("decode", e.DecodeSeconds)])
             if (v is { } d && !(double.IsFinite(d) && d >= 0)) return $"request_observed.{name} must be a duration of 0 s or more (got {d})";
