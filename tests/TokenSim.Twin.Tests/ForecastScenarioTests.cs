@@ -46,7 +46,7 @@ public sealed class ForecastScenarioTests(ForecastServerProcess server) : IClass
     }
 
     [Fact]
-    public async Task ReplicaLostNow_ItsRequestsFail_AndTheSurvivorTakesItsTraffic()
+    public async Task ReplicaLostNow_TheSurvivorTakesItsTraffic()
     {
         var client = await DeploymentAsync("fs-lost");
         var f = await client.ForecastAsync(new ForecastRequest
@@ -59,6 +59,30 @@ public sealed class ForecastScenarioTests(ForecastServerProcess server) : IClass
         // Twice the arrivals on replica 0: more running there at every step after the first few.
         double With = f.Replicas[0].Steps.Sum(s => s.Running.Expected), Without = f.WithoutScenario.Replicas[0].Steps.Sum(s => s.Running.Expected);
         Assert.InRange(With / Without, 1.5, 2.6);
+    }
+
+    [Fact]
+    public async Task ReplicaLostNow_ItsRequestsReEnterTheSurvivorsQueue_RequestsFailDropsThem()
+    {
+        // No new arrivals and a first step of 1 ms: what replica 1 holds now moves to replica 0's queue at once, so
+        // replica 0 then holds its own and replica 1's (the same seeds draw the same output lengths with and without the
+        // scenario); only a request replica 1 would have finished within that millisecond without the loss differs.
+        var client = await DeploymentAsync("fs-reroute");
+        var request = new ForecastRequest { Deployment = "fs-reroute", HorizonS = 0.002, StepS = 0.001, Seeds = 3, TrafficMultiplier = 0 };
+        double Held(ForecastReply r, int replica) => r.Replicas[replica].Steps[0].Running.Expected + r.Replicas[replica].Steps[0].Waiting.Expected;
+        var lose = request.Clone();
+        lose.Scenario = "events:\n  - {at: 0, event: replica-lost, replica: 1}\n";
+        var moved = await client.ForecastAsync(lose);
+        var without = moved.WithoutScenario;
+        Assert.True(Held(without, 1) >= 2, $"replica 1 holds {Held(without, 1)} requests now; the test needs some");
+        Assert.Equal(0, Held(moved, 1));
+        Assert.InRange(Held(moved, 0) - (Held(without, 0) + Held(without, 1)), 0, 1);
+        // Its running ones prefill again there: more wait than without the loss.
+        Assert.True(moved.Replicas[0].Steps[0].Waiting.Expected >= without.Replicas[0].Steps[0].Waiting.Expected + without.Replicas[1].Steps[0].Running.Expected - 1);
+        var fail = request.Clone();
+        fail.Scenario = "events:\n  - {at: 0, event: replica-lost, replica: 1, requests: fail}\n";
+        var failed = await client.ForecastAsync(fail);
+        Assert.Equal(Held(failed.WithoutScenario, 0), Held(failed, 0));
     }
 
     [Theory]

@@ -69,13 +69,16 @@ public static class ReplicaForecaster
         var tpot = new List<double>[steps];
         for (int k = 0; k < steps; k++) { ttft[k] = []; tpot[k] = []; }
         var exhausted = new double[seeds];
+        double evacuateAt = clock + (scenario?.ReroutesAt ?? double.PositiveInfinity);
+        var evacuated = double.IsFinite(evacuateAt) && evacuateAt <= clock + spec.HorizonSeconds ? new ReroutedRequest[seeds][] : [];
         long work = 0;
         for (int s = 0; s < seeds; s++)
         {
             var (seed, random, sim) = forked[s];
             scenario?.Attach(sim);
             SubmitArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources, scenario);
-            var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot);
+            if (spec.Rerouted is { } rerouted && s < rerouted.Length) SubmitRerouted(sim, clock, rerouted[s]);
+            var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot, evacuateAt);
             sim.Observer = watch;
             running[s] = new float[steps];
             waiting[s] = new float[steps];
@@ -98,13 +101,23 @@ public static class ReplicaForecaster
             sim.Observer = null;
             work += r.Steps - before;
             exhausted[s] = watch.ExhaustedAt - clock;
+            if (evacuated.Length > 0) evacuated[s] = [.. watch.Evacuated];
         }
         return new ReplicaForecast
         {
             Replica = replica, Added = added, ClockSeconds = clock, StepSeconds = spec.StepSeconds, Traffic = traffic,
             Running = running, Waiting = waiting, KvUsage = kv, KvExhaustedSeconds = exhausted, Calibration = calibration, SimulatedSteps = work,
             TtftSeconds = ttft.Select(l => l.ToArray()).ToArray(), TpotSeconds = tpot.Select(l => l.ToArray()).ToArray(),
+            Evacuated = evacuated,
         };
+    }
+
+    /// <summary>Another replica's requests, lost with it in this seed, re-enter here at the loss (times from each replica's own clock).</summary>
+    private static void SubmitRerouted(Simulator sim, double clock, ReroutedRequest[] requests)
+    {
+        foreach (var r in requests)
+            sim.SubmitRerouted(new RequestSpec(clock + r.ArrivalAhead, r.PromptTokens, r.OutputTokens, PrefixHashes: r.PrefixHashes, TokenIds: r.TokenIds),
+                clock + r.AtAhead, r.Generated, clock + r.FirstTokenAhead, clock + r.LastTokenAhead);
     }
 
     /// <summary>
@@ -153,9 +166,23 @@ public static class ReplicaForecaster
         }
     }
 
-    private sealed class Watch(Simulator sim, double clock, double step, int steps, List<double>[] ttft, List<double>[] tpot) : ISimulationObserver
+    /// <param name="evacuateAt">When the scenario loses this replica with its requests re-routed (+∞: never): what it aborts from then on is handed over.</param>
+    private sealed class Watch(Simulator sim, double clock, double step, int steps, List<double>[] ttft, List<double>[] tpot, double evacuateAt) : ISimulationObserver
     {
         public double ExhaustedAt { get; private set; } = double.NaN;
+
+        public List<ReroutedRequest> Evacuated { get; } = [];
+
+        public void OnAborted(Request r, double now)
+        {
+            if (now < evacuateAt) return;
+            Evacuated.Add(new ReroutedRequest
+            {
+                AtAhead = now - clock, ArrivalAhead = r.ArrivalTime - clock, PromptTokens = r.PromptTokens, OutputTokens = r.OutputTokens,
+                Generated = r.Generated, FirstTokenAhead = r.FirstTokenTime - clock, LastTokenAhead = r.LastTokenTime - clock,
+                PrefixHashes = r.PrefixHashes, TokenIds = r.TokenIds,
+            });
+        }
 
         private int Bin(double now) => Math.Clamp((int)Math.Ceiling((now - clock) / step - 1e-9) - 1, 0, steps - 1);
 
