@@ -21,4 +21,7 @@ public sealed record ReroutedRequest
     [Id(6)] public double LastTokenAhead { get; init; } = double.NaN;
     [Id(7)] public int[]? PrefixHashes { get; init; }
     [Id(8)] public int[]? TokenIds { get; init; }
+    /// <summary>Of its prompt and generated tokens, those whose KV the replica held (a running request's; 0 for one
+    /// waiting): placed on a replica of a deployment-wide fork, it resumes from them (<c>Simulator.Place</c>).</summary>
+    [Id(9)] public int ResidentTokens { get; init; }
 }

@@ -19,6 +19,13 @@ public sealed partial class DeploymentTwinGrain : IDeploymentForecastGrain
             // The same forecast with and without the scenario: the same seeds, so the difference is the scenario's.
             if (replicaDelta != 0) throw new ArgumentException("a scenario and replica_delta cannot be combined: give one or the other");
             var scenario = ForecastScenario.Read(yaml, n);
+            if (ForecastScenario.NeedsFleet(scenario))
+            {
+                // Each replica's state per seed, taken between its batches; the fleet then runs as one simulation.
+                var live = await Task.WhenAll(Enumerable.Range(0, n).Select(i => GrainFactory.GetGrain<IReplicaForecastGrain>(ReplicaGrainKey.Of(deployment.Name, i))
+                    .HeldAsync(new ReplicaTwinConfig(deployment, S.ResolvedPerfModel, i), spec.Seeds)));
+                return await GrainFactory.GetGrain<IForecastWorkerGrain>(0).ForecastFleetAsync(new ReplicaTwinConfig(deployment, S.ResolvedPerfModel, 0), spec, live);
+            }
             var without = await ForecastReplicasAsync(spec with { Scenario = null }, 0);
             var with = await ForecastScenarioAsync(spec, ForecastScenario.Losses(scenario, n));
             return with with { WithoutScenario = without };

@@ -17,4 +17,23 @@ public sealed class ForecastWorkerGrain(IOptions<TwinOptions> options) : Grain, 
             options.Value.ShadowOptions() with { ForecastScoreIntervalSeconds = 0 });
         return Task.FromResult(shadow.Forecast(spec) with { Added = true });
     }
+
+    public Task<DeploymentForecast> ForecastFleetAsync(ReplicaTwinConfig config, ForecastSpec spec, LiveReplicaState[] live)
+    {
+        var replica = DeploymentSpecs.Build(config.Spec);
+        var model = ExecutionTimeModels.Parse(config.ResolvedPerfModel);
+        var scenario = ForecastScenario.Read(spec.Scenario!, live.Length);
+        var shadow = options.Value.ShadowOptions();
+        // Each replica's new requests draw their output lengths from its recent finishes, as its own forecasts do.
+        var outputOf = live.Select(l =>
+        {
+            var lengths = new FinishedOutputPredictor(shadow.OutputPredictor, shadow.PredictorWindow, shadow.PriorOutputTokens);
+            for (int i = 0; i < l.Traffic.FinishedOutputTokens.Length; i++) lengths.Observe(l.Traffic.FinishedOutputTokens[i], l.Traffic.FinishedMaxTokens[i]);
+            return (Func<int, TokenSim.Core.Randomness.SimRandom, int>)((cap, random) => lengths.Sample(cap, 0, random));
+        }).ToArray();
+        var name = config.Spec.Name;
+        var without = FleetForecaster.Run(name, spec with { Scenario = null }, new TokenSim.Core.Simulation.Scenarios.Scenario([]), replica, model, live, outputOf);
+        var with = FleetForecaster.Run(name, spec, scenario, replica, model, live, outputOf);
+        return Task.FromResult(with with { WithoutScenario = without });
+    }
 }

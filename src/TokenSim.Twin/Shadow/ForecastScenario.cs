@@ -1,3 +1,4 @@
+using TokenSim.Twin.Abstractions;
 using TokenSim.Core.Simulation;
 using TokenSim.Core.Simulation.Scenarios;
 
@@ -11,8 +12,8 @@ namespace TokenSim.Twin.Shadow;
 /// (each gets n / survivors of its own from then on, as an even router would). A lost replica's own requests leave
 /// its forks at the loss: with <c>requests: reroute</c> (the default) its forecast hands them over, seed by seed
 /// (<see cref="ReplicaForecast.Evacuated"/>), and the deployment grain re-routes them to the survivors' forks of the
-/// same seeds (<see cref="ForecastSpec.Rerouted"/>); with <c>fail</c> they are aborted. Replicas added, router changes
-/// and autoscaling are not forecast (replica_delta adds replicas); asking for them is an error.
+/// same seeds (<see cref="ForecastSpec.Rerouted"/>); with <c>fail</c> they are aborted. A scenario that acts across
+/// replicas (autoscaling, replicas added, a router change) is forecast by <see cref="FleetForecaster"/> instead.
 /// </summary>
 public sealed class ForecastScenario
 {
@@ -32,18 +33,20 @@ public sealed class ForecastScenario
         Scenario s;
         try { s = ScenarioReader.Parse(yaml, "scenario"); }
         catch (FormatException e) { throw new ArgumentException(e.Message, e); }
-        if (s.Autoscale is { } a) throw new ArgumentException($"scenario:{a.Line}: autoscaling is simulated offline (tokensim simulate --scenario), not forecast from live state.");
         foreach (var e in s.Events)
-        {
-            if (e.Kind == ScenarioEventKind.ReplicaAdded)
-                throw new ArgumentException($"scenario:{e.Line}: 'replica-added' is not forecast from live state; replica_delta adds replicas.");
-            if (e.Kind == ScenarioEventKind.Router)
-                throw new ArgumentException($"scenario:{e.Line}: 'router' is not forecast: each replica's forecast is driven by its own learned traffic.");
             if (e.Replica >= replicas)
                 throw new ArgumentException($"scenario:{e.Line}: replica {e.Replica} does not exist (the deployment has replicas 0 to {replicas - 1}).");
-        }
+        if (s.Autoscale is { } a && (a.MinReplicas < 1 || a.MaxReplicas > DeploymentSpecs.MaxReplicas))
+            throw new ArgumentException($"scenario:{a.Line}: the autoscaler's replicas must stay within 1 to {DeploymentSpecs.MaxReplicas}.");
         return s;
     }
+
+    /// <summary>
+    /// Whether the scenario acts across replicas (an autoscaling policy, a replica added, a router change), so the
+    /// deployment is forecast as one simulation (<see cref="FleetForecaster"/>) rather than replica by replica.
+    /// </summary>
+    public static bool NeedsFleet(Scenario s) =>
+        s.Autoscale is not null || s.Events.Any(e => e.Kind is ScenarioEventKind.ReplicaAdded or ScenarioEventKind.Router);
 
     /// <summary>What replica <paramref name="replica"/> of <paramref name="replicas"/> sees of <paramref name="scenario"/>.</summary>
     public static ForecastScenario For(Scenario scenario, int replica, int replicas)

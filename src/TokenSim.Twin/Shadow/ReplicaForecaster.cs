@@ -112,6 +112,24 @@ public static class ReplicaForecaster
         };
     }
 
+    /// <summary>The requests a fork's replica holds: running (their KV resident), swapped, then waiting; times from <paramref name="clock"/>.</summary>
+    public static ReroutedRequest[] Held(Simulator sim, double clock)
+    {
+        var r = sim.Replicas[0];
+        var held = new List<ReroutedRequest>();
+        foreach (var q in r.Running) held.Add(Snapshot(q, clock, clock, Math.Min(q.NumComputed, q.NumTokens - 1)));
+        for (int i = 0; i < r.Swapped.Count; i++) held.Add(Snapshot(r.Swapped[i], clock, clock, 0));
+        for (int i = 0; i < r.Waiting.Count; i++) held.Add(Snapshot(r.Waiting[i], clock, clock, 0));
+        return [.. held];
+    }
+
+    private static ReroutedRequest Snapshot(Request r, double now, double clock, int resident) => new()
+    {
+        AtAhead = now - clock, ArrivalAhead = r.ArrivalTime - clock, PromptTokens = r.PromptTokens, OutputTokens = r.OutputTokens,
+        Generated = r.Generated, FirstTokenAhead = r.FirstTokenTime - clock, LastTokenAhead = r.LastTokenTime - clock,
+        PrefixHashes = r.PrefixHashes, TokenIds = r.TokenIds, ResidentTokens = resident,
+    };
+
     /// <summary>Another replica's requests, lost with it in this seed, re-enter here at the loss (times from each replica's own clock).</summary>
     private static void SubmitRerouted(Simulator sim, double clock, ReroutedRequest[] requests)
     {
@@ -129,7 +147,7 @@ public static class ReplicaForecaster
     /// production (a system prompt is held once, whatever the number of requests using it); without them, on blocks
     /// of its own.
     /// </summary>
-    private static void SubmitArrivals(Simulator sim, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
+    internal static void SubmitArrivals(Simulator sim, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
         Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources, ForecastScenario? scenario)
     {
         if (traffic.PromptTokens.Length == 0 || spec.TrafficMultiplier <= 0) return;
@@ -175,13 +193,7 @@ public static class ReplicaForecaster
 
         public void OnAborted(Request r, double now)
         {
-            if (now < evacuateAt) return;
-            Evacuated.Add(new ReroutedRequest
-            {
-                AtAhead = now - clock, ArrivalAhead = r.ArrivalTime - clock, PromptTokens = r.PromptTokens, OutputTokens = r.OutputTokens,
-                Generated = r.Generated, FirstTokenAhead = r.FirstTokenTime - clock, LastTokenAhead = r.LastTokenTime - clock,
-                PrefixHashes = r.PrefixHashes, TokenIds = r.TokenIds,
-            });
+            if (now >= evacuateAt) Evacuated.Add(Snapshot(r, now, clock, 0));
         }
 
         private int Bin(double now) => Math.Clamp((int)Math.Ceiling((now - clock) / step - 1e-9) - 1, 0, steps - 1);
