@@ -141,7 +141,7 @@ public sealed class ForecastScenarioTests(ForecastServerProcess server) : IClass
         const string spike = "events:\n  - {at: 0, event: rate, multiplier: 12}\n";
         ForecastRequest Request(double up) => new()
         {
-            Deployment = "fs-autoscale-spike", HorizonS = 60, StepS = 5, Seeds = 3,
+            Deployment = "fs-autoscale-spike", HorizonS = 60, StepS = 10, Seeds = 3,
             Scenario = spike + $"autoscale: {{metric: waiting, up: {up}, down: 0.5, min_replicas: 2, max_replicas: 6, interval_s: 2, up_cooldown_s: 4, down_cooldown_s: 120, startup_s: 5}}\n",
         };
         var scaled = await client.ForecastAsync(Request(4));

@@ -22,9 +22,10 @@ namespace TokenSim.Twin.Shadow;
 /// </remarks>
 public static class FleetForecaster
 {
-    /// <param name="outputOf">Per replica, draws an output length for a new request with the given cap.</param>
+    /// <param name="outputOf">Per replica, a new draw of an output length for a new request with the given cap (one
+    /// per seed: the seeds run in parallel).</param>
     public static DeploymentForecast Run(string deployment, ForecastSpec spec, Scenario scenario, ReplicaSpec replica,
-        Func<ReplicaSpec, IExecutionTimeModel> model, LiveReplicaState[] live, Func<int, SimRandom, int>[] outputOf)
+        Func<ReplicaSpec, IExecutionTimeModel> model, LiveReplicaState[] live, Func<int, Func<int, SimRandom, int>> outputOf)
     {
         int n = live.Length, slots = n + scenario.ExtraReplicas(n), steps = spec.Steps, seeds = spec.Seeds;
         double clock = live.Max(l => l.ClockSeconds);
@@ -35,13 +36,14 @@ public static class FleetForecaster
         var waiting = Arrays<float>(slots, seeds, steps);
         var kv = Arrays<float>(slots, seeds, steps);
         var exhausted = Enumerable.Range(0, slots).Select(_ => Enumerable.Repeat(double.NaN, seeds).ToArray()).ToArray();
-        var ttft = Enumerable.Range(0, slots).Select(_ => Enumerable.Range(0, steps).Select(_ => new List<double>()).ToArray()).ToArray();
-        var tpot = Enumerable.Range(0, slots).Select(_ => Enumerable.Range(0, steps).Select(_ => new List<double>()).ToArray()).ToArray();
+        // Per seed, then pooled: the seeds run in parallel (a fleet is many replicas' work).
+        var ttft = Arrays<List<double>>(seeds, slots, steps);
+        var tpot = Arrays<List<double>>(seeds, slots, steps);
         var serving = new float[seeds][];
         var provisioned = new float[seeds][];
         var gpuHours = new double[seeds];
-        long work = 0;
-        for (int s = 0; s < seeds; s++)
+        var work = new long[seeds];
+        Parallel.For(0, seeds, s =>
         {
             var sim = new Simulator(new SimulationOptions
             {
@@ -54,11 +56,11 @@ public static class FleetForecaster
                     sim.Place(i, new RequestSpec(h.ArrivalAhead, h.PromptTokens, h.OutputTokens, PrefixHashes: h.PrefixHashes, TokenIds: h.TokenIds),
                         h.Generated, h.ResidentTokens, h.FirstTokenAhead, h.LastTokenAhead);
                 var random = new SimRandom((ulong)(s + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)(i + 1) * 0xBF58476D1CE4E5B9UL);
-                var own = outputOf[i];
-                ReplicaForecaster.SubmitArrivals(sim, 0, spec, live[i].Traffic, replica.MaxModelLen, own, random, null, ForecastScenario.For(traffic, i, n));
+                ReplicaForecaster.SubmitArrivals(sim, 0, spec, live[i].Traffic, replica.MaxModelLen, outputOf(i), random, null, ForecastScenario.For(traffic, i, n));
             }
-            var watch = new Watch(spec.StepSeconds, steps, ttft, tpot);
-            sim.Observer = watch;
+            for (int i = 0; i < slots; i++)
+                for (int k = 0; k < steps; k++) { ttft[s][i][k] = []; tpot[s][i][k] = []; }
+            sim.Observer = new Watch(spec.StepSeconds, steps, ttft[s], tpot[s]);
             serving[s] = new float[steps];
             provisioned[s] = new float[steps];
             for (int k = 0; k < steps; k++)
@@ -77,15 +79,16 @@ public static class FleetForecaster
                 provisioned[s][k] = phases.Count(p => p is ReplicaPhase.Serving or ReplicaPhase.Starting or ReplicaPhase.Draining);
             }
             sim.Observer = null;
-            work += sim.Replicas.Sum(r => r.Steps);
+            work[s] = sim.Replicas.Sum(r => r.Steps);
             gpuHours[s] = GpuSeconds(sim.ReplicaCounts, spec.HorizonSeconds) * replica.TensorParallel * replica.PipelineParallel / 3600;
-        }
+        });
         var forecasts = Enumerable.Range(0, slots).Select(i => new ReplicaForecast
         {
             Replica = i, Added = i >= n, ClockSeconds = clock, StepSeconds = spec.StepSeconds, Traffic = i < n ? live[i].Traffic : TrafficEstimate.None,
             Running = running[i], Waiting = waiting[i], KvUsage = kv[i], KvExhaustedSeconds = exhausted[i],
-            TtftSeconds = ttft[i].Select(l => l.ToArray()).ToArray(), TpotSeconds = tpot[i].Select(l => l.ToArray()).ToArray(),
-            Calibration = correction.KernelScale, SimulatedSteps = i == 0 ? work : 0,
+            TtftSeconds = Enumerable.Range(0, steps).Select(k => ttft.SelectMany(seed => seed[i][k]).ToArray()).ToArray(),
+            TpotSeconds = Enumerable.Range(0, steps).Select(k => tpot.SelectMany(seed => seed[i][k]).ToArray()).ToArray(),
+            Calibration = correction.KernelScale, SimulatedSteps = i == 0 ? work.Sum() : 0,
         }).ToArray();
         return new DeploymentForecast(deployment, spec, 0, forecasts) { ServingReplicas = serving, ProvisionedReplicas = provisioned, GpuHours = gpuHours };
     }
@@ -105,6 +108,7 @@ public static class FleetForecaster
     private static T[][][] Arrays<T>(int a, int b, int c) =>
         Enumerable.Range(0, a).Select(_ => Enumerable.Range(0, b).Select(_ => new T[c]).ToArray()).ToArray();
 
+    /// <param name="ttft">Per replica slot and step, the seed's TTFTs.</param>
     private sealed class Watch(double step, int steps, List<double>[][] ttft, List<double>[][] tpot) : ISimulationObserver
     {
         private int Bin(double now) => Math.Clamp((int)Math.Ceiling(now / step - 1e-9) - 1, 0, steps - 1);
