@@ -19,6 +19,7 @@ public sealed class DocumentedCommandTests
         ["plan --server http://127.0.0.1:7100 --config examples/plan-llama8b.yaml --json plan.json"] = "PlanningServiceTests",
         ["forecast --server http://127.0.0.1:7100 --deployment llama --horizon 60 --step 5 --traffic 2 --replica-delta 1 --seeds 8 --json forecast.json"] = "ForecastServiceTests",
         ["forecast --server http://127.0.0.1:7100 --deployment llama --horizon 60 --step 5 --scenario examples/scenarios/lose-replica-1-now.yaml"] = "ForecastScenarioTests",
+        ["forecast --server http://127.0.0.1:7100 --deployment llama --horizon 300 --step 30 --scenario examples/scenarios/autoscale-now.yaml"] = "ForecastScenarioTests",
     };
 
     public static TheoryData<string> Offline()

@@ -46,7 +46,7 @@ public sealed class ForecastScenarioTests(ForecastServerProcess server) : IClass
     }
 
     [Fact]
-    public async Task ReplicaLostNow_ItsRequestsFail_AndTheSurvivorTakesItsTraffic()
+    public async Task ReplicaLostNow_TheSurvivorTakesItsTraffic()
     {
         var client = await DeploymentAsync("fs-lost");
         var f = await client.ForecastAsync(new ForecastRequest
@@ -61,8 +61,99 @@ public sealed class ForecastScenarioTests(ForecastServerProcess server) : IClass
         Assert.InRange(With / Without, 1.5, 2.6);
     }
 
+    [Fact]
+    public async Task ReplicaLostNow_ItsRequestsReEnterTheSurvivorsQueue_RequestsFailDropsThem()
+    {
+        // No new arrivals and a first step of 1 ms: what replica 1 holds now moves to replica 0's queue at once, so
+        // replica 0 then holds its own and replica 1's (the same seeds draw the same output lengths with and without the
+        // scenario); only a request replica 1 would have finished within that millisecond without the loss differs.
+        var client = await DeploymentAsync("fs-reroute");
+        var request = new ForecastRequest { Deployment = "fs-reroute", HorizonS = 0.002, StepS = 0.001, Seeds = 3, TrafficMultiplier = 0 };
+        double Held(ForecastReply r, int replica) => r.Replicas[replica].Steps[0].Running.Expected + r.Replicas[replica].Steps[0].Waiting.Expected;
+        var lose = request.Clone();
+        lose.Scenario = "events:\n  - {at: 0, event: replica-lost, replica: 1}\n";
+        var moved = await client.ForecastAsync(lose);
+        var without = moved.WithoutScenario;
+        Assert.True(Held(without, 1) >= 2, $"replica 1 holds {Held(without, 1)} requests now; the test needs some");
+        Assert.Equal(0, Held(moved, 1));
+        Assert.InRange(Held(moved, 0) - (Held(without, 0) + Held(without, 1)), 0, 1);
+        // Its running ones prefill again there: more wait than without the loss.
+        Assert.True(moved.Replicas[0].Steps[0].Waiting.Expected >= without.Replicas[0].Steps[0].Waiting.Expected + without.Replicas[1].Steps[0].Running.Expected - 1);
+        var fail = request.Clone();
+        fail.Scenario = "events:\n  - {at: 0, event: replica-lost, replica: 1, requests: fail}\n";
+        var failed = await client.ForecastAsync(fail);
+        Assert.Equal(Held(failed.WithoutScenario, 0), Held(failed, 0));
+    }
+
+    [Fact]
+    public async Task Autoscale_FromLiveState_AddsReplicasAtThePolicysTimes_AndPaysForThem()
+    {
+        // A policy that finds the metric above `up` at every look (KV use above 10⁻⁶: one block of 2000 is 5·10⁻⁴, and
+        // requests keep arriving at 10/s): it looks every second and adds a replica at 1 s and, after its 2 s
+        // cooldown, at 3 s (then it is at max_replicas 4); each serves 3 s after it is added. Paid for: 2 replicas over [0, 1), 3 over [1, 3), 4 over [3, 8): 2 + 6 + 20 = 28 GPU-seconds.
+        var client = await DeploymentAsync("fs-autoscale");
+        var f = await client.ForecastAsync(new ForecastRequest
+        {
+            Deployment = "fs-autoscale", HorizonS = 8, StepS = 1, Seeds = 3,
+            Scenario = "autoscale: {metric: kv, up: 0.000001, down: 0, min_replicas: 1, max_replicas: 4, interval_s: 1, up_cooldown_s: 2, down_cooldown_s: 100, startup_s: 3}\n",
+        });
+        Assert.Equal([2, 2, 2, 3, 3, 4, 4, 4], f.StepTotals.Select(s => s.ServingReplicas.Expected));
+        Assert.Equal([3, 3, 4, 4, 4, 4, 4, 4], f.StepTotals.Select(s => s.ProvisionedReplicas.Expected));
+        Assert.All(f.StepTotals, s => Assert.Equal(s.ServingReplicas.P10, s.ServingReplicas.P90));
+        Assert.Equal(28.0 / 3600, f.GpuHours.Expected, 9);
+        Assert.Equal(4, f.Replicas.Count);
+        Assert.Equal([false, false, true, true], f.Replicas.Select(r => r.Added));
+        // The added replicas take requests only once they serve: the third from 4 s, the fourth from 6 s.
+        Assert.All(f.Replicas[2].Steps.Take(3), s => Assert.Equal(0, s.Running.Expected + s.Waiting.Expected));
+        Assert.Contains(f.Replicas[2].Steps.Skip(3), s => s.Running.Expected > 0);
+        Assert.All(f.Replicas[3].Steps.Take(5), s => Assert.Equal(0, s.Running.Expected + s.Waiting.Expected));
+        // Without the scenario: the same two replicas throughout, no replica counts.
+        Assert.Equal(2, f.WithoutScenario.Replicas.Count);
+        Assert.All(f.WithoutScenario.StepTotals, s => Assert.Equal(2, s.ServingReplicas.Expected));
+    }
+
+    [Fact]
+    public async Task Autoscale_FromLiveState_StartsFromWhatTheReplicasHold()
+    {
+        // A policy that never acts, no new arrivals and a first step of 1 ms: the deployment simulated as one holds
+        // what the replicas' own forecasts hold then (the same seeds draw the same output lengths), running requests
+        // resuming with their KV rather than prefilling again.
+        var client = await DeploymentAsync("fs-autoscale-live");
+        var request = new ForecastRequest { Deployment = "fs-autoscale-live", HorizonS = 0.002, StepS = 0.001, Seeds = 3, TrafficMultiplier = 0 };
+        var plain = await client.ForecastAsync(request);
+        request.Scenario = "autoscale: {metric: waiting, up: 1000000, down: 0, min_replicas: 2, max_replicas: 3, interval_s: 10}\n";
+        var fleet = await client.ForecastAsync(request);
+        double Held(ForecastStep s) => s.Running.Expected + s.Waiting.Expected;
+        Assert.True(Held(plain.StepTotals[0]) >= 2, $"the replicas hold {Held(plain.StepTotals[0])} requests; the test needs some");
+        // Only a request whose last token was in a replica's step in flight at the fork can finish within that
+        // millisecond in the replica's own forecast; in the deployment's, each replica's first step starts afresh.
+        Assert.InRange(Held(fleet.StepTotals[0]) - Held(plain.StepTotals[0]), 0, 1);
+        Assert.Equal(Held(fleet.StepTotals[0]), Held(fleet.WithoutScenario.StepTotals[0]), 9);
+        Assert.Equal(0, fleet.StepTotals[0].Waiting.Expected); // all resumed at once: none waits to prefill again
+    }
+
+    [Fact]
+    public async Task Autoscale_FromLiveState_UnderASpike_AddsReplicas_AndTheQueueIsShorterThanWithout()
+    {
+        // Twelve times the traffic from now: the policy adds replicas as the queue per replica passes 4; one that never
+        // acts (up 10⁶) leaves the queue to grow on the two.
+        var client = await DeploymentAsync("fs-autoscale-spike");
+        const string spike = "events:\n  - {at: 0, event: rate, multiplier: 12}\n";
+        ForecastRequest Request(double up) => new()
+        {
+            Deployment = "fs-autoscale-spike", HorizonS = 60, StepS = 10, Seeds = 3,
+            Scenario = spike + $"autoscale: {{metric: waiting, up: {up}, down: 0.5, min_replicas: 2, max_replicas: 6, interval_s: 2, up_cooldown_s: 4, down_cooldown_s: 120, startup_s: 5}}\n",
+        };
+        var scaled = await client.ForecastAsync(Request(4));
+        var fixedTwo = await client.ForecastAsync(Request(1_000_000));
+        Assert.All(fixedTwo.StepTotals, s => Assert.Equal(2, s.ProvisionedReplicas.Expected));
+        Assert.True(scaled.StepTotals[^1].ProvisionedReplicas.Expected > 2, "the spike's queue should make the policy add replicas");
+        Assert.True(scaled.StepTotals[^1].Waiting.Expected < fixedTwo.StepTotals[^1].Waiting.Expected,
+            $"waiting at 60 s: {scaled.StepTotals[^1].Waiting.Expected} autoscaled, {fixedTwo.StepTotals[^1].Waiting.Expected} on two replicas");
+        Assert.True(scaled.GpuHours.Expected > fixedTwo.GpuHours.Expected);
+    }
+
     [Theory]
-    [InlineData("events:\n  - {at: 5, event: replica-added}\n", "scenario:2: 'replica-added' is not forecast from live state; replica_delta adds replicas.")]
     [InlineData("events:\n  - {at: 5, event: straggler, replica: 7, factor: 2}\n", "scenario:2: replica 7 does not exist (the deployment has replicas 0 to 1).")]
     [InlineData("events:\n  - {at: 5, event: stragler, replica: 0, factor: 2}\n", "scenario:2: unknown event 'stragler' (did you mean 'straggler'?). Known: replica-lost, replica-added, straggler, kv-loss, slow-link, rate, lengths, router.")]
     public async Task BadScenario_IsInvalidArgumentNamingItsLine(string yaml, string message)

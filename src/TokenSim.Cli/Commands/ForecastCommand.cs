@@ -21,7 +21,7 @@ internal static class ForecastCommand
         var delta = new Option<int>("--replica-delta") { Description = "Replicas added (> 0) or removed (< 0); the learned traffic is spread over the new count." };
         var seeds = new Option<int?>("--seeds") { Description = "Independent draws of the future (default 8)." };
         var apiKey = new Option<string?>("--api-key") { Description = "Sent as x-api-key (default: TOKENSIM_API_KEY)." };
-        var scenario = new Option<string?>("--scenario") { Description = "A scenario timeline (YAML, docs/scenarios.md) applied from now; the forecast is shown with it and without it." };
+        var scenario = new Option<string?>("--scenario") { Description = "A scenario timeline (YAML, docs/scenarios.md) applied from now; the forecast is shown with it and without it. With an autoscale: policy it also shows the replicas over time." };
         var json = new Option<string?>("--json") { Description = "Write the whole forecast (deployment totals and every replica's steps) as JSON." };
         var cmd = new Command("forecast", "Forecast a mirrored deployment from its live simulated state: per step the expected running and waiting requests and KV use with their p10–p90 intervals, TTFT and TPOT percentiles, and when the KV cache runs out.")
         {
@@ -72,6 +72,17 @@ internal static class ForecastCommand
                 s.Ttft.HasP50S ? F3(s.Ttft.P50S) : "-", s.Ttft.HasP90S ? F3(s.Ttft.P90S) : "-",
                 s.Tpot.HasP50S ? F1(s.Tpot.P50S * 1000) : "-", s.Tpot.HasP90S ? F1(s.Tpot.P90S * 1000) : "-");
         console.Write(t);
+        if (f.StepTotals.Any(s => s.ServingReplicas is not null))
+        {
+            // A fleet forecast (an autoscaling policy from live state): the replica count over time.
+            var fleet = new Table().Border(TableBorder.Rounded);
+            foreach (var c in new[] { "ahead (s)", "serving", "serving p10–p90", "paid for", "paid for p10–p90" }) fleet.AddColumn(new TableColumn(c).RightAligned());
+            foreach (var s in f.StepTotals)
+                fleet.AddRow(G(s.AheadS), F1(s.ServingReplicas.Expected), Band(s.ServingReplicas, 1), F1(s.ProvisionedReplicas.Expected), Band(s.ProvisionedReplicas, 1));
+            console.MarkupLine("[bold]replicas over time:[/]");
+            console.Write(fleet);
+            if (f.GpuHours is { } h) console.MarkupLine(Markup.Escape($"GPU-hours over the horizon: {h.Expected:F4} (p10–p90 {h.P10:F4}–{h.P90:F4})"));
+        }
         if (f.WithoutScenario is { } without)
         {
             console.MarkupLine("[bold]the same forecast without the scenario:[/]");

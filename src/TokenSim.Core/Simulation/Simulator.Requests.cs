@@ -15,6 +15,54 @@ public sealed partial class Simulator
     }
 
     /// <summary>
+    /// Submits a request another simulation's replica held when it was lost (a forecast's fork of another replica,
+    /// docs/scenarios.md): it reaches the router at <paramref name="at"/> (not before <see cref="Now"/>) as an arrival
+    /// does, and prefills its prompt and the <paramref name="generated"/> tokens it had produced again, as
+    /// <see cref="Evacuate"/> re-routes a lost replica's requests within one simulation. Its arrival
+    /// (<see cref="RequestSpec.ArrivalTime"/>, which may be past) and first and last token times are kept, so its TTFT
+    /// and TPOT include the loss and a request that had produced its first token does not produce another first one.
+    /// </summary>
+    public Request SubmitRerouted(in RequestSpec spec, double at, int generated, double firstTokenTime, double lastTokenTime)
+    {
+        if (at < Now) throw new ArgumentException($"Cannot re-route a request at t={at} s: the simulation is already at t={Now} s.");
+        if (generated < 0 || generated >= spec.OutputTokens)
+            throw new ArgumentException($"A re-routed request has generated {generated} of its {spec.OutputTokens} output tokens; it must have some left.");
+        var r = NewRequest(spec);
+        r.Generated = generated;
+        r.FirstTokenTime = generated > 0 ? firstTokenTime : double.NaN;
+        r.LastTokenTime = generated > 0 ? lastTokenTime : double.NaN;
+        _events.Enqueue(EventKind.Arrival, at, -1, r);
+        return r;
+    }
+
+    /// <summary>
+    /// Places a request another simulation held, with its state, on replica <paramref name="replica"/> now, not through
+    /// the router: a deployment-wide fork assembled from each replica's own (a forecast that autoscales). The first
+    /// <paramref name="residentTokens"/> of its prompt and generated tokens have their KV on that replica, as a
+    /// disaggregated hand-off lands them (<see cref="Request.TransferredTokens"/>): a running request resumes without
+    /// prefilling again, a waiting one (0) prefills as it would have.
+    /// </summary>
+    public Request Place(int replica, in RequestSpec spec, int generated, int residentTokens, double firstTokenTime, double lastTokenTime)
+    {
+        if (replica < 0 || replica >= _entry.Length) throw new ArgumentException($"Cannot place a request on replica {replica}: requests enter replicas 0 to {_entry.Length - 1}.");
+        if (generated < 0 || generated >= spec.OutputTokens)
+            throw new ArgumentException($"A placed request has generated {generated} of its {spec.OutputTokens} output tokens; it must have some left.");
+        var r = NewRequest(spec);
+        r.Generated = generated;
+        r.FirstTokenTime = generated > 0 ? firstTokenTime : double.NaN;
+        r.LastTokenTime = generated > 0 ? lastTokenTime : double.NaN;
+        r.TransferredTokens = Math.Clamp(residentTokens, 0, r.NumTokens - 1);
+        var to = _replicas[replica];
+        _serial.Settle(to, Now);
+        r.Replica = replica;
+        r.Status = RequestStatus.Waiting;
+        r.QueuedTime = Now;
+        to.Waiting.PushBack(r);
+        RequestWake(to);
+        return r;
+    }
+
+    /// <summary>
     /// Withdraws a request now, as vLLM's <c>abort_requests</c> does when a client goes away: it leaves its replica's
     /// queues and its KV blocks are freed at once. False when it had already finished, been rejected or aborted.
     /// </summary>

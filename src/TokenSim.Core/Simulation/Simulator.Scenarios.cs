@@ -95,6 +95,35 @@ public sealed partial class Simulator
         for (int i = 0; i < queue.Count; i++) yield return queue[i];
     }
 
+    /// <summary>Whether replica <paramref name="index"/> serves (true without a scenario).</summary>
+    internal bool IsServing(int index) => _scenario is null || _scenario.Phases[index] == ReplicaPhase.Serving;
+
+    /// <summary>
+    /// A disaggregated request whose KV was crossing from a prefill replica lost meanwhile: the transfer fails with
+    /// it, so the request is aborted, or routed again to a serving prefill replica to prefill again, as the replica's
+    /// loss says for its other requests.
+    /// </summary>
+    internal void TransferLost(Request r)
+    {
+        var targets = _routable ?? _entry;
+        if (_scenario!.FailsRequests(r.Replica) || targets.Length == 0)
+        {
+            Abort(r);
+            return;
+        }
+        // The token its prefill sampled never reached the client: it is sampled again.
+        r.Generated--;
+        r.NumComputed = 0;
+        r.TransferredTokens = 0;
+        r.Status = RequestStatus.Waiting;
+        var to = targets[_router.Route(r, targets)];
+        _serial.Settle(to, Now);
+        r.Replica = to.Index;
+        r.QueuedTime = to.Busy ? Math.Max(Now, to.StepEnd) : Now;
+        to.Waiting.PushBack(r);
+        RequestWake(to);
+    }
+
     /// <summary>The replica the router sends <paramref name="r"/> to among the serving ones; −1 (it is rejected) when none serves.</summary>
     private int Route(Request r)
     {

@@ -59,6 +59,16 @@ public sealed class ForecastingService(IGrainFactory grains, TimeProvider time) 
             ReplicaDelta = f.ReplicaDelta, Seeds = f.Spec.Seeds, SimulatedSteps = f.Replicas.Sum(r => r.SimulatedSteps), WallS = wallSeconds,
         };
         reply.StepTotals.AddRange(ForecastSummary.Of(f.Replicas, f.Spec.StepSeconds).Select(ToProto));
+        if (f.ServingReplicas is { } serving && f.ProvisionedReplicas is { } provisioned)
+        {
+            // Replica counts per seed: their spread over the seeds, as for any quantity (no widening: nothing scores them).
+            for (int k = 0; k < reply.StepTotals.Count; k++)
+            {
+                reply.StepTotals[k].ServingReplicas = ToProto(ForecastSummary.Spread(serving.Select(s => (double)s[k]).ToArray()));
+                reply.StepTotals[k].ProvisionedReplicas = ToProto(ForecastSummary.Spread(provisioned.Select(s => (double)s[k]).ToArray()));
+            }
+        }
+        if (f.GpuHours is { } gpuHours) reply.GpuHours = ToProto(ForecastSummary.Spread(gpuHours));
         if (f.WithoutScenario is { } without) reply.WithoutScenario = ToProto(without, wallSeconds);
         foreach (var r in f.Replicas)
         {

@@ -21,6 +21,8 @@ public sealed record ForecastSpec
     [Id(5)] public string? Scenario { get; init; }
     /// <summary>The deployment's replica count the <see cref="Scenario"/> is split over (set by the deployment grain).</summary>
     [Id(6)] public int ScenarioReplicas { get; init; }
+    /// <summary>Per seed, the requests a replica the scenario lost re-routes to this one (set by the deployment grain); null for none.</summary>
+    [Id(7)] public ReroutedRequest[][]? Rerouted { get; init; }
 
     public int Steps => (int)Math.Ceiling(HorizonSeconds / StepSeconds - 1e-9);
 

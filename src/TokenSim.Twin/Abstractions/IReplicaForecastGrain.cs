@@ -9,6 +9,10 @@ public interface IReplicaForecastGrain : IGrainWithStringKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task<ReplicaForecast> ForecastAsync(ReplicaTwinConfig config, ForecastSpec spec);
 
+    /// <summary>What the replica holds now in each seed's fork, with its clock, traffic and step correction: a
+    /// deployment forecast that simulates the replicas as one starts from it (<see cref="IForecastWorkerGrain.ForecastFleetAsync"/>).</summary>
+    Task<LiveReplicaState> HeldAsync(ReplicaTwinConfig config, int seeds);
+
     /// <summary>The traffic the replica learned from its recent arrivals.</summary>
     Task<TrafficEstimate> GetTrafficAsync(ReplicaTwinConfig config);
 

@@ -26,6 +26,9 @@ public sealed record ReplicaForecast
     [Id(12)] public long SimulatedSteps { get; init; }
     /// <summary>The widening the replica's scored intervals learned, by metric and scored horizon; empty when it scores none.</summary>
     [Id(13)] public IntervalWidening[] Widening { get; init; } = [];
+    /// <summary>Per seed, the requests the replica held when its scenario lost it with <c>requests: reroute</c>, in the
+    /// order a lost replica's requests are routed again (running, swapped, waiting); empty when it was not lost so.</summary>
+    [Id(14)] public ReroutedRequest[][] Evacuated { get; init; } = [];
     /// <summary>The online step correction the replica's simulation ran with, and its uncertainty; null from a twin that had none.</summary>
     [Id(30)] public StepCorrectionReport? StepCorrection { get; init; }
 

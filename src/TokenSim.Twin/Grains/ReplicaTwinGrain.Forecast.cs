@@ -38,6 +38,13 @@ public sealed partial class ReplicaTwinGrain : IReplicaForecastGrain
         return await run;
     }
 
+    public async Task<LiveReplicaState> HeldAsync(ReplicaTwinConfig config, int seeds)
+    {
+        var shadow = (await LiveAsync(config)).Shadow;
+        while (!_applying.IsCompleted) await _applying;
+        return shadow.Held(seeds);
+    }
+
     public async Task<TrafficEstimate> GetTrafficAsync(ReplicaTwinConfig config) => (await LiveAsync(config)).Shadow.Traffic;
 
     public async Task<ForecastScoreReport> GetForecastScoresAsync(ReplicaTwinConfig config)

@@ -1,3 +1,4 @@
+using TokenSim.Twin.Abstractions;
 using TokenSim.Core.Simulation;
 using TokenSim.Core.Simulation.Scenarios;
 
@@ -8,10 +9,11 @@ namespace TokenSim.Twin.Shadow;
 /// simulation, driven by arrivals drawn from its learned traffic, so a deployment-wide scenario splits: the events
 /// naming this replica (straggler, KV loss, slower link, its loss) are attached to its forks as replica 0's; rate and
 /// length events reshape the drawn arrivals; a replica lost elsewhere sends its share of the traffic to the survivors
-/// (each gets n / survivors of its own from then on, as an even router would). A lost replica's own requests fail in
-/// its forks: forks of different replicas run apart, so they cannot re-enter a survivor's queue there (offline
-/// simulations re-route them). Replicas added, router changes and autoscaling are not forecast (replica_delta adds
-/// replicas); asking for them is an error.
+/// (each gets n / survivors of its own from then on, as an even router would). A lost replica's own requests leave
+/// its forks at the loss: with <c>requests: reroute</c> (the default) its forecast hands them over, seed by seed
+/// (<see cref="ReplicaForecast.Evacuated"/>), and the deployment grain re-routes them to the survivors' forks of the
+/// same seeds (<see cref="ForecastSpec.Rerouted"/>); with <c>fail</c> they are aborted. A scenario that acts across
+/// replicas (autoscaling, replicas added, a router change) is forecast by <see cref="FleetForecaster"/> instead.
 /// </summary>
 public sealed class ForecastScenario
 {
@@ -31,18 +33,20 @@ public sealed class ForecastScenario
         Scenario s;
         try { s = ScenarioReader.Parse(yaml, "scenario"); }
         catch (FormatException e) { throw new ArgumentException(e.Message, e); }
-        if (s.Autoscale is { } a) throw new ArgumentException($"scenario:{a.Line}: autoscaling is simulated offline (tokensim simulate --scenario), not forecast from live state.");
         foreach (var e in s.Events)
-        {
-            if (e.Kind == ScenarioEventKind.ReplicaAdded)
-                throw new ArgumentException($"scenario:{e.Line}: 'replica-added' is not forecast from live state; replica_delta adds replicas.");
-            if (e.Kind == ScenarioEventKind.Router)
-                throw new ArgumentException($"scenario:{e.Line}: 'router' is not forecast: each replica's forecast is driven by its own learned traffic.");
             if (e.Replica >= replicas)
                 throw new ArgumentException($"scenario:{e.Line}: replica {e.Replica} does not exist (the deployment has replicas 0 to {replicas - 1}).");
-        }
+        if (s.Autoscale is { } a && (a.MinReplicas < 1 || a.MaxReplicas > DeploymentSpecs.MaxReplicas))
+            throw new ArgumentException($"scenario:{a.Line}: the autoscaler's replicas must stay within 1 to {DeploymentSpecs.MaxReplicas}.");
         return s;
     }
+
+    /// <summary>
+    /// Whether the scenario acts across replicas (an autoscaling policy, a replica added, a router change), so the
+    /// deployment is forecast as one simulation (<see cref="FleetForecaster"/>) rather than replica by replica.
+    /// </summary>
+    public static bool NeedsFleet(Scenario s) =>
+        s.Autoscale is not null || s.Events.Any(e => e.Kind is ScenarioEventKind.ReplicaAdded or ScenarioEventKind.Router);
 
     /// <summary>What replica <paramref name="replica"/> of <paramref name="replicas"/> sees of <paramref name="scenario"/>.</summary>
     public static ForecastScenario For(Scenario scenario, int replica, int replicas)
@@ -52,10 +56,26 @@ public sealed class ForecastScenario
             .Select(e => e.Kind == ScenarioEventKind.ReplicaLost ? e with { Replica = 0, FailRequests = true } : e with { Replica = 0 })
             .ToArray();
         var traffic = scenario.Events.Where(e => e.Kind is ScenarioEventKind.Rate or ScenarioEventKind.Lengths).ToArray();
-        var lostAt = new double[replicas];
-        Array.Fill(lostAt, double.PositiveInfinity);
-        foreach (var e in scenario.Events.Where(e => e.Kind == ScenarioEventKind.ReplicaLost)) lostAt[e.Replica] = Math.Min(lostAt[e.Replica], e.At);
-        return new ForecastScenario(own.Length == 0 ? null : new Scenario(own, null, scenario.Source), traffic, lostAt, replica);
+        var losses = Losses(scenario, replicas);
+        return new ForecastScenario(own.Length == 0 ? null : new Scenario(own, null, scenario.Source), traffic, losses.Select(l => l.At).ToArray(), replica)
+        {
+            ReroutesAt = losses[replica].Reroute ? losses[replica].At : double.PositiveInfinity,
+        };
+    }
+
+    /// <summary>Seconds into the forecast at which this replica is lost with its requests re-routed; +∞ when it is not.</summary>
+    public double ReroutesAt { get; private init; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// When each replica of the deployment is lost (+∞: never) and whether its requests are re-routed, from the
+    /// scenario's first replica-lost event for it.
+    /// </summary>
+    public static (double At, bool Reroute)[] Losses(Scenario scenario, int replicas)
+    {
+        var losses = Enumerable.Repeat((double.PositiveInfinity, false), replicas).ToArray();
+        foreach (var e in scenario.Events.Where(e => e.Kind == ScenarioEventKind.ReplicaLost))
+            if (e.At < losses[e.Replica].Item1) losses[e.Replica] = (e.At, !e.FailRequests);
+        return losses;
     }
 
     /// <summary>Attaches this replica's own events to a fork (its clock is the forecast's start).</summary>

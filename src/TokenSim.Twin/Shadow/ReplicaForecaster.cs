@@ -69,13 +69,16 @@ public static class ReplicaForecaster
         var tpot = new List<double>[steps];
         for (int k = 0; k < steps; k++) { ttft[k] = []; tpot[k] = []; }
         var exhausted = new double[seeds];
+        double evacuateAt = clock + (scenario?.ReroutesAt ?? double.PositiveInfinity);
+        var evacuated = double.IsFinite(evacuateAt) && evacuateAt <= clock + spec.HorizonSeconds ? new ReroutedRequest[seeds][] : [];
         long work = 0;
         for (int s = 0; s < seeds; s++)
         {
             var (seed, random, sim) = forked[s];
             scenario?.Attach(sim);
             SubmitArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources, scenario);
-            var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot);
+            if (spec.Rerouted is { } rerouted && s < rerouted.Length) SubmitRerouted(sim, clock, rerouted[s]);
+            var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot, evacuateAt);
             sim.Observer = watch;
             running[s] = new float[steps];
             waiting[s] = new float[steps];
@@ -98,13 +101,41 @@ public static class ReplicaForecaster
             sim.Observer = null;
             work += r.Steps - before;
             exhausted[s] = watch.ExhaustedAt - clock;
+            if (evacuated.Length > 0) evacuated[s] = [.. watch.Evacuated];
         }
         return new ReplicaForecast
         {
             Replica = replica, Added = added, ClockSeconds = clock, StepSeconds = spec.StepSeconds, Traffic = traffic,
             Running = running, Waiting = waiting, KvUsage = kv, KvExhaustedSeconds = exhausted, Calibration = calibration, SimulatedSteps = work,
             TtftSeconds = ttft.Select(l => l.ToArray()).ToArray(), TpotSeconds = tpot.Select(l => l.ToArray()).ToArray(),
+            Evacuated = evacuated,
         };
+    }
+
+    /// <summary>The requests a fork's replica holds: running (their KV resident), swapped, then waiting; times from <paramref name="clock"/>.</summary>
+    public static ReroutedRequest[] Held(Simulator sim, double clock)
+    {
+        var r = sim.Replicas[0];
+        var held = new List<ReroutedRequest>();
+        foreach (var q in r.Running) held.Add(Snapshot(q, clock, clock, Math.Min(q.NumComputed, q.NumTokens - 1)));
+        for (int i = 0; i < r.Swapped.Count; i++) held.Add(Snapshot(r.Swapped[i], clock, clock, 0));
+        for (int i = 0; i < r.Waiting.Count; i++) held.Add(Snapshot(r.Waiting[i], clock, clock, 0));
+        return [.. held];
+    }
+
+    private static ReroutedRequest Snapshot(Request r, double now, double clock, int resident) => new()
+    {
+        AtAhead = now - clock, ArrivalAhead = r.ArrivalTime - clock, PromptTokens = r.PromptTokens, OutputTokens = r.OutputTokens,
+        Generated = r.Generated, FirstTokenAhead = r.FirstTokenTime - clock, LastTokenAhead = r.LastTokenTime - clock,
+        PrefixHashes = r.PrefixHashes, TokenIds = r.TokenIds, ResidentTokens = resident,
+    };
+
+    /// <summary>Another replica's requests, lost with it in this seed, re-enter here at the loss (times from each replica's own clock).</summary>
+    private static void SubmitRerouted(Simulator sim, double clock, ReroutedRequest[] requests)
+    {
+        foreach (var r in requests)
+            sim.SubmitRerouted(new RequestSpec(clock + r.ArrivalAhead, r.PromptTokens, r.OutputTokens, PrefixHashes: r.PrefixHashes, TokenIds: r.TokenIds),
+                clock + r.AtAhead, r.Generated, clock + r.FirstTokenAhead, clock + r.LastTokenAhead);
     }
 
     /// <summary>
@@ -116,7 +147,7 @@ public static class ReplicaForecaster
     /// production (a system prompt is held once, whatever the number of requests using it); without them, on blocks
     /// of its own.
     /// </summary>
-    private static void SubmitArrivals(Simulator sim, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
+    internal static void SubmitArrivals(Simulator sim, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
         Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources, ForecastScenario? scenario)
     {
         if (traffic.PromptTokens.Length == 0 || spec.TrafficMultiplier <= 0) return;
@@ -153,9 +184,17 @@ public static class ReplicaForecaster
         }
     }
 
-    private sealed class Watch(Simulator sim, double clock, double step, int steps, List<double>[] ttft, List<double>[] tpot) : ISimulationObserver
+    /// <param name="evacuateAt">When the scenario loses this replica with its requests re-routed (+∞: never): what it aborts from then on is handed over.</param>
+    private sealed class Watch(Simulator sim, double clock, double step, int steps, List<double>[] ttft, List<double>[] tpot, double evacuateAt) : ISimulationObserver
     {
         public double ExhaustedAt { get; private set; } = double.NaN;
+
+        public List<ReroutedRequest> Evacuated { get; } = [];
+
+        public void OnAborted(Request r, double now)
+        {
+            if (now >= evacuateAt) Evacuated.Add(Snapshot(r, now, clock, 0));
+        }
 
         private int Bin(double now) => Math.Clamp((int)Math.Ceiling((now - clock) / step - 1e-9) - 1, 0, steps - 1);
 

@@ -92,6 +92,9 @@ public sealed partial class ReplicaShadow
     /// <summary>Forks the live state into one simulation per seed and runs each forward (<see cref="ReplicaForecaster"/>).</summary>
     public ReplicaForecast Forecast(ForecastSpec spec) => _forecasts.Forecast(spec) with { StepCorrection = CalibrationReport };
 
+    /// <summary>What the replica holds now, per seed's fork, for a deployment-wide forecast (autoscaling from live state).</summary>
+    public LiveReplicaState Held(int seeds) => _forecasts.Held(seeds);
+
     /// <summary>Requests whose observation completed (finished) since the last call.</summary>
     public RequestAccuracy[] TakeCompleted() => _records.TakeCompleted();
 

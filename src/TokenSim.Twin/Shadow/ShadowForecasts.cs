@@ -70,6 +70,19 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
             with { Widening = _scorer?.Widening ?? [] };
     }
 
+    /// <summary>What the replica holds now in each seed's fork, for a deployment-wide fork (<see cref="FleetForecaster"/>).</summary>
+    public LiveReplicaState Held(int seeds)
+    {
+        double clock = live.Now;
+        var forked = ReplicaForecaster.Fork(seeds, (_, random) => forks.Sampled(random));
+        var c = calibration.Correction;
+        return new LiveReplicaState
+        {
+            ClockSeconds = clock, Held = forked.Select(f => ReplicaForecaster.Held(f.Sim, clock)).ToArray(), Traffic = Traffic,
+            KernelScale = c.KernelScale, PrefillStepSeconds = c.PrefillStepSeconds,
+        };
+    }
+
     /// <summary>
     /// <see cref="Forecast"/> in two parts: what reads the live state (the traffic, a copy of the learned lengths, each
     /// seed's fork stepping on a model of its own at its drawn engine-model error) now, and the seeds' forward runs in

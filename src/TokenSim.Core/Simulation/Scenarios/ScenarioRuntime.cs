@@ -24,6 +24,8 @@ internal sealed class ScenarioRuntime
     private readonly IExecutionTimeModel[] _base;
     private readonly double[] _straggle, _slowLink;
     private readonly Dictionary<int, Request> _kvHeld;
+    /// <summary>Lost replicas whose requests fail (requests: fail).</summary>
+    private readonly HashSet<int> _failed = [];
     private readonly List<ReplicaCountPoint> _timeline;
     private readonly int _gpusPerReplica;
     private double _lastUp = double.NegativeInfinity, _lastChange = double.NegativeInfinity;
@@ -36,7 +38,8 @@ internal sealed class ScenarioRuntime
         _offset = sim.Now;
         int n = sim.Replicas.Count;
         _phase = new ReplicaPhase[n];
-        for (int i = serving; i < n; i++) _phase[i] = ReplicaPhase.Off;
+        // Spare slots are entry replicas; a disaggregated deployment's decode pool (numbered after them) serves.
+        for (int i = serving; i < sim.EntryCount; i++) _phase[i] = ReplicaPhase.Off;
         _base = Enumerable.Range(0, n).Select(sim.ExecutionTimeOf).ToArray();
         _straggle = Enumerable.Repeat(1.0, n).ToArray();
         _slowLink = Enumerable.Repeat(1.0, n).ToArray();
@@ -72,6 +75,7 @@ internal sealed class ScenarioRuntime
         _straggle = (double[])s._straggle.Clone();
         _slowLink = (double[])s._slowLink.Clone();
         _kvHeld = s._kvHeld.ToDictionary(kv => kv.Key, kv => map(kv.Value));
+        _failed = [.. s._failed];
         _timeline = [.. s._timeline];
         (_lastUp, _lastChange) = (s._lastUp, s._lastChange);
     }
@@ -113,13 +117,15 @@ internal sealed class ScenarioRuntime
             throw new FormatException($"{_scenario.Source}: {added} replica-added events, but the deployment has {spare} spare replica slots (it was built with {_phase.Length}, {serving} serving).");
         foreach (var e in _scenario.Events)
         {
-            if (e.Replica >= _phase.Length || (e.Replica >= _sim.EntryCount && e.Kind == ScenarioEventKind.ReplicaLost))
-                throw new FormatException($"{_scenario.Source}:{e.Line}: replica {e.Replica} does not exist (replicas 0 to {Math.Min(_phase.Length, _sim.EntryCount) - 1}).");
+            // Disaggregated, a prefill or a decode replica may be lost (decode replicas are numbered after the prefill ones).
+            int lossRange = _sim.Options.Disaggregated ? _phase.Length : _sim.EntryCount;
+            if (e.Replica >= _phase.Length || (e.Replica >= lossRange && e.Kind == ScenarioEventKind.ReplicaLost))
+                throw new FormatException($"{_scenario.Source}:{e.Line}: replica {e.Replica} does not exist (replicas 0 to {Math.Min(_phase.Length, lossRange) - 1}).");
             if (e.Kind == ScenarioEventKind.Router && !GlobalSchedulers.Registry.Names.Contains(e.Router!))
                 throw new FormatException($"{_scenario.Source}:{e.Line}: unknown router '{e.Router}'. Known: {string.Join(", ", GlobalSchedulers.Registry.Names)}.");
         }
-        if (_sim.Options.Disaggregated && _scenario.Events.Any(e => e.Kind is ScenarioEventKind.ReplicaLost or ScenarioEventKind.ReplicaAdded) || _sim.Options.Disaggregated && _scenario.Autoscale is not null)
-            throw new FormatException($"{_scenario.Source}: replicas lost, added or autoscaled are not simulated for disaggregated (prefill/decode) deployments.");
+        if (_sim.Options.Disaggregated && (_scenario.Events.Any(e => e.Kind == ScenarioEventKind.ReplicaAdded) || _scenario.Autoscale is not null))
+            throw new FormatException($"{_scenario.Source}: replicas added or autoscaled are not simulated for disaggregated (prefill/decode) deployments (a lost one is).");
     }
 
     private void Book(Action a, double at)
@@ -169,9 +175,13 @@ internal sealed class ScenarioRuntime
         }
     }
 
+    /// <summary>Whether a lost replica's requests fail rather than being routed again (false for a replica not lost).</summary>
+    public bool FailsRequests(int replica) => _failed.Contains(replica);
+
     private void Lose(int replica, bool fail)
     {
         if (_phase[replica] == ReplicaPhase.Lost) return;
+        if (fail) _failed.Add(replica);
         SetPhase(replica, ReplicaPhase.Lost);
         _sim.Evacuate(_sim.Replicas[replica], fail);
     }

@@ -31,7 +31,14 @@ internal sealed class KvHandoff(Simulator sim)
         var replicas = sim.Replicas;
         replicas[r.Replica].Kv.Free(r);
         if (r.Status == RequestStatus.Aborted) return;
-        r.FirstTokenTime = sim.Now;
+        // Its prefill replica was lost while the KV crossed (docs/scenarios.md): the transfer failed with it.
+        if (!sim.IsServing(r.Replica))
+        {
+            sim.TransferLost(r);
+            return;
+        }
+        // A request prefilled again after its decode replica was lost had its first token before.
+        if (double.IsNaN(r.FirstTokenTime)) r.FirstTokenTime = sim.Now;
         r.LastTokenTime = sim.Now;
         sim.Observer?.OnToken(r, sim.Now);
         if (r.Generated >= r.OutputTokens)
@@ -43,9 +50,15 @@ internal sealed class KvHandoff(Simulator sim)
             return;
         }
         int firstDecode = sim.EntryCount;
-        ReplicaState target = replicas[firstDecode];
-        for (int i = firstDecode + 1; i < replicas.Count; i++)
-            if (replicas[i].Outstanding < target.Outstanding) target = replicas[i];
+        ReplicaState? target = null;
+        for (int i = firstDecode; i < replicas.Count; i++)
+            if (sim.IsServing(i) && (target is null || replicas[i].Outstanding < target.Outstanding)) target = replicas[i];
+        // Every decode replica lost: nothing can take it.
+        if (target is null)
+        {
+            sim.Abort(r);
+            return;
+        }
         r.Replica = target.Index;
         r.NumComputed = 0;
         r.Status = RequestStatus.Waiting;
