@@ -29,7 +29,7 @@ namespace TokenSim.Core.Simulation.Stepping;
 /// is scheduled (2 with async scheduling, 1 without). Its blocks are freed at the end of step f, before that
 /// step end's schedule.</para>
 /// </remarks>
-internal sealed class DecodeRun(Simulator sim)
+internal sealed partial class DecodeRun(Simulator sim)
 {
     /// <summary>
     /// Steps one run computes at a time: a run cut short by an arrival wastes the step times beyond the cut, and one
@@ -188,35 +188,6 @@ internal sealed class DecodeRun(Simulator sim)
     }
 
     /// <summary>
-    /// The decode sums of the step launched at the end of the run's step <paramref name="j"/>, as <see cref="Batch.Shape"/>
-    /// computes them: the requests still in it, each <paramref name="j"/> tokens further on than in the launched step.
-    /// </summary>
-    private static (long Context, int Above, long AboveContext) DecodeShape(ReplicaState replica, int j)
-    {
-        long context = 0;
-        int count = 0;
-        foreach (ref readonly var e in replica.Batch.Entries)
-        {
-            if (e.Request.OutputTokens - e.Request.Generated <= j) continue;
-            count++;
-            context += e.ContextBefore + 1 + j;
-        }
-        int above = 0;
-        long aboveContext = 0;
-        if (count > 1)
-        {
-            double mean = (double)context / count;
-            foreach (ref readonly var e in replica.Batch.Entries)
-            {
-                if (e.Request.OutputTokens - e.Request.Generated <= j || e.ContextBefore + 1 + j <= mean) continue;
-                above++;
-                aboveContext += e.ContextBefore + 1 + j;
-            }
-        }
-        return (context, above, aboveContext);
-    }
-
-    /// <summary>
     /// Brings <paramref name="replica"/> to <paramref name="time"/> (just before an event there): applies the steps of
     /// its pending run that ended before then, and if the run is cut short books the next step's end in its place.
     /// </summary>
@@ -341,67 +312,5 @@ internal sealed class DecodeRun(Simulator sim)
         foreach (var r in finished) sim.Finished(r, r.FinishTime);
         finished.Clear();
         sim.PullSource();
-    }
-
-    /// <summary>
-    /// Whether the replica is in a steady decode: every running request in the step launched as a one-token decode, in
-    /// running order, with its last token sampled now and its next decode the only thing a schedule would do; with
-    /// async scheduling each is also in the step scheduled ahead, unless its last token is in the launched one.
-    /// </summary>
-    private bool Steady(ReplicaState replica, int lookahead)
-    {
-        if (sim.SchedulerOf(replica) is not ChunkedPrefillReplicaScheduler { SteadyDecodeAsV1: true } scheduler
-            || replica.Role != ReplicaRole.Mixed || replica.Spec.PipelineParallel > 1
-            || replica.Swapped.Count > 0 || replica.PendingSwapBytes > 0)
-            return false;
-        var running = replica.Running;
-        int n = running.Count, budget = scheduler.StepBudget(replica);
-        if (n == 0 || n > budget || (replica.Waiting.Count > 0 && !AdmissionBlocked(replica, budget))) return false;
-        var launched = replica.Batch.Entries;
-        var ahead = replica.Ahead.Entries;
-        if (launched.Length != n || (lookahead == 1 && ahead.Length != 0)) return false;
-        double now = sim.Now;
-        int next = 0;
-        for (int i = 0; i < n; i++)
-        {
-            var r = running[i];
-            ref readonly var b = ref launched[i];
-            // In flight: the launched step, and the one ahead unless the launched one samples r's last token.
-            int inFlight = Math.Min(lookahead, r.OutputTokens - r.Generated);
-            if (!ReferenceEquals(b.Request, r) || b.Tokens != 1 || !b.Samples || b.Epoch != r.Epoch
-                || r.Placeholders != inFlight || r.InFlight != inFlight || r.Generated < 1 || r.LastTokenTime != now
-                || r.Status != RequestStatus.Running || (long)r.BlocksHeld * replica.Kv.BlockSize < r.NumComputed
-                || !replica.Kv.GrowsByCount(r))
-                return false;
-            if (inFlight == 1)
-            {
-                if (b.ContextBefore + 1 != r.NumComputed) return false;
-                continue;
-            }
-            if (next == ahead.Length) return false;
-            ref readonly var a = ref ahead[next++];
-            if (!ReferenceEquals(a.Request, r) || a.Tokens != 1 || !a.Samples || a.Epoch != r.Epoch
-                || b.ContextBefore + 1 != a.ContextBefore || a.ContextBefore + 1 != r.NumComputed)
-                return false;
-        }
-        return next == ahead.Length;
-    }
-
-    /// <summary>
-    /// Whether the waiting queue's head stays out for the whole run, as the scheduler just found: no seat left
-    /// (<c>max_num_seqs</c>), no token budget left after the decodes, or its blocks do not fit (the full-ISL gate or the
-    /// watermark), which a run only makes worse as it grows the running requests. Trying it again changes nothing.
-    /// </summary>
-    private static bool AdmissionBlocked(ReplicaState replica, int budget)
-    {
-        var spec = replica.Spec;
-        var kv = replica.Kv;
-        int n = replica.Running.Count;
-        if (n >= spec.MaxNumSeqs || budget - n <= 0) return true;
-        var r = replica.Waiting[0];
-        // With count-only blocks nothing is cached, so the head's prefix hit is 0 (a transferred prompt is P/D's).
-        if (r.TransferredTokens > 0 || r.NumComputed != 0 || !kv.GrowsByCount(r)) return false;
-        int reserve = (int)((spec.Watermark ?? 0) * kv.TotalBlocks);
-        return !((reserve == 0 || kv.FreeBlocks - kv.BlocksFor(r.NumTokens) >= reserve) && kv.CanFit(r, r.NumTokens));
     }
 }
