@@ -77,17 +77,26 @@ public sealed partial class Simulator
                 continue;
             }
             replica.Remove(r);
-            r.NumComputed = 0;
-            r.TransferredTokens = 0;
-            r.Status = RequestStatus.Waiting;
-            var targets = _routable ?? _entry;
-            var to = targets[_router.Route(r, targets)];
-            _serial.Settle(to, Now);
-            r.Replica = to.Index;
-            r.QueuedTime = to.Busy ? Math.Max(Now, to.StepEnd) : Now;
-            to.Waiting.PushBack(r);
-            RequestWake(to);
+            Reroute(r);
         }
+    }
+
+    /// <summary>
+    /// Sends a request whose replica was lost to a serving replica's queue, chosen by the router as for an arrival,
+    /// holding no KV: it prefills its prompt and the tokens generated so far again.
+    /// </summary>
+    private void Reroute(Request r)
+    {
+        r.NumComputed = 0;
+        r.TransferredTokens = 0;
+        r.Status = RequestStatus.Waiting;
+        var targets = _routable ?? _entry;
+        var to = targets[_router.Route(r, targets)];
+        _serial.Settle(to, Now);
+        r.Replica = to.Index;
+        r.QueuedTime = to.Busy ? Math.Max(Now, to.StepEnd) : Now;
+        to.Waiting.PushBack(r);
+        RequestWake(to);
     }
 
     private static IEnumerable<Request> Items(RequestDeque queue)
@@ -113,15 +122,7 @@ public sealed partial class Simulator
         }
         // The token its prefill sampled never reached the client: it is sampled again.
         r.Generated--;
-        r.NumComputed = 0;
-        r.TransferredTokens = 0;
-        r.Status = RequestStatus.Waiting;
-        var to = targets[_router.Route(r, targets)];
-        _serial.Settle(to, Now);
-        r.Replica = to.Index;
-        r.QueuedTime = to.Busy ? Math.Max(Now, to.StepEnd) : Now;
-        to.Waiting.PushBack(r);
-        RequestWake(to);
+        Reroute(r);
     }
 
     /// <summary>The replica the router sends <paramref name="r"/> to among the serving ones; −1 (it is rejected) when none serves.</summary>
