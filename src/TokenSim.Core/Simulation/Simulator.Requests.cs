@@ -25,12 +25,7 @@ public sealed partial class Simulator
     public Request SubmitRerouted(in RequestSpec spec, double at, int generated, double firstTokenTime, double lastTokenTime)
     {
         if (at < Now) throw new ArgumentException($"Cannot re-route a request at t={at} s: the simulation is already at t={Now} s.");
-        if (generated < 0 || generated >= spec.OutputTokens)
-            throw new ArgumentException($"A re-routed request has generated {generated} of its {spec.OutputTokens} output tokens; it must have some left.");
-        var r = NewRequest(spec);
-        r.Generated = generated;
-        r.FirstTokenTime = generated > 0 ? firstTokenTime : double.NaN;
-        r.LastTokenTime = generated > 0 ? lastTokenTime : double.NaN;
+        var r = Resumed(spec, generated, firstTokenTime, lastTokenTime, "re-routed");
         _events.Enqueue(EventKind.Arrival, at, -1, r);
         return r;
     }
@@ -45,12 +40,7 @@ public sealed partial class Simulator
     public Request Place(int replica, in RequestSpec spec, int generated, int residentTokens, double firstTokenTime, double lastTokenTime)
     {
         if (replica < 0 || replica >= _entry.Length) throw new ArgumentException($"Cannot place a request on replica {replica}: requests enter replicas 0 to {_entry.Length - 1}.");
-        if (generated < 0 || generated >= spec.OutputTokens)
-            throw new ArgumentException($"A placed request has generated {generated} of its {spec.OutputTokens} output tokens; it must have some left.");
-        var r = NewRequest(spec);
-        r.Generated = generated;
-        r.FirstTokenTime = generated > 0 ? firstTokenTime : double.NaN;
-        r.LastTokenTime = generated > 0 ? lastTokenTime : double.NaN;
+        var r = Resumed(spec, generated, firstTokenTime, lastTokenTime, "placed");
         r.TransferredTokens = Math.Clamp(residentTokens, 0, r.NumTokens - 1);
         var to = _replicas[replica];
         _serial.Settle(to, Now);
@@ -122,5 +112,20 @@ public sealed partial class Simulator
         if (!_source.TryNext(Now, Random, out var spec)) return;
         if (spec.ArrivalTime < Now) spec = spec with { ArrivalTime = Now };
         _sourcePending = Submit(spec);
+    }
+
+    /// <summary>
+    /// A request another simulation (or replica) started: <paramref name="generated"/> of its output tokens already
+    /// made, with their first and last token times kept, so its TTFT and TPOT count from its own past.
+    /// </summary>
+    private Request Resumed(in RequestSpec spec, int generated, double firstTokenTime, double lastTokenTime, string what)
+    {
+        if (generated < 0 || generated >= spec.OutputTokens)
+            throw new ArgumentException($"A {what} request has generated {generated} of its {spec.OutputTokens} output tokens; it must have some left.");
+        var r = NewRequest(spec);
+        r.Generated = generated;
+        r.FirstTokenTime = generated > 0 ? firstTokenTime : double.NaN;
+        r.LastTokenTime = generated > 0 ? lastTokenTime : double.NaN;
+        return r;
     }
 }
