@@ -4,7 +4,7 @@ namespace TokenSim.Twin.Hosting;
 /// Where replica grains run their arrivals' predictions (<see cref="Scheduler"/>) and, with
 /// <see cref="TwinOptions.ForecastsOffTurn"/>, their forecasts (<see cref="Forecasts"/>, or <see cref="Scheduler"/> when
 /// null), off the grain's turn so that an acknowledgement does not wait for them. A test registers its own first; the
-/// server's are <see cref="Dedicated"/>.
+/// server's are <see cref="Dedicated"/>: forecasts on threads of their own, predictions on the pool.
 /// </summary>
 public sealed record PredictionScheduler(TaskScheduler Scheduler) : IDisposable
 {
@@ -12,11 +12,13 @@ public sealed record PredictionScheduler(TaskScheduler Scheduler) : IDisposable
     public TaskScheduler? Forecasts { get; init; }
 
     /// <summary>
-    /// Threads of their own for each (<see cref="DedicatedThreadScheduler"/>), one per processor, so that neither
-    /// holds the thread pool's threads from the grains' turns, and a forecast never holds a prediction: predictions at
-    /// the process's niceness, forecasts at <paramref name="forecastNiceness"/>.
+    /// Forecasts on threads of their own (<see cref="DedicatedThreadScheduler"/>, one per processor, at
+    /// <paramref name="forecastNiceness"/>), so that a burst of them never holds the thread pool's threads from the
+    /// grains' turns; predictions on the thread pool. Predictions are short and come with every batch: on threads of
+    /// their own, their hand-offs cost ingest about 10% of its CPU per event with forecasts off (bench/ingest, bisected
+    /// in docs/twin.md "Ingest throughput").
     /// </summary>
-    public static PredictionScheduler Dedicated(int forecastNiceness) => new(new DedicatedThreadScheduler("tokensim-predictions", Environment.ProcessorCount))
+    public static PredictionScheduler Dedicated(int forecastNiceness) => new(TaskScheduler.Default)
     {
         Forecasts = new DedicatedThreadScheduler("tokensim-forecasts", Environment.ProcessorCount, forecastNiceness),
     };
