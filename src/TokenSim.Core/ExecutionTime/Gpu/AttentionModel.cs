@@ -14,7 +14,8 @@ namespace TokenSim.Core.ExecutionTime.Gpu;
 /// <item><b>Mixed</b>: with a prefill in the batch the kernel is the prefill kernel, so every decode's single query
 /// row occupies a whole query tile per head (unless FlashAttention-3 packs the GQA group) and no KV split is
 /// made. That is why a mixed step costs far more than its parts: 128 decodes at KV 1,024 run 128 tiles of
-/// tensor-core work per head for one useful row.</item>
+/// tensor-core work per head for one useful row. On FlashAttention-2 each query head's blocks read their KV head
+/// again, served by the L2 only while it holds the head's KV (<see cref="GqaRereads"/>).</item>
 /// </list>
 /// The softmax's exponentials run on the special-function units, 16 per SM per clock: on FlashAttention-2 they add to
 /// the matmul time, on FlashAttention-3 they overlap it (<see cref="FlashAttentionTiles.OverlapsSoftmax"/>). Compute
@@ -84,14 +85,44 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
         double smFlops = Math.Max((prefillFlops + decodeFlops) / gpu.Sms, longestBlock);
         double mma = smFlops / flopsPerSm, exp = smFlops / (4 * d) / (FlashAttentionTiles.ExpPerSmPerClock * gpu.Micro.BoostClockHz);
         double compute = tiles.OverlapsSoftmax ? Math.Max(mma, exp) : mma + exp;
-        // DRAM: the KV each sequence reads (once: a GQA group's heads and a chunk's query tiles share it in L2), Q and O.
-        double kvBytes = 2 * s.KvHeads * d * s.KvBytes * (s.DecodeContext + s.PrefillKvRead);
+        // DRAM: the KV each sequence reads (once where a GQA group's heads share it in L2; a chunk's query tiles always do), Q and O.
+        double kvHeadBytes = 2 * d * s.KvBytes * (s.DecodeContext + s.PrefillKvRead);
+        double kvBytes = s.KvHeads * kvHeadBytes;
+        if (mixedKernel && group > 1 && RunsFlashAttention2(s.KvBytes))
+            kvBytes *= GqaRereads(group, prefillBlocks / s.QueryHeads + s.Decodes, kvHeadBytes, d);
         double qoBytes = 2 * (s.PrefillTokens + s.Decodes) * s.QueryHeads * d * s.ActivationBytes;
         double memory = (kvBytes + qoBytes) / gpu.StreamBytesPerSecond(blocks);
         double seconds = Math.Max(compute, memory) + gpu.LaunchSeconds;
         // The split-KV combine: reads every split's FP32 partial output and log-sum-exp, writes the output.
         if (splits > 1) seconds += gpu.LaunchSeconds + s.Decodes * s.QueryHeads * d * (4 * splits + s.ActivationBytes) / gpu.DramBytesPerSecond;
         return seconds;
+    }
+
+    /// <summary>
+    /// Whether vLLM runs FlashAttention-2 here (<see cref="VllmAttentionBackend"/>): FlashInfer on compute capability
+    /// 10.x, FlashAttention-3 (which packs the group) on Hopper, FlashInfer for a quantised KV cache off Hopper.
+    /// </summary>
+    private bool RunsFlashAttention2(double kvBytes) => !tiles.PacksGqa
+        && VllmAttentionBackend.For(gpu.Hardware.ComputeCapability, kvBytes >= 2 ? "bf16" : "fp8") == AttentionBackend.FlashAttention;
+
+    /// <summary>
+    /// How many times FlashAttention-2's varlen kernel reads each KV head from DRAM when its GQA group's query heads
+    /// each run their own blocks (every launch with a prefill in it; a decode-only batch folds the group into one tile).
+    /// The grid is (query tile, sequence, query head) (<c>flash_fwd_launch_template.h</c>:
+    /// <c>dim3 grid(num_m_block, params.b, params.h)</c>) and head h reads KV head h / group, so the group's heads run
+    /// one after another, <paramref name="blocksPerHead"/> blocks apart. Where a block and its neighbour in the next
+    /// head are in the same wave of resident blocks they read the same KV together and the L2 serves the second;
+    /// otherwise the whole head's KV (<paramref name="kvHeadBytes"/>, the batch's) passes through the L2 between the
+    /// two reads, and the second hits only in the share of it the L2 holds. 128 decodes at 4,096 keys on RTX PRO 6000
+    /// (188 resident blocks, 129 a head, 268 MB of KV a head against 128 MB of L2): 1 + 3 · (129/188) · 0.5 = 2.0 reads.
+    /// </summary>
+    public double GqaRereads(double group, double blocksPerHead, double kvHeadBytes, double headDim)
+    {
+        if (group <= 1 || blocksPerHead <= 0 || kvHeadBytes <= 0) return 1;
+        double resident = gpu.Sms * tiles.BlocksPerSm(headDim, gpu.Micro.SharedMemoryPerSmBytes);
+        double apart = Math.Min(1, blocksPerHead / resident);
+        double miss = apart * Math.Max(0, 1 - gpu.Micro.L2Bytes / kvHeadBytes);
+        return 1 + (group - 1) * miss;
     }
 
     /// <summary>

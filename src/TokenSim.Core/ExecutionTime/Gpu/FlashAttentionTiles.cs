@@ -40,6 +40,16 @@ public readonly record struct FlashAttentionTiles(int QueryRows, int KeyColumns,
     /// <summary>Most KV splits FlashAttention's <c>num_splits_heuristic</c> considers.</summary>
     public const int MaxSplits = 128;
 
+    /// <summary>
+    /// Shared memory one block of FlashAttention-2's split-KV kernel holds: a query tile and a K and a V tile at 16 bits
+    /// (<c>kernel_traits.h</c>: <c>kSmemSize = kSmemQSize + kSmemKVSize</c>, neither shared; 80 KB at head dimension
+    /// 128), which sets how many of its blocks an SM runs at once.
+    /// </summary>
+    public double SharedMemoryBytes(double headDim) => (QueryRows + 2.0 * KeyColumns) * headDim * 2;
+
+    /// <summary>Blocks of this kernel one SM holds at once, by shared memory: 2 on A100 (164 KB), 1 on a 100 KB SM.</summary>
+    public double BlocksPerSm(double headDim, double sharedMemoryPerSm) => Math.Max(1, Math.Floor(sharedMemoryPerSm / SharedMemoryBytes(headDim)));
+
     public static FlashAttentionTiles For(double computeCapability) => computeCapability switch
     {
         >= 9 and < 10 => new(128, 128, true, OverlapsSoftmax: true),

@@ -22,6 +22,8 @@ public sealed class GpuDevice
         // kernels dequantise the weights in registers and multiply at 16 bits (W4A16), so the tensor rate is bf16's.
         bool weightOnly = DType is "fp4" or "int4" && !hardware.Flops.ContainsKey(DType);
         SmFlops = hardware.PeakFlops(weightOnly ? "bf16" : dtype) / Sms;
+        // FP8/INT8 (W8A8) and NVFP4 on FP4 tensor cores (W4A4) multiply quantised activations; W4A16 and 16-bit do not.
+        QuantisesActivations = DType is "fp8" or "int8" || (DType == "fp4" && !weightOnly);
         DramBytesPerSecond = hardware.MemoryBandwidthBytesPerSecond * parameters.MemoryEfficiency;
         L2BytesPerSecondPerSm = Micro.L2BandwidthBytesPerSecond / Sms;
         LaunchSeconds = Micro.KernelLaunchSeconds;
@@ -36,6 +38,8 @@ public sealed class GpuDevice
     /// <summary>Bytes per element as the tensor cores and shared memory see them (FP4: 0.5, scales held apart).</summary>
     public double ElementBytes { get; }
     public int Sms { get; }
+    /// <summary>Whether a GEMM at this dtype first quantises its 16-bit input (W8A8, W4A4), a kernel of its own.</summary>
+    public bool QuantisesActivations { get; }
     /// <summary>Dense tensor-core FLOP/s of one SM at this dtype (the datasheet peak over the SMs).</summary>
     public double SmFlops { get; }
     /// <summary>DRAM bandwidth a streaming kernel reaches.</summary>

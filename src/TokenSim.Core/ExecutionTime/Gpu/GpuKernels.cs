@@ -34,6 +34,18 @@ public sealed class GpuKernels : IOperatorKernels
     public double Gemm(double m, double n, double k) => _gemm.Seconds(m, n, k);
 
     /// <summary>
+    /// The kernel that quantises a W8A8 or W4A4 GEMM's 16-bit input before it, where it runs on its own: vLLM's FP8
+    /// linear method calls <c>ops.scaled_fp8_quant</c> (static per-tensor scale: <c>static_scaled_fp8_quant</c>, one
+    /// block per token) and then <c>cutlass_scaled_mm</c>; NVFP4 calls <c>scaled_fp4_quant</c>. It reads the input at
+    /// 16 bits and writes it at the GEMM's width (NVFP4 with one FP8 scale per 16 values). Zero for 16-bit and
+    /// weight-only GEMMs. <see cref="Gemm"/> leaves it out: in a served step vLLM's compile passes can fuse it into
+    /// the norm or activation before (<c>fuse_norm_quant</c>, <c>fuse_act_quant</c>); a measured table of the linear
+    /// layer run eagerly (AIConfigurator's) times it.
+    /// </summary>
+    public double ActivationQuant(double m, double k) =>
+        Device.QuantisesActivations && m > 0 && k > 0 ? _elementwise.Seconds(m * k * (2 + Device.Bytes), m) : 0;
+
+    /// <summary>
     /// A GEMM that quantised checkpoints leave at 16 bits: the LM head and the MoE router (ModelOpt's FP8/NVFP4
     /// exports exclude <c>lm_head</c>; Qwen3's FP8 and gpt-oss's MXFP4 configs list <c>lm_head</c> and the router
     /// gates under <c>modules_to_not_convert</c>).

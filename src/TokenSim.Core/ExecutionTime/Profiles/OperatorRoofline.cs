@@ -155,6 +155,9 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
         var roofline = a.Kind is "nccl" or "custom_allreduce" ? new RooflineKernels(hardware, parts[^1], _p) : null; // collectives: the scorer of the GPU model takes them from Communication/
         switch (a.Kind)
         {
+            // A row times vLLM's RowParallelLinear.forward run eagerly: a W8A8 layer quantises its input in a kernel of
+            // its own first (no compile pass to fuse it away). The roofline's published figures leave it out.
+            case "gemm" when k is Gpu.GpuKernels g: return x => g.Gemm(x[2], x[0], x[1]) + g.ActivationQuant(x[2], x[1]);
             case "gemm": return x => k.Gemm(x[2], x[0], x[1]);
             // AIConfigurator times vLLM's FlashAttentionImpl.forward replayed as a CUDA graph, which first writes the
             // new tokens' K and V into the paged cache (reshape_and_cache_flash: read 16-bit, write the cache dtype).
