@@ -74,6 +74,7 @@ public sealed class ServerCommandLineTests : IDisposable
     [InlineData("grpc-port: [7200\n", "ArgumentException: FILE:2: While parsing a flow sequence, did not find expected ',' or ']'.")]
     [InlineData("grpc-port: 7200\n---\nbogus: [\n", "ArgumentException: FILE:4: While parsing a node, did not find expected node content.")]
     [InlineData("grpc-port: *port\n", "ArgumentException: FILE:1: The anchor 'port' does not exists")]
+    [InlineData("# the twin\nlateness: 3\nmetrics-port: *port\n", "ArgumentException: FILE:3: The anchor 'port' does not exists")]
     [InlineData("lateness:\n  soon\n", "ArgumentException: FILE:1: lateness must be a number of seconds, 0 or more (got 'soon').")]
     [InlineData("? [grpc-port]\n: 7200\n", "ServerUsageException: FILE:1: unknown setting '' (--help lists them).")]
     [InlineData("metrics_port: x\n", "ArgumentException: FILE:1: metrics-port must be a TCP port from 1 to 65535 (got 'x').")]
