@@ -113,6 +113,14 @@ public sealed class YamlRecordsTests
     }
 
     [Fact]
+    public void KeyNames_AreYamlDotNetsUnderscoredNames()
+    {
+        string[] names = [.. typeof(YamlSection).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(YamlSection))).SelectMany(t => t.GetProperties()).Select(p => p.Name), "L2BandwidthBytesPerS", "X", "TtftS"];
+        Assert.Contains("MemoryBandwidthBytesPerS", names);
+        foreach (var name in names) Assert.Equal(YamlDotNet.Serialization.NamingConventions.UnderscoredNamingConvention.Instance.Apply(name), YamlRecordDeserializer.Underscored(name));
+    }
+
+    [Fact]
     public void OnlyTheFirstDocument_IsTheConfig()
     {
         var r = Read(Write("name: a\n---\nname: b\nother: 1\n"))!;

@@ -3,7 +3,6 @@ using System.Reflection;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace TokenSim.Core.Yaml;
 
@@ -17,7 +16,7 @@ internal sealed class YamlRecordDeserializer : INodeDeserializer, INodeTypeResol
 {
     public bool Resolve(NodeEvent? nodeEvent, ref Type currentType) => typeof(YamlPositioned).IsAssignableFrom(currentType);
 
-    private sealed record Field(string Key, PropertyInfo Property);
+    private sealed record Field(string Key, Type Type, Action<object, object> Set);
 
     private static readonly ConcurrentDictionary<Type, Field[]> Fields = new();
 
@@ -45,7 +44,7 @@ internal sealed class YamlRecordDeserializer : INodeDeserializer, INodeTypeResol
                         parser.SkipThisAndNestedEvents();
                         continue;
                     }
-                    field.Property.SetValue(section, Nested(parser, field.Property.PropertyType, nestedObjectDeserializer));
+                    field.Set(section, Nested(parser, field.Type, nestedObjectDeserializer));
                 }
                 break;
             case IYamlCollection map when node.Shape == YamlShape.Mapping && expectedType.GetGenericTypeDefinition() == typeof(YamlMap<>):
@@ -117,6 +116,29 @@ internal sealed class YamlRecordDeserializer : INodeDeserializer, INodeTypeResol
         .. type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => typeof(YamlPositioned).IsAssignableFrom(p.PropertyType) && p.SetMethod is { IsPublic: true } && p.GetCustomAttribute<YamlIgnoreAttribute>() is null)
             .OrderBy(p => p.MetadataToken) // declaration order: the order errors list the known keys in
-            .Select(p => new Field(p.GetCustomAttribute<YamlMemberAttribute>()?.Alias ?? UnderscoredNamingConvention.Instance.Apply(p.Name), p)),
+            .Select(p => new Field(p.GetCustomAttribute<YamlMemberAttribute>()?.Alias ?? Underscored(p.Name), p.PropertyType, Setter(p))),
     ];
+
+    /// <summary>
+    /// <c>MemoryBytesPerS</c> → <c>memory_bytes_per_s</c>: YamlDotNet's <c>UnderscoredNamingConvention</c> for a
+    /// property name (letters and digits), without the regular expressions it builds, which cost a few milliseconds
+    /// of every CLI start now that the hardware catalog is read through here.
+    /// </summary>
+    internal static string Underscored(string name) =>
+        string.Concat(name.Select((c, i) => char.IsAsciiLetterUpper(c) ? (i == 0 ? "" : "_") + char.ToLowerInvariant(c) : c.ToString()));
+
+    /// <summary>
+    /// The property's setter as a delegate, made once per property: <c>PropertyInfo.SetValue</c> compiles a stub per
+    /// property on its second call, a JIT cost paid at every CLI start for the catalog's fields.
+    /// </summary>
+    private static Action<object, object> Setter(PropertyInfo property) =>
+        (Action<object, object>)TypedSetterMethod.MakeGenericMethod(property.DeclaringType!, property.PropertyType).Invoke(null, [property.SetMethod])!;
+
+    private static readonly MethodInfo TypedSetterMethod = typeof(YamlRecordDeserializer).GetMethod(nameof(TypedSetter), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private static Action<object, object> TypedSetter<TRecord, TValue>(MethodInfo set)
+    {
+        var typed = set.CreateDelegate<Action<TRecord, TValue>>();
+        return (record, value) => typed((TRecord)record, (TValue)value);
+    }
 }
