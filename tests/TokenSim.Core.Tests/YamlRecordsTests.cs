@@ -89,6 +89,38 @@ public sealed class YamlRecordsTests
     public void BadFile_NamesTheLine(string yaml, string expected) => Assert.Equal(expected, Error(yaml));
 
     [Fact]
+    public void Tags_AreIgnored_AsTheNodeModelIgnoredThem()
+    {
+        // A tag naming a type (!!int) or an unknown one (!gpu) must not turn a value into a .NET conversion error.
+        var r = Read(Write("name: !!int 5\nsizes: !gpu [1]\nchild: !!map {window_s: !!float 60}\n"))!;
+        Assert.Equal(("5", "1", "60"), (r.Name!.Value, Assert.Single(r.Sizes!.Items).Value, r.Child!.WindowS!.Value));
+    }
+
+    [Fact]
+    public void AnAlias_IsItsAnchorsValue_AndOfAnotherShape_IsKeptAsThatShapeAtTheAnchorsLine()
+    {
+        var r = Read(Write("sizes: &s [1, 2]\nprices: {a: &p 3}\nname: *p\nchild: *s\n"))!;
+        Assert.Equal(("3", 2), (r.Name!.Value, r.Name.Line));
+        Assert.Equal((YamlShape.Sequence, 1), (r.Child!.Shape, r.Child.Line));
+    }
+
+    [Fact]
+    public void AKeyThatIsAListOrAMapping_IsTheEmptyKey_RefusedAsUnknown()
+    {
+        Assert.Equal(":2: no '' here (name, sizes, prices, child, openai)", Error("name: a\n? [b]\n: 1\n"));
+        var r = Read(Write("prices:\n  ? {a: 1}\n  : 2\n"))!;
+        Assert.Equal([("", 2, "2")], r.Prices!.Entries.Select(e => (e.Key, e.Line, e.Value.Value)));
+    }
+
+    [Fact]
+    public void KeyNames_AreYamlDotNetsUnderscoredNames()
+    {
+        string[] names = [.. typeof(YamlSection).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(YamlSection))).SelectMany(t => t.GetProperties()).Select(p => p.Name), "L2BandwidthBytesPerS", "X", "TtftS"];
+        Assert.Contains("MemoryBandwidthBytesPerS", names);
+        foreach (var name in names) Assert.Equal(YamlDotNet.Serialization.NamingConventions.UnderscoredNamingConvention.Instance.Apply(name), YamlRecordDeserializer.Underscored(name));
+    }
+
+    [Fact]
     public void OnlyTheFirstDocument_IsTheConfig()
     {
         var r = Read(Write("name: a\n---\nname: b\nother: 1\n"))!;

@@ -53,6 +53,56 @@ public sealed class ServerCommandLineTests : IDisposable
         Assert.Equal($"{_file}:2: lateness must be a number of seconds, 0 or more (got 'soon').", e.Message);
     }
 
+    /// <summary>The exception's type and message for <paramref name="yaml"/> as the --config file, the file's path written FILE.</summary>
+    private string ConfigError(string yaml)
+    {
+        File.WriteAllText(_file, yaml);
+        var e = Record.Exception(() => Settings(["--config", _file], []));
+        Assert.NotNull(e);
+        return $"{e.GetType().Name}: {e.Message.Replace(_file, "FILE", StringComparison.Ordinal)}";
+    }
+
+    [Theory]
+    [InlineData("grpc-port: 7200\nmetric-port: 7201\n", "ServerUsageException: FILE:2: unknown setting 'metric-port'; did you mean metrics-port? (--help lists them)")]
+    [InlineData("colour: red\n", "ServerUsageException: FILE:1: unknown setting 'colour' (--help lists them).")]
+    [InlineData("config: other.yaml\n", "ArgumentException: FILE:1: 'config' cannot name another config file.")]
+    [InlineData("forecast-score-horizons: [10, 30]\n", "ArgumentException: FILE:1: 'forecast-score-horizons' must be a single value (a list such as forecast-score-horizons is written 10,30,60).")]
+    [InlineData("grpc-port: 7200\nlateness:\n  soon: 1\n", "ArgumentException: FILE:3: 'lateness' must be a single value (a list such as forecast-score-horizons is written 10,30,60).")]
+    [InlineData("- grpc-port\n", "ArgumentException: FILE:1: the config file must be a mapping of settings (grpc-port: 7200).")]
+    [InlineData("# the twin\n\n7200\n", "ArgumentException: FILE:3: the config file must be a mapping of settings (grpc-port: 7200).")]
+    [InlineData("grpc-port: 7200\ngrpc-port: 7300\n", "ArgumentException: FILE:2: Duplicate key grpc-port")]
+    [InlineData("grpc-port: [7200\n", "ArgumentException: FILE:2: While parsing a flow sequence, did not find expected ',' or ']'.")]
+    [InlineData("grpc-port: 7200\n---\nbogus: [\n", "ArgumentException: FILE:4: While parsing a node, did not find expected node content.")]
+    [InlineData("grpc-port: *port\n", "ArgumentException: FILE:1: The anchor 'port' does not exists")]
+    [InlineData("# the twin\nlateness: 3\nmetrics-port: *port\n", "ArgumentException: FILE:3: The anchor 'port' does not exists")]
+    [InlineData("lateness:\n  soon\n", "ArgumentException: FILE:1: lateness must be a number of seconds, 0 or more (got 'soon').")]
+    [InlineData("? [grpc-port]\n: 7200\n", "ServerUsageException: FILE:1: unknown setting '' (--help lists them).")]
+    [InlineData("metrics_port: x\n", "ArgumentException: FILE:1: metrics-port must be a TCP port from 1 to 65535 (got 'x').")]
+    public void ConfigFile_BadInput_OneLineNamingTheFileAndLine(string yaml, string expected) => Assert.Equal(expected, ConfigError(yaml));
+
+    [Fact]
+    public void ConfigFile_NotReadable_OrNotYaml_NamesTheFile()
+    {
+        Assert.StartsWith("ArgumentException: FILE: not valid YAML (", ConfigError("lateness: {a: 1\r5}\n"));
+        var dir = Path.GetTempPath();
+        var e = Assert.Throws<ArgumentException>(() => Settings(["--config", dir], []));
+        Assert.Equal($"--config / TOKENSIM_CONFIG: cannot read '{dir}': Access to the path '{dir}' is denied.", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Settings(["--config", Path.Combine(_file, "server.yaml")], []));
+        Assert.Equal($"--config / TOKENSIM_CONFIG: the file '{Path.Combine(_file, "server.yaml")}' does not exist.", e.Message);
+    }
+
+    [Fact]
+    public void ConfigFile_WhatTheNodeModelTookAsIs_IsStillTaken()
+    {
+        // An empty file sets nothing; tags are ignored; an alias is its anchor's value; an empty value is unset;
+        // a second document is not read.
+        File.WriteAllText(_file, "# nothing yet\n");
+        Assert.Equal(7100, Settings(["--config", _file], []).GrpcPort);
+        File.WriteAllText(_file, "grpc-port: !!int 7200\nlateness: &t 3\nforecast-interval: *t\nredis:\n---\nbogus: 1\n");
+        var s = Settings(["--config", _file], []);
+        Assert.Equal((7200, 3.0, 3.0, null), (s.GrpcPort, s.LatenessSeconds, s.ForecastIntervalSeconds, s.Redis));
+    }
+
     [Fact]
     public void Demo_IsASwitch_AndTakesAnExplicitValue()
     {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using YamlDotNet.RepresentationModel;
+using TokenSim.Core.Yaml;
 
 namespace TokenSim.Core.Entities;
 
@@ -25,25 +25,25 @@ public sealed record GpuPower
 
     private static readonly string[] Fields = ["tdp_w", "static_w", "dram_pj_per_bit"];
 
-    /// <summary>Parses a <c>power:</c> mapping; errors name the file, the line and the field.</summary>
-    public static GpuPower Read(YamlNode node, string source, string field)
+    /// <summary>
+    /// Reads a <c>power:</c> mapping, as YamlDotNet's deserializer gave it (the hardware catalog has checked that it is
+    /// a mapping); errors name the file, the line and the field.
+    /// </summary>
+    internal static GpuPower Read(YamlMap<YamlText> map, string source, string field)
     {
-        var map = node as YamlMappingNode ?? throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a mapping.");
         var values = new Dictionary<string, double>();
-        foreach (var (k, v) in map.Children)
+        foreach (var (key, line, value) in map.Entries)
         {
-            string key = ((YamlScalarNode)k).Value ?? "";
-            if (Array.IndexOf(Fields, key) < 0) throw new FormatException($"{source}: line {k.Start.Line}: unknown field '{field}.{key}' (known: {string.Join(", ", Fields)}).");
-            string raw = (v as YamlScalarNode)?.Value ?? "";
-            if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d) || d < 0)
-                throw new FormatException($"{source}: line {v.Start.Line}: field '{field}.{key}' must be a non-negative number (got '{raw}').");
+            if (Array.IndexOf(Fields, key) < 0) throw new FormatException($"{source}: line {line}: unknown field '{field}.{key}' (known: {string.Join(", ", Fields)}).");
+            if (!double.TryParse(value.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d) || d < 0)
+                throw new FormatException($"{source}: line {value.Line}: field '{field}.{key}' must be a non-negative number (got '{value.Value}').");
             values[key] = d;
         }
         double Need(string key) => values.TryGetValue(key, out var x) ? x
-            : throw new FormatException($"{source}: line {node.Start.Line}: field '{field}.{key}' is missing.");
+            : throw new FormatException($"{source}: line {map.Line}: field '{field}.{key}' is missing.");
         var power = new GpuPower { TdpWatts = Need("tdp_w"), StaticWatts = Need("static_w"), DramJoulesPerByte = Need("dram_pj_per_bit") * 8e-12 };
         if (power.TdpWatts <= power.StaticWatts)
-            throw new FormatException($"{source}: line {node.Start.Line}: field '{field}.tdp_w' ({power.TdpWatts} W) must exceed static_w ({power.StaticWatts} W).");
+            throw new FormatException($"{source}: line {map.Line}: field '{field}.tdp_w' ({power.TdpWatts} W) must exceed static_w ({power.StaticWatts} W).");
         return power;
     }
 }

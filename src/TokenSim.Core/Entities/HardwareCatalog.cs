@@ -1,5 +1,5 @@
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using System.Globalization;
+using TokenSim.Core.Yaml;
 
 namespace TokenSim.Core.Entities;
 
@@ -46,89 +46,84 @@ public static class HardwareCatalog
 
     private static string Key(string s) => new(s.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
 
-    /// <remarks>
-    /// Read with YamlDotNet's node model and mapped by hand rather than with its reflection-based deserializer,
-    /// which costs about a tenth of a second of JIT at every start of the CLI.
-    /// </remarks>
+    /// <summary>
+    /// A hardware file through YamlDotNet's deserializer (<see cref="HardwareYaml"/>). Each GPU's fields are checked in
+    /// file order, so the first mistake in the file is the one named, by line and field; a YAML error gives the line
+    /// and column.
+    /// </summary>
     internal static IReadOnlyList<HardwareSpec> Parse(string yaml, string source)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(yaml)); }
-        catch (YamlException e) { throw new FormatException($"{source}: line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e); }
-        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException) { throw new FormatException($"{source}: not valid YAML ({e.Message})", e); }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new FormatException($"{source}: no GPUs defined (expected 'gpus:' list or a single GPU mapping).");
+        var root = YamlRecords.Parse<HardwareYaml>(yaml, source, (message, e) => new FormatException(message, e),
+            at => $"{source}: line {at.Line}, column {at.Column}: ");
+        if (root is not { Shape: YamlShape.Mapping }) throw NoGpus(source);
         // A file may hold a list under 'gpus:' or a single GPU at the top level.
-        var gpus = root.Children.TryGetValue(new YamlScalarNode("gpus"), out var list)
-            ? (list as YamlSequenceNode ?? throw new FormatException($"{source}: line {list.Start.Line}: 'gpus' must be a list.")).Children
-            : [root];
-        if (gpus.Count == 0) throw new FormatException($"{source}: no GPUs defined (expected 'gpus:' list or a single GPU mapping).");
+        IReadOnlyList<HardwareYaml> gpus = root.Gpus is not { } list ? [root]
+            : list.Shape == YamlShape.Sequence ? list.Items : throw new FormatException($"{source}: line {list.Line}: 'gpus' must be a list.");
+        if (gpus.Count == 0) throw NoGpus(source);
         return gpus.Select((g, i) => Dto(g, source).ToSpec(source, i)).ToArray();
     }
 
-    private static HardwareDto Dto(YamlNode node, string source)
+    private static FormatException NoGpus(string source) => new($"{source}: no GPUs defined (expected 'gpus:' list or a single GPU mapping).");
+
+    private static HardwareDto Dto(HardwareYaml gpu, string source)
     {
-        var map = node as YamlMappingNode ?? throw new FormatException($"{source}: line {node.Start.Line}: a GPU must be a mapping.");
+        if (gpu.Shape != YamlShape.Mapping) throw new FormatException($"{source}: line {gpu.Line}: a GPU must be a mapping.");
         var dto = new HardwareDto();
-        foreach (var (k, v) in map.Children)
+        foreach (string key in gpu.Keys)
         {
-            string key = ((YamlScalarNode)k).Value ?? "";
             switch (key)
             {
-                case "name": dto.Name = Text(v, source, key); break;
-                case "vendor": dto.Vendor = Text(v, source, key); break;
-                case "aliases": dto.Aliases = Seq(v, source, key).Select(x => Text(x, source, key)).ToList(); break;
-                case "sources": Seq(v, source, key); break;
-                case "memory_bytes": dto.MemoryBytes = (long)Number(v, source, key); break;
-                case "memory_bandwidth_bytes_per_s": dto.MemoryBandwidthBytesPerS = Number(v, source, key); break;
-                case "gpus_per_node": dto.GpusPerNode = (int)Number(v, source, key); break;
-                case "compute_capability": dto.ComputeCapability = Number(v, source, key); break;
-                case "peer_to_peer": dto.PeerToPeer = Bool(v, source, key); break;
+                case "name": dto.Name = Text(gpu.Name!, source, key); break;
+                case "vendor": dto.Vendor = Text(gpu.Vendor!, source, key); break;
+                case "aliases": dto.Aliases = Seq(gpu.Aliases!, source, key).Items.Select(x => Text(x, source, key)).ToList(); break;
+                case "sources": Seq(gpu.Sources!, source, key); break;
+                case "memory_bytes": dto.MemoryBytes = (long)Number(gpu.MemoryBytes!, source, key); break;
+                case "memory_bandwidth_bytes_per_s": dto.MemoryBandwidthBytesPerS = Number(gpu.MemoryBandwidthBytesPerS!, source, key); break;
+                case "gpus_per_node": dto.GpusPerNode = (int)Number(gpu.GpusPerNode!, source, key); break;
+                case "compute_capability": dto.ComputeCapability = Number(gpu.ComputeCapability!, source, key); break;
+                case "peer_to_peer": dto.PeerToPeer = Bool(gpu.PeerToPeer!, source, key); break;
                 case "flops":
-                    foreach (var (fk, fv) in Map(v, source, key).Children) dto.Flops[((YamlScalarNode)fk).Value ?? ""] = Number(fv, source, $"flops.{fk}");
+                    foreach (var (dtype, _, value) in Map(gpu.Flops!, source, key).Entries) dto.Flops[dtype] = Number(value, source, $"flops.{dtype}");
                     break;
-                case "intra_node_link": dto.IntraNodeLink = Link(v, source, key); break;
-                case "pcie": dto.Pcie = Link(v, source, key); break;
-                case "inter_node": dto.InterNode = Link(v, source, key); break;
-                case "microarchitecture": dto.Micro = Micro(v, source, key); break;
-                case "power": dto.Power = GpuPower.Read(v, source, key); break;
-                default: throw new FormatException($"{source}: line {k.Start.Line}: unknown field '{key}'.");
+                case "intra_node_link": dto.IntraNodeLink = Link(gpu.IntraNodeLink!, source, key); break;
+                case "pcie": dto.Pcie = Link(gpu.Pcie!, source, key); break;
+                case "inter_node": dto.InterNode = Link(gpu.InterNode!, source, key); break;
+                case "microarchitecture": dto.Micro = Micro(gpu.Microarchitecture!, source, key); break;
+                case "power": dto.Power = GpuPower.Read(Map(gpu.Power!, source, key), source, key); break;
+                default: throw new FormatException($"{source}: line {gpu.LineOf(key)}: unknown field '{key}'.");
             }
         }
         return dto;
     }
 
-    private static LinkDto Link(YamlNode node, string source, string field)
+    private static LinkDto Link(HardwareYaml.LinkYaml node, string source, string field)
     {
         var link = new LinkDto();
-        foreach (var (k, v) in Map(node, source, field).Children)
+        foreach (string key in Map(node, source, field).Keys)
         {
-            string key = ((YamlScalarNode)k).Value ?? "";
             switch (key)
             {
-                case "name": link.Name = Text(v, source, $"{field}.name"); break;
-                case "generation": link.Generation = (int)Number(v, source, $"{field}.generation"); break;
-                case "bandwidth_bytes_per_s": link.BandwidthBytesPerS = Number(v, source, $"{field}.{key}"); break;
-                case "latency_s": link.LatencyS = Number(v, source, $"{field}.{key}"); break;
-                default: throw new FormatException($"{source}: line {k.Start.Line}: unknown field '{field}.{key}'.");
+                case "name": link.Name = Text(node.Name!, source, $"{field}.name"); break;
+                case "generation": link.Generation = (int)Number(node.Generation!, source, $"{field}.generation"); break;
+                case "bandwidth_bytes_per_s": link.BandwidthBytesPerS = Number(node.BandwidthBytesPerS!, source, $"{field}.{key}"); break;
+                case "latency_s": link.LatencyS = Number(node.LatencyS!, source, $"{field}.{key}"); break;
+                default: throw new FormatException($"{source}: line {node.LineOf(key)}: unknown field '{field}.{key}'.");
             }
         }
         return link;
     }
 
-    private static GpuMicroarchitecture Micro(YamlNode node, string source, string field)
+    private static GpuMicroarchitecture Micro(YamlMap<YamlText> node, string source, string field)
     {
         var values = new Dictionary<string, double>();
-        foreach (var (k, v) in Map(node, source, field).Children)
+        foreach (var (key, line, value) in Map(node, source, field).Entries)
         {
-            string key = ((YamlScalarNode)k).Value ?? "";
-            if (key == "sources") { Seq(v, source, $"{field}.sources"); continue; }
-            if (Array.IndexOf(MicroFields, key) < 0) throw new FormatException($"{source}: line {k.Start.Line}: unknown field '{field}.{key}'.");
-            values[key] = Number(v, source, $"{field}.{key}");
+            if (key == "sources") { Seq(value, source, $"{field}.sources"); continue; }
+            if (Array.IndexOf(MicroFields, key) < 0) throw new FormatException($"{source}: line {line}: unknown field '{field}.{key}'.");
+            values[key] = Number(value, source, $"{field}.{key}");
         }
         double Need(string key) => values.TryGetValue(key, out var x) && x > 0 ? x
-            : throw new FormatException($"{source}: line {node.Start.Line}: field '{field}.{key}' must be a positive number.");
+            : throw new FormatException($"{source}: line {node.Line}: field '{field}.{key}' must be a positive number.");
         return new GpuMicroarchitecture
         {
             SmCount = (int)Need("sm_count"),
@@ -146,25 +141,26 @@ public static class HardwareCatalog
     private static readonly string[] MicroFields =
         ["sm_count", "boost_clock_hz", "base_clock_hz", "l2_bytes", "l2_bandwidth_bytes_per_s", "shared_memory_per_sm_bytes", "registers_per_sm", "kernel_launch_s", "nvlink_links"];
 
-    private static string Text(YamlNode node, string source, string field) =>
-        node is YamlScalarNode s ? s.Value ?? "" : throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a single value.");
+    private static string Text(YamlPositioned node, string source, string field) =>
+        node.Shape == YamlShape.Scalar ? node.Text ?? "" : throw new FormatException($"{source}: line {node.Line}: field '{field}' must be a single value.");
 
-    private static double Number(YamlNode node, string source, string field) =>
-        double.TryParse(Text(node, source, field), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
-            ? d : throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a number (got '{Text(node, source, field)}').");
+    private static double Number(YamlPositioned node, string source, string field) =>
+        double.TryParse(Text(node, source, field), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+            ? d : throw new FormatException($"{source}: line {node.Line}: field '{field}' must be a number (got '{Text(node, source, field)}').");
 
-    private static bool Bool(YamlNode node, string source, string field) => Text(node, source, field).ToLowerInvariant() switch
+    private static bool Bool(YamlPositioned node, string source, string field) => Text(node, source, field).ToLowerInvariant() switch
     {
         "true" or "yes" => true,
         "false" or "no" => false,
-        var raw => throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be true or false (got '{raw}')."),
+        var raw => throw new FormatException($"{source}: line {node.Line}: field '{field}' must be true or false (got '{raw}')."),
     };
 
-    private static YamlMappingNode Map(YamlNode node, string source, string field) =>
-        node as YamlMappingNode ?? throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a mapping.");
+    private static T Map<T>(T node, string source, string field) where T : YamlPositioned =>
+        node.Shape == YamlShape.Mapping ? node : throw new FormatException($"{source}: line {node.Line}: field '{field}' must be a mapping.");
 
-    private static IList<YamlNode> Seq(YamlNode node, string source, string field) =>
-        (node as YamlSequenceNode ?? throw new FormatException($"{source}: line {node.Start.Line}: field '{field}' must be a list.")).Children;
+    /// <summary>A list; one value alone (which a <see cref="YamlList{T}"/> keeps as a list of one) is refused, as the catalog always has.</summary>
+    private static T Seq<T>(T node, string source, string field) where T : YamlPositioned =>
+        node.Shape == YamlShape.Sequence ? node : throw new FormatException($"{source}: line {node.Line}: field '{field}' must be a list.");
 
     private sealed class LinkDto
     {

@@ -3,17 +3,20 @@ using System.Reflection;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace TokenSim.Core.Yaml;
 
 /// <summary>
 /// Reads <see cref="YamlPositioned"/> types for YamlDotNet's deserializer, recording each node's start mark and
 /// shape: records' fields by key (with each key's line), lists, maps with data keys, and scalars as written.
+/// As its type resolver it keeps a record's type whatever tag the node carries (<c>!!int 7200</c>): the node model
+/// the readers were written against ignored tags, and a tag naming a .NET type must not turn a field into an error.
 /// </summary>
-internal sealed class YamlRecordDeserializer : INodeDeserializer
+internal sealed class YamlRecordDeserializer : INodeDeserializer, INodeTypeResolver
 {
-    private sealed record Field(string Key, PropertyInfo Property);
+    public bool Resolve(NodeEvent? nodeEvent, ref Type currentType) => typeof(YamlPositioned).IsAssignableFrom(currentType);
+
+    private sealed record Field(string Key, Type Type, Action<object, object> Set);
 
     private static readonly ConcurrentDictionary<Type, Field[]> Fields = new();
 
@@ -30,18 +33,18 @@ internal sealed class YamlRecordDeserializer : INodeDeserializer
                 var fields = Fields.GetOrAdd(expectedType, FieldsOf);
                 while (!parser.TryConsume<MappingEnd>(out _))
                 {
-                    var key = parser.Consume<Scalar>();
+                    var key = Key(parser);
                     string name = section.KeyOf(key.Value);
                     var field = Array.Find(fields, f => f.Key == name);
                     if (field is null && section.UnknownKey(name, [.. fields.Select(f => f.Key)]) is { } unknown)
                         throw new YamlException(key.Start, key.End, unknown);
-                    Unique(section.AddKey(name, (int)key.Start.Line), key);
+                    Unique(section.AddKey(name, (int)key.Start.Line) || !key.IsScalar, key);
                     if (field is null)
                     {
                         parser.SkipThisAndNestedEvents();
                         continue;
                     }
-                    field.Property.SetValue(section, nestedObjectDeserializer(parser, field.Property.PropertyType));
+                    field.Set(section, Nested(parser, field.Type, nestedObjectDeserializer));
                 }
                 break;
             case IYamlCollection map when node.Shape == YamlShape.Mapping && expectedType.GetGenericTypeDefinition() == typeof(YamlMap<>):
@@ -49,17 +52,17 @@ internal sealed class YamlRecordDeserializer : INodeDeserializer
                 var keys = new HashSet<string>(StringComparer.Ordinal);
                 while (!parser.TryConsume<MappingEnd>(out _))
                 {
-                    var key = parser.Consume<Scalar>();
-                    Unique(keys.Add(key.Value), key);
-                    map.Add(key.Value, (int)key.Start.Line, nestedObjectDeserializer(parser, map.ItemType)!);
+                    var key = Key(parser);
+                    Unique(keys.Add(key.Value) || !key.IsScalar, key);
+                    map.Add(key.Value, (int)key.Start.Line, Nested(parser, map.ItemType, nestedObjectDeserializer));
                 }
                 break;
             case IYamlCollection list when node.Shape == YamlShape.Sequence && expectedType.GetGenericTypeDefinition() == typeof(YamlList<>):
                 parser.Consume<SequenceStart>();
-                while (!parser.TryConsume<SequenceEnd>(out _)) list.Add(null, 0, nestedObjectDeserializer(parser, list.ItemType)!);
+                while (!parser.TryConsume<SequenceEnd>(out _)) list.Add(null, 0, Nested(parser, list.ItemType, nestedObjectDeserializer));
                 break;
             case IYamlCollection list when node.Shape == YamlShape.Scalar && list.ItemType == typeof(YamlText) && expectedType.GetGenericTypeDefinition() == typeof(YamlList<>):
-                list.Add(null, 0, nestedObjectDeserializer(parser, typeof(YamlText))!);
+                list.Add(null, 0, Nested(parser, typeof(YamlText), nestedObjectDeserializer));
                 break;
             case not null when parser.Current is Scalar:
                 node.Text = parser.Consume<Scalar>().Value;
@@ -73,8 +76,37 @@ internal sealed class YamlRecordDeserializer : INodeDeserializer
         return true;
     }
 
+    /// <summary>A mapping's key: its text, or <c>""</c> for a list or mapping used as a key (<c>? [a]</c>).</summary>
+    private readonly record struct MappingKey(string Value, Mark Start, Mark End, bool IsScalar);
+
+    /// <summary>
+    /// The key at the parser. A key that is not a scalar is read as <c>""</c>, as the node-model readers named it, so
+    /// that the record refuses it as an unknown key at its line.
+    /// </summary>
+    private static MappingKey Key(IParser parser)
+    {
+        if (parser.TryConsume<Scalar>(out var scalar)) return new(scalar.Value, scalar.Start, scalar.End, true);
+        var start = parser.Current!;
+        parser.SkipThisAndNestedEvents();
+        return new("", start.Start, start.End, false);
+    }
+
+    /// <summary>
+    /// A nested node as <paramref name="type"/>. An alias gives the node its anchor was read as, which may be another
+    /// record type (an alias to a list where a value goes): it is then a node of this type with the anchor's line and
+    /// shape, for the reader to refuse as the wrong shape, as the node model's readers did.
+    /// </summary>
+    private static object Nested(IParser parser, Type type, Func<IParser, Type, object?> nestedObjectDeserializer)
+    {
+        var value = nestedObjectDeserializer(parser, type);
+        if (type.IsInstanceOfType(value)) return value!;
+        var node = (YamlPositioned)Activator.CreateInstance(type)!;
+        if (value is YamlPositioned anchored) (node.Line, node.Shape, node.Text) = (anchored.Line, anchored.Shape, anchored.Text);
+        return node;
+    }
+
     /// <summary>The same error YamlDotNet's node model gives a repeated key.</summary>
-    private static void Unique(bool added, Scalar key)
+    private static void Unique(bool added, MappingKey key)
     {
         if (!added) throw new YamlException(key.Start, key.End, $"Duplicate key {key.Value}");
     }
@@ -84,6 +116,29 @@ internal sealed class YamlRecordDeserializer : INodeDeserializer
         .. type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => typeof(YamlPositioned).IsAssignableFrom(p.PropertyType) && p.SetMethod is { IsPublic: true } && p.GetCustomAttribute<YamlIgnoreAttribute>() is null)
             .OrderBy(p => p.MetadataToken) // declaration order: the order errors list the known keys in
-            .Select(p => new Field(p.GetCustomAttribute<YamlMemberAttribute>()?.Alias ?? UnderscoredNamingConvention.Instance.Apply(p.Name), p)),
+            .Select(p => new Field(p.GetCustomAttribute<YamlMemberAttribute>()?.Alias ?? Underscored(p.Name), p.PropertyType, Setter(p))),
     ];
+
+    /// <summary>
+    /// <c>MemoryBytesPerS</c> → <c>memory_bytes_per_s</c>: YamlDotNet's <c>UnderscoredNamingConvention</c> for a
+    /// property name (letters and digits), without the regular expressions it builds, which cost a few milliseconds
+    /// of every CLI start now that the hardware catalog is read through here.
+    /// </summary>
+    internal static string Underscored(string name) =>
+        string.Concat(name.Select((c, i) => char.IsAsciiLetterUpper(c) ? (i == 0 ? "" : "_") + char.ToLowerInvariant(c) : c.ToString()));
+
+    /// <summary>
+    /// The property's setter as a delegate, made once per property: <c>PropertyInfo.SetValue</c> compiles a stub per
+    /// property on its second call, a JIT cost paid at every CLI start for the catalog's fields.
+    /// </summary>
+    private static Action<object, object> Setter(PropertyInfo property) =>
+        (Action<object, object>)TypedSetterMethod.MakeGenericMethod(property.DeclaringType!, property.PropertyType).Invoke(null, [property.SetMethod])!;
+
+    private static readonly MethodInfo TypedSetterMethod = typeof(YamlRecordDeserializer).GetMethod(nameof(TypedSetter), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private static Action<object, object> TypedSetter<TRecord, TValue>(MethodInfo set)
+    {
+        var typed = set.CreateDelegate<Action<TRecord, TValue>>();
+        return (record, value) => typed((TRecord)record, (TValue)value);
+    }
 }

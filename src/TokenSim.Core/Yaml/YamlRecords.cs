@@ -10,27 +10,33 @@ namespace TokenSim.Core.Yaml;
 /// </summary>
 public static class YamlRecords
 {
-    // Built on first use: the CLI reads a config only when given one.
-    private static readonly Lazy<IDeserializer> Deserializer = new(() => new DeserializerBuilder()
-        .WithNodeDeserializer(new YamlRecordDeserializer(), where => where.OnTop())
-        .Build());
+    // Built once, on first use: a process that reads no YAML does not pay for it.
+    private static readonly Lazy<IDeserializer> Deserializer = new(() =>
+    {
+        var records = new YamlRecordDeserializer();
+        return new DeserializerBuilder()
+            .WithNodeTypeResolver(records, where => where.OnTop())
+            .WithNodeDeserializer(records, where => where.OnTop())
+            .Build();
+    });
 
     /// <summary>
     /// The file's first document as <typeparamref name="T"/>, null when the file holds none; its root may be of any
     /// shape (<see cref="YamlPositioned.Shape"/> says which). Errors come out of <paramref name="error"/>, given the
-    /// message (<c>FILE:LINE: …</c>) and the YamlDotNet exception.
+    /// message (<c>FILE:LINE: …</c>) and the YamlDotNet exception. <paramref name="at"/> words the place of a YAML
+    /// error instead (the hardware catalog's <c>FILE: line 3, column 5: </c>); by default <c>FILE:LINE: </c>.
     /// </summary>
-    public static T? Read<T>(string path, Func<string, Exception, Exception> error) where T : YamlPositioned =>
-        Deserialize<T>(() => File.ReadAllText(path), path, error);
+    public static T? Read<T>(string path, Func<string, Exception, Exception> error, Func<Mark, string>? at = null) where T : YamlPositioned =>
+        Deserialize<T>(() => File.ReadAllText(path), path, error, at);
 
     /// <summary>
-    /// As <see cref="Read{T}"/>, from text already in hand (a scenario sent over gRPC); <paramref name="source"/> names
-    /// it in errors where a file's path would.
+    /// As <see cref="Read{T}"/>, from text already in hand (a scenario sent over gRPC, an embedded file);
+    /// <paramref name="source"/> names it in errors where a file's path would.
     /// </summary>
-    public static T? Parse<T>(string text, string source, Func<string, Exception, Exception> error) where T : YamlPositioned =>
-        Deserialize<T>(() => text, source, error);
+    public static T? Parse<T>(string text, string source, Func<string, Exception, Exception> error, Func<Mark, string>? at = null) where T : YamlPositioned =>
+        Deserialize<T>(() => text, source, error, at);
 
-    private static T? Deserialize<T>(Func<string> read, string path, Func<string, Exception, Exception> error) where T : YamlPositioned
+    private static T? Deserialize<T>(Func<string> read, string path, Func<string, Exception, Exception> error, Func<Mark, string>? at) where T : YamlPositioned
     {
         try
         {
@@ -38,7 +44,19 @@ public static class YamlRecords
             // The whole stream first, as the node model did: a syntax error anywhere, in a later document too, is
             // the error to report, before a key the record lacks.
             var scan = new Parser(new StringReader(text));
-            while (scan.MoveNext()) { }
+            var anchors = new HashSet<string>(StringComparer.Ordinal);
+            while (scan.MoveNext())
+            {
+                switch (scan.Current)
+                {
+                    case DocumentStart: anchors.Clear(); break;
+                    // The node model's error for an alias to no anchor, in any document; here at the alias, not at
+                    // line 1, column 1 as it said (YamlDotNet's deserializer words it "Alias $x cannot precede…").
+                    case AnchorAlias alias when !anchors.Contains(alias.Value.Value):
+                        throw new YamlException(alias.Start, alias.End, $"The anchor '{alias.Value}' does not exists");
+                    case NodeEvent { Anchor.IsEmpty: false } node: anchors.Add(node.Anchor.Value); break;
+                }
+            }
             var parser = new Parser(new StringReader(text));
             // Only the first document is the config; consuming the stream's start ourselves lets the deserializer
             // stop after it instead of expecting the stream to end there.
@@ -53,8 +71,9 @@ public static class YamlRecords
         }
         catch (YamlException e)
         {
-            // A value the deserializer could not store (a YAML tag naming another type) comes wrapped, with the line.
-            throw error($"{path}:{e.Start.Line}: {e.InnerException?.Message ?? e.Message}", e);
+            // What a node deserializer throws comes wrapped, with the node's place.
+            string place = at?.Invoke(e.Start) ?? $"{path}:{e.Start.Line}: ";
+            throw error(place + (e.InnerException?.Message ?? e.Message), e);
         }
     }
 }
