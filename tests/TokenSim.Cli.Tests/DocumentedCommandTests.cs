@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace TokenSim.Cli.Tests;
@@ -72,6 +71,7 @@ public sealed class DocumentedCommandTests
     public void OfflineCommand_Runs(string id)
     {
         var c = Find(id);
+        Assert.True(c.Env.Count == 0, $"{c}: sets variables; pass them to the run here");
         var dir = Directory.CreateTempSubdirectory("tokensim-doc-").FullName;
         try
         {
@@ -89,35 +89,11 @@ public sealed class DocumentedCommandTests
     public async Task EmulateCommand_ServesAndStops(string id)
     {
         var c = Find(id);
-        var ports = new Dictionary<string, int>();
-        int Free(string old) => ports.TryGetValue(old, out var p) ? p : ports[old] = FreePorts();
-        // Fixed ports of the docs (8000, 5557, 4317 …) are swapped for free ones so tests cannot collide.
-        var args = c.Args.Select(a => Regex.Replace(a, @"(?<=[:*])(\d{4,5})\b|^\d{4,5}$", m => Free(m.Value).ToString())).ToList();
-        if (!args.Contains("--port")) args.AddRange(["--port", Free("8000").ToString()]);
-        int port = int.Parse(args[args.IndexOf("--port") + 1]);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TokenSim.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        try
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            while (true)
-            {
-                try { (await http.GetAsync($"http://127.0.0.1:{port}/health")).EnsureSuccessStatusCode(); break; }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline && !p.HasExited) { await Task.Delay(250); }
-            }
-        }
-        finally
-        {
-            if (!p.HasExited) Process.Start("kill", ["-TERM", p.Id.ToString()])!.WaitForExit();
-        }
-        Assert.True(p.WaitForExit(20_000), $"{c}: did not stop on SIGTERM");
-        Assert.True(p.ExitCode == 0, $"{c}: exit {p.ExitCode}: {await stderr}");
-        Assert.Contains("emulating", await stdout);
+        await using var emulator = await DocumentedEmulator.StartAsync(c);
+        var (stopped, code, stdout, stderr) = await emulator.StopAsync();
+        Assert.True(stopped, $"{c}: did not stop on SIGTERM");
+        Assert.True(code == 0, $"{c}: exit {code}: {stderr}");
+        Assert.Contains("emulating", stdout);
     }
 
     /// <summary>
@@ -157,26 +133,5 @@ public sealed class DocumentedCommandTests
         string copy = Path.Combine(dir, Path.GetFileName(path));
         File.WriteAllText(copy, text);
         return copy;
-    }
-
-    private static int FreePorts()
-    {
-        // Two consecutive free ports: emulate --replicas 2 takes port and port + 1 (and so do its KV-event endpoints).
-        for (int tries = 0; tries < 50; tries++)
-        {
-            var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            l.Start();
-            int p = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-            l.Stop();
-            try
-            {
-                var next = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, p + 1);
-                next.Start();
-                next.Stop();
-                return p;
-            }
-            catch (System.Net.Sockets.SocketException) { }
-        }
-        throw new InvalidOperationException("no two consecutive free ports");
     }
 }

@@ -13,6 +13,7 @@ namespace TokenSim.Twin.Tests;
 /// checks the committed stubs against the protos and builds the wheel offline. Every test of the suite must pass;
 /// none may skip. The suite imports the package from its source tree, so nothing is installed.
 /// </summary>
+[Collection(PythonClientTree.Name)]
 public sealed class PythonClientTests(ServerProcess server, KeyedServerProcess keyed, ITestOutputHelper log)
     : IClassFixture<ServerProcess>, IClassFixture<KeyedServerProcess>
 {

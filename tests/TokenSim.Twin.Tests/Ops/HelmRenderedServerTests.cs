@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Grpc.Health.V1;
-using Grpc.Net.Client;
-using TokenSim.Contracts.V1;
 using static TokenSim.Twin.Tests.Ops.HelmChart;
 
 namespace TokenSim.Twin.Tests.Ops;
@@ -68,40 +65,7 @@ public sealed class HelmRenderedServerTests
         p.BeginErrorReadLine();
         try
         {
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            HealthCheckResponse? health = null;
-            while (health is null)
-            {
-                Assert.False(p.HasExited, $"the server exited with the chart's environment:\n{log}");
-                try
-                {
-                    health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
-                }
-                catch (Grpc.Core.RpcException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(250);
-                }
-            }
-            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
-            await new Deployments.DeploymentsClient(channel).RegisterDeploymentAsync(new RegisterDeploymentRequest
-            {
-                Spec = new DeploymentSpec { Name = "helm", Model = "llama-3.1-8b", Hardware = "a100-80g", Replicas = 2, PerfModel = "roofline", Engine = new EngineSettings { KvBlocks = 2000, MaxModelLen = 4096 } },
-            });
-            var ack = await new Ingest.IngestClient(channel).IngestBatchAsync(new IngestBatchRequest
-            {
-                Events =
-                {
-                    new Event
-                    {
-                        EventId = "a", Deployment = "helm", Replica = 1, ProducedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-                        RequestArrived = new RequestArrived { RequestId = "r", PromptTokens = 100, MaxTokens = 10 },
-                    },
-                },
-            });
-            Assert.Equal(Outcome.Applied, ack.Outcomes.Single().Outcome);
-            using var httpClient = new HttpClient();
-            Assert.Contains("tokensim_events_ingested_total{deployment=\"helm\",type=\"request_arrived\",outcome=\"applied\"} 1", await httpClient.GetStringAsync($"http://127.0.0.1:{http}/metrics"));
+            await ServingCheck.AssertServesAsync(p, grpc, http, () => { lock (log) return log.ToString(); }, "helm");
             return renderedEnv;
         }
         finally
