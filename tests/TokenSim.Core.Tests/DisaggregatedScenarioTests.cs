@@ -86,11 +86,96 @@ public class DisaggregatedScenarioTests
     }
 
     [Fact]
-    public void Disaggregated_Autoscaled_IsStillRefused_NamingTheFile()
+    public void SlowLink_OnThePrefillReplica_StretchesTheKvCrossingByItsFactor_WhileItLasts()
     {
-        var spec = TestSupport.Spec(new EngineConfig { MaxModelLen = 4096 });
-        var sim = new Simulator(new SimulationOptions { Replica = spec, Replicas = 1, DecodeReplicas = 1 });
-        var e = Assert.Throws<FormatException>(() => sim.AttachScenario(ScenarioReader.Parse("autoscale: {metric: waiting, up: 4, down: 1, max_replicas: 2}\n", "t.yaml")));
-        Assert.StartsWith("t.yaml: replicas added or autoscaled are not simulated for disaggregated", e.Message);
+        // Prefill replica 0 sends over links 4× slower from 0 to 0.2 s. A (t 0.01) prefills to 0.12 and its 100 tokens'
+        // KV crosses in 1 ms + 4 × 52.4288 ms: first token at 0.3307152. B (t 0.3) prefills to 0.41, after the event:
+        // its KV crosses in 53.4288 ms, first token at 0.4634288. The crossing's bandwidth part is exactly 4× as long;
+        // its latency is the link's.
+        var sim = Sim(1, 1, "events:\n  - {at: 0, until: 0.2, event: slow-link, replica: 0, factor: 4}\n");
+        var a = sim.Submit(new RequestSpec(0.01, 100, 4));
+        var b = sim.Submit(new RequestSpec(0.3, 100, 4));
+        sim.Run();
+        const double bandwidthPart = 100 * 524288 / 1e9;
+        Assert.Equal(0.12 + 0.001 + 4 * bandwidthPart, a.FirstTokenTime, 9);
+        Assert.Equal(0.41 + Transfer100, b.FirstTokenTime, 9);
+        Assert.Equal(4, (a.FirstTokenTime - 0.12 - 0.001) / (b.FirstTokenTime - 0.41 - 0.001), 9);
+        Assert.Equal(2, sim.Metrics.Completed);
+    }
+
+    /// <summary>One prefill replica and <paramref name="decode"/> decode replicas of which one serves: the others are slots.</summary>
+    private static Simulator WithDecodeSlots(int decode, string yaml)
+    {
+        var sim = new Simulator(new SimulationOptions
+        {
+            Replica = TestSupport.Spec(new EngineConfig { MaxModelLen = 4096, AsyncScheduling = false, EnablePrefixCaching = false }),
+            Replicas = 1, DecodeReplicas = decode, KvTransferLink = new LinkSpec("test", 1e9, 0.001), Seed = 1,
+            ExecutionTime = _ => new LinearExecutionTimeModel(0.01, 0.001),
+        });
+        sim.AttachScenario(ScenarioReader.Parse(yaml, "test.yaml"), serving: 1, servingDecode: 1);
+        return sim;
+    }
+
+    [Fact]
+    public void DecodeReplicaAdded_TakesLandingsOnlyOnceItServes()
+    {
+        // Prefill replica 0, decode replica 1, and decode replica 2 added at 0.05 s with a 0.5 s start-up. A (t 0, 200
+        // output tokens, decoding on 1 until past 2 s) and C (t 0.2, its KV lands at 0.3634288) land on replica 1, the
+        // only decode replica serving then, although C's would have found 2 empty; B (t 0.6) lands at 0.7634288 on
+        // replica 2, now serving and emptier, computes its first token's KV there in 11 ms (2nd token at 0.7744288).
+        // Paid for: 2 replicas from 0, 3 from 0.05.
+        var sim = WithDecodeSlots(2, "events:\n  - {at: 0.05, event: replica-added, pool: decode, startup_s: 0.5}\n");
+        var obs = new RecordingObserver();
+        sim.Observer = obs;
+        var a = sim.Submit(new RequestSpec(0, 100, 200));
+        var c = sim.Submit(new RequestSpec(0.2, 100, 4));
+        var b = sim.Submit(new RequestSpec(0.6, 100, 4));
+        sim.AdvanceTo(0.549);
+        Assert.Equal(ReplicaPhase.Starting, sim.ReplicaPhases[2]);
+        sim.Run();
+        Assert.Equal((1, 1, 2), (a.Replica, c.Replica, b.Replica));
+        Assert.Equal(0.6 + 0.110 + Transfer100, b.FirstTokenTime, 9);
+        Assert.Equal(0.6 + 0.110 + Transfer100 + 0.011, obs.Tokens[b.Id][1], 9);
+        Assert.Equal(3, sim.Metrics.Completed);
+        Assert.Equal([(0.0, 2, 2), (0.05, 2, 3), (0.55, 3, 3)], sim.ReplicaCounts.Select(p => (Math.Round(p.Time, 9), p.Serving, p.Provisioned)));
+        Assert.Equal((2 * 0.05 + 3 * (sim.Metrics.LastFinish - 0.05)) / 3600, sim.GpuHours!.Value, 12);
+    }
+
+    [Fact]
+    public void DecodePoolAutoscaled_ReadsTheDecodeReplicas_AndAddsOneThere()
+    {
+        // The policy reads KV use on the decode pool every 0.5 s and adds a decode replica (0.5 s start-up) when any is
+        // used. A (t 0) lands on decode replica 1 at 0.1634288, so the look at 0.5 adds replica 2, serving from 1.0;
+        // B (t 1.1) lands at 1.2634288 on replica 2, emptier than 1 (A decodes there until past 2 s). The prefill pool
+        // is left alone. The CLI's --decode-replicas is where the policy starts.
+        const string yaml = "autoscale: {pool: decode, metric: kv, up: 0.000001, down: 0, min_replicas: 1, max_replicas: 2, interval_s: 0.5, up_cooldown_s: 100, down_cooldown_s: 100, startup_s: 0.5}\n";
+        Assert.Equal((0, 1), (ScenarioReader.Parse(yaml, "t").ExtraReplicas(1), ScenarioReader.Parse(yaml, "t").ExtraDecodeReplicas(1)));
+        var sim = WithDecodeSlots(2, yaml);
+        var a = sim.Submit(new RequestSpec(0, 100, 200));
+        var b = sim.Submit(new RequestSpec(1.1, 100, 4));
+        sim.Run();
+        Assert.Equal((1, 2), (a.Replica, b.Replica));
+        Assert.Equal([(0.0, 2, 2), (0.5, 2, 3), (1.0, 3, 3)], sim.ReplicaCounts.Take(3).Select(p => (p.Time, p.Serving, p.Provisioned)));
+        Assert.Equal(ReplicaPhase.Serving, sim.ReplicaPhases[0]);
+    }
+
+    [Theory]
+    [InlineData("events:\n  - {at: 1, event: replica-added, pool: decode}\n", "t.yaml:2: 'pool: decode' needs a disaggregated deployment (--decode-replicas).")]
+    [InlineData("autoscale: {pool: decode, metric: waiting, up: 4, down: 1, max_replicas: 2}\n", "t.yaml:1: 'pool: decode' needs a disaggregated deployment (--decode-replicas).")]
+    public void DecodePool_OnADeploymentWithout_IsRefused_NamingTheFileAndLine(string yaml, string message)
+    {
+        var sim = new Simulator(new SimulationOptions { Replica = TestSupport.Spec(new EngineConfig { MaxModelLen = 4096 }), Replicas = 2 });
+        var e = Assert.Throws<FormatException>(() => sim.AttachScenario(ScenarioReader.Parse(yaml, "t.yaml")));
+        Assert.Equal(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("events:\n  - {at: 1, event: replica-added, pool: both}\n", "t.yaml:2: 'pool: both' must be prefill or decode.")]
+    [InlineData("autoscale: {pool: decode, metric: queue-delay, up: 4, down: 1, max_replicas: 2}\n", "t.yaml:1: 'metric: queue-delay' reads requests not yet admitted")]
+    public void BadPool_OneLineNamingTheLine(string yaml, string message)
+    {
+        var e = Assert.Throws<FormatException>(() => ScenarioReader.Parse(yaml, "t.yaml"));
+        Assert.StartsWith(message, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 }

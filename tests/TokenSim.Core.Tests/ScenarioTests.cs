@@ -1,4 +1,5 @@
 using TokenSim.Core.Entities;
+using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.Simulation;
 using TokenSim.Core.Simulation.Scenarios;
 using TokenSim.Core.Workload;
@@ -162,6 +163,72 @@ public class ScenarioTests
         Assert.Equal(50, sim.Replicas[0].Kv.UsedBlocks); // 100 usable blocks (vLLM keeps block 0)
         sim.AdvanceTo(2);
         Assert.Equal(0, sim.Replicas[0].Kv.UsedBlocks);
+    }
+
+    [Fact]
+    public void SlowLink_OnATp1Replica_KeepsTheStepTimesAndTheModelsCorrection()
+    {
+        // A TP 1 replica crosses no link in a step, so slower links leave its steps as they were, corrected ones
+        // included. Its model carries a correction set after the simulator was built, as the twin's calibration sets
+        // it (kernel scale 2): prefill of 100 tokens 2 × 110 ms, decodes 2 × 11 ms. The request arrives at 0.05, after
+        // the event: first token at 0.27, the 10th at 0.27 + 9 × 0.022 = 0.468. (Rebuilt from the simulator's factory,
+        // the model lost its correction and stepped at 0.209 s.)
+        var sim = new Simulator(new SimulationOptions
+        {
+            Replica = TestSupport.Spec(OneAtATime), ExecutionTime = _ => new CorrectedExecutionTimeModel(new LinearExecutionTimeModel(0.01, 0.001)),
+        });
+        ((CorrectedExecutionTimeModel)sim.ExecutionTimeOf(0)).Correction = new StepCorrection { KernelScale = 2 };
+        sim.AttachScenario(Yaml("events:\n  - {at: 0, until: 10, event: slow-link, replica: 0, factor: 8}\n"));
+        var r = sim.Submit(new RequestSpec(0.05, 100, 10));
+        sim.Run();
+        Assert.Equal(0.05 + 0.220, r.FirstTokenTime, 9);
+        Assert.Equal(0.05 + 0.220 + 9 * 0.022, r.LastTokenTime, 9);
+    }
+
+    [Fact]
+    public void Lengths_ScaleThePromptsAndOutputsOfArrivalsInTheWindow_ByTheirFactors()
+    {
+        // 100 requests of 100 prompt and 10 output tokens, one every 0.1 s; prompts ×1.5 and outputs ×2 for arrivals
+        // in [2, 4): the 20 arriving at 2.0, 2.1, …, 3.9. Prefill work: 80 × 100 + 20 × 150 = 11,000 tokens (+1,000);
+        // tokens generated: 80 × 10 + 20 × 20 = 1,200 (+200).
+        var sim = TestSupport.Linear(OneAtATime, replicas: 2);
+        var obs = new RecordingObserver();
+        sim.Observer = obs;
+        sim.AttachScenario(Yaml("events:\n  - {at: 2, until: 4, event: lengths, prompt: 1.5, output: 2}\n"));
+        sim.AttachWorkload(new TraceWorkloadSource(Enumerable.Range(0, 100).Select(i => new RequestSpec(i / 10.0, 100, 10))));
+        sim.Run();
+        Assert.Equal(100, sim.Metrics.Completed);
+        Assert.Equal(0, sim.Metrics.Preemptions);
+        Assert.Equal(11_000, sim.Metrics.PromptTokens);
+        Assert.Equal(11_000, sim.Replicas.Sum(r => r.PromptTokensServed));
+        Assert.Equal(1_200, sim.Replicas.Sum(r => r.TokensGenerated));
+        Assert.All(obs.Finished, r =>
+        {
+            bool scaled = r.ArrivalTime >= 2 && r.ArrivalTime < 4;
+            Assert.Equal(scaled ? (150, 20) : (100, 10), (r.PromptTokens, r.OutputTokens));
+        });
+        Assert.Equal(20, obs.Finished.Count(r => r.PromptTokens == 150));
+    }
+
+    [Fact]
+    public void Router_RoutesOnlyLaterArrivals_ByTheNewRouter()
+    {
+        // Two replicas, round-robin: A (1,000 output tokens) → 0, B (10) → 1, which finishes at 0.209. At 0.5 the
+        // router becomes least-outstanding. Four short requests at 1.0, 1.1, 1.2, 1.3 (each done in 64 ms) each find
+        // replica 0 holding A and replica 1 empty: all go to 1. Without the change round-robin sends them 0, 1, 0, 1.
+        int[] Replicas(string yaml)
+        {
+            var sim = TestSupport.Linear(OneAtATime, replicas: 2);
+            if (yaml.Length > 0) sim.AttachScenario(Yaml(yaml));
+            var a = sim.Submit(new RequestSpec(0, 100, 1000));
+            var b = sim.Submit(new RequestSpec(0, 100, 10));
+            var later = Enumerable.Range(0, 4).Select(i => sim.Submit(new RequestSpec(1 + i / 10.0, 10, 5))).ToArray();
+            sim.Run();
+            Assert.Equal(6, sim.Metrics.Completed);
+            return [a.Replica, b.Replica, .. later.Select(r => r.Replica)];
+        }
+        Assert.Equal([0, 1, 0, 1, 0, 1], Replicas(""));
+        Assert.Equal([0, 1, 1, 1, 1, 1], Replicas("events:\n  - {at: 0.5, event: router, router: least-outstanding}\n"));
     }
 
     [Fact]

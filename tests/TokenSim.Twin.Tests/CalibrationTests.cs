@@ -127,4 +127,20 @@ public sealed class CalibrationTests(ITestOutputHelper output)
         Assert.InRange(fit.Correction.KernelScale, 0.95, 1.05);
         Assert.InRange(fit.Correction.PrefillStepSeconds, 0, 5e-3);
     }
+    [Fact]
+    public void AModelWrappedLater_IsItsOwn_AndTheCalibrationKeepsMovingTheLiveOne()
+    {
+        // A forecast's scenario rebuilds a fork's model for slower links through the simulator's factory, which wraps
+        // again: that model must not take over the one the live simulation steps with, or the live calibration stops.
+        var calibration = new StepCalibration(new ShadowOptions());
+        var live = (CorrectedExecutionTimeModel)calibration.Wrap(new FixedStepModel(0.01));
+        var later = (CorrectedExecutionTimeModel)calibration.Wrap(new FixedStepModel(0.01));
+        Assert.NotSame(live, later);
+        calibration.RunAt(new StepCorrection { KernelScale = 1.7 }, () =>
+        {
+            Assert.Equal(1.7, live.Correction.KernelScale);
+            Assert.Equal(1, later.Correction.KernelScale);
+        });
+        Assert.Equal(1, live.Correction.KernelScale);
+    }
 }

@@ -10,6 +10,7 @@ public sealed class ServerSettingsTests
     [InlineData("--grpc-port", "99999", "error: --grpc-port / TOKENSIM_GRPC_PORT must be a TCP port from 1 to 65535 (got '99999').")]
     [InlineData("--lateness", "soon", "error: --lateness / TOKENSIM_LATENESS must be a number of seconds, 0 or more (got 'soon').")]
     [InlineData("--sources", "/nonexistent/sources.yaml", "error: --sources: the file '/nonexistent/sources.yaml' does not exist.")]
+    [InlineData("--forecast-scenario", "/nonexistent/scenario.yaml", "error: --forecast-scenario: the file '/nonexistent/scenario.yaml' does not exist.")]
     [InlineData("--max-records", "0", "error: --max-records / TOKENSIM_MAX_RECORDS must be a whole number of records, 1 or more (got '0').")]
     [InlineData("--forecast-score-horizons", "10,soon", "error: --forecast-score-horizons / TOKENSIM_FORECAST_SCORE_HORIZONS must be positive seconds separated by commas, e.g. 10,30,60 (got '10,soon').")]
     [InlineData("--redis", "127.0.0.1:6379,connectTimeout=soon", "error: --redis / TOKENSIM_REDIS must be a Redis configuration such as 127.0.0.1:6379 (got '127.0.0.1:6379,connectTimeout=soon').")]
@@ -26,6 +27,24 @@ public sealed class ServerSettingsTests
         Assert.Equal(1, code);
         Assert.Equal(expected, stderr.Trim());
         Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public async Task BadStandingScenario_ExitsNamingTheFileAndLine()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tokensim-scenario-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(path, "events:\n  - {at: 5, event: replica-lsot, replica: 1}\n");
+        try
+        {
+            var (code, stdout, stderr) = await RunAsync("--forecast-scenario", path);
+            Assert.Equal((1, ""), (code, stdout));
+            Assert.StartsWith($"error: --forecast-scenario: {path}:2: unknown event 'replica-lsot' (did you mean 'replica-lost'?)", stderr.Trim());
+            Assert.DoesNotContain('\n', stderr.Trim());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Theory]

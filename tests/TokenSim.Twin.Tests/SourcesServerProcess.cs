@@ -1,7 +1,7 @@
 namespace TokenSim.Twin.Tests;
 
-/// <summary>A server started with a sources file (<c>--sources</c>) holding <paramref name="yaml"/>.</summary>
-public class SourcesServerProcess(string yaml) : ServerProcess(null, "--sources", WriteSources(yaml))
+/// <summary>A server started with a sources file (<c>--sources</c>) holding <paramref name="yaml"/>, and <paramref name="extraArgs"/>.</summary>
+public class SourcesServerProcess(string yaml, params string[] extraArgs) : ServerProcess(null, ["--sources", WriteSources(yaml), .. extraArgs])
 {
     private static string WriteSources(string yaml)
     {

@@ -147,17 +147,17 @@ public sealed class SimulateSettings
             var other => throw new ArgumentException($"Unknown --kv-transfer-link '{other}'. Known: network, nvlink, pcie."),
         };
         scenario ??= Scenario is null ? null : Scenarios.ScenarioReader.ReadFile(Scenario);
-        if (scenario?.Autoscale is { } auto && (Replicas < auto.MinReplicas || Replicas > auto.MaxReplicas))
-            throw new ArgumentException($"--replicas {Replicas} is where the autoscaler starts: it must be within the scenario's min_replicas..max_replicas ({auto.MinReplicas}..{auto.MaxReplicas}).");
+        if (scenario?.Autoscale is { } auto && (auto.Decode ? DecodeReplicas : Replicas) is var start && (start < auto.MinReplicas || start > auto.MaxReplicas))
+            throw new ArgumentException($"{(auto.Decode ? "--decode-replicas" : "--replicas")} {start} is where the autoscaler starts: it must be within the scenario's min_replicas..max_replicas ({auto.MinReplicas}..{auto.MaxReplicas}).");
         var sim = new Simulator(new SimulationOptions
         {
             // A scenario that adds replicas gets their slots up front; they serve only once added.
             Replica = spec, Replicas = Replicas + (scenario?.ExtraReplicas(Replicas) ?? 0), Router = Router, Seed = Seed,
-            DecodeReplicas = DecodeReplicas, DecodeReplica = decodeSpec, KvTransferLink = link,
+            DecodeReplicas = DecodeReplicas > 0 ? DecodeReplicas + (scenario?.ExtraDecodeReplicas(DecodeReplicas) ?? 0) : 0, DecodeReplica = decodeSpec, KvTransferLink = link,
             ExecutionTime = ExecutionTimeModels.Parse(PerfModel),
             TimeSeriesIntervalSeconds = timeSeriesInterval, ExactSteps = ExactSteps,
         });
-        if (scenario is not null) sim.AttachScenario(scenario, Replicas);
+        if (scenario is not null) sim.AttachScenario(scenario, Replicas, DecodeReplicas);
         sim.AttachWorkload(workload.Source);
         return (sim, spec, workload);
     }

@@ -15,13 +15,16 @@ public sealed partial class Simulator
     /// Applies <paramref name="scenario"/> from now on: its times count from <see cref="Now"/>. The first
     /// <paramref name="serving"/> replicas serve (all when negative); the others are slots that replica-added events
     /// and the autoscaler fill. Attach before the workload so that rate and length events reshape it from its first
-    /// arrival; attached later, they reshape the arrivals still to be drawn.
+    /// arrival; attached later, they reshape the arrivals still to be drawn. Disaggregated, the first
+    /// <paramref name="servingDecode"/> decode replicas serve (all when negative) and the decode pool's others are
+    /// its slots (<c>pool: decode</c>).
     /// </summary>
-    public void AttachScenario(Scenario scenario, int serving = -1)
+    public void AttachScenario(Scenario scenario, int serving = -1, int servingDecode = -1)
     {
         if (_scenario is not null) throw new InvalidOperationException("A scenario is already attached.");
         if (serving < 0) serving = _entry.Length;
-        _scenario = new ScenarioRuntime(this, scenario, serving);
+        if (servingDecode < 0) servingDecode = _replicas.Length - _entry.Length;
+        _scenario = new ScenarioRuntime(this, scenario, serving, servingDecode);
         if (_source is not null && scenario.ChangesTraffic) _source = new ScenarioWorkloadSource(_source, scenario.Events, Now);
     }
 
@@ -47,6 +50,22 @@ public sealed partial class Simulator
     internal void BookScenario(double time, int action) => _events.Enqueue(EventKind.Scenario, time, action, null);
 
     internal void SetExecutionTime(int replica, IExecutionTimeModel model) => _exec[replica] = model;
+
+    /// <summary>
+    /// Gives replica <paramref name="replica"/> a model of its own instead of its pool's: a deployment assembled from
+    /// replicas whose step times were calibrated apart (a forecast's deployment-wide fork, each replica at its own
+    /// correction). Before a scenario is attached: its events rebuild and restore each replica's model from the one it
+    /// had then.
+    /// </summary>
+    public void UseExecutionTime(int replica, IExecutionTimeModel model)
+    {
+        if (_scenario is not null) throw new InvalidOperationException("Give replicas their own models before attaching a scenario.");
+        if (replica < 0 || replica >= _replicas.Length) throw new ArgumentOutOfRangeException(nameof(replica), $"replica {replica} does not exist (0 to {_replicas.Length - 1}).");
+        _exec[replica] = model;
+    }
+
+    /// <summary>How many times slower replica <paramref name="replica"/>'s links are under the scenario (1 without one).</summary>
+    internal double LinkSlowdown(int replica) => _scenario?.SlowLinkFactor(replica) ?? 1;
 
     internal void SetRouter(string name) => _router = GlobalSchedulers.Registry.Create(name, new RouterContext(_entry.Length, Options.Seed));
 

@@ -13,6 +13,7 @@ public static class ForecastExtensions
     public static WebApplicationBuilder AddTokenSimForecasts(this WebApplicationBuilder builder, ServerSettings settings)
     {
         builder.Services.AddSingleton(sp => new ForecastMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
+        builder.Services.AddSingleton(sp => new ForecastScenarioMetrics(sp.GetRequiredService<TokenSimMetrics>().Registry));
         builder.Services.AddHostedService<ForecastRefreshService>();
         builder.Services.Configure<TwinOptions>(o =>
         {

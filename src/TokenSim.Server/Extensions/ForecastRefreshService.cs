@@ -5,10 +5,15 @@ namespace TokenSim.Server.Extensions;
 
 /// <summary>
 /// Every <see cref="ServerSettings.ForecastIntervalSeconds"/> of wall time, forecasts each active deployment
-/// (<see cref="Horizons"/> ahead, <see cref="Seeds"/> seeds) and exports it with its forecast scores.
+/// (<see cref="Horizons"/> ahead, <see cref="Seeds"/> seeds) and exports it with its forecast scores; with a standing
+/// scenario (<see cref="ServerSettings.ForecastScenario"/>), also the forecast with and without it.
 /// </summary>
-public sealed partial class ForecastRefreshService(IGrainFactory grains, ForecastMetrics metrics, ServerSettings settings, TimeProvider time, ILogger<ForecastRefreshService> log) : BackgroundService
+public sealed partial class ForecastRefreshService(IGrainFactory grains, ForecastMetrics metrics, ForecastScenarioMetrics scenarioMetrics, ServerSettings settings,
+    TimeProvider time, ILogger<ForecastRefreshService> log) : BackgroundService
 {
+    /// <summary>The standing scenario's text, read once at start (the settings checked it parses).</summary>
+    private readonly string? _scenario = StandingScenario.Text(settings);
+
     /// <summary>The horizons exported, in seconds; one forecast samples them all (its step divides each).</summary>
     public static readonly double[] Horizons = [10, 30, 60];
     public const double StepSeconds = 10;
@@ -65,6 +70,23 @@ public sealed partial class ForecastRefreshService(IGrainFactory grains, Forecas
             metrics.RefreshFailed(deployment);
             LogRefreshFailed(log, e, deployment);
         }
+        if (_scenario is not null) await RefreshScenarioAsync(deployment, _scenario);
+    }
+
+    /// <summary>The forecast under the standing scenario, which carries the one without it (the same seeds and live state).</summary>
+    private async Task RefreshScenarioAsync(string deployment, string scenario)
+    {
+        try
+        {
+            var spec = new ForecastSpec { HorizonSeconds = Horizons[^1], StepSeconds = StepSeconds, Seeds = Seeds, Scenario = scenario };
+            if (await grains.GetGrain<IDeploymentForecastGrain>(deployment).ForecastAsync(spec, 0) is { } forecast) scenarioMetrics.Forecast(forecast, Horizons);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A scenario naming a replica this deployment lacks fails here, every time: counted and logged, the plain forecast kept.
+            scenarioMetrics.Failed(deployment);
+            LogScenarioFailed(log, e, deployment);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listing the active deployments for the forecast refresh failed; retrying at the next tick")]
@@ -72,4 +94,7 @@ public sealed partial class ForecastRefreshService(IGrainFactory grains, Forecas
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the forecast of deployment {Deployment} failed")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception, string deployment);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the forecast of deployment {Deployment} under the standing scenario (--forecast-scenario) failed")]
+    private static partial void LogScenarioFailed(ILogger logger, Exception exception, string deployment);
 }

@@ -62,6 +62,8 @@ public static class ServerOptions
         "serve the Orleans Dashboard under this path of the HTTP port", ServerOptionRules.DashboardPath, s => s.Observability.DashboardPath);
     public static readonly ServerOption ForecastInterval = new("forecast-interval", "SECONDS", "must be a number of seconds, 0 or more",
         "wall seconds between the forecasts the server refreshes and exports; 0: none", t => ServerOptionRules.Number(t, 0, double.PositiveInfinity), s => s.ForecastIntervalSeconds);
+    public static readonly ServerOption ForecastScenario = new("forecast-scenario", "FILE", "must be a scenario file (docs/scenarios.md)",
+        "a scenario each refreshed forecast also runs, exported with and without it (tokensim_forecast_scenario_*, docs/scenarios.md)", t => t, s => s.ForecastScenario);
     public static readonly ServerOption ForecastScoreInterval = new("forecast-score-interval", "SECONDS", "must be a number of seconds, 0 or more",
         "production seconds between the forecasts each replica scores; 0: none", t => ServerOptionRules.Number(t, 0, double.PositiveInfinity), s => s.ForecastScoreIntervalSeconds);
     public static readonly ServerOption ForecastScoreBudget = new("forecast-score-budget", "SHARE", "must be a share of one core, 0 or more",
@@ -78,7 +80,7 @@ public static class ServerOptions
     [
         Config, GrpcPort, MetricsPort, Bind, ApiKey, Role, SiloPort, GatewayPort, Redis, ClusterRedis, ClusterId, ServiceId,
         AdvertiseIp, ProbeTimeout, MissedProbes, ResponseTimeout, KubernetesHosting, Lateness, MaxRecords, Sources, Proxy,
-        ProxyPort, Demo, LogFormat, Dashboard, ForecastInterval, ForecastScoreInterval, ForecastScoreBudget, ForecastScoreHorizons,
+        ProxyPort, Demo, LogFormat, Dashboard, ForecastInterval, ForecastScenario, ForecastScoreInterval, ForecastScoreBudget, ForecastScoreHorizons,
         ForecastsOffTurn, ForecastNiceness,
     ];
 

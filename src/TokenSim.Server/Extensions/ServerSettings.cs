@@ -34,6 +34,8 @@ public sealed record ServerSettings
     public bool KubernetesHosting { get; set; }
     /// <summary>Wall seconds between the forecasts the server refreshes and exports on its own; 0 = none. Default 5.</summary>
     public double ForecastIntervalSeconds { get; set; } = 5;
+    /// <summary>A scenario file (<c>--forecast-scenario</c>) each refreshed forecast also runs, with and without it; null = none.</summary>
+    public string? ForecastScenario { get; set; }
     /// <summary>Production seconds between the forecasts each replica scores against later snapshots; 0 = none. Default 1.</summary>
     public double ForecastScoreIntervalSeconds { get; set; } = 1;
     /// <summary>The share of one core the silo's scored forecasts may take (CPU time, a token bucket); beyond it they are skipped. Default 0.25.</summary>

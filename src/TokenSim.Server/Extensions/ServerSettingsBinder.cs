@@ -23,6 +23,7 @@ public sealed class ServerSettingsBinder(IConfiguration config) : IConfigureOpti
         s.Sources = Text(ServerOptions.Sources, s.Sources);
         s.KubernetesHosting = Read(ServerOptions.KubernetesHosting, s.KubernetesHosting);
         s.ForecastIntervalSeconds = Read(ServerOptions.ForecastInterval, s.ForecastIntervalSeconds);
+        s.ForecastScenario = Text(ServerOptions.ForecastScenario, s.ForecastScenario);
         s.ForecastScoreIntervalSeconds = Read(ServerOptions.ForecastScoreInterval, s.ForecastScoreIntervalSeconds);
         s.ForecastScoreBudget = Read(ServerOptions.ForecastScoreBudget, s.ForecastScoreBudget);
         s.ForecastScoreHorizons = Read(ServerOptions.ForecastScoreHorizons, s.ForecastScoreHorizons);

@@ -23,6 +23,7 @@ public sealed class ServerSettingsValidator(IConfiguration config) : IValidateOp
         if (s.Cluster.ClusterRedis is null && s.Cluster.Role == ServerRole.Silo && !IPAddress.IsLoopback(s.Cluster.AdvertiseIp))
             return "--advertise-ip: localhost clustering keeps a silo on loopback; give --cluster-redis for silos on other machines.";
         if (s.KubernetesHosting && KubernetesHostingExtensions.Problem(s) is { } kubernetes) return kubernetes;
+        if (s.ForecastScenario is { } scenario && StandingScenario.Problem(scenario) is { } bad) return bad;
         if (s.GrpcPort == s.MetricsPort)
             return $"--grpc-port and --metrics-port must differ (both {s.GrpcPort}): gRPC is HTTP/2-only, metrics HTTP/1.1.";
         if (s.Demo && Given().Any(g => g.Option == ServerOptions.Sources && g.Source is not Demo.DemoSettingsSource))

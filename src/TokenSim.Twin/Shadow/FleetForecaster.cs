@@ -17,8 +17,11 @@ namespace TokenSim.Twin.Shadow;
 /// included, runs as offline.
 /// </summary>
 /// <remarks>
-/// Not as the per-replica forecasts: one step-time correction serves every replica (the mean of theirs), no
-/// engine-model error is drawn per seed, and the prefixes each replica's cache holds are not carried over.
+/// As in the per-replica forecasts, each replica steps at its own engine-model error for the seed: the correction its
+/// own forecast draws for that seed (<see cref="LiveReplicaState.CorrectionOf"/>: the online fit's draw times a drawn
+/// residual). A replica the scenario adds steps at the mean of the live replicas' draws for the seed: the same engine
+/// on the same hardware, whose own error nothing has measured yet. Unlike them, the prefixes each replica's cache
+/// holds are not carried over.
 /// </remarks>
 public static class FleetForecaster
 {
@@ -29,7 +32,7 @@ public static class FleetForecaster
     {
         int n = live.Length, slots = n + scenario.ExtraReplicas(n), steps = spec.Steps, seeds = spec.Seeds;
         double clock = live.Max(l => l.ClockSeconds);
-        var correction = new StepCorrection { KernelScale = live.Average(l => l.KernelScale), PrefillStepSeconds = live.Average(l => l.PrefillStepSeconds) };
+        double calibration = live.Average(l => l.KernelScale);
         // Rate and length events reshape each replica's drawn arrivals; losses and the policy act on the fleet itself.
         var traffic = new Scenario(scenario.Events.Where(e => e.Kind is ScenarioEventKind.Rate or ScenarioEventKind.Lengths).ToArray(), null, scenario.Source);
         var running = Arrays<float>(slots, seeds, steps);
@@ -45,10 +48,15 @@ public static class FleetForecaster
         var work = new long[seeds];
         Parallel.For(0, seeds, s =>
         {
+            var own = live.Select(l => l.CorrectionOf(s)).ToArray();
+            var added = new StepCorrection { KernelScale = own.Average(c => c.KernelScale), PrefillStepSeconds = own.Average(c => c.PrefillStepSeconds) };
             var sim = new Simulator(new SimulationOptions
             {
-                Replica = replica, Replicas = slots, Seed = (ulong)(s + 1), ExecutionTime = r => new CorrectedExecutionTimeModel(model(r), correction),
+                Replica = replica, Replicas = slots, Seed = (ulong)(s + 1), ExecutionTime = r => new CorrectedExecutionTimeModel(model(r), added),
             });
+            // One model per seed (models are functions of the batch), under each replica's own correction.
+            var inner = model(replica);
+            for (int i = 0; i < n; i++) sim.UseExecutionTime(i, new CorrectedExecutionTimeModel(inner, own[i]));
             sim.AttachScenario(scenario, serving: n);
             for (int i = 0; i < n; i++)
             {
@@ -88,7 +96,7 @@ public static class FleetForecaster
             Running = running[i], Waiting = waiting[i], KvUsage = kv[i], KvExhaustedSeconds = exhausted[i],
             TtftSeconds = Enumerable.Range(0, steps).Select(k => ttft.SelectMany(seed => seed[i][k]).ToArray()).ToArray(),
             TpotSeconds = Enumerable.Range(0, steps).Select(k => tpot.SelectMany(seed => seed[i][k]).ToArray()).ToArray(),
-            Calibration = correction.KernelScale, SimulatedSteps = i == 0 ? work.Sum() : 0,
+            Calibration = i < n ? live[i].KernelScale : calibration, SimulatedSteps = i == 0 ? work.Sum() : 0,
         }).ToArray();
         return new DeploymentForecast(deployment, spec, 0, forecasts) { ServingReplicas = serving, ProvisionedReplicas = provisioned, GpuHours = gpuHours };
     }

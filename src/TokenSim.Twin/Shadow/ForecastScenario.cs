@@ -36,6 +36,9 @@ public sealed class ForecastScenario
         foreach (var e in s.Events)
             if (e.Replica >= replicas)
                 throw new ArgumentException($"scenario:{e.Line}: replica {e.Replica} does not exist (the deployment has replicas 0 to {replicas - 1}).");
+        // The twin's deployments are not disaggregated: there is no decode pool to add to.
+        int decode = s.Events.FirstOrDefault(e => e.Decode)?.Line ?? (s.Autoscale is { Decode: true } d ? d.Line : -1);
+        if (decode >= 0) throw new ArgumentException($"scenario:{decode}: 'pool: decode' needs a disaggregated deployment; the twin's deployments are not.");
         if (s.Autoscale is { } a && (a.MinReplicas < 1 || a.MaxReplicas > DeploymentSpecs.MaxReplicas))
             throw new ArgumentException($"scenario:{a.Line}: the autoscaler's replicas must stay within 1 to {DeploymentSpecs.MaxReplicas}.");
         return s;

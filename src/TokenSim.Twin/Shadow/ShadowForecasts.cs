@@ -76,10 +76,13 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
         double clock = live.Now;
         var forked = ReplicaForecaster.Fork(seeds, (_, random) => forks.Sampled(random));
         var c = calibration.Correction;
+        // Each seed's engine-model error, from the seed's own stream: what this replica's own forecast draws for it.
+        var drawn = forked.Select(f => EngineError(ReplicaForecaster.EngineErrorStream(f.Seed))).ToArray();
         return new LiveReplicaState
         {
             ClockSeconds = clock, Held = forked.Select(f => ReplicaForecaster.Held(f.Sim, clock)).ToArray(), Traffic = Traffic,
             KernelScale = c.KernelScale, PrefillStepSeconds = c.PrefillStepSeconds,
+            SeedKernelScales = drawn.Select(d => d.KernelScale).ToArray(), SeedPrefillStepSeconds = drawn.Select(d => d.PrefillStepSeconds).ToArray(),
         };
     }
 

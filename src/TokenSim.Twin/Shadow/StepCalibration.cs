@@ -53,8 +53,14 @@ internal sealed class StepCalibration
     /// </summary>
     public StepCorrection Sample(int seed) => _model is null || Estimate.Windows == 0 ? Correction : Estimate.Sample(seed);
 
-    /// <summary>The simulator's execution-time model: <paramref name="model"/> under the learned correction.</summary>
-    public IExecutionTimeModel Wrap(IExecutionTimeModel model) => _model = new CorrectedExecutionTimeModel(model);
+    /// <summary>
+    /// The simulator's execution-time model: <paramref name="model"/> under the learned correction. Only the first
+    /// call's is the one the calibration moves; a later call (a forecast's scenario rebuilding a fork's model for
+    /// slower links, off the replica's turn) gets a model of its own at the correction learned so far, and the live
+    /// simulation keeps its calibration.
+    /// </summary>
+    public IExecutionTimeModel Wrap(IExecutionTimeModel model) =>
+        _model is null ? _model = new CorrectedExecutionTimeModel(model) : new CorrectedExecutionTimeModel(model, Correction);
 
     /// <summary>
     /// Runs <paramref name="run"/> at <paramref name="correction"/> and then restores the learned one: clones share

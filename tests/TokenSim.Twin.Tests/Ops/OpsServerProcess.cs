@@ -4,9 +4,11 @@ namespace TokenSim.Twin.Tests.Ops;
 /// <see cref="PrometheusQueriesTests"/>' server: its sources file scrapes the two replicas of a <c>tokensim emulate</c>
 /// that <see cref="TwinFeeds.EmulateAsync"/> starts later on <see cref="EmulatorPort"/>, subscribes to their KV
 /// events (published on <see cref="KvPort"/> + i, replayed from <see cref="KvPort"/> + 2 + i) and maps their spans
-/// (<c>service.instance.id</c> replica-i) to deployment <see cref="Deployment"/>.
+/// (<c>service.instance.id</c> replica-i) to deployment <see cref="Deployment"/>. Its refreshed forecasts also run a
+/// standing scenario that adds a replica (<c>--forecast-scenario</c>), so the dashboards' with-and-without panels have
+/// series: a deployment-wide forecast at the traffic as it is, so the scenario adds little to the feed's CPU.
 /// </summary>
-public sealed class OpsServerProcess() : SourcesServerProcess(Sources())
+public sealed class OpsServerProcess() : SourcesServerProcess(Sources(), "--forecast-scenario", Path.Combine(TestData.RepoRoot, "examples", "scenarios", "add-replica-now.yaml"))
 {
     public const string Deployment = "ops-emulated";
     public static readonly int EmulatorPort = EmulatorProcess.FreePorts(2);

@@ -18,5 +18,8 @@ public sealed record AutoscalePolicy
     public double DownCooldownSeconds { get; init; } = 300;
     /// <summary>The start-up delay of a new replica; null computes it (<see cref="StartupDelay"/>).</summary>
     public double? StartupSeconds { get; init; }
+    /// <summary>Scales the decode pool of a disaggregated deployment (<c>pool: decode</c>), reading its metric there,
+    /// rather than the prefill (entry) pool.</summary>
+    public bool Decode { get; init; }
     public int Line { get; init; }
 }

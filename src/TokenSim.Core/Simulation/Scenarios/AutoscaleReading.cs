@@ -1,15 +1,18 @@
 namespace TokenSim.Core.Simulation.Scenarios;
 
-/// <summary>What an autoscaling policy reads from the serving replicas at an evaluation.</summary>
+/// <summary>What an autoscaling policy reads from the serving replicas of the pool it scales at an evaluation.</summary>
 internal static class AutoscaleReading
 {
-    public static double Read(AutoscaleMetric metric, Simulator sim, IReadOnlyList<ReplicaPhase> phases, double now)
+    /// <param name="from">The first replica of the pool read (to <paramref name="to"/>, exclusive; −1: the last).</param>
+    public static double Read(AutoscaleMetric metric, Simulator sim, IReadOnlyList<ReplicaPhase> phases, double now, int from = 0, int to = -1)
     {
+        if (to < 0) to = sim.Replicas.Count;
         double sum = 0, max = 0;
         int n = 0;
-        foreach (var r in sim.Replicas)
+        for (int k = from; k < to; k++)
         {
-            if (phases[r.Index] != ReplicaPhase.Serving) continue;
+            var r = sim.Replicas[k];
+            if (phases[k] != ReplicaPhase.Serving) continue;
             n++;
             switch (metric)
             {

@@ -18,6 +18,8 @@ public sealed record ScenarioEvent(ScenarioEventKind Kind, double At)
     public bool FailRequests { get; init; }
     /// <summary>replica-added: the start-up delay in seconds; null computes it (<see cref="StartupDelay"/>).</summary>
     public double? StartupSeconds { get; init; }
+    /// <summary>replica-added: into the decode pool of a disaggregated deployment (<c>pool: decode</c>) rather than the prefill (entry) pool.</summary>
+    public bool Decode { get; init; }
     public double PromptScale { get; init; } = 1;
     public double OutputScale { get; init; } = 1;
     /// <summary>router: the new router's name.</summary>

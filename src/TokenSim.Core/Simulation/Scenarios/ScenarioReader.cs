@@ -22,7 +22,7 @@ public static class ScenarioReader
     private static readonly Dictionary<ScenarioEventKind, string[]> Fields = new()
     {
         [ScenarioEventKind.ReplicaLost] = ["replica", "requests"],
-        [ScenarioEventKind.ReplicaAdded] = ["startup-s"],
+        [ScenarioEventKind.ReplicaAdded] = ["startup-s", "pool"],
         [ScenarioEventKind.Straggler] = ["replica", "factor", "until"],
         [ScenarioEventKind.KvLoss] = ["replica", "fraction", "until"],
         [ScenarioEventKind.SlowLink] = ["replica", "factor", "until"],
@@ -87,6 +87,7 @@ public static class ScenarioReader
                 break;
             case ScenarioEventKind.ReplicaAdded:
                 if (values.ContainsKey("startup-s")) e = e with { StartupSeconds = Number(values, "startup-s", source, line, min: 0) };
+                e = e with { Decode = Pool(values, source) };
                 break;
             case ScenarioEventKind.Straggler or ScenarioEventKind.SlowLink:
                 e = e with { Factor = Positive(values, "factor", source, line, required: true) };
@@ -133,10 +134,26 @@ public static class ScenarioReader
             UpCooldownSeconds = Number(values, "up-cooldown-s", source, line, 60, min: 0),
             DownCooldownSeconds = Number(values, "down-cooldown-s", source, line, 300, min: 0),
             StartupSeconds = values.ContainsKey("startup-s") ? Number(values, "startup-s", source, line, min: 0) : null,
+            Decode = Pool(values, source),
         };
+        // Requests waiting on a decode replica were admitted on a prefill replica already: none has a queue delay there.
+        if (p.Decode && p.Metric == AutoscaleMetric.QueueDelay)
+            throw new FormatException($"{source}:{values["pool"].Line}: 'metric: queue-delay' reads requests not yet admitted, which wait on the prefill pool; scale the decode pool on waiting or kv.");
         if (p.Down >= p.Up) throw new FormatException($"{source}:{values["down"].Line}: autoscale 'down' ({values["down"].Value}) must be below 'up' ({values["up"].Value}), or it would scale both ways at once.");
         if (p.MinReplicas > p.MaxReplicas) throw new FormatException($"{source}:{values["min-replicas"].Line}: autoscale 'min_replicas' must not exceed 'max_replicas'.");
         return p;
+    }
+
+    /// <summary><c>pool: prefill</c> (the default: the entry pool) or <c>decode</c>; true for decode.</summary>
+    private static bool Pool(ScenarioValues values, string source)
+    {
+        if (!values.TryGetValue("pool", out var v)) return false;
+        return v.Value switch
+        {
+            "prefill" => false,
+            "decode" => true,
+            _ => throw new FormatException($"{source}:{v.Line}: 'pool: {v.Value}' must be prefill or decode."),
+        };
     }
 
     private static double Number(ScenarioValues values, string name, string source, int line,

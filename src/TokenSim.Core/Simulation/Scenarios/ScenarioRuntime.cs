@@ -1,5 +1,4 @@
 using TokenSim.Core.ExecutionTime;
-using TokenSim.Core.Scheduling.Global;
 
 namespace TokenSim.Core.Simulation.Scenarios;
 
@@ -8,7 +7,7 @@ namespace TokenSim.Core.Simulation.Scenarios;
 /// autoscaler's state and the fleet's cost so far. Its actions are simulator events (<see cref="EventKind.Scenario"/>),
 /// so every driver (a run, <see cref="Simulator.AdvanceTo"/>, a clone) applies them at their time.
 /// </summary>
-internal sealed class ScenarioRuntime
+internal sealed partial class ScenarioRuntime
 {
     /// <summary>One thing to do at a time: an event starts or ends, a new replica becomes ready, the autoscaler looks.</summary>
     private readonly record struct Action(ActionKind Kind, int Event, int Replica);
@@ -27,11 +26,16 @@ internal sealed class ScenarioRuntime
     /// <summary>Lost replicas whose requests fail (requests: fail).</summary>
     private readonly HashSet<int> _failed = [];
     private readonly List<ReplicaCountPoint> _timeline;
-    private readonly int _gpusPerReplica;
+    /// <summary>GPUs paid for at each point of <see cref="_timeline"/> (the pools' replicas may differ in TP × PP).</summary>
+    private readonly List<int> _paidGpus;
+    private readonly int[] _gpus;
     private double _lastUp = double.NegativeInfinity, _lastChange = double.NegativeInfinity;
-    private readonly double _startup;
+    /// <summary>Start-up delays of a new prefill (or only) replica and of a new decode replica.</summary>
+    private readonly double _startup, _decodeStartup;
 
-    public ScenarioRuntime(Simulator sim, Scenario scenario, int serving)
+    /// <param name="serving">Entry (prefill) replicas serving at the start; the pool's others are spare slots.</param>
+    /// <param name="servingDecode">Decode replicas serving at the start (disaggregated); the decode pool's others are spare slots.</param>
+    public ScenarioRuntime(Simulator sim, Scenario scenario, int serving, int servingDecode)
     {
         _sim = sim;
         _scenario = scenario;
@@ -40,16 +44,18 @@ internal sealed class ScenarioRuntime
         _phase = new ReplicaPhase[n];
         // Spare slots are entry replicas; a disaggregated deployment's decode pool (numbered after them) serves.
         for (int i = serving; i < sim.EntryCount; i++) _phase[i] = ReplicaPhase.Off;
+        for (int i = sim.EntryCount + servingDecode; i < n; i++) _phase[i] = ReplicaPhase.Off;
         _base = Enumerable.Range(0, n).Select(sim.ExecutionTimeOf).ToArray();
         _straggle = Enumerable.Repeat(1.0, n).ToArray();
         _slowLink = Enumerable.Repeat(1.0, n).ToArray();
         _kvHeld = [];
         _timeline = [];
+        _paidGpus = [];
         _actions = [];
         _pending = new();
-        var spec = sim.Options.Replica;
-        _gpusPerReplica = spec.TensorParallel * spec.PipelineParallel;
-        _startup = scenario.Autoscale?.StartupSeconds ?? StartupDelay.Seconds(spec);
+        _gpus = sim.Replicas.Select(r => r.Spec.TensorParallel * r.Spec.PipelineParallel).ToArray();
+        _startup = scenario.Autoscale?.StartupSeconds ?? StartupDelay.Seconds(sim.Options.Replica);
+        _decodeStartup = scenario.Autoscale?.StartupSeconds ?? StartupDelay.Seconds(sim.Options.DecodeReplica ?? sim.Options.Replica);
         Check(serving);
         for (int e = 0; e < scenario.Events.Count; e++)
         {
@@ -67,7 +73,7 @@ internal sealed class ScenarioRuntime
     private ScenarioRuntime(ScenarioRuntime s, Simulator sim, Func<Request, Request> map)
     {
         _sim = sim;
-        (_scenario, _offset, _gpusPerReplica, _startup) = (s._scenario, s._offset, s._gpusPerReplica, s._startup);
+        (_scenario, _offset, _gpus, _startup, _decodeStartup) = (s._scenario, s._offset, s._gpus, s._startup, s._decodeStartup);
         _actions = [.. s._actions];
         _pending = new(s._pending.UnorderedItems);
         _phase = (ReplicaPhase[])s._phase.Clone();
@@ -77,6 +83,7 @@ internal sealed class ScenarioRuntime
         _kvHeld = s._kvHeld.ToDictionary(kv => kv.Key, kv => map(kv.Value));
         _failed = [.. s._failed];
         _timeline = [.. s._timeline];
+        _paidGpus = [.. s._paidGpus];
         (_lastUp, _lastChange) = (s._lastUp, s._lastChange);
     }
 
@@ -87,46 +94,10 @@ internal sealed class ScenarioRuntime
     public double Offset => _offset;
     public IReadOnlyList<ReplicaPhase> Phases => _phase;
     public IReadOnlyList<ReplicaCountPoint> Timeline => _timeline;
-    /// <summary>The start-up delay a new replica waits before it serves, in seconds.</summary>
+    /// <summary>The start-up delay a new (prefill, or only) replica waits before it serves, in seconds.</summary>
     public double StartupSeconds => _startup;
     /// <summary>Time of the next scenario action, or +∞: decode runs must not step past it.</summary>
     public double NextTime => _pending.TryPeek(out _, out double t) ? t : double.PositiveInfinity;
-
-    /// <summary>
-    /// GPU-seconds paid for from the scenario's start to <paramref name="until"/>: replicas serving, starting or
-    /// draining (a drained replica until the autoscaler's look that finds it empty), × GPUs per replica.
-    /// </summary>
-    public double GpuSeconds(double until)
-    {
-        double sum = 0;
-        for (int i = 0; i < _timeline.Count && _timeline[i].Time < until; i++)
-        {
-            double next = i + 1 < _timeline.Count ? Math.Min(_timeline[i + 1].Time, until) : until;
-            sum += _timeline[i].Provisioned * (next - _timeline[i].Time);
-        }
-        return sum * _gpusPerReplica;
-    }
-
-    private int Provisioned => _phase.Count(p => p is ReplicaPhase.Serving or ReplicaPhase.Starting or ReplicaPhase.Draining);
-
-    private void Check(int serving)
-    {
-        var spare = _phase.Count(p => p == ReplicaPhase.Off);
-        int added = _scenario.Events.Count(e => e.Kind == ScenarioEventKind.ReplicaAdded);
-        if (added > spare && _scenario.Autoscale is null)
-            throw new FormatException($"{_scenario.Source}: {added} replica-added events, but the deployment has {spare} spare replica slots (it was built with {_phase.Length}, {serving} serving).");
-        foreach (var e in _scenario.Events)
-        {
-            // Disaggregated, a prefill or a decode replica may be lost (decode replicas are numbered after the prefill ones).
-            int lossRange = _sim.Options.Disaggregated ? _phase.Length : _sim.EntryCount;
-            if (e.Replica >= _phase.Length || (e.Replica >= lossRange && e.Kind == ScenarioEventKind.ReplicaLost))
-                throw new FormatException($"{_scenario.Source}:{e.Line}: replica {e.Replica} does not exist (replicas 0 to {Math.Min(_phase.Length, lossRange) - 1}).");
-            if (e.Kind == ScenarioEventKind.Router && !GlobalSchedulers.Registry.Names.Contains(e.Router!))
-                throw new FormatException($"{_scenario.Source}:{e.Line}: unknown router '{e.Router}'. Known: {string.Join(", ", GlobalSchedulers.Registry.Names)}.");
-        }
-        if (_sim.Options.Disaggregated && (_scenario.Events.Any(e => e.Kind == ScenarioEventKind.ReplicaAdded) || _scenario.Autoscale is not null))
-            throw new FormatException($"{_scenario.Source}: replicas added or autoscaled are not simulated for disaggregated (prefill/decode) deployments (a lost one is).");
-    }
 
     private void Book(Action a, double at)
     {
@@ -158,7 +129,7 @@ internal sealed class ScenarioRuntime
         switch (e.Kind)
         {
             case ScenarioEventKind.ReplicaLost: Lose(e.Replica, e.FailRequests); break;
-            case ScenarioEventKind.ReplicaAdded: Add(e.StartupSeconds ?? _startup); break;
+            case ScenarioEventKind.ReplicaAdded: Add(e.Decode, e.StartupSeconds ?? StartupOf(e.Decode)); break;
             case ScenarioEventKind.Straggler:
                 _straggle[e.Replica] = start ? _straggle[e.Replica] * e.Factor : _straggle[e.Replica] / e.Factor;
                 Remodel(e.Replica);
@@ -175,6 +146,9 @@ internal sealed class ScenarioRuntime
         }
     }
 
+    /// <summary>How many times slower the replica's links run now (slow-link events in force; 1 for none).</summary>
+    public double SlowLinkFactor(int replica) => _slowLink[replica];
+
     /// <summary>Whether a lost replica's requests fail rather than being routed again (false for a replica not lost).</summary>
     public bool FailsRequests(int replica) => _failed.Contains(replica);
 
@@ -186,16 +160,19 @@ internal sealed class ScenarioRuntime
         _sim.Evacuate(_sim.Replicas[replica], fail);
     }
 
-    /// <summary>Provisions a replica: a draining one is kept instead (it is warm), else the first free slot starts up.</summary>
-    private bool Add(double startup)
+    private double StartupOf(bool decode) => decode ? _decodeStartup : _startup;
+
+    /// <summary>Provisions a replica in a pool: a draining one is kept instead (it is warm), else the pool's first free slot starts up.</summary>
+    private bool Add(bool decode, double startup)
     {
-        int draining = Array.IndexOf(_phase, ReplicaPhase.Draining);
+        var pool = Pool(decode);
+        int draining = IndexIn(ReplicaPhase.Draining, pool);
         if (draining >= 0)
         {
             SetPhase(draining, ReplicaPhase.Serving);
             return true;
         }
-        int slot = Array.IndexOf(_phase, ReplicaPhase.Off);
+        int slot = IndexIn(ReplicaPhase.Off, pool);
         if (slot < 0) return false;
         SetPhase(slot, ReplicaPhase.Starting);
         BookAbsolute(new Action(ActionKind.Ready, -1, slot), _sim.Now + startup);
@@ -208,16 +185,18 @@ internal sealed class ScenarioRuntime
         double now = _sim.Now;
         for (int i = 0; i < _phase.Length; i++)
             if (_phase[i] == ReplicaPhase.Draining && _sim.Replicas[i].Outstanding == 0) SetPhase(i, ReplicaPhase.Off);
-        double metric = AutoscaleReading.Read(policy.Metric, _sim, _phase, now);
-        int active = _phase.Count(p => p is ReplicaPhase.Serving or ReplicaPhase.Starting);
+        // The policy reads and scales one pool: the prefill (entry, or only) pool, or the decode pool.
+        var pool = Pool(policy.Decode);
+        double metric = AutoscaleReading.Read(policy.Metric, _sim, _phase, now, pool.From, pool.To);
+        int active = CountIn(pool, p => p is ReplicaPhase.Serving or ReplicaPhase.Starting);
         if (metric > policy.Up && active < policy.MaxReplicas && now - _lastUp >= policy.UpCooldownSeconds)
         {
-            if (Add(_startup)) _lastUp = _lastChange = now;
+            if (Add(policy.Decode, StartupOf(policy.Decode))) _lastUp = _lastChange = now;
         }
         else if (metric < policy.Down && active > policy.MinReplicas && now - _lastChange >= policy.DownCooldownSeconds)
         {
-            int victim = Array.LastIndexOf(_phase, ReplicaPhase.Serving);
-            if (victim >= 0 && _phase.Count(p => p == ReplicaPhase.Serving) > 1)
+            int victim = IndexIn(ReplicaPhase.Serving, pool, last: true);
+            if (victim >= 0 && CountIn(pool, p => p == ReplicaPhase.Serving) > 1)
             {
                 SetPhase(victim, _sim.Replicas[victim].Outstanding == 0 ? ReplicaPhase.Off : ReplicaPhase.Draining);
                 _lastChange = now;
@@ -234,22 +213,6 @@ internal sealed class ScenarioRuntime
         _sim.SetRoutable(Routable());
     }
 
-    private void Record()
-    {
-        var point = new ReplicaCountPoint(_sim.Now, _phase.Count(p => p == ReplicaPhase.Serving), Provisioned);
-        if (_timeline.Count > 0 && _timeline[^1].Time == point.Time) _timeline[^1] = point;
-        else _timeline.Add(point);
-    }
-
-    /// <summary>The entry replicas requests may be routed to; null when that is all of them.</summary>
-    private ReplicaState[]? Routable()
-    {
-        int entry = _sim.EntryCount;
-        bool all = true;
-        for (int i = 0; i < entry; i++) all &= _phase[i] == ReplicaPhase.Serving;
-        return all ? null : _sim.Replicas.Take(entry).Where(r => _phase[r.Index] == ReplicaPhase.Serving).ToArray();
-    }
-
     /// <summary>The replica's model: rebuilt for slower links, stretched for a straggler.</summary>
     private void Remodel(int replica)
     {
@@ -261,7 +224,12 @@ internal sealed class ScenarioRuntime
             double k = _slowLink[replica];
             Entities.LinkSpec? Slow(Entities.LinkSpec? l) => l is null ? null : l with { BandwidthBytesPerSecond = l.BandwidthBytesPerSecond / k };
             var slow = spec with { Hardware = hw with { IntraNodeLink = Slow(hw.IntraNodeLink)!, InterNode = Slow(hw.InterNode), Pcie = Slow(hw.Pcie) }, SwapLink = Slow(spec.SwapLink) };
-            model = (_sim.Options.ExecutionTime ?? (s => new RooflineExecutionTimeModel(s)))(slow);
+            var rebuilt = (_sim.Options.ExecutionTime ?? (s => new RooflineExecutionTimeModel(s)))(slow);
+            // A corrected model (the twin's calibration, or a forecast seed's drawn engine error) keeps its correction:
+            // only the links change. Rebuilt from the factory, it would step at whatever correction the factory gives.
+            if (model is CorrectedExecutionTimeModel c)
+                rebuilt = new CorrectedExecutionTimeModel(rebuilt is CorrectedExecutionTimeModel r ? r.Inner : rebuilt, c.Correction);
+            model = rebuilt;
         }
         if (_straggle[replica] != 1) model = new ScaledExecutionTimeModel(model, _straggle[replica]);
         _sim.SetExecutionTime(replica, model);

@@ -36,6 +36,7 @@ internal sealed record ScenarioYaml : ScenarioYamlSection
         public YamlText? Prompt { get; init; }
         public YamlText? Output { get; init; }
         public YamlText? Router { get; init; }
+        public YamlText? Pool { get; init; }
 
         protected internal override string? UnknownKey(string key, IReadOnlyList<string> known) => null;
 
@@ -43,7 +44,7 @@ internal sealed record ScenarioYaml : ScenarioYamlSection
         public YamlText? this[string key] => key switch
         {
             "at" => At, "event" => Event, "until" => Until, "replica" => Replica, "requests" => Requests, "startup-s" => StartupS,
-            "factor" => Factor, "fraction" => Fraction, "multiplier" => Multiplier, "prompt" => Prompt, "output" => Output, "router" => Router,
+            "factor" => Factor, "fraction" => Fraction, "multiplier" => Multiplier, "prompt" => Prompt, "output" => Output, "router" => Router, "pool" => Pool,
             _ => null,
         };
     }
@@ -59,6 +60,7 @@ internal sealed record ScenarioYaml : ScenarioYamlSection
         [YamlMember(Alias = "up-cooldown-s")] public YamlText? UpCooldownS { get; init; }
         [YamlMember(Alias = "down-cooldown-s")] public YamlText? DownCooldownS { get; init; }
         [YamlMember(Alias = "startup-s")] public YamlText? StartupS { get; init; }
+        public YamlText? Pool { get; init; }
 
         protected internal override string UnknownKey(string key, IReadOnlyList<string> known) =>
             $"autoscale takes no '{key}'{Hint(key, known)}. It takes: {string.Join(", ", known)}.";
@@ -67,7 +69,7 @@ internal sealed record ScenarioYaml : ScenarioYamlSection
         public YamlText? this[string key] => key switch
         {
             "metric" => Metric, "up" => Up, "down" => Down, "min-replicas" => MinReplicas, "max-replicas" => MaxReplicas,
-            "interval-s" => IntervalS, "up-cooldown-s" => UpCooldownS, "down-cooldown-s" => DownCooldownS, "startup-s" => StartupS,
+            "interval-s" => IntervalS, "up-cooldown-s" => UpCooldownS, "down-cooldown-s" => DownCooldownS, "startup-s" => StartupS, "pool" => Pool,
             _ => null,
         };
     }

@@ -17,7 +17,8 @@ internal sealed class KvHandoff(Simulator sim)
         r.TransferredTokens = Math.Min(r.NumComputed, r.NumTokens - 1); // the prompt; the new token has no KV yet
         var link = sim.Options.KvTransferLink ?? replica.Spec.Hardware.InterNode ?? replica.Spec.Hardware.IntraNodeLink;
         double bytes = (double)r.TransferredTokens * replica.Spec.Memory.BlockBytes / replica.Spec.BlockSize;
-        double seconds = link.LatencySeconds + bytes / link.BandwidthBytesPerSecond;
+        // A scenario's slower link (slow-link on the prefill replica, which sends) stretches the crossing, not its latency.
+        double seconds = link.LatencySeconds + bytes * sim.LinkSlowdown(replica.Index) / link.BandwidthBytesPerSecond;
         sim.Metrics.KvTransfer.Add(seconds);
         sim.BookTransferDone(replica.Index, r, sim.Now + seconds);
     }
