@@ -18,7 +18,7 @@ internal sealed class KvHandoff(Simulator sim)
         var link = sim.Options.KvTransferLink ?? replica.Spec.Hardware.InterNode ?? replica.Spec.Hardware.IntraNodeLink;
         double bytes = (double)r.TransferredTokens * replica.Spec.Memory.BlockBytes / replica.Spec.BlockSize;
         double seconds = link.LatencySeconds + bytes / link.BandwidthBytesPerSecond;
-        sim.Metrics.KvTransfer.Add(seconds);
+        sim.Metrics.RecordKvTransfer(seconds);
         sim.BookTransferDone(replica.Index, r, sim.Now + seconds);
     }
 
