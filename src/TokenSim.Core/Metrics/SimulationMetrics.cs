@@ -40,22 +40,48 @@ public sealed class SimulationMetrics
     public double TimeSeriesInterval { get; init; }
     public List<TimeSeriesPoint> TimeSeries { get; private set; } = [];
 
+    /// <summary>
+    /// Counts only: the histograms stay empty. For a what-if copy whose metrics nobody reads (the twin's forks, which
+    /// read requests and replicas): a fork's histograms, grown octave by octave as its steps reach them, were a third
+    /// of the twin's allocations with forecasts on (docs/operations.md, the soak's allocations).
+    /// </summary>
+    internal bool CountsOnly { get; init; }
+
+    internal void RecordItl(double seconds)
+    {
+        if (!CountsOnly) Itl.Add(seconds);
+    }
+
+    internal void RecordItl(double seconds, int count)
+    {
+        if (!CountsOnly) Itl.Add(seconds, count);
+    }
+
+    internal void RecordKvTransfer(double seconds)
+    {
+        if (!CountsOnly) KvTransfer.Add(seconds);
+    }
+
     internal void RecordFinished(Request r)
     {
         Completed++;
         OutputTokens += r.Generated;
+        if (r.FinishTime > LastFinish) LastFinish = r.FinishTime;
+        if (CountsOnly) return;
         Ttft.Add(r.TtftSeconds);
         E2e.Add(r.E2eSeconds);
         Queue.Add(r.QueueSeconds);
         if (r.Generated > 1) Tpot.Add(r.TpotSeconds);
-        if (r.FinishTime > LastFinish) LastFinish = r.FinishTime;
     }
 
     internal void RecordStep(in BatchShape shape, double seconds, double kvUsage)
     {
         Steps++;
-        BatchSize.Add(shape.Sequences);
-        BatchTokens.Add(shape.Tokens);
+        if (!CountsOnly)
+        {
+            BatchSize.Add(shape.Sequences);
+            BatchTokens.Add(shape.Tokens);
+        }
         RecordStepTime(seconds, kvUsage);
     }
 
@@ -66,6 +92,7 @@ public sealed class SimulationMetrics
     internal void RecordDecodeSteps(int sequences, int steps)
     {
         Steps += steps;
+        if (CountsOnly) return;
         BatchSize.Add(sequences, steps);
         BatchTokens.Add(sequences, steps);
     }
@@ -73,7 +100,7 @@ public sealed class SimulationMetrics
     /// <summary>The time and KV use of one step whose shape <see cref="RecordDecodeSteps"/> booked.</summary>
     internal void RecordStepTime(double seconds, double kvUsage)
     {
-        StepSeconds.Add(seconds);
+        if (!CountsOnly) StepSeconds.Add(seconds);
         BusySeconds += seconds;
         KvUsageIntegral += kvUsage * seconds;
         if (kvUsage > KvUsageMax) KvUsageMax = kvUsage;

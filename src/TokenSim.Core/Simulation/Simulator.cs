@@ -68,7 +68,7 @@ public sealed partial class Simulator
         WireReplicas();
     }
 
-    private Simulator(Simulator source, Dictionary<Request, Request> map, IExecutionTimeModel[] exec)
+    private Simulator(Simulator source, Dictionary<Request, Request> map, IExecutionTimeModel[] exec, bool metrics = true)
     {
         Request Map(Request r)
         {
@@ -90,7 +90,8 @@ public sealed partial class Simulator
         _nextSample = source._nextSample;
         Now = source.Now;
         Random = source.Random.Clone();
-        Metrics = source.Metrics.Clone();
+        // Nothing the simulation does reads its metrics back (scenarios' GPU hours read LastFinish only to report).
+        Metrics = metrics ? source.Metrics.Clone() : new SimulationMetrics { TimeSeriesInterval = source.Metrics.TimeSeriesInterval, CountsOnly = true };
         _stepping = BuildStepping();
         _handoff = new KvHandoff(this);
         _outputs = new StepOutputs(this, _handoff);
@@ -255,10 +256,12 @@ public sealed partial class Simulator
     /// model instead of sharing it: a copy that runs on another thread while its owner changes a shared model's
     /// correction needs models of its own.
     /// </summary>
-    public Simulator Clone(Func<IExecutionTimeModel, IExecutionTimeModel> executionTime)
+    /// <param name="metrics">False: the copy's <see cref="Metrics"/> start at zero and keep counts only, no histograms
+    /// (same sampling interval), for a what-if run whose metrics nobody reads (the twin's forks).</param>
+    public Simulator Clone(Func<IExecutionTimeModel, IExecutionTimeModel> executionTime, bool metrics = true)
     {
         SettleAll(Now);
-        return new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance), Array.ConvertAll(_exec, m => executionTime(m)));
+        return new(this, new Dictionary<Request, Request>(ReferenceEqualityComparer.Instance), Array.ConvertAll(_exec, m => executionTime(m)), metrics);
     }
 
     /// <summary>Applies every pending decode run's steps that ended before <paramref name="time"/> (<see cref="DecodeRun"/>).</summary>

@@ -76,7 +76,10 @@ public static class ReplicaForecaster
         {
             var (seed, random, sim) = forked[s];
             scenario?.Attach(sim);
-            SubmitArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources, scenario);
+            var arrivals = new ForecastArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources, scenario);
+            // A scenario's actions and re-routed requests go in beside the arrivals, numbered after every one of them
+            // as they always were: there the arrivals go in at once; otherwise a step's worth before each step.
+            if (scenario is not null || spec.Rerouted is not null) arrivals.SubmitThrough(double.PositiveInfinity);
             if (spec.Rerouted is { } rerouted && s < rerouted.Length) SubmitRerouted(sim, clock, rerouted[s]);
             var watch = new Watch(sim, clock, spec.StepSeconds, steps, ttft, tpot, evacuateAt);
             sim.Observer = watch;
@@ -90,7 +93,9 @@ public static class ReplicaForecaster
             {
                 for (int k = 0; k < steps; k++)
                 {
-                    sim.AdvanceTo(clock + Math.Min((k + 1) * spec.StepSeconds, spec.HorizonSeconds));
+                    double target = clock + Math.Min((k + 1) * spec.StepSeconds, spec.HorizonSeconds);
+                    arrivals.SubmitThrough(target);
+                    sim.AdvanceTo(target);
                     running[seedIndex][k] = r.Running.Count;
                     waiting[seedIndex][k] = r.Waiting.Count + r.Swapped.Count;
                     kv[seedIndex][k] = (float)r.Kv.Usage;
@@ -139,50 +144,12 @@ public static class ReplicaForecaster
     }
 
     /// <summary>
-    /// Arrivals of a renewal process whose gaps are gamma with the learned coefficient of variation, run in
-    /// operational time so the rate can follow its trend; prompt, max_tokens and prefix hit from a recent request. The
-    /// hit is given as a real cache's would be (<see cref="RequestSpec.ExternalCachedTokens"/>), so the copy hits
-    /// exactly that much and no more, although the copied request's own blocks may still be cached. With the copied
-    /// request's token ids or block hashes the hit lands on the blocks the cache holds for that prefix, shared as in
-    /// production (a system prompt is held once, whatever the number of requests using it); without them, on blocks
-    /// of its own.
+    /// Every arrival of the horizon submitted at once (<see cref="ForecastArrivals"/>): for forks that take other
+    /// submissions after them (a deployment-wide fork's replicas, one after another), whose request ids follow these.
     /// </summary>
     internal static void SubmitArrivals(Simulator sim, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
-        Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources, ForecastScenario? scenario)
-    {
-        if (traffic.PromptTokens.Length == 0 || spec.TrafficMultiplier <= 0) return;
-        // Each seed's rate and trend are a draw from what the window's counts allow (TrafficEstimate.Draw).
-        traffic = traffic.Draw(random);
-        double end = spec.HorizonSeconds;
-        // How long the traffic lasts is drawn per seed too, so some seeds see a burst end (TrafficEstimate.DrawLifetime).
-        end = Math.Min(end, traffic.DrawLifetime(random));
-        double shape = 1 / (traffic.InterArrivalCv * traffic.InterArrivalCv);
-        double x = 0;
-        // The process is stationary: the first gap is drawn like any other, from the forecast's start.
-        while (true)
-        {
-            double rate = traffic.RateAt(x) * spec.TrafficMultiplier * (scenario?.RateAt(x) ?? 1);
-            if (!(rate > 0)) break;
-            x += random.NextGamma(shape, 1 / shape) / rate;
-            if (x > end) break;
-            int i = random.NextInt(0, traffic.PromptTokens.Length - 1);
-            int prompt = Math.Min(traffic.PromptTokens[i], maxModelLen - 1);
-            int cap = Math.Max(1, Math.Min(traffic.MaxTokens[i], maxModelLen - prompt));
-            int cached = i < traffic.CachedPromptTokens.Length ? Math.Min(traffic.CachedPromptTokens[i], prompt - 1) : 0;
-            int output = outputOf(cap, random);
-            if (scenario?.LengthsAt(x) is { } scale && scale != (1, 1))
-            {
-                prompt = Math.Clamp((int)Math.Round(prompt * scale.Prompt), 1, maxModelLen - 1);
-                output = Math.Clamp((int)Math.Round(output * scale.Output), 1, maxModelLen - prompt);
-                cached = Math.Min(cached, prompt - 1);
-            }
-            var source = sources is not null && i < sources.Count ? sources[i] : null;
-            sim.Submit(cached <= 0 ? new RequestSpec(clock + x, prompt, output)
-                : source is { TokenIds: not null } or { PrefixHashes: not null }
-                    ? new RequestSpec(clock + x, prompt, output, PrefixHashes: source.PrefixHashes, TokenIds: source.TokenIds, ExternalCachedTokens: cached)
-                    : new RequestSpec(clock + x, prompt, output, PrefixHashes: [random.NextInt(int.MinValue, int.MaxValue)], ExternalCachedTokens: cached));
-        }
-    }
+        Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources, ForecastScenario? scenario) =>
+        new ForecastArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources, scenario).SubmitThrough(double.PositiveInfinity);
 
     /// <param name="evacuateAt">When the scenario loses this replica with its requests re-routed (+∞: never): what it aborts from then on is handed over.</param>
     private sealed class Watch(Simulator sim, double clock, double step, int steps, List<double>[] ttft, List<double>[] tpot, double evacuateAt) : ISimulationObserver

@@ -21,7 +21,7 @@ internal sealed class ShadowForks(Simulator live, RequestRecords records, Finish
         CloneRevised((r, cap) => predictor.Sample(cap, r.Generated, random), () => OwnModels(correction));
 
     private Simulator OwnModels(StepCorrection correction) =>
-        live.Clone(m => m is CorrectedExecutionTimeModel c ? new CorrectedExecutionTimeModel(c.Inner, correction) : m);
+        live.Clone(m => m is CorrectedExecutionTimeModel c ? new CorrectedExecutionTimeModel(c.Inner, correction) : m, metrics: false);
 
     /// <summary>A clone in which each request produces the predictor's expected length given what it has produced,
     /// and <paramref name="simId"/> <paramref name="predictedOutput"/>. It steps at <paramref name="correction"/> on a
@@ -33,7 +33,8 @@ internal sealed class ShadowForks(Simulator live, RequestRecords records, Finish
     /// <param name="length">The output length of a followed request, given its cap (max_tokens within the context).</param>
     private Simulator CloneRevised(Func<Request, int, int> length, Func<Simulator>? cloner = null)
     {
-        var clone = cloner is null ? live.Clone() : cloner();
+        // Forks start with empty metrics: predictions and forecasts read requests and replicas, never the histograms.
+        var clone = cloner is null ? live.Clone(m => m, metrics: false) : cloner();
         int maxLen = live.Options.Replica.MaxModelLen;
         foreach (var replica in clone.Replicas)
         {

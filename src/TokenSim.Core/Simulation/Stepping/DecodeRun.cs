@@ -246,7 +246,7 @@ internal sealed partial class DecodeRun(Simulator sim)
         {
             // Step j ended: every request in it sampled a token, one step after its last; the step after it began.
             int sampled = run.Sequences[j - 1];
-            metrics.Itl.Add(run.Ends[j] - run.Ends[j - 1], sampled);
+            metrics.RecordItl(run.Ends[j] - run.Ends[j - 1], sampled);
             tokens += sampled;
             int used = total - run.FreeAtLaunch[j];
             metrics.RecordStepTime(run.Durations[j], total == 0 ? 0 : (double)used / total);

@@ -19,7 +19,7 @@ internal sealed class KvHandoff(Simulator sim)
         double bytes = (double)r.TransferredTokens * replica.Spec.Memory.BlockBytes / replica.Spec.BlockSize;
         // A scenario's slower link (slow-link on the prefill replica, which sends) stretches the crossing, not its latency.
         double seconds = link.LatencySeconds + bytes * sim.LinkSlowdown(replica.Index) / link.BandwidthBytesPerSecond;
-        sim.Metrics.KvTransfer.Add(seconds);
+        sim.Metrics.RecordKvTransfer(seconds);
         sim.BookTransferDone(replica.Index, r, sim.Now + seconds);
     }
 

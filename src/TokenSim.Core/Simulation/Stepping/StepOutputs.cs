@@ -36,7 +36,7 @@ internal sealed class StepOutputs(Simulator sim, KvHandoff handoff)
                 r.FirstTokenTime = sim.Now;
                 replica.PromptTokensServed += r.PromptTokens;
             }
-            else sim.Metrics.Itl.Add(sim.Now - r.LastTokenTime);
+            else sim.Metrics.RecordItl(sim.Now - r.LastTokenTime);
             r.LastTokenTime = sim.Now;
             sim.Observer?.OnToken(r, sim.Now);
             if (r.Generated >= r.OutputTokens)
