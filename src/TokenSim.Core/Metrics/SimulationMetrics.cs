@@ -79,6 +79,26 @@ public sealed class SimulationMetrics
         if (kvUsage > KvUsageMax) KvUsageMax = kvUsage;
     }
 
+    /// <summary>
+    /// <see cref="RecordStepTime"/> for each of a decode run's steps, the KV use of each from the free blocks when it was
+    /// launched out of <paramref name="totalBlocks"/>: the same sums, added in the same order.
+    /// </summary>
+    internal void RecordStepTimes(ReadOnlySpan<double> seconds, ReadOnlySpan<int> freeAtLaunch, int totalBlocks)
+    {
+        StepSeconds.AddEach(seconds, []);
+        double busy = BusySeconds, integral = KvUsageIntegral, peak = KvUsageMax;
+        for (int i = 0; i < seconds.Length; i++)
+        {
+            double kvUsage = totalBlocks == 0 ? 0 : (double)(totalBlocks - freeAtLaunch[i]) / totalBlocks;
+            busy += seconds[i];
+            integral += kvUsage * seconds[i];
+            if (kvUsage > peak) peak = kvUsage;
+        }
+        BusySeconds = busy;
+        KvUsageIntegral = integral;
+        KvUsageMax = peak;
+    }
+
     internal SimulationMetrics Clone() => new()
     {
         Ttft = Ttft.Clone(), Tpot = Tpot.Clone(), Itl = Itl.Clone(), E2e = E2e.Clone(), Queue = Queue.Clone(),
