@@ -15,4 +15,12 @@ public sealed class CorrectedExecutionTimeModel(IExecutionTimeModel inner, StepC
     public string Name => Inner.Name;
 
     public double StepSeconds(in BatchShape shape) => Correction.Apply(Inner.StepSeconds(shape), shape);
+
+    /// <summary>The inner model's segment, each step corrected (the correction reads only token counts, which the steps share).</summary>
+    public void DecodeStepSeconds(in BatchShape first, Span<double> seconds)
+    {
+        Inner.DecodeStepSeconds(first, seconds);
+        var c = Correction;
+        for (int i = 0; i < seconds.Length; i++) seconds[i] = c.Apply(seconds[i], first);
+    }
 }

@@ -76,11 +76,13 @@ public sealed class HostCost(CudaGraphPadding graphs, int layers, int eagerKerne
     public bool WaitsForGpu(in BatchShape s) => s.Tokens > 0 && VllmAttentionBackend.WaitsForGpu(backend, computeCapability, s.PrefillTokens > 0);
 
     /// <summary>The step as the engine sees it: the GPU's work and the host's launches, overlapped or not.</summary>
-    public double Combine(double gpuSeconds, in BatchShape s)
+    public double Combine(double gpuSeconds, in BatchShape s) => Combine(gpuSeconds, Seconds(s), WaitsForGpu(s));
+
+    /// <summary>As <see cref="Combine(double, in BatchShape)"/> with the step's launch time and read-back already known (steps of one shape share them).</summary>
+    public double Combine(double gpuSeconds, double hostSeconds, bool waitsForGpu)
     {
-        double host = Seconds(s);
-        if (!asyncScheduling) return gpuSeconds + host; // host and GPU already take turns: a read-back adds no wait
-        double overlapped = Math.Max(gpuSeconds, host);
-        return WaitsForGpu(s) ? overlapped + SyncExposedSeconds : overlapped;
+        if (!asyncScheduling) return gpuSeconds + hostSeconds; // host and GPU already take turns: a read-back adds no wait
+        double overlapped = Math.Max(gpuSeconds, hostSeconds);
+        return waitsForGpu ? overlapped + SyncExposedSeconds : overlapped;
     }
 }

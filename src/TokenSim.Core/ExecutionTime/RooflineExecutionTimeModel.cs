@@ -80,6 +80,43 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         return _host.Combine(dense + layers + lmHead + pipeline, s) + _p.StepOverheadSeconds;
     }
 
+    /// <summary>
+    /// A decode segment's step times (<see cref="IExecutionTimeModel.DecodeStepSeconds"/>): the steps differ only in their
+    /// decode context, so the dense layers, the LM head, the pipeline hand-off and the host's launches are computed once
+    /// and each step adds its attention, in the order <see cref="StepSeconds"/> adds them (the same doubles).
+    /// </summary>
+    public void DecodeStepSeconds(in BatchShape first, Span<double> seconds)
+    {
+        if (!DecodeSteps.IsDecodeOnly(first))
+        {
+            DecodeSteps.OneByOne(this, first, seconds);
+            return;
+        }
+        var s = first;
+        int tokens = _graphs.Pad(s.Tokens);
+        double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
+        // Added to the attention layers when there is expert parallelism; + 0 changes no positive double otherwise.
+        double experts = _ep > 1 ? _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_dpComm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize)) : 0;
+        double lmHead = _k.Gemm(s.Sequences, (double)_m.VocabSize / _tp, _m.HiddenSize);
+        double pipeline = _pp == 1 ? 0 : (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * _m.HiddenSize * _dtypeBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
+        double host = _host.Seconds(s);
+        bool waits = _host.WaitsForGpu(s);
+        int layers = _m.NumLayers;
+        // AttentionSecondsPerLayer with its shape-independent factors taken out, as it groups them.
+        double headsPerRank = (double)_m.NumHeads / _tp;
+        double flopsPerContext = 4 * headsPerRank * _m.HeadDim;
+        double qoBytes = 2.0 * s.Tokens * headsPerRank * _m.HeadDim * _dtypeBytes;
+        double overhead = _p.StepOverheadSeconds;
+        long context = s.DecodeContext;
+        for (int i = 0; i < seconds.Length; i++, context += s.DecodeCount)
+        {
+            double attention = _k.Attention(flopsPerContext * (0.0 + context), _kvBytesPerTokenLayer * context + qoBytes);
+            double layered = layers * attention;
+            if (_ep > 1) layered += experts;
+            seconds[i] = _host.Combine(dense + layered + lmHead + pipeline, host, waits) + overhead;
+        }
+    }
+
     /// <summary>Everything that depends only on the step's token count, summed over all layers.</summary>
     public double DenseSeconds(int tokens) => _m.NumLayers * DenseLayerSeconds(tokens);
 

@@ -42,10 +42,76 @@ public sealed class LogHistogram
             for (int i = 0; i < count; i++) Add(value);
             return;
         }
-        Add(value);
+        // Add(value) and then the other copies, with one bucket lookup: the same sum, in the same order.
+        Count += count;
+        Sum += value;
         Sum += value * (count - 1);
-        Count += count - 1;
-        _counts[BucketOf(value) - _first] += count - 1;
+        if (value < Min) Min = value;
+        if (value > Max) Max = value;
+        int idx = BucketOf(value);
+        long rel = idx - _first;
+        if ((ulong)rel >= (ulong)_counts.Length)
+        {
+            Cover(idx, idx);
+            rel = idx - _first;
+        }
+        _counts[rel] += count;
+    }
+
+    /// <summary>
+    /// Adds <c>values[i]</c>, <c>counts[i]</c> times (once each when <paramref name="counts"/> is empty), in order: the
+    /// same state as <see cref="Add(double, int)"/> for each, the same sum added in the same order, with consecutive
+    /// values that share a bucket counted at once (a decode run's step times and inter-token latencies grow slowly, so
+    /// most steps share the bucket of the step before).
+    /// </summary>
+    public void AddEach(ReadOnlySpan<double> values, ReadOnlySpan<int> counts)
+    {
+        long n = Count;
+        double sum = Sum, min = Min, max = Max;
+        int bucket = -1;
+        long inBucket = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            double v = values[i];
+            int c = counts.IsEmpty ? 1 : counts[i];
+            if (c <= 0) continue;
+            if (!(v > 0))
+            {
+                // Zeros (and anything not positive) have their own counter: the general path, state written back first.
+                AddToBucket(bucket, inBucket);
+                (Count, Sum, Min, Max, bucket, inBucket) = (n, sum, min, max, -1, 0);
+                Add(v, c);
+                (n, sum, min, max) = (Count, Sum, Min, Max);
+                continue;
+            }
+            n += c;
+            sum += v;
+            if (c > 1) sum += v * (c - 1);
+            if (v < min) min = v;
+            if (v > max) max = v;
+            int idx = BucketOf(v);
+            if (idx == bucket)
+            {
+                inBucket += c;
+                continue;
+            }
+            AddToBucket(bucket, inBucket);
+            (bucket, inBucket) = (idx, c);
+        }
+        AddToBucket(bucket, inBucket);
+        (Count, Sum, Min, Max) = (n, sum, min, max);
+    }
+
+    private void AddToBucket(int idx, long count)
+    {
+        if (count == 0) return;
+        long rel = idx - _first;
+        if ((ulong)rel >= (ulong)_counts.Length)
+        {
+            Cover(idx, idx);
+            rel = idx - _first;
+        }
+        _counts[rel] += count;
     }
 
     public void Add(double value)

@@ -57,6 +57,12 @@ public sealed class SimulationMetrics
         if (!CountsOnly) Itl.Add(seconds, count);
     }
 
+    /// <summary>A decode run's inter-token latencies, each booked <paramref name="counts"/> times (empty: once).</summary>
+    internal void RecordItls(ReadOnlySpan<double> seconds, ReadOnlySpan<int> counts)
+    {
+        if (!CountsOnly) Itl.AddEach(seconds, counts);
+    }
+
     internal void RecordKvTransfer(double seconds)
     {
         if (!CountsOnly) KvTransfer.Add(seconds);
@@ -104,6 +110,26 @@ public sealed class SimulationMetrics
         BusySeconds += seconds;
         KvUsageIntegral += kvUsage * seconds;
         if (kvUsage > KvUsageMax) KvUsageMax = kvUsage;
+    }
+
+    /// <summary>
+    /// <see cref="RecordStepTime"/> for each of a decode run's steps, the KV use of each from the free blocks when it was
+    /// launched out of <paramref name="totalBlocks"/>: the same sums, added in the same order.
+    /// </summary>
+    internal void RecordStepTimes(ReadOnlySpan<double> seconds, ReadOnlySpan<int> freeAtLaunch, int totalBlocks)
+    {
+        if (!CountsOnly) StepSeconds.AddEach(seconds, []);
+        double busy = BusySeconds, integral = KvUsageIntegral, peak = KvUsageMax;
+        for (int i = 0; i < seconds.Length; i++)
+        {
+            double kvUsage = totalBlocks == 0 ? 0 : (double)(totalBlocks - freeAtLaunch[i]) / totalBlocks;
+            busy += seconds[i];
+            integral += kvUsage * seconds[i];
+            if (kvUsage > peak) peak = kvUsage;
+        }
+        BusySeconds = busy;
+        KvUsageIntegral = integral;
+        KvUsageMax = peak;
     }
 
     internal SimulationMetrics Clone() => new()

@@ -126,6 +126,9 @@ public sealed partial class Simulator
     /// <summary>Steps decode runs timed, applied or not (a run cut short by an arrival wastes the rest): for benchmarks.</summary>
     internal long ComputedSteps { get; set; }
 
+    /// <summary>Decode runs computed (each costs a check of the replica's state and, unless it is the last, an event): for benchmarks.</summary>
+    internal long ComputedRuns { get; set; }
+
     /// <summary>Replicas that take new requests (the prefill pool's ranks come first when disaggregated).</summary>
     internal int EntryCount => _entry.Length;
 

@@ -8,4 +8,10 @@ internal sealed class ScaledExecutionTimeModel(IExecutionTimeModel inner, double
     public IExecutionTimeModel Inner => inner;
     public string Name => inner.Name;
     public double StepSeconds(in BatchShape shape) => factor * inner.StepSeconds(shape);
+
+    public void DecodeStepSeconds(in BatchShape first, Span<double> seconds)
+    {
+        inner.DecodeStepSeconds(first, seconds);
+        for (int i = 0; i < seconds.Length; i++) seconds[i] = factor * seconds[i];
+    }
 }

@@ -35,13 +35,15 @@ internal sealed partial class DecodeRun(Simulator sim)
     /// Steps one run computes at a time: a run cut short by an arrival wastes the step times beyond the cut, and one
     /// that reaches this many goes on from its last step end (<see cref="Continue"/>) at the cost of one event.
     /// </summary>
-    internal const int MaxRunSteps = 16;
+    internal const int MaxRunSteps = 64;
 
     /// <summary>[j]: blocks the schedule at the end of step j allocates (requests crossing a block boundary).</summary>
     private readonly int[] _grow = new int[MaxRunSteps + 1];
     /// <summary>[j]: blocks freed by the requests that finish at the end of step j, and how many finish there.</summary>
     private readonly int[] _freed = new int[MaxRunSteps + 1];
     private readonly int[] _finishing = new int[MaxRunSteps + 1];
+    /// <summary>[j - 1]: the inter-token latency of the tokens sampled at the end of step j (scratch for <see cref="Apply"/>).</summary>
+    private readonly double[] _itl = new double[MaxRunSteps];
     /// <summary>Each replica's pending run (null when none).</summary>
     private Pending?[] _pending = [];
     private readonly List<Request> _finished = [];
@@ -65,7 +67,10 @@ internal sealed partial class DecodeRun(Simulator sim)
         public readonly int[] Free = new int[MaxRunSteps + 1];
         /// <summary>[j]: free blocks when the step launched at Ends[j] started (the KV use it is booked with).</summary>
         public readonly int[] FreeAtLaunch = new int[MaxRunSteps + 1];
-        /// <summary>[j]: the shape of the step launched at Ends[j] (decodes only: its sequence count and contexts).</summary>
+        /// <summary>
+        /// [j]: the shape of the step launched at Ends[j] (decodes only: its sequence count and contexts); the contexts
+        /// only where the batch changes (j = 1 and each finish), the later steps of a segment being one token further on.
+        /// </summary>
         public readonly int[] Sequences = new int[MaxRunSteps + 1];
         public readonly long[] Context = new long[MaxRunSteps + 1];
         public readonly int[] Above = new int[MaxRunSteps + 1];
@@ -143,7 +148,16 @@ internal sealed partial class DecodeRun(Simulator sim)
         run.Free[0] = free;
         run.Sequences[0] = n;
         var exec = sim.ExecutionTimeOf(replica.Index);
-        int k = 0;
+        // The run's arrays as locals: the loop below is the cost of every step a run times.
+        var ends = run.Ends;
+        var durations = run.Durations;
+        var frees = run.Free;
+        var freeAtLaunch = run.FreeAtLaunch;
+        var sequences = run.Sequences;
+        var contexts = run.Context;
+        var aboves = run.Above;
+        var aboveContexts = run.AboveContext;
+        int k = 0, timed = 0; // durations holds the step times of the steps up to `timed`
         while (k < K)
         {
             int j = k + 1; // step j ends at t
@@ -156,34 +170,43 @@ internal sealed partial class DecodeRun(Simulator sim)
                 if (active == 0) break;
                 (context, above, aboveContext) = DecodeShape(replica, j);
                 segment = j;
+                timed = j - 1;
             }
             int available = free + _freed[j];
             // The schedule at this step end would preempt: let the event loop run it.
             if (_grow[j] > available) break;
             // The step launched at t runs the batch scheduled for it, one token further than the last per request.
-            var shape = new BatchShape
+            if (j > timed)
             {
-                Tokens = active, GroupTokens = active, GroupMaxTokens = active, Sequences = active, Sampled = active, DecodeCount = active,
-                DecodeContext = context + (long)active * (j - segment), DecodeAboveMean = above,
-                DecodeAboveMeanContext = aboveContext + (long)above * (j - segment),
-            };
-            double dt = exec.StepSeconds(shape);
+                long stepContext = context + (long)active * (j - segment), stepAboveContext = aboveContext + (long)above * (j - segment);
+                // The steps up to the next finish run the same batch: their times come in one call.
+                int end = j + 1;
+                while (end <= K && _finishing[end] == 0) end++;
+                var shape = new BatchShape
+                {
+                    Tokens = active, GroupTokens = active, GroupMaxTokens = active, Sequences = active, Sampled = active, DecodeCount = active,
+                    DecodeContext = stepContext, DecodeAboveMean = above, DecodeAboveMeanContext = stepAboveContext,
+                };
+                exec.DecodeStepSeconds(shape, durations.AsSpan(j, end - j));
+                timed = end - 1;
+                // Only where the batch changes (the run's first step, a finish) does Apply ask for the shape.
+                contexts[j] = stepContext;
+                aboves[j] = above;
+                aboveContexts[j] = stepAboveContext;
+            }
             free = available - _grow[j];
-            run.Ends[j] = t;
-            run.Durations[j] = dt;
-            run.Free[j] = free;
+            ends[j] = t;
+            frees[j] = free;
             // With async scheduling the step is launched before the schedule that grows requests; without, after it.
-            run.FreeAtLaunch[j] = lookahead == 2 ? available : free;
-            run.Sequences[j] = active;
-            run.Context[j] = shape.DecodeContext;
-            run.Above[j] = above;
-            run.AboveContext[j] = shape.DecodeAboveMeanContext;
-            t += dt;
+            freeAtLaunch[j] = lookahead == 2 ? available : free;
+            sequences[j] = active;
+            t += durations[j];
             k = j;
         }
         run.Steps = k;
         run.Continues = k == K;
         sim.ComputedSteps += k;
+        sim.ComputedRuns++;
         return k == 0 ? null : run;
     }
 
@@ -241,16 +264,16 @@ internal sealed partial class DecodeRun(Simulator sim)
         var running = replica.Running;
         int total = kv.TotalBlocks, lookahead = run.Lookahead;
         var meter = sim.StepMeter;
+        // Step j ended: every request in it sampled a token, one step after its last; the step after it began.
+        var itl = _itl;
         long tokens = 0;
         for (int j = 1; j <= m; j++)
         {
-            // Step j ended: every request in it sampled a token, one step after its last; the step after it began.
-            int sampled = run.Sequences[j - 1];
-            metrics.RecordItl(run.Ends[j] - run.Ends[j - 1], sampled);
-            tokens += sampled;
-            int used = total - run.FreeAtLaunch[j];
-            metrics.RecordStepTime(run.Durations[j], total == 0 ? 0 : (double)used / total);
+            itl[j - 1] = run.Ends[j] - run.Ends[j - 1];
+            tokens += run.Sequences[j - 1];
         }
+        metrics.RecordItls(itl.AsSpan(0, m), run.Sequences.AsSpan(0, m));
+        metrics.RecordStepTimes(run.Durations.AsSpan(1, m), run.FreeAtLaunch.AsSpan(1, m), total);
         // The steps launched at Ends[1..m], as Compute timed them: the same batch one token further on per step until
         // a request leaves.
         for (int j = 1, same; j <= m; j += same)
