@@ -128,6 +128,8 @@ public sealed class HardwareYamlTests : IDisposable
     [InlineData("flops: 3\n", ": line 1: field 'flops' must be a mapping.")]
     [InlineData("flops:\n  bf16: fast\n", ": line 2: field 'flops.bf16' must be a number (got 'fast').")]
     [InlineData("flops: {bf16: [1]}\n", ": line 1: field 'flops.bf16' must be a single value.")]
+    [InlineData("flops:\n  bf16: 1\n  bfloat16: 2\n", ": line 3: field 'flops.bfloat16' is the same dtype as 'flops.bf16' (bf16).")]
+    [InlineData("flops: {FP8: 1, float8_e4m3fn: 2}\n", ": line 1: field 'flops.float8_e4m3fn' is the same dtype as 'flops.FP8' (fp8).")]
     // Links.
     [InlineData("pcie: fast\n", ": line 1: field 'pcie' must be a mapping.")]
     [InlineData("intra_node_link: {bandwidth: 1}\n", ": line 1: unknown field 'intra_node_link.bandwidth'.")]

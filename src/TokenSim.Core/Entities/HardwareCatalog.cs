@@ -83,7 +83,15 @@ public static class HardwareCatalog
                 case "compute_capability": dto.ComputeCapability = Number(gpu.ComputeCapability!, source, key); break;
                 case "peer_to_peer": dto.PeerToPeer = Bool(gpu.PeerToPeer!, source, key); break;
                 case "flops":
-                    foreach (var (dtype, _, value) in Map(gpu.Flops!, source, key).Entries) dto.Flops[dtype] = Number(value, source, $"flops.{dtype}");
+                    // Two spellings of one dtype (bf16, bfloat16) would give HardwareSpec.Flops one key twice.
+                    var spelt = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var (dtype, line, value) in Map(gpu.Flops!, source, key).Entries)
+                    {
+                        dto.Flops[dtype] = Number(value, source, $"flops.{dtype}");
+                        string normal = DTypes.Normalize(dtype);
+                        if (!spelt.TryAdd(normal, dtype))
+                            throw new FormatException($"{source}: line {line}: field 'flops.{dtype}' is the same dtype as 'flops.{spelt[normal]}' ({normal}).");
+                    }
                     break;
                 case "intra_node_link": dto.IntraNodeLink = Link(gpu.IntraNodeLink!, source, key); break;
                 case "pcie": dto.Pcie = Link(gpu.Pcie!, source, key); break;

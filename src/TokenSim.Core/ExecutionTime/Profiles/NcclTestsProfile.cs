@@ -1,7 +1,7 @@
 using System.Globalization;
 using TokenSim.Core.Entities;
 using TokenSim.Core.Workload;
-using YamlDotNet.RepresentationModel;
+using TokenSim.Core.Yaml;
 
 namespace TokenSim.Core.ExecutionTime.Profiles;
 
@@ -40,37 +40,21 @@ public sealed class NcclTestsProfile : IOperatorProfile
     public static NcclTestsProfile Read(string dir)
     {
         var meta = Path.Combine(dir, "meta.yaml");
-        var yaml = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(meta);
-            yaml.Load(reader);
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw new ProfileFormatException(meta, null, $"not valid YAML at line {e.Start.Line}: {e.Message}");
-        }
-        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            throw new ProfileFormatException(meta, null, $"not valid YAML ({e.Message})");
-        }
-        var root = yaml.Documents.Count > 0 ? yaml.Documents[0].RootNode as YamlMappingNode : null;
-        if (root is null) throw new ProfileFormatException(meta, null, "the document is not a mapping");
-        string Text(YamlMappingNode map, string key, string path) => map.Children.TryGetValue(key, out var n) && n is YamlScalarNode s && s.Value is { } v ? v
-            : throw new ProfileFormatException(meta, path, "is missing");
-        double Number(YamlMappingNode map, string key, string path) =>
-            double.TryParse(Text(map, key, path), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && d > 0 ? d
-            : throw new ProfileFormatException(meta, path, $"'{Text(map, key, path)}' is not a positive number");
-        var linkNode = root.Children.TryGetValue("link", out var ln) && ln is YamlMappingNode lm ? lm : throw new ProfileFormatException(meta, "link", "is missing");
-        var link = new LinkSpec(Text(linkNode, "name", "link.name"), Number(linkNode, "bandwidth_bytes_per_s", "link.bandwidth_bytes_per_s"), 1e-5);
-        bool p2p = Text(root, "peer_to_peer", "peer_to_peer").ToLowerInvariant() switch
+        var root = ProfileMetaYaml.Read<NcclTestsMetaYaml>(meta);
+        if (root is not { Shape: YamlShape.Mapping }) throw new ProfileFormatException(meta, null, "the document is not a mapping");
+        string Text(YamlPositioned? node, string path) => ProfileMetaYaml.Scalar(node) ?? throw new ProfileFormatException(meta, path, "is missing");
+        double Number(YamlPositioned? node, string path) =>
+            double.TryParse(Text(node, path), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && d > 0 ? d
+            : throw new ProfileFormatException(meta, path, $"'{Text(node, path)}' is not a positive number");
+        var linkNode = root.Link is { Shape: YamlShape.Mapping } lm ? lm : throw new ProfileFormatException(meta, "link", "is missing");
+        var link = new LinkSpec(Text(linkNode.Name, "link.name"), Number(linkNode.BandwidthBytesPerS, "link.bandwidth_bytes_per_s"), 1e-5);
+        bool p2p = Text(root.PeerToPeer, "peer_to_peer").ToLowerInvariant() switch
         {
             "true" => true,
             "false" => false,
             var raw => throw new ProfileFormatException(meta, "peer_to_peer", $"'{raw}' is not true or false"),
         };
-        int ranks = root.Children.ContainsKey("ranks") ? (int)Number(root, "ranks", "ranks") : 2;
+        int ranks = root.Ranks is not null ? (int)Number(root.Ranks, "ranks") : 2;
         var tables = new List<ProfileTable>();
         foreach (var file in Directory.EnumerateFiles(dir, "*_perf.txt").Order(StringComparer.Ordinal))
         {
@@ -93,6 +77,6 @@ public sealed class NcclTestsProfile : IOperatorProfile
             var name = Path.GetFileNameWithoutExtension(file);
             tables.Add(new ProfileTable(file, name, ProfileReader.Grid(name, ["size_bytes"], points)));
         }
-        return new NcclTestsProfile(dir, Text(root, "gpu", "gpu"), link, Number(root, "compute_capability", "compute_capability"), p2p, ranks, tables);
+        return new NcclTestsProfile(dir, Text(root.Gpu, "gpu"), link, Number(root.ComputeCapability, "compute_capability"), p2p, ranks, tables);
     }
 }

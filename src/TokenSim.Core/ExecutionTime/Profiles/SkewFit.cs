@@ -1,6 +1,5 @@
 using System.Globalization;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using TokenSim.Core.Yaml;
 
 namespace TokenSim.Core.ExecutionTime.Profiles;
 
@@ -37,26 +36,32 @@ public sealed class SkewFit
     {
         string meta = Path.Combine(dtypeFolder, "meta.yaml"), table = Path.Combine(dtypeFolder, $"tp{tp}", "skew_fit.csv");
         if (!File.Exists(meta) || !File.Exists(table)) return null;
-        var root = LoadRoot(meta);
-        if (root is null || !root.Children.TryGetValue("skew_fit", out var fitNode)) return null;
-        if (fitNode is not YamlMappingNode fit) throw new ProfileFormatException(meta, "skew_fit", "is not a mapping");
-        if (fit.Children.TryGetValue("enabled", out var enabled) && !Bool(meta, "skew_fit.enabled", enabled)) return null;
-        var axes = Mapping(meta, fit, "bucket_axes", "skew_fit");
-        (double[], string[]) Axis(string bins, string labels)
+        var root = ProfileMetaYaml.Read<SkewFitYaml>(meta);
+        if (root is null) return null;
+        if (root.Shape != YamlShape.Mapping) throw new ProfileFormatException(meta, null, "the document is not a mapping");
+        if (root.SkewFit is not { } fit) return null;
+        if (fit.Shape != YamlShape.Mapping) throw new ProfileFormatException(meta, "skew_fit", "is not a mapping");
+        if (fit.Enabled is { } enabled && !Bool(meta, "skew_fit.enabled", enabled)) return null;
+        var axes = Mapping(meta, fit.BucketAxes, "skew_fit.bucket_axes");
+        (double[], string[]) Axis(string bins, YamlList<YamlText>? binList, string labels, YamlList<YamlText>? labelList)
         {
-            var b = Sequence(meta, axes, bins, "skew_fit.bucket_axes").Select(x => Number(meta, $"skew_fit.bucket_axes.{bins}", x)).ToArray();
-            var l = Sequence(meta, axes, labels, "skew_fit.bucket_axes").Select(x => Scalar(meta, $"skew_fit.bucket_axes.{labels}", x)).ToArray();
+            var b = Sequence(meta, binList, $"skew_fit.bucket_axes.{bins}").Select(x => Number(meta, $"skew_fit.bucket_axes.{bins}", x)).ToArray();
+            var l = Sequence(meta, labelList, $"skew_fit.bucket_axes.{labels}").Select(x => Scalar(meta, $"skew_fit.bucket_axes.{labels}", x)).ToArray();
             if (b.Length < 2 || l.Length != b.Length - 1)
                 throw new ProfileFormatException(meta, $"skew_fit.bucket_axes.{labels}", $"needs one label per bin of {bins} ({l.Length} labels, {b.Length} edges)");
             return (b, l);
         }
-        var perTp = Mapping(meta, Mapping(meta, fit, "per_tp", "skew_fit"), tp.ToString(CultureInfo.InvariantCulture), "skew_fit.per_tp");
+        string tpKey = tp.ToString(CultureInfo.InvariantCulture);
+        var perTpMap = Mapping(meta, fit.PerTp, "skew_fit.per_tp");
+        var perTp = Mapping(meta, perTpMap.Entries.Where(e => e.Key == tpKey).Select(e => e.Value).FirstOrDefault(), $"skew_fit.per_tp.{tpKey}");
         string alphaKey = $"skew_fit.per_tp.{tp}.alpha_default";
-        double alphaDefault = perTp.Children.TryGetValue("alpha_default", out var a0) ? Number(meta, alphaKey, a0)
+        double alphaDefault = perTp.AlphaDefault is { } a0 ? Number(meta, alphaKey, a0)
             : throw new ProfileFormatException(meta, alphaKey, "is missing");
         var csv = CsvTable.Read(table);
         int pc = csv.Column("pc"), n = csv.Column("n_label"), sr = csv.Column("skew_rate_label"), kb = csv.Column("kv_big_label"), kp = csv.Column("kp_label"), a = csv.Column("alpha");
-        var fitTable = new SkewFit(alphaDefault, Axis("n_bins", "n_labels"), Axis("skew_rate_bins", "skew_rate_labels"), Axis("kv_big_bins", "kv_big_labels"), Axis("kp_bins", "kp_labels"),
+        var fitTable = new SkewFit(alphaDefault, Axis("n_bins", axes.NBins, "n_labels", axes.NLabels),
+            Axis("skew_rate_bins", axes.SkewRateBins, "skew_rate_labels", axes.SkewRateLabels), Axis("kv_big_bins", axes.KvBigBins, "kv_big_labels", axes.KvBigLabels),
+            Axis("kp_bins", axes.KpBins, "kp_labels", axes.KpLabels),
             csv.Rows.Select(r => (int)csv.Number(r.Line, r.Cells, pc)).Distinct().Order().ToArray());
         foreach (var (line, cells) in csv.Rows)
             fitTable._alpha[((int)csv.Number(line, cells, pc), cells[n].Trim(), cells[sr].Trim(), cells[kb].Trim(), cells[kp].Trim())] = csv.Number(line, cells, a);
@@ -79,46 +84,26 @@ public sealed class SkewFit
         return x <= axis.Edges[0] ? axis.Labels[0] : axis.Labels[^1];
     }
 
-    private static YamlMappingNode? LoadRoot(string meta)
-    {
-        var yaml = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(meta);
-            yaml.Load(reader);
-        }
-        catch (YamlException e)
-        {
-            throw new ProfileFormatException(meta, null, $"not valid YAML at line {e.Start.Line}: {e.Message}");
-        }
-        // YamlDotNet throws these, with no position, on some malformed input (a lone CR inside a flow mapping, a stray ': ').
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            throw new ProfileFormatException(meta, null, $"not valid YAML ({e.Message})");
-        }
-        if (yaml.Documents.Count == 0) return null;
-        return yaml.Documents[0].RootNode as YamlMappingNode ?? throw new ProfileFormatException(meta, null, "the document is not a mapping");
-    }
+    private static T Mapping<T>(string meta, T? node, string field) where T : YamlPositioned =>
+        node is null ? throw new ProfileFormatException(meta, field, "is missing")
+        : node.Shape == YamlShape.Mapping ? node : throw new ProfileFormatException(meta, field, "is not a mapping");
 
-    private static YamlMappingNode Mapping(string meta, YamlMappingNode parent, string key, string path) =>
-        !parent.Children.TryGetValue(key, out var node) ? throw new ProfileFormatException(meta, $"{path}.{key}", "is missing")
-        : node as YamlMappingNode ?? throw new ProfileFormatException(meta, $"{path}.{key}", "is not a mapping");
+    /// <summary>A list; one value alone (which a <see cref="YamlList{T}"/> keeps as a list of one) is refused.</summary>
+    private static IReadOnlyList<YamlText> Sequence(string meta, YamlList<YamlText>? node, string field) =>
+        node is null ? throw new ProfileFormatException(meta, field, "is missing")
+        : node.Shape == YamlShape.Sequence ? node.Items : throw new ProfileFormatException(meta, field, "is not a list");
 
-    private static YamlSequenceNode Sequence(string meta, YamlMappingNode parent, string key, string path) =>
-        !parent.Children.TryGetValue(key, out var node) ? throw new ProfileFormatException(meta, $"{path}.{key}", "is missing")
-        : node as YamlSequenceNode ?? throw new ProfileFormatException(meta, $"{path}.{key}", "is not a list");
+    private static string Scalar(string meta, string field, YamlText node) =>
+        ProfileMetaYaml.Scalar(node) ?? throw new ProfileFormatException(meta, field, "holds something that is not a plain value");
 
-    private static string Scalar(string meta, string field, YamlNode node) =>
-        (node as YamlScalarNode)?.Value ?? throw new ProfileFormatException(meta, field, "holds something that is not a plain value");
-
-    private static double Number(string meta, string field, YamlNode node)
+    private static double Number(string meta, string field, YamlText node)
     {
         var raw = Scalar(meta, field, node);
         return double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v
             : throw new ProfileFormatException(meta, field, $"'{raw}' is not a number");
     }
 
-    private static bool Bool(string meta, string field, YamlNode node) => Scalar(meta, field, node).ToLowerInvariant() switch
+    private static bool Bool(string meta, string field, YamlText node) => Scalar(meta, field, node).ToLowerInvariant() switch
     {
         "true" or "yes" or "on" => true,
         "false" or "no" or "off" => false,
