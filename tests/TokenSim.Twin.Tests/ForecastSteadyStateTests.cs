@@ -16,26 +16,7 @@ public sealed class ForecastSteadyStateTests
 {
     private const double Step = 0.010, Rate = 20, Capacity = 4 / (11 * Step), History = 300;
 
-    private static ReplicaShadow Steady()
-    {
-        var shadow = new ReplicaShadow(0,
-            DeploymentSpecs.Build(new TwinDeploymentSpec { Name = "hand", Model = "llama-3.1-8b", Hardware = "a100-80g", KvBlocks = 5000, MaxModelLen = 4096, MaxNumSeqs = 4 }),
-            _ => new FixedStepModel(Step), new ShadowOptions());
-        int n = (int)(History * Rate);
-        for (int i = 0; i < n; i++)
-        {
-            string id = $"r{i}";
-            Assert.Equal(EventOutcome.Applied, shadow.ApplyDeferred(new RequestArrived
-            {
-                EventId = id, Replica = 0, TimeSeconds = i / Rate, RequestId = id, PromptTokens = 16, MaxTokens = 10,
-            }));
-            if (i % 100 == 99) shadow.PredictPending();
-        }
-        shadow.PredictPending();
-        return shadow;
-    }
-
-    private static readonly Lazy<ReplicaShadow> Shadow = new(Steady);
+    private static readonly Lazy<ReplicaShadow> Shadow = new(() => SteadyShadow.Build(Step, Rate, History));
 
     [Fact]
     public void LearnedTraffic_IsTheSteadyRate()
