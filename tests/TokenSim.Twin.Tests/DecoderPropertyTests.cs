@@ -20,15 +20,6 @@ namespace TokenSim.Twin.Tests;
 /// </summary>
 public sealed class DecoderPropertyTests
 {
-    private const ulong BaseSeed = 17;
-
-    /// <summary>CsCheck's Check.Sample once per seed of a fixed series: CI runs the same inputs; a failure names its seed.</summary>
-    private static void ForAll<T>(Gen<T> gen, Action<T> property, int iterations, Func<T, string>? print = null)
-    {
-        for (uint i = 0; i < iterations; i++)
-            Check.Sample(gen, property, seed: new PCG(i, BaseSeed).ToString(), iter: 1, threads: 1, print: print);
-    }
-
     private delegate void Writer(ref MessagePackWriter w);
 
     // MessagePackWriter is a struct: the writing lambda takes it by reference, or it would write to a copy.
@@ -116,7 +107,7 @@ public sealed class DecoderPropertyTests
     public void KvEventBatches_MutatedBytes_DecodeOrRefuseWithAReason()
     {
         var gen = Gen.Select(Gen.Bool, ByteMutation.Array[1, 4]);
-        ForAll(gen, t =>
+        SeededCheck.ForAll(gen, t =>
         {
             var payload = Mutate(t.Item1 ? PositionalBatch : MapBatch, t.Item2);
             var batch = KvEventDecoder.Decode(7, payload, out var reason, out var detail);
@@ -131,7 +122,7 @@ public sealed class DecoderPropertyTests
     [Fact]
     public void KvEventBatches_RandomBytes_DecodeOrRefuseWithAReason()
     {
-        ForAll(Gen.Byte.Array[0, 64], payload =>
+        SeededCheck.ForAll(Gen.Byte.Array[0, 64], payload =>
         {
             if (KvEventDecoder.Decode(1, payload, out var reason, out _) is null) Assert.Contains(reason, KvRejectReason.All);
         }, iterations: 1500, print: b => Convert.ToHexString(b));
@@ -186,7 +177,7 @@ public sealed class DecoderPropertyTests
     [Fact]
     public void OtlpExportBodies_MutatedBytes_ParseOrProtobufError_SpansConvertOrAreRejected()
     {
-        ForAll(ByteMutation.Array[1, 4], mutations =>
+        SeededCheck.ForAll(ByteMutation.Array[1, 4], mutations =>
         {
             var body = Mutate(ExportBody, mutations);
             ExportTraceServiceRequest request;
@@ -223,7 +214,7 @@ public sealed class DecoderPropertyTests
         var gen = Gen.Select(
             Gen.Select(Gen.Int[0, Keys.Length - 1], ValueGen).Array[0, 12],
             Gen.Int[0, 3], Gen.ULong, Gen.ULong);
-        ForAll(gen, t =>
+        SeededCheck.ForAll(gen, t =>
         {
             var span = RequestSpan();
             // Replace or add attributes; 1 and 2 drop or shorten the ids, 3 moves the times.

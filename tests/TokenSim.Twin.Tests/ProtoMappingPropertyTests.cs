@@ -21,15 +21,6 @@ namespace TokenSim.Twin.Tests;
 /// </summary>
 public sealed class ProtoMappingPropertyTests
 {
-    private const ulong BaseSeed = 17;
-
-    /// <summary>CsCheck's Check.Sample once per seed of a fixed series: CI runs the same inputs; a failure names its seed.</summary>
-    private static void ForAll<T>(Gen<T> gen, Action<T> property, int iterations, Func<T, string>? print = null)
-    {
-        for (uint i = 0; i < iterations; i++)
-            Check.Sample(gen, property, seed: new PCG(i, BaseSeed).ToString(), iter: 1, threads: 1, print: print);
-    }
-
     private static readonly Gen<int> Int = Gen.Frequency(
         (3, Gen.Int[-3, 300]), (2, Gen.OneOf(int.MinValue, int.MaxValue, int.MaxValue - 1, 1 << 20, (1 << 20) + 1, 1 << 24, (1 << 24) + 1, 131_072, 131_071)), (1, Gen.Int));
 
@@ -112,14 +103,14 @@ public sealed class ProtoMappingPropertyTests
     [Fact]
     public void Events_AnyFieldValues_MapAndPassTheRulesOrAreRefusedInOneLine()
     {
-        ForAll(EventGen, MapAndCheck, iterations: 3000, print: e => e.ToString());
+        SeededCheck.ForAll(EventGen, MapAndCheck, iterations: 3000, print: e => e.ToString());
     }
 
     [Fact]
     public void IngestBatches_MutatedBytes_ParseOrProtobufError_EachEventMapsOrIsRefused()
     {
         var gen = Gen.Select(EventGen.Array[1, 4], Gen.Select(Gen.Int[0, 4], Gen.Int[0, 9999], Gen.Int[0, 255]).Array[1, 4]);
-        ForAll(gen, t =>
+        SeededCheck.ForAll(gen, t =>
         {
             var bytes = new IngestBatchRequest { Events = { t.Item1 } }.ToByteArray().ToList();
             foreach (var (kind, at, value) in t.Item2)
@@ -172,7 +163,7 @@ public sealed class ProtoMappingPropertyTests
     [Fact]
     public void DeploymentSpecs_AnyFieldValues_BuildOrAreAnArgumentError()
     {
-        ForAll(SpecGen, s =>
+        SeededCheck.ForAll(SpecGen, s =>
         {
             try
             {
@@ -223,7 +214,7 @@ public sealed class ProtoMappingPropertyTests
     public void PlanRequests_AnyFieldValues_MapAndValidateOrAreAnArgumentError()
     {
         var settings = PlanProblem.BaseSettings([new("model", "llama-3.1-8b")]);
-        ForAll(PlanGen, r =>
+        SeededCheck.ForAll(PlanGen, r =>
         {
             try
             {

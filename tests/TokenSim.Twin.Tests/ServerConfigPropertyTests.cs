@@ -15,18 +15,13 @@ namespace TokenSim.Twin.Tests;
 /// </summary>
 public sealed class ServerConfigPropertyTests
 {
-    private const ulong BaseSeed = 17;
-
     private static string Corpus(string file) => Path.Combine(TestData.RepoRoot, "tests", "TokenSim.Core.Tests", "Corpus", "config", file);
 
     private static void ServerSettingsFrom(string configFile) =>
         ServerSettings.From(new ConfigurationBuilder().AddTokenSimServer(["--config", configFile], _ => null).Build());
 
-    private static void ForAll(Gen<Mutation[]> gen, Action<Mutation[]> property, int iterations)
-    {
-        for (uint i = 0; i < iterations; i++)
-            Check.Sample(gen, property, seed: new PCG(i, BaseSeed).ToString(), iter: 1, threads: 1, print: m => string.Join("; ", m.Select(x => x.ToString())));
-    }
+    private static void ForAll(Gen<Mutation[]> gen, Action<Mutation[]> property, int iterations) =>
+        SeededCheck.ForAll(gen, property, iterations, m => string.Join("; ", m.Select(x => x.ToString())));
 
     [Fact]
     public void SeedCorpus_ReadsAsItIs()
