@@ -36,12 +36,33 @@ internal static class LazyHelp
         help.Action = new FillingHelpAction((HelpAction)help.Action!);
     }
 
+    /// <summary>The name users type. System.CommandLine names the root after the entry assembly (TokenSim.Cli, also
+    /// when run as the installed <c>tokensim</c> tool) and the name cannot be set, so help's usage lines are renamed.</summary>
+    public const string CommandName = "tokensim";
+
     private sealed class FillingHelpAction(HelpAction help) : SynchronousCommandLineAction
     {
         public override int Invoke(ParseResult parseResult)
         {
             Fill(parseResult.RootCommandResult.Command);
-            return help.Invoke(parseResult);
+            var config = parseResult.InvocationConfiguration;
+            var output = config.Output;
+            var text = new StringWriter();
+            config.Output = text;
+            int code;
+            try { code = help.Invoke(parseResult); }
+            finally { config.Output = output; }
+            output.Write(Rename(text.ToString(), parseResult.RootCommandResult.Command.Name));
+            return code;
+        }
+
+        private static string Rename(string help, string rootName)
+        {
+            var lines = help.Split('\n');
+            for (int i = 1; i < lines.Length; i++)
+                if (lines[i - 1].StartsWith("Usage:", StringComparison.Ordinal) && lines[i].StartsWith("  " + rootName, StringComparison.Ordinal))
+                    lines[i] = "  " + CommandName + lines[i][(2 + rootName.Length)..];
+            return string.Join('\n', lines);
         }
     }
 }

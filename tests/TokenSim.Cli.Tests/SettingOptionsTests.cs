@@ -103,6 +103,18 @@ public sealed class SettingOptionsTests
     }
 
     [Fact]
+    public void Help_UsageNamesTheCommandUsersType_NotTheAssembly()
+    {
+        var (code, stdout, stderr) = CliProcess.Run("--help");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Usage:\n  tokensim [command] [options]", stdout.ReplaceLineEndings("\n"));
+        (code, stdout, stderr) = CliProcess.Run("plan", "--help");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Usage:\n  tokensim plan [options]", stdout.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("TokenSim.Cli", stdout);
+    }
+
+    [Fact]
     public void ConfigKey_WithABadValue_NamesFileLineKeyAndKind()
     {
         var e = Assert.Throws<FormatException>(() => new SimulateSettings().Set("max_num_seqs", "lots", "plan.yaml:3"));
