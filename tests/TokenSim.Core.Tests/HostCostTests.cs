@@ -106,6 +106,10 @@ public class HostCostTests
         var prefill = Mixed(0, 300) with { Sequences = 1, PrefillAttentionPairs = 300 * 301 / 2.0, PrefillContext = 300 };
         Assert.Equal(GraphRegime.Eager, model.Host.Regime(prefill));
         Assert.True(model.StepSeconds(prefill) > 10 * model.Host.Seconds(prefill));
+        // The most host work a step of this run carries, 128 decodes (1.64 ms, mostly the scheduler), is under a tenth
+        // of their GPU step too.
+        Assert.Equal(3 * HostCost.DefaultLaunchSeconds + 128 * 12.8e-6, model.Host.Seconds(Decode(128)), 15);
+        Assert.True(model.StepSeconds(Decode(128)) > 10 * model.Host.Seconds(Decode(128)));
         var syncSpec = spec with { AsyncScheduling = false };
         var syncModel = new ProfileExecutionTimeModel(syncSpec, LlmServingSimProfile.Read(TestSupport.DataFile("profiles", "llmservingsim", "perf", "RTXPRO6000", "meta-llama", "Llama-3.1-8B", "bf16"), 1));
         Assert.Equal(model.StepSeconds(prefill) + 0.58e-3 + 12.8e-6, syncModel.StepSeconds(prefill), 9);
