@@ -23,12 +23,14 @@ namespace TokenSim.Core.ExecutionTime;
 /// (<see cref="VllmAttentionBackend"/>).
 /// </summary>
 /// <remarks>
-/// What this does not hold: the scheduler's and input preparation's own CPU time (no public measurement of vLLM 0.19
-/// sizes it; the roofline's <see cref="RooflineParameters.StepOverheadSeconds"/> stands in for it there). Under async
-/// scheduling that time hides under the GPU's step like the launches do, unless a read-back exposes it.
+/// The scheduler's CPU time per step (<c>Scheduler.schedule</c> and <c>update_from_output</c>, which walk the scheduled
+/// requests) is charged at <see cref="SchedulerSecondsPerRequest"/> a scheduled request, beside the launches: under async
+/// scheduling it hides under the GPU's step like they do, without it the GPU waits for it. Input preparation's own CPU
+/// time has no public measurement and is not held.
 /// </remarks>
 public sealed class HostCost(CudaGraphPadding graphs, int layers, int eagerKernelsPerStep, bool asyncScheduling,
-    double launchSeconds = HostCost.DefaultLaunchSeconds, AttentionBackend backend = AttentionBackend.FlashAttention, double computeCapability = 0)
+    double launchSeconds = HostCost.DefaultLaunchSeconds, AttentionBackend backend = AttentionBackend.FlashAttention, double computeCapability = 0,
+    double schedulerSecondsPerRequest = HostCost.SchedulerSecondsPerRequest)
 {
     /// <summary>
     /// Host time per kernel launch without a graph: 0.58 ms for a 324-launch step of Llama-3.1-8B on RTX PRO 6000,
@@ -47,6 +49,16 @@ public sealed class HostCost(CudaGraphPadding graphs, int layers, int eagerKerne
     /// </summary>
     public const double SyncExposedSeconds = 0.014 / 1.014 * (8.19e9 * 2) / (1.008e12 * 0.8);
 
+    /// <summary>
+    /// The scheduler's CPU time per scheduled request per step: 12.8 µs. vllm-project/vllm#23914 ran vLLM V1 offline on
+    /// A100 (TP 2, external launcher, 512 output tokens a request, ignore_eos) with the scheduler in line and with it
+    /// scheduling the next step while the step's sampled tokens are copied back, and measured 1,014/1,025,
+    /// 1,853/1,896, 3,048/3,177 and 4,039/4,258 tokens/s at 32, 64, 128 and 256 requests a step. A step of b requests
+    /// lasts b / throughput, so the overlap hid 0.34, 0.78, 1.71 and 3.26 ms a step: 10.6–13.3 µs a request, and
+    /// 12.8 µs on the least-squares line through zero (the line with an intercept puts it at −0.04 ms, nothing).
+    /// </summary>
+    public const double SchedulerSecondsPerRequest = 12.8e-6;
+
     /// <summary>Kernels outside the model's graph at the end of every step: the LM head and the sampler.</summary>
     public const int PerStepEagerKernels = 2;
 
@@ -54,9 +66,13 @@ public sealed class HostCost(CudaGraphPadding graphs, int layers, int eagerKerne
     public const int AttentionKernelsPerLayer = 2;
 
     /// <summary>The host cost of <paramref name="spec"/>'s replica, its attention backend chosen as vLLM 0.19 chooses it.</summary>
-    public static HostCost For(ReplicaSpec spec, CudaGraphPadding graphs, int eagerKernelsPerStep) =>
+    /// <param name="stepOverheadSeconds">
+    /// A fixed CPU cost per step the caller already adds (<see cref="RooflineParameters.StepOverheadSeconds"/>); where it
+    /// is set it stands for the scheduler's time, which is then not charged a second time here.
+    /// </param>
+    public static HostCost For(ReplicaSpec spec, CudaGraphPadding graphs, int eagerKernelsPerStep, double stepOverheadSeconds = 0) =>
         new(graphs, spec.Model.NumLayers, eagerKernelsPerStep, spec.AsyncScheduling, DefaultLaunchSeconds,
-            VllmAttentionBackend.For(spec), spec.Hardware.ComputeCapability);
+            VllmAttentionBackend.For(spec), spec.Hardware.ComputeCapability, stepOverheadSeconds > 0 ? 0 : SchedulerSecondsPerRequest);
 
     public AttentionBackend Backend => backend;
 
@@ -70,12 +86,17 @@ public sealed class HostCost(CudaGraphPadding graphs, int layers, int eagerKerne
         _ => eagerKernelsPerStep,
     };
 
-    public double Seconds(in BatchShape s) => s.Tokens <= 0 ? 0 : Launches(s) * launchSeconds;
+    /// <summary>The host's CPU time for the step: its kernel launches and the scheduler's walk over its requests.</summary>
+    public double Seconds(in BatchShape s) => s.Tokens <= 0 ? 0 : LaunchSeconds(s) + SchedulerSeconds(s);
+
+    public double LaunchSeconds(in BatchShape s) => s.Tokens <= 0 ? 0 : Launches(s) * launchSeconds;
+
+    public double SchedulerSeconds(in BatchShape s) => s.Tokens <= 0 ? 0 : s.Sequences * schedulerSecondsPerRequest;
 
     /// <summary>Whether building this step's attention metadata waits for the GPU to finish the step before it.</summary>
     public bool WaitsForGpu(in BatchShape s) => s.Tokens > 0 && VllmAttentionBackend.WaitsForGpu(backend, computeCapability, s.PrefillTokens > 0);
 
-    /// <summary>The step as the engine sees it: the GPU's work and the host's launches, overlapped or not.</summary>
+    /// <summary>The step as the engine sees it: the GPU's work and the host's, overlapped or not.</summary>
     public double Combine(double gpuSeconds, in BatchShape s) => Combine(gpuSeconds, Seconds(s), WaitsForGpu(s));
 
     /// <summary>As <see cref="Combine(double, in BatchShape)"/> with the step's launch time and read-back already known (steps of one shape share them).</summary>

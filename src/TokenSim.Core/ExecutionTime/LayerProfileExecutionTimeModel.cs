@@ -86,7 +86,7 @@ public sealed class LayerProfileExecutionTimeModel : IExecutionTimeModel
             + (tables.Dtypes is { } dtypes ? $"; tables: {dtypes}" : "");
         // Per layer: the ops above, attention and the KV-cache write; per step: embedding, final norm, LM head, sampler.
         _kernelsPerStep = _m.NumLayers * (_layerOps.Length + 2) + 4;
-        _host = HostCost.For(spec, _graphs, _kernelsPerStep);
+        _host = HostCost.For(spec, _graphs, _kernelsPerStep, Parameters.StepOverheadSeconds);
         _denseByTokens = new double[Math.Clamp(spec.MaxNumBatchedTokens, 1, RooflineExecutionTimeModel.DenseTableTokens) + 1];
         for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
     }

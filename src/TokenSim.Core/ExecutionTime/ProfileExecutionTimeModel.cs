@@ -73,7 +73,7 @@ public sealed class ProfileExecutionTimeModel : IExecutionTimeModel
         int perLayer = profile.Dense.Keys.Count(k => !PerStep.Contains(k)) + 1 + (profile.Dense.ContainsKey("layernorm") ? 1 : 0);
         KernelsPerStep = _m.NumLayers * perLayer + profile.Dense.Keys.Count(PerStep.Contains) + profile.PerSequence.Count;
         // Launched eagerly, a step also writes each layer's new K and V into the cache (a kernel the profile times inside attention).
-        _host = HostCost.For(spec, _graphs, KernelsPerStep + _m.NumLayers);
+        _host = HostCost.For(spec, _graphs, KernelsPerStep + _m.NumLayers, Parameters.StepOverheadSeconds);
         _denseByTokens = new double[Math.Clamp(spec.MaxNumBatchedTokens, 1, RooflineExecutionTimeModel.DenseTableTokens) + 1];
         for (int t = 1; t < _denseByTokens.Length; t++) _denseByTokens[t] = DenseSeconds(t);
     }

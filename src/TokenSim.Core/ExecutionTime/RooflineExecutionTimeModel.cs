@@ -47,7 +47,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         _graphs = CudaGraphPadding.For(spec);
         // Per layer eagerly: QKV, rotary, KV-cache write, attention, O, two fused add+norms, gate/up, activation, down
         // (MoE: router, top-k, the two grouped GEMMs); per step: embedding, final norm, LM head, sampler.
-        _host = HostCost.For(spec, _graphs, _m.NumLayers * 10 + 4);
+        _host = HostCost.For(spec, _graphs, _m.NumLayers * 10 + 4, _p.StepOverheadSeconds);
         // Steps beyond the table are computed when they occur: a table of every possible step would be huge for big budgets.
         int tableSize = Math.Clamp(spec.MaxNumBatchedTokens, 1, DenseTableTokens) + 1;
         _denseByTokens = new double[tableSize];
