@@ -102,6 +102,7 @@ public sealed class LogHistogram
         (Count, Sum, Min, Max) = (n, sum, min, max);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddToBucket(int idx, long count)
     {
         if (count == 0) return;

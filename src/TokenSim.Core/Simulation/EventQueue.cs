@@ -8,8 +8,8 @@ namespace TokenSim.Core.Simulation;
 /// </summary>
 internal sealed class EventQueue
 {
-    private readonly PriorityQueue<SimEvent, EventKey> _events = new();
-    private readonly PriorityQueue<SimEvent, EventKey> _arrivals = new();
+    private readonly EventHeap _events = new();
+    private readonly EventHeap _arrivals = new();
     private readonly HashSet<long> _cancelled = [];
     private long _seq;
 
@@ -18,9 +18,9 @@ internal sealed class EventQueue
     /// <summary>A copy with every request mapped to its clone.</summary>
     public EventQueue(EventQueue source, Func<Request, Request> map)
     {
-        foreach (var (ev, key) in source._events.UnorderedItems)
+        foreach (var (key, ev) in source._events.Items)
             _events.Enqueue(ev.Request is null ? ev : ev with { Request = map(ev.Request) }, key);
-        foreach (var (ev, key) in source._arrivals.UnorderedItems)
+        foreach (var (key, ev) in source._arrivals.Items)
             _arrivals.Enqueue(ev with { Request = map(ev.Request!) }, key);
         _cancelled = [.. source._cancelled];
         _seq = source._seq;

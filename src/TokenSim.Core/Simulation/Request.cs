@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace TokenSim.Core.Simulation;
 
 public enum RequestStatus : byte
@@ -84,11 +86,12 @@ public sealed class Request
     public double FinishTime { get; internal set; } = double.NaN;
 
     /// <summary>Prompt plus tokens generated so far: what must be in KV before the next token can be sampled.</summary>
-    public int NumTokens => PromptTokens + Generated;
+    public int NumTokens { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => PromptTokens + Generated; }
     /// <summary>Tokens still to schedule: known tokens plus in-flight ones, minus those computed (a decode is 1).</summary>
-    public int TokensToSchedule => NumTokens + Placeholders - NumComputed;
+    // Inlined by hand: the scheduler's loop is too big for the JIT to inline these without a profile (docs/speed.md).
+    public int TokensToSchedule { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => NumTokens + Placeholders - NumComputed; }
     /// <summary>Every remaining output token is already being sampled by a step in flight.</summary>
-    public bool AllTokensInFlight => Generated + Placeholders >= OutputTokens;
+    public bool AllTokensInFlight { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Generated + Placeholders >= OutputTokens; }
     public bool IsPrefillDone => NumComputed >= NumTokens;
     public double TtftSeconds => FirstTokenTime - ArrivalTime;
     public double E2eSeconds => FinishTime - ArrivalTime;

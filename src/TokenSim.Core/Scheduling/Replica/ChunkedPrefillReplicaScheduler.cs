@@ -55,7 +55,9 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
             if (!replica.TrySwapIn() && !replica.ReclaimSwapResident()) break;
 
         bool stop = false;
-        for (int pass = DecodesFirst ? 0 : 1; pass < 2 && !stop; pass++)
+        // Read once: a virtual property the JIT cannot inline, and the loop below asks for it per request.
+        bool decodesFirst = DecodesFirst;
+        for (int pass = decodesFirst ? 0 : 1; pass < 2 && !stop; pass++)
         for (int i = 0; i < running.Count && budget > 0; i++)
         {
             var r = running[i];
@@ -65,7 +67,7 @@ public abstract class ChunkedPrefillReplicaScheduler : IReplicaScheduler
             if (spec.PipelineParallel > 1 && r.InFlight > 0) continue;
             // Decodes-first: pass 0 takes decodes, pass 1 what is left; otherwise one pass over all.
             bool isDecode = r.TokensToSchedule == 1;
-            if (DecodesFirst && (pass == 0) != isDecode) continue;
+            if (decodesFirst && (pass == 0) != isDecode) continue;
             int n = Math.Min(r.TokensToSchedule, budget);
             if (n <= 0) continue;
             bool selfPreempted = false;
