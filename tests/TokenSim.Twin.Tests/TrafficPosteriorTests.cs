@@ -45,6 +45,25 @@ public sealed class TrafficPosteriorTests
     }
 
     [Fact]
+    public void DrawLifetime_Stratified_SpansThePosterior_AndPooledIsThePosterior()
+    {
+        // Traffic 15 s old. u in the top third, (⅔, 1], gives T(1/u² − 1) ≤ 15 × (9/4 − 1) = 18.75 s; the bottom third
+        // at least 15 × (9 − 1) = 120 s; pooled over the three strata, P(beyond 20 s) = √(15/35) = 0.6547.
+        var random = new SimRandom(15);
+        var t = new TrafficEstimate { ElapsedSeconds = 15 };
+        var pooled = new List<double>();
+        for (int i = 0; i < 10_000; i++)
+        {
+            double top = t.DrawLifetime(random, 2, 3), middle = t.DrawLifetime(random, 1, 3), bottom = t.DrawLifetime(random, 0, 3);
+            Assert.InRange(top, 0, 18.75);
+            Assert.InRange(middle, 18.75, 120);
+            Assert.True(bottom >= 120, $"bottom stratum gave {bottom}");
+            pooled.AddRange([top, middle, bottom]);
+        }
+        Assert.InRange(pooled.Count(x => x > 20) / (double)pooled.Count, 0.6547 - 0.01, 0.6547 + 0.01);
+    }
+
+    [Fact]
     public void DrawLifetime_SurvivesAsJeffreysPosteriorPredictive()
     {
         // Lasted T = 20 s: P(lasts beyond x more) = (T / (T + x))^½; beyond 20 s: √½ = 0.7071; its median is 3T = 60 s.

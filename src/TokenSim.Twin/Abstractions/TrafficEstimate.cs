@@ -66,10 +66,20 @@ public sealed record TrafficEstimate
     /// (λ<sup>−½</sup>): λ | T ~ Gamma(½, T). Drawn by inverting it at a uniform u: x = T (1 / u² − 1). Infinite for a
     /// stream with no age.
     /// </summary>
-    public double DrawLifetime(SimRandom random)
+    public double DrawLifetime(SimRandom random) => DrawLifetime(random, 0, 1);
+
+    /// <summary>
+    /// <see cref="DrawLifetime(SimRandom)"/> for seed <paramref name="stratum"/> of <paramref name="strata"/> drawn
+    /// stratified (Latin hypercube sampling, McKay, Beckman and Conover, Technometrics 1979): u uniform within the
+    /// seed's stratum [k/n, (k + 1)/n). With the strata given to the seeds in a random order each seed's lifetime is
+    /// still a draw from the posterior, but the seeds of one forecast span it: of 3, exactly one stops within 1.25 T
+    /// (u ≥ ⅔). Of a burst 15 s old, 20 s ahead, independent draws stop 2 or 3 seeds, and the ensemble's median with
+    /// them, in 27% of the forecasts (each stops with probability 1 − √(15/35) = 0.35); stratified, 3.6%.
+    /// </summary>
+    public double DrawLifetime(SimRandom random, int stratum, int strata)
     {
         if (!(ElapsedSeconds > 0)) return double.PositiveInfinity;
-        double u = 1 - random.NextDouble(); // (0, 1]
+        double u = (stratum + 1 - random.NextDouble()) / strata; // (k/n, (k + 1)/n]
         return ElapsedSeconds * (1 / (u * u) - 1);
     }
 

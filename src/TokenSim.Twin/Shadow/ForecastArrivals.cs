@@ -37,7 +37,7 @@ internal sealed class ForecastArrivals
     private bool _done;
 
     public ForecastArrivals(Simulator sim, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
-        Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources, ForecastScenario? scenario)
+        Func<int, SimRandom, int> outputOf, SimRandom random, IReadOnlyList<Request?>? sources, ForecastScenario? scenario, int stratum = 0, int strata = 1)
     {
         (_sim, _clock, _maxModelLen, _outputOf, _random, _sources, _scenario) = (sim, clock, maxModelLen, outputOf, random, sources, scenario);
         _multiplier = spec.TrafficMultiplier;
@@ -47,7 +47,7 @@ internal sealed class ForecastArrivals
         // Each seed's rate and trend are a draw from what the window's counts allow (TrafficEstimate.Draw).
         _traffic = traffic.Draw(random);
         // How long the traffic lasts is drawn per seed too, so some seeds see a burst end (TrafficEstimate.DrawLifetime).
-        _end = Math.Min(spec.HorizonSeconds, _traffic.DrawLifetime(random));
+        _end = Math.Min(spec.HorizonSeconds, _traffic.DrawLifetime(random, stratum, strata));
         _shape = 1 / (_traffic.InterArrivalCv * _traffic.InterArrivalCv);
     }
 

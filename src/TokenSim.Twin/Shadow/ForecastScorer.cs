@@ -179,7 +179,7 @@ public sealed class ForecastScorer
     private void Score(string metric, double horizon, IssuedSpread issued, double naive, double observed)
     {
         var forecast = issued.Widened;
-        Calibration(metric, horizon).Observe(issued.Raw, observed);
+        Calibration(metric, horizon).Observe(issued.Raw, forecast, observed);
         _scores.TryGetValue((metric, horizon), out var s);
         double median = forecast.P50;
         _scores[(metric, horizon)] = (s.N + 1, s.Err + Math.Abs(median - observed), s.Naive + Math.Abs(naive - observed), s.Signed + median - observed,

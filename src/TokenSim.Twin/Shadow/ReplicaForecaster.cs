@@ -29,21 +29,26 @@ public static class ReplicaForecaster
     /// given random stream (<see cref="EngineResiduals"/>); null: the model as it is.</param>
     public static ReplicaForecast Run(int replica, double clock, ForecastSpec spec, TrafficEstimate traffic, int maxModelLen,
         Func<SimRandom, Simulator> fork, Func<int, SimRandom, int> outputOf, bool added = false, double calibration = 1, IReadOnlyList<Request?>? sources = null,
-        Action<SimRandom, Action>? underEngineError = null, ForecastScenario? scenario = null) =>
-        Run(replica, clock, spec, traffic, maxModelLen, Fork(spec.Seeds, (_, random) => fork(random)), outputOf, added, calibration, sources, underEngineError, scenario);
+        Action<SimRandom, Action>? underEngineError = null, ForecastScenario? scenario = null, ulong stream = 0) =>
+        Run(replica, clock, spec, traffic, maxModelLen, Fork(spec.Seeds, (_, random) => fork(random), stream), outputOf, added, calibration, sources, underEngineError, scenario);
 
     /// <summary>
     /// Each seed's random stream and the fork drawn with it (<paramref name="fork"/> is given the seed's number): the
     /// part of a forecast that reads the live state, taken on the replica's turn so that the rest can run off it.
     /// </summary>
-    public static ForkedSeed[] Fork(int seeds, Func<ulong, SimRandom, Simulator> fork)
+    /// <param name="stream">Which forecast the seeds are of (<see cref="StreamOf"/>): seed s of one forecast and of the
+    /// next then draw independently; 0 gives every forecast the same seeds.</param>
+    public static ForkedSeed[] Fork(int seeds, Func<ulong, SimRandom, Simulator> fork, ulong stream = 0)
     {
         var forked = new ForkedSeed[seeds];
+        // A forecast of its own stream stratifies the traffic's lifetime over its seeds, in an order drawn from the
+        // stream (TrafficEstimate.DrawLifetime): each seed's lifetime is still a draw from the posterior.
+        var strata = stream == 0 ? null : Shuffled(seeds, new SimRandom(Mix(stream ^ 0x94D049BB133111EBUL)));
         for (int s = 0; s < seeds; s++)
         {
-            ulong seed = SeedOf(s);
+            ulong seed = stream == 0 ? SeedOf(s) : Mix(SeedOf(s) ^ stream);
             var random = new SimRandom(seed);
-            forked[s] = new ForkedSeed(seed, random, fork(seed, random));
+            forked[s] = new ForkedSeed(seed, random, fork(seed, random), strata?[s] ?? 0, strata is null ? 1 : seeds);
         }
         return forked;
     }
@@ -53,6 +58,36 @@ public static class ReplicaForecaster
     public static SimRandom EngineErrorStream(ulong seed) => new(seed ^ 0xD1B54A32D192ED03UL);
 
     private static ulong SeedOf(int s) => (ulong)(s + 1) * 0x9E3779B97F4A7C15UL;
+
+    /// <summary>
+    /// The random stream of a replica's forecast from production time <paramref name="clock"/>: a function of both, so
+    /// a replay draws the same futures every time and two forecasts draw independent ones. With the same seeds at
+    /// every forecast, seed s drew nearly the same arrivals and the same posterior quantile of the traffic each time
+    /// (only the in-flight requests' draws before them moved its stream), so consecutive forecasts made the same
+    /// ensemble error and their scores were not the independent draws a coverage figure or a conformal rank assumes
+    /// (found on branch i20-steady).
+    /// </summary>
+    public static ulong StreamOf(int replica, double clock) => Mix(BitConverter.DoubleToUInt64Bits(clock) ^ ((ulong)(replica + 1) * 0xBF58476D1CE4E5B9UL)) | 1;
+
+    /// <summary>A uniformly random permutation of 0 … n − 1 (Fisher–Yates).</summary>
+    private static int[] Shuffled(int n, SimRandom random)
+    {
+        var p = Enumerable.Range(0, n).ToArray();
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = random.NextInt(0, i);
+            (p[i], p[j]) = (p[j], p[i]);
+        }
+        return p;
+    }
+
+    /// <summary>SplitMix64's finalizer (Steele, Lea and Flood, OOPSLA 2014): nearby inputs give unrelated outputs.</summary>
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
 
     /// <summary>Runs the seeds forked by <see cref="Fork"/> forward; touches nothing of the live replica but the
     /// <paramref name="sources"/>' prompts, so it may run on another thread when <paramref name="outputOf"/> and
@@ -74,9 +109,9 @@ public static class ReplicaForecaster
         long work = 0;
         for (int s = 0; s < seeds; s++)
         {
-            var (seed, random, sim) = forked[s];
+            var (seed, random, sim, stratum, strata) = forked[s];
             scenario?.Attach(sim);
-            var arrivals = new ForecastArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources, scenario);
+            var arrivals = new ForecastArrivals(sim, clock, spec, traffic, maxModelLen, outputOf, random, sources, scenario, stratum, strata);
             // A scenario's actions and re-routed requests go in beside the arrivals, numbered after every one of them
             // as they always were: there the arrivals go in at once; otherwise a step's worth before each step.
             if (scenario is not null || spec.Rerouted is not null) arrivals.SubmitThrough(double.PositiveInfinity);

@@ -66,7 +66,7 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
         // The intervals a caller reads are widened as the scored ones are (ForecastSummary), so their measured coverage is theirs.
         return ReplicaForecaster.Run(replica, live.Now, spec, traffic, maxLen, forks.Sampled,
             (cap, random) => lengths.Sample(cap, 0, random), calibration: calibration.Scale, sources: sources, underEngineError: UnderEngineError,
-            scenario: scenario)
+            scenario: scenario, stream: ReplicaForecaster.StreamOf(replica, live.Now))
             with { Widening = _scorer?.Widening ?? [] };
     }
 
@@ -108,7 +108,8 @@ internal sealed class ShadowForecasts(int replica, Simulator live, ShadowOptions
         var widening = _scorer?.Widening ?? [];
         // The engine error's stream is the seed's own (ReplicaForecaster), so drawing it before the fork draws what
         // UnderEngineError draws on the turn.
-        var forked = ReplicaForecaster.Fork(spec.Seeds, (seed, random) => forks.Sampled(random, EngineError(ReplicaForecaster.EngineErrorStream(seed))));
+        var forked = ReplicaForecaster.Fork(spec.Seeds, (seed, random) => forks.Sampled(random, EngineError(ReplicaForecaster.EngineErrorStream(seed))),
+            ReplicaForecaster.StreamOf(replica, clock));
         return () => ReplicaForecaster.Run(replica, clock, spec, traffic, maxLen, forked, (cap, random) => lengths.Sample(cap, 0, random),
             calibration: scale, sources: sources, scenario: scenario) with { Widening = widening };
     }
