@@ -10,8 +10,11 @@ public interface IOperatorKernels
     /// <summary>An (m × k) · (k × n) GEMM.</summary>
     double Gemm(double m, double n, double k);
 
-    /// <summary>A memory-bound kernel over <paramref name="rows"/> tokens moving <paramref name="bytes"/> in all.</summary>
-    double Elementwise(double bytes, double rows);
+    /// <summary>
+    /// A memory-bound kernel over <paramref name="rows"/> tokens moving <paramref name="bytes"/> in all, one block of
+    /// <paramref name="threadsPerBlock"/> threads per row (vLLM's launch; the roofline ignores it).
+    /// </summary>
+    double Elementwise(double bytes, double rows, int threadsPerBlock = Gpu.RowKernelLaunch.Threads);
 
     /// <summary>One attention kernel over the given prefill chunks and decodes.</summary>
     double Attention(in AttentionShape shape);

@@ -64,7 +64,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         double h = _m.HiddenSize, vocab = (double)_m.VocabSize / _tp;
         // vLLM computes logits at the last position of every scheduled request; the sampler reads them as FP32.
         double perStep = _k.Elementwise(2 * tokens * h * _actBytes, tokens) // embedding gather
-            + _k.Elementwise(4 * tokens * h * _actBytes, tokens)            // final norm
+            + _k.Elementwise(4 * tokens * h * _actBytes, tokens, RowKernelLaunch.FusedAddRmsNormThreads(tokens, h)) // final norm
             + _k.Gemm16(s.Sequences, vocab, h)                                   // LM head (left at 16 bits)
             + _k.Elementwise(s.Sequences * vocab * 4, s.Sequences);              // sampler
         double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * h * _actBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
@@ -80,9 +80,9 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         double qkv = _k.Gemm(t, (H + 2 * Hkv) * hd / _tp, h);
         double o = _k.Gemm(t, h, H * hd / _tp);
         double kvPerRank = _m.KvHeadsPerRank(_tp);
-        double rotary = _k.Elementwise(2 * t * (H / _tp + kvPerRank) * hd * b, t);
+        double rotary = _k.Elementwise(2 * t * (H / _tp + kvPerRank) * hd * b, t, RowKernelLaunch.RotaryThreads(H / _tp, hd));
         double cacheWrite = _k.Elementwise(t * 2 * kvPerRank * hd * (b + _kvBytes), t);
-        double norms = 2 * _k.Elementwise(4 * t * h * b, t); // fused residual add + RMSNorm: read and write x and the residual
+        double norms = 2 * _k.Elementwise(4 * t * h * b, t, RowKernelLaunch.FusedAddRmsNormThreads(t, h)); // fused residual add + RMSNorm: read and write x and the residual
         double mlp;
         if (!_m.IsMoe)
         {
