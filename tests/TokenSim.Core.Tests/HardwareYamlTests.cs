@@ -49,7 +49,7 @@ public sealed class HardwareYamlTests : IDisposable
         Assert.Equal(new LinkSpec("network", 2.5e10, 1.0e-5), h.InterNode);
         Assert.Equal(new GpuMicroarchitecture
         {
-            SmCount = 108, BoostClockHz = 1.41e9, BaseClockHz = 0, L2Bytes = 41943040, L2BandwidthBytesPerSecond = 5.4e12,
+            SmCount = 108, BoostClockHz = 1.41e9, BaseClockHz = 0, L2Bytes = 41943040, L2BandwidthBytesPerSecond = 7.2192e12,
             SharedMemoryPerSmBytes = 167936, RegistersPerSm = 65536, KernelLaunchSeconds = 3.0e-6, NvLinkLinks = 12,
         }, h.Microarchitecture);
         Assert.Equal(new GpuPower { TdpWatts = 400, StaticWatts = 78, DramJoulesPerByte = 3.9 * 8e-12 }, h.Power);

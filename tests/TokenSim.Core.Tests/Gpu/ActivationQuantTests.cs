@@ -18,8 +18,7 @@ public class ActivationQuantTests
         var toy = GemmModelTests.Toy();
         var flops = new Dictionary<string, double> { ["bf16"] = 4e12, ["fp8"] = 8e12 };
         if (fp4) flops["fp4"] = 16e12;
-        // A clock fast enough that the SMs' bytes in flight (ElementwiseModel.SmBytesPerSecond) never limit the kernel.
-        return toy with { Flops = flops, Microarchitecture = toy.Microarchitecture! with { KernelLaunchSeconds = 3e-6, BoostClockHz = 1e16 } };
+        return toy with { Flops = flops, Microarchitecture = toy.Microarchitecture! with { KernelLaunchSeconds = 3e-6 } };
     }
 
     [Theory]

@@ -13,6 +13,7 @@ public class ElementwiseModelTests
     private const double Launch = 2e-6;
     private const double Row = 16384; // bytes one row's block moves
     private const double OneBlockPerSm = 1024 * 16 / 100e-9;
+    private const int T = RowKernelLaunch.Threads;
 
     private static readonly GpuModelParameters Ideal = new() { TensorEfficiency = 1, MemoryEfficiency = 1, AttentionEfficiency = 1 };
 
@@ -36,7 +37,7 @@ public class ElementwiseModelTests
     {
         var m = Toy();
         for (int rows = 1; rows <= 4; rows++)
-            Assert.Equal(Launch + Row / OneBlockPerSm, m.Seconds(rows * Row, rows), 15); // 2.1 µs whatever the rows
+            Assert.Equal(Launch + Row / OneBlockPerSm, m.Seconds(rows * Row, rows, T), 15); // 2.1 µs whatever the rows
     }
 
     [Fact]
@@ -44,16 +45,16 @@ public class ElementwiseModelTests
     {
         var m = Toy();
         // 8 rows: two 1,024-thread blocks per SM (2,048 threads on 8.0), 4 x 327.68 GB/s > the L2's 10^12 B/s.
-        Assert.Equal(Launch + 8 * Row / 1e12, m.Seconds(8 * Row, 8), 15);
-        Assert.Equal(Launch + 32 * Row / 1e12, m.Seconds(32 * Row, 32), 15);
-        Assert.Equal(4 * (m.Seconds(8 * Row, 8) - Launch), m.Seconds(32 * Row, 32) - Launch, 15);
+        Assert.Equal(Launch + 8 * Row / 1e12, m.Seconds(8 * Row, 8, T), 15);
+        Assert.Equal(Launch + 32 * Row / 1e12, m.Seconds(32 * Row, 32, T), 15);
+        Assert.Equal(4 * (m.Seconds(8 * Row, 8, T) - Launch), m.Seconds(32 * Row, 32, T) - Launch, 15);
     }
 
     [Fact]
     public void MoreBytesThanTheL2Holds_StreamFromDram()
     {
         // 128 rows, 2 MB: more than the 1 MB L2, so DRAM's 4·10^11 B/s: 5.24 µs.
-        Assert.Equal(Launch + 128 * Row / 4e11, Toy().Seconds(128 * Row, 128), 15);
+        Assert.Equal(Launch + 128 * Row / 4e11, Toy().Seconds(128 * Row, 128, T), 15);
     }
 
     [Fact]
@@ -69,6 +70,16 @@ public class ElementwiseModelTests
         var ada = Toy(8.9);
         Assert.Equal(OneBlockPerSm, ada.SmBytesPerSecond(64, 1024), 3);
         Assert.Equal(6 * OneBlockPerSm / 4, ada.SmBytesPerSecond(64, 256), 3);
+    }
+
+    [Fact]
+    public void AKernelWhoseLaunchIsNotModelled_GetsItsSmsEvenShareOfTheL2()
+    {
+        // threadsPerBlock 0 (PyTorch's sampler and embedding ops): one row on one of the 4 SMs pulls a quarter of the
+        // L2's 10^12 B/s, so 16 KB take 65.5 ns; four rows the whole L2.
+        var m = Toy();
+        Assert.Equal(Launch + Row / 0.25e12, m.Seconds(Row, 1), 15);
+        Assert.Equal(Launch + 4 * Row / 1e12, m.Seconds(4 * Row, 4), 15);
     }
 
     [Theory]
@@ -106,8 +117,8 @@ public class ElementwiseModelTests
         // Llama-3.1-8B: an RMSNorm of 8 decode tokens (256 KB) is launch- and latency-bound; SiLU-and-mul over 4,096
         // tokens moves 352 MB, more than the 72 MB L2, from DRAM.
         double norm = 4 * 8 * 4096 * 2, act = 3 * 4096 * 14336 * 2;
-        Assert.Equal(On(gpu).Seconds(norm, 8), On(fast).Seconds(norm, 8), 15);
-        double ratio = (On(fast).Seconds(act, 4096) - gpu.Microarchitecture!.KernelLaunchSeconds) / (On(gpu).Seconds(act, 4096) - gpu.Microarchitecture.KernelLaunchSeconds);
+        Assert.Equal(On(gpu).Seconds(norm, 8, T), On(fast).Seconds(norm, 8, T), 15);
+        double ratio = (On(fast).Seconds(act, 4096, T) - gpu.Microarchitecture!.KernelLaunchSeconds) / (On(gpu).Seconds(act, 4096, T) - gpu.Microarchitecture.KernelLaunchSeconds);
         Assert.Equal(0.5, ratio, 2);
     }
 }

@@ -16,9 +16,18 @@ namespace TokenSim.Core.ExecutionTime.Gpu;
 /// </summary>
 public sealed class ElementwiseModel(GpuDevice gpu)
 {
-    public double Seconds(double bytes, double rows, int threadsPerBlock = RowKernelLaunch.Threads)
+    /// <param name="bytes">Bytes read plus written.</param>
+    /// <param name="rows">Tokens (rows) the kernel covers.</param>
+    /// <param name="threadsPerBlock">
+    /// The threads of each row's block where vLLM's launcher is modelled (<see cref="RowKernelLaunch"/>); 0 for a
+    /// kernel whose launch is not (PyTorch's embedding gather and sampler ops, the KV-cache write): its busy SMs each
+    /// pull their even share of the L2, as before the launch shape was modelled.
+    /// </param>
+    public double Seconds(double bytes, double rows, int threadsPerBlock = 0)
     {
         if (bytes <= 0) return 0;
+        if (threadsPerBlock <= 0)
+            return gpu.LaunchSeconds + bytes / (bytes <= gpu.Micro.L2Bytes ? gpu.L2StreamBytesPerSecond(rows) : gpu.StreamBytesPerSecond(rows));
         double perSm = SmBytesPerSecond(rows, threadsPerBlock);
         double activeSms = Math.Clamp(Math.Ceiling(rows), 1, gpu.Sms);
         double l2Rate = Math.Min(gpu.L2StreamBytesPerSecond(gpu.Sms), activeSms * perSm);

@@ -87,7 +87,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         if (!_m.IsMoe)
         {
             double i = (double)_m.IntermediateSize / _tp;
-            mlp = _k.Gemm(t, 2 * i, h) + _k.Elementwise(3 * t * i * b, t) + _k.Gemm(t, h, i);
+            mlp = _k.Gemm(t, 2 * i, h) + _k.Elementwise(3 * t * i * b, t, RowKernelLaunch.Threads) + _k.Gemm(t, h, i);
         }
         else mlp = _ep > 1 ? 0 : MoeLayerSeconds(t);
         double allReduce = 2 * _comm.Seconds(CollectiveOp.AllReduce, t * h * b, _tp, t <= _graphs.MaxCaptureSize);
@@ -117,7 +117,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         double h = _m.HiddenSize, w = (double)_m.ExpertWidth / tp, e = _m.NumExperts;
         double rows = pairs / Math.Max(1, active);
         double router = _k.Gemm16(routerTokens, e, h) + _k.Elementwise(routerTokens * e * 4, routerTokens);
-        return router + _k.Grouped(active, rows, 2 * w, h) + _k.Elementwise(3 * rows * active * w * _actBytes, rows * active)
+        return router + _k.Grouped(active, rows, 2 * w, h) + _k.Elementwise(3 * rows * active * w * _actBytes, rows * active, RowKernelLaunch.Threads)
             + _k.Grouped(active, rows, h, w);
     }
 

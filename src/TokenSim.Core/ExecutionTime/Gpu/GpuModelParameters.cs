@@ -10,11 +10,11 @@ namespace TokenSim.Core.ExecutionTime.Gpu;
 public sealed record GpuModelParameters
 {
     /// <summary>Fraction of an SM's dense tensor-core peak a GEMM main loop reaches (issue slots, pipeline bubbles, clock below boost).</summary>
-    public double TensorEfficiency { get; init; } = 0.77;
+    public double TensorEfficiency { get; init; } = 0.73;
     /// <summary>Fraction of datasheet DRAM bandwidth a streaming kernel reaches (refresh, row switches, ECC).</summary>
-    public double MemoryEfficiency { get; init; } = 0.72;
+    public double MemoryEfficiency { get; init; } = 0.70;
     /// <summary>Fraction of an SM's tensor peak an attention main loop reaches (softmax, rescaling and masking between its two matmuls).</summary>
-    public double AttentionEfficiency { get; init; } = 0.55;
+    public double AttentionEfficiency { get; init; } = 0.56;
 
     /// <summary>The constants by name, for fitting and reports.</summary>
     public IReadOnlyList<(string Name, double Value)> Values =>

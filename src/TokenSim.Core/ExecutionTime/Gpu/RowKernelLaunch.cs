@@ -10,7 +10,7 @@ public static class RowKernelLaunch
 {
     /// <summary>
     /// <c>rms_norm</c> (<c>dim3 block(std::min(hidden_size, 1024))</c>) and <c>act_and_mul_kernel</c>
-    /// (<c>std::min(d, 1024)</c>); also the default for row kernels whose launcher is not modelled.
+    /// (<c>std::min(d, 1024)</c>), for the hidden and intermediate sizes of every catalog model (all above 1,024).
     /// </summary>
     public const int Threads = 1024;
 

@@ -83,10 +83,11 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
             "mlp_down_proj" or "down_proj" => x => k.Gemm(T(x), h, inter / Tp(x)),
             "lm_head" => x => k.Gemm(T(x), vocab / Tp(x), h),
             // Memory-bound kernels: bytes read plus written. vLLM's fused add+RMSNorm reads and writes the residual too.
-            "input_layernorm" or "post_attention_layernorm" or "post_layernorm" or "emb" or "embedding" => x => k.Elementwise(2 * T(x) * h * b, T(x)),
+            "input_layernorm" or "post_attention_layernorm" or "post_layernorm" => x => k.Elementwise(2 * T(x) * h * b, T(x), Gpu.RowKernelLaunch.Threads),
+            "emb" or "embedding" => x => k.Elementwise(2 * T(x) * h * b, T(x)),
             "layernorm" or "final_layernorm" => x => k.Elementwise(4 * T(x) * h * b, T(x), Gpu.RowKernelLaunch.FusedAddRmsNormThreads(T(x), h)),
             "attn_rope" or "rotary_emb" or "rope" => x => k.Elementwise(2 * T(x) * (H + Hkv) * d / Tp(x) * b, T(x), Gpu.RowKernelLaunch.RotaryThreads(H / Tp(x), d)),
-            "mlp_act" or "act_fn" => x => k.Elementwise(3 * T(x) * inter / Tp(x) * b, T(x)),
+            "mlp_act" or "act_fn" => x => k.Elementwise(3 * T(x) * inter / Tp(x) * b, T(x), Gpu.RowKernelLaunch.Threads),
             "add" => x => k.Elementwise(3 * T(x) * h * b, T(x)),
             "attn" => x => Attention(k, m, Tp(x), T(x), 0, 0, 0, b),
             "gate" when m.IsMoe => x => k.Gemm(T(x), m.NumExperts, h),
