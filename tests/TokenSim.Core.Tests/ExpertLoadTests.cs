@@ -50,11 +50,11 @@ public class ExpertLoadTests
         double e = m.NumExperts, top = m.ExpertsPerToken, h = m.HiddenSize, w = m.ExpertWidth, g = 16;
         double active = ExpertLoad.MaxTouchedExperts(g, e, top, 2), pairs = ExpertLoad.MaxPairs(g, e, top, 2), rows = pairs / active;
         double expected = k.Gemm16(g / 2, e, h) + k.Elementwise(g / 2 * e * 4, g / 2)
-            + k.Grouped(active, rows, 2 * w, h) + k.Elementwise(3 * rows * active * w * 2, rows * active) + k.Grouped(active, rows, h, w);
+            + k.Grouped(active, rows, 2 * w, h) + k.Elementwise(3 * rows * active * w * 2, rows * active, RowKernelLaunch.Threads) + k.Grouped(active, rows, h, w);
         Assert.Equal(expected, gpu.ExpertParallelMoeSeconds(g), 12);
         double meanActive = e / 2 * (1 - Math.Pow(1 - top / e, g)), meanRows = g * top / 2 / meanActive;
         double balanced = k.Gemm16(g / 2, e, h) + k.Elementwise(g / 2 * e * 4, g / 2)
-            + k.Grouped(meanActive, meanRows, 2 * w, h) + k.Elementwise(3 * meanRows * meanActive * w * 2, meanRows * meanActive) + k.Grouped(meanActive, meanRows, h, w);
+            + k.Grouped(meanActive, meanRows, 2 * w, h) + k.Elementwise(3 * meanRows * meanActive * w * 2, meanRows * meanActive, RowKernelLaunch.Threads) + k.Grouped(meanActive, meanRows, h, w);
         Assert.True(gpu.ExpertParallelMoeSeconds(g) > balanced);
     }
 }

@@ -29,7 +29,7 @@ public sealed class RooflineKernels(HardwareSpec hardware, string dtype, Rooflin
     public double Elementwise(double bytes) => bytes / (_bw * parameters.MemoryEfficiency) + parameters.KernelLatencySeconds;
 
     /// <inheritdoc/>
-    public double Elementwise(double bytes, double rows) => Elementwise(bytes);
+    public double Elementwise(double bytes, double rows, int threadsPerBlock = 0) => Elementwise(bytes);
 
     /// <summary>Attention from its causal query×key FLOPs and the KV, Q and O bytes it moves.</summary>
     public double Attention(in AttentionShape s) => Attention(AttentionFlops(s), AttentionBytes(s));

@@ -64,7 +64,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         double h = _m.HiddenSize, vocab = (double)_m.VocabSize / _tp;
         // vLLM computes logits at the last position of every scheduled request; the sampler reads them as FP32.
         double perStep = _k.Elementwise(2 * tokens * h * _actBytes, tokens) // embedding gather
-            + _k.Elementwise(4 * tokens * h * _actBytes, tokens)            // final norm
+            + _k.Elementwise(4 * tokens * h * _actBytes, tokens, RowKernelLaunch.FusedAddRmsNormThreads(tokens, h)) // final norm
             + _k.Gemm16(s.Sequences, vocab, h)                                   // LM head (left at 16 bits)
             + _k.Elementwise(s.Sequences * vocab * 4, s.Sequences);              // sampler
         double pipeline = (_pp - 1) * _comm.Seconds(CollectiveOp.SendRecv, (double)s.Tokens * h * _actBytes, 2, s.Tokens <= _graphs.MaxCaptureSize);
@@ -80,14 +80,14 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         double qkv = _k.Gemm(t, (H + 2 * Hkv) * hd / _tp, h);
         double o = _k.Gemm(t, h, H * hd / _tp);
         double kvPerRank = _m.KvHeadsPerRank(_tp);
-        double rotary = _k.Elementwise(2 * t * (H / _tp + kvPerRank) * hd * b, t);
+        double rotary = _k.Elementwise(2 * t * (H / _tp + kvPerRank) * hd * b, t, RowKernelLaunch.RotaryThreads(H / _tp, hd));
         double cacheWrite = _k.Elementwise(t * 2 * kvPerRank * hd * (b + _kvBytes), t);
-        double norms = 2 * _k.Elementwise(4 * t * h * b, t); // fused residual add + RMSNorm: read and write x and the residual
+        double norms = 2 * _k.Elementwise(4 * t * h * b, t, RowKernelLaunch.FusedAddRmsNormThreads(t, h)); // fused residual add + RMSNorm: read and write x and the residual
         double mlp;
         if (!_m.IsMoe)
         {
             double i = (double)_m.IntermediateSize / _tp;
-            mlp = _k.Gemm(t, 2 * i, h) + _k.Elementwise(3 * t * i * b, t) + _k.Gemm(t, h, i);
+            mlp = _k.Gemm(t, 2 * i, h) + _k.Elementwise(3 * t * i * b, t, RowKernelLaunch.Threads) + _k.Gemm(t, h, i);
         }
         else mlp = _ep > 1 ? 0 : MoeLayerSeconds(t);
         double allReduce = 2 * _comm.Seconds(CollectiveOp.AllReduce, t * h * b, _tp, t <= _graphs.MaxCaptureSize);
@@ -117,7 +117,7 @@ public sealed class GpuExecutionTimeModel : IExecutionTimeModel
         double h = _m.HiddenSize, w = (double)_m.ExpertWidth / tp, e = _m.NumExperts;
         double rows = pairs / Math.Max(1, active);
         double router = _k.Gemm16(routerTokens, e, h) + _k.Elementwise(routerTokens * e * 4, routerTokens);
-        return router + _k.Grouped(active, rows, 2 * w, h) + _k.Elementwise(3 * rows * active * w * _actBytes, rows * active)
+        return router + _k.Grouped(active, rows, 2 * w, h) + _k.Elementwise(3 * rows * active * w * _actBytes, rows * active, RowKernelLaunch.Threads)
             + _k.Grouped(active, rows, h, w);
     }
 

@@ -52,7 +52,7 @@ public sealed class GpuKernels : IOperatorKernels
     /// </summary>
     public double Gemm16(double m, double n, double k) => _gemm16.Seconds(m, n, k);
 
-    public double Elementwise(double bytes, double rows) => _elementwise.Seconds(bytes, rows);
+    public double Elementwise(double bytes, double rows, int threadsPerBlock = 0) => _elementwise.Seconds(bytes, rows, threadsPerBlock);
 
     public double Attention(in AttentionShape shape) => _attention.Seconds(shape);
 
