@@ -9,33 +9,39 @@ namespace TokenSim.Planning;
 /// <summary>Simulates one candidate against the plan's traffic and checks it against the SLOs.</summary>
 public static class CandidateEvaluator
 {
+    /// <param name="stopAtVerdict">
+    /// Stop the simulation as soon as the candidate is certain to miss the SLOs (<see cref="SloVerdict"/>): the verdict
+    /// is the whole run's, the figures only those of the requests finished by then (<see cref="CandidateResult.StopReason"/>).
+    /// </param>
     public static CandidateResult Evaluate(IReadOnlyList<KeyValuePair<string, string>> baseOptions, Candidate candidate, double costPerHour,
-        Traffic traffic, Slo slo, CancellationToken cancellation = default, string worker = "local")
+        Traffic traffic, Slo slo, CancellationToken cancellation = default, string worker = "local", bool stopAtVerdict = false)
     {
         var wall = Stopwatch.StartNew();
         var settings = PlanProblem.SettingsFor(baseOptions, candidate);
         Simulator sim;
         try
         {
-            (sim, _, _) = settings.Build(new WorkloadSpec.Built(new TraceWorkloadSource(traffic.Requests), traffic.Description, []));
+            (sim, _, _) = settings.Build(new WorkloadSpec.Built(TraceWorkloadSource.Over(traffic.Requests), traffic.Description, []));
         }
         catch (ArgumentException e)
         {
             // The configuration cannot run (weights do not fit at this TP, TP does not divide the heads): no metrics.
             return new CandidateResult { Candidate = candidate, CostPerHour = costPerHour, Error = e.Message, Worker = worker };
         }
-        var good = new SloCounter(slo.TtftSeconds, slo.TpotSeconds, null);
+        var verdict = new SloVerdict(slo, traffic.Requests.Length);
         var energy = EnergyMeter.For(sim, out _);
-        sim.Observer = good;
+        sim.Observer = verdict;
         sim.StepMeter = energy;
-        sim.Run(cancellation);
+        bool stopped = false;
+        if (stopAtVerdict) stopped = sim.RunUntil(() => verdict.CertainMiss is not null, cancellation);
+        else sim.Run(cancellation);
         cancellation.ThrowIfCancellationRequested();
         var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds, energy, null);
         var m = sim.Metrics;
         double ttftQ = m.Ttft.Count == 0 ? double.PositiveInfinity : m.Ttft.Quantile(slo.Percentile);
         double tpotQ = m.Tpot.Count == 0 ? 0 : m.Tpot.Quantile(slo.Percentile);
-        double attainment = traffic.Requests.Length == 0 ? 0 : (double)good.Good / traffic.Requests.Length;
-        bool meets = report.Rejected == 0 && report.Requests == traffic.Requests.Length && (slo.Attainment is { } a
+        double attainment = traffic.Requests.Length == 0 ? 0 : (double)verdict.Good / traffic.Requests.Length;
+        bool meets = !stopped && report.Rejected == 0 && report.Requests == traffic.Requests.Length && (slo.Attainment is { } a
             ? attainment >= a
             : (slo.TtftSeconds is not { } t || ttftQ <= t) && (slo.TpotSeconds is not { } p || tpotQ <= p));
         return new CandidateResult
@@ -46,6 +52,7 @@ public static class CandidateEvaluator
             OutputTokensPerSecond = report.OutputTokensPerSecond, KvUsageMax = report.KvUsageMax, Preemptions = report.Preemptions,
             JoulesPerOutputToken = report.Energy?.JoulesPerOutputToken, AveragePowerWatts = report.Energy?.AveragePowerWatts,
             WallSeconds = wall.Elapsed.TotalSeconds, Worker = worker,
+            StopReason = stopped ? verdict.CertainMiss : null, StoppedAtSeconds = stopped ? sim.Now : 0,
         };
     }
 }

@@ -30,8 +30,18 @@ public sealed record CandidateResult
     /// <summary>Where it ran: <c>local</c>, or the silo's address.</summary>
     public string Worker { get; init; } = "local";
     public string? Error { get; init; }
+    /// <summary>
+    /// Set when the simulation stopped as soon as the candidate was certain to miss (<see cref="SloVerdict"/>): why.
+    /// Its figures then cover only the requests finished by <see cref="StoppedAtSeconds"/> (<see cref="Requests"/> of
+    /// the traffic's), not the whole run.
+    /// </summary>
+    public string? StopReason { get; init; }
+    /// <summary>Simulated time at which a stopped run stopped.</summary>
+    public double StoppedAtSeconds { get; init; }
 
     public bool Simulated => Error is null;
+    /// <summary>True when the figures are a stopped run's, not the whole traffic's.</summary>
+    public bool StoppedEarly => StopReason is not null;
 
     /// <summary>How far from the SLOs: the largest ratio of a percentile to its limit (≤ 1 meets), or for goodput the shortfall ratio.</summary>
     public double Violation(Slo slo)

@@ -6,7 +6,8 @@ public interface ISimulationExecutor
     /// <summary>Simulations worth running at once (the cores that will run them).</summary>
     int Parallelism { get; }
 
-    Task<CandidateResult> EvaluateAsync(Candidate candidate, double costPerHour, CancellationToken cancellation);
+    /// <param name="stopAtVerdict">Stop the simulation once the candidate is certain to miss (<see cref="CandidateEvaluator.Evaluate"/>).</param>
+    Task<CandidateResult> EvaluateAsync(Candidate candidate, double costPerHour, bool stopAtVerdict, CancellationToken cancellation);
 }
 
 /// <summary>Runs each simulation on the thread pool of this process.</summary>
@@ -14,6 +15,7 @@ public sealed class LocalSimulationExecutor(PlanProblem problem, int? parallelis
 {
     public int Parallelism { get; } = Math.Max(1, parallelism ?? Environment.ProcessorCount);
 
-    public Task<CandidateResult> EvaluateAsync(Candidate candidate, double costPerHour, CancellationToken cancellation) =>
-        Task.Run(() => CandidateEvaluator.Evaluate(problem.BaseOptions, candidate, costPerHour, problem.Traffic, problem.Slo, cancellation), cancellation);
+    public Task<CandidateResult> EvaluateAsync(Candidate candidate, double costPerHour, bool stopAtVerdict, CancellationToken cancellation) =>
+        Task.Run(() => CandidateEvaluator.Evaluate(problem.BaseOptions, candidate, costPerHour, problem.Traffic, problem.Slo, cancellation,
+            stopAtVerdict: stopAtVerdict), cancellation);
 }

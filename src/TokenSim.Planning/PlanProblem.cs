@@ -16,6 +16,13 @@ public sealed record PlanProblem
     public required CandidateSpace Candidates { get; init; }
     /// <summary>Bisection over replica counts (default), or every candidate simulated (to check the bisection).</summary>
     public bool Exhaustive { get; init; }
+    /// <summary>
+    /// Under the cost objective, leave unsimulated the candidates dearer than the cheapest meeting one found so far
+    /// (default); false runs every group's bisection to its end, to check that pruning never changes the answer.
+    /// </summary>
+    public bool Prune { get; init; } = true;
+    /// <summary>Stop a simulation once its candidate is certain to miss (default); false runs every simulation whole.</summary>
+    public bool StopEarly { get; init; } = true;
     /// <summary>What the answer minimises among the candidates meeting the SLOs.</summary>
     public PlanObjective Objective { get; init; }
 

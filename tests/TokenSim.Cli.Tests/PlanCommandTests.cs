@@ -33,8 +33,16 @@ public class PlanCommandTests
         var best = root.GetProperty("best");
         Assert.True(best.GetProperty("meets_slo").GetBoolean());
         Assert.Equal(8, root.GetProperty("search").GetProperty("considered").GetInt64());
-        long simulated = root.GetProperty("search").GetProperty("simulated").GetInt64();
+        var search = root.GetProperty("search");
+        long simulated = search.GetProperty("simulated").GetInt64();
         Assert.Equal(simulated, root.GetProperty("simulated").GetArrayLength());
+        // Every configuration is simulated, cannot run, is settled by the search or is pruned as dearer than the answer.
+        Assert.Equal(8, simulated + search.GetProperty("infeasible").GetInt64() + search.GetProperty("decided_without_simulation").GetInt64()
+            + search.GetProperty("pruned").GetInt64());
+        // A stopped run says so, and how far it got; the answer never is one.
+        long stopped = root.GetProperty("simulated").EnumerateArray().Count(c => c.GetProperty("stopped_early").ValueKind == JsonValueKind.Object);
+        Assert.Equal(search.GetProperty("stopped_early").GetInt64(), stopped);
+        Assert.Equal(JsonValueKind.Null, best.GetProperty("stopped_early").ValueKind);
         Assert.Equal(300, root.GetProperty("traffic").GetProperty("requests").GetInt64());
         // The answer is the cheapest of the candidates that were simulated and meet the SLOs.
         double cheapest = root.GetProperty("simulated").EnumerateArray().Where(c => c.GetProperty("meets_slo").GetBoolean())

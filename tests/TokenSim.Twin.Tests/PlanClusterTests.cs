@@ -37,7 +37,8 @@ public sealed class PlanClusterTests : IAsyncLifetime
         var plan = await CapacityPlanner.PlanAsync(problem, executor);
         var local = await CapacityPlanner.PlanAsync(problem, new LocalSimulationExecutor(problem));
         Assert.Equal(local.Best!.Candidate, plan.Best!.Candidate);
-        Assert.Equal(local.SimulatedCount, plan.SimulatedCount);
+        // Which candidates are simulated depends on which finish first (pruning), not the answer.
+        Assert.Equal(plan.Considered, plan.SimulatedCount + plan.Infeasible + plan.Pruned + plan.DecidedWithoutSimulation);
 
         double total = 0;
         var workers = new HashSet<string>();

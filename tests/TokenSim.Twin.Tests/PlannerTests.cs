@@ -12,7 +12,8 @@ public sealed class PlannerTests
     public async Task Bisection_AgreesWithBruteForce_OnASmallGrid()
     {
         var brute = await Plan(PlanTestProblems.Small(exhaustive: true));
-        var bisect = await Plan(PlanTestProblems.Small());
+        // Unpruned, so that every group's search runs to its smallest meeting count (PlanPruningTests checks pruning).
+        var bisect = await Plan(PlanTestProblems.Small() with { Prune = false });
         Assert.Equal(24, brute.Considered);
         Assert.Equal(24, brute.SimulatedCount);
         Assert.NotNull(brute.Best);
@@ -63,12 +64,14 @@ public sealed class PlannerTests
     [Fact]
     public async Task ImpossibleSlos_NoCandidate_AndTheClosestOneNamed()
     {
-        var plan = await Plan(PlanTestProblems.Small(new Slo { Percentile = 0.99, TtftSeconds = 0.001, TpotSeconds = 0.03 }));
+        // Unpruned: the bisection (with no answer nothing is pruned, but the pruned search climbs cost levels instead).
+        var plan = await Plan(PlanTestProblems.Small(new Slo { Percentile = 0.99, TtftSeconds = 0.001, TpotSeconds = 0.03 }) with { Prune = false });
         Assert.Null(plan.Best);
         var closest = Assert.IsType<CandidateResult>(plan.Closest);
-        // Nearest: the smallest ratio of p99 TTFT to its limit among what was simulated. Each group's search missed
-        // at 3, 5 and 6 replicas (bisection from the middle, up to the largest count) and stopped there.
-        Assert.All(plan.Simulated, r => Assert.True(closest.TtftAtPercentile <= r.TtftAtPercentile, $"{r.Candidate}: {r.TtftAtPercentile}"));
+        // Nearest: the smallest ratio of p99 TTFT to its limit among the whole runs (a stopped run's percentile is of
+        // the requests finished by then). Each group's search missed at 3, 5 and 6 replicas (bisection from the
+        // middle, up to the largest count) and stopped there.
+        Assert.All(plan.Simulated.Where(r => !r.StoppedEarly), r => Assert.True(closest.TtftAtPercentile <= r.TtftAtPercentile, $"{r.Candidate}: {r.TtftAtPercentile}"));
         Assert.Equal(12, plan.SimulatedCount);
         Assert.Equal([3, 5, 6], plan.Simulated.Select(r => r.Candidate.Replicas).Distinct().Order());
         Assert.Equal(6, closest.Candidate.Replicas);
@@ -99,12 +102,23 @@ public sealed class PlannerTests
             Candidates = new CandidateSpace { Hardware = ["a100-80g"], MaxReplicas = 8, CostPerGpuHour = new Dictionary<string, double> { ["a100-80g"] = 1 } },
         };
         var fake = new ScriptedExecutor(r => r == 4 || r >= 6);
-        var plan = await CapacityPlanner.PlanAsync(p, fake);
+        var plan = await CapacityPlanner.PlanAsync(p with { Prune = false }, fake);
         Assert.Equal(4, plan.Best!.Candidate.Replicas);
         Assert.Single(plan.Warnings);
         Assert.Contains("4 replicas meet the SLOs but 5 do not", plan.Warnings[0]);
         Assert.Equal(8, plan.SimulatedCount);
         Assert.Equal(8, fake.Calls);
+        // Pruned, the search climbs cost levels 1, 1.5, 2.25, 3.4, 5.1 (counts 1, 2, 3, 5): 5 meets, 4 below it misses, and
+        // the guard at 6 (dearer than the answer, but never pruned) misses; the sweep leaves out 7 and 8, dearer than 5.
+        var prunedFake = new ScriptedExecutor(r => r == 5 || r >= 7);
+        var pruned = await CapacityPlanner.PlanAsync(p, prunedFake);
+        Assert.Equal(5, pruned.Best!.Candidate.Replicas);
+        Assert.Single(pruned.Warnings);
+        Assert.Contains("5 replicas meet the SLOs but 6 do not", pruned.Warnings[0]);
+        Assert.Equal(6, pruned.SimulatedCount);
+        Assert.Equal(6, prunedFake.Calls);
+        Assert.Equal(2, pruned.Pruned);
+        Assert.Equal(0, pruned.DecidedWithoutSimulation);
     }
 
     [Fact]
@@ -124,7 +138,7 @@ public sealed class PlannerTests
         public int Calls => _calls;
         public int Parallelism => 1;
 
-        public Task<CandidateResult> EvaluateAsync(Candidate candidate, double costPerHour, CancellationToken cancellation)
+        public Task<CandidateResult> EvaluateAsync(Candidate candidate, double costPerHour, bool stopAtVerdict, CancellationToken cancellation)
         {
             cancellation.ThrowIfCancellationRequested();
             int n = Interlocked.Increment(ref _calls);

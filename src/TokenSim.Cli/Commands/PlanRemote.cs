@@ -60,7 +60,7 @@ internal static class PlanRemote
         Frontier = [.. r.Frontier.Select(FromProto)], Simulated = [.. r.Simulated.Select(FromProto)],
         Considered = r.Considered, Infeasible = r.Infeasible, Warnings = [.. r.Warnings], Slo = slo,
         TrafficDescription = r.TrafficDescription, TrafficRequests = r.TrafficRequests, TrafficDurationSeconds = r.TrafficDurationS,
-        WallSeconds = r.WallS, Exhaustive = r.Exhaustive,
+        WallSeconds = r.WallS, Exhaustive = r.Exhaustive, Pruned = r.Pruned,
     };
 
     public static CandidateResult FromProto(CandidateMetrics m) => new()
@@ -69,6 +69,7 @@ internal static class PlanRemote
         TtftAtPercentile = m.TtftS, TpotAtPercentile = m.TpotS, Attainment = m.Attainment, Ttft = FromProto(m.Ttft), Tpot = FromProto(m.Tpot),
         Requests = m.Requests, Rejected = m.Rejected, OutputTokensPerSecond = m.OutputTokensPerS, KvUsageMax = m.KvUsageMax,
         Preemptions = m.Preemptions, WallSeconds = m.WallS, Worker = m.Worker, Error = string.IsNullOrEmpty(m.Error) ? null : m.Error,
+        StopReason = string.IsNullOrEmpty(m.StopReason) ? null : m.StopReason, StoppedAtSeconds = m.StoppedAtS,
     };
 
     private static Distribution FromProto(Latency? l) => l is null ? default : new(l.Mean, l.P50, l.P90, l.P99, l.Max, l.Count);

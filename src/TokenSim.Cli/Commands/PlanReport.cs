@@ -16,7 +16,10 @@ internal static class PlanReport
         console.MarkupLine($"traffic: {Markup.Escape(r.TrafficDescription)} ({span})");
         console.MarkupLine($"SLOs: {Markup.Escape(r.Slo.Describe())}");
         console.MarkupLine($"search: {r.Considered:N0} configurations considered, {r.SimulatedCount:N0} simulated, {r.Infeasible:N0} cannot run, " +
-            $"{r.Considered - r.SimulatedCount - r.Infeasible:N0} decided by {(r.Exhaustive ? "-" : "bisection")}; {r.WallSeconds:F1} s");
+            $"{r.DecidedWithoutSimulation:N0} decided by {(r.Exhaustive ? "-" : "bisection")}" +
+            (r.Pruned > 0 ? $", {r.Pruned:N0} pruned (dearer than the answer)" : "") +
+            (r.StoppedEarlyCount > 0 ? $"; {r.StoppedEarlyCount:N0} simulations stopped once certain to miss (partial figures, off the frontier)" : "") +
+            $"; {r.WallSeconds:F1} s");
         foreach (var w in r.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
         if (r.Best is { } best)
         {
@@ -43,7 +46,8 @@ internal static class PlanReport
                 Ms(r.TtftAtPercentile), Ms(r.TpotAtPercentile), r.Attainment.ToString("P1", CultureInfo.InvariantCulture),
                 r.OutputTokensPerSecond.ToString("F0", CultureInfo.InvariantCulture),
                 r.JoulesPerOutputToken is { } j ? j.ToString("F3", CultureInfo.InvariantCulture) : "—",
-                r.AveragePowerWatts is { } w ? w.ToString("F0", CultureInfo.InvariantCulture) : "—", r.MeetsSlo ? "yes" : "no");
+                r.AveragePowerWatts is { } w ? w.ToString("F0", CultureInfo.InvariantCulture) : "—",
+                r.MeetsSlo ? "yes" : r.StoppedEarly ? $"no (stopped: {r.Requests:N0} finished)" : "no");
         return t;
     }
 

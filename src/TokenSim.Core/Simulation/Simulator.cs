@@ -227,6 +227,31 @@ public sealed partial class Simulator
     }
 
     /// <summary>
+    /// Runs as <see cref="Run"/> does, but stops after the first event at which <paramref name="stop"/> answers true
+    /// (a planner that already knows a candidate's verdict); true when it stopped before the end. Until it stops, the
+    /// events are those of <see cref="Run"/>, in the same order.
+    /// </summary>
+    public bool RunUntil(Func<bool> stop, CancellationToken cancellation = default)
+    {
+        int n = 0;
+        _skipLimit = double.PositiveInfinity;
+        try
+        {
+            while (Next())
+            {
+                if (stop()) return true;
+                if ((++n & 0xFFFF) == 0) cancellation.ThrowIfCancellationRequested();
+            }
+            return false;
+        }
+        finally
+        {
+            _skipLimit = double.NaN;
+            SettleAll(Now);
+        }
+    }
+
+    /// <summary>
     /// Processes up to <paramref name="events"/> events as <see cref="Run"/> does (decode runs included, so a step
     /// inside a run is not an event), for drivers that show progress between batches; false when none is left.
     /// </summary>

@@ -23,19 +23,25 @@ public sealed record PlanResultJson(
     public static void Write(Stream stream, PlanResult r) => JsonSerializer.Serialize(stream, From(r), PlanJsonContext.Default.PlanResultJson);
 
     public static PlanResultJson From(PlanResult r) => new(
-        r.Best is not null, CandidateJson.From(r.Best), CandidateJson.From(r.Closest),
+        r.Best is not null, CandidateJson.From(r.Best, r.TrafficRequests), CandidateJson.From(r.Closest, r.TrafficRequests),
         new SloJson(r.Slo.TtftSeconds, r.Slo.TpotSeconds, r.Slo.Percentile, r.Slo.Attainment, r.Slo.Describe()),
         new TrafficJson(r.TrafficDescription, r.TrafficRequests, r.TrafficDurationSeconds),
         new SearchJson(r.Exhaustive ? "exhaustive" : "bisection", r.Considered, r.SimulatedCount, r.Infeasible,
-            r.Considered - r.SimulatedCount - r.Infeasible, r.WallSeconds, r.Warnings),
-        [.. r.Frontier.Select(c => CandidateJson.From(c)!)], [.. r.Simulated.Select(c => CandidateJson.From(c)!)],
+            r.DecidedWithoutSimulation, r.WallSeconds, r.Warnings, r.Pruned, r.StoppedEarlyCount),
+        [.. r.Frontier.Select(c => CandidateJson.From(c, r.TrafficRequests)!)], [.. r.Simulated.Select(c => CandidateJson.From(c, r.TrafficRequests)!)],
         r.Objective.ToString().ToLowerInvariant());
 
     public sealed record SloJson(double? TtftS, double? TpotS, double Percentile, double? Attainment, string Description);
 
     public sealed record TrafficJson(string Description, long Requests, double DurationS);
 
-    public sealed record SearchJson(string Method, long Considered, long Simulated, long Infeasible, long DecidedWithoutSimulation, double WallS, IReadOnlyList<string> Warnings);
+    /// <param name="Pruned">Candidates not simulated because they cost more per hour than the answer (never the answer).</param>
+    /// <param name="StoppedEarly">Simulations stopped once their candidate was certain to miss (each says so in its <c>stopped_early</c>).</param>
+    public sealed record SearchJson(string Method, long Considered, long Simulated, long Infeasible, long DecidedWithoutSimulation, double WallS,
+        IReadOnlyList<string> Warnings, long Pruned, long StoppedEarly);
+
+    /// <summary>A stopped run: why, when (simulated seconds), and how many of the traffic's requests had finished; its figures cover those only.</summary>
+    public sealed record StoppedEarlyJson(string Reason, double AtS, long FinishedRequests, long OfRequests);
 
     /// <summary>
     /// A candidate: either one that could not run (<see cref="CandidateErrorJson"/>, six keys and the error) or a
@@ -53,7 +59,8 @@ public sealed record PlanResultJson(
         [property: JsonPropertyOrder(-1)] int Gpus,
         [property: JsonPropertyOrder(-1)] double CostPerHour)
     {
-        public static CandidateJson? From(CandidateResult? r)
+        /// <param name="requests">The traffic's request count, which a stopped run's finished count is of.</param>
+        public static CandidateJson? From(CandidateResult? r, long requests)
         {
             if (r is null) return null;
             var c = r.Candidate;
@@ -61,7 +68,8 @@ public sealed record PlanResultJson(
             return new SimulatedCandidateJson(c.Hardware, c.Tp, c.Scheduler, c.Replicas, c.Gpus, r.CostPerHour,
                 r.MeetsSlo, Finite(r.TtftAtPercentile), Finite(r.TpotAtPercentile), r.Attainment,
                 r.Ttft, r.Tpot, r.Requests, r.Rejected, r.OutputTokensPerSecond,
-                r.KvUsageMax, r.Preemptions, r.WallSeconds, r.Worker, r.JoulesPerOutputToken, r.AveragePowerWatts);
+                r.KvUsageMax, r.Preemptions, r.WallSeconds, r.Worker, r.JoulesPerOutputToken, r.AveragePowerWatts,
+                r.StopReason is { } why ? new StoppedEarlyJson(why, r.StoppedAtSeconds, r.Requests, requests) : null);
         }
 
         /// <summary>A percentile no request reached (no TPOT from one-token outputs) is null, not NaN (which JSON lacks).</summary>
@@ -88,6 +96,9 @@ public sealed record PlanResultJson(
         string Worker,
         // null where the candidate was not metered (a server's plan, a GPU without power figures).
         double? JoulesPerOutputToken,
-        double? AveragePowerW)
+        double? AveragePowerW,
+        // null for a whole run; set when the run stopped once the candidate was certain to miss, and then every figure
+        // above covers only the requests finished by then.
+        StoppedEarlyJson? StoppedEarly)
         : CandidateJson(Hardware, Tp, Scheduler, Replicas, Gpus, CostPerHour);
 }

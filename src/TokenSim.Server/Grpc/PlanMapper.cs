@@ -57,6 +57,7 @@ internal static class PlanMapper
         Attainment = r.Attainment, Ttft = ToProto(r.Ttft), Tpot = ToProto(r.Tpot),
         Requests = r.Requests, Rejected = r.Rejected, OutputTokensPerS = r.OutputTokensPerSecond, KvUsageMax = r.KvUsageMax,
         Preemptions = r.Preemptions, WallS = r.WallSeconds, Worker = r.Worker, Error = r.Error ?? "",
+        StopReason = r.StopReason ?? "", StoppedAtS = r.StoppedAtSeconds,
     };
 
     private static Latency ToProto(Core.Metrics.Distribution d) => new() { Mean = d.Mean, P50 = d.P50, P90 = d.P90, P99 = d.P99, Max = d.Max, Count = d.Count };
@@ -74,7 +75,7 @@ internal static class PlanMapper
         {
             Found = r.Best is not null, Considered = r.Considered, SimulatedCount = r.SimulatedCount, Infeasible = r.Infeasible,
             TrafficDescription = r.TrafficDescription, TrafficRequests = r.TrafficRequests, TrafficDurationS = r.TrafficDurationSeconds,
-            WallS = r.WallSeconds, SloDescription = r.Slo.Describe(), Exhaustive = r.Exhaustive,
+            WallS = r.WallSeconds, SloDescription = r.Slo.Describe(), Exhaustive = r.Exhaustive, Pruned = r.Pruned,
         };
         if (r.Best is { } b) proto.Best = ToProto(b);
         if (r.Closest is { } c) proto.Closest = ToProto(c);

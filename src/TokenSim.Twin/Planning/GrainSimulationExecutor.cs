@@ -20,10 +20,10 @@ public sealed class GrainSimulationExecutor(IGrainFactory grains, PlanProblem pr
         return new GrainSimulationExecutor(grains, problem, hosts.Count);
     }
 
-    public Task<CandidateResult> EvaluateAsync(Candidate candidate, double costPerHour, CancellationToken cancellation)
+    public Task<CandidateResult> EvaluateAsync(Candidate candidate, double costPerHour, bool stopAtVerdict, CancellationToken cancellation)
     {
         long lane = Interlocked.Increment(ref _next) % Math.Max(1, silos);
-        var job = new PlanJob(_names, _values, candidate, costPerHour, problem.Traffic, problem.Slo);
+        var job = new PlanJob(_names, _values, candidate, costPerHour, problem.Traffic, problem.Slo, stopAtVerdict);
         return grains.GetGrain<IPlanLaneGrain>(lane).SimulateAsync(job, cancellation);
     }
 }

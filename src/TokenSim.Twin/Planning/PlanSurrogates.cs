@@ -75,6 +75,8 @@ public struct CandidateResultSurrogate
     [Id(13)] public double WallSeconds;
     [Id(14)] public string Worker;
     [Id(15)] public string? Error;
+    [Id(16)] public string? StopReason;
+    [Id(17)] public double StoppedAtSeconds;
 }
 
 [RegisterConverter]
@@ -85,7 +87,7 @@ public sealed class CandidateResultConverter : IConverter<CandidateResult, Candi
         Candidate = s.Candidate, CostPerHour = s.CostPerHour, MeetsSlo = s.MeetsSlo, TtftAtPercentile = s.TtftAtPercentile,
         TpotAtPercentile = s.TpotAtPercentile, Attainment = s.Attainment, Ttft = s.Ttft, Tpot = s.Tpot, Requests = s.Requests,
         Rejected = s.Rejected, OutputTokensPerSecond = s.OutputTokensPerSecond, KvUsageMax = s.KvUsageMax, Preemptions = s.Preemptions,
-        WallSeconds = s.WallSeconds, Worker = s.Worker, Error = s.Error,
+        WallSeconds = s.WallSeconds, Worker = s.Worker, Error = s.Error, StopReason = s.StopReason, StoppedAtSeconds = s.StoppedAtSeconds,
     };
 
     public CandidateResultSurrogate ConvertToSurrogate(in CandidateResult r) => new()
@@ -93,6 +95,6 @@ public sealed class CandidateResultConverter : IConverter<CandidateResult, Candi
         Candidate = r.Candidate, CostPerHour = r.CostPerHour, MeetsSlo = r.MeetsSlo, TtftAtPercentile = r.TtftAtPercentile,
         TpotAtPercentile = r.TpotAtPercentile, Attainment = r.Attainment, Ttft = r.Ttft, Tpot = r.Tpot, Requests = r.Requests,
         Rejected = r.Rejected, OutputTokensPerSecond = r.OutputTokensPerSecond, KvUsageMax = r.KvUsageMax, Preemptions = r.Preemptions,
-        WallSeconds = r.WallSeconds, Worker = r.Worker, Error = r.Error,
+        WallSeconds = r.WallSeconds, Worker = r.Worker, Error = r.Error, StopReason = r.StopReason, StoppedAtSeconds = r.StoppedAtSeconds,
     };
 }

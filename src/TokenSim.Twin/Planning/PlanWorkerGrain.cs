@@ -14,7 +14,7 @@ public sealed class PlanWorkerGrain(PlanMetrics metrics, ILocalSiloDetails silo)
         return Task.Run(() =>
         {
             using var running = metrics.Start(worker);
-            var result = CandidateEvaluator.Evaluate(job.BaseOptions, job.Candidate, job.CostPerHour, job.Traffic, job.Slo, cancellation, worker);
+            var result = CandidateEvaluator.Evaluate(job.BaseOptions, job.Candidate, job.CostPerHour, job.Traffic, job.Slo, cancellation, worker, job.StopAtVerdict);
             running.Completed(result.WallSeconds);
             return result;
         }, cancellation);
