@@ -6,25 +6,40 @@ namespace TokenSim.Cli;
 /// <summary>The <c>tokensim</c> command tree and how a command line runs on it (a class, so tests parse what users type).</summary>
 internal static class CliApp
 {
-    public static RootCommand CreateRoot()
+    private const string Description = "TokenSim: a token-level simulator of LLM serving (vLLM-style engines).";
+
+    /// <summary>The subcommands by the name users type, in the order help lists them.</summary>
+    private static readonly (string Name, Func<Command> Create)[] Commands =
+    [
+        ("simulate", SimulateCommand.Create),
+        ("validate", ValidateCommand.Create),
+        ("sweep", SweepCommand.Create),
+        ("emulate", EmulateCommand.Create),
+        ("replay", ReplayCommand.Create),
+        ("plan", PlanCommand.Create),
+        ("forecast", ForecastCommand.Create),
+    ];
+
+    public static RootCommand CreateRoot() => CreateRoot(null);
+
+    /// <summary>
+    /// The tree for a command line: when its first word is exactly a subcommand's name only that subcommand is built,
+    /// since nothing under it reads its siblings (their options are most of a start's command-tree cost); anything
+    /// else (no words, help, a typo, a response file) gets the whole tree, so root help and errors list every command.
+    /// </summary>
+    internal static RootCommand CreateRoot(string[]? args)
     {
-        var root = new RootCommand("TokenSim: a token-level simulator of LLM serving (vLLM-style engines).")
-        {
-            SimulateCommand.Create(),
-            ValidateCommand.Create(),
-            SweepCommand.Create(),
-            EmulateCommand.Create(),
-            ReplayCommand.Create(),
-            PlanCommand.Create(),
-            ForecastCommand.Create(),
-        };
+        var root = new RootCommand(Description);
+        var only = args is { Length: > 0 } ? Array.Find(Commands, c => c.Name == args[0]).Create : null;
+        if (only is not null) root.Subcommands.Add(only());
+        else foreach (var (_, create) in Commands) root.Subcommands.Add(create());
         LazyHelp.Install(root);
         return root;
     }
 
     public static int Run(string[] args)
     {
-        var root = CreateRoot();
+        var root = CreateRoot(args);
         return CliErrors.Run(() =>
         {
             var parse = root.Parse(args);

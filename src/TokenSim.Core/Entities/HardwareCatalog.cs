@@ -14,7 +14,7 @@ public static class HardwareCatalog
     {
         using var stream = EmbeddedData.Open("hardware/gpus.yaml");
         using var reader = new StreamReader(stream);
-        return Parse(reader.ReadToEnd(), "embedded hardware/gpus.yaml");
+        return Parse(reader.ReadToEnd(), "embedded hardware/gpus.yaml", embedded: true);
     });
 
     public static IReadOnlyList<HardwareSpec> All => BuiltIn.Value;
@@ -44,17 +44,25 @@ public static class HardwareCatalog
 
     public static IReadOnlyList<HardwareSpec> ReadFile(string path) => Parse(File.ReadAllText(path), path);
 
-    private static string Key(string s) => new(s.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
+    /// <summary>A loop rather than LINQ over chars: those iterators over a value type are not precompiled, and every
+    /// start compiled them for the catalog's names and aliases.</summary>
+    private static string Key(string s)
+    {
+        var key = new System.Text.StringBuilder(s.Length);
+        foreach (char c in s)
+            if (char.IsLetterOrDigit(c)) key.Append(char.ToLowerInvariant(c));
+        return key.ToString();
+    }
 
     /// <summary>
     /// A hardware file through YamlDotNet's deserializer (<see cref="HardwareYaml"/>). Each GPU's fields are checked in
     /// file order, so the first mistake in the file is the one named, by line and field; a YAML error gives the line
     /// and column.
     /// </summary>
-    internal static IReadOnlyList<HardwareSpec> Parse(string yaml, string source)
+    internal static IReadOnlyList<HardwareSpec> Parse(string yaml, string source, bool embedded = false)
     {
         var root = YamlRecords.Parse<HardwareYaml>(yaml, source, (message, e) => new FormatException(message, e),
-            at => $"{source}: line {at.Line}, column {at.Column}: ");
+            at => $"{source}: line {at.Line}, column {at.Column}: ", wholeStreamFirst: !embedded);
         if (root is not { Shape: YamlShape.Mapping }) throw NoGpus(source);
         // A file may hold a list under 'gpus:' or a single GPU at the top level.
         IReadOnlyList<HardwareYaml> gpus = root.Gpus is not { } list ? [root]

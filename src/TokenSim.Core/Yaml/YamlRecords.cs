@@ -34,29 +34,24 @@ public static class YamlRecords
     /// <paramref name="source"/> names it in errors where a file's path would.
     /// </summary>
     public static T? Parse<T>(string text, string source, Func<string, Exception, Exception> error, Func<Mark, string>? at = null) where T : YamlPositioned =>
-        Deserialize<T>(() => text, source, error, at);
+        Deserialize<T>(() => text, source, error, at, wholeStreamFirst: true);
 
-    private static T? Deserialize<T>(Func<string> read, string path, Func<string, Exception, Exception> error, Func<Mark, string>? at) where T : YamlPositioned
+    /// <summary>
+    /// As <see cref="Parse{T}(string, string, Func{string, Exception, Exception}, Func{Mark, string}?)"/>;
+    /// <paramref name="wholeStreamFirst"/> false skips the pass over the whole stream that finds a syntax error or a
+    /// dangling alias before the first document is read. Only for text this assembly embeds (the hardware catalog,
+    /// 42 kB read at every CLI start): its tests read it, so that pass could find nothing, and it is a second
+    /// tokenisation of the file.
+    /// </summary>
+    internal static T? Parse<T>(string text, string source, Func<string, Exception, Exception> error, Func<Mark, string>? at, bool wholeStreamFirst) where T : YamlPositioned =>
+        Deserialize<T>(() => text, source, error, at, wholeStreamFirst);
+
+    private static T? Deserialize<T>(Func<string> read, string path, Func<string, Exception, Exception> error, Func<Mark, string>? at, bool wholeStreamFirst = true) where T : YamlPositioned
     {
         try
         {
             string text = read();
-            // The whole stream first, as the node model did: a syntax error anywhere, in a later document too, is
-            // the error to report, before a key the record lacks.
-            var scan = new Parser(new StringReader(text));
-            var anchors = new HashSet<string>(StringComparer.Ordinal);
-            while (scan.MoveNext())
-            {
-                switch (scan.Current)
-                {
-                    case DocumentStart: anchors.Clear(); break;
-                    // The node model's error for an alias to no anchor, in any document; here at the alias, not at
-                    // line 1, column 1 as it said (YamlDotNet's deserializer words it "Alias $x cannot precede…").
-                    case AnchorAlias alias when !anchors.Contains(alias.Value.Value):
-                        throw new YamlException(alias.Start, alias.End, $"The anchor '{alias.Value}' does not exists");
-                    case NodeEvent { Anchor.IsEmpty: false } node: anchors.Add(node.Anchor.Value); break;
-                }
-            }
+            if (wholeStreamFirst) ScanWholeStream(text);
             var parser = new Parser(new StringReader(text));
             // Only the first document is the config; consuming the stream's start ourselves lets the deserializer
             // stop after it instead of expecting the stream to end there.
@@ -74,6 +69,28 @@ public static class YamlRecords
             // What a node deserializer throws comes wrapped, with the node's place.
             string place = at?.Invoke(e.Start) ?? $"{path}:{e.Start.Line}: ";
             throw error(place + (e.InnerException?.Message ?? e.Message), e);
+        }
+    }
+
+    /// <summary>
+    /// The whole stream first, as the node model did: a syntax error anywhere, in a later document too, is the error
+    /// to report, before a key the record lacks.
+    /// </summary>
+    private static void ScanWholeStream(string text)
+    {
+        var scan = new Parser(new StringReader(text));
+        var anchors = new HashSet<string>(StringComparer.Ordinal);
+        while (scan.MoveNext())
+        {
+            switch (scan.Current)
+            {
+                case DocumentStart: anchors.Clear(); break;
+                // The node model's error for an alias to no anchor, in any document; here at the alias, not at
+                // line 1, column 1 as it said (YamlDotNet's deserializer words it "Alias $x cannot precede…").
+                case AnchorAlias alias when !anchors.Contains(alias.Value.Value):
+                    throw new YamlException(alias.Start, alias.End, $"The anchor '{alias.Value}' does not exists");
+                case NodeEvent { Anchor.IsEmpty: false } node: anchors.Add(node.Anchor.Value); break;
+            }
         }
     }
 }
