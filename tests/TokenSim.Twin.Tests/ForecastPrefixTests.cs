@@ -45,7 +45,8 @@ public sealed class ForecastPrefixTests
         double running = steps.Average(s => s.Running.Expected), kv = steps.Average(s => s.KvUsage.Expected) * Blocks;
         Assert.InRange(running, 1.5, 2.5);
         // Shared: the system prompt's 60 blocks once, 5 per running request. Each drawn arrival prefilling its whole
-        // prompt on blocks of its own would hold 69 per running request (about 140 blocks here).
-        Assert.InRange(kv, 5 * running, SharedTokens / 16 + 6 * running);
+        // prompt on blocks of its own would hold 69 per running request (about 140 blocks here). A copy of the last
+        // request (not admitted, so no hit known: 1 of the window's arrivals) does hold 60 blocks more.
+        Assert.InRange(kv, 5 * running, SharedTokens / 16 + 6 * running + SharedTokens / 16.0 * running / cached.Length);
     }
 }
