@@ -44,22 +44,6 @@ public sealed class DeferredForecastTests
         shadow.EndBatch();
     }
 
-    private static void AssertSame(ReplicaForecast expected, ReplicaForecast actual)
-    {
-        Assert.Equal(expected.ClockSeconds, actual.ClockSeconds);
-        Assert.Equal(expected.Running, actual.Running);
-        Assert.Equal(expected.Waiting, actual.Waiting);
-        Assert.Equal(expected.KvUsage, actual.KvUsage);
-        Assert.Equal(expected.TtftSeconds, actual.TtftSeconds);
-        Assert.Equal(expected.TpotSeconds, actual.TpotSeconds);
-        Assert.Equal(expected.KvExhaustedSeconds, actual.KvExhaustedSeconds);
-        Assert.Equal(expected.SimulatedSteps, actual.SimulatedSteps);
-        Assert.Equal(expected.Calibration, actual.Calibration);
-        Assert.Equal(expected.StepCorrection, actual.StepCorrection);
-        Assert.Equal(expected.Widening, actual.Widening);
-        Assert.Equal(expected.Traffic.PromptTokens, actual.Traffic.PromptTokens);
-    }
-
     [Fact]
     public void PreparedForecast_RunAfterTheShadowLearnedOn_IsTheForecastOfWhenItWasForked()
     {
@@ -73,7 +57,7 @@ public sealed class DeferredForecastTests
 
         Assert.NotEqual(calibration, shadow.Calibration);
         Assert.True(onTurn.SimulatedSteps > 0);
-        AssertSame(onTurn, prepared());
+        ForecastAssert.Same(onTurn, prepared());
         // The state did move: a forecast now is another one.
         Assert.NotEqual(onTurn.ClockSeconds, shadow.Forecast(spec).ClockSeconds);
     }
