@@ -207,31 +207,14 @@ public sealed partial class Simulator
     }
 
     /// <summary>Runs until no event is left (the workload is exhausted and every request has finished).</summary>
-    public void Run(CancellationToken cancellation = default)
-    {
-        int n = 0;
-        _skipLimit = double.PositiveInfinity;
-        try
-        {
-            while (Next())
-            {
-                if ((++n & 0xFFFF) == 0) cancellation.ThrowIfCancellationRequested();
-            }
-        }
-        finally
-        {
-            // Runs may reach past the last event taken: they are settled to now, the rest booked as events.
-            _skipLimit = double.NaN;
-            SettleAll(Now);
-        }
-    }
+    public void Run(CancellationToken cancellation = default) => RunUntil(null, cancellation);
 
     /// <summary>
     /// Runs as <see cref="Run"/> does, but stops after the first event at which <paramref name="stop"/> answers true
     /// (a planner that already knows a candidate's verdict); true when it stopped before the end. Until it stops, the
     /// events are those of <see cref="Run"/>, in the same order.
     /// </summary>
-    public bool RunUntil(Func<bool> stop, CancellationToken cancellation = default)
+    public bool RunUntil(Func<bool>? stop, CancellationToken cancellation = default)
     {
         int n = 0;
         _skipLimit = double.PositiveInfinity;
@@ -239,13 +222,14 @@ public sealed partial class Simulator
         {
             while (Next())
             {
-                if (stop()) return true;
+                if (stop is not null && stop()) return true;
                 if ((++n & 0xFFFF) == 0) cancellation.ThrowIfCancellationRequested();
             }
             return false;
         }
         finally
         {
+            // Runs may reach past the last event taken: they are settled to now, the rest booked as events.
             _skipLimit = double.NaN;
             SettleAll(Now);
         }
