@@ -108,6 +108,8 @@ public sealed class OperatorRoofline(HardwareSpec? hardware, string? hardwareNam
         {
             // (batch, chunk, kv): batch prefills of one chunk each after kv cached tokens.
             "attn_prefill" => x => Batched(k, m, tp, x[0], x[1], x[2], 2),
+            // The GPU model reads the legacy sweep's batch-total keys as they were run; the roofline keeps its published mapping.
+            "attn_decode" when v.DecodeKvIsBatchTotal && k is Gpu.GpuKernels => x => Attention(k, m, tp, 0, 0, x[0], Math.Floor(x[1] / x[0]), 2),
             "attn_decode" => x => Attention(k, m, tp, 0, 0, x[0], x[1], 2),
             _ => null,
         };

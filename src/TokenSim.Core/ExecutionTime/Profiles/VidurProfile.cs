@@ -21,8 +21,9 @@ public sealed class VidurProfile : IOperatorProfile
     public static readonly string[] MlpOperators =
         ["emb", "input_layernorm", "attn_pre_proj", "attn_rope", "attn_post_proj", "post_attention_layernorm", "mlp_up_proj", "mlp_act", "mlp_down_proj", "add"];
 
-    private VidurProfile(string source, string kind, ModelSpec? shape, int tp, IReadOnlyList<ProfileTable> tables)
+    private VidurProfile(string source, string kind, ModelSpec? shape, int tp, IReadOnlyList<ProfileTable> tables, bool decodeKvIsBatchTotal = false)
     {
+        DecodeKvIsBatchTotal = decodeKvIsBatchTotal;
         Source = source;
         Kind = kind;
         Shape = shape;
@@ -39,6 +40,17 @@ public sealed class VidurProfile : IOperatorProfile
     /// <summary>The TP degree an attention table was measured at (its heads are the model's, divided by this).</summary>
     public int TensorParallel { get; }
     public IReadOnlyList<ProfileTable> Tables { get; }
+
+    /// <summary>
+    /// Whether a decode row's <c>kv_cache_size</c> is the keys of the whole batch, split evenly over its sequences,
+    /// rather than each sequence's. Vidur's profiler gives every sequence <c>kv_cache_size</c> keys and writes a
+    /// <c>block_size</c> column; the legacy LLMServingSim sweep (LLMServingSim v0's <c>perf_models</c>, no
+    /// <c>block_size</c> column) divides it over the batch, integer-divided, so rows with fewer keys than sequences
+    /// time zero-length sequences. Its own timings show it: Llama-3.1-70B TP4 on H100 at <c>kv_cache_size</c> 59,904
+    /// takes 1,616 µs at batch 1, 792 µs at batch 2 and 202 µs at batch 8, where eight sequences of 59,904 keys each
+    /// would read eight times the bytes of one.
+    /// </summary>
+    public bool DecodeKvIsBatchTotal { get; }
 
     public static VidurProfile Read(string file)
     {
@@ -78,7 +90,7 @@ public sealed class VidurProfile : IOperatorProfile
     private static VidurProfile ReadAttention(CsvTable csv)
     {
         var (prefill, decode, shape, tp) = ReadAttentionTables(csv);
-        return new VidurProfile(csv.Path, "attention", shape, tp, [prefill, decode]);
+        return new VidurProfile(csv.Path, "attention", shape, tp, [prefill, decode], decodeKvIsBatchTotal: !csv.Has("block_size"));
     }
 
     /// <summary>Reads a Vidur-format attention table (also LLMServingSim v0's): prefill and decode times, the shape, the TP degree.</summary>
