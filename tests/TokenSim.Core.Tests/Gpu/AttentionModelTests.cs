@@ -77,6 +77,32 @@ public class AttentionModelTests
         Assert.Equal(6 * 14368.0 / 32896 * Fa2Tile, k.Attention(windowed), 12);
     }
 
+    [Fact]
+    public void AMixedStepOnFlashAttention2_PaysTheDecodesEmptyQueryTiles()
+    {
+        // A 256-token chunk (four 64-row query tiles, 1 + 1 + 2 + 2 key tiles per head) and two decodes at 32 keys
+        // (one tile per head each): (24 + 8) tiles over 4 SMs = 8 tiles. The grid's query-tile axis is the chunk's 4,
+        // so each decode's 4 heads also launch 3 blocks with no rows: 24 blocks, 8 resident at once (2 of 80 KB per
+        // 200 KB SM), each holding its slot for one 279-cycle round trip at 1 GHz: 3 · 279 ns.
+        var k = Kernels(8.0);
+        var mixed = AttentionShape.Of(4, 4, 128, 2, 2, 1, 256, 0, 2, 32);
+        Assert.Equal(8 * Fa2Tile + 3 * 279e-9, k.Attention(mixed), 12);
+        // FlashAttention-3 schedules only the tiles each sequence has: 128 x 128 tiles, 1 + 2 per head for the chunk
+        // and one per decode per KV head, 20 over 4 SMs, its exponentials hidden.
+        Assert.Equal(5 * 8.388608e-6, Kernels(9.0).Attention(mixed), 12);
+    }
+
+    [Fact]
+    public void EmptyQueryTiles_OnRtxPro6000_AreARoundTripPerSlot()
+    {
+        // 128 decodes of 32 heads beside a 1,024-token chunk: 128 · 32 · 15 = 61,440 empty blocks, one 80 KB block per
+        // 100 KB SM on 188 SMs, 279 cycles at 2,617 MHz each: 61,440 / 188 · 279 / 2.617e9 = 34.84 µs.
+        var hw = HardwareCatalog.Resolve("rtx-pro-6000");
+        var model = new AttentionModel(new GpuDevice(hw, "bf16", new GpuModelParameters()), FlashAttentionTiles.For(hw.ComputeCapability));
+        Assert.Equal(61440.0 / 188 * 279 / 2.617e9, model.EmptyBlockSeconds(61440, 128), 15);
+        Assert.InRange(model.EmptyBlockSeconds(61440, 128), 34.8e-6, 34.9e-6);
+    }
+
     [Theory]
     [InlineData(16, 0, 64, 128, 1)]
     [InlineData(64, 0, 64, 128, 1)]

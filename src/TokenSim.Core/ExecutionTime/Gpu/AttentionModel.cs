@@ -15,7 +15,8 @@ namespace TokenSim.Core.ExecutionTime.Gpu;
 /// row occupies a whole query tile per head (unless FlashAttention-3 packs the GQA group) and no KV split is
 /// made. That is why a mixed step costs far more than its parts: 128 decodes at KV 1,024 run 128 tiles of
 /// tensor-core work per head for one useful row. On FlashAttention-2 each query head's blocks read their KV head
-/// again, served by the L2 only while it holds the head's KV (<see cref="GqaRereads"/>).</item>
+/// again, served by the L2 only while it holds the head's KV (<see cref="GqaRereads"/>), and its grid gives each
+/// decode the prefill's further query tiles, blocks that exit at once (<see cref="EmptyBlockSeconds"/>).</item>
 /// </list>
 /// The softmax's exponentials run on the special-function units, 16 per SM per clock: on FlashAttention-2 they add to
 /// the matmul time, on FlashAttention-3 they overlap it (<see cref="FlashAttentionTiles.OverlapsSoftmax"/>). Compute
@@ -52,7 +53,7 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
             longestBlock = 4 * d * br * bc * Math.Ceiling(longestKeys / bc);
         }
 
-        double decodeBlocks = 0, decodeFlops = 0, splits = 1;
+        double decodeBlocks = 0, decodeFlops = 0, splits = 1, emptyBlocks = 0;
         if (s.Decodes > 0)
         {
             double meanKv = s.DecodeContext / s.Decodes;
@@ -64,6 +65,9 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
                 double rowsOwners = tiles.PacksGqa ? s.KvHeads : s.QueryHeads;
                 double rowsPerTile = tiles.PacksGqa ? Math.Max(br, group) : br;
                 decodeBlocks = s.Decodes * rowsOwners;
+                // FlashAttention-2 sizes the grid's query-tile axis by the batch's longest query: each decode also gets
+                // the prefill's further query tiles, blocks that find no rows and exit (the mean chunk's: a batch keeps only totals).
+                if (RunsFlashAttention2(s.KvBytes)) emptyBlocks = s.Decodes * s.QueryHeads * Math.Max(0, Math.Ceiling(s.PrefillTokens / Math.Max(1, s.PrefillChunks) / br) - 1);
                 decodeFlops = 4 * d * rowsPerTile * s.Decodes * paddedKv * rowsOwners;
                 longestBlock = Math.Max(longestBlock, 4 * d * rowsPerTile * paddedKv);
             }
@@ -92,10 +96,28 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
             kvBytes *= GqaRereads(group, prefillBlocks / s.QueryHeads + s.Decodes, kvHeadBytes, d);
         double qoBytes = 2 * (s.PrefillTokens + s.Decodes) * s.QueryHeads * d * s.ActivationBytes;
         double memory = (kvBytes + qoBytes) / gpu.StreamBytesPerSecond(blocks);
-        double seconds = Math.Max(compute, memory) + gpu.LaunchSeconds;
+        double seconds = Math.Max(compute, memory) + EmptyBlockSeconds(emptyBlocks, d) + gpu.LaunchSeconds;
         // The split-KV combine: reads every split's FP32 partial output and log-sum-exp, writes the output.
         if (splits > 1) seconds += gpu.LaunchSeconds + s.Decodes * s.QueryHeads * d * (4 * splits + s.ActivationBytes) / gpu.DramBytesPerSecond;
         return seconds;
+    }
+
+    /// <summary>
+    /// Blocks of FlashAttention-2's varlen grid that hold no query rows. The grid is (query tile, sequence, head) with
+    /// the query-tile axis sized by the longest query (<c>flash_fwd_launch_template.h</c>:
+    /// <c>num_m_block = (params.seqlen_q + kBlockM - 1) / kBlockM</c>, <c>seqlen_q</c> being <c>max_seqlen_q</c> for
+    /// varlen), and a block past its own sequence's rows returns as soon as it has read that sequence's lengths
+    /// (<c>compute_attn_1rowblock_splitkv</c>: <c>if (m_block * kBlockM &gt;= binfo.actual_seqlen_q) return;</c>). Each
+    /// holds an SM slot for that one load's round trip (<see cref="RowKernelLaunch.L2HitLatencyCycles"/>), and the
+    /// SMs run as many at once as the kernel's shared memory lets them hold. A 1,024-token chunk beside 128 decodes
+    /// of 32 heads on RTX PRO 6000: 128 · 32 · 15 = 61,440 such blocks over 188 SMs of one block each, 35 µs.
+    /// FlashAttention-3 and FlashInfer schedule only the tiles each sequence has.
+    /// </summary>
+    public double EmptyBlockSeconds(double emptyBlocks, double headDim)
+    {
+        if (emptyBlocks <= 0) return 0;
+        double resident = gpu.Sms * tiles.BlocksPerSm(headDim, gpu.Micro.SharedMemoryPerSmBytes);
+        return emptyBlocks / resident * RowKernelLaunch.L2HitLatencyCycles / gpu.Micro.BoostClockHz;
     }
 
     /// <summary>
