@@ -93,6 +93,20 @@ public class AttentionModelTests
     }
 
     [Fact]
+    public void FlashAttention3_PacksAGqaGroupsHeadsIntoOnePrefillTile()
+    {
+        // 8 query heads on 2 KV heads (group 4), a 64-token prompt. FlashAttention-3 packs for every varlen call: a
+        // 128-row tile holds 32 tokens of the group's 4 heads, so 2 query tiles per KV head, each reading one 128-key
+        // tile: 4 tiles of 8.388608 µs over 4 SMs, one each. Unpacked it would be one tile per query head, 8 tiles.
+        var toy = GemmModelTests.Toy() with { ComputeCapability = 9.0 };
+        var k = new GpuKernels(toy, "bf16", Ideal);
+        Assert.Equal(8.388608e-6, k.Attention(AttentionShape.Of(8, 2, 128, 2, 2, 1, 64, 0, 0, 0)), 12);
+        // FlashAttention-2 keeps a 64-row tile per query head: 8 tiles, 2 per SM.
+        var fa2 = new GpuKernels(toy with { ComputeCapability = 8.0 }, "bf16", Ideal);
+        Assert.Equal(2 * Fa2Tile, fa2.Attention(AttentionShape.Of(8, 2, 128, 2, 2, 1, 64, 0, 0, 0)), 12);
+    }
+
+    [Fact]
     public void EmptyQueryTiles_OnRtxPro6000_AreARoundTripPerSlot()
     {
         // 128 decodes of 32 heads beside a 1,024-token chunk: 128 · 32 · 15 = 61,440 empty blocks, one 80 KB block per

@@ -39,17 +39,22 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
             double chunks = Math.Max(1, s.PrefillChunks);
             double meanChunk = s.PrefillTokens / chunks;
             double cached = Math.Max(0, s.PrefillKvRead / chunks - meanChunk);
-            double queryTiles = Math.Ceiling(meanChunk / br);
-            prefillBlocks = s.QueryHeads * chunks * queryTiles;
+            // FlashAttention-3 packs a GQA group's query heads into the rows of one tile for every varlen call
+            // (hopper/heuristics.h, should_pack_gqa: "if (varlen_q) return true"), so a tile holds br / group tokens
+            // of all the group's heads and there are tiles per KV head; FlashAttention-2 has tiles per query head.
+            double owners = tiles.PacksGqa ? s.KvHeads : s.QueryHeads;
+            double tokensPerTile = tiles.PacksGqa ? br / group : br;
+            double queryTiles = Math.Ceiling(meanChunk / tokensPerTile);
+            prefillBlocks = owners * chunks * queryTiles;
             // Each query tile multiplies whole br x bc tiles up to the key tile holding its last row's diagonal: a chunk
             // of 16 tokens still computes a 64-row tile, and the masked part of each diagonal tile is computed too.
             // The batch keeps only totals, so the tiles are those of its mean chunk, scaled by its causal pairs over
             // the mean chunk's: above 1 when the chunks differ in size, below 1 under a sliding window.
             double meanPairs = chunks * (meanChunk * cached + meanChunk * (meanChunk + 1) / 2);
             double pairsScale = meanPairs > 0 ? s.PrefillPairs / meanPairs : 1;
-            prefillFlops = 4 * d * br * bc * s.QueryHeads * chunks * KeyTiles(meanChunk, cached, br, bc) * pairsScale;
+            prefillFlops = 4 * d * br * bc * owners * chunks * KeyTiles(meanChunk, cached, tokensPerTile, bc) * pairsScale;
             // The longest block reads its chunk's cached keys and its own, or (under a window) about twice a row's mean.
-            double longestKeys = Math.Min(cached + meanChunk, 2 * s.PrefillPairs / s.PrefillTokens + br);
+            double longestKeys = Math.Min(cached + meanChunk, 2 * s.PrefillPairs / s.PrefillTokens + tokensPerTile);
             longestBlock = 4 * d * br * bc * Math.Ceiling(longestKeys / bc);
         }
 
