@@ -78,7 +78,8 @@ public sealed class AttentionModel(GpuDevice gpu, FlashAttentionTiles tiles)
             }
             else
             {
-                double rows = Math.Max(FlashAttentionTiles.DecodeRows, group);
+                // FlashAttention-2's split-KV kernel folds the group into a 64-row tile; FlashAttention-3 packs it into its 128-row one.
+                double rows = Math.Max(tiles.PacksGqa ? br : FlashAttentionTiles.DecodeRows, group);
                 double owners = s.Decodes * s.KvHeads;
                 // FlashDecoding's split count: enough blocks for every SM, no more than one split per key tile.
                 splits = Math.Clamp(Math.Ceiling(gpu.Sms / owners), 1, Math.Min(FlashAttentionTiles.MaxSplits, Math.Max(1, Math.Ceiling(meanKv / bc))));
