@@ -25,23 +25,85 @@ public sealed class TrafficPosteriorTests
     }
 
     [Fact]
-    public void Draw_HasTheGammaLevelAndNormalSlope_AndMovesTheRateNowWithTheSlope()
+    public void Draw_WithoutAKeptTrend_IsStationaryAtTheGammaPosterior()
     {
+        // The window's 100 arrivals showed no trend (the test dropped it; its standard error is still carried): every
+        // seed draws slope 0 and a rate of mean 10 and sd 10 / √100.5 = 0.9975, the Gamma posterior's alone.
         var t = new TrafficEstimate { RatePerSecond = 10, WindowSeconds = 10, RateShape = 100.5, TrendStdErr = 0.348155 };
+        var random = new SimRandom(11);
+        int n = 40_000;
+        var draws = Enumerable.Range(0, n).Select(_ => t.Draw(random)).ToArray();
+        Assert.All(draws, d => Assert.Equal(0, d.TrendPerSecond2));
+        double mean = draws.Average(d => d.RatePerSecond);
+        double sd = Math.Sqrt(draws.Sum(d => (d.RatePerSecond - mean) * (d.RatePerSecond - mean)) / (n - 1));
+        Assert.InRange(mean, 9.98, 10.02);
+        Assert.InRange(sd, 0.9975 * 0.98, 0.9975 * 1.02);
+        Assert.All(draws, d => Assert.Equal((0, 0), (d.RateShape, d.TrendStdErr)));
+        // Nothing to draw from: the estimate itself.
+        var known = new TrafficEstimate { RatePerSecond = 3, TrendPerSecond2 = 0.5, WindowSeconds = 10 };
+        Assert.Same(known, known.Draw(random));
+    }
+
+    [Fact]
+    public void Draw_WithAKeptTrend_DrawsTheSlopeAroundIt_AndMovesTheRateNowWithIt()
+    {
+        var t = new TrafficEstimate { RatePerSecond = 10, TrendPerSecond2 = 1, WindowSeconds = 10, RateShape = 100.5, TrendStdErr = 0.348155 };
         var random = new SimRandom(11);
         int n = 40_000;
         var draws = Enumerable.Range(0, n).Select(_ => t.Draw(random)).ToArray();
         double Mean(Func<TrafficEstimate, double> f) => draws.Average(f);
         double Sd(Func<TrafficEstimate, double> f) { double m = Mean(f); return Math.Sqrt(draws.Sum(d => (f(d) - m) * (f(d) - m)) / (n - 1)); }
-        Assert.InRange(Mean(d => d.TrendPerSecond2), -0.01, 0.01);
+        Assert.InRange(Mean(d => d.TrendPerSecond2), 0.99, 1.01);
         Assert.InRange(Sd(d => d.TrendPerSecond2), 0.348155 * 0.98, 0.348155 * 1.02);
-        // The rate now is the level (sd 10 / √100.5) plus (slope − 0) × 5 s: sd √(100 / 100.5 + 25 × 0.348155²) = 2.006.
+        // The rate now is the level (sd 10 / √100.5) plus (slope − 1) × 5 s: sd √(100 / 100.5 + 25 × 0.348155²) = 2.006.
         Assert.InRange(Mean(d => d.RatePerSecond), 9.95, 10.05);
         Assert.InRange(Sd(d => d.RatePerSecond), 2.006 * 0.97, 2.006 * 1.03);
-        Assert.All(draws, d => Assert.Equal((0, 0), (d.RateShape, d.TrendStdErr)));
-        // Nothing to draw from: the estimate itself.
-        var known = new TrafficEstimate { RatePerSecond = 3, TrendPerSecond2 = 0.5, WindowSeconds = 10 };
-        Assert.Same(known, known.Draw(random));
+    }
+
+    [Fact]
+    public void StationaryPoissonStream_ShowsATrendAtTheTestsLevel_AndItsDrawnRatesAreThePosteriors()
+    {
+        // 4,000 independent Poisson streams of 4 requests/s, each estimated over the 10 s window ending at 20 s. A slope
+        // beyond 2 standard errors is a trend in 2(1 − Φ(2)) = 4.55% of them (binomial sd 0.33 points over 4,000). One
+        // rate drawn per stream without a trend: the window's count n is Poisson(40), so n / 10 has variance 4 / 10, and
+        // the posterior draw around it adds E[(n / 10)² / (n + ½)] ≈ 4 / 10 (the slope's contrast is orthogonal to the
+        // level's, so dropping the trending streams leaves n's law): the drawn rates have mean 4 and sd √(2 × 4 / 10) =
+        // 0.894. Drawing a slope for every stream (as before) added 25 × 4 / 82.5 = 1.21 to the variance: sd 1.42.
+        var random = new SimRandom(4);
+        int streams = 4_000, trends = 0;
+        var drawn = new List<double>();
+        for (int s = 0; s < streams; s++)
+        {
+            var model = new TrafficModel();
+            for (double time = random.NextExponential(4); time <= 20; time += random.NextExponential(4)) model.Observe(time, 100, 50);
+            var estimate = model.Estimate(20);
+            Assert.Equal(10, estimate.WindowSeconds);
+            if (estimate.TrendPerSecond2 != 0) trends++;
+            else drawn.Add(estimate.Draw(random).RatePerSecond);
+        }
+        Assert.InRange(trends / (double)streams, 0.0455 - 0.013, 0.0455 + 0.013);
+        double mean = drawn.Average(), sd = Math.Sqrt(drawn.Sum(r => (r - mean) * (r - mean)) / (drawn.Count - 1));
+        Assert.InRange(mean, 4 - 0.05, 4 + 0.05);
+        Assert.InRange(sd, 0.894 * 0.95, 0.894 * 1.05);
+    }
+
+    [Fact]
+    public void Ramp_IsDetected_AndItsSlopeDrawnAroundIt()
+    {
+        // A rate rising as t (per s²) from 0: Λ(t) = t² / 2, so arrival k comes at √(2k). The window (10, 20] holds
+        // k = 51 … 200, 150 arrivals, in 1 s bins 10, 11, 13, 13, 15, 15, 17, 17, 19, 20: slope Σx(c − 15) / 82.5 =
+        // 89 / 82.5 = 1.0788 /s², beyond 2 standard errors of √(15 / 82.5) = 0.4264; the rate now 15 + 5 × 1.0788.
+        var model = new TrafficModel();
+        for (int k = 0; k <= 200; k++) model.Observe(Math.Sqrt(2 * k), 100, 50);
+        var t = model.Estimate(20);
+        Assert.Equal(89 / 82.5, t.TrendPerSecond2, 9);
+        Assert.Equal(15 + 5 * 89 / 82.5, t.RatePerSecond, 9);
+        Assert.Equal(Math.Sqrt(15 / 82.5), t.TrendStdErr, 9);
+        var random = new SimRandom(20);
+        var slopes = Enumerable.Range(0, 40_000).Select(_ => t.Draw(random).TrendPerSecond2).ToArray();
+        double mean = slopes.Average(), sd = Math.Sqrt(slopes.Sum(x => (x - mean) * (x - mean)) / (slopes.Length - 1));
+        Assert.InRange(mean, 89 / 82.5 - 0.01, 89 / 82.5 + 0.01);
+        Assert.InRange(sd, 0.4264 * 0.98, 0.4264 * 1.02);
     }
 
     [Fact]

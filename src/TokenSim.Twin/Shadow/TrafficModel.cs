@@ -21,6 +21,14 @@ namespace TokenSim.Twin.Shadow;
 public sealed class TrafficModel(double windowSeconds = 10, int lengthWindow = 256)
 {
     private const int Bins = 10;
+
+    /// <summary>
+    /// Standard errors beyond which the window's slope is a trend: two, the convention of a two-sided test at the
+    /// 4.55% level (2(1 − Φ(2))). A stationary Poisson stream shows a trend in that share of its windows; below it a
+    /// forecast's seeds draw no slope (<see cref="TrafficEstimate.Draw"/>).
+    /// </summary>
+    public const double TrendTestStdErrs = 2;
+
     private readonly Queue<double> _times = new();
     private readonly Queue<(double Time, int Prompt, int MaxTokens, Request? Live)> _lengths = new();
     private double _first = double.NaN;
@@ -75,8 +83,8 @@ public sealed class TrafficModel(double windowSeconds = 10, int lengthWindow = 2
     private static int Cached(Request? live) => live is null || double.IsNaN(live.ScheduledTime) ? 0 : live.CachedPromptTokens;
 
     /// <summary>
-    /// The least-squares line through per-bin rates, kept when its slope exceeds two Poisson standard errors; with
-    /// that standard error, which a forecast's seeds draw the slope with (<see cref="TrafficEstimate.Draw"/>).
+    /// The least-squares line through per-bin rates, kept when its slope exceeds <see cref="TrendTestStdErrs"/> Poisson
+    /// standard errors; with that standard error, which a forecast's seeds draw a kept slope with (<see cref="TrafficEstimate.Draw"/>).
     /// </summary>
     private static (double Rate, double Trend, double StdErr) Trend(double[] times, double start, double window, double mean)
     {
@@ -93,7 +101,7 @@ public sealed class TrafficModel(double windowSeconds = 10, int lengthWindow = 2
         double slope = sxy / sxx;
         // A bin's count is Poisson with mean n / Bins, so its rate has variance mean / width.
         double se = Math.Sqrt(mean / width / sxx);
-        if (Math.Abs(slope) <= 2 * se) return (mean, 0, se);
+        if (Math.Abs(slope) <= TrendTestStdErrs * se) return (mean, 0, se);
         return (Math.Max(0, mean + slope * window / 2), slope, se);
     }
 
