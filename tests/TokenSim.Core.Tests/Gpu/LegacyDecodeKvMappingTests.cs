@@ -2,6 +2,7 @@ using TokenSim.Core.Entities;
 using TokenSim.Core.ExecutionTime;
 using TokenSim.Core.ExecutionTime.Gpu;
 using TokenSim.Core.ExecutionTime.Profiles;
+using TokenSim.Core.Simulation;
 
 namespace TokenSim.Core.Tests.Gpu;
 
@@ -53,5 +54,20 @@ public class LegacyDecodeKvMappingTests
         var predict = Decode();
         Assert.InRange(predict([8, 59904]) / predict([1, 59904]), 0.5, 2);
         Assert.InRange(predict([8, 8 * 59904]) / predict([8, 59904]), 6, 10);
+    }
+
+    [Fact]
+    public void ProfilePath_ReadsTheLegacyDecodeRowAtTheBatchsTotalKeys()
+    {
+        // `--perf-model profile:` on the legacy folder: four decodes of 14,976 keys each are the row the sweep ran as
+        // batch 4, kv_cache_size 59,904 (median 0.395581 ms), not batch 4 at 14,976 keys.
+        var table = new VidurAttentionTable(VidurProfile.Read(Legacy));
+        var four = new BatchShape { Tokens = 4, Sequences = 4, Sampled = 4, DecodeCount = 4, DecodeContext = 4 * 14976 };
+        Assert.Equal(0.395581e-3, table.SecondsPerLayer(four), 9);
+        // Vidur's own tables keep the per-sequence reading: the mean context.
+        var vidur = VidurProfile.Read(TestSupport.DataFile(["profiles", "vidur", "profiling", "compute", "a30", "Qwen", "Qwen-2-7B", "attention.csv"]));
+        var perSequence = new VidurAttentionTable(vidur);
+        var decode = vidur.Tables[1].Interpolator;
+        Assert.Equal(decode.Evaluate(4, 1024), perSequence.SecondsPerLayer(new BatchShape { Tokens = 4, Sequences = 4, Sampled = 4, DecodeCount = 4, DecodeContext = 4 * 1024 }), 12);
     }
 }
