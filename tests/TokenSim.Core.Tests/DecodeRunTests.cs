@@ -78,6 +78,23 @@ public class DecodeRunTests
         AssertSame(s, expectSkips: skips);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ArrivalIntoABusyReplica_RunStartsWithThePromptsLastChunk(bool async)
+    {
+        // Light load, as the million-request target runs: each arrival joins a replica that is decoding. The step end
+        // that admits it is exact (the scheduler decides), and so is its launch of the prompt; the step whose end
+        // samples the first token is already inside a run. Steps launched outside runs are the exact ones: about two
+        // per request here, three when a run could not start before the first token.
+        var s = Settings("poisson:rate=8,n=400");
+        s.Replicas = 4;
+        s.AsyncScheduling = async;
+        var (skip, _) = AssertSame(s, expectSkips: true);
+        long exactSteps = skip.Metrics.Steps - skip.SkippedSteps;
+        Assert.True(exactSteps < 2.5 * 400, $"{exactSteps:N0} exact steps for 400 requests");
+    }
+
     [Fact]
     public void Vidur50kTraceHead_SameAsExactSteps_AndMostStepsSkipped()
     {

@@ -57,6 +57,41 @@ public class EventHeapTests
         Assert.Equal(1.0, key.Time);
     }
 
+    [Theory]
+    [InlineData(3, 1)]
+    [InlineData(11, 6)]
+    [InlineData(2024, 50)]
+    public void RemovedEventsNeverComeOut_TheRestInKeyOrder(int seed, int distinctTimes)
+    {
+        // Events go in, some are taken, some withdrawn by sequence number (a decode run cut short withdraws its step
+        // end), mirrored on a sorted set: each taken key is the least present, and a withdrawn one is gone.
+        var rng = new Random(seed);
+        var heap = new EventHeap();
+        var present = new SortedSet<EventKey>();
+        var bySeq = new Dictionary<long, EventKey>();
+        for (long seq = 0; seq < 4000; seq++)
+        {
+            var key = new EventKey(rng.Next(distinctTimes) * 0.5, (EventKind)rng.Next(5), seq);
+            heap.Enqueue(new SimEvent(key.Kind, (int)seq, null), key);
+            present.Add(key);
+            bySeq[seq] = key;
+            switch (rng.Next(4))
+            {
+                case 0:
+                    Assert.Equal(PopMin(present), Take(heap));
+                    break;
+                case 1:
+                    long victim = rng.NextInt64(seq + 1);
+                    bool queued = present.Remove(bySeq[victim]);
+                    Assert.Equal(queued, heap.Remove(victim));
+                    break;
+            }
+            Assert.Equal(present.Count, heap.Count);
+        }
+        while (present.Count > 0) Assert.Equal(PopMin(present), Take(heap));
+        Assert.False(heap.Remove(0));
+    }
+
     private static EventKey Take(EventHeap heap)
     {
         Assert.True(heap.TryPeek(out var ev, out var key));

@@ -46,11 +46,7 @@ public sealed class EnergyMeter : IStepMeter
         next.DecodeContext += first.DecodeCount;
         next.DecodeAboveMeanContext += first.DecodeAboveMean;
         var (flops1, bytes1) = model.Work(next);
-        double dFlops = flops1 - flops, dBytes = bytes1 - bytes;
-        for (int i = 0; i < seconds.Length; i++)
-        {
-            if (seconds[i] > 0) Add(model, model.DynamicJoules(flops + i * dFlops, bytes + i * dBytes, seconds[i]), seconds[i]);
-        }
+        model.AddSteps(flops, flops1 - flops, bytes, bytes1 - bytes, seconds, ref _dynamic, ref _peak);
     }
 
     private PowerModel ReplicaModel(int replica)

@@ -47,6 +47,31 @@ public sealed class PowerModel
         return DynamicJoules(flops, bytes, seconds);
     }
 
+    /// <summary>
+    /// Steps whose work grows by the same amount from one to the next (a decode stretch: step i has
+    /// <paramref name="flops"/> + i·<paramref name="dFlops"/> and likewise bytes) lasting <paramref name="seconds"/>:
+    /// adds each step's <see cref="DynamicJoules(double, double, double)"/> to <paramref name="dynamic"/> and raises
+    /// <paramref name="peak"/> to its draw per GPU above static, skipping steps of no time, in step order (the same
+    /// doubles as a call per step), with the model's constants read once.
+    /// </summary>
+    internal void AddSteps(double flops, double dFlops, double bytes, double dBytes, ReadOnlySpan<double> seconds, ref double dynamic, ref double peak)
+    {
+        double perFlop = _joulesPerFlop, perByte = _joulesPerByte, staticWatts = Power.StaticWatts;
+        double cap = Gpus * (Power.TdpWatts - Power.StaticWatts);
+        int gpus = Gpus;
+        double sum = dynamic, top = peak;
+        for (int i = 0; i < seconds.Length; i++)
+        {
+            double s = seconds[i];
+            if (!(s > 0)) continue;
+            double joules = Math.Min((flops + i * dFlops) * perFlop + (bytes + i * dBytes) * perByte, cap * Math.Max(0, s));
+            sum += joules;
+            top = Math.Max(top, staticWatts + joules / (gpus * s));
+        }
+        dynamic = sum;
+        peak = top;
+    }
+
     /// <summary>Energy above static of <paramref name="flops"/> and <paramref name="bytes"/> over all the rank's GPUs in <paramref name="seconds"/>, capped.</summary>
     public double DynamicJoules(double flops, double bytes, double seconds) =>
         Math.Min(flops * _joulesPerFlop + bytes * _joulesPerByte, Gpus * (Power.TdpWatts - Power.StaticWatts) * Math.Max(0, seconds));

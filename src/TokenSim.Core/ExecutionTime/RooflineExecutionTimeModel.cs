@@ -106,13 +106,17 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         double headsPerRank = (double)_m.NumHeads / _tp;
         double flopsPerContext = 4 * headsPerRank * _m.HeadDim;
         double qoBytes = 2.0 * s.Tokens * headsPerRank * _m.HeadDim * _dtypeBytes;
-        double overhead = _p.StepOverheadSeconds;
+        double overhead = _p.StepOverheadSeconds, kvBytesPerToken = _kvBytesPerTokenLayer;
+        // _k.Attention(flops, bytes) written out with its rates read once: the loop is the cost of every step a decode run times.
+        var (computeRate, memoryRate, latency) = _k.AttentionRates;
+        bool ep = _ep > 1;
         long context = s.DecodeContext;
-        for (int i = 0; i < seconds.Length; i++, context += s.DecodeCount)
+        int step = s.DecodeCount;
+        for (int i = 0; i < seconds.Length; i++, context += step)
         {
-            double attention = _k.Attention(flopsPerContext * (0.0 + context), _kvBytesPerTokenLayer * context + qoBytes);
+            double attention = Math.Max(flopsPerContext * (0.0 + context) / computeRate, (kvBytesPerToken * context + qoBytes) / memoryRate) + latency;
             double layered = layers * attention;
-            if (_ep > 1) layered += experts;
+            if (ep) layered += experts;
             seconds[i] = _host.Combine(dense + layered + lmHead + pipeline, host, waits) + overhead;
         }
     }

@@ -50,6 +50,13 @@ public sealed class RooflineKernels(HardwareSpec hardware, string dtype, Rooflin
         2 * s.KvHeads * s.HeadDim * s.KvBytes * (s.DecodeContext + s.PrefillKvRead)
         + 2 * (s.PrefillTokens + s.Decodes) * s.QueryHeads * s.HeadDim * s.ActivationBytes;
 
+    /// <summary>
+    /// The compute and memory rates and the launch latency <see cref="Attention(double, double)"/> uses, for a loop that
+    /// times many steps: max(flops / compute, bytes / memory) + latency is the same double.
+    /// </summary>
+    internal (double Compute, double Memory, double Latency) AttentionRates =>
+        (_flops * parameters.AttentionComputeEfficiency, _bw * parameters.MemoryEfficiency, parameters.KernelLatencySeconds);
+
     /// <summary>Attention with <paramref name="flops"/> of QK and PV work reading <paramref name="bytes"/> (KV plus Q and O).</summary>
     public double Attention(double flops, double bytes) =>
         Math.Max(flops / (_flops * parameters.AttentionComputeEfficiency), bytes / (_bw * parameters.MemoryEfficiency)) + parameters.KernelLatencySeconds;

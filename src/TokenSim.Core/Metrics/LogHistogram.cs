@@ -102,8 +102,20 @@ public sealed class LogHistogram
         (Count, Sum, Min, Max) = (n, sum, min, max);
     }
 
+    /// <summary>
+    /// Count, sum, min and max, for a loop that keeps them in registers while it adds values of its own (a decode
+    /// run's inter-token latencies and step times, <c>SimulationMetrics.RecordDecodeRun</c>) and counts their buckets
+    /// through <see cref="AddToBucket"/>; it writes them back before the histogram is used otherwise.
+    /// </summary>
+    internal (long Count, double Sum, double Min, double Max) Totals
+    {
+        get => (Count, Sum, Min, Max);
+        set => (Count, Sum, Min, Max) = value;
+    }
+
+    /// <summary>Adds <paramref name="count"/> to bucket <paramref name="idx"/> alone (nothing when the count is 0); <see cref="Totals"/> are the caller's.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void AddToBucket(int idx, long count)
+    internal void AddToBucket(int idx, long count)
     {
         if (count == 0) return;
         long rel = idx - _first;

@@ -57,12 +57,6 @@ public sealed class SimulationMetrics
         if (!CountsOnly) Itl.Add(seconds, count);
     }
 
-    /// <summary>A decode run's inter-token latencies, each booked <paramref name="counts"/> times (empty: once).</summary>
-    internal void RecordItls(ReadOnlySpan<double> seconds, ReadOnlySpan<int> counts)
-    {
-        if (!CountsOnly) Itl.AddEach(seconds, counts);
-    }
-
     internal void RecordKvTransfer(double seconds)
     {
         if (!CountsOnly) KvTransfer.Add(seconds);
@@ -113,24 +107,118 @@ public sealed class SimulationMetrics
     }
 
     /// <summary>
-    /// <see cref="RecordStepTime"/> for each of a decode run's steps, the KV use of each from the free blocks when it was
-    /// launched out of <paramref name="totalBlocks"/>: the same sums, added in the same order.
+    /// A decode run's <paramref name="seconds"/>.Length steps in one pass: the inter-token latencies of the tokens
+    /// sampled at each step end (<c>ends[i + 1] − ends[i]</c>, booked <c>sequences[i]</c> times, less the
+    /// <paramref name="firstTokens"/> at the first end, which are no inter-token latency), and each step's time
+    /// and KV use (from the free blocks when it was launched, out of <paramref name="totalBlocks"/>) as
+    /// <see cref="RecordStepTime"/> books them. Each histogram and sum gets the same values in the same order as a call
+    /// per step would give it; the pass only interleaves them.
     /// </summary>
-    internal void RecordStepTimes(ReadOnlySpan<double> seconds, ReadOnlySpan<int> freeAtLaunch, int totalBlocks)
+    internal void RecordDecodeRun(ReadOnlySpan<double> ends, ReadOnlySpan<int> sequences, int firstTokens, ReadOnlySpan<double> seconds, ReadOnlySpan<int> freeAtLaunch, int totalBlocks)
     {
-        if (!CountsOnly) StepSeconds.AddEach(seconds, []);
-        double busy = BusySeconds, integral = KvUsageIntegral, peak = KvUsageMax;
-        for (int i = 0; i < seconds.Length; i++)
+        int m = seconds.Length;
+        ends = ends[..(m + 1)];
+        sequences = sequences[..m];
+        freeAtLaunch = freeAtLaunch[..m];
+        // Every value positive (the usual case) and a run's length: both histograms in one pass with no call inside
+        // (SumRun), the buckets noted per step and counted after it. Otherwise each histogram's own AddEach.
+        bool fast = !CountsOnly && m <= MaxFastRun;
+        for (int i = 0; i < m && fast; i++) fast = ends[i + 1] - ends[i] > 0 && seconds[i] > 0;
+        if (!fast)
         {
+            if (!CountsOnly)
+            {
+                var itls = new double[m];
+                var counts = new int[m];
+                for (int i = 0; i < m; i++) (itls[i], counts[i]) = (ends[i + 1] - ends[i], i == 0 ? sequences[0] - firstTokens : sequences[i]);
+                Itl.AddEach(itls, counts);
+                StepSeconds.AddEach(seconds, []);
+            }
+            double busy = BusySeconds, integral = KvUsageIntegral, peak = KvUsageMax;
+            for (int i = 0; i < m; i++)
+            {
+                double kvUsage = totalBlocks == 0 ? 0 : (double)(totalBlocks - freeAtLaunch[i]) / totalBlocks;
+                busy += seconds[i];
+                integral += kvUsage * seconds[i];
+                if (kvUsage > peak) peak = kvUsage;
+            }
+            (BusySeconds, KvUsageIntegral, KvUsageMax) = (busy, integral, peak);
+            return;
+        }
+        var sums = new RunSums { Busy = BusySeconds, Integral = KvUsageIntegral, Peak = KvUsageMax };
+        (sums.ItlCount, sums.ItlSum, sums.ItlMin, sums.ItlMax) = Itl.Totals;
+        (sums.StepCount, sums.StepSum, sums.StepMin, sums.StepMax) = StepSeconds.Totals;
+        Span<int> itlBuckets = stackalloc int[m];
+        Span<int> itlCounts = stackalloc int[m];
+        Span<int> stepBuckets = stackalloc int[m];
+        SumRun(ends, sequences, firstTokens, seconds, freeAtLaunch, totalBlocks, itlBuckets, itlCounts, stepBuckets, ref sums);
+        (BusySeconds, KvUsageIntegral, KvUsageMax) = (sums.Busy, sums.Integral, sums.Peak);
+        Itl.Totals = (sums.ItlCount, sums.ItlSum, sums.ItlMin, sums.ItlMax);
+        StepSeconds.Totals = (sums.StepCount, sums.StepSum, sums.StepMin, sums.StepMax);
+        // Consecutive steps mostly share a bucket (a run's step times grow slowly): one count per stretch of them.
+        for (int i = 0, j; i < m; i = j)
+        {
+            long n = 0;
+            for (j = i; j < m && itlBuckets[j] == itlBuckets[i]; j++) n += Math.Max(0, itlCounts[j]);
+            Itl.AddToBucket(itlBuckets[i], n);
+        }
+        for (int i = 0, j; i < m; i = j)
+        {
+            for (j = i + 1; j < m && stepBuckets[j] == stepBuckets[i]; j++) { }
+            StepSeconds.AddToBucket(stepBuckets[i], j - i);
+        }
+    }
+
+    /// <summary>The running sums of <see cref="SumRun"/>: both histograms' count, sum, min and max, and the busy time and KV use.</summary>
+    private struct RunSums
+    {
+        public long ItlCount, StepCount;
+        public double ItlSum, ItlMin, ItlMax, StepSum, StepMin, StepMax, Busy, Integral, Peak;
+    }
+
+    /// <summary>
+    /// <see cref="RecordDecodeRun"/>'s loop over positive values, apart so that with no call inside every sum stays in
+    /// a register: the sums in the order a call per step adds them, each step's buckets noted for the caller.
+    /// </summary>
+    private static void SumRun(ReadOnlySpan<double> ends, ReadOnlySpan<int> sequences, int firstTokens, ReadOnlySpan<double> seconds,
+        ReadOnlySpan<int> freeAtLaunch, int totalBlocks, Span<int> itlBuckets, Span<int> itlCounts, Span<int> stepBuckets, ref RunSums sums)
+    {
+        long itlCount = sums.ItlCount, stepCount = sums.StepCount;
+        double itlSum = sums.ItlSum, itlMin = sums.ItlMin, itlMax = sums.ItlMax;
+        double stepSum = sums.StepSum, stepMin = sums.StepMin, stepMax = sums.StepMax;
+        double busy = sums.Busy, integral = sums.Integral, peak = sums.Peak;
+        int m = seconds.Length;
+        for (int i = 0; i < m; i++)
+        {
+            double v = ends[i + 1] - ends[i], s = seconds[i];
+            int c = i == 0 ? sequences[0] - firstTokens : sequences[i];
+            itlCounts[i] = c;
+            if (c > 0)
+            {
+                itlCount += c;
+                itlSum += v;
+                if (c > 1) itlSum += v * (c - 1);
+                if (v < itlMin) itlMin = v;
+                if (v > itlMax) itlMax = v;
+                itlBuckets[i] = LogHistogram.BucketOf(v);
+            }
+            stepCount++;
+            stepSum += s;
+            if (s < stepMin) stepMin = s;
+            if (s > stepMax) stepMax = s;
+            stepBuckets[i] = LogHistogram.BucketOf(s);
             double kvUsage = totalBlocks == 0 ? 0 : (double)(totalBlocks - freeAtLaunch[i]) / totalBlocks;
-            busy += seconds[i];
-            integral += kvUsage * seconds[i];
+            busy += s;
+            integral += kvUsage * s;
             if (kvUsage > peak) peak = kvUsage;
         }
-        BusySeconds = busy;
-        KvUsageIntegral = integral;
-        KvUsageMax = peak;
+        (sums.ItlCount, sums.ItlSum, sums.ItlMin, sums.ItlMax) = (itlCount, itlSum, itlMin, itlMax);
+        (sums.StepCount, sums.StepSum, sums.StepMin, sums.StepMax) = (stepCount, stepSum, stepMin, stepMax);
+        (sums.Busy, sums.Integral, sums.Peak) = (busy, integral, peak);
     }
+
+    /// <summary>The longest run <see cref="RecordDecodeRun"/> books from the stack (a decode run has at most 64 steps).</summary>
+    private const int MaxFastRun = 256;
 
     internal SimulationMetrics Clone() => new()
     {

@@ -5,7 +5,15 @@ namespace TokenSim.Core.Simulation;
 /// samples a token for it (it catches up with every known and in-flight token), and its preemption count when
 /// scheduled (a later preemption voids the sampled token).
 /// </summary>
-public readonly record struct BatchEntry(Request Request, int Tokens, int ContextBefore, bool Samples, int Epoch);
+public readonly record struct BatchEntry(Request Request, int Tokens, int ContextBefore, bool Samples, int Epoch)
+{
+    /// <summary>
+    /// The context before the token this entry samples, as if it were a one-token decode: a decode's own, and for a
+    /// prompt's last chunk (which samples the first token) the context before its last token. A decode run that
+    /// starts with such a chunk in flight counts its later decodes from here (<c>DecodeRun</c>).
+    /// </summary>
+    internal int DecodeContextBefore => ContextBefore + Tokens - 1;
+}
 
 /// <summary>The aggregate shape of a step that execution-time models need.</summary>
 public struct BatchShape
@@ -126,19 +134,20 @@ public sealed class Batch
 
     /// <summary>
     /// The same step <paramref name="steps"/> decode steps later in a run (<c>DecodeRun</c>): every sequence that many
-    /// tokens further on, and only those of requests with more than <paramref name="beyond"/> tokens still to sample
-    /// (the others finished, or have their last token in an earlier step).
+    /// tokens further on, as a one-token decode (a prompt's last chunk among them became one after its first token),
+    /// and only those of requests with more than <paramref name="beyond"/> tokens still to sample (the others finished,
+    /// or have their last token in an earlier step).
     /// </summary>
     internal void AdvanceDecodes(int steps, int beyond)
     {
-        int w = 0, tokens = 0;
+        int w = 0;
         for (int i = 0; i < Count; i++)
         {
             var e = _entries[i];
             if (e.Request.OutputTokens - e.Request.Generated <= beyond) continue;
-            _entries[w++] = e with { ContextBefore = e.ContextBefore + steps };
-            tokens += e.Tokens;
+            _entries[w++] = e with { Tokens = 1, ContextBefore = e.DecodeContextBefore + steps };
         }
+        int tokens = w;
         Array.Clear(_entries, w, Count - w);
         Count = w;
         TotalTokens = tokens;

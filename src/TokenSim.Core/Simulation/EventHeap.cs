@@ -64,23 +64,60 @@ internal sealed class EventHeap
         {
             var moving = nodes[last];
             nodes[last] = default;
-            // Sift down from the root: the smallest child moves up while it is smaller than the moving node.
-            int i = 0;
-            while (true)
-            {
-                int child = (i << Log2Arity) + 1;
-                if (child >= last) break;
-                int best = child, end = Math.Min(child + Arity, last);
-                for (int c = child + 1; c < end; c++)
-                    if (Less(nodes[c].Key, nodes[best].Key)) best = c;
-                if (!Less(nodes[best].Key, moving.Key)) break;
-                nodes[i] = nodes[best];
-                i = best;
-            }
-            nodes[i] = moving;
+            SiftDown(0, moving, last);
         }
         else nodes[0] = default;
         return first;
+    }
+
+    /// <summary>
+    /// Removes the event with sequence number <paramref name="seq"/> (a step end a decode run cut short withdraws);
+    /// false when none is queued. A scan: the heap holds a few events per replica.
+    /// </summary>
+    public bool Remove(long seq)
+    {
+        var nodes = _nodes;
+        int at = 0;
+        while (at < _count && nodes[at].Key.Seq != seq) at++;
+        if (at == _count) return false;
+        int last = --_count;
+        var moving = nodes[last];
+        nodes[last] = default;
+        if (at == last) return true;
+        // The last node takes the removed one's place, then moves up or down to where its key belongs.
+        if (at > 0 && Less(moving.Key, nodes[(at - 1) >> Log2Arity].Key))
+        {
+            int i = at;
+            while (i > 0)
+            {
+                int parent = (i - 1) >> Log2Arity;
+                if (!Less(moving.Key, nodes[parent].Key)) break;
+                nodes[i] = nodes[parent];
+                i = parent;
+            }
+            nodes[i] = moving;
+        }
+        else SiftDown(at, moving, last);
+        return true;
+    }
+
+    /// <summary>Places <paramref name="moving"/> at <paramref name="i"/> or below: the smallest child moves up while it is smaller.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SiftDown(int i, in (EventKey Key, SimEvent Event) moving, int count)
+    {
+        var nodes = _nodes;
+        while (true)
+        {
+            int child = (i << Log2Arity) + 1;
+            if (child >= count) break;
+            int best = child, end = Math.Min(child + Arity, count);
+            for (int c = child + 1; c < end; c++)
+                if (Less(nodes[c].Key, nodes[best].Key)) best = c;
+            if (!Less(nodes[best].Key, moving.Key)) break;
+            nodes[i] = nodes[best];
+            i = best;
+        }
+        nodes[i] = moving;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -4,13 +4,12 @@ namespace TokenSim.Core.Simulation;
 /// The simulator's pending events, ordered by (time, kind, sequence) so ties break the same way every run.
 /// Arrivals are kept apart from the other events, so a replica in a decode run can see the next moment a router
 /// may look at it; both share one sequence, so the merged order is that of a single queue. Step ends withdrawn by
-/// a decode run cut short are skipped when they come up.
+/// a decode run cut short are taken out of the heap at once.
 /// </summary>
 internal sealed class EventQueue
 {
     private readonly EventHeap _events = new();
     private readonly EventHeap _arrivals = new();
-    private readonly HashSet<long> _cancelled = [];
     private long _seq;
 
     public EventQueue() { }
@@ -22,7 +21,6 @@ internal sealed class EventQueue
             _events.Enqueue(ev.Request is null ? ev : ev with { Request = map(ev.Request) }, key);
         foreach (var (key, ev) in source._arrivals.Items)
             _arrivals.Enqueue(ev with { Request = map(ev.Request!) }, key);
-        _cancelled = [.. source._cancelled];
         _seq = source._seq;
     }
 
@@ -35,8 +33,8 @@ internal sealed class EventQueue
         return seq;
     }
 
-    /// <summary>Withdraws the step end booked with sequence number <paramref name="seq"/>.</summary>
-    public void Cancel(long seq) => _cancelled.Add(seq);
+    /// <summary>Withdraws the step end booked with sequence number <paramref name="seq"/> (nothing if it was already taken).</summary>
+    public void Cancel(long seq) => _events.Remove(seq);
 
     /// <summary>Time of the next arrival, or +∞.</summary>
     public double NextArrivalTime => _arrivals.TryPeek(out _, out var a) ? a.Time : double.PositiveInfinity;
@@ -44,9 +42,7 @@ internal sealed class EventQueue
     /// <summary>The next event's key; false when none is left.</summary>
     public bool TryPeek(out EventKey key)
     {
-        bool any;
-        while ((any = _events.TryPeek(out _, out key)) && key.Kind == EventKind.StepEnd && _cancelled.Count > 0 && _cancelled.Remove(key.Seq))
-            _events.Dequeue();
+        bool any = _events.TryPeek(out _, out key);
         if (_arrivals.TryPeek(out _, out var a) && (!any || a.CompareTo(key) < 0))
         {
             key = a;

@@ -23,7 +23,8 @@ public interface ISimulationObserver
     /// <summary>
     /// True (the default) when the observer needs <see cref="OnToken"/> and <see cref="OnStep"/> for every step as it
     /// happens: the simulator then steps one event at a time. An observer that only counts arrivals, admissions,
-    /// preemptions and finishes answers false, and runs of decode steps go by in one go without those two callbacks. A
+    /// preemptions and finishes answers false, and runs of decode steps go by in one go without those two callbacks (nor
+    /// <see cref="OnPrefillChunk"/> for a prompt's last chunk, whose step a run may begin with). A
     /// request that finishes inside such a run is reported when the run is applied, with its own finish time as
     /// <c>now</c>: in finish order per replica, but not across replicas.
     /// </summary>

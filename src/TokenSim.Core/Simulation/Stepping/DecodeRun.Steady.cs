@@ -9,7 +9,9 @@ internal sealed partial class DecodeRun
     /// <summary>
     /// Whether the replica is in a steady decode: every running request in the step launched as a one-token decode, in
     /// running order, with its last token sampled now and its next decode the only thing a schedule would do; with
-    /// async scheduling each is also in the step scheduled ahead, unless its last token is in the launched one.
+    /// async scheduling each is also in the step scheduled ahead, unless its last token is in the launched one. A
+    /// request admitted just before may instead have its prompt's last chunk in the launched step: it samples its
+    /// first token there and decodes from then on like the rest (the step after an admission need not be exact).
     /// </summary>
     private bool Steady(ReplicaState replica, int lookahead)
     {
@@ -23,6 +25,9 @@ internal sealed partial class DecodeRun
         var launched = replica.Batch.Entries;
         var ahead = replica.Ahead.Entries;
         if (launched.Length != n || (lookahead == 1 && ahead.Length != 0)) return false;
+        // A chunk of a prompt in the step ahead (the steps right after an admission) would fail below at its entry, after
+        // the decodes before it: the token counts tell at once.
+        if (replica.Ahead.TotalTokens != ahead.Length) return false;
         double now = sim.Now;
         int next = 0;
         for (int i = 0; i < n; i++)
@@ -31,20 +36,24 @@ internal sealed partial class DecodeRun
             ref readonly var b = ref launched[i];
             // In flight: the launched step, and the one ahead unless the launched one samples r's last token.
             int inFlight = Math.Min(lookahead, r.OutputTokens - r.Generated);
-            if (!ReferenceEquals(b.Request, r) || b.Tokens != 1 || !b.Samples || b.Epoch != r.Epoch
-                || r.Placeholders != inFlight || r.InFlight != inFlight || r.Generated < 1 || r.LastTokenTime != now
+            if (!ReferenceEquals(b.Request, r) || !b.Samples || b.Epoch != r.Epoch
+                || r.Placeholders != inFlight || r.InFlight != inFlight
                 || r.Status != RequestStatus.Running || (long)r.BlocksHeld * replica.Kv.BlockSize < r.NumComputed
                 || !replica.Kv.GrowsByCount(r))
                 return false;
+            // A decode sampled its last token now; a prompt's last chunk samples the request's first token (a prompt
+            // prefilled again after a preemption samples a later one, whose latency counts from before: not here).
+            bool decode = b.Tokens == 1 && r.Generated >= 1 && r.LastTokenTime == now;
+            if (!decode && r.Generated != 0) return false;
             if (inFlight == 1)
             {
-                if (b.ContextBefore + 1 != r.NumComputed) return false;
+                if (b.DecodeContextBefore + 1 != r.NumComputed) return false;
                 continue;
             }
             if (next == ahead.Length) return false;
             ref readonly var a = ref ahead[next++];
             if (!ReferenceEquals(a.Request, r) || a.Tokens != 1 || !a.Samples || a.Epoch != r.Epoch
-                || b.ContextBefore + 1 != a.ContextBefore || a.ContextBefore + 1 != r.NumComputed)
+                || b.DecodeContextBefore + 1 != a.ContextBefore || a.ContextBefore + 1 != r.NumComputed)
                 return false;
         }
         return next == ahead.Length;
@@ -70,7 +79,8 @@ internal sealed partial class DecodeRun
 
     /// <summary>
     /// The decode sums of the step launched at the end of the run's step <paramref name="j"/>, as <see cref="Batch.Shape"/>
-    /// computes them: the requests still in it, each <paramref name="j"/> tokens further on than in the launched step.
+    /// computes them: the requests still in it, each <paramref name="j"/> tokens further on than in the launched step
+    /// (a prompt's last chunk there counted as the decode before its first token).
     /// </summary>
     private static (long Context, int Above, long AboveContext) DecodeShape(ReplicaState replica, int j)
     {
@@ -80,7 +90,7 @@ internal sealed partial class DecodeRun
         {
             if (e.Request.OutputTokens - e.Request.Generated <= j) continue;
             count++;
-            context += e.ContextBefore + 1 + j;
+            context += e.DecodeContextBefore + 1 + j;
         }
         int above = 0;
         long aboveContext = 0;
@@ -89,9 +99,9 @@ internal sealed partial class DecodeRun
             double mean = (double)context / count;
             foreach (ref readonly var e in replica.Batch.Entries)
             {
-                if (e.Request.OutputTokens - e.Request.Generated <= j || e.ContextBefore + 1 + j <= mean) continue;
+                if (e.Request.OutputTokens - e.Request.Generated <= j || e.DecodeContextBefore + 1 + j <= mean) continue;
                 above++;
-                aboveContext += e.ContextBefore + 1 + j;
+                aboveContext += e.DecodeContextBefore + 1 + j;
             }
         }
         return (context, above, aboveContext);

@@ -42,8 +42,6 @@ internal sealed partial class DecodeRun(Simulator sim)
     /// <summary>[j]: blocks freed by the requests that finish at the end of step j, and how many finish there.</summary>
     private readonly int[] _freed = new int[MaxRunSteps + 1];
     private readonly int[] _finishing = new int[MaxRunSteps + 1];
-    /// <summary>[j - 1]: the inter-token latency of the tokens sampled at the end of step j (scratch for <see cref="Apply"/>).</summary>
-    private readonly double[] _itl = new double[MaxRunSteps];
     /// <summary>Each replica's pending run (null when none).</summary>
     private Pending?[] _pending = [];
     private readonly List<Request> _finished = [];
@@ -59,6 +57,8 @@ internal sealed partial class DecodeRun(Simulator sim)
         public bool Continues;
         /// <summary>How many steps ahead a request is scheduled: 2 with async scheduling, 1 without.</summary>
         public int Lookahead;
+        /// <summary>Requests whose prompt's last chunk is in the launched step: the end of step 1 samples their first token.</summary>
+        public int FirstTokens;
         /// <summary>Step ends: [0] is the run's start, [j] the end of its step j.</summary>
         public readonly double[] Ends = new double[MaxRunSteps + 1];
         /// <summary>[j]: the duration of the step launched at Ends[j].</summary>
@@ -120,30 +120,42 @@ internal sealed partial class DecodeRun(Simulator sim)
         var running = replica.Running;
         int n = running.Count, bs = kv.BlockSize, free = kv.FreeBlocks;
         const int K = MaxRunSteps;
-        Array.Clear(_grow);
-        Array.Clear(_freed);
-        Array.Clear(_finishing);
+        var grow = _grow;
+        var freed = _freed;
+        var finishing = _finishing;
+        grow.AsSpan().Clear();
+        freed.AsSpan().Clear();
+        finishing.AsSpan().Clear();
+        int firstTokens = 0;
         foreach (var r in running)
         {
             int f = r.OutputTokens - r.Generated;
+            if (r.Generated == 0) firstTokens++;
             int lastGrown = f - lookahead;
             // The first schedule that grows r past the blocks it holds; then one more block every bs steps.
             int first = bs * r.BlocksHeld - r.NumComputed + 1;
-            for (int j = first, end = Math.Min(lastGrown, K); j <= end; j += bs) _grow[j]++;
+            for (int j = first, end = Math.Min(lastGrown, K); j <= end; j += bs) grow[j]++;
             if (f > K) continue;
-            _finishing[f]++;
-            _freed[f] += r.BlocksHeld + (lastGrown >= first ? (lastGrown - first) / bs + 1 : 0);
+            finishing[f]++;
+            freed[f] += r.BlocksHeld + (lastGrown >= first ? (lastGrown - first) / bs + 1 : 0);
         }
 
         if (_pending.Length < sim.Replicas.Count) Array.Resize(ref _pending, sim.Replicas.Count);
         var run = _pending[replica.Index] ??= new Pending();
         run.Lookahead = lookahead;
+        run.FirstTokens = firstTokens;
         // The launched step's shape; each later step is the same batch one token further on per request. The decodes
         // above the mean stay the same ones, as every length and the mean grow by one, until a request leaves.
-        var launched = replica.Batch.Shape();
+        // A prompt's last chunk in the launched step counts as the decode before its first token (DecodeShape).
+        long context, aboveContext;
+        int above;
+        if (replica.Batch.TotalTokens == n)
+        {
+            var launched = replica.Batch.Shape();
+            (context, above, aboveContext) = (launched.DecodeContext, launched.DecodeAboveMean, launched.DecodeAboveMeanContext);
+        }
+        else (context, above, aboveContext) = DecodeShape(replica, 0);
         int active = n, segment = 0;
-        long context = launched.DecodeContext, aboveContext = launched.DecodeAboveMeanContext;
-        int above = launched.DecodeAboveMean;
         run.Ends[0] = sim.Now; // Durations[0], the launched step's, is the replica's StepEnd already
         run.Free[0] = free;
         run.Sequences[0] = n;
@@ -157,57 +169,74 @@ internal sealed partial class DecodeRun(Simulator sim)
         var contexts = run.Context;
         var aboves = run.Above;
         var aboveContexts = run.AboveContext;
-        int k = 0, timed = 0; // durations holds the step times of the steps up to `timed`
+        int k = 0;
         while (k < K)
         {
             int j = k + 1; // step j ends at t
             if (!(t < horizon && t <= limit)) break;
-            if (_finishing[j] > 0)
+            if (finishing[j] > 0)
             {
                 if (!finishes) break;
-                active -= _finishing[j];
+                active -= finishing[j];
                 // The last request leaves: the replica goes idle, which the event loop handles.
                 if (active == 0) break;
                 (context, above, aboveContext) = DecodeShape(replica, j);
                 segment = j;
-                timed = j - 1;
             }
-            int available = free + _freed[j];
             // The schedule at this step end would preempt: let the event loop run it.
-            if (_grow[j] > available) break;
-            // The step launched at t runs the batch scheduled for it, one token further than the last per request.
-            if (j > timed)
+            if (grow[j] > free + freed[j]) break;
+            // The step launched at t runs the batch scheduled for it, one token further than the last per request, and
+            // so do the steps up to the next finish: their times come in one call.
+            long stepContext = context + (long)active * (j - segment), stepAboveContext = aboveContext + (long)above * (j - segment);
+            int end = j + 1;
+            while (end <= K && finishing[end] == 0) end++;
+            var shape = new BatchShape
             {
-                long stepContext = context + (long)active * (j - segment), stepAboveContext = aboveContext + (long)above * (j - segment);
-                // The steps up to the next finish run the same batch: their times come in one call.
-                int end = j + 1;
-                while (end <= K && _finishing[end] == 0) end++;
-                var shape = new BatchShape
-                {
-                    Tokens = active, GroupTokens = active, GroupMaxTokens = active, Sequences = active, Sampled = active, DecodeCount = active,
-                    DecodeContext = stepContext, DecodeAboveMean = above, DecodeAboveMeanContext = stepAboveContext,
-                };
-                exec.DecodeStepSeconds(shape, durations.AsSpan(j, end - j));
-                timed = end - 1;
-                // Only where the batch changes (the run's first step, a finish) does Apply ask for the shape.
-                contexts[j] = stepContext;
-                aboves[j] = above;
-                aboveContexts[j] = stepAboveContext;
-            }
-            free = available - _grow[j];
-            ends[j] = t;
-            frees[j] = free;
-            // With async scheduling the step is launched before the schedule that grows requests; without, after it.
-            freeAtLaunch[j] = lookahead == 2 ? available : free;
-            sequences[j] = active;
-            t += durations[j];
-            k = j;
+                Tokens = active, GroupTokens = active, GroupMaxTokens = active, Sequences = active, Sampled = active, DecodeCount = active,
+                DecodeContext = stepContext, DecodeAboveMean = above, DecodeAboveMeanContext = stepAboveContext,
+            };
+            exec.DecodeStepSeconds(shape, durations.AsSpan(j, end - j));
+            // Only where the batch changes (the run's first step, a finish) does Apply ask for the shape.
+            contexts[j] = stepContext;
+            aboves[j] = above;
+            aboveContexts[j] = stepAboveContext;
+            k = Walk(j, end, ref t, ref free, horizon, limit, lookahead == 2, active, grow, freed, durations, ends, frees, freeAtLaunch, sequences);
+            if (k < end - 1) break;
         }
         run.Steps = k;
         run.Continues = k == K;
         sim.ComputedSteps += k;
         sim.ComputedRuns++;
         return k == 0 ? null : run;
+    }
+
+    /// <summary>
+    /// Steps <paramref name="from"/> to <paramref name="end"/> − 1 of a run, whose times are timed already: each ends at
+    /// <paramref name="t"/>, which then grows by its time, and its schedule grows requests into the free blocks. Stops
+    /// before a step that ends at or past the horizon or beyond the limit, or whose schedule would preempt; returns the
+    /// last step it took. Apart from the run's other steps: with no call inside, its state stays in registers.
+    /// </summary>
+    private static int Walk(int from, int end, ref double t, ref int free, double horizon, double limit, bool launchBeforeGrowth, int active,
+        int[] grow, int[] freed, double[] durations, double[] ends, int[] frees, int[] freeAtLaunch, int[] sequences)
+    {
+        double time = t;
+        int blocks = free, j = from;
+        for (; j < end; j++)
+        {
+            if (!(time < horizon && time <= limit)) break;
+            int available = blocks + freed[j];
+            if (grow[j] > available) break;
+            blocks = available - grow[j];
+            ends[j] = time;
+            frees[j] = blocks;
+            // With async scheduling the step is launched before the schedule that grows requests; without, after it.
+            freeAtLaunch[j] = launchBeforeGrowth ? available : blocks;
+            sequences[j] = active;
+            time += durations[j];
+        }
+        t = time;
+        free = blocks;
+        return j - 1;
     }
 
     /// <summary>
@@ -265,15 +294,9 @@ internal sealed partial class DecodeRun(Simulator sim)
         int total = kv.TotalBlocks, lookahead = run.Lookahead;
         var meter = sim.StepMeter;
         // Step j ended: every request in it sampled a token, one step after its last; the step after it began.
-        var itl = _itl;
         long tokens = 0;
-        for (int j = 1; j <= m; j++)
-        {
-            itl[j - 1] = run.Ends[j] - run.Ends[j - 1];
-            tokens += run.Sequences[j - 1];
-        }
-        metrics.RecordItls(itl.AsSpan(0, m), run.Sequences.AsSpan(0, m));
-        metrics.RecordStepTimes(run.Durations.AsSpan(1, m), run.FreeAtLaunch.AsSpan(1, m), total);
+        foreach (int n in run.Sequences.AsSpan(0, m)) tokens += n;
+        metrics.RecordDecodeRun(run.Ends.AsSpan(0, m + 1), run.Sequences.AsSpan(0, m), run.FirstTokens, run.Durations.AsSpan(1, m), run.FreeAtLaunch.AsSpan(1, m), total);
         // The steps launched at Ends[1..m], as Compute timed them: the same batch one token further on per step until
         // a request leaves.
         for (int j = 1, same; j <= m; j += same)
@@ -286,6 +309,16 @@ internal sealed partial class DecodeRun(Simulator sim)
         replica.Batch.AdvanceDecodes(m, m);
         if (lookahead == 2) replica.Ahead.AdvanceDecodes(m, m + 1);
         var finished = _finished;
+        if (run.FirstTokens > 0)
+        {
+            // Their prompts' last chunks ended with step 1: first tokens, as the step's outputs would book them.
+            foreach (var r in running)
+            {
+                if (r.Generated != 0) continue;
+                r.FirstTokenTime = run.Ends[1];
+                replica.PromptTokensServed += r.PromptTokens;
+            }
+        }
         foreach (var r in running)
         {
             int f = r.OutputTokens - r.Generated;

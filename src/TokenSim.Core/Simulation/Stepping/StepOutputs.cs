@@ -14,18 +14,23 @@ internal sealed class StepOutputs(Simulator sim, KvHandoff handoff)
     {
         var finished = _finishedScratch;
         bool handedOff = false;
+        // Read once: the loop below runs for every sequence of every exact step.
+        var observer = sim.Observer;
+        var metrics = sim.Metrics;
+        double now = sim.Now;
+        bool prefillRole = replica.Role == ReplicaRole.Prefill;
         foreach (ref readonly var e in replica.Batch.Entries)
         {
             var r = e.Request;
             r.InFlight--;
             // A request preempted after this step was scheduled lost its KV: its output here is void.
             if (e.Epoch != r.Epoch) continue;
-            if (sim.Observer is not null && (e.Tokens > 1 || !e.Samples)) sim.Observer.OnPrefillChunk(r, e.Tokens, sim.Now);
+            if (observer is not null && (e.Tokens > 1 || !e.Samples)) observer.OnPrefillChunk(r, e.Tokens, now);
             if (!e.Samples) continue;
             replica.TokensGenerated++;
             r.Placeholders--;
             r.Generated++;
-            if (replica.Role == ReplicaRole.Prefill)
+            if (prefillRole)
             {
                 handoff.Send(replica, r);
                 handedOff = true;
@@ -33,15 +38,15 @@ internal sealed class StepOutputs(Simulator sim, KvHandoff handoff)
             }
             if (r.Generated == 1)
             {
-                r.FirstTokenTime = sim.Now;
+                r.FirstTokenTime = now;
                 replica.PromptTokensServed += r.PromptTokens;
             }
-            else sim.Metrics.RecordItl(sim.Now - r.LastTokenTime);
-            r.LastTokenTime = sim.Now;
-            sim.Observer?.OnToken(r, sim.Now);
+            else metrics.RecordItl(now - r.LastTokenTime);
+            r.LastTokenTime = now;
+            observer?.OnToken(r, now);
             if (r.Generated >= r.OutputTokens)
             {
-                r.FinishTime = sim.Now;
+                r.FinishTime = now;
                 r.Status = RequestStatus.Finished;
                 replica.Kv.Free(r);
                 finished.Add(r);
