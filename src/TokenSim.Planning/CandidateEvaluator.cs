@@ -33,7 +33,7 @@ public static class CandidateEvaluator
         sim.Observer = verdict;
         sim.StepMeter = energy;
         bool stopped = false;
-        if (stopAtVerdict) stopped = sim.RunUntil(() => verdict.CertainMiss is not null, cancellation);
+        if (stopAtVerdict) stopped = sim.RunUntil(() => verdict.MissCertainAt(sim.Now), cancellation);
         else sim.Run(cancellation);
         cancellation.ThrowIfCancellationRequested();
         var report = SimulationReport.From(sim, wall.Elapsed.TotalSeconds, energy, null);

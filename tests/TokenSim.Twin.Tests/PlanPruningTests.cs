@@ -105,6 +105,54 @@ public sealed class PlanPruningTests
         Assert.True(stopped > 0, $"{name}: no candidate stopped early");
     }
 
+    /// <summary>
+    /// Requests still waiting for their first token past the TTFT limit are certain misses: a candidate stops on them
+    /// before any rule on finished requests could fire. Fewer requests finished than the high values the quantile
+    /// needs, and no rejection, so only the waiting ones can have decided it; the whole run agrees.
+    /// </summary>
+    [Theory]
+    [InlineData("l40s", "vllm-v1", 1, 0.9, 0.25, null)]
+    [InlineData("l40s", "sarathi", 1, 0.9, 0.25, null)]
+    [InlineData("a100-80g", "vllm-v1", 1, 0.5, 0.08, null)]
+    [InlineData("a100-80g", "sarathi", 1, 0.5, 0.08, null)]
+    [InlineData("l40s", "vllm-v1", 1, 0.9, 0.25, 0.9)]
+    public void WaitingPastTheTtftLimit_StopsARun_NoFinishedRequestCouldHave(string hardware, string scheduler, int replicas,
+        double percentile, double ttft, double? attainment)
+    {
+        var p = PlanTestProblems.Small();
+        var slo = new Slo { Percentile = percentile, TtftSeconds = ttft, TpotSeconds = 0.03, Attainment = attainment };
+        var c = new Candidate(hardware, 1, scheduler, replicas);
+        double cost = p.Candidates.CostPerHour(c);
+        var whole = CandidateEvaluator.Evaluate(p.BaseOptions, c, cost, p.Traffic, slo);
+        var fast = CandidateEvaluator.Evaluate(p.BaseOptions, c, cost, p.Traffic, slo, stopAtVerdict: true);
+        Assert.True(fast.StoppedEarly, $"{c} ran whole");
+        Assert.False(whole.MeetsSlo);
+        Assert.False(fast.MeetsSlo);
+        Assert.Equal(0, fast.Rejected);
+        int n = p.Traffic.Requests.Length;
+        // Rules on finished requests need this many of them missing: the percentile's high count, or for goodput the
+        // misses that put the attainment out of reach.
+        long needed = SloVerdict.HighNeeded(percentile, n);
+        if (attainment is { } a)
+            for (needed = 0; (double)(n - needed) / n >= a; needed++) { }
+        Assert.True(fast.Requests < needed, $"{c}: {fast.Requests} finished by the stop, {needed} could have decided it");
+        Assert.Contains("without a first token", fast.StopReason);
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.25)]
+    [InlineData(0.05)]
+    [InlineData(1e-3)]
+    public void SmallestHigh_IsHigh_AndTheDoubleUnderItIsNot(double limit)
+    {
+        static bool High(double v, double limit) => v > limit && LogHistogram.BucketMiddle(LogHistogram.BucketOf(v)) > limit;
+        double v = SloVerdict.SmallestHigh(limit);
+        Assert.True(High(v, limit));
+        Assert.False(High(Math.BitDecrement(v), limit));
+        Assert.True(High(v * 1.5, limit));
+    }
+
     [Fact]
     public async Task StoppedRuns_AreFlaggedPartial_OffTheFrontier_AndInTheJson()
     {

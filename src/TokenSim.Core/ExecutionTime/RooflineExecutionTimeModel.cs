@@ -49,9 +49,22 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         // (MoE: router, top-k, the two grouped GEMMs); per step: embedding, final norm, LM head, sampler.
         _host = HostCost.For(spec, _graphs, _m.NumLayers * 10 + 4, _p.StepOverheadSeconds);
         // Steps beyond the table are computed when they occur: a table of every possible step would be huge for big budgets.
+        // Entries are filled when a step of that size first occurs (0: not yet; every dense time is positive): a run
+        // meets a few hundred of the 2,048 to 8,192 sizes, and filling them all was a plan candidate's largest set-up cost.
         int tableSize = Math.Clamp(spec.MaxNumBatchedTokens, 1, DenseTableTokens) + 1;
         _denseByTokens = new double[tableSize];
-        for (int t = 1; t < tableSize; t++) _denseByTokens[t] = DenseSeconds(t);
+    }
+
+    /// <summary>
+    /// <see cref="DenseSeconds"/> through the table. The model may be shared by simulations on several threads (a
+    /// twin's forks): two may fill an entry at once, with the same double, and an 8-byte aligned write is atomic.
+    /// </summary>
+    private double Dense(int tokens)
+    {
+        if ((uint)tokens >= (uint)_denseByTokens.Length) return DenseSeconds(tokens);
+        double d = _denseByTokens[tokens];
+        if (d == 0) _denseByTokens[tokens] = d = DenseSeconds(tokens);
+        return d;
     }
 
     /// <summary>Step sizes whose dense-layer time is tabulated at construction; larger ones are computed per step.</summary>
@@ -69,7 +82,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     {
         if (s.Tokens <= 0) return 0;
         int tokens = _graphs.Pad(s.Tokens); // graphed layers run the padded count
-        double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
+        double dense = Dense(tokens);
         double layers = _m.NumLayers * AttentionSecondsPerLayer(s);
         // Expert parallelism: the experts here serve the whole DP group's tokens, which arrive and leave by all-to-all.
         if (_ep > 1) layers += _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_dpComm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize));
@@ -94,7 +107,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
         }
         var s = first;
         int tokens = _graphs.Pad(s.Tokens);
-        double dense = tokens < _denseByTokens.Length ? _denseByTokens[tokens] : DenseSeconds(tokens);
+        double dense = Dense(tokens);
         // Added to the attention layers when there is expert parallelism; + 0 changes no positive double otherwise.
         double experts = _ep > 1 ? _m.NumLayers * (ExpertParallelMoeSeconds(s.GroupTokens) + MoeCollectives.Seconds(_dpComm, _m, _dp, s, s.GroupMaxTokens <= _graphs.MaxCaptureSize)) : 0;
         double lmHead = _k.Gemm(s.Sequences, (double)_m.VocabSize / _tp, _m.HiddenSize);
@@ -127,7 +140,7 @@ public sealed class RooflineExecutionTimeModel : IExecutionTimeModel
     /// <summary>One layer's projections, MLP, elementwise kernels and TP all-reduces for <paramref name="tokens"/> tokens.</summary>
     public double DenseLayerSeconds(double t)
     {
-        double h = _m.HiddenSize, hd = _m.HeadDim, b = _m.DTypeBytes;
+        double h = _m.HiddenSize, hd = _m.HeadDim, b = _dtypeBytes;
         double qkv = _k.Gemm(t, (_m.NumHeads + 2.0 * _m.NumKvHeads) * hd / _tp, h);
         double o = _k.Gemm(t, h, _m.NumHeads * hd / _tp);
         double mlp = _m.IsMoe ? (_ep > 1 ? 0 : MoeLayerSeconds(t)) : _k.Gemm(t, 2.0 * _m.IntermediateSize / _tp, h) + _k.Gemm(t, h, (double)_m.IntermediateSize / _tp);
