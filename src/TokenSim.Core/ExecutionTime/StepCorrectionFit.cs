@@ -25,7 +25,8 @@ public static class StepCorrectionFit
     {
         var w = windows.Where(x => x.ModelSeconds > 0 && x.ObservedSeconds > 0 && double.IsFinite(x.ObservedSeconds) && x.PrefillShare is >= 0 and <= 1).ToArray();
         if (w.Length < 2) return StepCorrectionEstimate.None;
-        var weight = Enumerable.Repeat(1.0, w.Length).ToArray();
+        var weight = new double[w.Length];
+        Array.Fill(weight, 1.0);
         var residual = new double[w.Length];
         var magnitudes = new double[w.Length];
         double k = 1, c = 0, scale = double.NaN;
@@ -71,18 +72,52 @@ public static class StepCorrectionFit
     }
 
     /// <summary>
-    /// <see cref="RobustStats.Median"/> of the finite |residuals| (0 when none), sorted in <paramref name="scratch"/>:
-    /// the same value without LINQ's sorted copies in each of up to 30 iterations (the twin refits every sixteenth
-    /// finish, on its ingest path: docs/operations.md, the soak's allocations).
+    /// <see cref="RobustStats.Median"/> of the finite |residuals| (0 when none), selected in <paramref name="scratch"/>:
+    /// the same value without LINQ's sorted copies, or any sort, in each of up to 30 iterations (the twin refits every
+    /// sixteenth finish, on its ingest path: docs/operations.md, the soak's allocations; a sort per iteration was 3%
+    /// of the server's CPU under bench/ingest).
     /// </summary>
-    private static double MedianMagnitude(double[] residual, double[] scratch)
+    internal static double MedianMagnitude(double[] residual, double[] scratch)
     {
         int n = 0;
         foreach (double r in residual)
             if (double.IsFinite(r)) scratch[n++] = Math.Abs(r);
         if (n == 0) return 0;
-        Array.Sort(scratch, 0, n);
-        return n % 2 == 1 ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
+        int mid = n / 2;
+        double upper = Select(scratch, n, mid);
+        if (n % 2 == 1) return upper;
+        // Everything before the middle is at most it: the sorted order's element before it is their largest.
+        double lower = scratch[0];
+        for (int i = 1; i < mid; i++) lower = Math.Max(lower, scratch[i]);
+        return 0.5 * (lower + upper);
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/>-th smallest of the first <paramref name="n"/> values (no NaN), moved to index k with
+    /// none larger before it and none smaller after it (Wirth's selection, C. A. R. Hoare's FIND).
+    /// </summary>
+    private static double Select(double[] a, int n, int k)
+    {
+        int left = 0, right = n - 1;
+        while (left < right)
+        {
+            double pivot = a[k];
+            int i = left, j = right;
+            do
+            {
+                while (a[i] < pivot) i++;
+                while (pivot < a[j]) j--;
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            } while (i <= j);
+            if (j < k) left = i;
+            if (k < i) right = j;
+        }
+        return a[k];
     }
 
     private static double Residual(in StepWindow x, double k, double c) =>

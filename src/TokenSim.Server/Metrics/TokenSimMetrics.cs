@@ -60,42 +60,69 @@ public sealed class TokenSimMetrics
 
     public void Update(string deployment, ReplicaStatus s)
     {
-        string replica = s.Replica.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _running.WithLabels(deployment, replica, "simulated").Set(s.SimulatedRunning);
-        _waiting.WithLabels(deployment, replica, "simulated").Set(s.SimulatedWaiting);
-        _kv.WithLabels(deployment, replica, "simulated").Set(s.SimulatedKvUsage);
-        if (s.ObservedRunning is { } r) _running.WithLabels(deployment, replica, "observed").Set(r);
-        if (s.ObservedWaiting is { } w) _waiting.WithLabels(deployment, replica, "observed").Set(w);
-        if (s.ObservedKvUsage is { } kv) _kv.WithLabels(deployment, replica, "observed").Set(kv);
+        var g = ReplicaGauges(deployment, s.Replica);
+        string replica = g.Replica;
+        Child(ref g.SimulatedRunning, _running, "simulated").Set(s.SimulatedRunning);
+        Child(ref g.SimulatedWaiting, _waiting, "simulated").Set(s.SimulatedWaiting);
+        Child(ref g.SimulatedKv, _kv, "simulated").Set(s.SimulatedKvUsage);
+        if (s.ObservedRunning is { } r) Child(ref g.ObservedRunning, _running, "observed").Set(r);
+        if (s.ObservedWaiting is { } w) Child(ref g.ObservedWaiting, _waiting, "observed").Set(w);
+        if (s.ObservedKvUsage is { } kv) Child(ref g.ObservedKv, _kv, "observed").Set(kv);
         if (s.StepCorrection is { } c)
         {
-            _correctionWindows.WithLabels(deployment, replica).Set(c.Windows);
-            Term("kernel_scale", c.KernelScale, c.KernelScaleStdErr);
-            Term("prefill_step_seconds", c.PrefillStepSeconds, c.PrefillStepStdErr);
+            (g.CorrectionWindows ??= _correctionWindows.WithLabels(deployment, replica)).Set(c.Windows);
+            (g.KernelScale ??= _correction.WithLabels(deployment, replica, "kernel_scale", "value")).Set(c.KernelScale);
+            (g.PrefillStep ??= _correction.WithLabels(deployment, replica, "prefill_step_seconds", "value")).Set(c.PrefillStepSeconds);
+            Stderr("kernel_scale", c.KernelScaleStdErr);
+            Stderr("prefill_step_seconds", c.PrefillStepStdErr);
+        }
 
-            void Term(string term, double value, double stderr)
-            {
-                _correction.WithLabels(deployment, replica, term, "value").Set(value);
-                if (double.IsFinite(stderr)) _correction.WithLabels(deployment, replica, term, "stderr").Set(stderr);
-                else _correction.RemoveLabelled(deployment, replica, term, "stderr");
-            }
+        // Made at its first value, as before: a series appears once the replica has something to export in it.
+        Gauge.Child Child(ref Gauge.Child? held, Gauge family, string source) => held ??= family.WithLabels(deployment, replica, source);
+
+        // Not held: removed while unsized, and a removed child written to again is not exported.
+        void Stderr(string term, double stderr)
+        {
+            if (double.IsFinite(stderr)) _correction.WithLabels(deployment, replica, term, "stderr").Set(stderr);
+            else _correction.RemoveLabelled(deployment, replica, term, "stderr");
         }
     }
 
     public void Completed(string deployment, RequestAccuracy r)
     {
-        Pair(_ttft, deployment, "ttft", r.PredictedTtftSeconds, r.ObservedTtftSeconds);
-        Pair(_tpot, deployment, "tpot", r.PredictedTpotSeconds, r.ObservedTpotSeconds);
-        Pair(null, deployment, "e2e", r.PredictedE2eSeconds, r.ObservedE2eSeconds);
+        var h = DeploymentHistograms(deployment);
+        if (r.PredictedTtftSeconds is { } pt) (h.TtftPredicted ??= _ttft.WithLabels(deployment, "predicted")).Observe(pt);
+        if (r.ObservedTtftSeconds is { } ot) (h.TtftObserved ??= _ttft.WithLabels(deployment, "observed")).Observe(ot);
+        if (r.PredictedTpotSeconds is { } pp) (h.TpotPredicted ??= _tpot.WithLabels(deployment, "predicted")).Observe(pp);
+        if (r.ObservedTpotSeconds is { } op) (h.TpotObserved ??= _tpot.WithLabels(deployment, "observed")).Observe(op);
+        if (Error(r.PredictedTtftSeconds, r.ObservedTtftSeconds) is { } et) (h.TtftError ??= _error.WithLabels(deployment, "ttft")).Observe(et);
+        if (Error(r.PredictedTpotSeconds, r.ObservedTpotSeconds) is { } ep) (h.TpotError ??= _error.WithLabels(deployment, "tpot")).Observe(ep);
+        if (Error(r.PredictedE2eSeconds, r.ObservedE2eSeconds) is { } ee) (h.E2eError ??= _error.WithLabels(deployment, "e2e")).Observe(ee);
     }
 
-    private void Pair(Histogram? h, string deployment, string metric, double? predicted, double? observed)
+    private static double? Error(double? predicted, double? observed) =>
+        predicted is { } p && observed is { } o && o > 0 ? Math.Abs(p - o) / o : null;
+
+    // The labelled children each batch writes, looked up once per deployment and replica rather than per batch and
+    // per request: with eight replicas a batch of 100 events took ~80 label lookups and their label arrays.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Deployment, int Replica), Gauges> _gauges = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Histograms> _histograms = new(StringComparer.Ordinal);
+
+    private Gauges ReplicaGauges(string deployment, int replica) =>
+        _gauges.GetOrAdd((deployment, replica), k => new Gauges { Replica = k.Replica.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    private Histograms DeploymentHistograms(string deployment) => _histograms.GetOrAdd(deployment, _ => new Histograms());
+
+    /// <summary>A replica's children, each made at its first value (a child made is exported, with 0 until set).</summary>
+    private sealed class Gauges
     {
-        if (predicted is { } p) h?.WithLabels(deployment, "predicted").Observe(p);
-        if (observed is { } o)
-        {
-            h?.WithLabels(deployment, "observed").Observe(o);
-            if (predicted is { } pp && o > 0) _error.WithLabels(deployment, metric).Observe(Math.Abs(pp - o) / o);
-        }
+        public required string Replica { get; init; }
+        public Gauge.Child? SimulatedRunning, SimulatedWaiting, SimulatedKv, ObservedRunning, ObservedWaiting, ObservedKv, CorrectionWindows, KernelScale, PrefillStep;
+    }
+
+    /// <summary>A deployment's children, each made at its first observation.</summary>
+    private sealed class Histograms
+    {
+        public Histogram.Child? TtftPredicted, TtftObserved, TpotPredicted, TpotObserved, TtftError, TpotError, E2eError;
     }
 }

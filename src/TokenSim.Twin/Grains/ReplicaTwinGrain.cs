@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
-using TokenSim.Core.ExecutionTime;
 using TokenSim.Twin.Abstractions;
 using TokenSim.Twin.Hosting;
 using TokenSim.Twin.Shadow;
@@ -52,7 +51,7 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
     private async Task<ReplicaLive> LoadAsync(ReplicaTwinConfig config)
     {
         var live = await store.LoadAsync(this.GetPrimaryKeyString(), () => new ReplicaLive(
-            new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec), ExecutionTimeModels.Parse(config.ResolvedPerfModel),
+            new ReplicaShadow(config.Replica, DeploymentSpecs.Build(config.Spec), SharedExecutionTimeModels.For(config.ResolvedPerfModel, config.Spec),
                 options.Value.ShadowOptions()) { Mirror = _mirror },
             new SeenEventWindow(options.Value.SeenEventWindow)), CancellationToken.None);
         live.Shadow.EndRestore();
@@ -105,10 +104,11 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
         foreach (int i in order)
         {
             var e = events[i];
-            if (live.Seen.Contains(e.EventId)) { outcomes[i] = EventOutcome.Duplicate; continue; }
+            var key = SeenEventWindow.KeyOf(e.EventId);
+            if (live.Seen.Contains(key)) { outcomes[i] = EventOutcome.Duplicate; continue; }
             outcomes[i] = shadow.ApplyDeferred(e);
             if (outcomes[i].Kind != EventOutcomeKind.Applied) continue;
-            live.Seen.Add(e.EventId);
+            live.Seen.Add(key);
             applied.Add(e);
         }
         // One clone and one forward run predict all of the batch's arrivals, after the acknowledgement; the entry
