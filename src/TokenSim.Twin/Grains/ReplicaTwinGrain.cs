@@ -111,9 +111,10 @@ public sealed partial class ReplicaTwinGrain(IOptions<TwinOptions> options, IRep
             live.Seen.Add(key);
             applied.Add(e);
         }
-        // One clone and one forward run predict all of the batch's arrivals, after the acknowledgement; the entry
-        // keeps the predictions frozen since the last one. A request this batch finished before its prediction was
-        // made waits for it: its completion is reported (as metrics) with this acknowledgement, prediction included.
+        // One clone and one forward run predict the batch's arrivals, after the acknowledgement (under a backlog a
+        // group of up to 0.5 s of production time stays open to the next batch's arrivals); the entry keeps the predictions frozen
+        // since the last one. A request this batch finished before its prediction was made waits for it (its group is
+        // sealed): its completion is reported (as metrics) with this acknowledgement, prediction included.
         shadow.SealBatch();
         while (shadow.CompletionsAwaitPrediction && shadow.OldestPrediction is { } run)
         {

@@ -6,16 +6,28 @@ namespace TokenSim.Twin.Shadow;
 
 /// <summary>
 /// Each arrival's frozen prediction of its TTFT, TPOT and E2E. Arrivals wait in a <see cref="PredictionGroup"/> until
-/// it is sealed (at the end of the grain's batch, or when an arrival comes more than
-/// <see cref="ShadowOptions.PredictionGroupSeconds"/> after the group's first), so that the arrivals of one batch share
-/// a clone and a forward run. A later arrival's prediction therefore knows what the first one's knew (no finish, abort
-/// or learning after it), never anything from after its own arrival.
+/// it is sealed, so that they share a clone and a forward run. A later arrival's prediction therefore knows what the
+/// first one's knew (no finish, abort or learning after it), never anything from after its own arrival.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A group is sealed when an arrival comes more than <see cref="ShadowOptions.PredictionGroupSeconds"/> after its
+/// first, and at the end of a batch (<see cref="EndBatch"/>): without a <see cref="Scheduler"/> every batch's end (its
+/// predictions are made before the batch is acknowledged); with one, every batch's end unless the live simulation has
+/// a backlog (its oldest waiting request has waited more than that bound), and then only where no later arrival could join the group any more (the
+/// clock is past that bound) or where a request of the batch completed while its prediction waits in it. A run goes
+/// through the replica's whole backlog (a saturated replica's is seconds of simulated time), so one run per batch
+/// made the prediction cost of an event grow with the batch rate; with a backlog a replica now runs at most one per
+/// <see cref="ShadowOptions.PredictionGroupSeconds"/> of production time however many batches bring its arrivals.
+/// Without one a run is short, and a group per batch keeps a later batch's arrivals from a clone that has not seen
+/// the finishes between (which a gateway's small batches at a few requests a second showed in their TTFT).
+/// </para>
+/// <para>
 /// A sealed group's run depends only on its clone, which has its own execution-time model at the calibration of the
 /// group's start, so it gives the same predictions whenever and on whichever thread it runs. With a
 /// <see cref="Scheduler"/> the runs go to it, one after another, and <see cref="Collect"/> freezes their results on
 /// the owner's thread; without one each runs when sealed.
+/// </para>
 /// </remarks>
 internal sealed class ArrivalPredictions(ShadowOptions options, FinishedOutputPredictor predictor, StepCalibration calibration, ShadowForks forks)
 {
@@ -47,6 +59,18 @@ internal sealed class ArrivalPredictions(ShadowOptions options, FinishedOutputPr
         if (_group is not null && t - _group.Start > options.PredictionGroupSeconds) Seal();
     }
 
+    /// <summary>
+    /// At the end of a batch applied up to <paramref name="now"/>: seals the open group unless predictions run on a
+    /// <see cref="Scheduler"/> and the replica is <paramref name="backlogged"/> (requests wait in the live simulation
+    /// longer than a group lasts), where it stays open to the next batch's arrivals while one at <paramref name="now"/> could still join
+    /// it and <paramref name="completionWaits"/> is false (no request completed in it).
+    /// </summary>
+    public void EndBatch(double now, bool completionWaits, bool backlogged)
+    {
+        if (Scheduler is null || completionWaits || !backlogged) Seal();
+        else BeforeArrival(now);
+    }
+
     /// <summary>Remembers an arrival for the steady arrivals that later predictions assume (replayed ones too).</summary>
     public void Observe(double t, int promptTokens, int liveOutput)
     {
@@ -59,6 +83,7 @@ internal sealed class ArrivalPredictions(ShadowOptions options, FinishedOutputPr
     public void Add(ShadowRequest tracked, Request live, double t, int predictedOutput)
     {
         tracked.PredictionPending = true;
+        tracked.InOpenGroup = true;
         if (_group is null)
         {
             _group = new PredictionGroup(forks.Expected(live.Id, predictedOutput, calibration.Correction), t);
@@ -97,6 +122,7 @@ internal sealed class ArrivalPredictions(ShadowOptions options, FinishedOutputPr
     {
         if (_group is not { } group) return;
         _group = null;
+        foreach (var tracked in group.Targets.Values) tracked.InOpenGroup = false;
         if (Scheduler is { } scheduler)
         {
             // Never the caller's scheduler: a grain's would run the simulation on the grain's turn.

@@ -73,6 +73,7 @@ public sealed partial class ReplicaShadow
         _forecasts.ObserveClosed(r);
         if (decode is var (first, last)) _calibration.Learn(r, first, last, outputTokens);
         _sim.Abort(r.Live!);
+        _records.Release(r);
         _records.Complete(r);
     }
 
@@ -82,6 +83,7 @@ public sealed partial class ReplicaShadow
         r.Closed = true;
         r.Record = r.Record with { Aborted = true };
         _sim.Abort(r.Live!);
+        _records.Release(r);
     }
 
     private void Snapshot(EngineSnapshotTaken e)

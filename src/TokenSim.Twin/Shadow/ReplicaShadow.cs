@@ -189,7 +189,7 @@ public sealed partial class ReplicaShadow
     public Task? OldestPrediction => _predictions.Oldest;
 
     /// <summary>
-    /// Ends a batch: seals the arrivals' prediction group (its run starts), freezes the runs finished so far, and
+    /// Ends a batch: ends the arrivals' prediction group (<see cref="SealBatch"/>), freezes the runs finished so far, and
     /// evicts closed records beyond the bound whose predictions are frozen (<see cref="SealBatch"/>, then
     /// <see cref="EvictRecords"/>).
     /// </summary>
@@ -199,10 +199,18 @@ public sealed partial class ReplicaShadow
         EvictRecords();
     }
 
-    /// <summary>Seals the arrivals' prediction group (its run starts) and freezes the runs finished so far.</summary>
+    /// <summary>
+    /// Ends the batch's arrivals' prediction group (its run starts) and freezes the runs finished so far. With a
+    /// <see cref="PredictionScheduler"/> and a backlog (the simulation's oldest waiting request has waited more than
+    /// <see cref="ShadowOptions.PredictionGroupSeconds"/>; an arrival during a step in flight waits for that step only),
+    /// the group stays open to the next batch's arrivals while they could still join it (within that time of its first)
+    /// and none of its requests has completed (<see cref="ArrivalPredictions"/>).
+    /// </summary>
     public void SealBatch()
     {
-        _predictions.Seal();
+        var waiting = _sim.Replicas[0].Waiting;
+        bool backlogged = waiting.Count > 0 && _sim.Now - waiting[0].ArrivalTime > _options.PredictionGroupSeconds;
+        _predictions.EndBatch(_sim.Now, _records.CompletionsAwaitOpenGroup, backlogged);
         _predictions.Collect();
     }
 
@@ -292,7 +300,7 @@ public sealed partial class ReplicaShadow
         var known = _records.Find(id);
         if (e is RequestArrived) return known is null ? null : $"request '{id}' already arrived on replica {Replica}";
         if (known is null) return $"unknown request '{id}' on replica {Replica} (no request_arrived applied for it)";
-        bool finishAfterSpan = e is RequestFinished && known.Record.Spans > 0 && !known.FinishSeen && known.Live is not null;
+        bool finishAfterSpan = e is RequestFinished && known.Record.Spans > 0 && !known.FinishSeen && known.Record.ArrivalObserved;
         if (known.Closed && e is not RequestPreempted && !finishAfterSpan) return $"request '{id}' has already finished or been aborted";
         if (e is FirstTokenProduced && known.FirstTokenSeconds is not null) return $"request '{id}' already had its first token";
         return null;

@@ -65,6 +65,18 @@ internal sealed class RequestRecords(int maxRecords)
 
     private static readonly string[] SpanIdPrefixes = ["chatcmpl-", "cmpl-"];
 
+    /// <summary>
+    /// Drops a closed request's live simulated counterpart, which the simulation no longer holds: nothing looks it up
+    /// by simulated id any more (forks revise only the requests the simulation still holds), and a record kept for
+    /// accuracy then holds only itself.
+    /// </summary>
+    public void Release(ShadowRequest r)
+    {
+        if (r.Live is not { } live) return;
+        _bySimId.Remove(live.Id);
+        r.DropLive();
+    }
+
     /// <summary>Reports <paramref name="r"/>'s record as it is now with the next <see cref="TakeCompleted"/>: its observation is complete.</summary>
     public void Complete(ShadowRequest r) => _completed.Add((r.Record, r.PredictionPending ? r : null));
 
@@ -94,6 +106,9 @@ internal sealed class RequestRecords(int maxRecords)
 
     /// <summary>Whether a completed record not yet taken waits for its prediction.</summary>
     public bool CompletionsAwaitPrediction => _completed.Exists(c => c.Request is { PredictionPending: true });
+
+    /// <summary>Whether a completed record not yet taken waits in the open prediction group, whose run has not started.</summary>
+    public bool CompletionsAwaitOpenGroup => _completed.Exists(c => c.Request is { InOpenGroup: true });
 
     /// <summary>Requests whose arrival's prediction is lost (a restored replica whose log ends before it was kept): they will get none.</summary>
     public void AbandonPendingPredictions()
@@ -131,7 +146,7 @@ internal sealed class RequestRecords(int maxRecords)
             _evicted.Add(r.Record);
             _evicted.Evicted++;
             _byId.Remove(r.Record.RequestId);
-            if (r.Live is { } live) _bySimId.Remove(live.Id);
+            Release(r);
             return true;
         });
     }
