@@ -20,11 +20,11 @@ namespace TokenSim.Planning;
 /// could reach (at most one value per request), so the count of requests not yet finished cannot make it wrong.</item>
 /// </list>
 /// A request's TTFT is certain before it finishes, and even before its first token: the TTFT is the first token's
-/// time less the arrival, the first token of a request still without one comes at the clock or later (events go in
-/// time order, and the first token is set at the event that produces it), and a difference of doubles never falls as
-/// its first term grows. So at clock <c>now</c> a request with <c>now − arrival</c> at or past the smallest high value
-/// (<see cref="SmallestHigh"/>; for the goodput form, the smallest value over the TTFT limit) and no first token yet
-/// will be high; one that has its first token is high or not for good. Each request is classified once, when
+/// time less the arrival, the first token of a request not yet scheduled comes after the clock (it needs a step
+/// launched later), and a difference of doubles never falls as its first term grows. So at clock <c>now</c> a request
+/// with <c>now − arrival</c> at or past the smallest high value (<see cref="SmallestHigh"/>; for the goodput form, the
+/// smallest value over the TTFT limit) still waiting to be scheduled will be high; a scheduled one without a first
+/// token may have it in a decode run not yet applied, so it is classified once that run books it; one that has its first token is high or not for good. Each request is classified once, when
 /// <c>now − arrival</c> reaches that value, in arrival order (a request that then never finishes leaves the whole run
 /// short of requests, a miss as well). TPOTs are counted when requests finish.
 /// </summary>
@@ -133,10 +133,18 @@ public sealed class SloVerdict : ISimulationObserver
         long highBefore = _highTtft;
         while (passed < arrived.Count && now - arrived[passed].ArrivalTime >= _ttftThreshold)
         {
-            var r = arrived[passed++];
-            double first = r.FirstTokenTime;
-            if (double.IsNaN(first)) { _highTtft++; _waitingWhenPassed++; }
+            var r = arrived[passed];
+            if (double.IsNaN(r.FirstTokenTime))
+            {
+                // A scheduled request may already have its first token in a decode run not yet applied (the run books
+                // a prompt's last chunk's first token when it is cut or ends): wait until it is booked. Only one never
+                // scheduled is sure to get its first token after the clock.
+                if (r.Status is not (RequestStatus.Waiting or RequestStatus.Pending)) break;
+                _highTtft++;
+                _waitingWhenPassed++;
+            }
             else if (r.TtftSeconds >= _ttftThreshold) _highTtft++;
+            passed++;
         }
         _passed = passed;
         if (_highTtft == highBefore) return false;
